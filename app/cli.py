@@ -1,0 +1,89 @@
+"""The ``ambisketch`` command line: builds the parser from the command modules, runs one.
+
+Every user mistake ends as one line ``ambisketch: error: …`` on stderr and a non-zero exit
+(1 for a problem with a file, path or device; 2 for a malformed command line), never a
+traceback. With no sub-command the desktop app opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from ambisketch import __version__
+from ambisketch.engine.errors import EngineError
+
+from . import cmd_bench, cmd_spatial
+
+EXAMPLES = """\
+examples:
+  ambisketch spatialize dog.wav -o dog_orbit.wav --path orbit
+  ambisketch spatialize voice.flac -o voice.wav --path my_path.json --bits 32f --rate 48000
+  ambisketch analyze dog_orbit.wav --path orbit
+  ambisketch path list
+  ambisketch path show fly-over > fly.json
+  ambisketch path describe fly.json
+  ambisketch bench
+"""
+
+# Modules that add sub-commands: each has register(subparsers) -> None and sets
+# `func(args) -> int` on its parsers.
+COMMAND_MODULES = (cmd_spatial, cmd_bench)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that prints one usage line and the error, exit 2 (no wall of usage)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n(see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ambisketch",
+        description="Draw where a sound travels, get a moving First-Order Ambisonics (AmbiX) "
+                    "clip. With no command, the desktop app opens.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"ambisketch {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def _open_gui() -> int:
+    try:
+        from . import gui  # type: ignore[attr-defined]
+    except ImportError:
+        build_parser().print_help()
+        print("\nThe desktop app is not part of this build yet; use the commands above.",
+              file=sys.stderr)
+        return 0
+    return int(gui.main())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list:
+        return _open_gui()
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        # A command group without its sub-command (e.g. `ambisketch path`).
+        sub_parser = getattr(args, "_parser", parser)
+        sub_parser.print_help()
+        return 2
+    try:
+        return int(func(args) or 0)
+    except EngineError as exc:
+        print(f"ambisketch: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ambisketch: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `ambisketch path show orbit | head -1`
+        return 0

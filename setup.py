@@ -1,0 +1,27 @@
+"""Maps the repository's top-level folders onto one import package, ``ambisketch``.
+
+``engine/`` is installed as ``ambisketch.engine``, ``app/`` as ``ambisketch.app`` and so on
+(see README, "Architecture"). Sub-packages are found automatically, so a new folder with an
+``__init__.py`` needs no edit here.
+"""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+LAYERS = ("app", "engine", "ui", "training")
+ROOT = Path(__file__).parent
+
+package_dir = {"ambisketch": "ambisketch"}
+packages = ["ambisketch"]
+for layer in LAYERS:
+    package_dir[f"ambisketch.{layer}"] = layer
+    packages.append(f"ambisketch.{layer}")
+    packages += [f"ambisketch.{layer}.{sub}" for sub in find_packages(str(ROOT / layer))]
+
+setup(
+    package_dir=package_dir,
+    packages=packages,
+    include_package_data=True,
+    package_data={"ambisketch": ["py.typed"]},
+)

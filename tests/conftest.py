@@ -1,0 +1,32 @@
+"""Shared fixtures: small real audio files made on the fly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def noise_wav(tmp_path: Path) -> Path:
+    """2 s of mono white noise at 48 kHz, 24-bit WAV."""
+    rng = np.random.default_rng(1)
+    path = tmp_path / "noise.wav"
+    sf.write(path, (rng.standard_normal(96000) * 0.2).astype(np.float32), 48000, subtype="PCM_24")
+    return path
+
+
+@pytest.fixture
+def stereo_flac(tmp_path: Path) -> Path:
+    """1 s stereo FLAC at 44.1 kHz: a tone left, noise right."""
+    rng = np.random.default_rng(2)
+    t = np.arange(44100) / 44100
+    data = np.stack([0.3 * np.sin(2 * np.pi * 440 * t), 0.1 * rng.standard_normal(t.size)], axis=1)
+    path = tmp_path / "stereo.flac"
+    sf.write(path, data.astype(np.float32), 44100)
+    return path
