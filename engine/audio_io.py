@@ -132,8 +132,12 @@ def check_writable(path: str | Path, overwrite: bool = False, sidecar: bool = Fa
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise AudioFileError(f"{p}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise AudioFileError(f"{p}: folder {parent} is not writable")
+    try:  # the real test: can a file be created there? (root ignores permission bits)
+        fd, probe = tempfile.mkstemp(prefix=".ambisketch-probe-", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError:
+        raise AudioFileError(f"{p}: folder {parent} is not writable") from None
     return p
 
 

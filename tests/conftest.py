@@ -30,3 +30,14 @@ def stereo_flac(tmp_path: Path) -> Path:
     path = tmp_path / "stereo.flac"
     sf.write(path, data.astype(np.float32), 44100)
     return path
+
+
+@pytest.fixture
+def unwritable_dir(tmp_path: Path) -> Path:
+    """A folder this process cannot create files in, also when it runs as root (/proc)."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    if os.access(locked, os.W_OK) and Path("/proc/self").is_dir():
+        return Path("/proc")
+    return locked
