@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.signal import lfilter
 
 from .trajectory import REFERENCE_DISTANCE, Trajectory
 
@@ -53,6 +52,8 @@ def air_absorption(mono: ArrayLike, distance: ArrayLike, rate: float,
     one-pole low-passes spaced logarithmically over the cut-offs the path needs, and each
     sample crossfades between the two neighbouring outputs.
     """
+    from scipy.signal import lfilter  # scipy.signal takes ~0.6 s to import: only when used
+
     x = np.asarray(mono, dtype=np.float64)
     fc = np.minimum(air_cutoff_hz(np.broadcast_to(distance, x.shape)), 0.45 * rate)
     lo, hi = float(fc.min()), float(fc.max())
