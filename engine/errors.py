@@ -34,3 +34,7 @@ class ModelLoadError(EngineError):
 
 class Cancelled(EngineError):
     """The user cancelled a long-running job."""
+
+
+class HrtfError(EngineError):
+    """An HRTF (SOFA) file is missing, corrupt, of the wrong kind or unusable."""

@@ -1,0 +1,60 @@
+"""Where HRTFs come from: the default set shipped in ``resources/hrtf/`` or a user's SOFA file.
+
+The default is the MIT KEMAR "normal pinna" set (Gardner & Martin, MIT Media Lab, 1994),
+converted once by ``scripts/build_hrtf.py`` into a SOFA file; nothing is downloaded or
+unpickled at run time. See ``resources/hrtf/README.md`` for its licence and provenance.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ..errors import HrtfError
+from .hrirs import HrirSet
+from .sofa import read_sofa
+
+DEFAULT_HRTF_FILE = "mit_kemar_normal_pinna.sofa"
+DEFAULT_HRTF_NAME = "MIT KEMAR (normal pinna)"
+# Overrides where the resources folder is (a frozen app or a system-wide install).
+RESOURCES_ENV = "AMBISKETCH_RESOURCES"
+
+
+def resources_dir() -> Path:
+    """The ``resources/`` folder: $AMBISKETCH_RESOURCES, a PyInstaller bundle, or the repo's."""
+    env = os.environ.get(RESOURCES_ENV)
+    if env:
+        return Path(env)
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def default_hrtf_path() -> Path:
+    """Path of the shipped default SOFA file (whether or not it exists)."""
+    return resources_dir() / "hrtf" / DEFAULT_HRTF_FILE
+
+
+def load_hrtf(path: str | Path | None = None, rate: int | None = None) -> HrirSet:
+    """The HRIR set in ``path`` (a SOFA file), or the default set when ``path`` is None.
+
+    Args:
+        rate: resample the HRIRs to this rate (the session's) when given.
+
+    Raises:
+        HrtfError: the file is missing, corrupt or not a SimpleFreeFieldHRIR set; for the
+            default set, a message saying the installation is incomplete.
+    """
+    if path is None:
+        p = default_hrtf_path()
+        if not p.is_file():
+            raise HrtfError(f"{p}: the default HRTF is missing (incomplete installation; "
+                            "rebuild it with scripts/build_hrtf.py or pass --hrtf FILE.sofa)")
+        hrirs = read_sofa(p)
+        hrirs = HrirSet(hrirs.ir, hrirs.azimuth, hrirs.elevation, hrirs.rate, DEFAULT_HRTF_NAME,
+                        hrirs.source, hrirs.info)
+    else:
+        hrirs = read_sofa(path)
+    return hrirs.resampled(rate) if rate else hrirs
