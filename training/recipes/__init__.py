@@ -1,0 +1,1 @@
+"""Recipes that build training corpora from freely licensed, offline sources."""
