@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ import soxr
 from numpy.typing import NDArray
 
 from .errors import AudioFileError, OutputExistsError
+from .files import atomic_target
 
 BIT_DEPTHS = {"16": "PCM_16", "24": "PCM_24", "32f": "FLOAT"}
 
@@ -139,20 +138,6 @@ def check_writable(path: str | Path, overwrite: bool = False, sidecar: bool = Fa
     except OSError:
         raise AudioFileError(f"{p}: folder {parent} is not writable") from None
     return p
-
-
-@contextmanager
-def atomic_target(path: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; rename it over ``path`` on success only."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, path)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
 
 
 def write_audio(path: str | Path, samples: NDArray[np.floating], rate: int, *, bits: str = "24",
