@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from ambisketch import __version__
 from ambisketch.engine.errors import EngineError
 
-from . import cmd_bench, cmd_spatial
+from . import cmd_bench, cmd_binaural, cmd_codec, cmd_dataset, cmd_spatial
+from .parsing import Parser
 
 EXAMPLES = """\
 examples:
@@ -29,18 +30,11 @@ examples:
 
 # Modules that add sub-commands: each has register(subparsers) -> None and sets
 # `func(args) -> int` on its parsers.
-COMMAND_MODULES = (cmd_spatial, cmd_bench)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that prints one usage line and the error, exit 2 (no wall of usage)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n(see '{self.prog} --help')\n")
+COMMAND_MODULES = (cmd_spatial, cmd_binaural, cmd_codec, cmd_dataset, cmd_bench)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="ambisketch",
         description="Draw where a sound travels, get a moving First-Order Ambisonics (AmbiX) "
                     "clip. With no command, the desktop app opens.",
@@ -48,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"ambisketch {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in COMMAND_MODULES:
         module.register(sub)
     return parser

@@ -14,7 +14,13 @@ from ambisketch.engine.benchmarking import Benchmark
 from ambisketch.engine.errors import EngineError
 
 # Modules exposing BENCHMARKS: list[Benchmark]; later layers append theirs here.
-BENCHMARK_MODULES = ("ambisketch.engine.benchmarks",)
+BENCHMARK_MODULES = (
+    "ambisketch.engine.benchmarks",
+    "ambisketch.engine.binaural.benchmarks",
+    "ambisketch.engine.models.benchmarks",
+    "ambisketch.training.benchmarks",
+    "ambisketch.training.codec_benchmarks",
+)
 
 
 def all_benchmarks() -> list[Benchmark]:

@@ -16,6 +16,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -181,3 +182,12 @@ class FoaCodec(nn.Module):
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
+
+
+def roundtrip(codec: FoaCodec, foa: np.ndarray) -> np.ndarray:
+    """Encode and decode ``(4, samples)`` float32 (chunked), cropped to the input length."""
+    device = next(codec.parameters()).device
+    x = torch.from_numpy(np.ascontiguousarray(foa, dtype=np.float32))[None].to(device)
+    with torch.no_grad():
+        y = codec.decode_chunked(codec.encode_chunked(x))
+    return y[0, :, : foa.shape[-1]].float().cpu().numpy()

@@ -92,18 +92,31 @@ def intensity_doa(foa: NDArray[np.floating], rate: float, *, frame: float = 0.04
     return DirectionTrack(times, azimuth, elevation, energy_db, valid)
 
 
-def direction_errors(track: DirectionTrack, trajectory: Trajectory) -> DirectionErrors:
-    """Compare a measured track with the intended path over the track's valid frames."""
-    mask = track.valid
-    if not mask.any():
+def _errors(az: NDArray[np.float64], el: NDArray[np.float64], az_ref: NDArray[np.float64],
+            el_ref: NDArray[np.float64]) -> DirectionErrors:
+    if az.size == 0:
         nan = float("nan")
         return DirectionErrors(nan, nan, nan, nan, nan, nan, 0)
-    az_ref, el_ref, _ = trajectory.sample(track.times[mask])
-    az, el = track.azimuth[mask], track.elevation[mask]
     d_az = np.abs(azimuth_difference(az, az_ref))
     d_el = np.abs(el - el_ref)
     d_sp = great_circle_angle(az, el, az_ref, el_ref)
     return DirectionErrors(
         float(d_az.mean()), float(d_el.mean()), float(d_sp.mean()),
-        float(np.median(d_az)), float(np.median(d_el)), float(np.median(d_sp)), int(mask.sum()),
+        float(np.median(d_az)), float(np.median(d_el)), float(np.median(d_sp)), int(az.size),
     )
+
+
+def direction_errors(track: DirectionTrack, trajectory: Trajectory) -> DirectionErrors:
+    """Compare a measured track with the intended path over the track's valid frames."""
+    mask = track.valid
+    az_ref, el_ref, _ = trajectory.sample(track.times[mask])
+    return _errors(track.azimuth[mask], track.elevation[mask], az_ref, el_ref)
+
+
+def compare_tracks(test: DirectionTrack, reference: DirectionTrack) -> DirectionErrors:
+    """Errors of ``test`` against ``reference`` (e.g. a codec's reconstruction against its
+    input) over the frames valid in both; the tracks must come from the same settings."""
+    n = min(test.times.size, reference.times.size)
+    mask = test.valid[:n] & reference.valid[:n]
+    return _errors(test.azimuth[:n][mask], test.elevation[:n][mask],
+                   reference.azimuth[:n][mask], reference.elevation[:n][mask])

@@ -1,0 +1,193 @@
+"""Binaural preview commands: ``binaural`` (export), ``play`` (audition) and ``devices``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ambisketch import __version__
+from ambisketch.engine import audio_io
+from ambisketch.engine.binaural import (Transport, decoder_for, load_hrtf, output_devices,
+                                        pick_output_device, render)
+from ambisketch.engine.binaural.devices import NO_DEVICE
+from ambisketch.engine.binaural.hrirs import HrirSet
+from ambisketch.engine.errors import AudioDeviceError, AudioFileError, EngineError
+from ambisketch.engine.spatial.ambisonics import fuma_to_ambix
+
+ROTATION_HELP = ("head rotation in degrees: positive --yaw turns the head LEFT (a source in "
+                 "front moves to the right ear), positive --pitch looks up, positive --roll "
+                 "tilts the head right (left ear up)")
+
+
+def note(message: str) -> None:
+    print(f"ambisketch: {message}", file=sys.stderr)
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", help="4-channel FOA file (AmbiX unless --format fuma)")
+    p.add_argument("--hrtf", metavar="FILE.sofa",
+                   help="your own HRTF (SOFA, SimpleFreeFieldHRIR); default: MIT KEMAR")
+    p.add_argument("--yaw", type=float, default=0.0, metavar="DEG", help=ROTATION_HELP)
+    p.add_argument("--pitch", type=float, default=0.0, metavar="DEG",
+                   help="head pitch in degrees (positive = looks up)")
+    p.add_argument("--roll", type=float, default=0.0, metavar="DEG",
+                   help="head roll in degrees (positive = tilts right, left ear up)")
+    p.add_argument("--format", choices=("ambix", "fuma"), default="ambix",
+                   help="channel convention of the input (default: ambix)")
+    p.add_argument("--no-eq", action="store_true",
+                   help="no diffuse-field equalisation of the decoder (default: equalised)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    fmt = argparse.RawDescriptionHelpFormatter
+    b = sub.add_parser(
+        "binaural", help="decode an FOA take to a binaural (headphone) WAV",
+        formatter_class=fmt,
+        description="Decode a First-Order Ambisonics take to 2-channel binaural audio for "
+                    "headphones (MagLS decoder on an HRTF), with an optional fixed head "
+                    "rotation, plus OUT.json describing how it was made.",
+        epilog="examples:\n  ambisketch binaural take.wav -o take_bin.wav\n"
+               "  ambisketch binaural take.wav -o turned.wav --yaw 90   # front → right ear\n"
+               "  ambisketch binaural take.wav -o mine.wav --hrtf my_hrtf.sofa --rate 48000 "
+               "--bits 32f",
+    )
+    _add_common(b)
+    b.add_argument("-o", "--output", required=True, help="WAV file to write")
+    b.add_argument("--rate", type=int, metavar="HZ", help="resample to this rate first")
+    b.add_argument("--bits", choices=tuple(audio_io.BIT_DEPTHS), default="24",
+                   help="16- or 24-bit PCM, or 32f float (default: 24)")
+    b.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+    b.set_defaults(func=cmd_binaural)
+
+    p = sub.add_parser(
+        "play", help="listen to an FOA take on headphones (binaural)",
+        formatter_class=fmt,
+        description="Play an FOA take binaurally on an output device; Ctrl+C stops.",
+        epilog="examples:\n  ambisketch play take.wav\n"
+               "  ambisketch play take.wav --device 3 --yaw -45 --loop\n"
+               "  ambisketch devices          # lists the device numbers",
+    )
+    _add_common(p)
+    p.add_argument("--device", metavar="N|NAME",
+                   help="output device number or part of its name (default: the system's)")
+    p.add_argument("--loop", action="store_true", help="play in a loop until Ctrl+C")
+    p.add_argument("--start", type=float, default=0.0, metavar="S", help="start at S seconds")
+    p.set_defaults(func=cmd_play)
+
+    d = sub.add_parser("devices", help="list audio output devices",
+                       description="List the audio output devices 'play --device' accepts.")
+    d.set_defaults(func=cmd_devices)
+
+
+def _read_foa(path: Path, fmt: str, rate: int | None = None) -> audio_io.Audio:
+    audio = audio_io.read_audio(path, rate)
+    if audio.channels != 4:
+        raise AudioFileError(f"{path}: has {audio.channels} channel(s); FOA needs 4")
+    if fmt == "fuma":
+        return audio_io.Audio(fuma_to_ambix(audio.samples), audio.rate, audio.path)
+    return audio
+
+
+def _check_angles(args: argparse.Namespace) -> None:
+    for name in ("yaw", "pitch", "roll"):
+        if not math.isfinite(getattr(args, name)):
+            raise EngineError(f"--{name} must be a number of degrees")
+
+
+def _hrtf(args: argparse.Namespace) -> HrirSet:
+    return load_hrtf(args.hrtf)
+
+
+# --- binaural ---------------------------------------------------------------------------
+def cmd_binaural(args: argparse.Namespace) -> int:
+    src, out = Path(args.input), Path(args.output)
+    _check_angles(args)
+    if out.exists() and src.exists() and src.resolve() == out.resolve():
+        raise AudioFileError(f"{out}: output would overwrite the input")
+    audio_io.check_writable(out, args.force, sidecar=True)
+    if args.rate is not None and not 8000 <= args.rate <= 384000:
+        raise AudioFileError(f"--rate {args.rate}: choose a rate between 8000 and 384000 Hz")
+    foa = _read_foa(src, args.format, args.rate)
+    hrirs = _hrtf(args)
+    decoder = decoder_for(hrirs, foa.rate, diffuse_eq=not args.no_eq)
+    stereo = render(foa.samples, decoder, args.yaw, args.pitch, args.roll)
+    peak = audio_io.peak_dbfs(stereo)
+    if args.bits != "32f" and peak > 0.0:
+        note(f"peak {peak:+.1f} dBFS: clipped in {args.bits}-bit PCM; use --bits 32f to keep it")
+    meta = binaural_metadata(src, hrirs, decoder.describe(), foa.rate, args)
+    audio_io.write_audio(out, stereo, foa.rate, bits=args.bits, overwrite=args.force,
+                         sidecar=meta)
+    print(f"wrote {out} (binaural, {foa.rate} Hz, {args.bits}, {foa.duration:.2f} s, "
+          f"HRTF {hrirs.name}, yaw {args.yaw:g} pitch {args.pitch:g} roll {args.roll:g})")
+    return 0
+
+
+def binaural_metadata(src: Path, hrirs: HrirSet, decoder: dict[str, Any], rate: int,
+                      args: argparse.Namespace) -> dict[str, Any]:
+    """The sidecar of a binaural export: the source take, the HRTF, the rotation."""
+    meta: dict[str, Any] = {
+        "ambisketch_version": __version__,
+        "kind": "binaural",
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "format": "binaural",
+        "channel_order": "left, right",
+        "sample_rate": rate,
+        "bits": args.bits,
+        "input": str(src.resolve()),
+        "input_format": args.format,
+        "hrtf": {"name": hrirs.name,
+                 "file": str(hrirs.source) if args.hrtf else None,
+                 "sha256": hrirs.identity,
+                 **{k.lower(): v for k, v in hrirs.info.items()
+                    if k in ("DatabaseName", "License", "References")}},
+        "head_rotation": {"yaw": args.yaw, "pitch": args.pitch, "roll": args.roll,
+                          "convention": "degrees; +yaw = head turns left, +pitch = looks up, "
+                                        "+roll = tilts right (left ear up)"},
+        "decoder": decoder,
+    }
+    side = audio_io.sidecar_path(src)
+    if side.is_file():  # keep how the FOA take was made, so the export can be made again
+        try:
+            meta["source_take"] = json.loads(side.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            note(f"{side}: ignored ({exc})")
+    return meta
+
+
+# --- play -------------------------------------------------------------------------------
+def cmd_play(args: argparse.Namespace) -> int:
+    _check_angles(args)
+    foa = _read_foa(Path(args.input), args.format)
+    device = pick_output_device(args.device)  # fails early and clearly without a device
+    hrirs = _hrtf(args)
+    with Transport(foa.samples, foa.rate, hrirs, device=device.index,
+                   diffuse_eq=not args.no_eq, yaw=args.yaw, pitch=args.pitch,
+                   roll=args.roll) as player:
+        player.set_loop(args.loop)
+        player.seek(args.start)
+        player.play()
+        print(f"playing {args.input} on [{device.index}] {device.name} ({hrirs.name}"
+              f"{', loop' if args.loop else ''}); Ctrl+C stops", file=sys.stderr)
+        while not player.finished.wait(0.2):
+            if player.errors:
+                raise AudioDeviceError(f"playback failed: {player.errors[0]}")
+        time.sleep(0.3)  # let the device play out its buffer (latency 'high')
+    return 0
+
+
+# --- devices ----------------------------------------------------------------------------
+def cmd_devices(args: argparse.Namespace) -> int:
+    devices = output_devices()
+    if not devices:
+        raise AudioDeviceError(NO_DEVICE)
+    for d in devices:
+        mark = "*" if d.is_default else " "
+        print(f"{mark}{d.index:3d}  {d.name}  ({d.channels} ch, {d.default_rate:g} Hz, "
+              f"{d.host_api})")
+    return 0

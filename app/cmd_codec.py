@@ -1,0 +1,143 @@
+"""Codec commands: ``train codec``, ``export codec``, ``eval codec`` and ``codec roundtrip``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ambisketch.engine import audio_io
+from ambisketch.engine.errors import AudioFileError, EngineError
+from ambisketch.engine.models.codec import roundtrip
+from ambisketch.engine.models.codec_bundle import load_codec_bundle
+
+from .parsing import command_group
+
+FMT = argparse.RawDescriptionHelpFormatter
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    train = command_group(sub, "train", "train the codec (and later the generator)")
+    t = train.add_parser(
+        "codec", formatter_class=FMT, help="train the FOA codec (VAE)",
+        description="Train the FOA codec on spatialised clips. Training into an existing run "
+                    "folder needs --resume and continues from its last checkpoint.",
+        epilog="examples:\n  ambisketch train codec --data starter --out runs/codec --steps 20000\n"
+               "  ambisketch train codec --data ~/Sounds --out runs/mine --config small --resume\n"
+               "  ambisketch train codec --data synthetic --out runs/smoke --config tiny --steps 50")
+    t.add_argument("--data", required=True, metavar="LIBRARY|starter|synthetic",
+                   help="a sound library folder, the starter corpus, or synthetic FOA")
+    t.add_argument("--out", required=True, metavar="RUN", help="run folder (config, log, checkpoints)")
+    t.add_argument("--config", default="small", metavar="small|paper|tiny|FILE.json",
+                   help="a preset or a JSON file of settings (default: small)")
+    t.add_argument("--steps", type=int, default=20000, help="train until this step (default: 20000)")
+    t.add_argument("--batch", type=int, help="batch size (overrides the config)")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out")
+    t.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"),
+                   help="where to train (default: a GPU when there is one)")
+    t.add_argument("--gpus", type=int, default=1, help="GPUs to train on with DDP (default: 1)")
+    t.add_argument("--workers", type=int, help="data loader processes (overrides the config)")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.set_defaults(func=cmd_train_codec)
+
+    export = command_group(sub, "export", "turn a training run into a model others can load")
+    e = export.add_parser("codec", formatter_class=FMT, help="export a codec run as a bundle",
+                          description="Write the run's EMA weights as codec.safetensors plus "
+                                      "codec.json and a model card.",
+                          epilog="example:\n  ambisketch export codec runs/codec -o models/codec")
+    e.add_argument("run", help="run folder")
+    e.add_argument("-o", "--output", required=True, metavar="BUNDLE_DIR")
+    e.add_argument("--half", action="store_true", help="store weights in float16 (half the size)")
+    e.add_argument("--force", action="store_true", help="replace an existing bundle")
+    e.set_defaults(func=cmd_export_codec)
+
+    ev = command_group(sub, "eval", "measure a model with the papers' metrics")
+    v = ev.add_parser("codec", formatter_class=FMT, help="the paper's codec metrics on a test set",
+                      description="STFT and MEL distance (auraloss defaults) and direction "
+                                  "errors of the reconstruction, next to the paper's Table 3.",
+                      epilog="example:\n  ambisketch eval codec models/codec --test-set data/test")
+    v.add_argument("bundle", help="codec bundle folder (or a run folder)")
+    v.add_argument("--test-set", required=True, metavar="DIR", help="folder of FOA test clips")
+    v.add_argument("--limit", type=int, help="evaluate only the first N clips")
+    v.add_argument("--json", action="store_true", help="print the scores as JSON")
+    v.set_defaults(func=cmd_eval_codec)
+
+    c = command_group(sub, "codec", "use a trained codec")
+    r = c.add_parser("roundtrip", formatter_class=FMT, help="encode and decode a file",
+                     description="Pass an FOA file through the codec, to hear what it keeps.",
+                     epilog="example:\n  ambisketch codec roundtrip take.wav -o take_codec.wav "
+                            "--model models/codec")
+    r.add_argument("input", help="4-channel AmbiX file")
+    r.add_argument("-o", "--output", required=True)
+    r.add_argument("--model", required=True, metavar="BUNDLE", help="codec bundle (or run) folder")
+    r.add_argument("--bits", choices=tuple(audio_io.BIT_DEPTHS), default="24")
+    r.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+    r.set_defaults(func=cmd_codec_roundtrip)
+
+
+def _load_codec(path: str):  # noqa: ANN202 - FoaCodec
+    """A bundle folder, or a run folder (its latest checkpoint's EMA weights)."""
+    folder = Path(path)
+    if (folder / "checkpoints").is_dir() and not (folder / "codec.json").exists():
+        from ambisketch.training.export import codec_from_run
+
+        return codec_from_run(folder)[0]
+    return load_codec_bundle(folder)
+
+
+def cmd_train_codec(args: argparse.Namespace) -> int:
+    from ambisketch.training.codec import CodecTrainer
+    from ambisketch.training.codec_config import resolve_train_config
+    from ambisketch.training.sources import resolve_source
+
+    out = Path(args.out)
+    if (out / "config.json").exists() and not args.resume:
+        raise EngineError(f"{out}: already holds a training run; pass --resume to continue it "
+                          "or choose another --out")
+    if args.steps < 1:
+        raise EngineError("--steps must be at least 1")
+    config = resolve_train_config(args.config, batch_size=args.batch, num_workers=args.workers)
+    source = resolve_source(args.data, rate=config.codec.sample_rate, seed=config.seed)
+    trainer = CodecTrainer(config, out, source, accelerator=args.device, devices=args.gpus,
+                           log=lambda m: print(f"ambisketch: {m}", file=sys.stderr))
+    last = trainer.fit(args.steps, progress=not args.no_progress)
+    if last:
+        print(f"step {trainer.step}: loss {last.get('loss', float('nan')):.4f} "
+              f"(spectral {last.get('spectral', 0):.3f}, direction {last.get('direction', 0):.3f}); "
+              f"checkpoint in {out / 'checkpoints'}")
+    return 0
+
+
+def cmd_export_codec(args: argparse.Namespace) -> int:
+    from ambisketch.training.export import export_codec
+
+    bundle = export_codec(args.run, args.output, half=args.half, overwrite=args.force)
+    print(f"wrote {bundle}")
+    return 0
+
+
+def cmd_eval_codec(args: argparse.Namespace) -> int:
+    from ambisketch.training.eval_codec import evaluate_codec, format_table, test_set_files
+
+    codec = _load_codec(args.bundle)
+    scores = evaluate_codec(codec, test_set_files(args.test_set), args.limit)
+    print(json.dumps(scores.to_dict(), indent=2) if args.json else format_table(scores))
+    return 0
+
+
+def cmd_codec_roundtrip(args: argparse.Namespace) -> int:
+    src, out = Path(args.input), Path(args.output)
+    audio_io.check_writable(out, args.force, sidecar=True)
+    codec = _load_codec(args.model)
+    audio = audio_io.read_audio(src)
+    if audio.channels != 4:
+        raise AudioFileError(f"{src}: has {audio.channels} channel(s); FOA needs 4")
+    rate = codec.config.sample_rate
+    x = audio_io.resample(audio.samples, audio.rate, rate)
+    y = roundtrip(codec, x)
+    audio_io.write_audio(out, y, rate, bits=args.bits, overwrite=args.force, sidecar={
+        "kind": "codec-roundtrip", "input": str(src.resolve()), "model": str(Path(args.model).resolve()),
+        "format": "ambix", "sample_rate": rate})
+    print(f"wrote {out} ({rate} Hz, {audio.duration:.2f} s through the codec)")
+    return 0

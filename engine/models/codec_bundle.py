@@ -1,0 +1,87 @@
+"""A trained codec on disk: ``codec.json`` + ``codec.safetensors`` (+ ``MODEL_CARD.md``).
+
+``codec.json`` carries the format name and version, the :class:`CodecConfig` and how the
+weights were made; loading an unknown format or a newer version is a clear error, and the
+weights load strictly (any missing or mis-shaped tensor is named). Weights may be stored in
+half precision; they are loaded as float32.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ambisketch import __version__
+
+from ..errors import ModelLoadError
+from ..files import atomic_folder
+from .codec import CodecConfig, FoaCodec
+from .weights import load_state_strict, load_weights, save_weights
+
+CODEC_FORMAT = "ambisketch-codec"
+CODEC_FORMAT_VERSION = 1
+CONFIG_FILE, WEIGHTS_FILE, CARD_FILE = "codec.json", "codec.safetensors", "MODEL_CARD.md"
+
+
+def save_codec_bundle(out_dir: str | Path, codec: FoaCodec, *, half: bool = False,
+                      info: dict[str, Any] | None = None, card: str = "",
+                      overwrite: bool = False) -> Path:
+    """Write a codec bundle folder atomically (staged next to it, then renamed)."""
+    out = Path(out_dir)
+    if out.exists() and not overwrite:
+        raise ModelLoadError(f"{out}: already exists (use --force to replace it)")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise ModelLoadError(f"{out}: folder {parent} does not exist")
+    with atomic_folder(out, overwrite=overwrite) as staging:
+        state = codec.state_dict()
+        if half:
+            state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+        save_weights(staging / WEIGHTS_FILE, state, {"format": CODEC_FORMAT})
+        meta = {"format": CODEC_FORMAT, "version": CODEC_FORMAT_VERSION,
+                "ambisketch_version": __version__, "config": codec.config.to_dict(),
+                "dtype": "float16" if half else "float32", **(info or {})}
+        (staging / CONFIG_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        if card:
+            (staging / CARD_FILE).write_text(card, encoding="utf-8")
+    return out
+
+
+def read_codec_meta(path: str | Path) -> dict[str, Any]:
+    """The checked ``codec.json`` of a bundle folder."""
+    folder = Path(path)
+    cfg_path = folder / CONFIG_FILE
+    if not folder.is_dir():
+        raise ModelLoadError(f"{folder}: no such model folder")
+    if not cfg_path.is_file():
+        raise ModelLoadError(f"{folder}: not a codec bundle (no {CONFIG_FILE})")
+    try:
+        meta = json.loads(cfg_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelLoadError(f"{cfg_path}: not valid JSON ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != CODEC_FORMAT:
+        raise ModelLoadError(f"{cfg_path}: not an Ambisketch codec (format "
+                             f"{meta.get('format') if isinstance(meta, dict) else None!r})")
+    version = meta.get("version")
+    if not isinstance(version, int) or version > CODEC_FORMAT_VERSION:
+        raise ModelLoadError(f"{cfg_path}: codec format version {version!r} is newer than this "
+                             f"Ambisketch reads ({CODEC_FORMAT_VERSION}); update Ambisketch")
+    return meta
+
+
+def load_codec_bundle(path: str | Path, device: str | torch.device = "cpu") -> FoaCodec:
+    """Load a codec bundle folder into an eval-mode :class:`FoaCodec` on ``device``."""
+    folder = Path(path)
+    meta = read_codec_meta(folder)
+    try:
+        config = CodecConfig.from_dict(meta["config"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelLoadError(f"{folder / CONFIG_FILE}: invalid codec config ({exc})") from None
+    state = load_weights(folder / WEIGHTS_FILE)
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    model = FoaCodec(config)
+    load_state_strict(model, state, str(folder / WEIGHTS_FILE))
+    return model.to(device).eval()

@@ -1,0 +1,98 @@
+"""Codec commands end to end on a tiny run: train, resume, export, roundtrip, eval, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from ambisketch.app.cli import main
+from ambisketch.engine.audio_io import write_audio
+from ambisketch.training.codec_data import SyntheticFoaSource
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(code: int, err: str, *words: str) -> None:
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    for w in words:
+        assert w in err, err
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    run_dir = tmp_path_factory.mktemp("runs") / "tiny"
+    code = main(["train", "codec", "--data", "synthetic", "--out", str(run_dir), "--config", "tiny",
+                 "--steps", "4", "--device", "cpu", "--no-progress"])
+    assert code == 0
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def test_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("testset")
+    source = SyntheticFoaSource(2, 1.0, seed=9)
+    for i in range(2):
+        write_audio(folder / f"clip{i}.wav", source[i]["foa"].numpy(), 16000, bits="32f")
+    return folder
+
+
+def test_train_needs_resume_for_an_existing_run(capsys, tiny_run: Path) -> None:
+    code, _, err = run(capsys, "train", "codec", "--data", "synthetic", "--out", tiny_run,
+                       "--config", "tiny", "--steps", "6")
+    one_line_error(code, err, "already holds a training run", "--resume")
+    code, out, err = run(capsys, "train", "codec", "--data", "synthetic", "--out", tiny_run,
+                         "--config", "tiny", "--steps", "6", "--resume", "--device", "cpu",
+                         "--no-progress")
+    assert code == 0 and "resumed" in err and out.startswith("step 6:")
+
+
+def test_export_roundtrip_and_eval(capsys, tiny_run: Path, test_set: Path, tmp_path: Path) -> None:
+    bundle = tmp_path / "codec"
+    code, out, _ = run(capsys, "export", "codec", tiny_run, "-o", bundle)
+    assert code == 0 and (bundle / "codec.safetensors").is_file()
+    code, _, err = run(capsys, "export", "codec", tiny_run, "-o", bundle)
+    one_line_error(code, err, "already exists")
+
+    out_wav = tmp_path / "rt.wav"
+    code, out, _ = run(capsys, "codec", "roundtrip", test_set / "clip0.wav", "-o", out_wav,
+                       "--model", bundle)
+    assert code == 0
+    info = sf.info(out_wav)
+    assert (info.channels, info.samplerate, info.frames) == (4, 16000, 16000)
+
+    code, out, _ = run(capsys, "eval", "codec", bundle, "--test-set", test_set, "--json")
+    assert code == 0
+    scores = json.loads(out)
+    assert scores["clips"] == 2 and all(np.isfinite(scores[k]) for k in ("stft", "mel", "spatial_angle"))
+    code, out, _ = run(capsys, "eval", "codec", tiny_run, "--test-set", test_set)  # a run folder
+    assert code == 0 and "MEL distance" in out and "3.72" in out
+
+
+def test_codec_command_errors(capsys, tiny_run: Path, tmp_path: Path) -> None:
+    stereo = tmp_path / "st.wav"
+    sf.write(stereo, np.zeros((1600, 2), np.float32), 16000)
+    code, _, err = run(capsys, "codec", "roundtrip", stereo, "-o", tmp_path / "o.wav",
+                       "--model", tiny_run)
+    one_line_error(code, err, "st.wav", "FOA needs 4")
+    assert not (tmp_path / "o.wav").exists()
+    code, _, err = run(capsys, "codec", "roundtrip", stereo, "-o", tmp_path / "o.wav",
+                       "--model", tmp_path / "nomodel")
+    one_line_error(code, err, "nomodel")
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(capsys, "eval", "codec", tiny_run, "--test-set", tmp_path / "empty")
+    one_line_error(code, err, "holds no test clips")
+    code, _, err = run(capsys, "train", "codec", "--data", tmp_path / "nolib", "--out",
+                       tmp_path / "r", "--config", "tiny", "--steps", "2")
+    one_line_error(code, err, "nolib", "no such folder")
+    code, _, err = run(capsys, "train", "codec", "--data", "synthetic", "--out", tmp_path / "r2",
+                       "--config", "giant", "--steps", "2")
+    one_line_error(code, err, "unknown config 'giant'")

@@ -1,0 +1,264 @@
+"""Codec training with Lightning Fabric: GAN loop, EMA, NaN guard, resumable checkpoints.
+
+One step: encode → sample → decode a batch of FOA crops; reconstruction losses (per-channel
+MRSTFT, the six-beam direction MRSTFT, time L1) + KL; after ``adversarial_after`` steps also
+a multi-scale STFT discriminator (hinge) and feature matching. AdamW (0.8, 0.99), gradient
+clipping, EMA of the generator. A step whose loss is not finite is skipped and logged.
+Precision is bf16-mixed on CUDA and fp32 on CPU; several GPUs train with DDP.
+
+The run folder holds ``config.json``, ``metrics.csv`` and ``checkpoints/`` (see
+:mod:`.checkpoint`); training again into the same folder resumes from its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader
+
+from ambisketch.engine.errors import Cancelled
+from ambisketch.engine.models.codec import FoaCodec
+from ambisketch.engine.models.weights import load_state_strict
+
+from .checkpoint import (load_checkpoint, optimizer_from_flat, optimizer_to_flat, rng_state,
+                         save_checkpoint, set_rng_state)
+from .codec_config import CodecTrainConfig, TrainingConfigError
+from .codec_data import CropDataset, FoaSource, StepBatchSampler
+from .discriminator import (MultiScaleStftDiscriminator, discriminator_hinge_loss,
+                            feature_matching_loss, generator_adversarial_loss)
+from .ema import Ema
+from .losses import FoaReconstructionLoss, ReconstructionWeights
+
+METRICS = ("step", "seconds", "loss", "spectral", "direction", "time", "kl", "adversarial",
+           "feature_matching", "disc", "skipped")
+
+
+def _fabric(accelerator: str, devices: int | str, strategy: str) -> Any:
+    from lightning.fabric import Fabric
+
+    cuda = accelerator in ("cuda", "gpu") or (accelerator == "auto" and torch.cuda.is_available())
+    precision = "bf16-mixed" if cuda else "32-true"
+    return Fabric(accelerator=accelerator, devices=devices, strategy=strategy, precision=precision)
+
+
+class CodecTrainer:
+    """Trains :class:`FoaCodec` on ``source`` into ``run_dir`` (resuming if it holds a run)."""
+
+    def __init__(self, config: CodecTrainConfig, run_dir: str | Path, source: FoaSource, *,
+                 accelerator: str = "auto", devices: int | str = 1, strategy: str = "auto",
+                 log: Callable[[str], None] = print) -> None:
+        self.run_dir = Path(run_dir)
+        self.source, self.log = source, log
+        self.config = self._settle_config(config)
+        self.fabric = _fabric(accelerator, devices, strategy)
+        self.fabric.launch()
+        torch.manual_seed(self.config.seed)
+        cfg = self.config
+        self.codec = FoaCodec(cfg.codec)
+        self.disc = MultiScaleStftDiscriminator(cfg.codec.in_channels, cfg.disc_channels)
+        self.ema = Ema(self.codec, cfg.ema_decay)
+        self.opt_g = torch.optim.AdamW(self.codec.parameters(), cfg.lr, cfg.betas,
+                                       weight_decay=cfg.weight_decay)
+        self.opt_d = torch.optim.AdamW(self.disc.parameters(), cfg.disc_lr, cfg.betas,
+                                       weight_decay=cfg.weight_decay)
+        self.recon_loss = FoaReconstructionLoss(cfg.codec.sample_rate, ReconstructionWeights(
+            cfg.spectral_weight, cfg.direction_weight, cfg.time_weight))
+        self.step, self.skipped = 0, 0
+        self._resume()
+        self.codec, self.opt_g = self.fabric.setup(self.codec, self.opt_g)
+        self.disc, self.opt_d = self.fabric.setup(self.disc, self.opt_d)
+        for opt in (self.opt_g, self.opt_d):  # resumed state follows the parameters' device
+            _optimizer_state_to(opt, self.fabric.device)
+        self.recon_loss = self.recon_loss.to(self.fabric.device)
+
+    # --- run folder -------------------------------------------------------------------
+    def _settle_config(self, config: CodecTrainConfig) -> CodecTrainConfig:
+        """A run keeps the config it started with; a different codec size is an error."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        path = self.run_dir / "config.json"
+        if path.is_file():
+            saved = CodecTrainConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            if saved.codec != config.codec:
+                raise TrainingConfigError(
+                    f"{self.run_dir}: holds a run of another codec size; choose a new --out")
+            if saved != config:
+                self.log(f"{self.run_dir}: resuming with the run's own settings")
+            return saved
+        path.write_text(json.dumps(config.to_dict(), indent=2), encoding="utf-8")
+        return config
+
+    def _resume(self) -> None:
+        found = load_checkpoint(self.run_dir)
+        if found is None:
+            return
+        tensors, meta = found
+        part = lambda prefix: {k[len(prefix):]: v for k, v in tensors.items()  # noqa: E731
+                               if k.startswith(prefix)}
+        source = str(self.run_dir / "checkpoints")
+        load_state_strict(self.codec, part("codec."), source)
+        load_state_strict(self.disc, part("disc."), source)
+        self.ema.load_state_dict(part("ema."), meta["ema_updates"])
+        optimizer_from_flat(self.opt_g, tensors, meta["opt_g"], "opt_g")
+        optimizer_from_flat(self.opt_d, tensors, meta["opt_d"], "opt_d")
+        set_rng_state(tensors, meta["rng"])
+        self.step, self.skipped = int(meta["step"]), int(meta.get("skipped", 0))
+        self.log(f"resumed {self.run_dir} at step {self.step}")
+
+    def save(self) -> Path | None:
+        """Write a checkpoint of the current step (rank 0 only)."""
+        if self.fabric.global_rank != 0:
+            return None
+        tensors: dict[str, torch.Tensor] = {}
+        tensors.update({f"codec.{k}": v for k, v in _unwrap(self.codec).state_dict().items()})
+        tensors.update({f"disc.{k}": v for k, v in _unwrap(self.disc).state_dict().items()})
+        tensors.update({f"ema.{k}": v for k, v in self.ema.state_dict().items()})
+        g_t, g_meta = optimizer_to_flat(self.opt_g, "opt_g")
+        d_t, d_meta = optimizer_to_flat(self.opt_d, "opt_d")
+        r_t, r_meta = rng_state()
+        tensors.update({**g_t, **d_t, **r_t})
+        meta = {"opt_g": g_meta, "opt_d": d_meta, "rng": r_meta, "skipped": self.skipped,
+                "ema_updates": self.ema.updates, "config": self.config.to_dict()}
+        return save_checkpoint(self.run_dir, self.step, tensors, meta)
+
+    # --- training ---------------------------------------------------------------------
+    def _loader(self) -> DataLoader:
+        cfg = self.config
+        data = CropDataset(self.source, cfg.crop_samples, cfg.seed)
+        sampler = StepBatchSampler(cfg.batch_size, self.step, self.fabric.global_rank,
+                                   self.fabric.world_size)
+        # Its own generator: a DataLoader otherwise draws its workers' base seed from the
+        # global RNG, which would shift the training noise of a resumed run.
+        loader = DataLoader(data, batch_sampler=sampler, num_workers=cfg.num_workers,
+                            persistent_workers=cfg.num_workers > 0,
+                            generator=torch.Generator().manual_seed(cfg.seed))
+        return self.fabric.setup_dataloaders(loader, use_distributed_sampler=False)
+
+    def train_step(self, batch: torch.Tensor) -> dict[str, float]:
+        cfg = self.config
+        adversarial = self.step >= cfg.adversarial_after
+        recon, post = self.codec(batch)
+        terms = self.recon_loss(recon, batch)
+        kl = post.kl()
+        loss = terms["total"] + cfg.kl_weight * kl
+        out = {k: float(v.detach()) for k, v in terms.items() if k != "total"}
+        out["kl"] = float(kl.detach())
+        if adversarial:
+            real = self.disc(batch)
+            d_loss = discriminator_hinge_loss(real, self.disc(recon.detach()))
+            if torch.isfinite(d_loss):
+                self.opt_d.zero_grad(set_to_none=True)
+                self.fabric.backward(d_loss)
+                self.fabric.clip_gradients(self.disc, self.opt_d, max_norm=cfg.grad_clip)
+                self.opt_d.step()
+            fake = self.disc(recon)
+            adv, fm = generator_adversarial_loss(fake), feature_matching_loss(real, fake)
+            loss = loss + cfg.adversarial_weight * adv + cfg.feature_matching_weight * fm
+            out.update(adversarial=float(adv.detach()), feature_matching=float(fm.detach()),
+                       disc=float(d_loss.detach()))
+        if not torch.isfinite(loss):
+            self.skipped += 1
+            self.opt_g.zero_grad(set_to_none=True)
+            self.log(f"step {self.step}: loss is {float(loss.detach())}, step skipped "
+                     f"({self.skipped} so far)")
+            return {**out, "loss": float("nan")}
+        self.opt_g.zero_grad(set_to_none=True)
+        self.fabric.backward(loss)
+        self.fabric.clip_gradients(self.codec, self.opt_g, max_norm=cfg.grad_clip)
+        self.opt_g.step()
+        self.ema.update(_unwrap(self.codec))
+        out["loss"] = float(loss.detach())
+        return out
+
+    def fit(self, steps: int, *, progress: bool = True, should_stop: Callable[[], bool] | None = None,
+            on_log: Callable[[dict[str, float]], None] | None = None) -> dict[str, float]:
+        """Train until the run reaches ``steps`` steps in all; returns the last logged metrics."""
+        cfg = self.config
+        if self.step >= steps:
+            self.log(f"{self.run_dir} is already at step {self.step} (asked for {steps})")
+            return {}
+        bar = _progress(progress and self.fabric.global_rank == 0, self.step, steps)
+        last: dict[str, float] = {}
+        sums: dict[str, float] = {}
+        count, t0 = 0, time.perf_counter()
+        self.codec.train()
+        self.disc.train()
+        try:
+            for batch in self._loader():
+                metrics = self.train_step(batch)
+                self.step += 1
+                for k, v in metrics.items():
+                    if math.isfinite(v):
+                        sums[k] = sums.get(k, 0.0) + v
+                count += 1
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{metrics['loss']:.3f}")
+                if self.step % cfg.log_every == 0 or self.step == steps:
+                    last = {k: v / count for k, v in sums.items()}
+                    last.update(step=self.step, seconds=time.perf_counter() - t0,
+                                skipped=self.skipped)
+                    self._write_metrics(last)
+                    if on_log is not None:
+                        on_log(last)
+                    sums, count, t0 = {}, 0, time.perf_counter()
+                if self.step % cfg.checkpoint_every == 0 or self.step >= steps:
+                    self.save()
+                if self.step >= steps:
+                    break
+                if should_stop is not None and should_stop():
+                    self.save()
+                    raise Cancelled(f"training stopped at step {self.step}; "
+                                    f"run again with the same --out to resume")
+        except KeyboardInterrupt:
+            self.save()
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+        return last
+
+    def _write_metrics(self, row: dict[str, float]) -> None:
+        if self.fabric.global_rank != 0:
+            return
+        path = self.run_dir / "metrics.csv"
+        new = not path.exists()
+        with path.open("a", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=METRICS, extrasaction="ignore")
+            if new:
+                writer.writeheader()
+            writer.writerow({k: (f"{row[k]:.6g}" if isinstance(row.get(k), float) else row.get(k, ""))
+                             for k in METRICS})
+
+    def ema_codec(self) -> FoaCodec:
+        """A fresh :class:`FoaCodec` (CPU, eval mode) holding the EMA weights."""
+        model = FoaCodec(self.config.codec)
+        model.load_state_dict(self.ema.model_state(model))
+        return model.eval()
+
+
+def _unwrap(module: Any) -> torch.nn.Module:
+    """The plain module inside Fabric's (and DDP's) wrappers."""
+    inner = getattr(module, "module", module)
+    return getattr(inner, "module", inner)
+
+
+def _optimizer_state_to(opt: Any, device: torch.device) -> None:
+    for state in getattr(opt, "optimizer", opt).state.values():
+        for key, value in state.items():
+            if torch.is_tensor(value) and key != "step":
+                state[key] = value.to(device)
+
+
+def _progress(enabled: bool, start: int, total: int) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=start, unit="step", dynamic_ncols=True, desc="codec")

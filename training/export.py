@@ -1,0 +1,63 @@
+"""From a training run to a model bundle the app loads (EMA weights, config, model card)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+
+from ambisketch.engine.errors import ModelLoadError
+from ambisketch.engine.models.codec import FoaCodec, count_parameters
+from ambisketch.engine.models.codec_bundle import save_codec_bundle
+from ambisketch.engine.models.weights import load_state_strict
+
+from .checkpoint import load_checkpoint
+from .codec_config import CodecTrainConfig
+
+
+def codec_from_run(run_dir: str | Path) -> tuple[FoaCodec, int]:
+    """The EMA weights of a run's latest checkpoint as an eval-mode :class:`FoaCodec`,
+    and the step they come from."""
+    run = Path(run_dir)
+    found = load_checkpoint(run)
+    if found is None:
+        raise ModelLoadError(f"{run}: no checkpoint yet (train first)")
+    tensors, meta = found
+    config = CodecTrainConfig.from_dict(meta["config"])
+    model = FoaCodec(config.codec)
+    ema = {k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}
+    state = {k: ema.get(k, v) for k, v in model.state_dict().items()}
+    load_state_strict(model, state, str(run / "checkpoints"))
+    return model.eval(), int(meta["step"])
+
+
+def _card(model: FoaCodec, run: Path, step: int, config: CodecTrainConfig) -> str:
+    c = config.codec
+    return f"""# Ambisketch FOA codec
+
+A 4-channel (AmbiX) convolutional VAE: {c.in_channels} channels at {c.sample_rate} Hz →
+{c.latent_channels} latent channels at {c.latent_rate:.2f} Hz (×{c.hop} downsampling,
+{c.compression:g}× compression), {count_parameters(model) / 1e6:.2f} M parameters.
+
+- Trained for {step} steps, batch {config.batch_size} of {config.crop_seconds:g} s crops, from
+  run `{run.name}`; the weights are the exponential moving average (decay {config.ema_decay}).
+- Losses: multi-resolution STFT per channel and on the six first-order beams (W±X, W±Y, W±Z,
+  so direction is kept), time-domain L1, KL {config.kl_weight:g}; multi-scale STFT
+  discriminator from step {config.adversarial_after}.
+- Architecture after SonicMotion (arXiv 2507.07318) and stable-audio-tools' Oobleck VAE.
+- Files: `codec.json` (config), `codec.safetensors` (weights). Load with
+  `ambisketch.engine.models.codec_bundle.load_codec_bundle`.
+"""
+
+
+def export_codec(run_dir: str | Path, out_dir: str | Path, *, half: bool = False,
+                 overwrite: bool = False) -> Path:
+    """Write the run's EMA codec as a bundle folder."""
+    run = Path(run_dir)
+    model, step = codec_from_run(run)
+    config = CodecTrainConfig.from_dict(json.loads((run / "config.json").read_text("utf-8")))
+    info = {"training": {"run": str(run.resolve()), "step": step,
+                         "exported": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                         "config": config.to_dict()}}
+    return save_codec_bundle(out_dir, model, half=half, info=info,
+                             card=_card(model, run, step, config), overwrite=overwrite)
