@@ -15,7 +15,7 @@ from ambisketch import __version__
 from ambisketch.engine.errors import EngineError
 
 from . import cmd_bench, cmd_binaural, cmd_codec, cmd_dataset, cmd_spatial
-from .parsing import Parser
+from .cli_support import Parser
 
 EXAMPLES = """\
 examples:

@@ -20,13 +20,12 @@ from ambisketch.engine.binaural.hrirs import HrirSet
 from ambisketch.engine.errors import AudioDeviceError, AudioFileError, EngineError
 from ambisketch.engine.spatial.ambisonics import fuma_to_ambix
 
+from .cli_support import add_output_args, note
+
 ROTATION_HELP = ("head rotation in degrees: positive --yaw turns the head LEFT (a source in "
                  "front moves to the right ear), positive --pitch looks up, positive --roll "
                  "tilts the head right (left ear up)")
 
-
-def note(message: str) -> None:
-    print(f"ambisketch: {message}", file=sys.stderr)
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -58,11 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                "--bits 32f",
     )
     _add_common(b)
-    b.add_argument("-o", "--output", required=True, help="WAV file to write")
-    b.add_argument("--rate", type=int, metavar="HZ", help="resample to this rate first")
-    b.add_argument("--bits", choices=tuple(audio_io.BIT_DEPTHS), default="24",
-                   help="16- or 24-bit PCM, or 32f float (default: 24)")
-    b.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+    add_output_args(b)
     b.set_defaults(func=cmd_binaural)
 
     p = sub.add_parser(

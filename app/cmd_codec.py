@@ -12,7 +12,7 @@ from ambisketch.engine.errors import AudioFileError, EngineError
 from ambisketch.engine.models.codec import roundtrip
 from ambisketch.engine.models.codec_bundle import load_codec_bundle
 
-from .parsing import command_group
+from .cli_support import add_output_args, command_group
 
 FMT = argparse.RawDescriptionHelpFormatter
 
@@ -69,10 +69,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                      epilog="example:\n  ambisketch codec roundtrip take.wav -o take_codec.wav "
                             "--model models/codec")
     r.add_argument("input", help="4-channel AmbiX file")
-    r.add_argument("-o", "--output", required=True)
+    add_output_args(r, rate=False)
     r.add_argument("--model", required=True, metavar="BUNDLE", help="codec bundle (or run) folder")
-    r.add_argument("--bits", choices=tuple(audio_io.BIT_DEPTHS), default="24")
-    r.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     r.set_defaults(func=cmd_codec_roundtrip)
 
 

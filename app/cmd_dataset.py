@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +15,8 @@ from ambisketch.training.data.errors import DatasetError
 from ambisketch.training.data.testset import write_samples
 from ambisketch.training.recipes.starter.build import add_arguments, build_starter, options_from_args
 
+from .cli_support import note
 
-def note(message: str) -> None:
-    """A remark for the user that is not the command's output."""
-    print(f"ambisketch: {message}", file=sys.stderr)
 
 
 def _scan_options(p: argparse.ArgumentParser) -> None:

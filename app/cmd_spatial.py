@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,8 @@ from ambisketch.engine.spatial import (Trajectory, describe, parametric_from_tra
 from ambisketch.engine.spatial.ambisonics import ambix_to_fuma, encode, fuma_to_ambix
 from ambisketch.engine.spatial.doa import direction_errors, intensity_doa
 
+from .cli_support import add_output_args, note
 
-def note(message: str) -> None:
-    """A remark for the user that is not the command's output."""
-    print(f"ambisketch: {message}", file=sys.stderr)
 
 
 def resolve_path(spec: str, duration: float | None = None) -> Trajectory:
@@ -46,14 +43,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                f"presets: {', '.join(preset_names())} (or a JSON file; see 'ambisketch path')",
     )
     p.add_argument("input", help="audio file (wav, flac, ogg, aiff, mp3)")
-    p.add_argument("-o", "--output", required=True, help="WAV file to write")
+    add_output_args(p)
     p.add_argument("--path", required=True, metavar="PRESET|FILE.json",
                    help="a preset (stretched to the input's length) or a path JSON file")
     p.add_argument("--format", choices=("ambix", "fuma"), default="ambix",
                    help="channel order/normalisation of the output (default: ambix)")
-    p.add_argument("--rate", type=int, metavar="HZ", help="resample to this rate first")
-    p.add_argument("--bits", choices=tuple(audio_io.BIT_DEPTHS), default="24",
-                   help="16- or 24-bit PCM, or 32f float (default: 24)")
     p.add_argument("--channel", type=int, metavar="N",
                    help="use channel N (0-based) of a multichannel input instead of the mix")
     p.add_argument("--fit", action="store_true",
@@ -62,7 +56,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="apply the path's distances as 1/r gain")
     p.add_argument("--air", action="store_true",
                    help="apply air absorption (a low-pass that falls with distance)")
-    p.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     p.set_defaults(func=cmd_spatialize)
 
     a = sub.add_parser(

@@ -41,3 +41,16 @@ def unwritable_dir(tmp_path: Path) -> Path:
     if os.access(locked, os.W_OK) and Path("/proc/self").is_dir():
         return Path("/proc")
     return locked
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``gpu`` run only where CUDA is available."""
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    if not gpu_items:
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        skip = pytest.mark.skip(reason="needs a CUDA GPU")
+        for item in gpu_items:
+            item.add_marker(skip)

@@ -1,8 +1,9 @@
-"""argparse helpers shared by the command modules."""
+"""What the command modules share: the parser class, command groups, output options, notes."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 class Parser(argparse.ArgumentParser):
@@ -23,3 +24,21 @@ def command_group(sub: argparse._SubParsersAction, name: str, help_text: str
         groups[name] = parser.add_subparsers(dest=f"{name}_command", metavar="WHAT",
                                              parser_class=Parser)
     return groups[name]
+
+
+def add_output_args(parser: argparse.ArgumentParser, *, rate: bool = True) -> None:
+    """``-o/--output``, ``--rate``, ``--bits`` and ``--force``, the same for every command
+    that writes a WAV file."""
+    from ambisketch.engine.audio_io import BIT_DEPTHS
+
+    parser.add_argument("-o", "--output", required=True, help="WAV file to write")
+    if rate:
+        parser.add_argument("--rate", type=int, metavar="HZ", help="resample to this rate first")
+    parser.add_argument("--bits", choices=tuple(BIT_DEPTHS), default="24",
+                        help="16- or 24-bit PCM, or 32f float (default: 24)")
+    parser.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+
+
+def note(message: str) -> None:
+    """A remark for the user that is not the command's output (stderr)."""
+    print(f"ambisketch: {message}", file=sys.stderr)
