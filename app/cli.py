@@ -25,6 +25,10 @@ examples:
   ambisketch path list
   ambisketch path show fly-over > fly.json
   ambisketch path describe fly.json
+  ambisketch play dog_orbit.wav --yaw 30           # binaural, on headphones
+  ambisketch binaural dog_orbit.wav -o dog_bin.wav
+  ambisketch dataset scan ~/Sounds --report scan.json
+  ambisketch train codec --data starter --out runs/codec
   ambisketch bench
 """
 
