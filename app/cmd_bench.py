@@ -18,6 +18,7 @@ BENCHMARK_MODULES = (
     "ambisketch.engine.benchmarks",
     "ambisketch.engine.binaural.benchmarks",
     "ambisketch.engine.models.benchmarks",
+    "ambisketch.engine.models.dit_benchmarks",
     "ambisketch.training.benchmarks",
     "ambisketch.training.codec_benchmarks",
 )

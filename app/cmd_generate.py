@@ -1,0 +1,160 @@
+"""``ambisketch generate``: a prompt (and a path) in, an FOA take and its JSON sidecar out."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from ambisketch.engine import audio_io
+from ambisketch.engine.errors import EngineError, ModelLoadError
+from ambisketch.engine.generate import PARAMETRIC_FIELDS, SAMPLER_NAMES, GenerationRequest
+from ambisketch.engine.spatial import preset_names
+
+from .cli_support import add_output_args, note
+
+MODEL_HELP = ("no generator model is installed in {where}; pass --model BUNDLE_DIR (a folder "
+              "with model.json, codec.safetensors, dit.safetensors), or copy one there")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "generate", help="generate a moving FOA clip from a prompt (and a path)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Generate a First-Order Ambisonics take with the diffusion model. With "
+                    "--path the sound follows the path (parametric mode); without, spatial "
+                    "words in the prompt place it (descriptive mode). Writes OUT.wav and "
+                    "OUT.wav.json with everything needed to make the take again.",
+        epilog="examples:\n"
+               "  ambisketch generate \"a bee buzzing\" -o bee.wav --path orbit --seconds 6\n"
+               "  ambisketch generate \"a dog barking on the left\" -o dog.wav --seed 3\n"
+               "  ambisketch generate \"rain\" -o rain.wav --path fly.json --lock-path "
+               "--variations 4\n\n"
+               f"presets: {', '.join(preset_names())} (or a JSON file; see 'ambisketch path')",
+    )
+    p.add_argument("prompt", help="what the sound is")
+    add_output_args(p)
+    p.add_argument("--path", metavar="PRESET|FILE.json",
+                   help="where the sound travels (a preset stretched to --seconds, or a file)")
+    p.add_argument("--seconds", type=float, metavar="S",
+                   help="length (default: the path file's, else the model's clip length)")
+    p.add_argument("--seed", type=int, metavar="N", help="random seed (default: a new one)")
+    p.add_argument("--steps", type=int, default=100, metavar="N",
+                   help="sampler steps (default 100)")
+    p.add_argument("--cfg", type=float, default=7.0, metavar="X",
+                   help="classifier-free guidance scale (default 7)")
+    p.add_argument("--sampler", choices=SAMPLER_NAMES, default="dpmpp-3m-sde",
+                   help="sampler (default dpmpp-3m-sde)")
+    p.add_argument("--variations", type=int, default=1, metavar="N",
+                   help="takes to make in one batch (OUT_1.wav … OUT_N.wav)")
+    p.add_argument("--lock-path", action="store_true",
+                   help="re-encode the direct sound exactly onto the path (guaranteed placement)")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help=f"a parametric value: {', '.join(PARAMETRIC_FIELDS)} (repeatable)")
+    p.add_argument("--model", metavar="BUNDLE_DIR",
+                   help="model bundle folder (default: the one in resources/models/)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
+                   help="where to run (default: a GPU when there is one)")
+    p.add_argument("--format", choices=("ambix", "fuma"), default="ambix",
+                   help="channel order/normalisation of the output (default: ambix)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_generate)
+
+
+def default_model_dir() -> Path:
+    """The bundle installed in ``resources/models/`` (itself, or its only/first sub-folder)."""
+    from ambisketch.engine.binaural.hrtf import resources_dir
+
+    models = resources_dir() / "models"
+    if (models / "model.json").is_file():
+        return models
+    found = sorted(d for d in models.glob("*") if (d / "model.json").is_file())
+    if not found:
+        raise ModelLoadError(MODEL_HELP.format(where=models))
+    return found[0]
+
+
+def _params(items: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or name not in PARAMETRIC_FIELDS:
+            raise EngineError(f"--param {item!r}: expected NAME=VALUE with NAME one of "
+                              f"{', '.join(PARAMETRIC_FIELDS)}")
+        try:
+            out[name] = float(value)
+        except ValueError:
+            raise EngineError(f"--param {item!r}: {value!r} is not a number") from None
+        if not math.isfinite(out[name]):
+            raise EngineError(f"--param {item!r}: {value!r} is not a finite number")
+    return out
+
+
+def _outputs(out: Path, n: int) -> list[Path]:
+    if n == 1:
+        return [out]
+    return [out.with_name(f"{out.stem}_{i + 1}{out.suffix}") for i in range(n)]
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from ambisketch.engine.generate import Generator
+    from ambisketch.engine.spatial.ambisonics import ambix_to_fuma
+
+    from .cmd_spatial import resolve_path, take_metadata
+
+    if args.rate is not None and not 8000 <= args.rate <= 384000:
+        raise EngineError(f"--rate {args.rate}: choose a rate between 8000 and 384000 Hz")
+    if args.variations < 1:
+        raise EngineError("--variations must be at least 1")
+    outs = _outputs(Path(args.output), args.variations)
+    for o in outs:
+        audio_io.check_writable(o, args.force, sidecar=True)
+    params = _params(args.param)
+    model_dir = Path(args.model) if args.model else default_model_dir()
+    gen = Generator(model_dir, device=args.device)
+    clip = gen.bundle.info.clip_seconds
+    seconds = args.seconds
+    path = None
+    if args.path:
+        path = resolve_path(args.path, seconds if seconds else clip)
+        if seconds is None:
+            seconds = path.duration
+    seconds = clip if seconds is None else seconds
+    request = GenerationRequest(args.prompt, path, seconds, args.seed, args.steps, args.cfg,
+                                args.sampler, args.variations, args.lock_path, params)
+    request.check(clip)
+    bar = None
+    if not args.no_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=request.steps, desc="generating", unit="step", leave=False)
+
+    def progress(step: int, total: int) -> None:
+        if bar is not None:
+            bar.update(step - bar.n)
+
+    try:
+        takes = gen.generate(request, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    rate = takes[0].rate
+    for take, out in zip(takes, outs):
+        data = take.foa
+        if args.rate and args.rate != rate:
+            data = audio_io.resample(data, rate, args.rate)
+        if args.format == "fuma":
+            data = ambix_to_fuma(data)
+        peak = audio_io.peak_dbfs(data)
+        if args.bits != "32f" and peak > 0.0:
+            note(f"{out}: peak {peak:+.1f} dBFS clipped in {args.bits}-bit PCM; "
+                 "--bits 32f keeps it")
+        meta = take_metadata("generate", path, args.format, args.rate or rate, args.bits,
+                             take.sidecar())
+        audio_io.write_audio(out, data, args.rate or rate, bits=args.bits, overwrite=args.force,
+                             sidecar=meta)
+    t = takes[0].timings
+    print(f"wrote {', '.join(str(o) for o in outs)} ({request.mode}, seed {takes[0].request.seed}, "
+          f"{seconds:g} s in {t['total']:.1f} s, {t['steps_per_second']:.1f} steps/s on "
+          f"{gen.device})")
+    return 0

@@ -1,0 +1,296 @@
+"""The generator: a :class:`GenerationRequest` in, one :class:`Take` per variation out.
+
+Used the same way by the GUI, the CLI and the training evaluator. The request and take
+types import without torch; :class:`Generator` loads a model bundle once and keeps it (and
+its text encoder) for every later request.
+
+A take is sampled over the model's full clip window, with ``seconds_total`` telling the model
+how long the sound is, and cut to exactly the requested length (Stable Audio's scheme).
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import EngineError, ModelLoadError
+from .spatial.trajectory import Trajectory
+
+if TYPE_CHECKING:
+    from .models.bundle import ModelBundle
+    from .models.text_encoder import TextEncoder
+
+MODES = ("descriptive", "parametric")
+SAMPLER_NAMES = ("dpmpp-3m-sde", "dpmpp-2m", "euler")
+PARAMETRIC_FIELDS = ("azimuth", "elevation", "distance", "room_size", "decay_time")
+Progress = Callable[[int, int], None]
+CancelCheck = Callable[[], bool]
+
+
+class GenerationError(EngineError):
+    """A generation request is invalid (a value out of range, an unknown sampler…)."""
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """What to generate. ``path`` None is descriptive mode (spatial words in the prompt);
+    with a path, parametric mode. ``seed`` None picks one (recorded in the take)."""
+
+    prompt: str
+    path: Trajectory | None = None
+    seconds: float = 10.0
+    seed: int | None = None
+    steps: int = 100
+    cfg_scale: float = 7.0
+    sampler: str = "dpmpp-3m-sde"
+    variations: int = 1
+    lock_path: bool = False
+    parametric: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def mode(self) -> str:
+        return "parametric" if self.path is not None else "descriptive"
+
+    def check(self, clip_seconds: float | None = None) -> None:
+        """Raise :class:`GenerationError` naming the first invalid value."""
+        if not isinstance(self.prompt, str) or not self.prompt.strip():
+            raise GenerationError("the prompt is empty")
+        if not (self.seconds > 0 and math.isfinite(self.seconds)):
+            raise GenerationError(f"seconds must be > 0, got {self.seconds:g}")
+        if clip_seconds is not None and self.seconds > clip_seconds + 1e-9:
+            raise GenerationError(f"seconds {self.seconds:g} is longer than this model's clips "
+                                  f"({clip_seconds:g} s)")
+        if self.steps < 1:
+            raise GenerationError(f"steps must be at least 1, got {self.steps}")
+        if not (self.cfg_scale > 0 and math.isfinite(self.cfg_scale)):
+            raise GenerationError(f"cfg scale must be > 0, got {self.cfg_scale:g}")
+        if self.sampler not in SAMPLER_NAMES:
+            raise GenerationError(f"unknown sampler {self.sampler!r} "
+                                  f"(choose from {', '.join(SAMPLER_NAMES)})")
+        if not 1 <= self.variations <= 64:
+            raise GenerationError(f"variations must be between 1 and 64, got {self.variations}")
+        if self.seed is not None and not 0 <= self.seed < 2 ** 63:
+            raise GenerationError(f"seed must be in [0, 2^63), got {self.seed}")
+        if self.lock_path and self.path is None:
+            raise GenerationError("path lock needs a path")
+        for key, value in self.parametric.items():
+            if key not in PARAMETRIC_FIELDS:
+                raise GenerationError(f"unknown parametric value {key!r} "
+                                      f"(known: {', '.join(PARAMETRIC_FIELDS)})")
+            if not math.isfinite(float(value)):
+                raise GenerationError(f"parametric value {key} must be a number")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"prompt": self.prompt, "mode": self.mode,
+                "path": self.path.to_dict() if self.path is not None else None,
+                "seconds": self.seconds, "seed": self.seed, "steps": self.steps,
+                "cfg_scale": self.cfg_scale, "sampler": self.sampler,
+                "variations": self.variations, "lock_path": self.lock_path,
+                "parametric": dict(self.parametric)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GenerationRequest:
+        path = data.get("path")
+        return cls(prompt=data["prompt"], path=Trajectory.from_dict(path) if path else None,
+                   seconds=float(data.get("seconds", 10.0)), seed=data.get("seed"),
+                   steps=int(data.get("steps", 100)),
+                   cfg_scale=float(data.get("cfg_scale", 7.0)),
+                   sampler=str(data.get("sampler", "dpmpp-3m-sde")),
+                   variations=int(data.get("variations", 1)),
+                   lock_path=bool(data.get("lock_path", False)),
+                   parametric=dict(data.get("parametric") or {}))
+
+
+@dataclass(frozen=True)
+class Take:
+    """One generated clip: AmbiX ``foa`` (4, samples) float32 at ``rate`` Hz.
+
+    ``request`` has the seed that was used, so ``request`` + ``variation`` make it again.
+    """
+
+    foa: NDArray[np.float32]
+    rate: int
+    request: GenerationRequest
+    variation: int
+    timings: dict[str, float]
+    model: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float:
+        return self.foa.shape[1] / self.rate
+
+    def sidecar(self) -> dict[str, Any]:
+        """What a take's JSON sidecar holds to make it again."""
+        return {"kind": "generate", "request": self.request.to_dict(),
+                "variation": self.variation, "model": self.model,
+                "timings": {k: round(v, 4) for k, v in self.timings.items()}}
+
+
+def pick_device(name: str = "auto") -> str:
+    """``auto`` → CUDA, else MPS, else CPU; an explicit device that is missing is an error."""
+    import torch
+
+    if name == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        mps = getattr(torch.backends, "mps", None)
+        return "mps" if mps is not None and mps.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise EngineError("--device cuda: no CUDA GPU is available")
+    if name == "mps" and not (getattr(torch.backends, "mps", None)
+                              and torch.backends.mps.is_available()):
+        raise EngineError("--device mps: Apple Metal (MPS) is not available")
+    if name not in ("cpu", "cuda", "mps"):
+        raise EngineError(f"unknown device {name!r} (choose from auto, cpu, cuda, mps)")
+    return name
+
+
+class Generator:
+    """Loads a bundle once (on ``device``, half precision on a GPU) and generates takes.
+
+    Args:
+        bundle: a bundle folder or a loaded :class:`ModelBundle`.
+        device: ``auto``, ``cpu``, ``cuda`` or ``mps``.
+        text_encoder: an already loaded encoder to share (its id must match the bundle's).
+        precision: ``auto`` (bf16 on CUDA where supported, else fp16; fp16 on MPS; fp32 on
+            CPU), or ``fp32``, ``bf16``, ``fp16`` — the DiT's autocast type; sampling maths
+            and the codec stay in fp32.
+    """
+
+    def __init__(self, bundle: str | Path | ModelBundle, device: str = "auto",
+                 text_encoder: TextEncoder | None = None, precision: str = "auto") -> None:
+        import torch
+
+        from .models.bundle import ModelBundle, load_bundle
+
+        self.device = pick_device(device)
+        if isinstance(bundle, ModelBundle):
+            self.bundle = bundle
+            self.bundle.codec.to(self.device).eval()
+            self.bundle.model.to(self.device).eval()
+        else:
+            self.bundle = load_bundle(bundle, self.device)
+        if text_encoder is not None and text_encoder.id != self.bundle.info.text_encoder:
+            raise ModelLoadError(f"the model was trained with text encoder "
+                                 f"{self.bundle.info.text_encoder!r}, not {text_encoder.id!r}")
+        self._text = text_encoder
+        named = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+        if precision in named:
+            self.dtype = named[precision]
+        elif precision != "auto":
+            raise EngineError(f"unknown precision {precision!r} (choose from auto, "
+                              f"{', '.join(named)})")
+        elif self.device == "cuda":
+            self.dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        elif self.device == "mps":
+            self.dtype = torch.float16
+        else:
+            self.dtype = torch.float32
+
+    @property
+    def text_encoder(self) -> TextEncoder:
+        if self._text is None:
+            from .models.text_encoder import TextEncoder
+
+            info = self.bundle.info
+            self._text = TextEncoder(info.text_encoder, self.device, info.text_max_tokens)
+        return self._text
+
+    def model_info(self) -> dict[str, Any]:
+        b = self.bundle
+        return {"name": b.info.name, "path": str(b.path.resolve()) if b.path else None,
+                "text_encoder": b.info.text_encoder, "clip_seconds": b.info.clip_seconds,
+                "device": self.device, "dtype": str(self.dtype).replace("torch.", "")}
+
+    def generate(self, request: GenerationRequest, progress: Progress | None = None,
+                 cancel: CancelCheck | None = None) -> list[Take]:
+        """Generate ``request.variations`` takes in one batch.
+
+        ``progress(step, total)`` is called after every sampler step; ``cancel()`` returning
+        True stops the work with :class:`~ambisketch.engine.errors.Cancelled`.
+        """
+        import torch
+
+        from .errors import Cancelled
+        from .models.conditioners import state_matrix
+        from .models.sampling import (get_sampler, guided, initial_noise, log_linear_sigmas,
+                                      v_denoiser)
+        from .spatial.path_lock import lock_to_path
+
+        bundle = self.bundle
+        request.check(bundle.info.clip_seconds)
+        if request.seed is None:
+            request = replace(request, seed=secrets.randbelow(2 ** 31))
+        path = request.path
+        if path is not None and abs(path.duration - request.seconds) > 1e-6:
+            path = path.with_duration(request.seconds)
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        model, codec = bundle.model, bundle.codec
+        cfg = model.conditioner.config
+        frames, v = bundle.clip_frames, request.variations
+        dev = torch.device(self.device)
+
+        text, mask = self.text_encoder.encode([request.prompt])
+        numbers = {"seconds_start": torch.zeros(1, device=dev),
+                   "seconds_total": torch.full((1,), float(request.seconds), device=dev)}
+        for key, value in request.parametric.items():
+            numbers[key] = torch.full((1,), float(value), device=dev)
+        states = None
+        if path is not None:
+            states = torch.from_numpy(state_matrix(
+                path, frames, bundle.latent_rate, cfg.azimuth_bins, cfg.elevation_bins,
+                cfg.bin_sigma))[None].to(dev)
+        with torch.no_grad():
+            cond = model.condition(text.to(dev), mask.to(dev), numbers, states).repeat(v)
+            both = cond.cat(cond.null())
+        timings["conditioning"] = time.perf_counter() - t0
+
+        use_autocast = self.dtype != torch.float32
+
+        def cond_model(x: torch.Tensor, t: torch.Tensor, with_uncond: bool) -> torch.Tensor:
+            c = both if with_uncond else cond
+            with torch.autocast(dev.type, dtype=self.dtype, enabled=use_autocast):
+                return model(x, t, c).float()
+
+        gen_device = "cuda" if self.device == "cuda" else "cpu"
+        gen = torch.Generator(device=gen_device).manual_seed(int(request.seed))
+        sigmas = log_linear_sigmas(request.steps, device=dev)
+        x = initial_noise((v, codec.config.latent_channels, frames), float(sigmas[0]), gen,
+                          device=gen_device).to(dev)
+        sampler = get_sampler(request.sampler)
+
+        def on_step(step: int, total: int, xi: torch.Tensor, denoised: torch.Tensor) -> None:
+            if progress is not None:
+                progress(step, total)
+
+        t1 = time.perf_counter()
+        with torch.no_grad():
+            latents = sampler(v_denoiser(guided(cond_model, request.cfg_scale)), x, sigmas,
+                              generator=gen, callback=on_step, cancel=cancel)
+        timings["sampling"] = time.perf_counter() - t1
+        if cancel is not None and cancel():
+            raise Cancelled("generation cancelled")
+        t2 = time.perf_counter()
+        n = int(round(request.seconds * bundle.sample_rate))
+        with torch.no_grad():
+            audio = codec.decode_chunked(latents.float())[..., :n].float().cpu().numpy()
+        timings["decode"] = time.perf_counter() - t2
+        takes_audio = [np.ascontiguousarray(a, dtype=np.float32) for a in audio]
+        if request.lock_path and path is not None:
+            t3 = time.perf_counter()
+            takes_audio = [lock_to_path(a, path, bundle.sample_rate) for a in takes_audio]
+            timings["path_lock"] = time.perf_counter() - t3
+        timings["total"] = time.perf_counter() - t0
+        timings["steps_per_second"] = request.steps / max(timings["sampling"], 1e-9)
+        info = self.model_info()
+        return [Take(a, bundle.sample_rate, request, i, dict(timings), info)
+                for i, a in enumerate(takes_audio)]

@@ -1,0 +1,100 @@
+"""``ambisketch generate`` end to end on a tiny untrained bundle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from ambisketch.app.cli import main
+from ambisketch.engine.models.bundle import new_bundle, save_bundle
+from ambisketch.engine.models.codec import CODEC_PRESETS
+from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
+from ambisketch.engine.models.dit import DIT_PRESETS
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    b = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
+                   clip_seconds=0.5, name="tiny")
+    return save_bundle(tmp_path_factory.mktemp("models") / "tiny", b)
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_generate_writes_take_and_sidecar(capsys, tmp_path: Path, bundle: Path) -> None:
+    out = tmp_path / "bee.wav"
+    code, stdout, err = run(capsys, "generate", "a bee buzzing", "-o", out, "--path", "orbit",
+                            "--seconds", 0.3, "--seed", 5, "--steps", 3, "--model", bundle,
+                            "--device", "cpu", "--bits", "32f", "--no-progress")
+    assert code == 0, err
+    assert "parametric, seed 5" in stdout
+    data, rate = sf.read(out, dtype="float32")
+    assert rate == 16000 and data.shape == (4800, 4)
+    meta = json.loads((tmp_path / "bee.wav.json").read_text())
+    assert meta["kind"] == "generate" and meta["request"]["seed"] == 5
+    assert meta["request"]["prompt"] == "a bee buzzing" and meta["path"]["duration"] == 0.3
+    # the sidecar is enough to make it again
+    req = meta["request"]
+    again = tmp_path / "again.wav"
+    code, _, err = run(capsys, "generate", req["prompt"], "-o", again, "--path",
+                       "orbit", "--seconds", req["seconds"],
+                       "--seed", req["seed"], "--steps", req["steps"], "--model", bundle,
+                       "--device", "cpu", "--bits", "32f", "--no-progress")
+    assert code == 0, err
+    assert np.array_equal(sf.read(again, dtype="float32")[0], data)
+
+
+def test_variations_fuma_rate_and_lock(capsys, tmp_path: Path, bundle: Path) -> None:
+    out = tmp_path / "x.wav"
+    code, _, err = run(capsys, "generate", "wind", "-o", out, "--variations", 2, "--steps", 2,
+                       "--model", bundle, "--device", "cpu", "--format", "fuma", "--rate", 8000,
+                       "--lock-path", "--path", "fly-over", "--param", "distance=3",
+                       "--sampler", "euler")
+    assert code == 0, err
+    for name in ("x_1.wav", "x_2.wav"):
+        info = sf.info(tmp_path / name)
+        assert info.samplerate == 8000 and info.channels == 4 and abs(info.duration - 0.5) < 1e-3
+    meta = json.loads((tmp_path / "x_2.wav.json").read_text())
+    assert meta["variation"] == 1 and meta["request"]["lock_path"] is True
+    assert meta["request"]["parametric"] == {"distance": 3.0}
+
+
+def one_line_error(code: int, err: str, *words: str) -> None:
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    for w in words:
+        assert w in err, err
+
+
+def test_errors(capsys, tmp_path: Path, bundle: Path, monkeypatch) -> None:
+    monkeypatch.setenv("AMBISKETCH_RESOURCES", str(tmp_path / "res"))
+    code, _, err = run(capsys, "generate", "x", "-o", tmp_path / "a.wav", "--no-progress")
+    one_line_error(code, err, "no generator model is installed", "--model")
+    out = tmp_path / "b.wav"
+    for extra, words in [(["--seconds", 3], ["longer than this model's clips"]),
+                         (["--param", "speed=3"], ["--param 'speed=3'"]),
+                         (["--steps", 0], ["steps must be at least 1"]),
+                         (["--lock-path"], ["path lock needs a path"]),
+                         (["--path", "nowhere"], ["nowhere"])]:
+        code, _, err = run(capsys, "generate", "x", "-o", out, "--model", bundle, "--device",
+                           "cpu", "--no-progress", *extra)
+        one_line_error(code, err, *words)
+    code, _, err = run(capsys, "generate", "x", "-o", out, "--model", tmp_path, "--no-progress")
+    one_line_error(code, err, "not a model bundle")
+    assert not out.exists()
