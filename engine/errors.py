@@ -36,5 +36,13 @@ class Cancelled(EngineError):
     """The user cancelled a long-running job."""
 
 
+class GenerationError(EngineError):
+    """A generation request is invalid (a value out of range, an unknown sampler…)."""
+
+
 class HrtfError(EngineError):
     """An HRTF (SOFA) file is missing, corrupt, of the wrong kind or unusable."""
+
+
+class RoomError(EngineError):
+    """A room is invalid: a size <= 0, an absorption outside (0, 1], an impossible RT60."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import EngineError, ModelLoadError
+from .errors import EngineError, GenerationError, ModelLoadError
 from .spatial.trajectory import Trajectory
 
 if TYPE_CHECKING:
@@ -33,10 +33,6 @@ SAMPLER_NAMES = ("dpmpp-3m-sde", "dpmpp-2m", "euler")
 PARAMETRIC_FIELDS = ("azimuth", "elevation", "distance", "room_size", "decay_time")
 Progress = Callable[[int, int], None]
 CancelCheck = Callable[[], bool]
-
-
-class GenerationError(EngineError):
-    """A generation request is invalid (a value out of range, an unknown sampler…)."""
 
 
 @dataclass(frozen=True)

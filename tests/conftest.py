@@ -12,6 +12,18 @@ import soundfile as sf
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tests use tiny models: one intra-op thread is faster, and on a shared 2-core machine
+    more threads thrash (up to 100x slower). Subprocesses keep torch's default."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture
 def noise_wav(tmp_path: Path) -> Path:
     """2 s of mono white noise at 48 kHz, 24-bit WAV."""

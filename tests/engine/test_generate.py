@@ -24,14 +24,6 @@ from ambisketch.engine.spatial.ambisonics import encode
 CLIP = 0.5
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(scope="module")
 def text_encoder() -> TextEncoder:
     return TextEncoder(MINILM_ID)

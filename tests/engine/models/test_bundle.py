@@ -17,14 +17,6 @@ from ambisketch.engine.models.dit import DIT_PRESETS
 from ambisketch.engine.models.weights import load_weights, save_weights
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _tiny():
     b = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
                    clip_seconds=0.25, name="tiny test")

@@ -14,16 +14,6 @@ from ambisketch.engine.spatial import Keyframe, Trajectory
 
 CFG = CONDITIONER_PRESETS["tiny"]
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One intra-op thread: on a shared 2-core machine more threads thrash (100× slower)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-
 def _half_turn(direction: str) -> Trajectory:
     return Trajectory(4.0, (Keyframe(0.0, 0.0), Keyframe(4.0, 180.0, direction=direction)))
 

@@ -10,16 +10,6 @@ from ambisketch.engine.models.diffusion import DiffusionModel
 from ambisketch.engine.models.dit import DIT_PRESETS, DiT, DiTConfig, count_parameters
 from ambisketch.engine.spatial import preset
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One intra-op thread: on a shared 2-core machine more threads thrash (100× slower)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-
 def test_presets_and_shapes() -> None:
     cfg = DIT_PRESETS["tiny"]
     torch.manual_seed(0)

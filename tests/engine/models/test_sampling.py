@@ -15,14 +15,6 @@ from ambisketch.engine.models.sampling import (SAMPLERS, add_noise, alpha_sigma,
 MU, STD = 1.5, 0.5
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def gaussian_v_model(x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """The exact v prediction for data x₀ ~ N(MU, STD²) (per element)."""
     a, s = (v.view(-1, *([1] * (x_t.dim() - 1))).double() for v in alpha_sigma(t))
