@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,14 @@ import numpy as np
 
 from ambisketch import __version__
 from ambisketch.engine import audio_io
-from ambisketch.engine.errors import AudioFileError, TrajectoryError
+from ambisketch.engine.errors import AudioFileError, RoomError, TrajectoryError
 from ambisketch.engine.spatial import (Trajectory, describe, parametric_from_trajectory, preset,
                                        preset_description, preset_names)
 from ambisketch.engine.spatial.ambisonics import ambix_to_fuma, encode, fuma_to_ambix
 from ambisketch.engine.spatial.doa import direction_errors, intensity_doa
+from ambisketch.engine.spatial.room import ROOM_PRESETS, Room
+from ambisketch.engine.spatial.room_render import render_in_room
+from ambisketch.engine.spatial.room_metrics import room_report
 
 from .cli_support import add_output_args, note
 
@@ -39,6 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "4-channel First-Order Ambisonics WAV, plus OUT.json describing the take.",
         epilog="examples:\n  ambisketch spatialize bell.wav -o bell_orbit.wav --path orbit\n"
                "  ambisketch spatialize car.flac -o car.wav --path pass-by --distance --air\n"
+               "  ambisketch spatialize voice.wav -o hall.wav --path orbit --room hall --distance 8\n"
                "  ambisketch spatialize fx.wav -o fx.amb.wav --path path.json --format fuma\n\n"
                f"presets: {', '.join(preset_names())} (or a JSON file; see 'ambisketch path')",
     )
@@ -52,10 +57,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="use channel N (0-based) of a multichannel input instead of the mix")
     p.add_argument("--fit", action="store_true",
                    help="stretch a JSON path's duration to the input's length")
-    p.add_argument("--distance", action="store_true",
-                   help="apply the path's distances as 1/r gain")
+    p.add_argument("--distance", nargs="?", const=True, default=False, type=_metres,
+                   metavar="M", help="apply the path's distances as 1/r gain; with M, place "
+                   "the source M metres away throughout (overrides the path's distances)")
     p.add_argument("--air", action="store_true",
                    help="apply air absorption (a low-pass that falls with distance)")
+    p.add_argument("--room", metavar="SIZE",
+                   help=f"place the sound in a room: {', '.join(ROOM_PRESETS)} or WxDxH in "
+                        "metres (image-source reflections and a diffuse tail; the output "
+                        "rings out)")
+    p.add_argument("--rt60", type=float, metavar="S",
+                   help="reverberation time of --room at 1 kHz (default: the preset's)")
+    p.add_argument("--doppler", action="store_true",
+                   help="in a room, keep the pitch shift of a moving source's changing delay")
     p.set_defaults(func=cmd_spatialize)
 
     a = sub.add_parser(
@@ -112,19 +126,49 @@ def cmd_spatialize(args: argparse.Namespace) -> int:
         note(f"path lasts {traj.duration:g} s, sound {mono.duration:.2f} s "
              + ("(the last position holds)" if traj.duration < mono.duration
                 else "(the path is cut)") + "; --fit stretches it")
-    foa = encode(mono.samples[0], traj, mono.rate, distance=args.distance, air=args.air)
+    metres = None if isinstance(args.distance, bool) else args.distance
+    room = None
+    if args.room is not None:
+        room = Room.parse(args.room, args.rt60)
+    elif args.rt60 is not None or args.doppler:
+        raise RoomError("--rt60 and --doppler need --room (e.g. --room medium)")
+    if room is not None:
+        rendered = render_in_room(mono.samples[0], traj, mono.rate, room, distance=metres,
+                                  air=args.air, doppler=args.doppler)
+        if rendered.clamped:
+            note(f"the {room.size_text} m room is too small for the distance: the source "
+                 "stays inside its walls")
+        foa = rendered.foa
+    else:
+        if metres is not None:
+            traj = Trajectory(traj.duration, tuple(replace(k, distance=metres)
+                                                   for k in traj.keyframes), name=traj.name)
+        foa = encode(mono.samples[0], traj, mono.rate, distance=bool(args.distance), air=args.air)
     data = ambix_to_fuma(foa) if args.format == "fuma" else foa
     peak = audio_io.peak_dbfs(data)
     if args.bits != "32f" and peak > 0.0:
         note(f"peak {peak:+.1f} dBFS: clipped in {args.bits}-bit PCM; use --bits 32f to keep it")
     meta = take_metadata("spatialize", traj, args.format, mono.rate, args.bits, {
         "input": str(src.resolve()), "channel": args.channel, "mixed_to_mono": bool(mixed),
-        "distance_gain": args.distance, "air_absorption": args.air,
+        "distance_gain": bool(args.distance) or room is not None, "air_absorption": args.air,
+        "distance": metres, "room": None if room is None else room.to_dict(),
+        "doppler": args.doppler,
     })
     audio_io.write_audio(out, data, mono.rate, bits=args.bits, overwrite=args.force, sidecar=meta)
-    print(f"wrote {out} ({args.format}, {mono.rate} Hz, {args.bits}, {mono.duration:.2f} s): "
-          f"{describe(traj)}")
+    where = "" if room is None else f", in the {room.name} room (RT60 {room.rt60:.2f} s)"
+    print(f"wrote {out} ({args.format}, {mono.rate} Hz, {args.bits}, "
+          f"{data.shape[1] / mono.rate:.2f} s): {describe(traj)}{where}")
     return 0
+
+
+def _metres(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected metres, got {text!r}") from None
+    if not (value > 0 and np.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be > 0 m, got {text}")
+    return value
 
 
 def take_metadata(kind: str, traj: Trajectory | None, fmt: str, rate: int, bits: str,
@@ -160,6 +204,41 @@ def _sidecar_path_of(src: Path) -> Trajectory | None:
         return None
 
 
+def _sidecar_room_of(src: Path) -> tuple[Room, float | None, Trajectory | None] | None:
+    """The room, distance and path a take was rendered with, from its sidecar (if any)."""
+    side = audio_io.sidecar_path(src)
+    if not side.is_file():
+        return None
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not data.get("room"):
+            return None
+        path = Trajectory.from_dict(data["path"]) if "path" in data else None
+        dist = data.get("distance")
+        return Room.from_dict(data["room"]), (float(dist) if dist else None), path
+    except (json.JSONDecodeError, RoomError, TrajectoryError, OSError, UnicodeDecodeError,
+            TypeError, ValueError) as exc:
+        note(f"{side}: room ignored ({exc})")
+        return None
+
+
+def _room_line(report: dict[str, Any]) -> str:
+    m = report["measured"]
+    if m["rt60"] is None:
+        return "reverberation: no free decay at the end of the take to measure"
+    line = f"reverberation (W, 500 Hz-1 kHz): RT60 {m['rt60']:.2f} s"
+    req, err = report.get("requested"), report.get("errors", {})
+    if req:
+        line += f" (requested {req['rt60']:.2f} s, {100 * err['rt60_relative']:+.0f} %)"
+    if m["drr_db"] is not None:
+        line += f", DRR {m['drr_db']:+.1f} dB"
+    elif req:
+        line += ", DRR not measurable (no level drop where the sound stops)"
+    if req and req["drr_db"] is not None:
+        line += f" (expected {req['drr_db']:+.1f} dB at {req['distance']:g} m)"
+    return line
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     src = Path(args.input)
     audio = audio_io.read_audio(src)
@@ -175,9 +254,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if traj is not None:
             note(f"comparing with the path in {audio_io.sidecar_path(src).name}")
     errors = direction_errors(track, traj) if traj is not None else None
+    requested = _sidecar_room_of(src)
+    reverb = room_report(foa, audio.rate, *(requested or (None, None, None)))
     if args.json:
         out: dict[str, Any] = {"file": str(src), "sample_rate": audio.rate,
-                               "duration": audio.duration, "track": track.to_dict()}
+                               "duration": audio.duration, "track": track.to_dict(),
+                               "room": reverb}
         if errors is not None and traj is not None:
             out["path"] = traj.to_dict()
             out["errors"] = errors.to_dict()
@@ -201,6 +283,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
               f"azimuth {errors.azimuth_l1:.2f}° / {errors.azimuth_median:.2f}°, "
               f"elevation {errors.elevation_l1:.2f}° / {errors.elevation_median:.2f}°, "
               f"spatial angle {errors.spatial_angle:.2f}° / {errors.spatial_angle_median:.2f}°")
+    print(_room_line(reverb))
     return 0
 
 

@@ -8,6 +8,8 @@ from .benchmarking import Benchmark, Measurement, ratio, realtime, time_call
 from .spatial.ambisonics import encode, encode_static, rotate
 from .spatial.doa import intensity_doa
 from .spatial.presets import preset
+from .spatial.room import Room
+from .spatial.room_render import render_in_room
 
 RATE = 48000
 SECONDS = 10.0
@@ -41,7 +43,20 @@ def bench_doa(repeats: int) -> list[Measurement]:
     ]
 
 
+def bench_room(repeats: int) -> list[Measurement]:
+    x, orbit, room = _noise(), preset("orbit", SECONDS), Room.preset("medium")
+    t_room = time_call(lambda: render_in_room(x, orbit, RATE, room, distance=3.0), repeats)
+    t_dry = time_call(lambda: encode(x, orbit, RATE), repeats)
+    return [
+        realtime("room.medium_moving", SECONDS, t_room,
+                 f"{SECONDS:g} s mono at {RATE} Hz along 'orbit' at 3 m in the medium room: "
+                 "63 image sources (order 3), air, diffuse tail, ring-out"),
+        ratio("room.vs_dry_encode", t_room, t_dry, "a dry moving encode"),
+    ]
+
+
 BENCHMARKS = [
     Benchmark("encode", "FOA encoding of a moving mono source", bench_encode),
     Benchmark("doa", "intensity-vector direction analysis and scene rotation", bench_doa),
+    Benchmark("room", "a moving source rendered in a shoebox room", bench_room),
 ]

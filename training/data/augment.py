@@ -10,8 +10,14 @@ What the paper lacks and our users draw: with ``multi_segment_prob > 0`` a movin
 sometimes a path through 2–4 segments (each obeying the same separations and a random
 direction) inside one speed-class window, so the generator learns arbitrary drawn paths.
 
-Metadata sampling (:func:`draw_static`, :func:`draw_moving`, :func:`draw_pair`) is separate
-from rendering (:func:`render`), so the rules can be checked over many draws cheaply.
+Rooms and distance (ImmerseDiffusion's environmental parameters): with ``room_prob > 0`` a
+sample is, with that probability, placed in a random shoebox room at a random distance
+(:func:`draw_room`; image sources and a diffuse tail, :mod:`ambisketch.engine.spatial.room`),
+and its distance, room size and decay time go into the sample and its caption.
+
+Metadata sampling (:func:`draw_static`, :func:`draw_moving`, :func:`draw_pair`,
+:func:`draw_room`) is separate from rendering (:func:`render`), so the rules can be checked
+over many draws cheaply.
 """
 
 from __future__ import annotations
@@ -21,11 +27,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from ambisketch.engine.errors import RoomError
 from ambisketch.engine.spatial import (Keyframe, ParametricMotion, Trajectory,
                                        parametric_from_trajectory, trajectory_from_parametric)
 from ambisketch.engine.spatial.ambisonics import encode
 from ambisketch.engine.spatial.angles import wrap_azimuth
 from ambisketch.engine.spatial.parametric import SPEED_CLASSES
+from ambisketch.engine.spatial.room import Room, default_rt60, distance_word, size_word
+from ambisketch.engine.spatial.room_render import render_in_room
 
 from .errors import DatasetError
 
@@ -49,6 +58,11 @@ class AugmentConfig:
         default_factory=lambda: dict(SPEED_CLASSES))
     multi_segment_prob: float = 0.0
     segments: tuple[int, int] = (2, 4)
+    room_prob: float = 0.0  # share of samples placed in a room (the rest stay dry)
+    room_volume_range: tuple[float, float] = (20.0, 20000.0)  # m³, drawn log-uniformly
+    rt60_scale_range: tuple[float, float] = (0.6, 1.5)  # × the typical RT60 of the volume
+    distance_range: tuple[float, float] = (0.5, 12.0)  # metres, drawn log-uniformly
+    room_max_order: int = 2  # image-source order (2: 25 paths; cheap enough on the fly)
 
     def __post_init__(self) -> None:
         (a0, a1), (e0, e1) = self.azimuth_range, self.elevation_range
@@ -68,6 +82,16 @@ class AugmentConfig:
             raise DatasetError(f"no speed class fits a {self.duration:g} s clip")
         if not 0.0 <= self.multi_segment_prob <= 1.0 or not 1 <= self.segments[0] <= self.segments[1]:
             raise DatasetError("multi_segment_prob must be in [0, 1] and segments (low, high) >= 1")
+        if not 0.0 <= self.room_prob <= 1.0:
+            raise DatasetError(f"room_prob must be in [0, 1], got {self.room_prob:g}")
+        for name in ("room_volume_range", "rt60_scale_range", "distance_range"):
+            lo, hi = getattr(self, name)
+            if not 0.0 < lo <= hi:
+                raise DatasetError(f"{name} must be (low, high) with 0 < low <= high, "
+                                   f"got ({lo:g}, {hi:g})")
+        if not isinstance(self.room_max_order, int) or self.room_max_order < 0:
+            raise DatasetError("room_max_order must be an integer >= 0, "
+                               f"got {self.room_max_order!r}")
 
     @property
     def full_circle(self) -> bool:
@@ -209,6 +233,58 @@ def draw_pair(rng: np.random.Generator, cfg: AugmentConfig) -> tuple[MotionDraw,
     return draw_static(rng, cfg), draw_moving(rng, cfg)
 
 
-def render(mono: NDArray[np.float32], draw: MotionDraw, rate: int) -> NDArray[np.float32]:
-    """Encode ``mono`` (samples,) along the draw's path → AmbiX ``(4, samples)`` float32."""
-    return encode(mono, draw.trajectory, rate)
+@dataclass(frozen=True)
+class RoomDraw:
+    """Where a sample is heard: a room and the source's distance (metres), the tail's seed."""
+
+    room: Room
+    distance: float
+    seed: int
+
+    def to_dict(self) -> dict[str, float | bool | list[float] | str]:
+        """The parametric values a sample carries (ImmerseDiffusion's environment)."""
+        r = self.room
+        return {"in_room": True, "distance": round(self.distance, 4),
+                "room_size": [round(r.width, 3), round(r.depth, 3), round(r.height, 3)],
+                "room_volume": round(r.volume, 2), "rt60": round(r.rt60, 4),
+                "drr_db": round(r.expected_drr_db(self.distance), 2),
+                "distance_words": distance_word(self.distance), "room_words": size_word(r)}
+
+
+DRY = {"in_room": False, "distance": 1.0, "room_size": [0.0, 0.0, 0.0], "room_volume": 0.0,
+       "rt60": 0.0, "drr_db": 0.0, "distance_words": "", "room_words": ""}
+
+
+def draw_room(rng: np.random.Generator, cfg: AugmentConfig) -> RoomDraw | None:
+    """``None`` (dry) with probability ``1 − room_prob``; else a random shoebox: volume
+    log-uniform, proportions width:depth:height about 1.3:1.6:1 (±25 %), RT60 the volume's
+    typical one (:func:`default_rt60`) scaled at random, and a log-uniform distance."""
+    if cfg.room_prob <= 0.0 or rng.random() >= cfg.room_prob:
+        return None
+    volume = float(np.exp(rng.uniform(*np.log(cfg.room_volume_range))))
+    shape = np.array([1.3, 1.6, 1.0]) * rng.uniform(0.75, 1.25, 3)
+    w, d, h = shape * (volume / float(np.prod(shape))) ** (1.0 / 3.0)
+    h = max(h, 2.2)  # people fit under the ceiling
+    rt60 = default_rt60(w * d * h) * float(rng.uniform(*cfg.rt60_scale_range))
+    room = None
+    for _ in range(8):  # a too short RT60 for a small room: lengthen it until the walls can
+        try:
+            room = Room.from_rt60(float(w), float(d), float(h), rt60)
+            break
+        except RoomError:  # too short even with fully absorbing walls, or too long
+            rt60 = rt60 * 1.25 if rt60 < default_rt60(w * d * h) else rt60 * 0.8
+    if room is None:
+        room = Room.from_rt60(float(w), float(d), float(h), default_rt60(w * d * h))
+    distance = float(np.exp(rng.uniform(*np.log(cfg.distance_range))))
+    return RoomDraw(room, distance, int(rng.integers(2 ** 31)))
+
+
+def render(mono: NDArray[np.float32], draw: MotionDraw, rate: int,
+           room: RoomDraw | None = None, max_order: int = 2) -> NDArray[np.float32]:
+    """Encode ``mono`` (samples,) along the draw's path → AmbiX ``(4, samples)`` float32; with
+    ``room``, inside that room at its distance (the direction still follows the path), cut
+    to the clip's length."""
+    if room is None:
+        return encode(mono, draw.trajectory, rate)
+    return render_in_room(mono, draw.trajectory, rate, room.room, distance=room.distance,
+                          max_order=max_order, ring_out=False, seed=room.seed).foa

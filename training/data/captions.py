@@ -13,10 +13,11 @@ import numpy as np
 
 from ambisketch.engine.spatial import describe
 from ambisketch.engine.spatial.angles import wrap_azimuth
+from ambisketch.engine.spatial.room import distance_word, size_word
 from ambisketch.engine.spatial.captions import (SPEED_ADVERBS, azimuth_word, elevation_word,
                                                 position_phrase)
 
-from .augment import MotionDraw
+from .augment import MotionDraw, RoomDraw
 
 # Ways to say a speed class; the first is the engine's Table 1 adverb.
 SPEED_FORMS = {s: (adv, *alt) for (s, adv), alt in zip(
@@ -92,8 +93,22 @@ def spatial_caption(caption: str, draw: MotionDraw, rng: np.random.Generator) ->
                                          speed=speed, turn=turn)
 
 
-def captions_for(caption: str, draw: MotionDraw, rng: np.random.Generator) -> dict[str, str]:
+def room_phrase(room: RoomDraw, rng: np.random.Generator) -> str:
+    """The environment words of a sample in one of three orders: "far away in a large hall",
+    "in a large hall, far away", or only one of the two."""
+    dist, size = distance_word(room.distance), size_word(room.room)
+    return (f"{dist} {size}", f"{size}, {dist}", size, dist)[int(rng.integers(4))]
+
+
+def captions_for(caption: str, draw: MotionDraw, rng: np.random.Generator,
+                 room: RoomDraw | None = None) -> dict[str, str]:
     """All caption forms of a sample: plain, templated spatial, and the canonical
-    Table 1 description of the path alone."""
-    return {"caption": caption, "spatial_caption": spatial_caption(caption, draw, rng),
-            "spatial_description": describe(draw.trajectory)}
+    Table 1 description of the path alone; a sample in a room gets the distance and room
+    words ("far away", "in a small room", …) in its spatial caption and a
+    ``room_description``."""
+    out = {"caption": caption, "spatial_caption": spatial_caption(caption, draw, rng),
+           "spatial_description": describe(draw.trajectory)}
+    if room is not None:
+        out["spatial_caption"] += ", " + room_phrase(room, rng)
+        out["room_description"] = f"{distance_word(room.distance)} {size_word(room.room)}"
+    return out

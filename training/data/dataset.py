@@ -16,7 +16,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .augment import AugmentConfig, MotionDraw, draw_moving, draw_static, render
+from .augment import (DRY, AugmentConfig, MotionDraw, RoomDraw, draw_moving, draw_room,
+                      draw_static, render)
 from .captions import captions_for
 from .errors import DatasetError
 from .library import Library
@@ -24,6 +25,7 @@ from .library import Library
 DEFAULT_SPLITS = {"train": 0.9, "valid": 0.05, "test": 0.05}
 NUMERIC_FIELDS = ("start_azimuth", "start_elevation", "end_azimuth", "end_elevation",
                   "clockwise", "movement_start", "movement_end", "duration")
+ROOM_FIELDS = ("in_room", "distance", "room_volume", "rt60", "drr_db")
 
 
 def split_of(source_id: str, fractions: Mapping[str, float] = DEFAULT_SPLITS,
@@ -57,7 +59,9 @@ class SpatialDataset(Dataset):
 
     ``__getitem__`` returns a dict: ``foa`` float32 tensor ``(4, clip_frames)`` (AmbiX),
     ``caption``, ``spatial_caption``, ``spatial_description`` (str), ``kind``, ``source``,
-    ``parametric`` (the paper's fields), ``trajectory`` (its JSON dict), ``index``.
+    ``parametric`` (the paper's fields), ``trajectory`` (its JSON dict), ``index``. With
+    ``augment.room_prob > 0`` also ``room`` (:meth:`RoomDraw.to_dict`, or the dry values)
+    and, for samples in a room, ``room_description``.
     """
 
     def __init__(self, library: Library, augment: AugmentConfig | None = None, seed: int = 0,
@@ -81,22 +85,32 @@ class SpatialDataset(Dataset):
 
     def draw(self, index: int) -> tuple[MotionDraw, dict[str, str]]:
         """The sample's motion and captions, without any audio (cheap)."""
+        draw, _, caps = self.draw_all(index)
+        return draw, caps
+
+    def draw_all(self, index: int) -> tuple[MotionDraw, RoomDraw | None, dict[str, str]]:
+        """The sample's motion, room (``None``: dry) and captions, without any audio."""
         if not 0 <= index < len(self):
             raise IndexError(f"index {index} out of range for {len(self)} samples")
         rng = self.rng(index)
         draw = draw_static(rng, self.augment) if index % 2 == 0 else draw_moving(rng, self.augment)
+        room = draw_room(rng, self.augment)  # draws nothing when room_prob == 0
         rec = self.library.records[index // 2]
-        return draw, captions_for(rec.caption, draw, rng)
+        return draw, room, captions_for(rec.caption, draw, rng, room)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        draw, caps = self.draw(index)
+        draw, room, caps = self.draw_all(index)
         rec = self.library.records[index // 2]
         mono = self.library.load(index // 2)
-        foa = render(mono, draw, self.library.config.rate)
-        return {"foa": torch.from_numpy(foa), **caps, "kind": draw.kind, "source": rec.rel_path,
+        foa = render(mono, draw, self.library.config.rate, room, self.augment.room_max_order)
+        item = {"foa": torch.from_numpy(foa), **caps, "kind": draw.kind, "source": rec.rel_path,
                 "channel": -1 if rec.channel is None else rec.channel,
                 "parametric": draw.parametric.to_dict(),
                 "trajectory": draw.trajectory.to_dict(), "index": index}
+        if self.augment.room_prob > 0:
+            item["room"] = dict(DRY) if room is None else room.to_dict()
+            item.setdefault("room_description", "")
+        return item
 
 
 def collate(batch: list[dict[str, Any]]) -> dict[str, Any]:
@@ -104,8 +118,13 @@ def collate(batch: list[dict[str, Any]]) -> dict[str, Any]:
     as float tensors ``(batch,)``, everything else as lists (trajectories differ in length)."""
     out: dict[str, Any] = {"foa": torch.stack([b["foa"] for b in batch])}
     for key in batch[0]:
-        if key not in ("foa", "parametric"):
+        if key not in ("foa", "parametric", "room"):
             out[key] = [b[key] for b in batch]
+    if "room" in batch[0]:  # numeric room values as tensors, the rest as lists
+        out["room"] = {k: torch.tensor([float(b["room"][k]) for b in batch]) for k in ROOM_FIELDS}
+        for k in batch[0]["room"]:
+            if k not in ROOM_FIELDS:
+                out["room"][k] = [b["room"][k] for b in batch]
     out["parametric"] = {k: torch.tensor([float(b["parametric"][k]) for b in batch])
                          for k in NUMERIC_FIELDS}
     out["parametric"]["speed"] = [b["parametric"]["speed"] for b in batch]
