@@ -29,6 +29,7 @@ from ..errors import ModelLoadError
 from ..files import atomic_folder
 from .codec import CodecConfig, FoaCodec
 from .conditioners import ConditionerConfig
+from .configs import read_versioned_json
 from .diffusion import DiffusionModel
 from .dit import DiTConfig
 from .weights import load_state_strict, load_weights, save_weights
@@ -127,20 +128,7 @@ def read_bundle_meta(path: str | Path) -> dict[str, Any]:
     for name in BUNDLE_FILES[1:]:
         if not (folder / name).is_file():
             raise ModelLoadError(f"{folder / name}: missing from the model bundle")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelLoadError(f"{meta_path}: not valid JSON ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("format") != BUNDLE_FORMAT:
-        fmt = meta.get("format") if isinstance(meta, dict) else None
-        raise ModelLoadError(f"{meta_path}: not an Ambisketch model (format {fmt!r})")
-    version = meta.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ModelLoadError(f"{meta_path}: invalid format version {version!r}")
-    if version > BUNDLE_FORMAT_VERSION:
-        raise ModelLoadError(f"{meta_path}: model format version {version} is newer than this "
-                             f"Ambisketch reads ({BUNDLE_FORMAT_VERSION}); update Ambisketch")
-    return meta
+    return read_versioned_json(meta_path, BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, "model")
 
 
 def load_bundle(path: str | Path, device: str | torch.device = "cpu") -> ModelBundle:

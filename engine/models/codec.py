@@ -13,7 +13,7 @@ Long signals are encoded and decoded in overlapping chunks (:meth:`FoaCodec.enco
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .configs import config_from_dict
 from .layers import DecoderBlock, EncoderBlock, Snake, wn_conv1d
 
 
@@ -64,11 +65,7 @@ class CodecConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CodecConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown codec config key {unknown[0]!r}")
-        return cls(**data)
+        return config_from_dict(cls, data, "codec")
 
 
 CODEC_PRESETS: dict[str, CodecConfig] = {

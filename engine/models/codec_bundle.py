@@ -19,6 +19,7 @@ from ambisketch import __version__
 from ..errors import ModelLoadError
 from ..files import atomic_folder
 from .codec import CodecConfig, FoaCodec
+from .configs import read_versioned_json
 from .weights import load_state_strict, load_weights, save_weights
 
 CODEC_FORMAT = "ambisketch-codec"
@@ -58,18 +59,7 @@ def read_codec_meta(path: str | Path) -> dict[str, Any]:
         raise ModelLoadError(f"{folder}: no such model folder")
     if not cfg_path.is_file():
         raise ModelLoadError(f"{folder}: not a codec bundle (no {CONFIG_FILE})")
-    try:
-        meta = json.loads(cfg_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelLoadError(f"{cfg_path}: not valid JSON ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("format") != CODEC_FORMAT:
-        raise ModelLoadError(f"{cfg_path}: not an Ambisketch codec (format "
-                             f"{meta.get('format') if isinstance(meta, dict) else None!r})")
-    version = meta.get("version")
-    if not isinstance(version, int) or version > CODEC_FORMAT_VERSION:
-        raise ModelLoadError(f"{cfg_path}: codec format version {version!r} is newer than this "
-                             f"Ambisketch reads ({CODEC_FORMAT_VERSION}); update Ambisketch")
-    return meta
+    return read_versioned_json(cfg_path, CODEC_FORMAT, CODEC_FORMAT_VERSION, "codec")
 
 
 def load_codec_bundle(path: str | Path, device: str | torch.device = "cpu") -> FoaCodec:

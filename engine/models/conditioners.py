@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from torch import nn
 
 from ..spatial.trajectory import Trajectory
+from .configs import config_from_dict
 from .dit import Block, FourierFeatures, rotary_tables
 
 PARAMETRIC_FIELDS = ("azimuth", "elevation", "distance", "room_size", "decay_time")
@@ -72,11 +73,7 @@ class ConditionerConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ConditionerConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown conditioner config key {unknown[0]!r}")
-        return cls(**data)
+        return config_from_dict(cls, data, "conditioner")
 
 
 CONDITIONER_PRESETS: dict[str, ConditionerConfig] = {

@@ -12,12 +12,14 @@ efficient kernels where the device has them).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .configs import config_from_dict
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,7 @@ class DiTConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DiTConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown DiT config key {unknown[0]!r}")
-        return cls(**data)
+        return config_from_dict(cls, data, "DiT")
 
 
 DIT_PRESETS: dict[str, DiTConfig] = {
