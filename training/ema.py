@@ -25,7 +25,10 @@ class Ema:
         d = min(self.decay, (1 + self.updates) / (10 + self.updates))
         for k, v in model.state_dict().items():
             if k in self.shadow:
-                self.shadow[k].lerp_(v.detach().float(), 1.0 - d)
+                shadow = self.shadow[k]
+                if shadow.device != v.device:  # the model moved (e.g. to a GPU) after set-up
+                    shadow = self.shadow[k] = shadow.to(v.device)
+                shadow.lerp_(v.detach().float(), 1.0 - d)
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         return dict(self.shadow)
@@ -41,5 +44,5 @@ class Ema:
         """``model.state_dict()`` with the EMA weights in place (dtypes of the model)."""
         out = {}
         for k, v in model.state_dict().items():
-            out[k] = self.shadow[k].to(v.dtype) if k in self.shadow else v
+            out[k] = self.shadow[k].to(device=v.device, dtype=v.dtype) if k in self.shadow else v
         return out
