@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from ambisketch import __version__
 from ambisketch.engine.errors import EngineError
 
-from . import cmd_bench, cmd_binaural, cmd_codec, cmd_dataset, cmd_generate, cmd_spatial
+from . import cmd_bench, cmd_binaural, cmd_codec, cmd_dataset, cmd_dit, cmd_generate, cmd_spatial
 from .cli_support import Parser
 
 EXAMPLES = """\
@@ -34,7 +34,8 @@ examples:
 
 # Modules that add sub-commands: each has register(subparsers) -> None and sets
 # `func(args) -> int` on its parsers.
-COMMAND_MODULES = (cmd_spatial, cmd_binaural, cmd_codec, cmd_dataset, cmd_generate, cmd_bench)
+COMMAND_MODULES = (cmd_spatial, cmd_binaural, cmd_codec, cmd_dit, cmd_dataset, cmd_generate,
+                   cmd_bench)
 
 
 def build_parser() -> argparse.ArgumentParser:

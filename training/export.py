@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from pathlib import Path
+from typing import Any
 
 from ambisketch.engine.errors import ModelLoadError
 from ambisketch.engine.models.codec import FoaCodec, count_parameters
@@ -13,6 +14,7 @@ from ambisketch.engine.models.weights import load_state_strict
 
 from .checkpoint import load_checkpoint
 from .codec_config import CodecTrainConfig
+from .dit_config import DitTrainConfig
 
 
 def codec_from_run(run_dir: str | Path) -> tuple[FoaCodec, int]:
@@ -61,3 +63,58 @@ def export_codec(run_dir: str | Path, out_dir: str | Path, *, half: bool = False
                          "config": config.to_dict()}}
     return save_codec_bundle(out_dir, model, half=half, info=info,
                              card=_card(model, run, step, config), overwrite=overwrite)
+
+
+# --- the generator (DiT run + its codec) → a full model bundle ------------------------------
+def dit_from_run(run_dir: str | Path) -> tuple[Any, DitTrainConfig, int]:
+    """The EMA weights of a DiT run's latest checkpoint as an eval-mode
+    :class:`~ambisketch.engine.models.diffusion.DiffusionModel`, its config and step."""
+    from ambisketch.engine.models.diffusion import DiffusionModel
+
+    run = Path(run_dir)
+    found = load_checkpoint(run)
+    if found is None:
+        raise ModelLoadError(f"{run}: no checkpoint yet (train first)")
+    tensors, meta = found
+    config = DitTrainConfig.from_dict(meta["config"])
+    model = DiffusionModel(config.dit, config.conditioner)
+    ema = {k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}
+    state = {k: ema.get(k, v) for k, v in model.state_dict().items()}
+    load_state_strict(model, state, str(run / "checkpoints"))
+    return model.eval(), config, int(meta["step"])
+
+
+def export_dit(run_dir: str | Path, out_dir: str | Path, *, overwrite: bool = False,
+               name: str | None = None) -> Path:
+    """Write a DiT run (EMA weights) and the codec it was trained with as a model bundle
+    that :class:`ambisketch.engine.generate.Generator` loads."""
+    from ambisketch.engine.models.bundle import BundleInfo, ModelBundle, save_bundle
+    from ambisketch.engine.models.codec_bundle import load_codec_bundle
+
+    run = Path(run_dir)
+    if not run.is_dir():
+        raise ModelLoadError(f"{run}: no such run folder")
+    if not (run / "codec").is_dir():
+        raise ModelLoadError(f"{run}: not a DiT run (no codec/ folder)")
+    model, config, step = dit_from_run(run)
+    codec = load_codec_bundle(run / "codec")
+    exported = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    info = BundleInfo(clip_seconds=config.clip_seconds, text_encoder=config.text_encoder,
+                      text_max_tokens=config.text_max_tokens, name=name or run.name,
+                      training_data={"run": str(run.resolve()), "step": step,
+                                     "exported": exported, "caption_mode": config.caption_mode})
+    c = config
+    card = f"""# {info.name}
+
+An Ambisketch FOA generator: the FOA codec ({codec.config.latent_channels} latent channels at
+{codec.config.latent_rate:.2f} Hz) and a conditioned diffusion transformer (width {c.dit.width},
+depth {c.dit.depth}, {count_parameters(model) / 1e6:.2f} M parameters with its conditioner).
+
+- Trained for {step} steps, batch {c.batch_size}×{c.grad_accum} of {c.clip_seconds:g} s clips,
+  captions "{c.caption_mode}", text encoder `{c.text_encoder}`; the weights are the exponential
+  moving average (decay {c.ema_decay}).
+- v-objective; classifier-free dropout: text {c.text_dropout:g}, path {c.trajectory_dropout:g};
+  AdamW lr {c.lr:g} (path conditioner ×{c.trajectory_lr_mult:g}), inverse LR schedule.
+- From run `{run.name}`.
+"""
+    return save_bundle(out_dir, ModelBundle(codec, model, info, card), overwrite=overwrite)

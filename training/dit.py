@@ -1,0 +1,389 @@
+"""DiT (generator) training with Lightning Fabric: v-objective, CFG dropout, EMA, resume.
+
+One step: random crops of ``clip_seconds`` (whole latent frames) of FOA clips → the frozen
+codec's latents (its mean, or a posterior sample) → the frozen text encoder's tokens of each
+clip's caption (cached) and the clip's path as a state matrix → the conditioner + DiT's
+v-objective loss at random times. Text and path are dropped for classifier-free guidance
+independently (zeroed tokens, as :meth:`Conditioning.null` does at inference). AdamW with the
+trajectory conditioner at ``trajectory_lr_mult`` × lr, inverse LR schedule with warm-up,
+gradient clipping and accumulation, EMA, NaN guard. bf16-mixed on CUDA, fp32 on CPU, DDP.
+
+The run folder holds ``config.json``, ``codec/`` (the frozen codec, a codec bundle),
+``metrics.csv`` and ``checkpoints/``; training again into it resumes exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from ambisketch.engine.errors import Cancelled
+from ambisketch.engine.models.codec import FoaCodec
+from ambisketch.engine.models.codec_bundle import load_codec_bundle, save_codec_bundle
+from ambisketch.engine.models.conditioners import Conditioning, state_matrix
+from ambisketch.engine.models.diffusion import DiffusionModel
+from ambisketch.engine.models.weights import load_state_strict
+from ambisketch.engine.spatial.trajectory import Trajectory
+
+from .checkpoint import (load_checkpoint, optimizer_from_flat, optimizer_to_flat, rng_state,
+                         save_checkpoint, set_rng_state)
+from .codec import _fabric, _optimizer_state_to, _progress
+from .codec_config import TrainingConfigError
+from .codec_data import FoaSource, StepBatchSampler
+from .dit_config import DitTrainConfig
+from .ema import Ema
+
+METRICS = ("step", "seconds", "loss", "lr", "text_dropped", "path_dropped", "skipped")
+CODEC_DIR = "codec"
+
+
+class DitClipDataset(Dataset):
+    """Item ``k``: a crop of a random clip, its path's state matrix, caption and length.
+
+    A function of ``(seed, k)`` only. Crops start on a latent frame, so the state matrix of
+    the crop is the clip's state matrix sliced at the crop's frames.
+    """
+
+    def __init__(self, source: FoaSource, config: DitTrainConfig, hop: int, rate: int) -> None:
+        if len(source) == 0:
+            raise ValueError("the training source holds no clips")
+        self.source, self.config, self.hop, self.rate = source, config, hop, rate
+        self.frames = max(1, int(config.clip_seconds * rate) // hop)
+        self.crop = self.frames * hop
+
+    def __len__(self) -> int:
+        return 2**62
+
+    def _caption(self, item: dict[str, Any], rng: np.random.Generator) -> str:
+        cfg = self.config
+        plain, spatial = item.get("caption"), item.get("spatial_caption")
+        mode = cfg.caption_mode
+        if mode == "mixed":
+            mode = "spatial" if rng.random() < 0.5 else "plain"
+        first, second = (spatial, plain) if mode == "spatial" else (plain, spatial)
+        text = first or second or cfg.default_caption
+        return str(text)
+
+    def __getitem__(self, k: int) -> dict[str, Any]:
+        cfg = self.config
+        rng = np.random.default_rng([cfg.seed, k])
+        item = self.source[int(rng.integers(len(self.source)))]
+        foa = torch.as_tensor(item["foa"], dtype=torch.float32)
+        n = foa.shape[-1]
+        clip_frames = max(1, -(-n // self.hop))
+        if n <= self.crop:
+            start_frame = 0
+            foa = torch.nn.functional.pad(foa, (0, self.crop - n))
+        else:
+            start_frame = int(rng.integers(0, (n - self.crop) // self.hop + 1))
+            foa = foa[:, start_frame * self.hop: start_frame * self.hop + self.crop]
+        seconds = min(n, self.crop) / self.rate
+        c = cfg.conditioner
+        traj = item.get("trajectory")
+        if traj:
+            path = Trajectory.from_dict(traj)
+            full = state_matrix(path, max(clip_frames, start_frame + self.frames),
+                                self.rate / self.hop, c.azimuth_bins, c.elevation_bins,
+                                c.bin_sigma)
+            states = torch.from_numpy(full[start_frame: start_frame + self.frames])
+        else:
+            states = torch.zeros(self.frames, c.state_features)
+        return {"foa": foa, "states": states, "has_path": bool(traj),
+                "caption": self._caption(item, rng), "seconds": float(seconds)}
+
+
+def cfg_drop_masks(batch: int, p_text: float, p_path: float, device: torch.device | str = "cpu"
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Independent (B,) bool masks: which items lose their text, which their path."""
+    draws = torch.rand(2, batch, device=device)
+    return draws[0] < p_text, draws[1] < p_path
+
+
+def apply_cfg_dropout(cond: Conditioning, text_tokens: int, drop_text: torch.Tensor,
+                      drop_path: torch.Tensor) -> Conditioning:
+    """Zero the text tokens (the first ``text_tokens``) of ``drop_text`` items, the path
+    tokens (everything after the text and number tokens) of ``drop_path`` items, and every
+    token of items that lose both (exactly :meth:`Conditioning.null` at inference)."""
+    from ambisketch.engine.models.conditioners import PARAMETRIC_FIELDS
+
+    numbers = 2 + len(PARAMETRIC_FIELDS)
+    n = cond.tokens.shape[1]
+    slots = torch.arange(n, device=cond.tokens.device)
+    text_slot = slots < text_tokens
+    path_slot = slots >= text_tokens + numbers
+    zero = ((drop_text[:, None] & text_slot[None]) | (drop_path[:, None] & path_slot[None])
+            | (drop_text & drop_path)[:, None])
+    tokens = cond.tokens * (~zero).to(cond.tokens.dtype)[..., None]
+    return Conditioning(tokens, cond.mask, cond.global_embed)
+
+
+class _DitLoss(torch.nn.Module):
+    """Conditioning, CFG dropout and the v-objective loss as one ``forward``, so that DDP
+    sees every parameter used inside its wrapper's forward."""
+
+    def __init__(self, model: DiffusionModel, text_dropout: float, path_dropout: float) -> None:
+        super().__init__()
+        self.model, self.text_dropout, self.path_dropout = model, text_dropout, path_dropout
+
+    def forward(self, x0: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor,
+                seconds: torch.Tensor, states: torch.Tensor, has_path: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        b = x0.shape[0]
+        numbers = {"seconds_start": torch.zeros(b, device=x0.device), "seconds_total": seconds}
+        cond = self.model.condition(text, text_mask, numbers, states, has_path)
+        drop_text, drop_path = cfg_drop_masks(b, self.text_dropout, self.path_dropout, x0.device)
+        cond = apply_cfg_dropout(cond, text.shape[1], drop_text, drop_path)
+        return self.model.loss(x0, cond), drop_text, drop_path
+
+
+class DitTrainer:
+    """Trains a :class:`DiffusionModel` on latents of the frozen ``codec`` into ``run_dir``.
+
+    ``codec`` may be None when ``run_dir`` already holds a run (its own codec is used).
+    ``text_encoder`` may be an already loaded encoder to share (tests).
+    """
+
+    def __init__(self, config: DitTrainConfig, run_dir: str | Path, source: FoaSource,
+                 codec: FoaCodec | None, *, accelerator: str = "auto", devices: int | str = 1,
+                 strategy: str = "auto", log: Callable[[str], None] = print,
+                 text_encoder: Any = None) -> None:
+        self.run_dir = Path(run_dir)
+        self.source, self.log = source, log
+        if codec is not None:  # before anything is written into the run folder
+            _check_codec(codec, config)
+        self.config = self._settle_config(config)
+        cfg = self.config
+        self.codec = self._settle_codec(codec)
+        self.fabric = _fabric(accelerator, devices, strategy)
+        self.fabric.launch()
+        torch.manual_seed(cfg.seed)
+        self.diffusion = DiffusionModel(cfg.dit, cfg.conditioner)  # what is saved
+        self.ema = Ema(self.diffusion, cfg.ema_decay)
+        traj = list(self.diffusion.conditioner.trajectory.parameters())
+        traj_ids = {id(p) for p in traj}
+        rest = [p for p in self.diffusion.parameters() if id(p) not in traj_ids]
+        self.opt = torch.optim.AdamW(
+            [{"params": rest, "lr": cfg.lr, "lr_mult": 1.0},
+             {"params": traj, "lr": cfg.lr * cfg.trajectory_lr_mult,
+              "lr_mult": cfg.trajectory_lr_mult}],
+            cfg.lr, cfg.betas, weight_decay=cfg.weight_decay)
+        self.step, self.skipped = 0, 0
+        self._resume()
+        self.model, self.opt = self.fabric.setup(
+            _DitLoss(self.diffusion, cfg.text_dropout, cfg.trajectory_dropout), self.opt)
+        _optimizer_state_to(self.opt, self.fabric.device)
+        self.codec = self.codec.to(self.fabric.device).eval().requires_grad_(False)
+        if text_encoder is None:
+            from ambisketch.engine.models.text_encoder import TextEncoder
+
+            text_encoder = TextEncoder(cfg.text_encoder, self.fabric.device, cfg.text_max_tokens,
+                                       cache_size=4096)
+        if text_encoder.id != cfg.text_encoder or text_encoder.dim != cfg.conditioner.text_dim:
+            raise TrainingConfigError(
+                f"text encoder {text_encoder.id!r} ({text_encoder.dim}-d) does not fit the "
+                f"config ({cfg.text_encoder!r}, text_dim {cfg.conditioner.text_dim})")
+        self.text = text_encoder
+
+    # --- run folder -------------------------------------------------------------------
+    def _settle_config(self, config: DitTrainConfig) -> DitTrainConfig:
+        """A run keeps the config it started with; a different model size is an error."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        path = self.run_dir / "config.json"
+        if path.is_file():
+            saved = DitTrainConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            if (saved.dit, saved.conditioner) != (config.dit, config.conditioner):
+                raise TrainingConfigError(
+                    f"{self.run_dir}: holds a run of another model size; choose a new --out")
+            if saved != config:
+                self.log(f"{self.run_dir}: resuming with the run's own settings")
+            return saved
+        path.write_text(json.dumps(config.to_dict(), indent=2), encoding="utf-8")
+        return config
+
+    def _settle_codec(self, codec: FoaCodec | None) -> FoaCodec:
+        """The run keeps the codec it started with (``run/codec``); another one is an error."""
+        folder = self.run_dir / CODEC_DIR
+        if folder.is_dir():
+            saved = load_codec_bundle(folder)
+            if codec is not None and not _same_weights(saved, codec):
+                raise TrainingConfigError(f"{self.run_dir}: was trained with another codec; "
+                                          "leave --codec out to resume, or choose a new --out")
+            return saved
+        if codec is None:
+            raise TrainingConfigError(f"{self.run_dir}: holds no codec; pass --codec")
+        save_codec_bundle(folder, codec.cpu().eval())
+        return codec
+
+    def _resume(self) -> None:
+        found = load_checkpoint(self.run_dir)
+        if found is None:
+            return
+        tensors, meta = found
+        part = lambda prefix: {k[len(prefix):]: v for k, v in tensors.items()  # noqa: E731
+                               if k.startswith(prefix)}
+        load_state_strict(self.diffusion, part("model."), str(self.run_dir / "checkpoints"))
+        self.ema.load_state_dict(part("ema."), meta["ema_updates"])
+        optimizer_from_flat(self.opt, tensors, meta["opt"], "opt")
+        set_rng_state(tensors, meta["rng"])
+        self.step, self.skipped = int(meta["step"]), int(meta.get("skipped", 0))
+        self.log(f"resumed {self.run_dir} at step {self.step}")
+
+    def save(self) -> Path | None:
+        """Write a checkpoint of the current step (rank 0 only)."""
+        if self.fabric.global_rank != 0:
+            return None
+        tensors: dict[str, torch.Tensor] = {}
+        tensors.update({f"model.{k}": v for k, v in self.diffusion.state_dict().items()})
+        tensors.update({f"ema.{k}": v for k, v in self.ema.state_dict().items()})
+        o_t, o_meta = optimizer_to_flat(self.opt, "opt")
+        r_t, r_meta = rng_state()
+        tensors.update({**o_t, **r_t})
+        meta = {"opt": o_meta, "rng": r_meta, "skipped": self.skipped,
+                "ema_updates": self.ema.updates, "config": self.config.to_dict()}
+        return save_checkpoint(self.run_dir, self.step, tensors, meta)
+
+    # --- training ---------------------------------------------------------------------
+    def _loader(self) -> DataLoader:
+        cfg = self.config
+        data = DitClipDataset(self.source, cfg, self.codec.hop, self.codec.config.sample_rate)
+        sampler = StepBatchSampler(cfg.batch_size * cfg.grad_accum, self.step,
+                                   self.fabric.global_rank, self.fabric.world_size)
+        loader = DataLoader(data, batch_sampler=sampler, num_workers=cfg.num_workers,
+                            persistent_workers=cfg.num_workers > 0,
+                            generator=torch.Generator().manual_seed(cfg.seed))
+        return self.fabric.setup_dataloaders(loader, use_distributed_sampler=False)
+
+    @torch.no_grad()
+    def latents(self, foa: torch.Tensor) -> torch.Tensor:
+        return self.codec.encode(foa.to(self.fabric.device).float(),
+                                 sample=self.config.sample_latents)
+
+    def _micro_loss(self, batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        dev = self.fabric.device
+        x0 = self.latents(batch["foa"])
+        text, mask = self.text.encode(list(batch["caption"]))
+        seconds = torch.as_tensor(batch["seconds"], dtype=torch.float32, device=dev)
+        has_path = torch.as_tensor(batch["has_path"], device=dev)
+        return self.model(x0, text.to(dev), mask.to(dev), seconds, batch["states"].to(dev),
+                          has_path)
+
+    def train_step(self, batch: dict[str, Any]) -> dict[str, float]:
+        cfg = self.config
+        for group in self.opt.param_groups:
+            group["lr"] = cfg.lr * group["lr_mult"] * cfg.lr_factor(self.step)
+        self.opt.zero_grad(set_to_none=True)
+        total, dropped_t, dropped_p = 0.0, 0.0, 0.0
+        n = cfg.batch_size
+        for i in range(cfg.grad_accum):
+            micro = {k: v[i * n:(i + 1) * n] for k, v in batch.items()}
+            last = i == cfg.grad_accum - 1
+            with self.fabric.no_backward_sync(self.model, enabled=not last):
+                loss, dt, dp = self._micro_loss(micro)
+                if not torch.isfinite(loss):
+                    self.skipped += 1
+                    self.opt.zero_grad(set_to_none=True)
+                    self.log(f"step {self.step}: loss is {float(loss.detach())}, step skipped "
+                             f"({self.skipped} so far)")
+                    return {"loss": float("nan")}
+                self.fabric.backward(loss / cfg.grad_accum)
+            total += float(loss.detach()) / cfg.grad_accum
+            dropped_t += float(dt.float().mean()) / cfg.grad_accum
+            dropped_p += float(dp.float().mean()) / cfg.grad_accum
+        if cfg.grad_clip > 0:
+            self.fabric.clip_gradients(self.model, self.opt, max_norm=cfg.grad_clip)
+        self.opt.step()
+        self.ema.update(self.diffusion)
+        return {"loss": total, "lr": self.opt.param_groups[0]["lr"],
+                "text_dropped": dropped_t, "path_dropped": dropped_p}
+
+    def fit(self, steps: int, *, progress: bool = True,
+            should_stop: Callable[[], bool] | None = None,
+            on_log: Callable[[dict[str, float]], None] | None = None) -> dict[str, float]:
+        """Train until the run reaches ``steps`` steps in all; returns the last logged metrics."""
+        cfg = self.config
+        if self.step >= steps:
+            self.log(f"{self.run_dir} is already at step {self.step} (asked for {steps})")
+            return {}
+        bar = _progress(progress and self.fabric.global_rank == 0, self.step, steps)
+        if bar is not None:
+            bar.set_description("dit")
+        last: dict[str, float] = {}
+        sums: dict[str, float] = {}
+        count, t0 = 0, time.perf_counter()
+        self.model.train()
+        try:
+            for batch in self._loader():
+                metrics = self.train_step(batch)
+                self.step += 1
+                for k, v in metrics.items():
+                    if math.isfinite(v):
+                        sums[k] = sums.get(k, 0.0) + v
+                count += 1
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{metrics['loss']:.3f}")
+                if self.step % cfg.log_every == 0 or self.step == steps:
+                    last = {k: v / count for k, v in sums.items()}
+                    last.update(step=self.step, seconds=time.perf_counter() - t0,
+                                skipped=self.skipped)
+                    self._write_metrics(last)
+                    if on_log is not None:
+                        on_log(last)
+                    sums, count, t0 = {}, 0, time.perf_counter()
+                if self.step % cfg.checkpoint_every == 0 or self.step >= steps:
+                    self.save()
+                if self.step >= steps:
+                    break
+                if should_stop is not None and should_stop():
+                    self.save()
+                    raise Cancelled(f"training stopped at step {self.step}; "
+                                    f"run again with the same --out to resume")
+        except KeyboardInterrupt:
+            self.save()
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+        return last
+
+    def _write_metrics(self, row: dict[str, float]) -> None:
+        if self.fabric.global_rank != 0:
+            return
+        path = self.run_dir / "metrics.csv"
+        new = not path.exists()
+        with path.open("a", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=METRICS, extrasaction="ignore")
+            if new:
+                writer.writeheader()
+            writer.writerow({k: (f"{row[k]:.6g}" if isinstance(row.get(k), float) else row.get(k, ""))
+                             for k in METRICS})
+
+    def ema_model(self) -> DiffusionModel:
+        """A fresh :class:`DiffusionModel` (CPU, eval mode) holding the EMA weights."""
+        model = DiffusionModel(self.config.dit, self.config.conditioner)
+        model.load_state_dict(self.ema.model_state(model))
+        return model.eval()
+
+
+def _check_codec(codec: FoaCodec, config: DitTrainConfig) -> None:
+    if codec.config.latent_channels != config.dit.latent_channels:
+        raise TrainingConfigError(
+            f"the codec has {codec.config.latent_channels} latent channels, the DiT "
+            f"config expects {config.dit.latent_channels}; choose a matching --config")
+
+
+def _same_weights(a: FoaCodec, b: FoaCodec) -> bool:
+    if a.config != b.config:
+        return False
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(
+        torch.equal(sa[k].float().cpu(), sb[k].float().cpu()) for k in sa)

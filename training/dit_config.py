@@ -1,0 +1,137 @@
+"""Configuration of a DiT (generator) training run: a dataclass stored as JSON in the run folder.
+
+Optimiser and schedule follow model-facts.md (SonicMotion / Stable Audio): AdamW (0.9, 0.99),
+lr 1e-4 (2× for the trajectory conditioner), weight decay 1e-3, inverse LR schedule
+(inv_gamma 1e6, power 0.5, warm-up 0.99); classifier-free dropout of the text and of the path,
+each p = 0.1 and independent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS, ConditionerConfig
+from ambisketch.engine.models.dit import DIT_PRESETS, DiTConfig
+from ambisketch.engine.models.text_encoder import DEFAULT_MAX_TOKENS, MINILM_ID
+
+from .codec_config import TrainingConfigError
+
+CAPTION_MODES = ("plain", "spatial", "mixed")
+
+
+@dataclass(frozen=True)
+class DitTrainConfig:
+    """Everything that decides a DiT run (the codec is given separately and kept in the run)."""
+
+    dit: DiTConfig = field(default_factory=DiTConfig)
+    conditioner: ConditionerConfig = field(default_factory=ConditionerConfig)
+    text_encoder: str = MINILM_ID
+    text_max_tokens: int = DEFAULT_MAX_TOKENS
+    batch_size: int = 8
+    grad_accum: int = 1
+    clip_seconds: float = 10.0
+    lr: float = 1e-4
+    trajectory_lr_mult: float = 2.0
+    betas: tuple[float, float] = (0.9, 0.99)
+    weight_decay: float = 1e-3
+    inv_gamma: float = 1e6
+    power: float = 0.5
+    warmup: float = 0.99
+    text_dropout: float = 0.1
+    trajectory_dropout: float = 0.1
+    sample_latents: bool = False  # a posterior sample instead of the codec's mean
+    caption_mode: str = "mixed"
+    default_caption: str = "a sound"
+    ema_decay: float = 0.999
+    grad_clip: float = 1.0
+    checkpoint_every: int = 500
+    log_every: int = 10
+    seed: int = 0
+    num_workers: int = 0
+
+    def __post_init__(self) -> None:
+        if self.caption_mode not in CAPTION_MODES:
+            raise ValueError(f"caption_mode must be one of {', '.join(CAPTION_MODES)}, "
+                             f"got {self.caption_mode!r}")
+        for name in ("text_dropout", "trajectory_dropout", "warmup"):
+            if not 0.0 <= float(getattr(self, name)) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1]")
+        for name in ("batch_size", "grad_accum", "checkpoint_every", "log_every",
+                     "text_max_tokens"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if not 0 < self.clip_seconds <= self.conditioner.max_seconds:
+            raise ValueError(f"clip_seconds must be in (0, {self.conditioner.max_seconds:g}] "
+                             "(the conditioner's max_seconds)")
+        if self.lr <= 0 or self.inv_gamma <= 0:
+            raise ValueError("lr and inv_gamma must be > 0")
+        if (self.dit.cond_dim, self.dit.global_dim) != (self.conditioner.cond_dim,
+                                                         self.conditioner.global_dim):
+            raise ValueError("the DiT's cond_dim/global_dim differ from the conditioner's")
+
+    def lr_factor(self, step: int) -> float:
+        """The inverse schedule with exponential warm-up at optimiser step ``step`` (0-based)."""
+        return (1.0 - self.warmup ** (step + 1)) * (1.0 + step / self.inv_gamma) ** -self.power
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["dit"] = self.dit.to_dict()
+        d["conditioner"] = self.conditioner.to_dict()
+        d["betas"] = list(self.betas)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DitTrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise TrainingConfigError(f"unknown training setting {unknown[0]!r} "
+                                      f"(known: {', '.join(sorted(known))})")
+        data = dict(data)
+        try:
+            for key, presets, kind in (("dit", DIT_PRESETS, DiTConfig),
+                                       ("conditioner", CONDITIONER_PRESETS, ConditionerConfig)):
+                if key in data:
+                    v = data[key]
+                    data[key] = presets[v] if isinstance(v, str) else kind.from_dict(v)
+            if "betas" in data:
+                data["betas"] = tuple(data["betas"])
+            return cls(**data)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TrainingConfigError(f"invalid DiT training config: {exc}") from None
+
+
+DIT_TRAIN_PRESETS: dict[str, DitTrainConfig] = {
+    # Seconds per step on a CPU, with the "tiny" codec: tests and smoke runs.
+    "tiny": DitTrainConfig(dit=DIT_PRESETS["tiny"], conditioner=CONDITIONER_PRESETS["tiny"],
+                           batch_size=4, clip_seconds=0.25, lr=1e-3, warmup=0.9,
+                           text_max_tokens=16, checkpoint_every=50, log_every=10),
+    # With the "small" codec (32 latent channels): 10 s clips, the papers' optimiser.
+    "default": DitTrainConfig(dit=DIT_PRESETS["default"],
+                              conditioner=CONDITIONER_PRESETS["default"]),
+}
+
+
+def resolve_dit_config(spec: str, **overrides: Any) -> DitTrainConfig:
+    """A preset name or a JSON file; ``overrides`` (non-None values) replace fields."""
+    if spec in DIT_TRAIN_PRESETS:
+        cfg = DIT_TRAIN_PRESETS[spec]
+    else:
+        path = Path(spec)
+        if not path.is_file():
+            raise TrainingConfigError(f"unknown config {spec!r}: not a preset "
+                                      f"({', '.join(DIT_TRAIN_PRESETS)}) and no such file")
+        try:
+            cfg = DitTrainConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise TrainingConfigError(f"{path}: not valid JSON ({exc})") from None
+        except TrainingConfigError as exc:
+            raise TrainingConfigError(f"{path}: {exc}") from None
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return replace(cfg, **changes) if changes else cfg
+    except ValueError as exc:
+        raise TrainingConfigError(f"invalid DiT training setting: {exc}") from None
