@@ -12,18 +12,13 @@ The run folder holds ``config.json``, ``metrics.csv`` and ``checkpoints/`` (see
 
 from __future__ import annotations
 
-import csv
 import json
-import math
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import torch
 from torch.utils.data import DataLoader
 
-from ambisketch.engine.errors import Cancelled
 from ambisketch.engine.models.codec import FoaCodec
 from ambisketch.engine.models.weights import load_state_strict
 
@@ -34,22 +29,17 @@ from .codec_data import CropDataset, FoaSource, StepBatchSampler
 from .discriminator import (MultiScaleStftDiscriminator, discriminator_hinge_loss,
                             feature_matching_loss, generator_adversarial_loss)
 from .ema import Ema
+from .loop import StepTrainer, make_fabric, optimizer_state_to, unwrap
 from .losses import FoaReconstructionLoss, ReconstructionWeights
 
-METRICS = ("step", "seconds", "loss", "spectral", "direction", "time", "kl", "adversarial",
-           "feature_matching", "disc", "skipped")
 
 
-def _fabric(accelerator: str, devices: int | str, strategy: str) -> Any:
-    from lightning.fabric import Fabric
-
-    cuda = accelerator in ("cuda", "gpu") or (accelerator == "auto" and torch.cuda.is_available())
-    precision = "bf16-mixed" if cuda else "32-true"
-    return Fabric(accelerator=accelerator, devices=devices, strategy=strategy, precision=precision)
-
-
-class CodecTrainer:
+class CodecTrainer(StepTrainer):
     """Trains :class:`FoaCodec` on ``source`` into ``run_dir`` (resuming if it holds a run)."""
+
+    METRICS = ("step", "seconds", "loss", "spectral", "direction", "time", "kl", "adversarial",
+               "feature_matching", "disc", "skipped")
+    LABEL = "codec"
 
     def __init__(self, config: CodecTrainConfig, run_dir: str | Path, source: FoaSource, *,
                  accelerator: str = "auto", devices: int | str = 1, strategy: str = "auto",
@@ -57,7 +47,7 @@ class CodecTrainer:
         self.run_dir = Path(run_dir)
         self.source, self.log = source, log
         self.config = self._settle_config(config)
-        self.fabric = _fabric(accelerator, devices, strategy)
+        self.fabric = make_fabric(accelerator, devices, strategy)
         self.fabric.launch()
         torch.manual_seed(self.config.seed)
         cfg = self.config
@@ -75,7 +65,7 @@ class CodecTrainer:
         self.codec, self.opt_g = self.fabric.setup(self.codec, self.opt_g)
         self.disc, self.opt_d = self.fabric.setup(self.disc, self.opt_d)
         for opt in (self.opt_g, self.opt_d):  # resumed state follows the parameters' device
-            _optimizer_state_to(opt, self.fabric.device)
+            optimizer_state_to(opt, self.fabric.device)
         self.recon_loss = self.recon_loss.to(self.fabric.device)
 
     # --- run folder -------------------------------------------------------------------
@@ -116,8 +106,8 @@ class CodecTrainer:
         if self.fabric.global_rank != 0:
             return None
         tensors: dict[str, torch.Tensor] = {}
-        tensors.update({f"codec.{k}": v for k, v in _unwrap(self.codec).state_dict().items()})
-        tensors.update({f"disc.{k}": v for k, v in _unwrap(self.disc).state_dict().items()})
+        tensors.update({f"codec.{k}": v for k, v in unwrap(self.codec).state_dict().items()})
+        tensors.update({f"disc.{k}": v for k, v in unwrap(self.disc).state_dict().items()})
         tensors.update({f"ema.{k}": v for k, v in self.ema.state_dict().items()})
         g_t, g_meta = optimizer_to_flat(self.opt_g, "opt_g")
         d_t, d_meta = optimizer_to_flat(self.opt_d, "opt_d")
@@ -128,6 +118,10 @@ class CodecTrainer:
         return save_checkpoint(self.run_dir, self.step, tensors, meta)
 
     # --- training ---------------------------------------------------------------------
+    def train_mode(self) -> None:
+        self.codec.train()
+        self.disc.train()
+
     def _loader(self) -> DataLoader:
         cfg = self.config
         data = CropDataset(self.source, cfg.crop_samples, cfg.seed)
@@ -172,69 +166,9 @@ class CodecTrainer:
         self.fabric.backward(loss)
         self.fabric.clip_gradients(self.codec, self.opt_g, max_norm=cfg.grad_clip)
         self.opt_g.step()
-        self.ema.update(_unwrap(self.codec))
+        self.ema.update(unwrap(self.codec))
         out["loss"] = float(loss.detach())
         return out
-
-    def fit(self, steps: int, *, progress: bool = True, should_stop: Callable[[], bool] | None = None,
-            on_log: Callable[[dict[str, float]], None] | None = None) -> dict[str, float]:
-        """Train until the run reaches ``steps`` steps in all; returns the last logged metrics."""
-        cfg = self.config
-        if self.step >= steps:
-            self.log(f"{self.run_dir} is already at step {self.step} (asked for {steps})")
-            return {}
-        bar = _progress(progress and self.fabric.global_rank == 0, self.step, steps)
-        last: dict[str, float] = {}
-        sums: dict[str, float] = {}
-        count, t0 = 0, time.perf_counter()
-        self.codec.train()
-        self.disc.train()
-        try:
-            for batch in self._loader():
-                metrics = self.train_step(batch)
-                self.step += 1
-                for k, v in metrics.items():
-                    if math.isfinite(v):
-                        sums[k] = sums.get(k, 0.0) + v
-                count += 1
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(loss=f"{metrics['loss']:.3f}")
-                if self.step % cfg.log_every == 0 or self.step == steps:
-                    last = {k: v / count for k, v in sums.items()}
-                    last.update(step=self.step, seconds=time.perf_counter() - t0,
-                                skipped=self.skipped)
-                    self._write_metrics(last)
-                    if on_log is not None:
-                        on_log(last)
-                    sums, count, t0 = {}, 0, time.perf_counter()
-                if self.step % cfg.checkpoint_every == 0 or self.step >= steps:
-                    self.save()
-                if self.step >= steps:
-                    break
-                if should_stop is not None and should_stop():
-                    self.save()
-                    raise Cancelled(f"training stopped at step {self.step}; "
-                                    f"run again with the same --out to resume")
-        except KeyboardInterrupt:
-            self.save()
-            raise
-        finally:
-            if bar is not None:
-                bar.close()
-        return last
-
-    def _write_metrics(self, row: dict[str, float]) -> None:
-        if self.fabric.global_rank != 0:
-            return
-        path = self.run_dir / "metrics.csv"
-        new = not path.exists()
-        with path.open("a", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=METRICS, extrasaction="ignore")
-            if new:
-                writer.writeheader()
-            writer.writerow({k: (f"{row[k]:.6g}" if isinstance(row.get(k), float) else row.get(k, ""))
-                             for k in METRICS})
 
     def ema_codec(self) -> FoaCodec:
         """A fresh :class:`FoaCodec` (CPU, eval mode) holding the EMA weights."""
@@ -242,23 +176,3 @@ class CodecTrainer:
         model.load_state_dict(self.ema.model_state(model))
         return model.eval()
 
-
-def _unwrap(module: Any) -> torch.nn.Module:
-    """The plain module inside Fabric's (and DDP's) wrappers."""
-    inner = getattr(module, "module", module)
-    return getattr(inner, "module", inner)
-
-
-def _optimizer_state_to(opt: Any, device: torch.device) -> None:
-    for state in getattr(opt, "optimizer", opt).state.values():
-        for key, value in state.items():
-            if torch.is_tensor(value) and key != "step":
-                state[key] = value.to(device)
-
-
-def _progress(enabled: bool, start: int, total: int) -> Any:
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=start, unit="step", dynamic_ncols=True, desc="codec")

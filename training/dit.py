@@ -14,10 +14,7 @@ The run folder holds ``config.json``, ``codec/`` (the frozen codec, a codec bund
 
 from __future__ import annotations
 
-import csv
 import json
-import math
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,6 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ambisketch.engine.errors import Cancelled
 from ambisketch.engine.models.codec import FoaCodec
 from ambisketch.engine.models.codec_bundle import load_codec_bundle, save_codec_bundle
 from ambisketch.engine.models.conditioners import Conditioning, state_matrix
@@ -36,13 +32,12 @@ from ambisketch.engine.spatial.trajectory import Trajectory
 
 from .checkpoint import (load_checkpoint, optimizer_from_flat, optimizer_to_flat, rng_state,
                          save_checkpoint, set_rng_state)
-from .codec import _fabric, _optimizer_state_to, _progress
 from .codec_config import TrainingConfigError
 from .codec_data import FoaSource, StepBatchSampler
 from .dit_config import DitTrainConfig
 from .ema import Ema
+from .loop import StepTrainer, make_fabric, optimizer_state_to
 
-METRICS = ("step", "seconds", "loss", "lr", "text_dropped", "path_dropped", "skipped")
 CODEC_DIR = "codec"
 
 
@@ -145,12 +140,15 @@ class _DitLoss(torch.nn.Module):
         return self.model.loss(x0, cond), drop_text, drop_path
 
 
-class DitTrainer:
+class DitTrainer(StepTrainer):
     """Trains a :class:`DiffusionModel` on latents of the frozen ``codec`` into ``run_dir``.
 
     ``codec`` may be None when ``run_dir`` already holds a run (its own codec is used).
     ``text_encoder`` may be an already loaded encoder to share (tests).
     """
+
+    METRICS = ("step", "seconds", "loss", "lr", "text_dropped", "path_dropped", "skipped")
+    LABEL = "dit"
 
     def __init__(self, config: DitTrainConfig, run_dir: str | Path, source: FoaSource,
                  codec: FoaCodec | None, *, accelerator: str = "auto", devices: int | str = 1,
@@ -163,7 +161,7 @@ class DitTrainer:
         self.config = self._settle_config(config)
         cfg = self.config
         self.codec = self._settle_codec(codec)
-        self.fabric = _fabric(accelerator, devices, strategy)
+        self.fabric = make_fabric(accelerator, devices, strategy)
         self.fabric.launch()
         torch.manual_seed(cfg.seed)
         self.diffusion = DiffusionModel(cfg.dit, cfg.conditioner)  # what is saved
@@ -180,7 +178,7 @@ class DitTrainer:
         self._resume()
         self.model, self.opt = self.fabric.setup(
             _DitLoss(self.diffusion, cfg.text_dropout, cfg.trajectory_dropout), self.opt)
-        _optimizer_state_to(self.opt, self.fabric.device)
+        optimizer_state_to(self.opt, self.fabric.device)
         self.codec = self.codec.to(self.fabric.device).eval().requires_grad_(False)
         if text_encoder is None:
             from ambisketch.engine.models.text_encoder import TextEncoder
@@ -305,67 +303,8 @@ class DitTrainer:
         return {"loss": total, "lr": self.opt.param_groups[0]["lr"],
                 "text_dropped": dropped_t, "path_dropped": dropped_p}
 
-    def fit(self, steps: int, *, progress: bool = True,
-            should_stop: Callable[[], bool] | None = None,
-            on_log: Callable[[dict[str, float]], None] | None = None) -> dict[str, float]:
-        """Train until the run reaches ``steps`` steps in all; returns the last logged metrics."""
-        cfg = self.config
-        if self.step >= steps:
-            self.log(f"{self.run_dir} is already at step {self.step} (asked for {steps})")
-            return {}
-        bar = _progress(progress and self.fabric.global_rank == 0, self.step, steps)
-        if bar is not None:
-            bar.set_description("dit")
-        last: dict[str, float] = {}
-        sums: dict[str, float] = {}
-        count, t0 = 0, time.perf_counter()
+    def train_mode(self) -> None:
         self.model.train()
-        try:
-            for batch in self._loader():
-                metrics = self.train_step(batch)
-                self.step += 1
-                for k, v in metrics.items():
-                    if math.isfinite(v):
-                        sums[k] = sums.get(k, 0.0) + v
-                count += 1
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(loss=f"{metrics['loss']:.3f}")
-                if self.step % cfg.log_every == 0 or self.step == steps:
-                    last = {k: v / count for k, v in sums.items()}
-                    last.update(step=self.step, seconds=time.perf_counter() - t0,
-                                skipped=self.skipped)
-                    self._write_metrics(last)
-                    if on_log is not None:
-                        on_log(last)
-                    sums, count, t0 = {}, 0, time.perf_counter()
-                if self.step % cfg.checkpoint_every == 0 or self.step >= steps:
-                    self.save()
-                if self.step >= steps:
-                    break
-                if should_stop is not None and should_stop():
-                    self.save()
-                    raise Cancelled(f"training stopped at step {self.step}; "
-                                    f"run again with the same --out to resume")
-        except KeyboardInterrupt:
-            self.save()
-            raise
-        finally:
-            if bar is not None:
-                bar.close()
-        return last
-
-    def _write_metrics(self, row: dict[str, float]) -> None:
-        if self.fabric.global_rank != 0:
-            return
-        path = self.run_dir / "metrics.csv"
-        new = not path.exists()
-        with path.open("a", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=METRICS, extrasaction="ignore")
-            if new:
-                writer.writeheader()
-            writer.writerow({k: (f"{row[k]:.6g}" if isinstance(row.get(k), float) else row.get(k, ""))
-                             for k in METRICS})
 
     def ema_model(self) -> DiffusionModel:
         """A fresh :class:`DiffusionModel` (CPU, eval mode) holding the EMA weights."""
