@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ambisketch.engine.errors import EngineError
 from ambisketch.engine.models.codec import CODEC_PRESETS, CodecConfig
+
+
+T = TypeVar("T")
 
 
 class TrainingConfigError(EngineError):
@@ -88,20 +92,30 @@ TRAIN_PRESETS: dict[str, CodecTrainConfig] = {
 }
 
 
-def resolve_train_config(spec: str, **overrides: Any) -> CodecTrainConfig:
-    """A preset name or a JSON file; ``overrides`` (non-None values) replace fields."""
-    if spec in TRAIN_PRESETS:
-        cfg = TRAIN_PRESETS[spec]
+def resolve_config(spec: str, presets: dict[str, T], load: Callable[[dict[str, Any]], T],
+                   **overrides: Any) -> T:
+    """A preset name or a JSON file of settings (read with ``load``); ``overrides`` (non-None
+    values) replace fields. Problems are one-line :class:`TrainingConfigError` s."""
+    if spec in presets:
+        cfg = presets[spec]
     else:
         path = Path(spec)
         if not path.is_file():
             raise TrainingConfigError(f"unknown config {spec!r}: not a preset "
-                                      f"({', '.join(TRAIN_PRESETS)}) and no such file")
+                                      f"({', '.join(presets)}) and no such file")
         try:
-            cfg = CodecTrainConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            cfg = load(json.loads(path.read_text(encoding="utf-8")))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise TrainingConfigError(f"{path}: not valid JSON ({exc})") from None
         except TrainingConfigError as exc:
             raise TrainingConfigError(f"{path}: {exc}") from None
     changes = {k: v for k, v in overrides.items() if v is not None}
-    return replace(cfg, **changes) if changes else cfg
+    try:
+        return replace(cfg, **changes) if changes else cfg  # type: ignore[type-var]
+    except ValueError as exc:
+        raise TrainingConfigError(f"invalid training setting: {exc}") from None
+
+
+def resolve_train_config(spec: str, **overrides: Any) -> CodecTrainConfig:
+    """A codec preset name or a JSON file; ``overrides`` (non-None values) replace fields."""
+    return resolve_config(spec, TRAIN_PRESETS, CodecTrainConfig.from_dict, **overrides)

@@ -8,16 +8,14 @@ each p = 0.1 and independent.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field, fields, replace
-from pathlib import Path
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS, ConditionerConfig
 from ambisketch.engine.models.dit import DIT_PRESETS, DiTConfig
 from ambisketch.engine.models.text_encoder import DEFAULT_MAX_TOKENS, MINILM_ID
 
-from .codec_config import TrainingConfigError
+from .codec_config import TrainingConfigError, resolve_config
 
 CAPTION_MODES = ("plain", "spatial", "mixed")
 
@@ -116,22 +114,5 @@ DIT_TRAIN_PRESETS: dict[str, DitTrainConfig] = {
 
 
 def resolve_dit_config(spec: str, **overrides: Any) -> DitTrainConfig:
-    """A preset name or a JSON file; ``overrides`` (non-None values) replace fields."""
-    if spec in DIT_TRAIN_PRESETS:
-        cfg = DIT_TRAIN_PRESETS[spec]
-    else:
-        path = Path(spec)
-        if not path.is_file():
-            raise TrainingConfigError(f"unknown config {spec!r}: not a preset "
-                                      f"({', '.join(DIT_TRAIN_PRESETS)}) and no such file")
-        try:
-            cfg = DitTrainConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise TrainingConfigError(f"{path}: not valid JSON ({exc})") from None
-        except TrainingConfigError as exc:
-            raise TrainingConfigError(f"{path}: {exc}") from None
-    changes = {k: v for k, v in overrides.items() if v is not None}
-    try:
-        return replace(cfg, **changes) if changes else cfg
-    except ValueError as exc:
-        raise TrainingConfigError(f"invalid DiT training setting: {exc}") from None
+    """A DiT preset name or a JSON file; ``overrides`` (non-None values) replace fields."""
+    return resolve_config(spec, DIT_TRAIN_PRESETS, DitTrainConfig.from_dict, **overrides)
