@@ -42,3 +42,16 @@ def add_output_args(parser: argparse.ArgumentParser, *, rate: bool = True) -> No
 def note(message: str) -> None:
     """A remark for the user that is not the command's output (stderr)."""
     print(f"ambisketch: {message}", file=sys.stderr)
+
+
+def add_training_args(parser: argparse.ArgumentParser) -> None:
+    """The options every ``ambisketch train X`` command shares."""
+    parser.add_argument("--batch", type=int, help="batch size (overrides the config)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"),
+                        help="where to train (default: a GPU when there is one)")
+    parser.add_argument("--gpus", type=int, default=1,
+                        help="GPUs to train on with DDP (default: 1)")
+    parser.add_argument("--workers", type=int,
+                        help="data loader processes (overrides the config)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -12,7 +12,7 @@ from ambisketch.engine.errors import AudioFileError, EngineError
 from ambisketch.engine.models.codec import roundtrip
 from ambisketch.engine.models.codec_bundle import load_codec_bundle
 
-from .cli_support import add_output_args, command_group
+from .cli_support import add_output_args, add_training_args, command_group
 
 FMT = argparse.RawDescriptionHelpFormatter
 
@@ -32,13 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--config", default="small", metavar="small|paper|tiny|FILE.json",
                    help="a preset or a JSON file of settings (default: small)")
     t.add_argument("--steps", type=int, default=20000, help="train until this step (default: 20000)")
-    t.add_argument("--batch", type=int, help="batch size (overrides the config)")
-    t.add_argument("--resume", action="store_true", help="continue the run in --out")
-    t.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"),
-                   help="where to train (default: a GPU when there is one)")
-    t.add_argument("--gpus", type=int, default=1, help="GPUs to train on with DDP (default: 1)")
-    t.add_argument("--workers", type=int, help="data loader processes (overrides the config)")
-    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_training_args(t)
     t.set_defaults(func=cmd_train_codec)
 
     export = command_group(sub, "export", "turn a training run into a model others can load")
