@@ -19,6 +19,15 @@ class TrainingConfigError(EngineError):
     """A training configuration file or value is invalid."""
 
 
+def check_settings(cls: type, data: dict[str, Any]) -> None:
+    """Refuse keys that are not fields of the config dataclass ``cls``, naming the first."""
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise TrainingConfigError(f"unknown training setting {unknown[0]!r} "
+                                  f"(known: {', '.join(sorted(known))})")
+
+
 @dataclass(frozen=True)
 class CodecTrainConfig:
     """Everything that decides a codec run. Loss weights follow stable-audio-tools' VAE
@@ -60,11 +69,7 @@ class CodecTrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CodecTrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise TrainingConfigError(f"unknown training setting {unknown[0]!r} "
-                                      f"(known: {', '.join(sorted(known))})")
+        check_settings(cls, data)
         data = dict(data)
         try:
             if "codec" in data:

@@ -8,14 +8,14 @@ each p = 0.1 and independent.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS, ConditionerConfig
 from ambisketch.engine.models.dit import DIT_PRESETS, DiTConfig
 from ambisketch.engine.models.text_encoder import DEFAULT_MAX_TOKENS, MINILM_ID
 
-from .codec_config import TrainingConfigError, resolve_config
+from .codec_config import TrainingConfigError, check_settings, resolve_config
 
 CAPTION_MODES = ("plain", "spatial", "mixed")
 
@@ -83,11 +83,7 @@ class DitTrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DitTrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise TrainingConfigError(f"unknown training setting {unknown[0]!r} "
-                                      f"(known: {', '.join(sorted(known))})")
+        check_settings(cls, data)
         data = dict(data)
         try:
             for key, presets, kind in (("dit", DIT_PRESETS, DiTConfig),
