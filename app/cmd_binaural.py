@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
-import json
 import math
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from ambisketch import __version__
 from ambisketch.engine import audio_io
 from ambisketch.engine.binaural import (Transport, decoder_for, load_hrtf, output_devices,
                                         pick_output_device, render)
@@ -19,6 +16,8 @@ from ambisketch.engine.binaural.devices import NO_DEVICE
 from ambisketch.engine.binaural.hrirs import HrirSet
 from ambisketch.engine.errors import AudioDeviceError, AudioFileError, EngineError
 from ambisketch.engine.spatial.ambisonics import fuma_to_ambix
+from ambisketch.engine.takes.metadata import binaural_metadata as _binaural_metadata
+from ambisketch.engine.takes.metadata import hrtf_fields, read_sidecar
 
 from .cli_support import add_output_args, note
 
@@ -126,33 +125,15 @@ def cmd_binaural(args: argparse.Namespace) -> int:
 def binaural_metadata(src: Path, hrirs: HrirSet, decoder: dict[str, Any], rate: int,
                       args: argparse.Namespace) -> dict[str, Any]:
     """The sidecar of a binaural export: the source take, the HRTF, the rotation."""
-    meta: dict[str, Any] = {
-        "ambisketch_version": __version__,
-        "kind": "binaural",
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "format": "binaural",
-        "channel_order": "left, right",
-        "sample_rate": rate,
-        "bits": args.bits,
-        "input": str(src.resolve()),
-        "input_format": args.format,
-        "hrtf": {"name": hrirs.name,
-                 "file": str(hrirs.source) if args.hrtf else None,
-                 "sha256": hrirs.identity,
-                 **{k.lower(): v for k, v in hrirs.info.items()
-                    if k in ("DatabaseName", "License", "References")}},
-        "head_rotation": {"yaw": args.yaw, "pitch": args.pitch, "roll": args.roll,
-                          "convention": "degrees; +yaw = head turns left, +pitch = looks up, "
-                                        "+roll = tilts right (left ear up)"},
-        "decoder": decoder,
-    }
-    side = audio_io.sidecar_path(src)
-    if side.is_file():  # keep how the FOA take was made, so the export can be made again
-        try:
-            meta["source_take"] = json.loads(side.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            note(f"{side}: ignored ({exc})")
-    return meta
+    source_take = None
+    try:  # keep how the FOA take was made, so the export can be made again
+        source_take = read_sidecar(src)
+    except AudioFileError as exc:
+        note(f"ignored: {exc}")
+    return _binaural_metadata(src, hrtf_fields(hrirs, bool(args.hrtf)), decoder, rate,
+                              args.bits, input_format=args.format,
+                              rotation=(args.yaw, args.pitch, args.roll),
+                              source_take=source_take)
 
 
 # --- play -------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from ambisketch import __version__
 from ambisketch.engine import audio_io
 from ambisketch.engine.errors import AudioFileError, RoomError, TrajectoryError
 from ambisketch.engine.spatial import (Trajectory, describe, parametric_from_trajectory, preset,
@@ -21,6 +19,7 @@ from ambisketch.engine.spatial.doa import direction_errors, intensity_doa
 from ambisketch.engine.spatial.room import ROOM_PRESETS, Room
 from ambisketch.engine.spatial.room_render import render_in_room
 from ambisketch.engine.spatial.room_metrics import room_report
+from ambisketch.engine.takes.metadata import take_metadata
 
 from .cli_support import add_output_args, note
 
@@ -169,26 +168,6 @@ def _metres(text: str) -> float:
     if not (value > 0 and np.isfinite(value)):
         raise argparse.ArgumentTypeError(f"must be > 0 m, got {text}")
     return value
-
-
-def take_metadata(kind: str, traj: Trajectory | None, fmt: str, rate: int, bits: str,
-                  extra: dict[str, Any]) -> dict[str, Any]:
-    """What the JSON sidecar of a written take holds: enough to make it again."""
-    meta: dict[str, Any] = {
-        "ambisketch_version": __version__,
-        "kind": kind,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "format": fmt,
-        "channel_order": "ACN (W, Y, Z, X)" if fmt == "ambix" else "FuMa (W, X, Y, Z)",
-        "normalisation": "SN3D" if fmt == "ambix" else "FuMa (W at -3 dB)",
-        "sample_rate": rate,
-        "bits": bits,
-    }
-    if traj is not None:
-        meta["path"] = traj.to_dict()
-        meta["path_caption"] = describe(traj)
-    meta.update(extra)
-    return meta
 
 
 # --- analyze ----------------------------------------------------------------------------

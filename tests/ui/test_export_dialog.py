@@ -1,0 +1,120 @@
+"""The export dialog writes real AmbiX / FuMa / binaural files, asks before replacing one,
+shows errors as one line and remembers the last choices."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PySide6.QtWidgets import QDialog, QMessageBox
+
+from ambisketch.engine.generate import GenerationRequest, Take
+from ambisketch.engine.project import TakeRecord, TakeStore
+from ambisketch.engine.spatial import preset
+from ambisketch.engine.spatial.ambisonics import encode
+from ambisketch.ui.export_dialog import ExportDialog
+
+RATE = 16000
+
+
+@pytest.fixture
+def take(tmp_path: Path) -> tuple[TakeStore, TakeRecord]:
+    x = (np.random.default_rng(0).standard_normal(RATE // 2) * 0.1).astype(np.float32)
+    path = preset("orbit", 0.5)
+    store = TakeStore(tmp_path / "takes")
+    record = store.add(Take(encode(x, path, RATE), RATE,
+                            GenerationRequest("a bee", path, 0.5, seed=3), 0, {}, {"name": "t"}))
+    return store, record
+
+
+@pytest.fixture
+def boxes(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Message boxes answered without a person: questions get ``answer[0]``."""
+    seen: dict[str, list[str]] = {"warning": [], "question": [], "information": []}
+    answer = [QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "warning", lambda p, t, text, *a: seen["warning"].append(text))
+    monkeypatch.setattr(QMessageBox, "information",
+                        lambda p, t, text, *a: seen["information"].append(text))
+
+    def question(p: object, t: str, text: str, *a: object) -> QMessageBox.StandardButton:
+        seen["question"].append(text)
+        return answer[0]
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    seen["answer"] = answer  # type: ignore[assignment]
+    return seen
+
+
+def _dialog(qtbot, take: tuple[TakeStore, TakeRecord], **kw: object) -> ExportDialog:  # type: ignore[no-untyped-def]
+    store, record = take
+    dlg = ExportDialog(record, store, **kw)
+    qtbot.addWidget(dlg)
+    return dlg
+
+
+def _choose(dlg: ExportDialog, fmt: str, bits: str, rate: int) -> None:
+    dlg.format.setCurrentIndex(dlg.format.findData(fmt))
+    dlg.bits.setCurrentIndex(dlg.bits.findData(bits))
+    dlg.rate.setCurrentIndex(dlg.rate.findData(rate))
+
+
+def test_exports_fuma_and_remembers_the_choices(qtbot, take, tmp_path: Path, boxes) -> None:  # type: ignore[no-untyped-def]
+    dlg = _dialog(qtbot, take)
+    assert dlg.file.text().endswith("a-bee_s3.wav") and dlg.chosen() == ("ambix", "24", None)
+    _choose(dlg, "fuma", "16", 48000)
+    assert dlg.file.text().endswith("a-bee_s3_fuma.wav")  # the name follows the format
+    assert "4 channels · 48 kHz" in dlg.summary.text()
+    out = tmp_path / "bee_fuma.wav"
+    dlg.file.setText(str(out))
+    dlg.file.textEdited.emit(str(out))
+    dlg.export()
+    assert dlg.result() == QDialog.DialogCode.Accepted and dlg.exported.path == out
+    info = sf.info(out)
+    assert (info.channels, info.samplerate, info.subtype, info.frames) == (4, 48000, "PCM_16",
+                                                                          24000)
+    assert json.loads(Path(str(out) + ".json").read_text())["format"] == "fuma"
+    again = _dialog(qtbot, take)
+    assert again.chosen() == ("fuma", "16", 48000)  # and the folder, with the take's name:
+    assert again.file.text() == str(tmp_path / "a-bee_s3_fuma.wav")
+    assert not boxes["warning"]
+
+
+def test_binaural_at_native_rate_in_float(qtbot, take, tmp_path: Path, boxes) -> None:  # type: ignore[no-untyped-def]
+    dlg = _dialog(qtbot, take, rotation=(30.0, 0.0))
+    assert not dlg.hrtf_label.isVisibleTo(dlg)  # only binaural has an HRTF
+    _choose(dlg, "binaural", "32f", 0)
+    assert dlg.hrtf_label.isVisibleTo(dlg) and dlg.hrtf_label.text() == "MIT KEMAR (default)"
+    assert dlg.use_rotation.isEnabled() and "30° L" in dlg.use_rotation.text()
+    dlg.use_rotation.setChecked(True)
+    out = tmp_path / "phones.wav"
+    dlg.file.setText(str(out))
+    dlg.export()
+    info = sf.info(out)
+    assert (info.channels, info.samplerate, info.subtype) == (2, RATE, "FLOAT")
+    side = json.loads(Path(str(out) + ".json").read_text())
+    assert side["kind"] == "binaural" and side["head_rotation"]["yaw"] == 30.0
+    assert side["source_take"]["request"]["seed"] == 3
+
+
+def test_asks_before_replacing_and_shows_errors(qtbot, take, tmp_path: Path, boxes) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "keep.wav"
+    out.write_bytes(b"the user's file")
+    dlg = _dialog(qtbot, take)
+    dlg.file.setText(str(tmp_path / "keep"))  # .wav is added
+    boxes["answer"][0] = QMessageBox.StandardButton.No
+    dlg.export()
+    assert len(boxes["question"]) == 1 and "keep.wav" in boxes["question"][0]
+    assert out.read_bytes() == b"the user's file" and dlg.result() != QDialog.DialogCode.Accepted
+    boxes["answer"][0] = QMessageBox.StandardButton.Yes
+    dlg.export()
+    assert sf.info(out).channels == 4 and dlg.result() == QDialog.DialogCode.Accepted
+
+    bad = _dialog(qtbot, take)
+    bad.file.setText(str(tmp_path / "missing" / "x.wav"))
+    bad.export()
+    assert len(boxes["warning"]) == 1 and "does not exist" in boxes["warning"][0]
+    assert "\n" not in boxes["warning"][0] and not (tmp_path / "missing").exists()
+    assert bad.result() != QDialog.DialogCode.Accepted and bad.exported is None

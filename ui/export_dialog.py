@@ -1,0 +1,181 @@
+"""Export a take: AmbiX or FuMa for a DAW, or binaural for headphones; bit depth, rate, file.
+
+The choices are remembered (QSettings) for the next export; the work is the engine's
+:func:`~ambisketch.engine.project.export_take` (atomic, sidecar kept), its errors shown as
+one line, with nothing half-written left behind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
+                               QPushButton, QVBoxLayout, QWidget)
+
+from ambisketch.engine.errors import EngineError
+from ambisketch.engine.project import (ExportResult, TakeRecord, TakeStore, default_export_name,
+                                       export_take)
+
+from .preview.controls import pitch_text, yaw_text
+
+FORMATS = (("AmbiX — ACN, SN3D (4 ch)", "ambix"), ("FuMa — W X Y Z (4 ch)", "fuma"),
+           ("Binaural — headphones (2 ch)", "binaural"))
+BITS = (("24-bit PCM", "24"), ("16-bit PCM, dithered", "16"), ("32-bit float", "32f"))
+RATES = ((44100, "44.1 kHz"), (48000, "48 kHz"))
+BYTES = {"16": 2, "24": 3, "32f": 4}
+
+
+class ExportDialog(QDialog):
+    """Args:
+        record: the take to export.
+        store: its project (the record is re-read from it before exporting).
+        hrtf: for binaural, the preview's HRTF (a loaded set or a SOFA path; None = default).
+        rotation: the preview's head (yaw, pitch); offered as an option for binaural.
+
+    After :meth:`exec` returns Accepted, :attr:`exported` holds what was written.
+    """
+
+    def __init__(self, record: TakeRecord, store: TakeStore | None = None,
+                 parent: QWidget | None = None, *, hrtf: Any = None,
+                 rotation: tuple[float, float] = (0.0, 0.0)) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Export “{record.name}”")
+        self.record, self.store, self.hrtf, self.rotation = record, store, hrtf, rotation
+        self.exported: ExportResult | None = None
+        self._auto_name = True
+        settings = QSettings()
+
+        self.format = QComboBox(self)
+        for text, key in FORMATS:
+            self.format.addItem(text, key)
+        self.bits = QComboBox(self)
+        for text, key in BITS:
+            self.bits.addItem(text, key)
+        self.rate = QComboBox(self)
+        self.rate.addItem(f"Native ({record.rate / 1000:g} kHz)", 0)
+        for value, text in RATES:
+            if value != record.rate:
+                self.rate.addItem(text, value)
+        self._select(self.format, settings.value("export/format", "ambix", str))
+        self._select(self.bits, settings.value("export/bits", "24", str))
+        self._select(self.rate, settings.value("export/rate", 0, int))
+
+        self.file = QLineEdit(self)
+        self.file.textEdited.connect(self._name_edited)
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._browse)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.file, 1)
+        file_row.addWidget(browse)
+
+        hrtf_name = getattr(hrtf, "name", None) or (Path(hrtf).name if hrtf else
+                                                    "MIT KEMAR (default)")
+        self.hrtf_label = QLabel(hrtf_name, self)
+        yaw, pitch = rotation
+        self.use_rotation = QCheckBox(f"With the preview's head turn (yaw {yaw_text(yaw)}, "
+                                      f"pitch {pitch_text(pitch)})", self)
+        self.use_rotation.setVisible(bool(yaw or pitch))
+        self.summary = QLabel(self)
+        self.summary.setProperty("role", "caption")
+
+        form = QFormLayout()
+        form.addRow("Format", self.format)
+        form.addRow("Bit depth", self.bits)
+        form.addRow("Sample rate", self.rate)
+        form.addRow("HRTF", self.hrtf_label)
+        form.addRow("", self.use_rotation)
+        form.addRow("File", file_row)
+        self._form = form
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button.setDefault(True)
+        buttons.accepted.connect(self.export)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.summary)
+        lay.addWidget(buttons)
+
+        folder = settings.value("export/folder", "", str) or QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.MusicLocation) or str(Path.home())
+        self._folder = Path(folder)
+        for combo in (self.format, self.bits, self.rate):
+            combo.currentIndexChanged.connect(self._changed)
+        self._changed()
+        self.resize(max(self.sizeHint().width(), 520), self.sizeHint().height())
+
+    # --- choices ------------------------------------------------------------------------
+    def chosen(self) -> tuple[str, str, int | None]:
+        """(format, bits, rate or None for native)."""
+        rate = int(self.rate.currentData())
+        return str(self.format.currentData()), str(self.bits.currentData()), rate or None
+
+    def output_path(self) -> Path:
+        text = self.file.text().strip()
+        path = Path(text).expanduser()
+        return path if path.suffix.lower() == ".wav" else path.with_name(path.name + ".wav")
+
+    def _select(self, combo: QComboBox, value: Any) -> None:
+        i = combo.findData(value)
+        combo.setCurrentIndex(i if i >= 0 else 0)
+
+    def _changed(self) -> None:
+        fmt, bits, rate = self.chosen()
+        binaural = fmt == "binaural"
+        self._form.setRowVisible(self.hrtf_label, binaural)
+        self.use_rotation.setEnabled(binaural)
+        if self._auto_name:
+            self.file.setText(str(self._folder / default_export_name(self.record, fmt)))
+        channels = 2 if binaural else 4
+        out_rate = rate or self.record.rate
+        size = channels * out_rate * self.record.seconds * BYTES[bits]
+        self.summary.setText(f"{channels} channels · {out_rate / 1000:g} kHz · "
+                             f"{dict((k, t) for t, k in BITS)[bits]} · "
+                             f"{self.record.seconds:.2f} s · about {size / 1e6:.1f} MB")
+
+    def _name_edited(self, _: str) -> None:
+        self._auto_name = False
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export take", self.file.text(),
+                                              "WAV files (*.wav)")
+        if path:
+            self.file.setText(path)
+            self._auto_name = False
+
+    # --- the export ---------------------------------------------------------------------
+    def export(self) -> None:
+        """Write the file; on a problem show it and stay open (nothing half-written)."""
+        fmt, bits, rate = self.chosen()
+        if not self.file.text().strip():
+            QMessageBox.warning(self, "Export", "Choose a file to export to.")
+            return
+        out = self.output_path()
+        overwrite = False
+        if out.exists():
+            answer = QMessageBox.question(self, "Replace file?",
+                                          f"{out.name} already exists in {out.parent}. "
+                                          "Replace it?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            overwrite = True
+        yaw, pitch = self.rotation if self.use_rotation.isChecked() else (0.0, 0.0)
+        try:
+            record = self.store.read_record(self.record.path) if self.store else self.record
+            self.exported = export_take(record, out, fmt, bits, rate, self.hrtf if fmt ==
+                                      "binaural" else None, overwrite=overwrite, yaw=yaw,
+                                      pitch=pitch)
+        except EngineError as exc:
+            QMessageBox.warning(self, "Export failed", str(exc))
+            return
+        settings = QSettings()
+        settings.setValue("export/format", fmt)
+        settings.setValue("export/bits", bits)
+        settings.setValue("export/rate", rate or 0)
+        settings.setValue("export/folder", str(out.parent))
+        if self.exported.notes:
+            QMessageBox.information(self, "Exported", "\n".join(self.exported.notes))
+        self.accept()

@@ -1,0 +1,404 @@
+"""The transport bar: binaural preview of the selected take, with live head rotation.
+
+It wraps the engine's :class:`~ambisketch.engine.binaural.Transport`: play/pause (Space),
+stop, loop, a position slider, head yaw and pitch dials that turn the scene while it plays,
+the HRTF (the shipped MIT KEMAR or the user's SOFA file) and the output device. Without an
+audio device (or without PortAudio) it says so in one line and keeps everything but Play
+working (seek, rotation), so the playhead and the path editor still follow.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFontDatabase, QKeySequence
+from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QGridLayout,
+                               QHBoxLayout, QLabel, QMessageBox, QSlider, QStyle, QToolButton,
+                               QVBoxLayout, QWidget)
+
+from ambisketch.engine.binaural import (PLAYING, HrirSet, Transport, load_hrtf,
+                                        output_devices)
+from ambisketch.engine.binaural.cache import DecoderCache
+from ambisketch.engine.binaural.devices import OutputDevice
+from ambisketch.engine.errors import AudioDeviceError, EngineError
+
+from .controls import format_clock
+from .head_dials import HeadDials
+
+NO_DEVICE_TEXT = "No audio output device — export a binaural WAV instead"
+DEFAULT_HRTF_ITEM = "MIT KEMAR (default)"
+LOAD_SOFA_ITEM = "Load SOFA…"
+POLL_MS = 33  # ~30 Hz position updates while playing
+SETTINGS_DEVICE = "preview/device"
+
+
+class _Holder:
+    """Keeps the transport for the ``destroyed`` hook (which must not reach the widget)."""
+
+    transport: Transport | None = None
+
+
+def _close(holder: _Holder, *_: object) -> None:
+    if holder.transport is not None:
+        holder.transport.close()
+        holder.transport = None
+
+
+class TransportBar(QWidget):
+    """Signals:
+        position_changed(float): seconds, ~30 times a second while playing, and on seeks.
+        rotation_changed(float, float): head yaw and pitch in degrees (+yaw = head left).
+    """
+
+    position_changed = Signal(float)
+    rotation_changed = Signal(float, float)
+
+    def __init__(self, parent: QWidget | None = None, *, cache: DecoderCache | None = None
+                 ) -> None:
+        super().__init__(parent)
+        self._cache = cache
+        self._holder = _Holder()
+        # Release the audio device when the widget is deleted (the holder, not self, is bound:
+        # by then the Python side of the widget may be gone).
+        self.destroyed.connect(partial(_close, self._holder))
+        self._hrirs: HrirSet | None = None  # None: the default set, loaded when first needed
+        self._devices: list[OutputDevice] = []
+        self._can_play = False
+        self._updating = False
+
+        style = self.style()
+        self.play_button = self._tool(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
+                                      "Play / pause (Space)")
+        self.stop_button = self._tool(style.standardIcon(QStyle.StandardPixmap.SP_MediaStop),
+                                      "Stop and go back to the start")
+        self.loop_button = self._tool(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload),
+                                      "Loop the take")
+        self.loop_button.setCheckable(True)
+        self.play_button.clicked.connect(self.play_pause)
+        self.stop_button.clicked.connect(self.stop)
+        self.loop_button.toggled.connect(self._loop_toggled)
+        self.play_action = QAction("Play / Pause", self)
+        self.play_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.play_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.play_action.triggered.connect(self.play_pause)
+        self.addAction(self.play_action)
+
+        self.time_label = QLabel(self)
+        self.time_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setToolTip("Position (drag or click to seek)")
+        self.slider.valueChanged.connect(self._slider_moved)
+
+        self.head = HeadDials(self)
+        self.head.rotation_changed.connect(self._rotate)
+        self.yaw_dial, self.pitch_dial = self.head.yaw_dial, self.head.pitch_dial
+        self.yaw_label, self.pitch_label = self.head.yaw_label, self.head.pitch_label
+
+        self.hrtf_combo = QComboBox(self)
+        self.hrtf_combo.setToolTip("HRTF used for the headphone preview")
+        self.hrtf_combo.addItem(DEFAULT_HRTF_ITEM, None)
+        self.hrtf_combo.addItem(LOAD_SOFA_ITEM, LOAD_SOFA_ITEM)
+        self.hrtf_combo.activated.connect(self._hrtf_chosen)
+        self._hrtf_index = 0
+        self.device_combo = QComboBox(self)
+        self.device_combo.setToolTip("Audio output device")
+        self.device_combo.currentIndexChanged.connect(self._device_chosen)
+
+        self.message = QLabel(self)
+        self.message.setStyleSheet("color: #e0a030;")
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
+        self._layout()
+        self._scan_devices()
+        self.clear()
+
+    # --- public slots -------------------------------------------------------------------
+    def set_audio(self, foa: NDArray[np.floating], rate: int) -> None:
+        """Load a take (AmbiX ``(4, n)`` at ``rate``) for preview, stopped at the start."""
+        self._close_transport()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # first HRTF/decoder: ~1 s
+        try:
+            hrirs = self._hrirs if self._hrirs is not None else load_hrtf()
+            self._hrirs = hrirs
+            yaw, pitch = self.rotation()  # a new take keeps the head where it is
+            transport = Transport(foa, rate, hrirs, device=self._device_index(),
+                                  device_output=self._can_play, cache=self._cache,
+                                  yaw=yaw, pitch=pitch)
+        except (EngineError, ValueError) as exc:
+            self._show_message(str(exc))
+            self._enable(False)
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        transport.set_loop(self.loop_button.isChecked())
+        self._holder.transport = transport
+        self._updating = True
+        self.slider.setRange(0, int(round(transport.duration * 1000)))
+        self.slider.setValue(0)
+        self._updating = False
+        self._enable(True)
+        self._show_position(0.0)
+        self.position_changed.emit(0.0)
+
+    def clear(self) -> None:
+        """No take: stop, release the stream, disable the transport controls."""
+        self._close_transport()
+        self._updating = True
+        self.slider.setRange(0, 0)
+        self._updating = False
+        self.time_label.setText(f"{format_clock(0)} / {format_clock(0)}")
+        self._enable(False)
+
+    def play_pause(self) -> None:
+        t = self.transport
+        if t is None or not self._can_play:
+            return
+        if t.state == PLAYING:
+            t.pause()
+            self._timer.stop()
+            self._poll()
+        else:
+            try:
+                t.play()
+            except AudioDeviceError as exc:
+                self._no_device(str(exc))
+                return
+            self._timer.start()
+        self._update_play_icon()
+
+    def stop(self) -> None:
+        t = self.transport
+        if t is None:
+            return
+        t.stop()
+        self._timer.stop()
+        self._poll()
+        self._update_play_icon()
+
+    def seek(self, seconds: float) -> None:
+        """Go to ``seconds`` (clamped to the take); the playhead follows."""
+        t = self.transport
+        if t is None:
+            return
+        t.seek(seconds)
+        pos = t.position
+        self._show_position(pos)
+        self.position_changed.emit(pos)
+
+    def set_rotation(self, yaw: float, pitch: float = 0.0) -> None:
+        """Turn the head (degrees; +yaw = left, +pitch = up), e.g. from the sphere view."""
+        self.head.set_rotation(yaw, pitch)
+
+    def rotation(self) -> tuple[float, float]:
+        return self.head.rotation()
+
+    def close_audio(self) -> None:
+        """Stop and release the output device (the window calls it when it closes)."""
+        self._close_transport()
+
+    @property
+    def transport(self) -> Transport | None:
+        return self._holder.transport
+
+    @property
+    def can_play(self) -> bool:
+        return self._can_play
+
+    def hrtf(self) -> HrirSet | None:
+        """The chosen HRTF (None until the default one is first needed)."""
+        return self._hrirs
+
+    # --- building -----------------------------------------------------------------------
+    def _tool(self, icon: Any, tip: str) -> QToolButton:
+        b = QToolButton(self)
+        b.setIcon(icon)
+        b.setToolTip(tip)
+        b.setAutoRaise(True)
+        return b
+
+    def _layout(self) -> None:
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in (self.play_button, self.stop_button, self.loop_button, self.time_label):
+            row.addWidget(w)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self._separator())
+        row.addWidget(self.head)
+        row.addWidget(self._separator())
+        grid = QGridLayout()
+        grid.setVerticalSpacing(2)
+        grid.addWidget(QLabel("HRTF", self), 0, 0)
+        grid.addWidget(self.hrtf_combo, 0, 1)
+        grid.addWidget(QLabel("Output", self), 1, 0)
+        grid.addWidget(self.device_combo, 1, 1)
+        row.addLayout(grid)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        lay.setSpacing(0)
+        lay.addLayout(row)
+        lay.addWidget(self.message)
+
+    def _separator(self) -> QFrame:
+        line = QFrame(self)
+        line.setFrameShape(QFrame.Shape.VLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        return line
+
+    # --- devices ------------------------------------------------------------------------
+    def _scan_devices(self) -> None:
+        self.device_combo.blockSignals(True)
+        self.device_combo.clear()
+        try:
+            self._devices = output_devices()
+            reason = "" if self._devices else NO_DEVICE_TEXT
+        except AudioDeviceError as exc:  # PortAudio missing or failing
+            self._devices, reason = [], str(exc)
+        if not self._devices:
+            self.device_combo.addItem("No output device", None)
+            self.device_combo.setEnabled(False)
+            self.device_combo.blockSignals(False)
+            self._no_device(reason)
+            return
+        wanted = QSettings().value(SETTINGS_DEVICE, "", str)
+        current = next((i for i, d in enumerate(self._devices) if d.name == wanted),
+                       next((i for i, d in enumerate(self._devices) if d.is_default), 0))
+        for d in self._devices:
+            self.device_combo.addItem(d.name, d.index)
+            self.device_combo.setItemData(self.device_combo.count() - 1,
+                                          f"{d.name} ({d.host_api}, {d.channels} ch, "
+                                          f"{d.default_rate:g} Hz)", Qt.ItemDataRole.ToolTipRole)
+        self.device_combo.setCurrentIndex(current)
+        self.device_combo.setEnabled(True)
+        self.device_combo.blockSignals(False)
+        self._can_play = True
+
+    def _device_index(self) -> int | None:
+        data = self.device_combo.currentData()
+        return int(data) if data is not None else None
+
+    def _device_chosen(self, index: int) -> None:
+        if not self._devices or index < 0:
+            return
+        QSettings().setValue(SETTINGS_DEVICE, self.device_combo.itemText(index))
+        t = self.transport
+        if t is not None:
+            try:
+                t.set_device(self._device_index())
+            except AudioDeviceError as exc:
+                self._show_message(str(exc))
+                self._update_play_icon()
+
+    def _no_device(self, reason: str) -> None:
+        self._can_play = False
+        self._show_message(NO_DEVICE_TEXT, reason)
+        self.play_button.setEnabled(False)
+        self.play_action.setEnabled(False)
+
+    # --- HRTF ---------------------------------------------------------------------------
+    def _hrtf_chosen(self, index: int) -> None:
+        data = self.hrtf_combo.itemData(index)
+        if data == LOAD_SOFA_ITEM:
+            path, _ = QFileDialog.getOpenFileName(self, "Load an HRTF", "",
+                                                  "SOFA files (*.sofa);;All files (*)")
+            if not path:
+                self.hrtf_combo.setCurrentIndex(self._hrtf_index)
+                return
+            try:
+                hrirs = load_hrtf(path)
+            except EngineError as exc:
+                self.hrtf_combo.setCurrentIndex(self._hrtf_index)  # the previous HRTF stays
+                QMessageBox.warning(self, "Cannot use this HRTF", str(exc))
+                return
+            self.hrtf_combo.insertItem(index, Path(path).name, path)
+            self.hrtf_combo.setItemData(index, path, Qt.ItemDataRole.ToolTipRole)
+            self.hrtf_combo.setCurrentIndex(index)
+            self._use_hrtf(hrirs, index)
+            return
+        try:
+            hrirs = load_hrtf(data)  # None: the default set
+        except EngineError as exc:
+            self.hrtf_combo.setCurrentIndex(self._hrtf_index)
+            QMessageBox.warning(self, "Cannot use this HRTF", str(exc))
+            return
+        self._use_hrtf(hrirs, index)
+
+    def _use_hrtf(self, hrirs: HrirSet, index: int) -> None:
+        self._hrirs = hrirs
+        self._hrtf_index = index
+        t = self.transport
+        if t is not None:
+            try:
+                t.set_hrtf(hrirs)
+            except EngineError as exc:
+                QMessageBox.warning(self, "Cannot use this HRTF", str(exc))
+
+    # --- rotation -----------------------------------------------------------------------
+    def _rotate(self, yaw: float, pitch: float) -> None:
+        t = self.transport
+        if t is not None:
+            t.set_rotation(yaw, pitch)  # crossfaded inside the renderer: live, no click
+        self.rotation_changed.emit(yaw, pitch)
+
+    # --- position -----------------------------------------------------------------------
+    def _poll(self) -> None:
+        t = self.transport
+        if t is None:
+            self._timer.stop()
+            return
+        pos = t.position
+        self._show_position(pos)
+        self.position_changed.emit(pos)
+        if t.errors:
+            self._show_message(f"Playback problem: {t.errors[-1]}")
+        if t.state != PLAYING:
+            self._timer.stop()
+            self._update_play_icon()
+
+    def _show_position(self, seconds: float) -> None:
+        t = self.transport
+        total = t.duration if t is not None else 0.0
+        self.time_label.setText(f"{format_clock(seconds)} / {format_clock(total)}")
+        if not self.slider.isSliderDown():
+            self._updating = True
+            self.slider.setValue(int(round(seconds * 1000)))
+            self._updating = False
+
+    def _slider_moved(self, value: int) -> None:
+        if not self._updating:
+            self.seek(value / 1000.0)
+
+    def _loop_toggled(self, on: bool) -> None:
+        if self.transport is not None:
+            self.transport.set_loop(on)
+
+    # --- state --------------------------------------------------------------------------
+    def _enable(self, has_take: bool) -> None:
+        self.play_button.setEnabled(has_take and self._can_play)
+        self.play_action.setEnabled(has_take and self._can_play)
+        self.stop_button.setEnabled(has_take)
+        self.slider.setEnabled(has_take)
+        self._update_play_icon()
+
+    def _update_play_icon(self) -> None:
+        t = self.transport
+        playing = t is not None and t.state == PLAYING
+        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(icon))
+
+    def _show_message(self, text: str, detail: str = "") -> None:
+        self.message.setText(text)
+        self.message.setToolTip(detail if detail and detail != text else "")
+        self.message.show()
+
+    def _close_transport(self) -> None:
+        self._timer.stop()
+        _close(self._holder)
