@@ -2,7 +2,9 @@
 accent colour (for the path and the active control) and a second (for what was measured).
 
 Widgets take colours from the QPalette, and pyqtgraph plots from :func:`plot_colors`, so a
-theme switch repaints everything without per-widget code.
+theme switch repaints everything without per-widget code. The accent (the drawn path, the
+selection in lists, progress, Generate) is blue; orange marks the selected keyframe and green
+what a take measured (``ui/path/style.py``), so the three never compete.
 """
 
 from __future__ import annotations
@@ -33,10 +35,10 @@ class Colors:
 
 COLORS = {
     "dark": Colors(window="#2b2d30", base="#1f2023", alt_base="#26282b", text="#dcdfe4",
-                   dim_text="#8a8f98", button="#34373b", accent="#f0a030", measured="#3fb7e0",
-                   highlight_text="#111111", plot_bg="#1b1c1f", plot_fg="#aeb3bb"),
+                   dim_text="#8a8f98", button="#34373b", accent="#4a9eff", measured="#1fb57f",
+                   highlight_text="#0b0c0e", plot_bg="#1b1c1f", plot_fg="#aeb3bb"),
     "light": Colors(window="#eceef1", base="#ffffff", alt_base="#f5f6f8", text="#1d1f23",
-                    dim_text="#6a6f78", button="#e1e4e8", accent="#d9730d", measured="#0a84c2",
+                    dim_text="#6a6f78", button="#e1e4e8", accent="#1f6fd1", measured="#1fb57f",
                     highlight_text="#ffffff", plot_bg="#fbfbfc", plot_fg="#3a3d42"),
 }
 

@@ -41,3 +41,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "gl" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _restore_look():
+    """A test that switches the theme (palette, style sheet, pyqtgraph colours) must not
+    change how the next test's widgets draw."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    saved = (app.palette(), app.styleSheet()) if app is not None else None
+    yield
+    app = QApplication.instance()
+    if app is not None and saved is not None:
+        import pyqtgraph as pg
+
+        app.setPalette(saved[0])
+        app.setStyleSheet(saved[1])
+        pg.setConfigOptions(background="k", foreground="d")

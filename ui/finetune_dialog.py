@@ -1,0 +1,225 @@
+"""Fine-tune on my sounds: pick a library folder, read the scan report, choose steps, train
+with progress and cancel; the new bundle appears in the model picker.
+
+The dialog knows nothing about training: the app hands in a ``service`` with
+``scan(folder) -> ScanSummary``, ``default_output(folder) -> Path`` and
+``job(options) -> job(progress, cancelled) -> Path``, and the job runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+                               QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from ambisketch.engine.catalog import BundleEntry
+
+
+@dataclass
+class ScanSummary:
+    """What the library scan found: shown before training starts."""
+
+    usable: int
+    seconds: float
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    text: str = ""
+
+
+class FinetuneService(Protocol):
+    def scan(self, folder: Path) -> ScanSummary: ...
+    def default_output(self, folder: Path) -> Path: ...
+    def job(self, options: dict[str, Any]) -> Callable[[Any, Callable[[], bool]], Path]: ...
+
+
+class FinetuneDialog(QDialog):
+    """``bundle_ready(path)`` is reported through ``on_bundle`` when training finished."""
+
+    def __init__(self, service: FinetuneService, runner: Any, models: list[BundleEntry],
+                 on_bundle: Callable[[Path], None], parent: QWidget | None = None,
+                 current_model: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Fine-tune on my sounds")
+        self.resize(620, 560)
+        self.service, self.runner, self.on_bundle = service, runner, on_bundle
+        self._task: Any = None
+        self._scan: ScanSummary | None = None
+        lay = QVBoxLayout(self)
+        intro = QLabel("Teach the generator your own sounds. Pick a folder of WAV/FLAC/OGG/MP3 "
+                       "files; captions come from sidecar .txt files, a captions.csv, or the "
+                       "file names. Training runs in the background; on a CPU it is slow — "
+                       "start with a few hundred steps.")
+        intro.setWordWrap(True)
+        lay.addWidget(intro)
+
+        form = QFormLayout()
+        row = QHBoxLayout()
+        self.library = QLineEdit()
+        self.library.setPlaceholderText("a folder of your sounds")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._choose_library)
+        self.scan_button = QPushButton("Scan")
+        self.scan_button.setToolTip("Read the folder: how many files are usable and which are not")
+        self.scan_button.clicked.connect(self.scan)
+        row.addWidget(self.library, 1)
+        row.addWidget(browse)
+        row.addWidget(self.scan_button)
+        form.addRow("Library", row)
+        self.base = QComboBox()
+        for e in models:
+            self.base.addItem(e.label, str(e.path))
+        i = self.base.findData(current_model)
+        self.base.setCurrentIndex(max(0, i))
+        self.base.setToolTip("The model to start from")
+        form.addRow("Start from", self.base)
+        self.steps = QSpinBox()
+        self.steps.setRange(10, 1_000_000)
+        self.steps.setValue(500)
+        self.steps.setSingleStep(100)
+        form.addRow("Steps", self.steps)
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(6)
+        self.lr.setRange(0.0, 0.01)
+        self.lr.setSingleStep(1e-5)
+        self.lr.setSpecialValueText("automatic")
+        self.lr.setToolTip("Learning rate; 'automatic' uses the fine-tuning default")
+        form.addRow("Learning rate", self.lr)
+        self.codec_too = QCheckBox("Also adapt the codec (slower; for sounds unlike the "
+                                   "model's own)")
+        form.addRow("", self.codec_too)
+        self.output = QLineEdit()
+        self.output.setToolTip("Folder the new model bundle is written to")
+        form.addRow("Save as", self.output)
+        lay.addLayout(form)
+
+        self.report = QPlainTextEdit()
+        self.report.setReadOnly(True)
+        self.report.setPlaceholderText("The scan report appears here.")
+        lay.addWidget(self.report, 1)
+        self.progress = QProgressBar()
+        self.progress.hide()
+        lay.addWidget(self.progress)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        lay.addWidget(self.status)
+        self.buttons = QDialogButtonBox()
+        self.start_button = self.buttons.addButton("Start training",
+                                                   QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button.setEnabled(False)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self._close_or_cancel)
+        lay.addWidget(self.buttons)
+        if not models:
+            self.status.setText("No model to start from: install the starter model or open a "
+                                "bundle first.")
+
+    # --- scanning ---------------------------------------------------------------------
+    def _choose_library(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of your sounds", self.library.text())
+        if folder:
+            self.library.setText(folder)
+            self.scan()
+
+    def scan(self) -> None:
+        folder = Path(self.library.text().strip())
+        if not self.library.text().strip() or not folder.is_dir():
+            self.status.setText(f"{folder}: not a folder")
+            return
+        if not self.output.text():
+            self.output.setText(str(self.service.default_output(folder)))
+        self.status.setText("Scanning…")
+        self.scan_button.setEnabled(False)
+        self.start_button.setEnabled(False)
+        self.runner.start("scan", lambda progress, cancelled: self.service.scan(folder),
+                          self._hook_scan)
+
+    def _hook_scan(self, task: Any) -> None:
+        task.finished.connect(self._scanned)
+        task.failed.connect(lambda m: self.status.setText(m))
+        task.crashed.connect(lambda m: self.status.setText(f"unexpected error: {m}; see the log"))
+        task.done.connect(lambda: self.scan_button.setEnabled(True))
+
+    def _scanned(self, summary: ScanSummary) -> None:
+        self._scan = summary
+        lines = [summary.text or f"{summary.usable} usable files, {summary.seconds / 60:.1f} min"]
+        if summary.problems:
+            lines.append(f"\n{len(summary.problems)} file(s) skipped:")
+            lines += [f"  {f}: {why}" for f, why in summary.problems]
+        self.report.setPlainText("\n".join(lines))
+        ok = summary.usable > 0 and self.base.count() > 0
+        self.start_button.setEnabled(ok)
+        self.status.setText("Ready to train." if ok else
+                            "Nothing usable to train on." if summary.usable == 0 else "")
+
+    # --- training ---------------------------------------------------------------------
+    def options(self) -> dict[str, Any]:
+        return {"library": Path(self.library.text().strip()), "out": Path(self.output.text().strip()),
+                "base": Path(self.base.currentData()) if self.base.currentData() else None,
+                "steps": int(self.steps.value()), "lr": float(self.lr.value()) or None,
+                "codec_too": bool(self.codec_too.isChecked())}
+
+    def start(self) -> None:
+        if self._task is not None:
+            return
+        opts = self.options()
+        if not self.output.text().strip():
+            self.status.setText("Choose where to save the new model.")
+            return
+        try:
+            job = self.service.job(opts)
+        except Exception as exc:  # noqa: BLE001 — the service raises EngineError subclasses
+            QMessageBox.warning(self, "Cannot start", str(exc))
+            return
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.start_button.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        self.status.setText("Starting…")
+        self.runner.start("finetune", job, self._hook_train)
+
+    def _hook_train(self, task: Any) -> None:
+        self._task = task
+        task.progressed.connect(self._progress)
+        task.message.connect(self.status.setText)
+        task.finished.connect(self._finished)
+        task.failed.connect(self._failed)
+        task.crashed.connect(lambda m: self._failed(f"unexpected error: {m}; see the log"))
+        task.cancelled.connect(lambda: self.status.setText("Cancelled; nothing was written."))
+        task.done.connect(self._done)
+
+    def _progress(self, step: int, total: int) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(step)
+
+    def _finished(self, bundle: Path) -> None:
+        self.status.setText(f"New model written to {bundle}. It is now in the model picker.")
+        self.on_bundle(Path(bundle))
+
+    def _failed(self, message: str) -> None:
+        self.status.setText(message)
+        QMessageBox.warning(self, "Fine-tuning stopped", message)
+
+    def _done(self) -> None:
+        self._task = None
+        self.progress.hide()
+        self.start_button.setEnabled(self._scan is not None and self._scan.usable > 0)
+        self.cancel_button.setText("Close")
+
+    def _close_or_cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self.status.setText("Cancelling after the current step…")
+        else:
+            self.reject()
+
+    def reject(self) -> None:
+        if self._task is not None:
+            self._close_or_cancel()
+            return
+        super().reject()
