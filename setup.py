@@ -7,7 +7,7 @@
 
 from pathlib import Path
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, find_packages, setup
 
 LAYERS = ("app", "engine", "ui", "training")
 ROOT = Path(__file__).parent
@@ -19,9 +19,16 @@ for layer in LAYERS:
     packages.append(f"ambisketch.{layer}")
     packages += [f"ambisketch.{layer}.{sub}" for sub in find_packages(str(ROOT / layer))]
 
+# resources/ (HRTF, default model, icons) installs as ambisketch/resources: where
+# engine.binaural.hrtf.resources_dir() looks in an installed (not editable) package.
+package_dir["ambisketch.resources"] = "resources"
+resource_packages = ["ambisketch.resources"] + [
+    f"ambisketch.resources.{sub}" for sub in find_namespace_packages(str(ROOT / "resources"))]
+packages += resource_packages
+
 setup(
     package_dir=package_dir,
     packages=packages,
     include_package_data=True,
-    package_data={"ambisketch": ["py.typed"]},
+    package_data={"ambisketch": ["py.typed"], **{p: ["*"] for p in resource_packages}},
 )

@@ -15,6 +15,8 @@ from ambisketch import __version__
 from ambisketch.engine.errors import EngineError
 
 from . import cmd_bench, cmd_binaural, cmd_codec, cmd_dataset, cmd_dit, cmd_generate, cmd_spatial
+from . import cmd_takes
+from . import cmd_finetune
 from .cli_support import Parser
 
 EXAMPLES = """\
@@ -35,7 +37,7 @@ examples:
 # Modules that add sub-commands: each has register(subparsers) -> None and sets
 # `func(args) -> int` on its parsers.
 COMMAND_MODULES = (cmd_spatial, cmd_binaural, cmd_codec, cmd_dit, cmd_dataset, cmd_generate,
-                   cmd_bench)
+                   cmd_bench, cmd_takes, cmd_finetune)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"ambisketch {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation end to end (under a minute), print one "
+                             "summary line; exit status 0 when it passed")
+    parser.add_argument("--model", dest="self_test_model", metavar="BUNDLE_DIR",
+                        help="with --self-test: check this model bundle instead of the default")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -70,6 +77,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _open_gui()
     parser = build_parser()
     args = parser.parse_args(args_list)
+    if args.self_test_model and not args.self_test:
+        parser.error("--model before a command goes with --self-test "
+                     "(for 'generate', put --model after the command)")
+    if args.self_test:
+        if args.command:
+            parser.error("--self-test takes no command")
+        from .self_test import run_self_test
+
+        return run_self_test(args.self_test_model)
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:
         # A command group without its sub-command (e.g. `ambisketch path`).

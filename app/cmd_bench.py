@@ -19,8 +19,11 @@ BENCHMARK_MODULES = (
     "ambisketch.engine.binaural.benchmarks",
     "ambisketch.engine.models.benchmarks",
     "ambisketch.engine.models.dit_benchmarks",
+    "ambisketch.engine.takes.benchmarks",
     "ambisketch.training.benchmarks",
     "ambisketch.training.codec_benchmarks",
+    "ambisketch.training.dit_benchmarks",
+    "ambisketch.ui.path.benchmarks",
 )
 
 

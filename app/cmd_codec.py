@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from ambisketch.engine import audio_io
-from ambisketch.engine.errors import AudioFileError, EngineError
+from ambisketch.engine.errors import AudioFileError, Cancelled, EngineError
 from ambisketch.engine.models.codec import roundtrip
 from ambisketch.engine.models.codec_bundle import load_codec_bundle
+from ambisketch.engine.models.codec_kinds import AnyCodec
 
 from .cli_support import add_output_args, add_training_args, command_group
 
@@ -22,16 +24,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     t = train.add_parser(
         "codec", formatter_class=FMT, help="train the FOA codec (VAE)",
         description="Train the FOA codec on spatialised clips. Training into an existing run "
-                    "folder needs --resume and continues from its last checkpoint.",
+                    "folder needs --resume and continues from its last checkpoint. Two kinds: "
+                    "the 4-channel VAE (small, paper, tiny) and the factored codec, a mono VAE "
+                    "for W plus measured DirAC direction channels (factored-small, "
+                    "factored-paper, factored-tiny).",
         epilog="examples:\n  ambisketch train codec --data starter --out runs/codec --steps 20000\n"
+               "  ambisketch train codec --data starter --out runs/fcodec --config factored-small\n"
                "  ambisketch train codec --data ~/Sounds --out runs/mine --config small --resume\n"
                "  ambisketch train codec --data synthetic --out runs/smoke --config tiny --steps 50")
     t.add_argument("--data", required=True, metavar="LIBRARY|starter|synthetic",
                    help="a sound library folder, the starter corpus, or synthetic FOA")
     t.add_argument("--out", required=True, metavar="RUN", help="run folder (config, log, checkpoints)")
-    t.add_argument("--config", default="small", metavar="small|paper|tiny|FILE.json",
-                   help="a preset or a JSON file of settings (default: small)")
+    t.add_argument("--config", default="small", metavar="PRESET|FILE.json",
+                   help="a preset (4-channel: small, paper, tiny; factored: factored-small, "
+                        "factored-paper, factored-tiny) or a JSON file of settings "
+                        "(default: small)")
     t.add_argument("--steps", type=int, default=20000, help="train until this step (default: 20000)")
+    t.add_argument("--cpu-minutes", type=float, metavar="MIN",
+                   help="stop (with a checkpoint, resumable) once this process has used this "
+                        "much CPU time training: compares runs fairly on a shared machine")
     add_training_args(t)
     t.set_defaults(func=cmd_train_codec)
 
@@ -68,8 +79,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(func=cmd_codec_roundtrip)
 
 
-def _load_codec(path: str):  # noqa: ANN202 - FoaCodec
-    """A bundle folder, or a run folder (its latest checkpoint's EMA weights)."""
+def _load_codec(path: str) -> AnyCodec:
+    """A bundle folder of either kind, or a run folder (its latest checkpoint's EMA weights)."""
     folder = Path(path)
     if (folder / "checkpoints").is_dir() and not (folder / "codec.json").exists():
         from ambisketch.training.export import codec_from_run
@@ -89,14 +100,26 @@ def cmd_train_codec(args: argparse.Namespace) -> int:
                           "or choose another --out")
     if args.steps < 1:
         raise EngineError("--steps must be at least 1")
+    if args.cpu_minutes is not None and not args.cpu_minutes > 0:
+        raise EngineError(f"--cpu-minutes must be > 0, got {args.cpu_minutes:g}")
     config = resolve_train_config(args.config, batch_size=args.batch, num_workers=args.workers)
     source = resolve_source(args.data, rate=config.codec.sample_rate, seed=config.seed)
     trainer = CodecTrainer(config, out, source, accelerator=args.device, devices=args.gpus,
                            log=lambda m: print(f"ambisketch: {m}", file=sys.stderr))
-    last = trainer.fit(args.steps, progress=not args.no_progress)
+    start = time.process_time()  # the budget counts training only, not the library scan
+    over = None if args.cpu_minutes is None else (
+        lambda: time.process_time() - start >= 60.0 * args.cpu_minutes)
+    try:
+        last = trainer.fit(args.steps, progress=not args.no_progress, should_stop=over)
+    except Cancelled:
+        if over is None or not over():
+            raise
+        print(f"step {trainer.step}: stopped after {args.cpu_minutes:g} CPU minutes; "
+              f"checkpoint in {out / 'checkpoints'} (continue with --resume)")
+        return 0
     if last:
-        print(f"step {trainer.step}: loss {last.get('loss', float('nan')):.4f} "
-              f"(spectral {last.get('spectral', 0):.3f}, direction {last.get('direction', 0):.3f}); "
+        terms = ", ".join(f"{k} {last[k]:.3f}" for k in ("spectral", "direction") if k in last)
+        print(f"step {trainer.step}: loss {last.get('loss', float('nan')):.4f} ({terms}); "
               f"checkpoint in {out / 'checkpoints'}")
     return 0
 

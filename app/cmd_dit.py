@@ -1,8 +1,9 @@
-"""Generator commands: ``train dit`` and ``export dit``."""
+"""Generator commands: ``train dit``, ``export dit`` and ``eval generator``."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -23,16 +24,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="examples:\n"
                "  ambisketch train dit --data starter --codec models/codec --out runs/dit\n"
                "  ambisketch train dit --data ~/Sounds --out runs/dit --resume --steps 200000\n"
+               "  ambisketch dataset encode ~/Sounds --codec models/codec -o cache/sounds\n"
+               "  ambisketch train dit --data cache/sounds --out runs/dit --config laptop\n"
                "  ambisketch train dit --data synthetic --codec runs/tiny-codec --out runs/smoke "
-               "--config tiny --steps 50")
-    t.add_argument("--data", required=True, metavar="LIBRARY|starter|synthetic",
-                   help="a sound library folder, the starter corpus, or synthetic FOA")
+               "--config tiny --steps 50\n\n"
+               "configs: the presets tiny and default, the recipes tiny, laptop, gpu and paper "
+               "(training/recipes/configs), or a JSON file")
+    t.add_argument("--data", required=True, metavar="LIBRARY|CACHE|starter|synthetic",
+                   help="a sound library folder (encoded on the fly), a latent cache from "
+                        "'dataset encode', the starter corpus, or synthetic FOA")
     t.add_argument("--codec", metavar="CODEC_BUNDLE|CODEC_RUN",
                    help="the trained codec (a codec bundle or a codec run folder); "
-                        "not needed with --resume")
+                        "not needed with --resume or a latent cache")
     t.add_argument("--out", required=True, metavar="RUN",
                    help="run folder (config, codec, log, checkpoints)")
-    t.add_argument("--config", metavar="default|tiny|FILE.json",
+    t.add_argument("--config", metavar="PRESET|RECIPE|FILE.json",
                    help="a preset or a JSON file of settings (default: 'default', or the "
                         "run's own settings with --resume)")
     t.add_argument("--steps", type=int, default=100000,
@@ -50,10 +56,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--force", action="store_true", help="replace an existing bundle")
     e.set_defaults(func=cmd_export_dit)
 
+    ev = command_group(sub, "eval", "measure a model with the papers' metrics")
+    v = ev.add_parser(
+        "generator", formatter_class=FMT, help="the paper's Table 2 metrics on a test set",
+        description="Generate every test clip's prompt in descriptive mode (its spatial "
+                    "caption, no path) and parametric mode (its caption and path, and its room "
+                    "values for clips in rooms); report the direction errors beside the paper's "
+                    "(SonicMotion Table 2), Fréchet distances on offline embeddings (and CLAP "
+                    "metrics with --clap), and for clips in rooms the measured RT60 and DRR "
+                    "against the requested ones.",
+        epilog="examples:\n  ambisketch dataset test-set ~/Sounds -o testset/ -n 200\n"
+               "  ambisketch eval generator models/mine --test-set testset/ --steps 50\n"
+               "  ambisketch eval generator models/mine --test-set testset/ --json "
+               "--clap ~/models/clap-htsat-unfused")
+    v.add_argument("bundle", help="model bundle folder (or a DiT run folder)")
+    v.add_argument("--test-set", required=True, metavar="DIR",
+                   help="a test set from 'ambisketch dataset test-set' (testset.json + WAVs)")
+    v.add_argument("--steps", type=int, default=50, help="sampler steps (default 50)")
+    v.add_argument("--cfg", type=float, default=7.0, help="guidance scale (default 7)")
+    v.add_argument("--seed", type=int, default=0, help="seed of the first clip (default 0)")
+    v.add_argument("--modes", nargs="+", choices=("descriptive", "parametric"),
+                   default=["descriptive", "parametric"], help="which modes (default both)")
+    v.add_argument("--limit", type=int, help="evaluate only the first N clips")
+    v.add_argument("--clap", metavar="DIR",
+                   help="a local Hugging Face CLAP checkpoint folder (safetensors) for FD CLAP "
+                        "and the CLAP score")
+    v.add_argument("--takes", metavar="DIR", help="also write the generated takes here")
+    v.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    v.add_argument("--json", action="store_true", help="print the scores as JSON")
+    v.add_argument("--no-progress", action="store_true", help="no progress bar")
+    v.set_defaults(func=cmd_eval_generator)
+
 
 def cmd_train_dit(args: argparse.Namespace) -> int:
     from ambisketch.training.dit import DitTrainer
     from ambisketch.training.dit_config import resolve_dit_config
+    from ambisketch.training.latents import is_latent_cache, open_latent_cache
     from ambisketch.training.sources import resolve_source
 
     from .cmd_codec import _load_codec
@@ -67,22 +105,29 @@ def cmd_train_dit(args: argparse.Namespace) -> int:
         raise EngineError("--steps must be at least 1")
     if args.batch is not None and args.batch < 1:
         raise EngineError("--batch must be at least 1")
-    if args.codec is None and not (resuming and (out / "codec").is_dir()):
+    cache = open_latent_cache(args.data) if is_latent_cache(args.data) else None
+    if args.codec is None and cache is None and not (resuming and (out / "codec").is_dir()):
         raise EngineError("--codec is required to start a run (a codec bundle or codec run folder)")
     codec = _load_codec(args.codec) if args.codec is not None else None
+    if codec is None and cache is not None and not resuming:
+        codec = cache.codec()
     spec = args.config or (str(out / "config.json") if resuming else "default")
     config = resolve_dit_config(spec, batch_size=args.batch, num_workers=args.workers)
     if codec is not None and codec.config.latent_channels != config.dit.latent_channels:
-        raise EngineError(f"{args.codec}: the codec has {codec.config.latent_channels} latent "
+        where = args.codec or f"{args.data} (its codec)"
+        raise EngineError(f"{where}: the codec has {codec.config.latent_channels} latent "
                           f"channels, config {spec!r} expects "
                           f"{config.dit.latent_channels}")
-    if codec is None:
-        from ambisketch.engine.models.codec_bundle import load_codec_bundle
-
-        rate = load_codec_bundle(out / "codec").config.sample_rate
+    if cache is not None:
+        source = cache
     else:
-        rate = codec.config.sample_rate
-    source = resolve_source(args.data, rate=rate, seed=config.seed)
+        if codec is None:
+            from ambisketch.engine.models.codec_bundle import load_codec_bundle
+
+            rate = load_codec_bundle(out / "codec").config.sample_rate
+        else:
+            rate = codec.config.sample_rate
+        source = resolve_source(args.data, rate=rate, seed=config.seed)
     trainer = DitTrainer(config, out, source, codec, accelerator=args.device, devices=args.gpus,
                          log=lambda m: print(f"ambisketch: {m}", file=sys.stderr))
     last = trainer.fit(args.steps, progress=not args.no_progress)
@@ -97,4 +142,56 @@ def cmd_export_dit(args: argparse.Namespace) -> int:
 
     bundle = export_dit(args.run, args.output, overwrite=args.force)
     print(f"wrote {bundle}")
+    return 0
+
+
+def _load_generator(path: str, device: str):  # noqa: ANN202 - Generator
+    """A bundle folder, or a DiT run folder (its latest EMA weights and its codec)."""
+    from ambisketch.engine.generate import Generator
+
+    folder = Path(path)
+    if (folder / "checkpoints").is_dir() and not (folder / "model.json").exists():
+        from ambisketch.engine.models.bundle import BundleInfo, ModelBundle
+        from ambisketch.engine.models.codec_bundle import load_codec_bundle
+        from ambisketch.training.export import dit_from_run
+
+        model, config, step = dit_from_run(folder)
+        info = BundleInfo(clip_seconds=config.clip_seconds, text_encoder=config.text_encoder,
+                          text_max_tokens=config.text_max_tokens,
+                          name=f"{folder.name} (step {step})")
+        return Generator(ModelBundle(load_codec_bundle(folder / "codec"), model, info),
+                         device=device)
+    return Generator(folder, device=device)
+
+
+def cmd_eval_generator(args: argparse.Namespace) -> int:
+    from ambisketch.training.eval_generator import EvalSettings, evaluate_generator, format_report
+    from ambisketch.training.fad import ClapEmbedder
+
+    if args.steps < 1:
+        raise EngineError("--steps must be at least 1")
+    settings = EvalSettings(steps=args.steps, cfg_scale=args.cfg, seed=args.seed,
+                            modes=tuple(dict.fromkeys(args.modes)), limit=args.limit)
+    if not Path(args.test_set).is_dir():
+        raise EngineError(f"{args.test_set}: no such test-set folder")
+    gen = _load_generator(args.bundle, args.device)
+    clap = ClapEmbedder(args.clap, gen.device) if args.clap else None
+    bar = None
+    if not args.no_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(desc="evaluating", unit="take", leave=False)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+    try:
+        scores = evaluate_generator(gen, args.test_set, settings, clap=clap, progress=progress,
+                                    takes_dir=args.takes)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(json.dumps(scores.to_dict(), indent=2) if args.json else format_report(scores))
     return 0

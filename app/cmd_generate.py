@@ -7,15 +7,13 @@ import math
 from pathlib import Path
 
 from ambisketch.engine import audio_io
-from ambisketch.engine.errors import EngineError, ModelLoadError
+from ambisketch.engine.catalog import default_bundle
+from ambisketch.engine.errors import EngineError
 from ambisketch.engine.generate import PARAMETRIC_FIELDS, SAMPLER_NAMES, GenerationRequest
 from ambisketch.engine.spatial import preset_names
+from ambisketch.engine.spatial.room import room_conditioning
 
 from .cli_support import add_output_args, note
-
-MODEL_HELP = ("no generator model is installed in {where}; pass --model BUNDLE_DIR (a folder "
-              "with model.json, codec.safetensors, dit.safetensors), or copy one there")
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -29,7 +27,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                "  ambisketch generate \"a bee buzzing\" -o bee.wav --path orbit --seconds 6\n"
                "  ambisketch generate \"a dog barking on the left\" -o dog.wav --seed 3\n"
                "  ambisketch generate \"rain\" -o rain.wav --path fly.json --lock-path "
-               "--variations 4\n\n"
+               "--variations 4\n"
+               "  ambisketch generate \"footsteps\" -o steps.wav --path pass-by --room medium "
+               "--distance 4\n"
+               "  ambisketch generate \"a choir\" -o choir.wav --room 25x40x15 --decay 2.5\n\n"
+               "room values (models trained on rooms): --distance in metres; --room a preset, "
+               "WxDxH in metres or the room's edge in metres (the size number is the cube root "
+               "of the volume: small 3.4, medium 5.4, large 12.8, hall 24.7); --decay the RT60 "
+               "in seconds (default with --room: the preset's, or typical for the volume). "
+               "Left out, the model picks.\n"
                f"presets: {', '.join(preset_names())} (or a JSON file; see 'ambisketch path')",
     )
     p.add_argument("prompt", help="what the sound is")
@@ -49,6 +55,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="takes to make in one batch (OUT_1.wav … OUT_N.wav)")
     p.add_argument("--lock-path", action="store_true",
                    help="re-encode the direct sound exactly onto the path (guaranteed placement)")
+    p.add_argument("--distance", type=float, metavar="M",
+                   help="distance of the source in metres (a model trained on rooms)")
+    p.add_argument("--room", metavar="small|medium|large|hall|WxDxH|EDGE",
+                   help="room size: a preset, WxDxH in metres, or the edge in metres")
+    p.add_argument("--decay", type=float, metavar="S",
+                   help="reverberation time (RT60) in seconds; 0 is dry")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help=f"a parametric value: {', '.join(PARAMETRIC_FIELDS)} (repeatable)")
     p.add_argument("--model", metavar="BUNDLE_DIR",
@@ -59,19 +71,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="channel order/normalisation of the output (default: ambix)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_generate)
-
-
-def default_model_dir() -> Path:
-    """The bundle installed in ``resources/models/`` (itself, or its only/first sub-folder)."""
-    from ambisketch.engine.binaural.hrtf import resources_dir
-
-    models = resources_dir() / "models"
-    if (models / "model.json").is_file():
-        return models
-    found = sorted(d for d in models.glob("*") if (d / "model.json").is_file())
-    if not found:
-        raise ModelLoadError(MODEL_HELP.format(where=models))
-    return found[0]
 
 
 def _params(items: list[str]) -> dict[str, float]:
@@ -110,7 +109,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     for o in outs:
         audio_io.check_writable(o, args.force, sidecar=True)
     params = _params(args.param)
-    model_dir = Path(args.model) if args.model else default_model_dir()
+    for name, value in room_conditioning(args.distance, args.room, args.decay).items():
+        if name in params and params[name] != value:
+            raise EngineError(f"--param {name}={params[name]:g} contradicts the room flags "
+                              f"({name} {value:g}); give one of them")
+        params[name] = value
+    model_dir = Path(args.model) if args.model else default_bundle()
     gen = Generator(model_dir, device=args.device)
     clip = gen.bundle.info.clip_seconds
     seconds = args.seconds

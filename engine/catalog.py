@@ -17,8 +17,9 @@ from .binaural.hrtf import resources_dir
 from .errors import ModelLoadError
 
 META_FILE = "model.json"
-MODEL_HELP = ("no model installed in {where}: train one (see training/recipes/README.md) and "
-              "pass --model BUNDLE_DIR, or install the starter model")
+MODEL_HELP = ("no generator model is installed in {where}: pass --model BUNDLE_DIR (a folder "
+              "with model.json, codec.safetensors, dit.safetensors) or open one in the app; "
+              "training/recipes/README.md shows how to train one")
 
 
 @dataclass(frozen=True)

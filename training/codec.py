@@ -6,6 +6,11 @@ a multi-scale STFT discriminator (hinge) and feature matching. AdamW (0.8, 0.99)
 clipping, EMA of the generator. A step whose loss is not finite is skipped and logged.
 Precision is bf16-mixed on CUDA and fp32 on CPU; several GPUs train with DDP.
 
+Either codec kind trains here. A factored codec learns only its W VAE (its direction
+channels are measured, not learned): the losses, KL and discriminator then see W alone,
+which is what makes its steps cheaper. ``cpu_seconds`` in ``metrics.csv`` is the process
+CPU time per step (data included), the budget that compares runs on a shared machine.
+
 The run folder holds ``config.json``, ``metrics.csv`` and ``checkpoints/`` (see
 :mod:`.checkpoint`); training again into the same folder resumes from its last checkpoint.
 """
@@ -13,13 +18,14 @@ The run folder holds ``config.json``, ``metrics.csv`` and ``checkpoints/`` (see
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader
 
-from ambisketch.engine.models.codec import FoaCodec
+from ambisketch.engine.models.codec_kinds import AnyCodec, build_codec
 from ambisketch.engine.models.weights import load_state_strict
 
 from .checkpoint import (load_checkpoint, optimizer_from_flat, optimizer_to_flat, rng_state,
@@ -33,12 +39,16 @@ from .loop import StepTrainer, make_fabric, optimizer_state_to, unwrap
 from .losses import FoaReconstructionLoss, ReconstructionWeights
 
 
+def trained_channels(codec: AnyCodec) -> int:
+    """Channels the codec's VAE reconstructs: 4 (AmbiX), or 1 (W) for a factored codec."""
+    return int(getattr(codec.config, "mono", codec.config).in_channels)
+
 
 class CodecTrainer(StepTrainer):
-    """Trains :class:`FoaCodec` on ``source`` into ``run_dir`` (resuming if it holds a run)."""
+    """Trains a codec of either kind on ``source`` into ``run_dir`` (resuming if it holds a run)."""
 
     METRICS = ("step", "seconds", "loss", "spectral", "direction", "time", "kl", "adversarial",
-               "feature_matching", "disc", "skipped")
+               "feature_matching", "disc", "skipped", "cpu_seconds")
     LABEL = "codec"
 
     def __init__(self, config: CodecTrainConfig, run_dir: str | Path, source: FoaSource, *,
@@ -51,8 +61,8 @@ class CodecTrainer(StepTrainer):
         self.fabric.launch()
         torch.manual_seed(self.config.seed)
         cfg = self.config
-        self.codec = FoaCodec(cfg.codec)
-        self.disc = MultiScaleStftDiscriminator(cfg.codec.in_channels, cfg.disc_channels)
+        self.codec = build_codec(cfg.codec)
+        self.disc = MultiScaleStftDiscriminator(trained_channels(self.codec), cfg.disc_channels)
         self.ema = Ema(self.codec, cfg.ema_decay)
         self.opt_g = torch.optim.AdamW(self.codec.parameters(), cfg.lr, cfg.betas,
                                        weight_decay=cfg.weight_decay)
@@ -67,6 +77,7 @@ class CodecTrainer(StepTrainer):
         for opt in (self.opt_g, self.opt_d):  # resumed state follows the parameters' device
             optimizer_state_to(opt, self.fabric.device)
         self.recon_loss = self.recon_loss.to(self.fabric.device)
+        self._cpu_mark = time.process_time()
 
     # --- run folder -------------------------------------------------------------------
     def _settle_config(self, config: CodecTrainConfig) -> CodecTrainConfig:
@@ -134,11 +145,29 @@ class CodecTrainer(StepTrainer):
                             generator=torch.Generator().manual_seed(cfg.seed))
         return self.fabric.setup_dataloaders(loader, use_distributed_sampler=False)
 
+    def _reconstruction(self, recon: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The weighted reconstruction terms; W alone has no direction (beam) term."""
+        if recon.shape[1] == 4:
+            return self.recon_loss(recon, target)
+        loss, w = self.recon_loss, self.recon_loss.weights
+        terms = {"spectral": w.spectral * loss.mrstft(recon.float(), target.float()),
+                 "time": w.time * (recon.float() - target.float()).abs().mean()}
+        terms["total"] = terms["spectral"] + terms["time"]
+        return terms
+
     def train_step(self, batch: torch.Tensor) -> dict[str, float]:
+        out = self._train_step(batch)
+        now = time.process_time()
+        out["cpu_seconds"], self._cpu_mark = now - self._cpu_mark, now
+        return out
+
+    def _train_step(self, batch: torch.Tensor) -> dict[str, float]:
         cfg = self.config
         adversarial = self.step >= cfg.adversarial_after
         recon, post = self.codec(batch)
-        terms = self.recon_loss(recon, batch)
+        # What the VAE rebuilds: all of AmbiX, or W (channel 0) for a factored codec.
+        batch = batch[:, : recon.shape[1]]
+        terms = self._reconstruction(recon, batch)
         kl = post.kl()
         loss = terms["total"] + cfg.kl_weight * kl
         out = {k: float(v.detach()) for k, v in terms.items() if k != "total"}
@@ -170,9 +199,9 @@ class CodecTrainer(StepTrainer):
         out["loss"] = float(loss.detach())
         return out
 
-    def ema_codec(self) -> FoaCodec:
-        """A fresh :class:`FoaCodec` (CPU, eval mode) holding the EMA weights."""
-        model = FoaCodec(self.config.codec)
+    def ema_codec(self) -> AnyCodec:
+        """A fresh codec (CPU, eval mode) holding the EMA weights."""
+        model = build_codec(self.config.codec)
         model.load_state_dict(self.ema.model_state(model))
         return model.eval()
 

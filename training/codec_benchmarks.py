@@ -13,8 +13,9 @@ from .codec_config import TRAIN_PRESETS
 from .codec_data import SyntheticFoaSource
 
 
-def _steps_per_second(adversarial: bool, steps: int) -> tuple[float, float]:
-    cfg = replace(TRAIN_PRESETS["small"], adversarial_after=0 if adversarial else 10**9,
+def _steps_per_second(adversarial: bool, steps: int, preset: str = "small"
+                      ) -> tuple[float, float]:
+    cfg = replace(TRAIN_PRESETS[preset], adversarial_after=0 if adversarial else 10**9,
                   checkpoint_every=10**9, log_every=10**9)
     with tempfile.TemporaryDirectory() as run:
         trainer = CodecTrainer(cfg, run, SyntheticFoaSource(8, cfg.crop_seconds + 0.5),
@@ -40,5 +41,21 @@ def bench_codec_training(repeats: int) -> list[Measurement]:
     return out
 
 
+def bench_factored_training(repeats: int) -> list[Measurement]:
+    """Training steps/s of the factored codec (W VAE only) against the 4-channel one."""
+    steps = max(2, repeats)
+    foa, _ = _steps_per_second(False, steps, "small")
+    fac, audio = _steps_per_second(False, steps, "factored-small")
+    detail = "factored-small codec, batch 8 x 2 s of FOA"
+    return [Measurement("codec.factored.train_steps", fac, "steps/s",
+                        f"{detail}: {audio:.1f} s of audio per second", 1.0 / fac),
+            Measurement("codec.factored.train_speedup", fac / foa,
+                        "x the steps/s of the 4-channel codec",
+                        f"{fac:.2f} vs {foa:.2f} steps/s, same run, no discriminator")]
+
+
 BENCHMARKS = [Benchmark("codec-training", "codec training steps per second (small config)",
-                        bench_codec_training)]
+                        bench_codec_training),
+              Benchmark("codec-kinds-training",
+                        "factored vs 4-channel codec training steps per second",
+                        bench_factored_training)]

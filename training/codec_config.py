@@ -10,6 +10,9 @@ from typing import Any, TypeVar
 
 from ambisketch.engine.errors import EngineError
 from ambisketch.engine.models.codec import CODEC_PRESETS, CodecConfig
+from ambisketch.engine.models.codec_kinds import (AnyCodecConfig, codec_config_from_dict,
+                                                  codec_config_to_dict, codec_preset)
+from ambisketch.engine.models.factored_codec import FACTORED_PRESETS
 
 
 T = TypeVar("T")
@@ -31,9 +34,11 @@ def check_settings(cls: type, data: dict[str, Any]) -> None:
 @dataclass(frozen=True)
 class CodecTrainConfig:
     """Everything that decides a codec run. Loss weights follow stable-audio-tools' VAE
-    (MRSTFT 1, adversarial 0.1, feature matching 5, KL 1e-4) plus our direction terms."""
+    (MRSTFT 1, adversarial 0.1, feature matching 5, KL 1e-4) plus our direction terms.
+    ``codec`` is a config of either kind (:mod:`~ambisketch.engine.models.codec_kinds`); a
+    factored codec trains only its W VAE, so the direction weight does not apply to it."""
 
-    codec: CodecConfig = field(default_factory=CodecConfig)
+    codec: AnyCodecConfig = field(default_factory=CodecConfig)
     batch_size: int = 8
     crop_seconds: float = 2.0
     lr: float = 1.5e-4
@@ -63,7 +68,7 @@ class CodecTrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["codec"] = self.codec.to_dict()
+        d["codec"] = codec_config_to_dict(self.codec)
         d["betas"] = list(self.betas)
         return d
 
@@ -74,8 +79,8 @@ class CodecTrainConfig:
         try:
             if "codec" in data:
                 codec = data["codec"]
-                data["codec"] = (CODEC_PRESETS[codec] if isinstance(codec, str)
-                                 else CodecConfig.from_dict(codec))
+                data["codec"] = (codec_preset(codec) if isinstance(codec, str)
+                                 else codec_config_from_dict(codec))
             if "betas" in data:
                 data["betas"] = tuple(data["betas"])
             return cls(**data)
@@ -94,6 +99,15 @@ TRAIN_PRESETS: dict[str, CodecTrainConfig] = {
     "paper": CodecTrainConfig(codec=CODEC_PRESETS["paper"], batch_size=32, ema_decay=0.9999,
                               adversarial_after=10000, disc_channels=32, checkpoint_every=1000,
                               log_every=50),
+    # The factored kind (mono VAE for W + DirAC direction channels), same sizes and settings.
+    "factored-tiny": CodecTrainConfig(codec=FACTORED_PRESETS["factored-tiny"], batch_size=2,
+                                      crop_seconds=0.25, lr=1e-3, disc_lr=1e-3,
+                                      adversarial_after=100, disc_channels=4,
+                                      checkpoint_every=50, log_every=10),
+    "factored-small": CodecTrainConfig(codec=FACTORED_PRESETS["factored-small"]),
+    "factored-paper": CodecTrainConfig(codec=FACTORED_PRESETS["factored-paper"], batch_size=32,
+                                       ema_decay=0.9999, adversarial_after=10000,
+                                       disc_channels=32, checkpoint_every=1000, log_every=50),
 }
 
 

@@ -1,15 +1,20 @@
 """DiT (generator) training with Lightning Fabric: v-objective, CFG dropout, EMA, resume.
 
 One step: random crops of ``clip_seconds`` (whole latent frames) of FOA clips → the frozen
-codec's latents (its mean, or a posterior sample) → the frozen text encoder's tokens of each
-clip's caption (cached) and the clip's path as a state matrix → the conditioner + DiT's
-v-objective loss at random times. Text and path are dropped for classifier-free guidance
-independently (zeroed tokens, as :meth:`Conditioning.null` does at inference). AdamW with the
-trajectory conditioner at ``trajectory_lr_mult`` × lr, inverse LR schedule with warm-up,
-gradient clipping and accumulation, EMA, NaN guard. bf16-mixed on CUDA, fp32 on CPU, DDP.
+codec's latents (its mean, or a posterior sample; or read from a latent cache, see
+:mod:`.latents`) → the frozen text encoder's tokens of each clip's caption (cached), the
+clip's path as a state matrix and its room numbers (distance, room size, decay time; see
+:mod:`.dit_data`) → the conditioner + DiT's v-objective loss at random times. Text and path
+are dropped for classifier-free guidance independently (zeroed tokens, as
+:meth:`Conditioning.null` does at inference), each room number on its own (to "unknown").
+AdamW with the trajectory conditioner at ``trajectory_lr_mult`` × lr, inverse LR schedule
+with warm-up, gradient clipping and accumulation, EMA, NaN guard. bf16-mixed on CUDA, fp32
+on CPU, DDP. Every ``validate_every`` steps a few takes are generated with the EMA weights
+and written with their direction errors (:mod:`.dit_validation`).
 
 The run folder holds ``config.json``, ``codec/`` (the frozen codec, a codec bundle),
-``metrics.csv`` and ``checkpoints/``; training again into it resumes exactly.
+``metrics.csv``, ``checkpoints/`` and ``validation/``; training again into it resumes exactly.
+A run may start from a trained model's weights (``init_model``: fine-tuning).
 """
 
 from __future__ import annotations
@@ -19,81 +24,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
-from ambisketch.engine.models.codec import FoaCodec
 from ambisketch.engine.models.codec_bundle import load_codec_bundle, save_codec_bundle
-from ambisketch.engine.models.conditioners import Conditioning, state_matrix
+from ambisketch.engine.models.conditioners import Conditioning
 from ambisketch.engine.models.diffusion import DiffusionModel
 from ambisketch.engine.models.weights import load_state_strict
-from ambisketch.engine.spatial.trajectory import Trajectory
 
 from .checkpoint import (load_checkpoint, optimizer_from_flat, optimizer_to_flat, rng_state,
                          save_checkpoint, set_rng_state)
 from .codec_config import TrainingConfigError
-from .codec_data import FoaSource, StepBatchSampler
+from .codec_data import StepBatchSampler
 from .dit_config import DitTrainConfig
+from .dit_data import ROOM_NUMBERS, DitClipDataset, drop_room_numbers
 from .ema import Ema
+from .latents import LatentCache, codec_fingerprint
 from .loop import StepTrainer, make_fabric, optimizer_state_to
 
+__all__ = ["DitClipDataset", "DitTrainer", "apply_cfg_dropout", "cfg_drop_masks"]
+
 CODEC_DIR = "codec"
-
-
-class DitClipDataset(Dataset):
-    """Item ``k``: a crop of a random clip, its path's state matrix, caption and length.
-
-    A function of ``(seed, k)`` only. Crops start on a latent frame, so the state matrix of
-    the crop is the clip's state matrix sliced at the crop's frames.
-    """
-
-    def __init__(self, source: FoaSource, config: DitTrainConfig, hop: int, rate: int) -> None:
-        if len(source) == 0:
-            raise ValueError("the training source holds no clips")
-        self.source, self.config, self.hop, self.rate = source, config, hop, rate
-        self.frames = max(1, int(config.clip_seconds * rate) // hop)
-        self.crop = self.frames * hop
-
-    def __len__(self) -> int:
-        return 2**62
-
-    def _caption(self, item: dict[str, Any], rng: np.random.Generator) -> str:
-        cfg = self.config
-        plain, spatial = item.get("caption"), item.get("spatial_caption")
-        mode = cfg.caption_mode
-        if mode == "mixed":
-            mode = "spatial" if rng.random() < 0.5 else "plain"
-        first, second = (spatial, plain) if mode == "spatial" else (plain, spatial)
-        text = first or second or cfg.default_caption
-        return str(text)
-
-    def __getitem__(self, k: int) -> dict[str, Any]:
-        cfg = self.config
-        rng = np.random.default_rng([cfg.seed, k])
-        item = self.source[int(rng.integers(len(self.source)))]
-        foa = torch.as_tensor(item["foa"], dtype=torch.float32)
-        n = foa.shape[-1]
-        clip_frames = max(1, -(-n // self.hop))
-        if n <= self.crop:
-            start_frame = 0
-            foa = torch.nn.functional.pad(foa, (0, self.crop - n))
-        else:
-            start_frame = int(rng.integers(0, (n - self.crop) // self.hop + 1))
-            foa = foa[:, start_frame * self.hop: start_frame * self.hop + self.crop]
-        seconds = min(n, self.crop) / self.rate
-        c = cfg.conditioner
-        traj = item.get("trajectory")
-        if traj:
-            path = Trajectory.from_dict(traj)
-            full = state_matrix(path, max(clip_frames, start_frame + self.frames),
-                                self.rate / self.hop, c.azimuth_bins, c.elevation_bins,
-                                c.bin_sigma)
-            states = torch.from_numpy(full[start_frame: start_frame + self.frames])
-        else:
-            states = torch.zeros(self.frames, c.state_features)
-        return {"foa": foa, "states": states, "has_path": bool(traj),
-                "caption": self._caption(item, rng), "seconds": float(seconds)}
 
 
 def cfg_drop_masks(batch: int, p_text: float, p_path: float, device: torch.device | str = "cpu"
@@ -125,15 +76,19 @@ class _DitLoss(torch.nn.Module):
     """Conditioning, CFG dropout and the v-objective loss as one ``forward``, so that DDP
     sees every parameter used inside its wrapper's forward."""
 
-    def __init__(self, model: DiffusionModel, text_dropout: float, path_dropout: float) -> None:
+    def __init__(self, model: DiffusionModel, text_dropout: float, path_dropout: float,
+                 room_dropout: float) -> None:
         super().__init__()
         self.model, self.text_dropout, self.path_dropout = model, text_dropout, path_dropout
+        self.room_dropout = room_dropout
 
     def forward(self, x0: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor,
-                seconds: torch.Tensor, states: torch.Tensor, has_path: torch.Tensor
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                seconds: torch.Tensor, states: torch.Tensor, has_path: torch.Tensor,
+                room: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         b = x0.shape[0]
         numbers = {"seconds_start": torch.zeros(b, device=x0.device), "seconds_total": seconds}
+        room = drop_room_numbers(room, self.room_dropout if self.training else 0.0)
+        numbers.update({name: room[:, i] for i, name in enumerate(ROOM_NUMBERS)})
         cond = self.model.condition(text, text_mask, numbers, states, has_path)
         drop_text, drop_path = cfg_drop_masks(b, self.text_dropout, self.path_dropout, x0.device)
         cond = apply_cfg_dropout(cond, text.shape[1], drop_text, drop_path)
@@ -143,20 +98,25 @@ class _DitLoss(torch.nn.Module):
 class DitTrainer(StepTrainer):
     """Trains a :class:`DiffusionModel` on latents of the frozen ``codec`` into ``run_dir``.
 
-    ``codec`` may be None when ``run_dir`` already holds a run (its own codec is used).
-    ``text_encoder`` may be an already loaded encoder to share (tests).
+    ``source`` is an audio source (items with ``foa``) or a :class:`LatentCache` of
+    ``codec``'s latents. ``codec`` may be None when ``run_dir`` already holds a run (its own
+    codec is used) or ``source`` is a latent cache (the cache's codec). ``init_model`` gives
+    the starting weights of a new run (fine-tuning); a resumed run ignores it.
+    ``text_encoder`` may be an already loaded encoder to share (tests, fine-tuning).
     """
 
     METRICS = ("step", "seconds", "loss", "lr", "text_dropped", "path_dropped", "skipped")
     LABEL = "dit"
 
-    def __init__(self, config: DitTrainConfig, run_dir: str | Path, source: FoaSource,
-                 codec: FoaCodec | None, *, accelerator: str = "auto", devices: int | str = 1,
+    def __init__(self, config: DitTrainConfig, run_dir: str | Path, source: Any,
+                 codec: Any | None, *, accelerator: str = "auto", devices: int | str = 1,
                  strategy: str = "auto", log: Callable[[str], None] = print,
-                 text_encoder: Any = None) -> None:
+                 text_encoder: Any = None, init_model: DiffusionModel | None = None) -> None:
         self.run_dir = Path(run_dir)
         self.source, self.log = source, log
-        if codec is not None:  # before anything is written into the run folder
+        if isinstance(source, LatentCache):  # before anything is written into the run folder
+            codec = _check_cache(source, codec, config)
+        if codec is not None:
             _check_codec(codec, config)
         self.config = self._settle_config(config)
         cfg = self.config
@@ -165,6 +125,8 @@ class DitTrainer(StepTrainer):
         self.fabric.launch()
         torch.manual_seed(cfg.seed)
         self.diffusion = DiffusionModel(cfg.dit, cfg.conditioner)  # what is saved
+        if init_model is not None:
+            load_state_strict(self.diffusion, init_model.state_dict(), "the starting model")
         self.ema = Ema(self.diffusion, cfg.ema_decay)
         traj = list(self.diffusion.conditioner.trajectory.parameters())
         traj_ids = {id(p) for p in traj}
@@ -177,7 +139,8 @@ class DitTrainer(StepTrainer):
         self.step, self.skipped = 0, 0
         self._resume()
         self.model, self.opt = self.fabric.setup(
-            _DitLoss(self.diffusion, cfg.text_dropout, cfg.trajectory_dropout), self.opt)
+            _DitLoss(self.diffusion, cfg.text_dropout, cfg.trajectory_dropout,
+                     cfg.room_dropout), self.opt)
         optimizer_state_to(self.opt, self.fabric.device)
         self.codec = self.codec.to(self.fabric.device).eval().requires_grad_(False)
         if text_encoder is None:
@@ -190,6 +153,7 @@ class DitTrainer(StepTrainer):
                 f"text encoder {text_encoder.id!r} ({text_encoder.dim}-d) does not fit the "
                 f"config ({cfg.text_encoder!r}, text_dim {cfg.conditioner.text_dim})")
         self.text = text_encoder
+        self._validation: list[Any] | None = None
 
     # --- run folder -------------------------------------------------------------------
     def _settle_config(self, config: DitTrainConfig) -> DitTrainConfig:
@@ -207,7 +171,7 @@ class DitTrainer(StepTrainer):
         path.write_text(json.dumps(config.to_dict(), indent=2), encoding="utf-8")
         return config
 
-    def _settle_codec(self, codec: FoaCodec | None) -> FoaCodec:
+    def _settle_codec(self, codec: Any | None) -> Any:
         """The run keeps the codec it started with (``run/codec``); another one is an error."""
         folder = self.run_dir / CODEC_DIR
         if folder.is_dir():
@@ -252,7 +216,8 @@ class DitTrainer(StepTrainer):
     # --- training ---------------------------------------------------------------------
     def _loader(self) -> DataLoader:
         cfg = self.config
-        data = DitClipDataset(self.source, cfg, self.codec.hop, self.codec.config.sample_rate)
+        data = DitClipDataset(self.source, cfg, self.codec.hop, self.codec.config.sample_rate,
+                              cfg.batch_size * cfg.grad_accum * self.fabric.world_size)
         sampler = StepBatchSampler(cfg.batch_size * cfg.grad_accum, self.step,
                                    self.fabric.global_rank, self.fabric.world_size)
         loader = DataLoader(data, batch_sampler=sampler, num_workers=cfg.num_workers,
@@ -267,12 +232,15 @@ class DitTrainer(StepTrainer):
 
     def _micro_loss(self, batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         dev = self.fabric.device
-        x0 = self.latents(batch["foa"])
+        if "latents" in batch:
+            x0 = batch["latents"].to(dev).float()
+        else:
+            x0 = self.latents(batch["foa"])
         text, mask = self.text.encode(list(batch["caption"]))
         seconds = torch.as_tensor(batch["seconds"], dtype=torch.float32, device=dev)
         has_path = torch.as_tensor(batch["has_path"], device=dev)
         return self.model(x0, text.to(dev), mask.to(dev), seconds, batch["states"].to(dev),
-                          has_path)
+                          has_path, batch["room"].to(dev))
 
     def train_step(self, batch: dict[str, Any]) -> dict[str, float]:
         cfg = self.config
@@ -300,8 +268,33 @@ class DitTrainer(StepTrainer):
             self.fabric.clip_gradients(self.model, self.opt, max_norm=cfg.grad_clip)
         self.opt.step()
         self.ema.update(self.diffusion)
+        if cfg.validate_every and (self.step + 1) % cfg.validate_every == 0:
+            self.validate(self.step + 1)
         return {"loss": total, "lr": self.opt.param_groups[0]["lr"],
                 "text_dropped": dropped_t, "path_dropped": dropped_p}
+
+    def validate(self, step: int) -> list[dict[str, Any]]:
+        """Write the validation takes of ``step`` (EMA weights) with their direction errors
+        (rank 0 only; see :mod:`.dit_validation`)."""
+        from ambisketch.engine.models.bundle import BundleInfo
+
+        from .dit_validation import validation_requests, write_validation
+
+        cfg = self.config
+        if self.fabric.global_rank != 0:
+            return []
+        if self._validation is None:
+            self._validation = validation_requests(self.source, cfg.validate_takes,
+                                                   cfg.clip_seconds, cfg.validate_steps,
+                                                   cfg.default_caption)
+        info = BundleInfo(clip_seconds=cfg.clip_seconds, text_encoder=cfg.text_encoder,
+                          text_max_tokens=cfg.text_max_tokens, name=self.run_dir.name)
+        device = self.fabric.device
+        # A fresh model initialises its weights from the global RNG: keep it out of training's.
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            model = self.ema_model().to(device)
+            return write_validation(self.run_dir, step, model, self.codec, self.text, info,
+                                    self._validation, device, self.log)
 
     def train_mode(self) -> None:
         self.model.train()
@@ -313,14 +306,29 @@ class DitTrainer(StepTrainer):
         return model.eval()
 
 
-def _check_codec(codec: FoaCodec, config: DitTrainConfig) -> None:
+def _check_cache(cache: LatentCache, codec: Any | None, config: DitTrainConfig) -> Any:
+    """The codec of a latent cache (the given one must be the same); its clips must be at
+    least the model's clip length, and cached latents are means (no posterior samples)."""
+    if config.sample_latents:
+        raise TrainingConfigError(f"{cache.folder}: a latent cache holds the codec's means; "
+                                  "sample_latents needs audio (encoding on the fly)")
+    if cache.clip_seconds + 1e-9 < config.clip_seconds:
+        raise TrainingConfigError(f"{cache.folder}: holds {cache.clip_seconds:g} s clips, the "
+                                  f"model trains on {config.clip_seconds:g} s")
+    if codec is not None and codec_fingerprint(codec) != cache.codec_fingerprint:
+        raise TrainingConfigError(f"{cache.folder}: was encoded with another codec than the "
+                                  "one given; leave --codec out to use the cache's")
+    return codec if codec is not None else cache.codec()
+
+
+def _check_codec(codec: Any, config: DitTrainConfig) -> None:
     if codec.config.latent_channels != config.dit.latent_channels:
         raise TrainingConfigError(
             f"the codec has {codec.config.latent_channels} latent channels, the DiT "
             f"config expects {config.dit.latent_channels}; choose a matching --config")
 
 
-def _same_weights(a: FoaCodec, b: FoaCodec) -> bool:
+def _same_weights(a: Any, b: Any) -> bool:
     if a.config != b.config:
         return False
     sa, sb = a.state_dict(), b.state_dict()

@@ -3,12 +3,16 @@
 Optimiser and schedule follow model-facts.md (SonicMotion / Stable Audio): AdamW (0.9, 0.99),
 lr 1e-4 (2× for the trajectory conditioner), weight decay 1e-3, inverse LR schedule
 (inv_gamma 1e6, power 0.5, warm-up 0.99); classifier-free dropout of the text and of the path,
-each p = 0.1 and independent.
+each p = 0.1 and independent. The paper trains its parametric model in two phases (50k steps
+on plain captions, then 50k on spatial captions): ``caption_mode="two-phase"`` with
+``plain_phase_steps``. Samples placed in rooms also condition the distance, room size and
+decay time numbers, each dropped (to "unknown") with ``room_dropout``.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS, ConditionerConfig
@@ -17,7 +21,9 @@ from ambisketch.engine.models.text_encoder import DEFAULT_MAX_TOKENS, MINILM_ID
 
 from .codec_config import TrainingConfigError, check_settings, resolve_config
 
-CAPTION_MODES = ("plain", "spatial", "mixed")
+CAPTION_MODES = ("plain", "spatial", "mixed", "two-phase")
+# JSON recipes (training/recipes/configs/dit-NAME.json) that --config also takes by name.
+RECIPE_DIR = Path(__file__).with_name("recipes") / "configs"
 
 
 @dataclass(frozen=True)
@@ -42,28 +48,35 @@ class DitTrainConfig:
     trajectory_dropout: float = 0.1
     sample_latents: bool = False  # a posterior sample instead of the codec's mean
     caption_mode: str = "mixed"
+    plain_phase_steps: int = 50000  # "two-phase": plain captions before this step, then spatial
     default_caption: str = "a sound"
+    room_dropout: float = 0.1  # each of distance / room size / decay time → unknown
     ema_decay: float = 0.999
     grad_clip: float = 1.0
     checkpoint_every: int = 500
     log_every: int = 10
     seed: int = 0
     num_workers: int = 0
+    validate_every: int = 0  # write validation takes every N steps (0: never)
+    validate_takes: int = 2
+    validate_steps: int = 25  # sampler steps of a validation take
 
     def __post_init__(self) -> None:
         if self.caption_mode not in CAPTION_MODES:
             raise ValueError(f"caption_mode must be one of {', '.join(CAPTION_MODES)}, "
                              f"got {self.caption_mode!r}")
-        for name in ("text_dropout", "trajectory_dropout", "warmup"):
+        for name in ("text_dropout", "trajectory_dropout", "room_dropout", "warmup"):
             if not 0.0 <= float(getattr(self, name)) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1]")
         for name in ("batch_size", "grad_accum", "checkpoint_every", "log_every",
-                     "text_max_tokens"):
+                     "text_max_tokens", "validate_takes", "validate_steps"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1")
         if not 0 < self.clip_seconds <= self.conditioner.max_seconds:
             raise ValueError(f"clip_seconds must be in (0, {self.conditioner.max_seconds:g}] "
                              "(the conditioner's max_seconds)")
+        if self.validate_every < 0 or self.plain_phase_steps < 0:
+            raise ValueError("validate_every and plain_phase_steps must be >= 0")
         if self.lr <= 0 or self.inv_gamma <= 0:
             raise ValueError("lr and inv_gamma must be > 0")
         if (self.dit.cond_dim, self.dit.global_dim) != (self.conditioner.cond_dim,
@@ -109,6 +122,19 @@ DIT_TRAIN_PRESETS: dict[str, DitTrainConfig] = {
 }
 
 
+def recipe_names() -> list[str]:
+    """The recipes in :data:`RECIPE_DIR` (``dit-NAME.json``) by name."""
+    return sorted(p.stem[4:] for p in RECIPE_DIR.glob("dit-*.json"))
+
+
 def resolve_dit_config(spec: str, **overrides: Any) -> DitTrainConfig:
-    """A DiT preset name or a JSON file; ``overrides`` (non-None values) replace fields."""
+    """A DiT preset name, a recipe name (``tiny``, ``laptop``, ``gpu``, ``paper``) or a JSON
+    file; ``overrides`` (non-None values) replace fields."""
+    recipe = RECIPE_DIR / f"dit-{spec}.json"
+    if spec not in DIT_TRAIN_PRESETS and "/" not in spec and recipe.is_file():
+        spec = str(recipe)
+    elif spec not in DIT_TRAIN_PRESETS and not Path(spec).is_file():
+        raise TrainingConfigError(f"unknown config {spec!r}: not a preset "
+                                  f"({', '.join(DIT_TRAIN_PRESETS)}), not a recipe "
+                                  f"({', '.join(recipe_names())}) and no such file")
     return resolve_config(spec, DIT_TRAIN_PRESETS, DitTrainConfig.from_dict, **overrides)

@@ -1,6 +1,6 @@
 """Codec evaluation: the SonicMotion paper's Table 3 metrics on a fixed test set.
 
-For every clip: encode and decode (chunked), then
+For every clip: encode and decode (chunked; a codec of either kind), then
 - STFT distance: auraloss ``MultiResolutionSTFTLoss()`` with its defaults;
 - MEL distance: auraloss ``MelSTFTLoss(sample_rate)`` with its defaults;
 - direction: intensity-vector tracks of input and reconstruction compared frame by frame
@@ -20,7 +20,8 @@ import torch
 
 from ambisketch.engine.audio_io import read_audio
 from ambisketch.engine.errors import AudioFileError, EngineError
-from ambisketch.engine.models.codec import FoaCodec, roundtrip
+from ambisketch.engine.models.codec import roundtrip
+from ambisketch.engine.models.codec_kinds import AnyCodec
 from ambisketch.engine.spatial.doa import compare_tracks, intensity_doa
 
 # SonicMotion (arXiv 2507.07318) Table 3, their FOA codec.
@@ -62,7 +63,7 @@ def test_set_files(folder: str | Path) -> list[Path]:
     return files
 
 
-def evaluate_codec(codec: FoaCodec, files: list[Path], limit: int | None = None) -> CodecScores:
+def evaluate_codec(codec: AnyCodec, files: list[Path], limit: int | None = None) -> CodecScores:
     """Mean Table 3 metrics of ``codec`` over ``files`` (4-channel AmbiX WAVs)."""
     from auraloss.freq import MelSTFTLoss, MultiResolutionSTFTLoss
 

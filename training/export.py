@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from ambisketch.engine.errors import ModelLoadError
-from ambisketch.engine.models.codec import FoaCodec, count_parameters
+from ambisketch.engine.models.codec import count_parameters
 from ambisketch.engine.models.codec_bundle import save_codec_bundle
+from ambisketch.engine.models.codec_kinds import AnyCodec, build_codec
+from ambisketch.engine.models.factored_codec import FactoredCodec
 from ambisketch.engine.models.weights import load_state_strict
 
 from .checkpoint import load_checkpoint
@@ -17,8 +19,8 @@ from .codec_config import CodecTrainConfig
 from .dit_config import DitTrainConfig
 
 
-def codec_from_run(run_dir: str | Path) -> tuple[FoaCodec, int]:
-    """The EMA weights of a run's latest checkpoint as an eval-mode :class:`FoaCodec`,
+def codec_from_run(run_dir: str | Path) -> tuple[AnyCodec, int]:
+    """The EMA weights of a run's latest checkpoint as an eval-mode codec of the run's kind,
     and the step they come from."""
     run = Path(run_dir)
     found = load_checkpoint(run)
@@ -26,26 +28,41 @@ def codec_from_run(run_dir: str | Path) -> tuple[FoaCodec, int]:
         raise ModelLoadError(f"{run}: no checkpoint yet (train first)")
     tensors, meta = found
     config = CodecTrainConfig.from_dict(meta["config"])
-    model = FoaCodec(config.codec)
+    model = build_codec(config.codec)
     ema = {k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}
     state = {k: ema.get(k, v) for k, v in model.state_dict().items()}
     load_state_strict(model, state, str(run / "checkpoints"))
     return model.eval(), int(meta["step"])
 
 
-def _card(model: FoaCodec, run: Path, step: int, config: CodecTrainConfig) -> str:
+def _card(model: AnyCodec, run: Path, step: int, config: CodecTrainConfig) -> str:
     c = config.codec
+    size = (f"{c.latent_channels} latent channels at {c.latent_rate:.2f} Hz (×{c.hop} "
+            f"downsampling, {c.compression:g}× compression), "
+            f"{count_parameters(model) / 1e6:.2f} M parameters")
+    if isinstance(model, FactoredCodec):
+        f = model.config
+        what = (f"A spatially factored FOA codec: a 1-channel convolutional VAE for W "
+                f"({f.mono.latent_channels} channels) plus DirAC direction channels (the "
+                f"active-intensity vector of {f.bands} bands, {f.direction_channels} channels): "
+                f"{size}. Direction is measured and rebuilt, not learned.")
+        losses = (f"- Losses (on W): multi-resolution STFT, time-domain L1, KL "
+                  f"{config.kl_weight:g}; multi-scale STFT discriminator from step "
+                  f"{config.adversarial_after}.")
+    else:
+        what = (f"A 4-channel (AmbiX) convolutional VAE: {c.in_channels} channels at "
+                f"{c.sample_rate} Hz → {size}.")
+        losses = (f"- Losses: multi-resolution STFT per channel and on the six first-order beams "
+                  f"(W±X, W±Y, W±Z, so direction is kept), time-domain L1, KL "
+                  f"{config.kl_weight:g}; multi-scale STFT discriminator from step "
+                  f"{config.adversarial_after}.")
     return f"""# Ambisketch FOA codec
 
-A 4-channel (AmbiX) convolutional VAE: {c.in_channels} channels at {c.sample_rate} Hz →
-{c.latent_channels} latent channels at {c.latent_rate:.2f} Hz (×{c.hop} downsampling,
-{c.compression:g}× compression), {count_parameters(model) / 1e6:.2f} M parameters.
+{what}
 
 - Trained for {step} steps, batch {config.batch_size} of {config.crop_seconds:g} s crops, from
   run `{run.name}`; the weights are the exponential moving average (decay {config.ema_decay}).
-- Losses: multi-resolution STFT per channel and on the six first-order beams (W±X, W±Y, W±Z,
-  so direction is kept), time-domain L1, KL {config.kl_weight:g}; multi-scale STFT
-  discriminator from step {config.adversarial_after}.
+{losses}
 - Architecture after SonicMotion (arXiv 2507.07318) and stable-audio-tools' Oobleck VAE.
 - Files: `codec.json` (config), `codec.safetensors` (weights). Load with
   `ambisketch.engine.models.codec_bundle.load_codec_bundle`.
@@ -102,8 +119,12 @@ def export_dit(run_dir: str | Path, out_dir: str | Path, *, overwrite: bool = Fa
     info = BundleInfo(clip_seconds=config.clip_seconds, text_encoder=config.text_encoder,
                       text_max_tokens=config.text_max_tokens, name=name or run.name,
                       training_data={"run": str(run.resolve()), "step": step,
-                                     "exported": exported, "caption_mode": config.caption_mode})
+                                     "exported": exported, "caption_mode": config.caption_mode,
+                                     **({"plain_phase_steps": config.plain_phase_steps}
+                                        if config.caption_mode == "two-phase" else {})})
     c = config
+    phase = (f" (plain until step {c.plain_phase_steps}, then spatial)"
+             if c.caption_mode == "two-phase" else "")
     card = f"""# {info.name}
 
 An Ambisketch FOA generator: the FOA codec ({codec.config.latent_channels} latent channels at
@@ -111,9 +132,10 @@ An Ambisketch FOA generator: the FOA codec ({codec.config.latent_channels} laten
 depth {c.dit.depth}, {count_parameters(model) / 1e6:.2f} M parameters with its conditioner).
 
 - Trained for {step} steps, batch {c.batch_size}×{c.grad_accum} of {c.clip_seconds:g} s clips,
-  captions "{c.caption_mode}", text encoder `{c.text_encoder}`; the weights are the exponential
-  moving average (decay {c.ema_decay}).
-- v-objective; classifier-free dropout: text {c.text_dropout:g}, path {c.trajectory_dropout:g};
+  captions "{c.caption_mode}"{phase}, text encoder `{c.text_encoder}`; the weights are the
+  exponential moving average (decay {c.ema_decay}).
+- v-objective; classifier-free dropout: text {c.text_dropout:g}, path {c.trajectory_dropout:g},
+  each room number (distance, room size, decay time; where the data had rooms) {c.room_dropout:g};
   AdamW lr {c.lr:g} (path conditioner ×{c.trajectory_lr_mult:g}), inverse LR schedule.
 - From run `{run.name}`.
 """

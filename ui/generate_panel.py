@@ -190,20 +190,17 @@ class GeneratePanel(QWidget):
         self.seconds.setMaximum(seconds or 60.0)
 
     def parametric(self) -> dict[str, float]:
-        """Distance, room size and decay for the number conditioners (empty when off)."""
+        """Distance, room size and decay for the number conditioners (empty when off), in
+        the units training uses (:func:`~ambisketch.engine.spatial.room.room_conditioning`)."""
         if not self.room_box.isChecked():
             return {}
-        from ambisketch.engine.spatial.room import ROOM_PRESETS
+        from ambisketch.engine.spatial.room import room_conditioning
 
-        values = {"distance": float(self.distance.value())}
-        key = str(self.room.currentData())
-        if key:
-            w, d, h, rt60 = ROOM_PRESETS[key]
-            values["room_size"] = float(max(w, d, h))
-            values["decay_time"] = float(self.decay.value() or rt60)
-        elif self.decay.value() > 0:
-            values["decay_time"] = float(self.decay.value())
-        return values
+        room = str(self.room.currentData()) or None
+        decay = float(self.decay.value()) or None  # 0 shows "room's own"
+        if room is None and decay is None:
+            decay = 0.0  # a distance, no room: dry
+        return room_conditioning(float(self.distance.value()), room, decay)
 
     def request(self, path: Trajectory | None) -> GenerationRequest:
         """The request for the current settings; ``path`` is used in parametric mode."""

@@ -70,6 +70,8 @@ class MainWindow(QMainWindow):
         right.addWidget(self.takes)
         right.addWidget(self.take_view)
         right.setSizes([300, 300])
+        right.setMinimumWidth(320)  # the take list and plots stay readable on small screens
+        self.panel.setMinimumWidth(250)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.panel)
         self.splitter.addWidget(self.path_editor)

@@ -8,8 +8,9 @@ import sys
 
 import torch
 
-from ..benchmarking import Benchmark, Measurement, realtime, time_call
+from ..benchmarking import Benchmark, Measurement, ratio, realtime, time_call
 from .codec import CODEC_PRESETS, FoaCodec
+from .factored_codec import FACTORED_PRESETS, FactoredCodec
 
 SECONDS = 10.0
 
@@ -86,7 +87,55 @@ def bench_codec_memory(repeats: int) -> list[Measurement]:
                         "for 60 s (encode + decode, small codec, CPU)")]
 
 
+def bench_dirac(repeats: int) -> list[Measurement]:
+    """DirAC analysis and synthesis of a moving noise source (the factored codec's DSP)."""
+    import numpy as np
+
+    from ..spatial import preset
+    from ..spatial.ambisonics import encode
+    from ..spatial.dirac import analyze
+    from ..spatial.dirac_synthesis import synthesize
+
+    cfg = FACTORED_PRESETS["factored-small"]
+    rate, hop = cfg.sample_rate, cfg.hop
+    noise = np.random.default_rng(0).standard_normal(int(SECONDS * rate)) * 0.1
+    foa = encode(noise, preset("orbit", SECONDS), rate)
+    params = analyze(foa, rate, hop, band_edges=cfg.band_edges)
+    t_an = time_call(lambda: analyze(foa, rate, hop, band_edges=cfg.band_edges), repeats)
+    t_syn = time_call(lambda: synthesize(foa[0], params.vectors, rate, hop,
+                                         band_edges=cfg.band_edges), repeats)
+    detail = f"{cfg.bands} bands, frames of {hop} samples, {SECONDS:g} s of FOA at {rate} Hz"
+    return [realtime("dirac.analyze", SECONDS, t_an, detail),
+            realtime("dirac.synthesize", SECONDS, t_syn, detail)]
+
+
+def bench_codec_kinds(repeats: int) -> list[Measurement]:
+    """The factored codec (mono VAE + DirAC) against the 4-channel one, same run, CPU."""
+    torch.manual_seed(0)
+    foa = FoaCodec(CODEC_PRESETS["small"]).eval()
+    fac = FactoredCodec(FACTORED_PRESETS["factored-small"]).eval()
+    x = torch.randn(1, 4, int(SECONDS * foa.config.sample_rate)) * 0.1
+    with torch.no_grad():
+        z_foa, z_fac = foa.encode_chunked(x), fac.encode_chunked(x)
+        t = {"foa.encode": time_call(lambda: foa.encode_chunked(x), repeats),
+             "foa.decode": time_call(lambda: foa.decode_chunked(z_foa), repeats),
+             "factored.encode": time_call(lambda: fac.encode_chunked(x), repeats),
+             "factored.decode": time_call(lambda: fac.decode_chunked(z_fac), repeats)}
+    detail = f"factored-small codec, {SECONDS:g} s of FOA on cpu"
+    out = []
+    for op in ("encode", "decode"):
+        out.append(realtime(f"codec.factored.{op}.cpu", SECONDS, t[f"factored.{op}"], detail))
+        m = ratio(f"codec.factored.{op}_vs_foa", t[f"factored.{op}"], t[f"foa.{op}"],
+                  f"the 4-channel small codec's {op}")
+        out.append(Measurement(m.name, m.value, m.unit, "both 32 latent channels, CPU",
+                               m.seconds))
+    return out
+
+
 BENCHMARKS = [
     Benchmark("codec", "FOA codec encode/decode real-time factors (small config)", bench_codec),
+    Benchmark("dirac", "DirAC analysis and synthesis real-time factors", bench_dirac),
+    Benchmark("codec-kinds", "factored codec encode/decode vs the 4-channel codec",
+              bench_codec_kinds),
     Benchmark("codec-memory", "FOA codec peak memory, long vs short takes", bench_codec_memory),
 ]

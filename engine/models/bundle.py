@@ -3,8 +3,9 @@
 ::
 
     BUNDLE/
-      model.json         format name and version, the codec, DiT and conditioner configs,
-                         sample rate, clip length, text encoder id, training data summary
+      model.json         format name and version, the codec's kind and the codec, DiT and
+                         conditioner configs, sample rate, clip length, text encoder id,
+                         training data summary
       codec.safetensors  the FOA codec
       dit.safetensors    the conditioned DiT (conditioner.* and dit.* tensors)
       MODEL_CARD.md      what the model is, what it was trained on, its licence
@@ -27,7 +28,7 @@ from ambisketch import __version__
 
 from ..errors import ModelLoadError
 from ..files import atomic_folder
-from .codec import CodecConfig, FoaCodec
+from .codec_kinds import DEFAULT_KIND, AnyCodec, AnyCodecConfig, build_codec, get_kind, kind_of
 from .conditioners import ConditionerConfig
 from .configs import read_versioned_json
 from .diffusion import DiffusionModel
@@ -35,7 +36,8 @@ from .dit import DiTConfig
 from .weights import load_state_strict, load_weights, save_weights
 
 BUNDLE_FORMAT = "ambisketch-model"
-BUNDLE_FORMAT_VERSION = 1
+BUNDLE_FORMAT_VERSION = 2  # 2: codec kinds ("codec_kind"). A bundle with the 4-channel
+                           # "foa" codec is still written as 1, readable by older Ambisketch.
 META_FILE, CODEC_FILE, DIT_FILE, CARD_FILE = (
     "model.json", "codec.safetensors", "dit.safetensors", "MODEL_CARD.md")
 BUNDLE_FILES = (META_FILE, CODEC_FILE, DIT_FILE, CARD_FILE)
@@ -57,7 +59,7 @@ class BundleInfo:
 class ModelBundle:
     """A loaded (or to-be-saved) generator: codec + conditioned DiT + what describes them."""
 
-    codec: FoaCodec
+    codec: AnyCodec
     model: DiffusionModel
     info: BundleInfo
     card: str = ""
@@ -77,7 +79,7 @@ class ModelBundle:
         return int(round(self.info.clip_seconds * self.latent_rate))
 
 
-def _check_fit(codec: CodecConfig, dit: DiTConfig, cond: ConditionerConfig, where: str) -> None:
+def _check_fit(codec: AnyCodecConfig, dit: DiTConfig, cond: ConditionerConfig, where: str) -> None:
     if codec.latent_channels != dit.latent_channels:
         raise ModelLoadError(f"{where}: the codec has {codec.latent_channels} latent channels, "
                              f"the DiT expects {dit.latent_channels}")
@@ -87,8 +89,12 @@ def _check_fit(codec: CodecConfig, dit: DiTConfig, cond: ConditionerConfig, wher
                              f"({cond.cond_dim}, {cond.global_dim})")
 
 
-def save_bundle(out_dir: str | Path, bundle: ModelBundle, *, overwrite: bool = False) -> Path:
-    """Write ``bundle`` as a folder atomically (staged next to it, then renamed)."""
+def save_bundle(out_dir: str | Path, bundle: ModelBundle, *, overwrite: bool = False,
+                half: bool = False) -> Path:
+    """Write ``bundle`` as a folder atomically (staged next to it, then renamed).
+
+    ``half`` stores the floating-point weights as float16 (half the size); loading upcasts
+    them to float32."""
     out = Path(out_dir)
     if out.exists() and not overwrite:
         raise ModelLoadError(f"{out}: already exists (use --force to replace it)")
@@ -98,20 +104,23 @@ def save_bundle(out_dir: str | Path, bundle: ModelBundle, *, overwrite: bool = F
     dit_cfg, cond_cfg = bundle.model.dit.config, bundle.model.conditioner.config
     _check_fit(bundle.codec.config, dit_cfg, cond_cfg, str(out))
     info = bundle.info
+    kind = kind_of(bundle.codec.config)
     meta = {
-        "format": BUNDLE_FORMAT, "version": BUNDLE_FORMAT_VERSION,
-        "ambisketch_version": __version__, "name": info.name,
+        "format": BUNDLE_FORMAT, "version": 1 if kind == DEFAULT_KIND else 2,
+        "ambisketch_version": __version__, "name": info.name, "codec_kind": kind,
         "sample_rate": bundle.codec.config.sample_rate, "clip_seconds": info.clip_seconds,
         "text_encoder": {"id": info.text_encoder, "max_tokens": info.text_max_tokens},
         "codec": bundle.codec.config.to_dict(), "dit": dit_cfg.to_dict(),
         "conditioner": cond_cfg.to_dict(), "training_data": info.training_data,
-        "defaults": info.defaults,
+        "defaults": info.defaults, "dtype": "float16" if half else "float32",
     }
     card = bundle.card or (f"# {info.name or 'Ambisketch model'}\n\nAn Ambisketch FOA "
                            "generator (codec + diffusion transformer).\n")
     with atomic_folder(out, overwrite=overwrite) as staging:
-        save_weights(staging / CODEC_FILE, bundle.codec.state_dict(), {"format": BUNDLE_FORMAT})
-        save_weights(staging / DIT_FILE, bundle.model.state_dict(), {"format": BUNDLE_FORMAT})
+        save_weights(staging / CODEC_FILE, _stored(bundle.codec.state_dict(), half),
+                     {"format": BUNDLE_FORMAT})
+        save_weights(staging / DIT_FILE, _stored(bundle.model.state_dict(), half),
+                     {"format": BUNDLE_FORMAT})
         (staging / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         (staging / CARD_FILE).write_text(card, encoding="utf-8")
     return out
@@ -137,7 +146,7 @@ def load_bundle(path: str | Path, device: str | torch.device = "cpu") -> ModelBu
     meta = read_bundle_meta(folder)
     meta_path = folder / META_FILE
     try:
-        codec_cfg = CodecConfig.from_dict(meta["codec"])
+        codec_cfg = get_kind(meta.get("codec_kind", DEFAULT_KIND)).config.from_dict(meta["codec"])
         dit_cfg = DiTConfig.from_dict(meta["dit"])
         cond_cfg = ConditionerConfig.from_dict(meta["conditioner"])
         enc = meta["text_encoder"]
@@ -156,7 +165,7 @@ def load_bundle(path: str | Path, device: str | torch.device = "cpu") -> ModelBu
         raise ModelLoadError(f"{meta_path}: clip_seconds {info.clip_seconds:g} must be in "
                              f"(0, {cond_cfg.max_seconds:g}]")
     _check_fit(codec_cfg, dit_cfg, cond_cfg, str(meta_path))
-    codec = FoaCodec(codec_cfg)
+    codec = build_codec(codec_cfg)
     load_state_strict(codec, _float(load_weights(folder / CODEC_FILE)), str(folder / CODEC_FILE))
     model = DiffusionModel(dit_cfg, cond_cfg)
     load_state_strict(model, _float(load_weights(folder / DIT_FILE)), str(folder / DIT_FILE))
@@ -164,11 +173,17 @@ def load_bundle(path: str | Path, device: str | torch.device = "cpu") -> ModelBu
     return ModelBundle(codec.to(device).eval(), model.to(device).eval(), info, card, folder)
 
 
+def _stored(state: dict[str, torch.Tensor], half: bool) -> dict[str, torch.Tensor]:
+    if not half:
+        return state
+    return {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+
+
 def _float(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
 
 
-def new_bundle(codec: CodecConfig, dit: DiTConfig, conditioner: ConditionerConfig, *,
+def new_bundle(codec: AnyCodecConfig, dit: DiTConfig, conditioner: ConditionerConfig, *,
                clip_seconds: float, text_encoder: str = "minilm-l6-v2", seed: int = 0,
                name: str = "untrained") -> ModelBundle:
     """A freshly initialised (untrained) bundle: the start of training, tests, benchmarks."""
@@ -178,6 +193,6 @@ def new_bundle(codec: CodecConfig, dit: DiTConfig, conditioner: ConditionerConfi
         conditioner = replace(conditioner, max_seconds=clip_seconds)
     _check_fit(codec, dit, conditioner, name)
     torch.manual_seed(seed)
-    return ModelBundle(FoaCodec(codec).eval(), DiffusionModel(dit, conditioner).eval(),
+    return ModelBundle(build_codec(codec).eval(), DiffusionModel(dit, conditioner).eval(),
                        BundleInfo(clip_seconds=clip_seconds, text_encoder=text_encoder,
                                   name=name))

@@ -296,3 +296,47 @@ def source_positions(room: Room, trajectory: Trajectory, rate: float, n_samples:
     r = np.minimum(np.maximum(dist, MIN_DISTANCE), np.maximum(limit, 1e-3))
     clamped = bool(np.any(dist > limit + 1e-9))
     return np.asarray(room.listener)[:, None] + r[None, :] * u, clamped
+
+
+# --- the generator's room numbers ----------------------------------------------------------
+def room_size_of(volume: float) -> float:
+    """The conditioner's ``room_size`` of a room of ``volume`` m³: its edge in metres (the cube
+    root), as training labels rendered samples; 0 for no room (dry)."""
+    return float(volume) ** (1.0 / 3.0) if volume > 0 else 0.0
+
+
+def room_conditioning(distance: float | None = None, room: str | None = None,
+                      decay: float | None = None) -> dict[str, float]:
+    """Distance, room and decay as the generator's numbers (what training gives a sample
+    rendered in that room): ``distance`` (m), ``room_size`` (:func:`room_size_of`) and
+    ``decay_time`` (RT60, s). ``room``: a preset name, ``WxDxH`` in metres, or an edge in
+    metres; ``decay`` None takes the room's own RT60; ``decay`` 0 without a room means dry.
+    Only what is given is returned."""
+    out: dict[str, float] = {}
+    if distance is not None:
+        if not (math.isfinite(distance) and distance > 0):
+            raise RoomError(f"distance {distance:g}: give metres > 0")
+        out["distance"] = float(distance)
+    if room is not None:
+        text = room.strip().lower()
+        try:
+            edge: float | None = float(text)
+        except ValueError:
+            edge = None
+        if edge is not None:
+            if not (math.isfinite(edge) and edge > 0):
+                raise RoomError(f"room {room}: give a size > 0 m, a preset "
+                                f"({', '.join(ROOM_PRESETS)}) or WxDxH")
+            out["room_size"], rt60 = edge, default_rt60(edge ** 3)
+        else:
+            r = Room.parse(text)  # a preset or WxDxH; a clear RoomError otherwise
+            out["room_size"], rt60 = room_size_of(r.volume), r.rt60
+        if decay is None:
+            out["decay_time"] = float(rt60)
+    if decay is not None:
+        if not (math.isfinite(decay) and decay >= 0):
+            raise RoomError(f"decay {decay:g}: give an RT60 in seconds >= 0")
+        out["decay_time"] = float(decay)
+        if decay == 0 and room is None:  # dry: how training labels samples without a room
+            out["room_size"] = 0.0
+    return out

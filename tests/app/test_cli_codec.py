@@ -96,3 +96,37 @@ def test_codec_command_errors(capsys, tiny_run: Path, tmp_path: Path) -> None:
     code, _, err = run(capsys, "train", "codec", "--data", "synthetic", "--out", tmp_path / "r2",
                        "--config", "giant", "--steps", "2")
     one_line_error(code, err, "unknown config 'giant'")
+
+
+def test_factored_codec_train_export_roundtrip_and_eval(capsys, test_set: Path,
+                                                         tmp_path: Path) -> None:
+    run_dir = tmp_path / "factored"
+    code, out, _ = run(capsys, "train", "codec", "--data", "synthetic", "--out", run_dir,
+                       "--config", "factored-tiny", "--steps", "3", "--device", "cpu",
+                       "--no-progress")
+    assert code == 0 and out.startswith("step 3:") and "direction" not in out
+    bundle = tmp_path / "fcodec"
+    code, _, _ = run(capsys, "export", "codec", run_dir, "-o", bundle)
+    assert code == 0 and json.loads((bundle / "codec.json").read_text())["kind"] == "factored"
+    for model in (bundle, run_dir):  # a bundle or the run folder
+        out_wav = tmp_path / f"rt_{model.name}.wav"
+        code, out, _ = run(capsys, "codec", "roundtrip", test_set / "clip0.wav", "-o", out_wav,
+                           "--model", model)
+        assert code == 0
+        info = sf.info(out_wav)
+        assert (info.channels, info.samplerate, info.frames) == (4, 16000, 16000)
+    code, out, _ = run(capsys, "eval", "codec", bundle, "--test-set", test_set, "--json")
+    scores = json.loads(out)
+    assert code == 0 and scores["spatial_angle"] < 3.0  # direction is measured, not learned
+
+
+def test_cpu_budget_stops_with_a_resumable_checkpoint(capsys, tmp_path: Path) -> None:
+    run_dir = tmp_path / "budget"
+    code, out, _ = run(capsys, "train", "codec", "--data", "synthetic", "--out", run_dir,
+                       "--config", "factored-tiny", "--steps", "100000", "--cpu-minutes",
+                       "0.001", "--device", "cpu", "--no-progress")
+    assert code == 0 and "stopped after 0.001 CPU minutes" in out and "--resume" in out
+    assert any((run_dir / "checkpoints").iterdir())
+    code, _, err = run(capsys, "train", "codec", "--data", "synthetic", "--out", tmp_path / "b2",
+                       "--config", "factored-tiny", "--cpu-minutes", "0")
+    one_line_error(code, err, "--cpu-minutes must be > 0")

@@ -87,3 +87,108 @@ def test_dit_command_errors(capsys, tmp_path: Path, codec_bundle: Path) -> None:
     (tmp_path / "empty" / "codec").mkdir(parents=True)
     code, _, err = run(capsys, "export", "dit", tmp_path / "empty", "-o", tmp_path / "m")
     one_line_error(code, err, "no checkpoint")
+
+
+# --- latent cache → training → evaluation, and a killed run -----------------------------------
+TINY_05 = {"dit": "tiny", "conditioner": "tiny", "clip_seconds": 0.5, "batch_size": 2,
+           "lr": 1e-3, "warmup": 0.9, "text_max_tokens": 16, "checkpoint_every": 5,
+           "log_every": 5}
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "messy_library", Path(__file__).parents[1] / "training" / "messy_library.py")
+    messy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(messy)
+    return messy.make_messy_library(tmp_path_factory.mktemp("sounds") / "library")
+
+
+def test_encode_train_from_cache_export_and_eval(capsys, tmp_path: Path, codec_bundle: Path,
+                                                 library: Path) -> None:
+    cache, scan = tmp_path / "cache", ("--seconds", 0.5, "--cache-dir", tmp_path / "clips")
+    code, stdout, err = run(capsys, "dataset", "encode", library, "--codec", codec_bundle,
+                            "-o", cache, "--split", "all", "--augmentations", 1,
+                            "--room-prob", 0.5, "--device", "cpu", *scan)
+    assert code == 0, err
+    assert stdout.startswith("12 samples from 6 clips (all split)") and "5 file(s) skipped" in err
+    code, _, err = run(capsys, "dataset", "encode", library, "--codec", codec_bundle, "-o",
+                       cache, "--split", "all", "--augmentations", 2, "--device", "cpu", *scan)
+    assert err.startswith("ambisketch: 5 file(s) skipped")  # the scan's note, then the error
+    one_line_error(code, err.split("\n", 1)[1], "other settings", "augmentations", "--force")
+
+    config = tmp_path / "tiny.json"
+    config.write_text(json.dumps(TINY_05))
+    run_dir = tmp_path / "run"
+    code, stdout, err = run(capsys, "train", "dit", "--data", cache, "--out", run_dir,
+                            "--config", config, "--steps", 3, "--device", "cpu", "--no-progress")
+    assert code == 0 and stdout.startswith("step 3:"), err
+    bundle = tmp_path / "model"
+    assert run(capsys, "export", "dit", run_dir, "-o", bundle)[0] == 0
+
+    test_set = tmp_path / "testset"
+    code, _, err = run(capsys, "dataset", "test-set", library, "-o", test_set, "-n", 4,
+                       "--split", "train", "--room-prob", 1, *scan)
+    assert code == 0, err
+    entries = json.loads((test_set / "testset.json").read_text())["clips"]
+    assert all(e["room"]["in_room"] and e["room"]["rt60"] > 0 for e in entries)
+    code, stdout, err = run(capsys, "eval", "generator", bundle, "--test-set", test_set,
+                            "--steps", 2, "--device", "cpu", "--no-progress")
+    assert code == 0, err
+    for needle in ("descriptive", "parametric", "paper SM-P", "FD log-mel (W)",
+                   "FD codec latents", "RT60 asked", "of 4 takes"):
+        assert needle in stdout, needle
+    code, stdout, err = run(capsys, "eval", "generator", run_dir, "--test-set", test_set,
+                            "--steps", 2, "--device", "cpu", "--no-progress", "--json",
+                            "--modes", "parametric", "--limit", 2)
+    assert code == 0, err
+    scores = json.loads(stdout)
+    assert list(scores["modes"]) == ["parametric"] and scores["clips"] == 2
+    assert scores["settings"]["model"] == "run (step 3)"
+    code, _, err = run(capsys, "eval", "generator", bundle, "--test-set", tmp_path / "nope",
+                       "--device", "cpu")
+    one_line_error(code, err, "no such test-set folder")
+    code, _, err = run(capsys, "eval", "generator", bundle, "--test-set", test_set,
+                       "--device", "cpu", "--clap", tmp_path)
+    one_line_error(code, err, "not a CLAP checkpoint")
+
+
+def test_a_killed_training_run_resumes(capsys, tmp_path: Path, codec_bundle: Path,
+                                       library: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cache = tmp_path / "cache"
+    assert run(capsys, "dataset", "encode", library, "--codec", codec_bundle, "-o", cache,
+               "--split", "all", "--augmentations", 1, "--seconds", 0.5, "--device", "cpu",
+               "--cache-dir", tmp_path / "clips")[0] == 0
+    config = tmp_path / "tiny.json"
+    config.write_text(json.dumps(TINY_05))
+    run_dir = tmp_path / "run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ambisketch", "train", "dit", "--data", str(cache), "--out",
+         str(run_dir), "--config", str(config), "--steps", "100000", "--device", "cpu",
+         "--no-progress"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    pointer = run_dir / "checkpoints" / "latest.json"
+    try:
+        deadline = time.monotonic() + 120
+        while not (pointer.is_file() and json.loads(pointer.read_text())["step"] >= 10):
+            assert proc.poll() is None, proc.communicate()[1].decode()
+            assert time.monotonic() < deadline, "no checkpoint within 2 minutes"
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGKILL)  # no chance to save anything more
+        proc.communicate()
+    saved = json.loads(pointer.read_text())["step"]
+    code, stdout, err = run(capsys, "train", "dit", "--data", cache, "--out", run_dir,
+                            "--steps", saved + 5, "--resume", "--device", "cpu", "--no-progress")
+    assert code == 0, err
+    assert f"resumed {run_dir} at step {saved}" in err
+    assert stdout.startswith(f"step {saved + 5}:")
+    assert json.loads(pointer.read_text())["step"] == saved + 5

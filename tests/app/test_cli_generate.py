@@ -89,3 +89,43 @@ def test_errors(capsys, tmp_path: Path, bundle: Path, monkeypatch) -> None:
     code, _, err = run(capsys, "generate", "x", "-o", out, "--model", tmp_path, "--no-progress")
     one_line_error(code, err, "not a model bundle")
     assert not out.exists()
+
+
+def test_room_flags_become_the_conditioners_numbers(capsys, tmp_path: Path, bundle: Path) -> None:
+    from ambisketch.engine.spatial.room import ROOM_PRESETS
+    from ambisketch.training.dit_data import room_numbers
+
+    out = tmp_path / "hall.wav"
+    code, _, err = run(capsys, "generate", "footsteps", "-o", out, "--room", "medium",
+                       "--distance", 4, "--seconds", 0.3, "--steps", 2, "--seed", 1,
+                       "--model", bundle, "--device", "cpu", "--no-progress")
+    assert code == 0, err
+    params = json.loads((tmp_path / "hall.wav.json").read_text())["request"]["parametric"]
+    w, d, h, rt60 = ROOM_PRESETS["medium"]
+    # the numbers training gives a sample rendered in that room (one convention)
+    trained = room_numbers({"in_room": True, "distance": 4.0, "room_volume": w * d * h,
+                            "rt60": rt60})
+    assert params["distance"] == 4.0
+    assert params["room_size"] == pytest.approx(trained[1]) == pytest.approx(5.36, abs=0.01)
+    assert params["decay_time"] == pytest.approx(rt60, abs=0.02)  # the preset's RT60
+
+
+def test_room_flag_values_and_errors(capsys, tmp_path: Path, bundle: Path) -> None:
+    from ambisketch.engine.spatial.room import room_conditioning as room_params
+
+    assert room_params(None, "6x8x3", 1.5) == {"room_size": pytest.approx(144 ** (1 / 3)),
+                                               "decay_time": 1.5}
+    edge = room_params(None, "10", None)
+    assert edge["room_size"] == 10.0 and 0.3 <= edge["decay_time"] <= 2.5
+    assert room_params(2.0, None, 0.0) == {"distance": 2.0, "room_size": 0.0, "decay_time": 0.0}
+    assert room_params(None, None, None) == {}
+    out = tmp_path / "x.wav"
+    for extra, words in [(["--room", "cathedral"], ["unknown room 'cathedral'", "WxDxH"]),
+                         (["--room", "-3"], ["room -3", "> 0 m"]),
+                         (["--distance", 0], ["distance 0", "metres > 0"]),
+                         (["--decay", -1], ["decay -1"]),
+                         (["--distance", 4, "--param", "distance=3"], ["contradicts"])]:
+        code, _, err = run(capsys, "generate", "x", "-o", out, "--model", bundle, "--device",
+                           "cpu", "--no-progress", *extra)
+        one_line_error(code, err, *words)
+    assert not out.exists()

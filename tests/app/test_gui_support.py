@@ -127,5 +127,5 @@ def test_catalog_lists_bundles_without_loading_them(tmp_path: Path, monkeypatch)
         catalog.describe_bundle(user / "broken")
     monkeypatch.setattr(catalog, "shipped_models_dir", lambda: tmp_path / "none")
     monkeypatch.setattr(catalog, "user_models_dir", lambda: tmp_path / "none")
-    with pytest.raises(ModelLoadError, match="no model installed"):
+    with pytest.raises(ModelLoadError, match="no generator model is installed"):
         catalog.default_bundle()

@@ -177,3 +177,124 @@ def test_accumulation_captions_and_nan_guard(tmp_path: Path, codec, text_encoder
     bad.fit(2, progress=False)
     assert bad.skipped == 2 and bad.step == 2
     assert all(torch.equal(v, before[k]) for k, v in bad.model.state_dict().items())
+
+
+# --- room numbers, two-phase captions, validation takes, starting weights, recipes ----------
+class _InRooms:
+    """Synthetic clips with room values: clip 0 in a room, clip 1 dry, clip 2 without any."""
+
+    ROOMS = [{"in_room": True, "distance": 3.0, "room_volume": 125.0, "rt60": 0.8},
+             {"in_room": False, "distance": 1.0, "room_volume": 0.0, "rt60": 0.0}, None]
+
+    def __init__(self) -> None:
+        self.inner = SyntheticFoaSource(3, 0.3, seed=6)
+
+    def __len__(self) -> int:
+        return 3
+
+    def __getitem__(self, i: int) -> dict:
+        item = dict(self.inner[i], caption=f"clip {i}", spatial_caption=f"clip {i} moving left")
+        if self.ROOMS[i] is not None:
+            item["room"] = self.ROOMS[i]
+        return item
+
+
+def test_room_numbers_reach_the_conditioner_with_their_own_dropout() -> None:
+    from ambisketch.engine.spatial.room import room_size_of
+    from ambisketch.training.dit_data import drop_room_numbers, room_numbers
+
+    assert room_numbers(_InRooms.ROOMS[0]) == (3.0, pytest.approx(5.0), 0.8)
+    assert room_numbers(_InRooms.ROOMS[1])[1:] == (0.0, 0.0)  # dry: no room, no decay
+    assert np.isnan(room_numbers(_InRooms.ROOMS[1])[0]) and np.isnan(room_numbers(None)).all()
+    assert room_size_of(3.5 * 4.5 * 2.6) == pytest.approx(3.45, abs=0.01)  # the "small" preset
+    data = DitClipDataset(_InRooms(), replace(TINY, clip_seconds=0.1), hop=32, rate=16000)
+    rooms = {tuple(np.nan_to_num(data[k]["room"].double().numpy(), nan=-1).round(3).tolist())
+             for k in range(40)}
+    assert rooms == {(3.0, 5.0, 0.8), (-1.0, 0.0, 0.0), (-1.0, -1.0, -1.0)}
+    torch.manual_seed(0)
+    dropped = drop_room_numbers(torch.ones(20000, 3), 0.1)
+    assert torch.isnan(dropped).float().mean() == pytest.approx(0.1, abs=0.01)
+    assert torch.isnan(dropped).all(1).float().mean() < 0.01  # each number on its own
+    # the conditioner masks an unknown (NaN) number's token and uses a known one
+    from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS, Conditioner
+
+    cond = Conditioner(CONDITIONER_PRESETS["tiny"])
+    text, mask = torch.randn(2, 3, 384), torch.ones(2, 3, dtype=torch.bool)
+    numbers = {"seconds_start": torch.zeros(2), "seconds_total": torch.full((2,), 0.1),
+               "distance": torch.tensor([3.0, float("nan")])}
+    c = cond(text, mask, numbers)
+    slot = 3 + 2 + 2  # text, seconds_start, seconds_total, azimuth, elevation, distance
+    assert c.mask[0, slot] and not c.mask[1, slot]
+
+
+def test_two_phase_captions_switch_at_the_step() -> None:
+    cfg = replace(TINY, caption_mode="two-phase", plain_phase_steps=3, batch_size=2)
+    data = DitClipDataset(_InRooms(), cfg, hop=32, rate=16000, items_per_step=4)
+    captions = [data[k]["caption"] for k in range(24)]
+    assert all("moving" not in c for c in captions[:12])  # steps 0-2: plain captions
+    assert all("moving" in c for c in captions[12:])  # from step 3: spatial captions
+    assert resolve_dit_config("paper").caption_mode == "two-phase"
+
+
+def test_validation_takes_are_written_and_leave_training_exact(tmp_path: Path, codec,
+                                                               text_encoder) -> None:
+    cfg = replace(TINY, validate_every=4, validate_takes=2, validate_steps=2)
+    with_takes = DitTrainer(cfg, tmp_path / "a", _InRooms(), codec, accelerator="cpu",
+                            log=lambda m: None, text_encoder=text_encoder)
+    with_takes.fit(8, progress=False)
+    rows = (tmp_path / "a" / "validation" / "validation.csv").read_text().splitlines()
+    assert rows[0] == "step,take,azimuth_l1,elevation_l1,spatial_angle,prompt"
+    assert [r.split(",")[:2] for r in rows[1:]] == [["4", "0"], ["4", "1"], ["8", "0"], ["8", "1"]]
+    side = json.loads((tmp_path / "a" / "validation" / "step-0000008" / "take-1.wav.json")
+                      .read_text())
+    assert side["step"] == 8 and side["request"]["mode"] == "parametric"
+    assert set(side["errors"]) >= {"azimuth_l1", "elevation_l1", "spatial_angle"}
+    assert side["request"]["prompt"].startswith("clip ")
+    plain = DitTrainer(TINY, tmp_path / "b", _InRooms(), codec, accelerator="cpu",
+                       log=lambda m: None, text_encoder=text_encoder)
+    plain.fit(8, progress=False)
+    a, b = with_takes.diffusion.state_dict(), plain.diffusion.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)  # generation did not touch the RNG
+
+
+def test_a_run_can_start_from_a_trained_model(tmp_path: Path, codec, text_encoder) -> None:
+    first = trainer(tmp_path / "a", codec, text_encoder)
+    first.fit(3, progress=False)
+    base = first.ema_model()
+    tuned = DitTrainer(TINY, tmp_path / "b", SyntheticFoaSource(4, 0.3, seed=1), codec,
+                       accelerator="cpu", log=lambda m: None, text_encoder=text_encoder,
+                       init_model=base)
+    start = tuned.diffusion.state_dict()
+    assert all(torch.equal(v, start[k]) for k, v in base.state_dict().items())
+    assert all(torch.equal(v, start[k]) for k, v in tuned.ema.state_dict().items())
+
+
+def test_recipes_load_and_fit_their_codecs() -> None:
+    from ambisketch.training.codec_config import resolve_train_config
+    from ambisketch.training.dit_config import RECIPE_DIR, recipe_names
+
+    assert recipe_names() == ["gpu", "laptop", "paper", "tiny"]
+    assert resolve_dit_config("tiny") == DIT_TRAIN_PRESETS["tiny"]
+    for name in recipe_names():
+        dit = resolve_dit_config(str(RECIPE_DIR / f"dit-{name}.json"))
+        assert resolve_dit_config(name) == dit
+        codec = resolve_train_config(str(RECIPE_DIR / f"codec-{name}.json"))
+        assert codec.codec.latent_channels == dit.dit.latent_channels, name
+        assert dit.conditioner.text_dim == (768 if dit.text_encoder.startswith("t5:") else 384)
+    paper = resolve_dit_config("paper")
+    assert paper.dit.width == 1536 and paper.batch_size * paper.grad_accum * 8 == 1024
+    with pytest.raises(TrainingConfigError, match="laptop"):
+        resolve_dit_config("huge")
+
+
+@pytest.mark.gpu
+def test_bf16_training_with_accumulation_on_a_gpu(tmp_path: Path, codec, text_encoder) -> None:
+    cfg = replace(TINY, grad_accum=2, validate_every=2, validate_takes=1, validate_steps=2)
+    t = DitTrainer(cfg, tmp_path / "run", _InRooms(), codec, accelerator="cuda",
+                   log=lambda m: None, text_encoder=text_encoder)
+    assert "bf16" in str(t.fabric.strategy.precision.precision)
+    logs: list[dict[str, float]] = []
+    t.fit(4, progress=False, on_log=logs.append)
+    assert t.skipped == 0 and np.isfinite(logs[-1]["loss"])
+    assert (tmp_path / "run" / "validation" / "step-0000004" / "take-0.wav").is_file()
+    assert next(t.diffusion.parameters()).dtype == torch.float32  # fp32 master weights

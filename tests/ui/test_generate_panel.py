@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from PySide6.QtCore import Qt
 
 from ambisketch.engine.catalog import BundleEntry
@@ -44,7 +46,13 @@ def test_room_values_reach_the_request(qtbot) -> None:
     panel.room.setCurrentIndex(panel.room.findData("large"))
     panel.distance.setValue(8.0)
     values = panel.request(None).parametric
-    assert values["distance"] == 8.0 and values["room_size"] > 10 and values["decay_time"] > 0.5
+    from ambisketch.engine.spatial.room import ROOM_PRESETS, room_size_of
+
+    w, d, h, rt60 = ROOM_PRESETS["large"]
+    assert values == {"distance": 8.0, "room_size": pytest.approx(room_size_of(w * d * h)),
+                      "decay_time": pytest.approx(rt60)}  # what training gives such a sample
+    panel.room.setCurrentIndex(panel.room.findData(""))
+    assert panel.request(None).parametric == {"distance": 8.0, "room_size": 0.0, "decay_time": 0.0}
 
 
 def test_ctrl_enter_generates_and_escape_cancels_only_when_busy(qtbot) -> None:

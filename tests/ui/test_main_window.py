@@ -138,7 +138,7 @@ def test_bad_input_gets_a_message_not_a_crash(qtbot, window, tmp_path: Path) -> 
     w.panel.prompt.setEditText("wind")
     w.panel.set_models([])  # nothing installed and nothing chosen
     w.generation.start()
-    assert w.dialogs and "no model" in w.dialogs[-1].lower()
+    assert w.dialogs and "no generator model is installed" in w.dialogs[-1]
 
 
 def test_window_state_and_path_survive_a_restart(qtbot, window, tmp_path: Path) -> None:

@@ -68,6 +68,7 @@ class TakeList(QWidget):
 
         self.filter = QLineEdit(self)
         self.filter.setPlaceholderText("Filter takes (prompt, name, seed, model)")
+        self.filter.setMinimumWidth(120)
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.count = QLabel(self)

@@ -189,6 +189,11 @@ class TakeView(QWidget):
         self.errors_dot.hide()
         for line in self.playheads:
             line.setValue(0.0)
+        # Empty plots keep readable axes (seconds, a speech-band frequency range), not the
+        # autorange of nothing (±0.5 with SI prefixes: "mHz").
+        self.wave.setXRange(0, 10, padding=0)
+        self.wave.setYRange(-1, 1, padding=0)
+        self.spec.setYRange(0, 8000, padding=0)
         self.plots.setEnabled(False)
 
     def set_playhead(self, seconds: float) -> None:
