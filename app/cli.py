@@ -17,6 +17,7 @@ from ambisketch.engine.errors import EngineError
 from . import cmd_bench, cmd_binaural, cmd_codec, cmd_dataset, cmd_dit, cmd_generate, cmd_spatial
 from . import cmd_takes
 from . import cmd_finetune
+from . import cmd_recipe
 from .cli_support import Parser
 
 EXAMPLES = """\
@@ -37,7 +38,7 @@ examples:
 # Modules that add sub-commands: each has register(subparsers) -> None and sets
 # `func(args) -> int` on its parsers.
 COMMAND_MODULES = (cmd_spatial, cmd_binaural, cmd_codec, cmd_dit, cmd_dataset, cmd_generate,
-                   cmd_bench, cmd_takes, cmd_finetune)
+                   cmd_bench, cmd_takes, cmd_finetune, cmd_recipe)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -45,10 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seconds", type=float, metavar="S",
                    help="length (default: the path file's, else the model's clip length)")
     p.add_argument("--seed", type=int, metavar="N", help="random seed (default: a new one)")
-    p.add_argument("--steps", type=int, default=100, metavar="N",
-                   help="sampler steps (default 100)")
-    p.add_argument("--cfg", type=float, default=7.0, metavar="X",
-                   help="classifier-free guidance scale (default 7)")
+    p.add_argument("--steps", type=int, metavar="N",
+                   help="sampler steps (default: the model's own, else 100)")
+    p.add_argument("--cfg", type=float, metavar="X",
+                   help="classifier-free guidance scale (default: the model's own, else 7)")
     p.add_argument("--sampler", choices=SAMPLER_NAMES, default="dpmpp-3m-sde",
                    help="sampler (default dpmpp-3m-sde)")
     p.add_argument("--variations", type=int, default=1, metavar="N",
@@ -124,7 +124,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if seconds is None:
             seconds = path.duration
     seconds = clip if seconds is None else seconds
-    request = GenerationRequest(args.prompt, path, seconds, args.seed, args.steps, args.cfg,
+    defaults = gen.bundle.info.defaults
+    steps = args.steps if args.steps is not None else int(defaults.get("steps", 100))
+    cfg = args.cfg if args.cfg is not None else float(defaults.get("cfg", 7.0))
+    request = GenerationRequest(args.prompt, path, seconds, args.seed, steps, cfg,
                                 args.sampler, args.variations, args.lock_path, params)
     request.check(clip)
     bar = None

@@ -31,6 +31,8 @@ def atomic_target(path: str | Path) -> Iterator[Path]:
     try:
         os.chmod(tmp_path, 0o666 & ~_umask())
         yield tmp_path
+        # Writers that recreate the file (safetensors does) would leave mkstemp's 0600.
+        os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, target)
     except BaseException:
         tmp_path.unlink(missing_ok=True)

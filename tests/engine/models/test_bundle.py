@@ -126,3 +126,17 @@ def test_corrupt_file(saved: Path) -> None:
     (saved / CODEC_FILE).write_bytes(data)
     with pytest.raises(ModelLoadError, match="dit.safetensors: not a readable safetensors"):
         load_bundle(saved)
+
+
+def test_saved_weights_are_readable_by_others(tmp_path) -> None:
+    """A bundle installed by one user is loaded by another: no mkstemp 0600 left behind."""
+    import os
+
+    import torch
+
+    old = os.umask(0o022)
+    try:
+        p = save_weights(tmp_path / "w.safetensors", {"a": torch.zeros(2)})
+    finally:
+        os.umask(old)
+    assert os.stat(p).st_mode & 0o777 == 0o644
