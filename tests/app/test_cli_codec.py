@@ -12,19 +12,7 @@ import soundfile as sf
 from ambisketch.app.cli import main
 from ambisketch.engine.audio_io import write_audio
 from ambisketch.training.codec_data import SyntheticFoaSource
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(code: int, err: str, *words: str) -> None:
-    assert code == 1 and len(err.strip().splitlines()) == 1, err
-    assert "Traceback" not in err
-    for w in words:
-        assert w in err, err
+from helpers.cli import one_line_error, run
 
 
 @pytest.fixture(scope="module")

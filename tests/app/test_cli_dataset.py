@@ -9,19 +9,13 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from ambisketch.app.cli import main
+from helpers.cli import run
 
 _spec = importlib.util.spec_from_file_location(
     "ambisketch_tests_messy_library", Path(__file__).resolve().parents[1] / "training" / "messy_library.py")
 _messy = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_messy)
 make_messy_library = _messy.make_messy_library
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

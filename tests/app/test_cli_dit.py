@@ -8,22 +8,9 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from ambisketch.app.cli import main
 from ambisketch.engine.models.codec import CODEC_PRESETS, FoaCodec
 from ambisketch.engine.models.codec_bundle import save_codec_bundle
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(code: int, err: str, *words: str) -> None:
-    assert code == 1 and len(err.strip().splitlines()) == 1, err
-    assert "Traceback" not in err
-    for w in words:
-        assert w in err, err
+from helpers.cli import one_line_error, run
 
 
 @pytest.fixture(scope="module")

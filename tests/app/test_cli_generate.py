@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ambisketch.app.cli import main
 from ambisketch.engine.models.bundle import new_bundle, save_bundle
 from ambisketch.engine.models.codec import CODEC_PRESETS
 from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
 from ambisketch.engine.models.dit import DIT_PRESETS
+from helpers.cli import one_line_error, run
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +21,6 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     b = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
                    clip_seconds=0.5, name="tiny")
     return save_bundle(tmp_path_factory.mktemp("models") / "tiny", b)
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_generate_writes_take_and_sidecar(capsys, tmp_path: Path, bundle: Path) -> None:
@@ -65,12 +59,6 @@ def test_variations_fuma_rate_and_lock(capsys, tmp_path: Path, bundle: Path) -> 
     meta = json.loads((tmp_path / "x_2.wav.json").read_text())
     assert meta["variation"] == 1 and meta["request"]["lock_path"] is True
     assert meta["request"]["parametric"] == {"distance": 3.0}
-
-
-def one_line_error(code: int, err: str, *words: str) -> None:
-    assert code == 1 and len(err.strip().splitlines()) == 1, err
-    for w in words:
-        assert w in err, err
 
 
 def test_errors(capsys, tmp_path: Path, bundle: Path, monkeypatch) -> None:

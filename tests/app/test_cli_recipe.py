@@ -12,19 +12,7 @@ from pathlib import Path
 import pytest
 
 from ambisketch.app.cli import main
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(code: int, err: str, *words: str) -> None:
-    assert code == 1 and len(err.strip().splitlines()) == 1, err
-    assert "Traceback" not in err
-    for w in words:
-        assert w in err, err
+from helpers.cli import one_line_error, run
 
 
 def test_help_lists_sizes_stages_and_budgets(capsys) -> None:

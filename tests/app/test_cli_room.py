@@ -10,12 +10,7 @@ import pytest
 import soundfile as sf
 
 from ambisketch.app.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+from helpers.cli import run
 
 
 @pytest.fixture

@@ -16,12 +16,7 @@ from ambisketch import __version__
 from ambisketch.app.cli import main
 from ambisketch.engine.spatial import preset
 from ambisketch.engine.spatial.ambisonics import encode
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+from helpers.cli import run
 
 
 def assert_one_line_error(code: int, err: str, *words: str) -> None:
