@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ambisketch.engine.audio_io import BIT_DEPTHS
 from ambisketch.engine.errors import EngineError
-from ambisketch.engine.project import (EXPORT_FORMATS, TakeRecord, TakeStore, default_export_name,
+from ambisketch.engine.takes import (EXPORT_FORMATS, TakeRecord, TakeStore, default_export_name,
                                        default_project_dir, export_take)
 
 from .cli_support import command_group, note

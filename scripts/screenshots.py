@@ -23,7 +23,7 @@ def main(sound: str) -> None:
 
     from ambisketch.app.gui import application, create_window
     from ambisketch.app.settings import Settings
-    from ambisketch.engine.project import TakeStore
+    from ambisketch.engine.takes import TakeStore
     from ambisketch.engine.spatial.presets import preset
 
     tmp = Path(tempfile.mkdtemp(prefix="ambisketch-shots-"))

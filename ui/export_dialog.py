@@ -1,7 +1,7 @@
 """Export a take: AmbiX or FuMa for a DAW, or binaural for headphones; bit depth, rate, file.
 
 The choices are remembered (QSettings) for the next export; the work is the engine's
-:func:`~ambisketch.engine.project.export_take` (atomic, sidecar kept), its errors shown as
+:func:`~ambisketch.engine.takes.export_take` (atomic, sidecar kept), its errors shown as
 one line, with nothing half-written left behind.
 """
 
@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QPushButton, QVBoxLayout, QWidget)
 
 from ambisketch.engine.errors import EngineError
-from ambisketch.engine.project import (ExportResult, TakeRecord, TakeStore, default_export_name,
+from ambisketch.engine.takes import (ExportResult, TakeRecord, TakeStore, default_export_name,
                                        export_take)
 
 from .preview.controls import pitch_text, yaw_text

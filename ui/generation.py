@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ambisketch.engine.catalog import default_bundle
 from ambisketch.engine.errors import EngineError
-from ambisketch.engine.generate import GenerationRequest
 
 from .generate_panel import GeneratePanel
 
@@ -117,6 +116,3 @@ class GenerationController(QObject):
         self.panel.set_status(message)
         self.failed.emit(message)
         QMessageBox.warning(self.window, "Could not generate", message)
-
-    def request(self) -> GenerationRequest:
-        return self.panel.request(self.window.current_path())

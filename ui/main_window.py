@@ -20,7 +20,7 @@ from ambisketch import __version__
 from ambisketch.engine.catalog import BundleEntry, describe_bundle, installed_bundles
 from ambisketch.engine.errors import EngineError
 from ambisketch.engine.generate import GenerationRequest
-from ambisketch.engine.project import TakeStore
+from ambisketch.engine.takes import TakeStore
 from ambisketch.engine.spatial.trajectory import Trajectory
 
 from .export_dialog import ExportDialog

@@ -12,7 +12,7 @@ import soundfile as sf
 
 from ambisketch.app.cli import main
 from ambisketch.engine.generate import GenerationRequest, Take
-from ambisketch.engine.project import TakeStore
+from ambisketch.engine.takes import TakeStore
 from ambisketch.engine.spatial import Trajectory, preset
 from ambisketch.engine.spatial.ambisonics import encode, encode_static
 

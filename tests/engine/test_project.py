@@ -14,7 +14,7 @@ from ambisketch.engine.binaural import ild_db
 from ambisketch.engine.errors import (AudioFileError, EngineError, GenerationError, HrtfError,
                                       OutputExistsError)
 from ambisketch.engine.generate import GenerationRequest, Take
-from ambisketch.engine.project import TakeStore, check_name, default_project_dir, export_take
+from ambisketch.engine.takes import TakeStore, check_name, default_project_dir, export_take
 from ambisketch.engine.spatial import Trajectory, preset
 from ambisketch.engine.spatial.ambisonics import ambix_to_fuma, encode, encode_static
 from ambisketch.engine.takes import slug

@@ -12,7 +12,7 @@ import soundfile as sf
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from ambisketch.engine.generate import GenerationRequest, Take
-from ambisketch.engine.project import TakeRecord, TakeStore
+from ambisketch.engine.takes import TakeRecord, TakeStore
 from ambisketch.engine.spatial import preset
 from ambisketch.engine.spatial.ambisonics import encode
 from ambisketch.ui.export_dialog import ExportDialog

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from ambisketch.app.settings import Settings
 from ambisketch.app.workers import TaskRunner
-from ambisketch.engine.project import TakeStore
+from ambisketch.engine.takes import TakeStore
 from ambisketch.engine.spatial.presets import preset
 from ambisketch.ui.main_window import MainWindow
 from ambisketch.ui.preview import NO_DEVICE_TEXT

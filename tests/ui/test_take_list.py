@@ -11,7 +11,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QMessageBox
 
 from ambisketch.engine.generate import GenerationRequest, Take
-from ambisketch.engine.project import TakeStore
+from ambisketch.engine.takes import TakeStore
 from ambisketch.engine.spatial import preset
 from ambisketch.engine.spatial.ambisonics import encode, encode_static
 from ambisketch.ui.takes import TakeList

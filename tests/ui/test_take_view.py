@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from ambisketch.engine.generate import GenerationRequest, Take
-from ambisketch.engine.project import TakeRecord, TakeStore
+from ambisketch.engine.takes import TakeRecord, TakeStore
 from ambisketch.engine.spatial import preset
 from ambisketch.engine.spatial.ambisonics import encode, encode_static
 from ambisketch.ui.takes import TakeView

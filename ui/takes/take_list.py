@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit
 
 from ambisketch.engine.errors import EngineError
 from ambisketch.engine.generate import Take
-from ambisketch.engine.project import TakeRecord, TakeStore
+from ambisketch.engine.takes import TakeRecord, TakeStore
 
 from .take_model import RECORD_ROLE, SEARCH_ROLE, TakeDelegate, TakeListModel
 

@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QLineEdit, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from ambisketch.engine.errors import EngineError
-from ambisketch.engine.project import TakeRecord
+from ambisketch.engine.takes import TakeRecord
 from ambisketch.engine.takes import slug
 from ambisketch.engine.spatial.captions import describe
 

@@ -13,7 +13,7 @@ from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ambisketch.engine.audio_io import peak_dbfs
-from ambisketch.engine.project import TakeRecord
+from ambisketch.engine.takes import TakeRecord
 from ambisketch.engine.spatial.doa import DirectionErrors, DirectionTrack
 
 from ..theme import plot_colors
