@@ -49,8 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="sampler steps (default: the model's own, else 100)")
     p.add_argument("--cfg", type=float, metavar="X",
                    help="classifier-free guidance scale (default: the model's own, else 7)")
-    p.add_argument("--sampler", choices=SAMPLER_NAMES, default="dpmpp-3m-sde",
-                   help="sampler (default dpmpp-3m-sde)")
+    p.add_argument("--sampler", choices=SAMPLER_NAMES,
+                   help="sampler (default: the model's own, else dpmpp-3m-sde)")
     p.add_argument("--variations", type=int, default=1, metavar="N",
                    help="takes to make in one batch (OUT_1.wav … OUT_N.wav)")
     p.add_argument("--lock-path", action="store_true",
@@ -67,6 +67,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="model bundle folder (default: the one in resources/models/)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
                    help="where to run (default: a GPU when there is one)")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="CPU threads (default: OMP_NUM_THREADS, else half the cores)")
     p.add_argument("--format", choices=("ambix", "fuma"), default="ambix",
                    help="channel order/normalisation of the output (default: ambix)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -115,7 +117,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
                               f"({name} {value:g}); give one of them")
         params[name] = value
     model_dir = Path(args.model) if args.model else default_bundle()
-    gen = Generator(model_dir, device=args.device)
+    if args.threads is not None and args.threads < 1:
+        raise EngineError("--threads must be at least 1")
+    gen = Generator(model_dir, device=args.device, threads=args.threads)
     clip = gen.bundle.info.clip_seconds
     seconds = args.seconds
     path = None
@@ -124,11 +128,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if seconds is None:
             seconds = path.duration
     seconds = clip if seconds is None else seconds
-    defaults = gen.bundle.info.defaults
-    steps = args.steps if args.steps is not None else int(defaults.get("steps", 100))
-    cfg = args.cfg if args.cfg is not None else float(defaults.get("cfg", 7.0))
+    defaults = gen.defaults
+    steps = args.steps if args.steps is not None else defaults.steps
+    cfg = args.cfg if args.cfg is not None else defaults.cfg_scale
     request = GenerationRequest(args.prompt, path, seconds, args.seed, steps, cfg,
-                                args.sampler, args.variations, args.lock_path, params)
+                                args.sampler or defaults.sampler, args.variations,
+                                args.lock_path, params)
     request.check(clip)
     bar = None
     if not args.no_progress:

@@ -8,8 +8,9 @@ Only ``model.json`` is read here, so listing is instant; loading is :mod:`.model
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -30,6 +31,7 @@ class BundleEntry:
     name: str
     clip_seconds: float | None
     source: str  # "default", "user" or "opened"
+    defaults: dict[str, Any] = field(default_factory=dict)  # model.json's steps, cfg, sampler
 
     @property
     def label(self) -> str:
@@ -65,8 +67,9 @@ def describe_bundle(folder: str | Path, source: str = "opened") -> BundleEntry:
         raise ModelLoadError(f"{meta_path}: not a model description")
     seconds = meta.get("clip_seconds")
     name = str(meta.get("name") or folder.name)
+    defaults = meta.get("defaults")
     return BundleEntry(folder, name, float(seconds) if isinstance(seconds, (int, float)) else None,
-                       source)
+                       source, dict(defaults) if isinstance(defaults, dict) else {})
 
 
 def _bundles_in(root: Path, source: str) -> list[BundleEntry]:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QVBoxLayout, QWidget)
 
 from ambisketch.engine.catalog import BundleEntry
-from ambisketch.engine.generate import GenerationRequest
+from ambisketch.engine.generate import GenerationRequest, SamplingDefaults
 from ambisketch.engine.spatial.trajectory import Trajectory
 
 OPEN_BUNDLE = "__open__"
@@ -36,6 +36,8 @@ class GeneratePanel(QWidget):
         super().__init__(parent)
         self._busy = False
         self._last_model = ""
+        self._entries: dict[str, BundleEntry] = {}
+        self.sampler = SamplingDefaults.sampler  # the chosen model's own (model.json defaults)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
 
@@ -209,7 +211,7 @@ class GeneratePanel(QWidget):
             prompt=self.prompt_text(), path=use_path, seconds=float(self.seconds.value()),
             seed=None if self.random_seed.isChecked() else int(self.seed.value()),
             steps=int(self.steps.value()), cfg_scale=float(self.cfg.value()),
-            variations=int(self.variations.value()),
+            sampler=self.sampler, variations=int(self.variations.value()),
             lock_path=bool(self.lock_path.isChecked() and use_path is not None),
             parametric=self.parametric())
 
@@ -223,6 +225,7 @@ class GeneratePanel(QWidget):
             self.seed.setValue(int(request.seed))
         self.steps.setValue(request.steps)
         self.cfg.setValue(request.cfg_scale)
+        self.sampler = request.sampler
         self.variations.setValue(request.variations)
         self.lock_path.setChecked(request.lock_path)
         self.room_box.setChecked(bool(request.parametric))
@@ -233,6 +236,7 @@ class GeneratePanel(QWidget):
     def set_models(self, entries: list[BundleEntry], current: str = "") -> None:
         self.model.blockSignals(True)
         self.model.clear()
+        self._entries = {str(e.path): e for e in entries}
         for e in entries:
             self.model.addItem(e.label, str(e.path))
             self.model.setItemData(self.model.count() - 1, str(e.path), Qt.ItemDataRole.ToolTipRole)
@@ -244,6 +248,19 @@ class GeneratePanel(QWidget):
         self.model.setCurrentIndex(i if i >= 0 else 0)
         self._last_model = str(self.model.currentData())
         self.model.blockSignals(False)
+        self.sampler = self.model_defaults().sampler
+
+    def model_defaults(self) -> SamplingDefaults:
+        """The chosen model's own sampler settings (what its makers evaluated it with)."""
+        entry = self._entries.get(self.model_path())
+        return SamplingDefaults.from_meta(entry.defaults if entry else None)
+
+    def apply_model_defaults(self) -> None:
+        """Steps, guidance and sampler as the chosen model asks (on choosing a model)."""
+        d = self.model_defaults()
+        self.steps.setValue(d.steps)
+        self.cfg.setValue(d.cfg_scale)
+        self.sampler = d.sampler
 
     def model_path(self) -> str:
         data = self.model.currentData()
@@ -259,6 +276,7 @@ class GeneratePanel(QWidget):
             return
         if data and data != self._last_model:
             self._last_model = str(data)
+            self.apply_model_defaults()
             self.model_changed.emit(str(data))
 
     # --- progress -------------------------------------------------------------------

@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
         self.settings.remember("generate/recent_models", str(entry.path))
         self.settings.set("generate/model", str(entry.path))
         self.refresh_models(str(entry.path))
+        self.panel.apply_model_defaults()
 
     def _open_bundle(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a model bundle folder")

@@ -117,3 +117,20 @@ def test_room_flag_values_and_errors(capsys, tmp_path: Path, bundle: Path) -> No
                            "cpu", "--no-progress", *extra)
         one_line_error(code, err, *words)
     assert not out.exists()
+
+
+def test_the_models_own_sampler_settings_are_the_default(capsys, tmp_path: Path) -> None:
+    b = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
+                   clip_seconds=0.5, name="tiny")
+    b.info.defaults.update(steps=3, cfg_scale=2.5, sampler="euler")
+    model = save_bundle(tmp_path / "m", b)
+    out = tmp_path / "a.wav"
+    code, _, err = run(capsys, "generate", "rain", "-o", out, "--model", model, "--device",
+                       "cpu", "--threads", 1, "--no-progress")
+    assert code == 0, err
+    req = json.loads((tmp_path / "a.wav.json").read_text())["request"]
+    assert (req["steps"], req["cfg_scale"], req["sampler"]) == (3, 2.5, "euler")
+    code, _, err = run(capsys, "generate", "rain", "-o", tmp_path / "b.wav", "--model", model,
+                       "--sampler", "dpmpp-2m", "--cfg", 5, "--no-progress", "--device", "cpu")
+    req = json.loads((tmp_path / "b.wav.json").read_text())["request"]
+    assert code == 0 and (req["steps"], req["cfg_scale"], req["sampler"]) == (3, 5.0, "dpmpp-2m")

@@ -157,3 +157,17 @@ def test_half_precision_path_runs(text_encoder: TextEncoder) -> None:
     assert np.linalg.norm(a - h) < 0.2 * np.linalg.norm(a)
     with pytest.raises(EngineError, match="unknown precision 'fp8'"):
         Generator(b, device="cpu", text_encoder=text_encoder, precision="fp8")
+
+
+def test_sampling_defaults_from_model_json(monkeypatch) -> None:
+    from ambisketch.engine.generate import SamplingDefaults, cpu_threads
+
+    assert SamplingDefaults.from_meta(None) == SamplingDefaults(100, 7.0, "dpmpp-3m-sde")
+    d = SamplingDefaults.from_meta({"steps": 50, "cfg_scale": 6.5, "sampler": "euler"})
+    assert (d.steps, d.cfg_scale, d.sampler) == (50, 6.5, "euler")
+    assert SamplingDefaults.from_meta({"cfg": 4}).cfg_scale == 4.0  # the older key
+    assert SamplingDefaults.from_meta({"sampler": "nope"}).sampler == "dpmpp-3m-sde"
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert cpu_threads() is None  # the user's choice stands
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert 1 <= cpu_threads() <= max(1, len(__import__("os").sched_getaffinity(0)))

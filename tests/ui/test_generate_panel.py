@@ -102,3 +102,22 @@ def test_model_picker_lists_bundles_and_offers_open(qtbot, tmp_path: Path) -> No
 
     panel.set_models([])
     assert panel.model_path() == "" and "No model" in panel.model.itemText(0)
+
+
+def test_choosing_a_model_applies_its_own_sampler_settings(qtbot, tmp_path: Path) -> None:
+    panel = GeneratePanel()
+    qtbot.addWidget(panel)
+    a = BundleEntry(tmp_path / "a", "starter", 10.0, "default",
+                    {"steps": 24, "cfg_scale": 4.5, "sampler": "dpmpp-2m"})
+    b = BundleEntry(tmp_path / "b", "plain", 8.0, "user")  # no defaults: Stable Audio's
+    panel.set_models([a, b], str(b.path))
+    panel.steps.setValue(80)  # the user's own choice survives start-up (settings restore it)
+    assert panel.request(None).sampler == "dpmpp-3m-sde" and panel.steps.value() == 80
+    panel.model.setCurrentIndex(0)
+    panel.model.activated.emit(0)
+    req = panel.request(None)
+    assert (req.steps, req.cfg_scale, req.sampler) == (24, 4.5, "dpmpp-2m")
+    panel.model.setCurrentIndex(1)
+    panel.model.activated.emit(1)
+    req = panel.request(None)
+    assert (req.steps, req.cfg_scale, req.sampler) == (100, 7.0, "dpmpp-3m-sde")
