@@ -35,7 +35,7 @@ from .codec_data import CropDataset, FoaSource, StepBatchSampler
 from .discriminator import (MultiScaleStftDiscriminator, discriminator_hinge_loss,
                             feature_matching_loss, generator_adversarial_loss)
 from .ema import Ema
-from .loop import StepTrainer, make_fabric, optimizer_state_to, unwrap
+from .loop import StepTrainer, make_fabric, optimizer_state_to, quiet_worker, unwrap
 from .losses import FoaReconstructionLoss, ReconstructionWeights
 
 
@@ -141,7 +141,7 @@ class CodecTrainer(StepTrainer):
         # Its own generator: a DataLoader otherwise draws its workers' base seed from the
         # global RNG, which would shift the training noise of a resumed run.
         loader = DataLoader(data, batch_sampler=sampler, num_workers=cfg.num_workers,
-                            persistent_workers=cfg.num_workers > 0,
+                            persistent_workers=cfg.num_workers > 0, worker_init_fn=quiet_worker,
                             generator=torch.Generator().manual_seed(cfg.seed))
         return self.fabric.setup_dataloaders(loader, use_distributed_sampler=False)
 

@@ -43,6 +43,7 @@ from .data.augment import AugmentConfig
 from .data.dataset import SpatialDataset
 from .data.errors import DatasetError
 from .data.library import Library
+from .loop import quiet_worker
 
 INDEX = "latents.json"
 CODEC_DIR = "codec"
@@ -204,7 +205,7 @@ def encode_library(library: Library, codec: Any, out: str | Path, *,
         ids = list(range(first, first + count))
         loader = torch.utils.data.DataLoader(
             _Samples(datasets, ids, per_pass), batch_size=enc.batch_size,
-            num_workers=workers, collate_fn=list)
+            num_workers=workers, collate_fn=list, worker_init_fn=quiet_worker)
         latents, metas = [], []
         for batch in loader:
             if cancel is not None and cancel():  # the shard in progress is dropped
