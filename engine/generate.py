@@ -321,7 +321,8 @@ class Generator:
         t2 = time.perf_counter()
         n = int(round(request.seconds * bundle.sample_rate))
         with torch.no_grad():
-            audio = codec.decode_chunked(latents.float())[..., :n].float().cpu().numpy()
+            audio = codec.decode_chunked(model.denormalise(latents.float()))[..., :n]
+            audio = audio.float().cpu().numpy()
         timings["decode"] = time.perf_counter() - t2
         takes_audio = [np.ascontiguousarray(a, dtype=np.float32) for a in audio]
         if request.lock_path and path is not None:

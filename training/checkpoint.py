@@ -52,6 +52,11 @@ def save_checkpoint(run_dir: str | Path, step: int, tensors: dict[str, torch.Ten
     return final
 
 
+def has_checkpoint(run_dir: str | Path) -> bool:
+    """Whether a run folder holds a checkpoint to resume (without reading it)."""
+    return (Path(run_dir) / "checkpoints" / POINTER).is_file()
+
+
 def load_checkpoint(run_dir: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]] | None:
     """The newest complete checkpoint of a run, or ``None`` if it has none."""
     root = Path(run_dir) / "checkpoints"

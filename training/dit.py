@@ -32,15 +32,15 @@ from ambisketch.engine.models.conditioners import Conditioning
 from ambisketch.engine.models.diffusion import DiffusionModel
 from ambisketch.engine.models.weights import load_state_strict
 
-from .checkpoint import (load_checkpoint, optimizer_from_flat, optimizer_to_flat, rng_state,
-                         save_checkpoint, set_rng_state)
+from .checkpoint import (has_checkpoint, load_checkpoint, optimizer_from_flat,
+                         optimizer_to_flat, rng_state, save_checkpoint, set_rng_state)
 from .codec_config import TrainingConfigError
 from .codec_data import StepBatchSampler
 from .dit_config import DitTrainConfig
 from .dit_data import ROOM_NUMBERS, DitClipDataset, drop_room_numbers
 from .ema import Ema
 from .latents import LatentCache, codec_fingerprint
-from .loop import StepTrainer, make_fabric, optimizer_state_to
+from .loop import StepTrainer, make_fabric, optimizer_state_to, quiet_worker
 
 __all__ = ["DitClipDataset", "DitTrainer", "apply_cfg_dropout", "cfg_drop_masks"]
 
@@ -125,8 +125,14 @@ class DitTrainer(StepTrainer):
         self.fabric.launch()
         torch.manual_seed(cfg.seed)
         self.diffusion = DiffusionModel(cfg.dit, cfg.conditioner)  # what is saved
-        if init_model is not None:
+        if init_model is not None:  # fine-tuning keeps the statistics it was trained with
             load_state_strict(self.diffusion, init_model.state_dict(), "the starting model")
+        elif cfg.normalise_latents and not has_checkpoint(self.run_dir):
+            mean, std = self._latent_stats()
+            self.diffusion.set_latent_stats(mean, std)
+            self.log(f"latents: per-channel std {float(std.min()):.3f}–{float(std.max()):.3f}, "
+                     f"|mean| ≤ {float(mean.abs().max()):.3f}; the DiT works on them "
+                     "standardised")
         self.ema = Ema(self.diffusion, cfg.ema_decay)
         traj = list(self.diffusion.conditioner.trajectory.parameters())
         traj_ids = {id(p) for p in traj}
@@ -193,7 +199,10 @@ class DitTrainer(StepTrainer):
         part = lambda prefix: {k[len(prefix):]: v for k, v in tensors.items()  # noqa: E731
                                if k.startswith(prefix)}
         load_state_strict(self.diffusion, part("model."), str(self.run_dir / "checkpoints"))
-        self.ema.load_state_dict(part("ema."), meta["ema_updates"])
+        ema = part("ema.")
+        for name in DiffusionModel.OPTIONAL_STATE:  # a run from before they existed
+            ema.setdefault(name, self.diffusion.state_dict()[name].float())
+        self.ema.load_state_dict(ema, meta["ema_updates"])
         optimizer_from_flat(self.opt, tensors, meta["opt"], "opt")
         set_rng_state(tensors, meta["rng"])
         self.step, self.skipped = int(meta["step"]), int(meta.get("skipped", 0))
@@ -221,11 +230,40 @@ class DitTrainer(StepTrainer):
         sampler = StepBatchSampler(cfg.batch_size * cfg.grad_accum, self.step,
                                    self.fabric.global_rank, self.fabric.world_size)
         loader = DataLoader(data, batch_sampler=sampler, num_workers=cfg.num_workers,
-                            persistent_workers=cfg.num_workers > 0,
+                            persistent_workers=cfg.num_workers > 0, worker_init_fn=quiet_worker,
                             generator=torch.Generator().manual_seed(cfg.seed))
         return self.fabric.setup_dataloaders(loader, use_distributed_sampler=False)
 
     @torch.no_grad()
+    @torch.no_grad()
+    def _latent_stats(self, items: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-channel mean and std of the training latents over up to ``items`` evenly
+        spaced source items (cached latents, or audio encoded by the run's codec)."""
+        n = len(self.source)
+        if n == 0:
+            raise TrainingConfigError(f"{self.run_dir}: no training items")
+        picks = sorted({int(i) for i in torch.linspace(0, n - 1, min(items, n))})
+        total = total_sq = torch.zeros(())
+        count = 0
+        for i in picks:
+            item = self.source[i]
+            if "latents" in item:
+                z = torch.as_tensor(item["latents"]).float()
+            else:
+                foa = torch.as_tensor(item["foa"]).float()[None]
+                z = self.codec.encode(foa, sample=self.config.sample_latents)[0].float()
+            z = z.double()
+            if not torch.isfinite(z).all():  # a broken item; training skips its steps too
+                continue
+            total, total_sq = total + z.sum(-1), total_sq + (z * z).sum(-1)
+            count += z.shape[-1]
+        if count == 0:  # nothing finite to measure: the raw scale
+            c = self.config.dit.latent_channels
+            return torch.zeros(c), torch.ones(c)
+        mean = total / count
+        std = (total_sq / count - mean * mean).clamp_min(0).sqrt()
+        return mean.float(), std.float()
+
     def latents(self, foa: torch.Tensor) -> torch.Tensor:
         return self.codec.encode(foa.to(self.fabric.device).float(),
                                  sample=self.config.sample_latents)

@@ -47,6 +47,9 @@ class DitTrainConfig:
     text_dropout: float = 0.1
     trajectory_dropout: float = 0.1
     sample_latents: bool = False  # a posterior sample instead of the codec's mean
+    # A new run standardises latents per channel with their measured mean/std (kept in the
+    # model, see engine.models.diffusion); False keeps the codec's raw scale.
+    normalise_latents: bool = True
     caption_mode: str = "mixed"
     plain_phase_steps: int = 50000  # "two-phase": plain captions before this step, then spatial
     default_caption: str = "a sound"

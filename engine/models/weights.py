@@ -20,7 +20,9 @@ from ..files import atomic_target
 
 
 def load_state_strict(model: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
-    """Copy ``state`` into ``model``; raise :class:`ModelLoadError` on any mismatch."""
+    """Copy ``state`` into ``model``; raise :class:`ModelLoadError` on any mismatch. Names in
+    the model's ``OPTIONAL_STATE`` (added after files were written) keep the model's values
+    when the file lacks them."""
     expected = model.state_dict()
     for name, tensor in state.items():
         if name not in expected:
@@ -30,6 +32,10 @@ def load_state_strict(model: nn.Module, state: dict[str, torch.Tensor], source: 
                 f"{source}: tensor {name!r} has shape {tuple(tensor.shape)}, "
                 f"the model expects {tuple(expected[name].shape)}"
             )
+    optional = {n for n in expected
+                if n.rsplit(".", 1)[-1] in getattr(model, "OPTIONAL_STATE", ())}
+    if any(n in optional for n in expected if n not in state):  # an older file: keep defaults
+        state = {**{n: expected[n] for n in optional}, **state}
     missing = [n for n in expected if n not in state]
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""

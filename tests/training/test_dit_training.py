@@ -298,3 +298,25 @@ def test_bf16_training_with_accumulation_on_a_gpu(tmp_path: Path, codec, text_en
     assert t.skipped == 0 and np.isfinite(logs[-1]["loss"])
     assert (tmp_path / "run" / "validation" / "step-0000004" / "take-0.wav").is_file()
     assert next(t.diffusion.parameters()).dtype == torch.float32  # fp32 master weights
+
+
+def test_a_new_run_standardises_its_latents_and_keeps_them_on_resume(
+        tmp_path: Path, codec, text_encoder) -> None:
+    from ambisketch.training.checkpoint import load_checkpoint
+
+    t = DitTrainer(TINY, tmp_path / "run", _Captioned(), codec, accelerator="cpu",
+                   log=lambda m: None, text_encoder=text_encoder)
+    std = t.diffusion.latent_std.clone()
+    assert not torch.equal(std, torch.ones_like(std))  # measured, not the identity
+    z = torch.cat([codec.encode(torch.as_tensor(_Captioned()[i]["foa"]).float()[None])
+                   for i in range(len(_Captioned()))], -1)
+    assert torch.allclose(std, z[0].std(-1, unbiased=False).clamp_min(1e-3), rtol=0.05, atol=1e-4)
+    t.fit(2, progress=False)
+    tensors, _ = load_checkpoint(tmp_path / "run")
+    assert torch.equal(tensors["model.latent_std"], std) and torch.equal(tensors["ema.latent_std"], std)
+    again = DitTrainer(TINY, tmp_path / "run", _Captioned(), codec, accelerator="cpu",
+                       log=lambda m: None, text_encoder=text_encoder)
+    assert again.step == 2 and torch.equal(again.diffusion.latent_std, std)
+    raw = DitTrainer(replace(TINY, normalise_latents=False), tmp_path / "raw", _Captioned(),
+                     codec, accelerator="cpu", log=lambda m: None, text_encoder=text_encoder)
+    assert torch.equal(raw.diffusion.latent_std, torch.ones_like(std))

@@ -140,3 +140,25 @@ def test_saved_weights_are_readable_by_others(tmp_path) -> None:
     finally:
         os.umask(old)
     assert os.stat(p).st_mode & 0o777 == 0o644
+
+
+def test_latent_statistics_travel_with_the_bundle_and_old_files_load_as_identity(
+        tmp_path: Path) -> None:
+    b = _tiny()
+    mean, std = torch.linspace(-0.2, 0.2, 8), torch.linspace(0.05, 0.5, 8)
+    b.model.set_latent_stats(mean, std)
+    z = torch.randn(2, 8, 10) * std[:, None] + mean[:, None]
+    x = b.model.normalise(z)
+    assert torch.allclose(b.model.denormalise(x), z, atol=1e-6)
+    assert abs(float(x.std()) - 1.0) < 0.2  # the DiT sees unit-scale latents
+    loaded = load_bundle(save_bundle(tmp_path / "with", b))
+    assert torch.equal(loaded.model.latent_std, b.model.latent_std)
+    # a bundle written before the statistics existed: mean 0, std 1 (what it was trained on)
+    old = tmp_path / "old"
+    save_bundle(old, _tiny())
+    state = {k: v for k, v in load_weights(old / DIT_FILE).items() if "latent_" not in k}
+    save_weights(old / DIT_FILE, state)
+    m = load_bundle(old).model
+    assert torch.equal(m.latent_mean, torch.zeros(8)) and torch.equal(m.latent_std, torch.ones(8))
+    with pytest.raises(ValueError, match="8 channels"):
+        m.set_latent_stats(torch.zeros(3), torch.ones(3))
