@@ -111,6 +111,23 @@ def test_a_paused_dit_continues_from_its_checkpoint(done, text_encoder, tmp_path
     assert meta["training_data"]["recipe"]["dit_step"] == 40
 
 
+def test_a_larger_codec_budget_trains_the_codec_on_until_the_dit_starts(
+        tmp_path: Path, text_encoder) -> None:
+    work = tmp_path / "work"
+    upto = ("corpus", "testset", "codec", "codec-export", "encode")
+    assert recipe(work, text_encoder, codec_steps=10, only=upto).run().ran == list(upto)
+    lines: list[str] = []
+    more = recipe(work, text_encoder, lines, codec_steps=14, only=upto).run()
+    assert more.ran == ["codec", "codec-export", "encode"]  # its latents are made again
+    assert any("resumed" in line and "at step 10" in line for line in lines)
+    state = json.loads((work / "recipe.json").read_text())
+    assert state["stages"]["codec"]["step"] == 14 and state["stages"]["encode"]["done"]
+    assert recipe(work, text_encoder, codec_steps=14).run().ran == ["dit", "eval", "export"]
+    lines.clear()
+    kept = recipe(work, text_encoder, lines, codec_steps=30).run()  # the DiT's work stays
+    assert kept.ran == [] and any("codec: kept at step 14" in line for line in lines)
+
+
 def test_the_dit_trains_from_what_a_gpu_machine_is_carried(done, text_encoder,
                                                            tmp_path: Path) -> None:
     work = copy_of(done, tmp_path)  # without the audio, the codec run and the scan cache

@@ -16,7 +16,7 @@ from ambisketch.engine.benchmarking import Benchmark, Measurement, ratio, realti
 
 from .sizes import SIZES, RecipeSettings, codec_train_config, dit_train_config
 
-PROMPT = "a dog barking"
+PROMPT = "a helicopter flying"
 
 
 def _bundle(size: str):  # noqa: ANN202 - ModelBundle
@@ -28,24 +28,37 @@ def _bundle(size: str):  # noqa: ANN202 - ModelBundle
                       clip_seconds=dit.clip_seconds, name=f"starter-{size} (untrained)")
 
 
+def _shipped():  # noqa: ANN202 - Path | None
+    from ambisketch.engine.catalog import shipped_models_dir
+
+    folder = shipped_models_dir() / "starter"
+    return folder if (folder / "model.json").is_file() else None
+
+
 def bench_take(repeats: int) -> list[Measurement]:
-    """Untrained weights of the right sizes: the cost does not depend on the values."""
-    from ambisketch.engine.generate import GenerationRequest, Generator
+    """The shipped starter model when there is one, and untrained weights of each size (the
+    cost does not depend on the values), at their default steps on the CPU."""
+    from ambisketch.engine.generate import GenerationRequest, Generator, SamplingDefaults
     from ambisketch.engine.spatial import preset
 
     out = []
-    for size in ("cpu", "gpu"):
+    shipped = _shipped()
+    for size in (["shipped"] if shipped else []) + ["cpu", "gpu"]:
         torch.manual_seed(0)
-        gen = Generator(_bundle(size), device="cpu", precision="fp32")
-        d = SIZES[size].generate
+        threads = torch.get_num_threads()
+        gen = Generator(shipped if size == "shipped" else _bundle(size), device="cpu",
+                        precision="fp32", threads=threads)
+        d = (gen.defaults if size == "shipped"
+             else SamplingDefaults.from_meta(SIZES[size].generate))
         clip = gen.bundle.info.clip_seconds
-        request = GenerationRequest(PROMPT, preset("orbit", clip), clip, 0, d["steps"],
-                                    d["cfg_scale"], d["sampler"])
+        request = GenerationRequest(PROMPT, preset("orbit", clip), clip, 0, d.steps,
+                                    d.cfg_scale, d.sampler)
         seconds = time_call(lambda: gen.generate(request), max(1, min(repeats, 3)))
+        what = "the shipped model" if size == "shipped" else "untrained weights"
         out.append(realtime(f"starter-{size}.take", clip, seconds,
-                            f"{clip:g} s parametric take, {d['steps']} steps {d['sampler']}, "
-                            f"CPU, {torch.get_num_threads()} thread(s); < 30 s needs ≥ "
-                            f"{clip / 30:.2f}", size=size, steps=d["steps"]))
+                            f"{what}: {clip:g} s parametric take, {d.steps} steps {d.sampler}, "
+                            f"CPU, {threads} thread(s); < 30 s needs ≥ {clip / 30:.2f}",
+                            size=size, steps=d.steps))
     return out
 
 

@@ -101,7 +101,9 @@ def _training_section(state: dict[str, Any], configs: dict[str, Any]) -> list[st
               f"({configs['dit_params'] / 1e6:.1f} M parameters with the conditioner), batch "
               f"{dit['batch_size']}×{dit['grad_accum']} of {dit['clip_seconds']:g} s, AdamW lr "
               f"{dit['lr']:g} (path conditioner ×{dit['trajectory_lr_mult']:g}), EMA "
-              f"{dit['ema_decay']}; ended by {d_out.get('ended_by', '?')}.",
+              f"{dit['ema_decay']}"
+              + ("; on per-channel standardised latents" if dit.get("normalise_latents", False)
+                 else "") + f"; ended by {d_out.get('ended_by', '?')}.",
               "- Parametric and descriptive in one model: captions are plain or spatial at "
               f"random (\"{dit['caption_mode']}\"), the path is dropped with p = "
               f"{dit['trajectory_dropout']:g} and the text with p = {dit['text_dropout']:g}, "
@@ -162,7 +164,8 @@ def model_card(state: dict[str, Any], corpus: Path, configs: dict[str, Any],
             f"at 16 kHz. A {configs['codec_summary']} and a conditioned diffusion transformer "
             f"trained {steps} steps on its latents; weights in "
             f"{'float16' if half else 'float32'} ({size_bytes / 1e6:.1f} MB).", "",
-            "```sh", 'ambisketch generate "a dog barking" --path orbit -o dog.wav', "```", "",
+            "```sh", 'ambisketch generate "a helicopter flying" --path orbit -o heli.wav', "```",
+            "",
             f"Defaults: {defaults['steps']} steps, guidance {defaults['cfg_scale']:g}, sampler "
             f"{defaults['sampler']}. With `--path` the sound follows the path (parametric mode); "
             "without, spatial words in the prompt (\"on the left\", \"moving from the front to "

@@ -147,7 +147,7 @@ def _check_out(ctx: Context, out: Path) -> None:
 
 def export(ctx: Context) -> dict[str, Any]:
     """The bundle (codec + DiT EMA weights + model card) written atomically to ``--out``;
-    float16 weights when float32 would pass the shipping limit."""
+    float16 weights in the app's own folder, or when float32 would pass the shipping limit."""
     from ambisketch.engine.catalog import shipped_models_dir
     from ambisketch.engine.models.bundle import BundleInfo, ModelBundle, save_bundle
 
@@ -162,7 +162,10 @@ def export(ctx: Context) -> dict[str, Any]:
     bundle = trained_bundle(ctx)
     fp32 = sum(t.numel() * 4 for m in (bundle.codec, bundle.model)
                for t in m.state_dict().values() if t.is_floating_point())
-    half = fp32 > BUNDLE_LIMIT_BYTES
+    # float16 over the shipping limit, and always in the app's own folder: that bundle is
+    # committed, and the repository keeps every version of it (loading upcasts; the
+    # difference is rounding, measured in the card's note).
+    half = fp32 > BUNDLE_LIMIT_BYTES or not ctx.settings.out
     size = fp32 // 2 if half else fp32
     if size > BUNDLE_LIMIT_BYTES:
         ctx.log(f"export: {size / 1e6:.0f} MB even in float16, over the "

@@ -14,7 +14,6 @@ earlier one) is forced.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import time
@@ -146,9 +145,11 @@ class StarterRecipe:
         made codec steps 8× slower (19 s instead of 2.3 s, measured)."""
         if self.settings.threads is not None:
             return self.settings.threads
-        if device != "cpu" or os.environ.get("OMP_NUM_THREADS"):
+        from ambisketch.engine.generate import cpu_threads
+
+        if device != "cpu":
             return current
-        return max(1, (os.cpu_count() or 2) // 2)
+        return cpu_threads() or current
 
     def _check_only(self, state: RecipeState) -> None:
         """Every stage ``only`` names must find the stages it needs done (or named too),
@@ -190,11 +191,14 @@ class StarterRecipe:
                     result.skipped.append(stage)
                     state.log(f"{stage}: done already, skipped")
                     continue
-                if stage == "codec":
-                    state.log(f"codec: kept at step {rec.get('step')} (a larger budget does "
-                              "not retrain it; --force-stage codec does, and everything after)")
+                if stage == "codec" and state.stages.get("dit", {}).get("step"):
+                    # The DiT has trained on this codec's latents: keep that work.
+                    state.log(f"codec: kept at step {rec.get('step')} (the DiT trains on its "
+                              "latents; --force-stage codec retrains it, and everything after)")
                     result.skipped.append(stage)
                     continue
+                # A larger budget before the DiT started: the codec trains on, and the
+                # stages after it (export, latents) are redone from its new weights.
             try:
                 self._run_stage(ctx, stage, inputs, functions[stage], paths)
             except Paused as why:
