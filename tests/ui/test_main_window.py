@@ -130,7 +130,11 @@ def test_export_regenerate_and_no_device_preview(qtbot, tmp_path: Path, bundle_d
     np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-def test_bad_input_gets_a_message_not_a_crash(qtbot, window, tmp_path: Path) -> None:
+def test_bad_input_gets_a_message_not_a_crash(qtbot, window, tmp_path: Path,
+                                             monkeypatch) -> None:
+    from ambisketch.engine import catalog
+
+    monkeypatch.setattr(catalog, "shipped_models_dir", lambda: tmp_path / "no-models")
     w = window
     w.panel.prompt.setEditText("   ")
     w.panel.generate_button.click()
