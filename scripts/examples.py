@@ -73,26 +73,23 @@ def plot(out: Path, ex: Example, foa: np.ndarray, rate: int, path: Any, track: A
 
     fig, axes = plt.subplots(3, 1, figsize=(8, 6.4), sharex=True,
                              gridspec_kw={"height_ratios": [1.4, 1, 1]})
-    spec, freqs, times, _ = axes[0].specgram(foa[0], NFFT=512, Fs=rate, noverlap=384,
-                                             cmap="magma", vmin=-120)
-    del spec, freqs, times
+    axes[0].specgram(foa[0], NFFT=512, Fs=rate, noverlap=384, cmap="magma", vmin=-120)
     axes[0].set_ylabel("Hz (W)")
     axes[0].set_title(f'"{ex.prompt}" — {caption}', fontsize=10)
     weight = np.clip((track.energy_db - track.energy_db.max() + 40) / 40, 0.05, 1)
     ok = track.valid
-    for ax, name, values, limit in ((axes[1], "azimuth °", track.azimuth, 180),
-                                    (axes[2], "elevation °", track.elevation, 90)):
+    if path is not None:
+        t = np.linspace(0, path.duration, 400)
+        az, el, _ = path.sample(t)
+        az = np.where(np.abs(np.diff(az, prepend=az[0])) > 180, np.nan, az)  # break at ±180 wraps
+    for ax, name, values, limit, drawn in ((axes[1], "azimuth °", track.azimuth, 180, "az"),
+                                           (axes[2], "elevation °", track.elevation, 90, "el")):
         colours = np.zeros((ok.sum(), 4))
         colours[:, 2] = 0.8
         colours[:, 3] = weight[ok]
         ax.scatter(track.times[ok], values[ok], s=5, c=colours, label="measured")
         if path is not None:
-            t = np.linspace(0, path.duration, 400)
-            az, el, _ = path.sample(t)
-            curve = az if limit == 180 else el.copy()
-            if limit == 180:  # break the line where it wraps from +180 to -180
-                curve = np.where(np.abs(np.diff(az, prepend=az[0])) > 180, np.nan, az)
-            ax.plot(t, curve, color="tab:orange", lw=1.5,
+            ax.plot(t, az if drawn == "az" else el, color="tab:orange", lw=1.5,
                     label="drawn" if ex.path else "in the words")
         ax.set_ylim(-limit, limit)
         ax.set_yticks(np.linspace(-limit, limit, 5))
