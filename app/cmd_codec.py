@@ -43,6 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--cpu-minutes", type=float, metavar="MIN",
                    help="stop (with a checkpoint, resumable) once this process has used this "
                         "much CPU time training: compares runs fairly on a shared machine")
+    t.add_argument("--init-from", metavar="MODEL",
+                   help="start a new run from a trained codec: a codec bundle, a model bundle "
+                        "(its codec) or a codec run folder; the discriminator and optimizers "
+                        "start fresh")
     add_training_args(t)
     t.set_defaults(func=cmd_train_codec)
 
@@ -104,8 +108,9 @@ def cmd_train_codec(args: argparse.Namespace) -> int:
         raise EngineError(f"--cpu-minutes must be > 0, got {args.cpu_minutes:g}")
     config = resolve_train_config(args.config, batch_size=args.batch, num_workers=args.workers)
     source = resolve_source(args.data, rate=config.codec.sample_rate, seed=config.seed)
+    init = _load_codec(args.init_from) if args.init_from else None
     trainer = CodecTrainer(config, out, source, accelerator=args.device, devices=args.gpus,
-                           log=lambda m: print(f"ambisketch: {m}", file=sys.stderr))
+                           log=lambda m: print(f"ambisketch: {m}", file=sys.stderr), init_from=init)
     start = time.process_time()  # the budget counts training only, not the library scan
     over = None if args.cpu_minutes is None else (
         lambda: time.process_time() - start >= 60.0 * args.cpu_minutes)

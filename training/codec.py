@@ -53,7 +53,7 @@ class CodecTrainer(StepTrainer):
 
     def __init__(self, config: CodecTrainConfig, run_dir: str | Path, source: FoaSource, *,
                  accelerator: str = "auto", devices: int | str = 1, strategy: str = "auto",
-                 log: Callable[[str], None] = print) -> None:
+                 log: Callable[[str], None] = print, init_from: AnyCodec | None = None) -> None:
         self.run_dir = Path(run_dir)
         self.source, self.log = source, log
         self.config = self._settle_config(config)
@@ -72,6 +72,8 @@ class CodecTrainer(StepTrainer):
             cfg.spectral_weight, cfg.direction_weight, cfg.time_weight))
         self.step, self.skipped = 0, 0
         self._resume()
+        if init_from is not None and self.step == 0:
+            self._init_weights(init_from)
         self.codec, self.opt_g = self.fabric.setup(self.codec, self.opt_g)
         self.disc, self.opt_d = self.fabric.setup(self.disc, self.opt_d)
         for opt in (self.opt_g, self.opt_d):  # resumed state follows the parameters' device
@@ -111,6 +113,17 @@ class CodecTrainer(StepTrainer):
         set_rng_state(tensors, meta["rng"])
         self.step, self.skipped = int(meta["step"]), int(meta.get("skipped", 0))
         self.log(f"resumed {self.run_dir} at step {self.step}")
+
+    def _init_weights(self, codec: AnyCodec) -> None:
+        """Start a new run from a trained codec's weights (generator and EMA; the
+        discriminator and the optimizers start fresh and re-warm)."""
+        if codec.config != self.config.codec:
+            raise TrainingConfigError(f"{self.run_dir}: --init-from holds a codec of another "
+                                      "size or kind than the run's config")
+        load_state_strict(self.codec, codec.state_dict(), "--init-from")
+        floats = {k: v for k, v in self.codec.state_dict().items() if v.dtype.is_floating_point}
+        self.ema.load_state_dict(floats, updates=10_000)  # the full decay from the first step
+        self.log(f"{self.run_dir}: weights from --init-from (step 0 of this run)")
 
     def save(self) -> Path | None:
         """Write a checkpoint of the current step (rank 0 only)."""

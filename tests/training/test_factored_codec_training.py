@@ -114,3 +114,23 @@ def test_both_kinds_train_through_one_trainer(tmp_path: Path, preset: str) -> No
     last = trainer.fit(2, progress=False)
     assert np.isfinite(last["loss"]) and last["cpu_seconds"] > 0
     assert trainer.ema_codec().config == TRAIN_PRESETS[preset].codec
+
+
+def test_init_from_starts_a_new_run_from_trained_weights(tmp_path: Path) -> None:
+    """--init-from: the generator and EMA start as the given codec, at step 0 of a new run;
+    a codec of another size is refused."""
+    donor = _trainer(tmp_path / "donor", replace(TINY, batch_size=1, checkpoint_every=1000))
+    donor.fit(3, progress=False)
+    trained = codec_from_run(tmp_path / "donor")[0]
+    fresh = CodecTrainer(TINY, tmp_path / "new", SyntheticFoaSource(4, 1.0), accelerator="cpu",
+                         log=lambda m: None, init_from=trained)
+    assert fresh.step == 0
+    want = trained.state_dict()
+    for k, v in fresh.codec.state_dict().items():
+        assert torch.equal(v, want[k]), k
+    exported = fresh.ema.model_state(fresh.codec)
+    assert all(torch.equal(exported[k], want[k]) for k in want)
+    other = replace(TINY, codec=replace(TINY.codec, window_frames=4.0))
+    with pytest.raises(Exception, match="another size or kind"):
+        CodecTrainer(other, tmp_path / "other", SyntheticFoaSource(4, 1.0), accelerator="cpu",
+                     log=lambda m: None, init_from=trained)
