@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import EngineError, GenerationError, ModelLoadError
+from .models.names import PARAMETRIC_FIELDS, SAMPLER_NAMES  # noqa: F401  (callers import them here)
 from .spatial.trajectory import Trajectory
 
 if TYPE_CHECKING:
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
     from .models.text_encoder import TextEncoder
 
 MODES = ("descriptive", "parametric")
-SAMPLER_NAMES = ("dpmpp-3m-sde", "dpmpp-2m", "euler")
-PARAMETRIC_FIELDS = ("azimuth", "elevation", "distance", "room_size", "decay_time")
+# How the take is placed (see engine/models/placement.py): directions held on the path at
+# every sampler step, the model's own placement, or the DSP path lock after sampling.
+PLACEMENTS = ("held", "learned", "locked")
 Progress = Callable[[int, int], None]
 CancelCheck = Callable[[], bool]
 
@@ -39,7 +41,13 @@ CancelCheck = Callable[[], bool]
 @dataclass(frozen=True)
 class GenerationRequest:
     """What to generate. ``path`` None is descriptive mode (spatial words in the prompt);
-    with a path, parametric mode. ``seed`` None picks one (recorded in the take)."""
+    with a path, parametric mode. ``seed`` None picks one (recorded in the take).
+
+    ``placement`` (:data:`PLACEMENTS`): ``held`` (default) turns the direction channels onto
+    the path at every sampler step with a factored codec — the drawn path, or for a text-only
+    prompt the path its spatial words describe; a 4-channel codec falls back to ``locked``,
+    a prompt without spatial words to ``learned``. ``lock_path`` is the older spelling of
+    ``placement="locked"`` (kept in step with it)."""
 
     prompt: str
     path: Trajectory | None = None
@@ -51,6 +59,30 @@ class GenerationRequest:
     variations: int = 1
     lock_path: bool = False
     parametric: dict[str, float] = field(default_factory=dict)
+    placement: str = "held"
+
+    def __post_init__(self) -> None:
+        if self.lock_path and self.placement == "held":
+            object.__setattr__(self, "placement", "locked")
+        elif self.placement == "locked":
+            object.__setattr__(self, "lock_path", True)
+
+    def target_path(self) -> tuple[Trajectory | None, str | None]:
+        """The path the take is placed on and where it comes from: the drawn path at the
+        take's length (``"drawn"``), the prompt's spatial words (``"words"``, unless the
+        placement is ``learned``), or ``(None, None)``."""
+        if self.path is not None:
+            path = self.path
+            if abs(path.duration - self.seconds) > 1e-6:
+                path = path.with_duration(self.seconds)
+            return path, "drawn"
+        if self.placement != "learned":
+            from .spatial.spatial_words import parse_spatial_words
+
+            parsed = parse_spatial_words(self.prompt, self.seconds)
+            if parsed is not None:
+                return parsed, "words"
+        return None, None
 
     @property
     def mode(self) -> str:
@@ -76,8 +108,15 @@ class GenerationRequest:
             raise GenerationError(f"variations must be between 1 and 64, got {self.variations}")
         if self.seed is not None and not 0 <= self.seed < 2 ** 63:
             raise GenerationError(f"seed must be in [0, 2^63), got {self.seed}")
-        if self.lock_path and self.path is None:
-            raise GenerationError("path lock needs a path")
+        if self.placement not in PLACEMENTS:
+            raise GenerationError(f"unknown placement {self.placement!r} "
+                                  f"(choose from {', '.join(PLACEMENTS)})")
+        if self.lock_path and self.placement != "locked":
+            raise GenerationError(f"path lock and placement {self.placement!r} contradict "
+                                  "each other; give one of them")
+        if self.placement == "locked" and self.target_path()[0] is None:
+            raise GenerationError("path lock needs a path (draw one, or name where the sound "
+                                  "is in the prompt)")
         for key, value in self.parametric.items():
             if key not in PARAMETRIC_FIELDS:
                 raise GenerationError(f"unknown parametric value {key!r} "
@@ -91,7 +130,7 @@ class GenerationRequest:
                 "seconds": self.seconds, "seed": self.seed, "steps": self.steps,
                 "cfg_scale": self.cfg_scale, "sampler": self.sampler,
                 "variations": self.variations, "lock_path": self.lock_path,
-                "parametric": dict(self.parametric)}
+                "parametric": dict(self.parametric), "placement": self.placement}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GenerationRequest:
@@ -103,7 +142,10 @@ class GenerationRequest:
                    sampler=str(data.get("sampler", "dpmpp-3m-sde")),
                    variations=int(data.get("variations", 1)),
                    lock_path=bool(data.get("lock_path", False)),
-                   parametric=dict(data.get("parametric") or {}))
+                   parametric=dict(data.get("parametric") or {}),
+                   # Requests from before placements were the model's own (or locked).
+                   placement=str(data.get("placement") or
+                                 ("locked" if data.get("lock_path") else "learned")))
 
 
 @dataclass(frozen=True)
@@ -111,6 +153,13 @@ class Take:
     """One generated clip: AmbiX ``foa`` (4, samples) float32 at ``rate`` Hz.
 
     ``request`` has the seed that was used, so ``request`` + ``variation`` make it again.
+
+    ``latents`` are the codec latents it was decoded from, ``(channels, frames)`` float32 as
+    the codec decodes them (None when not kept); ``placement`` is how it was placed in the
+    end (``held``, ``learned`` or ``locked``; ``placement_note`` says why when that differs
+    from the request's); ``path`` the path it follows (drawn, or parsed from the prompt's
+    spatial words: ``path_source``) and ``path_errors`` its measured direction against it
+    (:class:`~ambisketch.engine.spatial.doa.DirectionErrors` as a dict).
     """
 
     foa: NDArray[np.float32]
@@ -119,16 +168,42 @@ class Take:
     variation: int
     timings: dict[str, float]
     model: dict[str, Any] = field(default_factory=dict)
+    latents: NDArray[np.float32] | None = field(default=None, repr=False, compare=False)
+    placement: str = "learned"
+    placement_note: str = ""
+    path: Trajectory | None = None
+    path_source: str | None = None
+    path_errors: dict[str, Any] | None = None
 
     @property
     def duration(self) -> float:
         return self.foa.shape[1] / self.rate
 
+    @property
+    def path_error_deg(self) -> float | None:
+        """Mean great-circle angle between the measured direction and the take's own path."""
+        if self.path_errors is None:
+            return None
+        value = self.path_errors.get("spatial_angle")
+        return None if value is None or not math.isfinite(value) else float(value)
+
     def sidecar(self) -> dict[str, Any]:
-        """What a take's JSON sidecar holds to make it again."""
-        return {"kind": "generate", "request": self.request.to_dict(),
-                "variation": self.variation, "model": self.model,
-                "timings": {k: round(v, 4) for k, v in self.timings.items()}}
+        """What a take's JSON sidecar holds to make it again, and how it was placed."""
+        out: dict[str, Any] = {"kind": "generate", "request": self.request.to_dict(),
+                               "variation": self.variation, "model": self.model,
+                               "timings": {k: round(v, 4) for k, v in self.timings.items()},
+                               "placement": self.placement,
+                               "path_error_deg": None if self.path_error_deg is None
+                               else round(self.path_error_deg, 3)}
+        if self.placement_note:
+            out["placement_note"] = self.placement_note
+        if self.path_source is not None:
+            out["path_source"] = self.path_source
+        if self.path_errors is not None:
+            out["path_errors"] = self.path_errors
+        if self.path_source == "words" and self.path is not None:
+            out["parsed_path"] = self.path.to_dict()
+        return out
 
 
 @dataclass(frozen=True)
@@ -260,6 +335,7 @@ class Generator:
 
         from .errors import Cancelled
         from .models.conditioners import state_matrix
+        from .models.placement import DenoiserWrapper, wrap_denoiser
         from .models.sampling import (get_sampler, guided, initial_noise, log_linear_sigmas,
                                       v_denoiser)
         from .spatial.path_lock import lock_to_path
@@ -271,6 +347,8 @@ class Generator:
         path = request.path
         if path is not None and abs(path.duration - request.seconds) > 1e-6:
             path = path.with_duration(request.seconds)
+        target, source = request.target_path()
+        placement, note = self.resolve_placement(request.placement, target is not None)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         model, codec = bundle.model, bundle.codec
@@ -306,6 +384,15 @@ class Generator:
         x = initial_noise((v, codec.config.latent_channels, frames), float(sigmas[0]), gen,
                           device=gen_device).to(dev)
         sampler = get_sampler(request.sampler)
+        # Denoiser wrappers, applied in order (each maps a VE denoiser (x, sigma) -> x0 on the
+        # DiT's standardised latents to another): the placement's direction hold first.
+        wrappers: list[DenoiserWrapper] = []
+        hold = None
+        if placement == "held" and target is not None:
+            from .models.placement import DirectionHold
+
+            hold = DirectionHold.for_model(target, frames, codec, model)
+            wrappers.append(hold)
 
         def on_step(step: int, total: int, xi: torch.Tensor, denoised: torch.Tensor) -> None:
             if progress is not None:
@@ -313,24 +400,55 @@ class Generator:
 
         t1 = time.perf_counter()
         with torch.no_grad():
-            latents = sampler(v_denoiser(guided(cond_model, request.cfg_scale)), x, sigmas,
-                              generator=gen, callback=on_step, cancel=cancel)
+            denoise = wrap_denoiser(v_denoiser(guided(cond_model, request.cfg_scale)), wrappers)
+            latents = sampler(denoise, x, sigmas, generator=gen, callback=on_step,
+                              cancel=cancel)
+            if hold is not None:  # the last step's output is the estimate: already held
+                latents = hold.project(latents)
         timings["sampling"] = time.perf_counter() - t1
         if cancel is not None and cancel():
             raise Cancelled("generation cancelled")
         t2 = time.perf_counter()
         n = int(round(request.seconds * bundle.sample_rate))
         with torch.no_grad():
-            audio = codec.decode_chunked(model.denormalise(latents.float()))[..., :n]
+            codec_latents = model.denormalise(latents.float())
+            audio = codec.decode_chunked(codec_latents)[..., :n]
             audio = audio.float().cpu().numpy()
+        kept = codec_latents.float().cpu().numpy()
         timings["decode"] = time.perf_counter() - t2
         takes_audio = [np.ascontiguousarray(a, dtype=np.float32) for a in audio]
-        if request.lock_path and path is not None:
+        if placement == "locked" and target is not None:
             t3 = time.perf_counter()
-            takes_audio = [lock_to_path(a, path, bundle.sample_rate) for a in takes_audio]
+            takes_audio = [lock_to_path(a, target, bundle.sample_rate) for a in takes_audio]
             timings["path_lock"] = time.perf_counter() - t3
+        errors: list[dict[str, Any] | None] = [None] * len(takes_audio)
+        if target is not None:
+            from .spatial.doa import direction_errors, intensity_doa
+
+            t4 = time.perf_counter()
+            errors = [direction_errors(intensity_doa(a, bundle.sample_rate), target).to_dict()
+                      for a in takes_audio]
+            timings["measure"] = time.perf_counter() - t4
         timings["total"] = time.perf_counter() - t0
         timings["steps_per_second"] = request.steps / max(timings["sampling"], 1e-9)
         info = self.model_info()
-        return [Take(a, bundle.sample_rate, request, i, dict(timings), info)
+        return [Take(a, bundle.sample_rate, request, i, dict(timings), info,
+                     latents=np.ascontiguousarray(kept[i]), placement=placement,
+                     placement_note=note, path=target, path_source=source,
+                     path_errors=errors[i])
                 for i, a in enumerate(takes_audio)]
+
+    def resolve_placement(self, asked: str, has_path: bool) -> tuple[str, str]:
+        """The placement a request gets with this bundle, and a note when it differs from
+        the one asked for: ``held`` needs the factored codec (a 4-channel codec is locked
+        instead) and a path (none: the model's own placement)."""
+        from .models.codec_kinds import kind_of
+
+        if not has_path:
+            if asked == "learned":
+                return "learned", ""
+            return "learned", "no path and no spatial words in the prompt: the model placed it"
+        if asked == "held" and kind_of(self.bundle.codec.config) != "factored":
+            return "locked", ("held placement needs a factored codec; this model's 4-channel "
+                              "codec was path-locked after sampling instead")
+        return asked, ""

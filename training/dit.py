@@ -54,22 +54,16 @@ def cfg_drop_masks(batch: int, p_text: float, p_path: float, device: torch.devic
     return draws[0] < p_text, draws[1] < p_path
 
 
-def apply_cfg_dropout(cond: Conditioning, text_tokens: int, drop_text: torch.Tensor,
-                      drop_path: torch.Tensor) -> Conditioning:
-    """Zero the text tokens (the first ``text_tokens``) of ``drop_text`` items, the path
-    tokens (everything after the text and number tokens) of ``drop_path`` items, and every
-    token of items that lose both (exactly :meth:`Conditioning.null` at inference)."""
-    from ambisketch.engine.models.conditioners import PARAMETRIC_FIELDS
-
-    numbers = 2 + len(PARAMETRIC_FIELDS)
-    n = cond.tokens.shape[1]
-    slots = torch.arange(n, device=cond.tokens.device)
-    text_slot = slots < text_tokens
-    path_slot = slots >= text_tokens + numbers
-    zero = ((drop_text[:, None] & text_slot[None]) | (drop_path[:, None] & path_slot[None])
+def apply_cfg_dropout(cond: Conditioning, drop_text: torch.Tensor, drop_path: torch.Tensor
+                      ) -> Conditioning:
+    """Zero the text tokens of ``drop_text`` items, the path tokens of ``drop_path`` items
+    (the slots the conditioner reports), and every token of items that lose both (exactly
+    :meth:`Conditioning.null` at inference)."""
+    slot = cond.slots.slot_of(cond.tokens.shape[1], cond.tokens.device)
+    zero = ((drop_text[:, None] & slot["text"][None]) | (drop_path[:, None] & slot["path"][None])
             | (drop_text & drop_path)[:, None])
     tokens = cond.tokens * (~zero).to(cond.tokens.dtype)[..., None]
-    return Conditioning(tokens, cond.mask, cond.global_embed)
+    return Conditioning(tokens, cond.mask, cond.global_embed, cond.slots)
 
 
 class _DitLoss(torch.nn.Module):
@@ -91,7 +85,7 @@ class _DitLoss(torch.nn.Module):
         numbers.update({name: room[:, i] for i, name in enumerate(ROOM_NUMBERS)})
         cond = self.model.condition(text, text_mask, numbers, states, has_path)
         drop_text, drop_path = cfg_drop_masks(b, self.text_dropout, self.path_dropout, x0.device)
-        cond = apply_cfg_dropout(cond, text.shape[1], drop_text, drop_path)
+        cond = apply_cfg_dropout(cond, drop_text, drop_path)
         return self.model.loss(x0, cond), drop_text, drop_path
 
 

@@ -1,4 +1,5 @@
-"""Neural models: the FOA codec (VAE), and later the diffusion transformer and conditioners.
+"""Neural models: the FOA codecs (VAE, factored), the diffusion transformer, its conditioners
+and samplers; the names they share are in :mod:`.names` (no torch).
 
 Model classes take plain typed arguments (a config dataclass) and know nothing about
 training; weights load strictly (:mod:`.weights`).

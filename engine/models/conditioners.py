@@ -28,8 +28,7 @@ from torch import nn
 from ..spatial.trajectory import Trajectory
 from .configs import config_from_dict
 from .dit import Block, FourierFeatures, rotary_tables
-
-PARAMETRIC_FIELDS = ("azimuth", "elevation", "distance", "room_size", "decay_time")
+from .names import PARAMETRIC_FIELDS, TIMING_NUMBERS
 # Normalisation ranges of the optional parametric values (units: degrees, metres, metres
 # (room edge), seconds (RT60)); values outside are clamped.
 PARAMETRIC_RANGES: dict[str, tuple[float, float]] = {
@@ -119,33 +118,54 @@ def state_matrix(trajectory: Trajectory, frames: int, frame_rate: float,
 
 
 # --- modules -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TokenSlots:
+    """How many cross-attention tokens each part holds, in order: the text, the number
+    tokens (timing and parametric), then the path (one null token without a path)."""
+
+    text: int
+    numbers: int
+    path: int
+
+    @property
+    def total(self) -> int:
+        return self.text + self.numbers + self.path
+
+    def slot_of(self, n: int, device: torch.device | str = "cpu") -> dict[str, torch.Tensor]:
+        """(N,) bool masks of the text, number and path slots of ``n`` tokens."""
+        if n != self.total:
+            raise ValueError(f"conditioning has {n} tokens, its slots say {self.total}")
+        i = torch.arange(n, device=device)
+        return {"text": i < self.text, "numbers": (i >= self.text) & (i < self.text + self.numbers),
+                "path": i >= self.text + self.numbers}
+
+
 @dataclass
 class Conditioning:
-    """What the DiT attends to: ``tokens`` (B, N, cond_dim), ``mask`` (B, N) bool, and the
-    unguided ``global_embed`` (B, global_dim)."""
+    """What the DiT attends to: ``tokens`` (B, N, cond_dim), ``mask`` (B, N) bool, the
+    unguided ``global_embed`` (B, global_dim), and which tokens are which (``slots``)."""
 
     tokens: torch.Tensor
     mask: torch.Tensor
     global_embed: torch.Tensor
+    slots: TokenSlots
 
     def null(self) -> Conditioning:
         """The unconditional counterpart for classifier-free guidance: every cross-attention
         token zeroed (as in training's condition dropout), the timing kept."""
-        return Conditioning(torch.zeros_like(self.tokens), self.mask, self.global_embed)
-
-    def drop(self, drop: torch.Tensor) -> Conditioning:
-        """Zero the tokens of the items where ``drop`` (B,) bool is True (training)."""
-        keep = (~drop).to(self.tokens.dtype)[:, None, None]
-        return Conditioning(self.tokens * keep, self.mask, self.global_embed)
+        return Conditioning(torch.zeros_like(self.tokens), self.mask, self.global_embed, self.slots)
 
     def cat(self, other: Conditioning) -> Conditioning:
+        if other.slots != self.slots:
+            raise ValueError(f"cannot batch conditionings of different slots ({self.slots} vs "
+                             f"{other.slots})")
         return Conditioning(torch.cat([self.tokens, other.tokens]),
                             torch.cat([self.mask, other.mask]),
-                            torch.cat([self.global_embed, other.global_embed]))
+                            torch.cat([self.global_embed, other.global_embed]), self.slots)
 
     def repeat(self, n: int) -> Conditioning:
         return Conditioning(self.tokens.repeat_interleave(n, 0), self.mask.repeat_interleave(n, 0),
-                            self.global_embed.repeat_interleave(n, 0))
+                            self.global_embed.repeat_interleave(n, 0), self.slots)
 
 
 class NumberConditioner(nn.Module):
@@ -192,8 +212,8 @@ class Conditioner(nn.Module):
         self.config = config
         d = config.cond_dim
         self.text_proj = nn.Linear(config.text_dim, d)
-        ranges = {"seconds_start": (0.0, config.max_seconds),
-                  "seconds_total": (0.0, config.max_seconds), **PARAMETRIC_RANGES}
+        ranges = {**{name: (0.0, config.max_seconds) for name in TIMING_NUMBERS},
+                  **PARAMETRIC_RANGES}
         self.numbers = nn.ModuleDict({name: NumberConditioner(d, lo, hi, config.fourier_features)
                                       for name, (lo, hi) in ranges.items()})
         self.trajectory = TrajectoryConditioner(config.state_features, d, config.fusion_layers,
@@ -214,7 +234,7 @@ class Conditioner(nn.Module):
         """
         b = text.shape[0]
         device = text.device
-        for name in ("seconds_start", "seconds_total"):
+        for name in TIMING_NUMBERS:
             if name not in numbers:
                 raise ValueError(f"conditioner: {name!r} is required")
         unknown = sorted(set(numbers) - set(self.numbers))
@@ -249,4 +269,5 @@ class Conditioner(nn.Module):
         tokens.append(traj)
         masks.append(traj_mask)
         global_embed = self.global_proj(torch.cat(seconds, dim=-1))
-        return Conditioning(torch.cat(tokens, dim=1), torch.cat(masks, dim=1), global_embed)
+        slots = TokenSlots(text_tokens.shape[1], len(self.numbers), traj.shape[1])
+        return Conditioning(torch.cat(tokens, dim=1), torch.cat(masks, dim=1), global_embed, slots)

@@ -12,7 +12,7 @@ import torch
 
 from ambisketch.engine.generate import GenerationRequest, Generator
 from ambisketch.engine.models.codec import CODEC_PRESETS, FoaCodec
-from ambisketch.engine.models.conditioners import Conditioning
+from ambisketch.engine.models.conditioners import Conditioning, TokenSlots
 from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
 from ambisketch.engine.spatial import Trajectory
 from ambisketch.training.checkpoint import load_checkpoint
@@ -80,8 +80,9 @@ def test_cfg_dropout_drops_text_and_path_independently() -> None:
     assert (drop_t & drop_p).float().mean() == pytest.approx(0.03, abs=0.006)  # independent
     b, text, numbers, path = 4, 3, 7, 5
     cond = Conditioning(torch.ones(b, text + numbers + path, 2),
-                        torch.ones(b, 15, dtype=torch.bool), torch.ones(b, 2))
-    out = apply_cfg_dropout(cond, text, torch.tensor([True, False, True, False]),
+                        torch.ones(b, 15, dtype=torch.bool), torch.ones(b, 2),
+                        TokenSlots(text, numbers, path))
+    out = apply_cfg_dropout(cond, torch.tensor([True, False, True, False]),
                             torch.tensor([False, True, True, False]))
     nz = out.tokens.abs().sum(-1) > 0
     assert not nz[0, :text].any() and nz[0, text:].all()  # text only

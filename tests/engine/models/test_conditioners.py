@@ -73,6 +73,23 @@ def test_tokens_masks_and_null_path() -> None:
     assert torch.allclose(p.tokens[1, -6], cond.trajectory.null)
     null = c.null()
     assert torch.all(null.tokens == 0) and torch.equal(null.global_embed, c.global_embed)
+    # the slots the conditioner reports are the ones it built
+    assert (c.slots.text, c.slots.numbers, c.slots.path) == (5, 7, 1)
+    assert (p.slots.text, p.slots.numbers, p.slots.path) == (5, 7, 6)
+    masks = p.slots.slot_of(p.tokens.shape[1])
+    assert masks["path"].sum() == 6 and masks["text"].sum() == 5 and masks["numbers"].sum() == 7
+    assert c.cat(c.null()).slots == c.slots and c.repeat(3).slots == c.slots
+    with pytest.raises(ValueError, match="different slots"):
+        c.cat(p)
+
+
+def test_shared_names_agree_with_the_modules() -> None:
+    """engine/models/names.py (torch-free) names what the conditioner and samplers hold."""
+    from ambisketch.engine.models.names import PARAMETRIC_FIELDS, SAMPLER_NAMES, TIMING_NUMBERS
+    from ambisketch.engine.models.sampling import SAMPLERS
+
+    assert tuple(SAMPLERS) == SAMPLER_NAMES
+    assert tuple(Conditioner(CFG).numbers) == TIMING_NUMBERS + PARAMETRIC_FIELDS
 
 
 def test_bad_inputs() -> None:
