@@ -63,12 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _open_gui() -> int:
     try:
-        from . import gui  # type: ignore[attr-defined]
-    except ImportError:
-        build_parser().print_help()
-        print("\nThe desktop app is not part of this build yet; use the commands above.",
-              file=sys.stderr)
-        return 0
+        import PySide6  # noqa: F401  (only the Qt binding itself may be absent: a CLI-only install)
+    except ModuleNotFoundError:
+        print("ambisketch: the desktop app needs PySide6, which is not installed here "
+              "(pip install 'PySide6-Essentials!=6.12.0'); the commands work without it "
+              "(ambisketch --help)", file=sys.stderr)
+        return 1
+    from . import gui
+
     return int(gui.main())
 
 

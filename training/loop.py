@@ -120,8 +120,8 @@ class StepTrainer:
 def quiet_worker(worker_id: int) -> None:
     """DataLoader ``worker_init_fn``: workers ignore SIGTERM and SIGINT, so stopping a run
     (Ctrl-C, ``kill``, even ``pkill -f`` that reaches them too) lets the main process save its
-    checkpoint and shut them down, instead of a killed worker aborting the step (it did:
-    a traceback and ~90 lost steps). Workers still exit when the main process dies."""
+    checkpoint and shut them down, instead of a killed worker aborting the step. Workers
+    still exit when the main process dies."""
     del worker_id
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
