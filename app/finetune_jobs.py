@@ -5,13 +5,17 @@ ui never imports training (it would pull in torch); the app hands this service i
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ambisketch.engine.catalog import user_models_dir
-from ambisketch.ui.finetune_dialog import ScanSummary
+from ambisketch.ui.finetune_dialog import ResumableWork, ScanSummary
+
+WORK_SUFFIX = ".finetune"  # the job's work folder: OUT's folder / ".OUT.finetune"
 
 
 class FinetuneService:
@@ -32,6 +36,43 @@ class FinetuneService:
             out = user_models_dir() / f"{name}-finetuned-{n}"
             n += 1
         return out
+
+    def work_dir(self, out: Path) -> Path:
+        """Where a job writing ``out`` keeps its work (as :meth:`FinetuneJob.work_dir`)."""
+        out = Path(out)
+        return out.parent / f".{out.name}{WORK_SUFFIX}"
+
+    def resumable(self, folders: list[Path] | None = None) -> list[ResumableWork]:
+        """Unfinished jobs (their work folders) in the models folder and ``folders``, newest
+        first: run again with the same library and output, each continues where it stopped."""
+        seen: set[Path] = set()
+        found: list[ResumableWork] = []
+        for folder in [user_models_dir(), *(folders or [])]:
+            if not Path(folder).is_dir():
+                continue
+            for work in Path(folder).glob(f".*{WORK_SUFFIX}"):
+                key = work.resolve()
+                if key in seen or not (work / "job.json").is_file():
+                    continue
+                seen.add(key)
+                try:
+                    job = json.loads((work / "job.json").read_text(encoding="utf-8"))
+                    library = Path(str(job["library"]))
+                except (OSError, ValueError, KeyError, TypeError):
+                    continue  # not a job folder this version can resume
+                files = [f for f in work.rglob("*") if f.is_file()]
+                found.append(ResumableWork(
+                    work=work, out=work.parent / work.name[1:-len(WORK_SUFFIX)], library=library,
+                    size=sum(f.stat().st_size for f in files),
+                    modified=max([f.stat().st_mtime for f in files] or [work.stat().st_mtime])))
+        return sorted(found, key=lambda w: -w.modified)
+
+    def discard(self, work: Path) -> None:
+        """Delete an unfinished job's work folder (only a ``.NAME.finetune`` folder)."""
+        work = Path(work)
+        if not (work.name.startswith(".") and work.name.endswith(WORK_SUFFIX)):
+            raise ValueError(f"{work}: not a fine-tuning work folder")
+        shutil.rmtree(work, ignore_errors=True)
 
     def job(self, options: dict[str, Any]) -> Callable[[Any, Callable[[], bool]], Path]:
         from ambisketch.training.finetune import FinetuneJob, FinetuneSettings

@@ -3,16 +3,22 @@ with progress and cancel; the new bundle appears in the model picker.
 
 The dialog knows nothing about training: the app hands in a ``service`` with
 ``scan(folder) -> ScanSummary``, ``default_output(folder) -> Path`` and
-``job(options) -> job(progress, cancelled) -> Path``, and the job runner.
+``job(options) -> job(progress, cancelled) -> Path``, ``work_dir(out)``, ``resumable()`` and
+``discard(work)`` for unfinished jobs, and the job runner.
+
+A cancelled job keeps its work folder only when the user says so ("Keep for resuming"); kept
+work is listed under *Resume* and continues where it stopped when started again.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
                                QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox,
@@ -31,10 +37,29 @@ class ScanSummary:
     text: str = ""
 
 
+@dataclass(frozen=True)
+class ResumableWork:
+    """An unfinished fine-tuning job: its work folder, the bundle it will write, the library."""
+
+    work: Path
+    out: Path
+    library: Path
+    size: int = 0  # bytes
+    modified: float = 0.0  # POSIX time of the newest file
+
+    def label(self) -> str:
+        when = _dt.datetime.fromtimestamp(self.modified).strftime("%d %b %H:%M")
+        return (f"{self.out.name} — from {self.library.name or self.library} "
+                f"({self.size / 1e6:.1f} MB, {when})")
+
+
 class FinetuneService(Protocol):
     def scan(self, folder: Path) -> ScanSummary: ...
     def default_output(self, folder: Path) -> Path: ...
     def job(self, options: dict[str, Any]) -> Callable[[Any, Callable[[], bool]], Path]: ...
+    def work_dir(self, out: Path) -> Path: ...
+    def resumable(self, folders: list[Path] | None = None) -> list[ResumableWork]: ...
+    def discard(self, work: Path) -> None: ...
 
 
 class FinetuneDialog(QDialog):
@@ -49,6 +74,7 @@ class FinetuneDialog(QDialog):
         self.service, self.runner, self.on_bundle = service, runner, on_bundle
         self._task: Any = None
         self._scan: ScanSummary | None = None
+        self._proposed: Path | None = None  # the output folder the dialog proposed
         lay = QVBoxLayout(self)
         intro = QLabel("Teach the generator your own sounds. Pick a folder of WAV/FLAC/OGG/MP3 "
                        "files; captions come from sidecar .txt files, a captions.csv, or the "
@@ -58,6 +84,18 @@ class FinetuneDialog(QDialog):
         lay.addWidget(intro)
 
         form = QFormLayout()
+        self.resume = QComboBox()
+        self.resume.setToolTip("Fine-tuning stopped before it finished, with its work kept: "
+                               "choose one to continue it where it stopped")
+        self.resume.activated.connect(self._resume_chosen)
+        self.discard_button = QPushButton("Discard")
+        self.discard_button.setToolTip("Delete the chosen unfinished work")
+        self.discard_button.clicked.connect(self._discard_chosen)
+        resume_row = QHBoxLayout()
+        resume_row.addWidget(self.resume, 1)
+        resume_row.addWidget(self.discard_button)
+        form.addRow("Resume", resume_row)
+        self._form = form
         row = QHBoxLayout()
         self.library = QLineEdit()
         self.library.setPlaceholderText("a folder of your sounds")
@@ -115,9 +153,46 @@ class FinetuneDialog(QDialog):
         self.start_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self._close_or_cancel)
         lay.addWidget(self.buttons)
+        self.refresh_resumable()
         if not models:
             self.status.setText("No model to start from: install the starter model or open a "
                                 "bundle first.")
+
+    # --- unfinished work ---------------------------------------------------------------
+    def refresh_resumable(self) -> list[ResumableWork]:
+        """List the unfinished jobs (the Resume row is hidden when there are none)."""
+        out = self.output.text().strip()
+        extra = [Path(out).parent] if out else []
+        works = self.service.resumable(extra)
+        self.resume.clear()
+        self.resume.addItem(f"{len(works)} unfinished — choose one to continue", None)
+        for w in works:
+            self.resume.addItem(w.label(), w)
+            self.resume.setItemData(self.resume.count() - 1, str(w.work),
+                                    Qt.ItemDataRole.ToolTipRole)
+        self._form.setRowVisible(0, bool(works))  # row 0: Resume
+        self.discard_button.setEnabled(False)
+        return works
+
+    def _resume_chosen(self, index: int) -> None:
+        work = self.resume.itemData(index)
+        self.discard_button.setEnabled(work is not None)
+        if work is None:
+            return
+        self.library.setText(str(work.library))
+        self.output.setText(str(work.out))
+        self.status.setText(f"Continues the unfinished work in {work.work} after the scan "
+                            "(same library, base model and settings).")
+        if work.library.is_dir():
+            self.scan()
+
+    def _discard_chosen(self) -> None:
+        work = self.resume.currentData()
+        if work is None:
+            return
+        self.service.discard(work.work)
+        self.status.setText(f"Discarded {work.work}.")
+        self.refresh_resumable()
 
     # --- scanning ---------------------------------------------------------------------
     def _choose_library(self) -> None:
@@ -132,7 +207,8 @@ class FinetuneDialog(QDialog):
             self.status.setText(f"{folder}: not a folder")
             return
         if not self.output.text():
-            self.output.setText(str(self.service.default_output(folder)))
+            self._proposed = Path(self.service.default_output(folder))
+            self.output.setText(str(self._proposed))
         self.status.setText("Scanning…")
         self.scan_button.setEnabled(False)
         self.start_button.setEnabled(False)
@@ -147,7 +223,8 @@ class FinetuneDialog(QDialog):
 
     def _scanned(self, summary: ScanSummary) -> None:
         self._scan = summary
-        lines = [summary.text or f"{summary.usable} usable files, {summary.seconds / 60:.1f} min"]
+        m, sec = divmod(int(round(summary.seconds)), 60)
+        lines = [summary.text or f"{summary.usable} usable files, {m}:{sec:02d} long"]
         if summary.problems:
             lines.append(f"\n{len(summary.problems)} file(s) skipped:")
             lines += [f"  {f}: {why}" for f, why in summary.problems]
@@ -171,6 +248,8 @@ class FinetuneDialog(QDialog):
         if not self.output.text().strip():
             self.status.setText("Choose where to save the new model.")
             return
+        if not self._make_parent(opts["out"]):
+            return
         try:
             job = self.service.job(opts)
         except Exception as exc:  # noqa: BLE001 — the service raises EngineError subclasses
@@ -183,6 +262,26 @@ class FinetuneDialog(QDialog):
         self.status.setText("Starting…")
         self.runner.start("finetune", job, self._hook_train)
 
+    def _make_parent(self, out: Path) -> bool:
+        """The folder the bundle goes in: created when the dialog proposed it (the models
+        folder of a new account), offered when the user typed a missing one."""
+        parent = out.expanduser().parent
+        if parent.is_dir():
+            return True
+        proposed = self._proposed is not None and out == self._proposed
+        if not proposed and QMessageBox.question(
+                self, "Create folder?", f"The folder {parent} does not exist. Create it?"
+        ) != QMessageBox.StandardButton.Yes:
+            self.status.setText(f"{parent}: no such folder; choose another place to save.")
+            return False
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot create the folder",
+                                f"{parent}: {exc.strerror or exc}")
+            return False
+        return True
+
     def _hook_train(self, task: Any) -> None:
         self._task = task
         task.progressed.connect(self._progress)
@@ -190,8 +289,36 @@ class FinetuneDialog(QDialog):
         task.finished.connect(self._finished)
         task.failed.connect(self._failed)
         task.crashed.connect(lambda m: self._failed(f"unexpected error: {m}; see the log"))
-        task.cancelled.connect(lambda: self.status.setText("Cancelled; nothing was written."))
+        task.cancelled.connect(self._cancelled)
         task.done.connect(self._done)
+
+    def _cancelled(self) -> None:
+        """Nothing is written to the output; the work so far is kept only if the user asks."""
+        work = Path(self.service.work_dir(Path(self.output.text().strip())))
+        if not work.is_dir():
+            self.status.setText("Cancelled; nothing was written.")
+            return
+        size = sum(f.stat().st_size for f in work.rglob("*") if f.is_file())
+        if self.ask_keep_work(work, size):
+            self.status.setText(f"Cancelled; the model was not written. The work so far is kept "
+                                f"in {work} ({size / 1e6:.1f} MB): start again with the same "
+                                "settings, or choose it under Resume, to continue.")
+        else:
+            self.service.discard(work)
+            self.status.setText("Cancelled; nothing was written and the work was discarded.")
+        self.refresh_resumable()
+
+    def ask_keep_work(self, work: Path, size: int) -> bool:
+        """Ask whether to keep a cancelled job's work for resuming (True) or discard it."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Keep the work so far?",
+                          f"Fine-tuning stopped before writing the model. Its work so far "
+                          f"({size / 1e6:.1f} MB, in {work}) lets it continue later where it "
+                          "stopped.", parent=self)
+        keep = box.addButton("Keep for resuming", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(keep)
+        box.exec()
+        return box.clickedButton() is keep
 
     def _progress(self, step: int, total: int) -> None:
         self.progress.setRange(0, max(1, total))

@@ -22,8 +22,11 @@ else:
 @pytest.fixture(autouse=True)
 def _private_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
                       ) -> Path:
-    """QSettings, platformdirs config/data and the take project go to a temporary home."""
+    """HOME, QSettings, platformdirs config/data/cache/music and the take project go to a
+    temporary home (a new account: none of its folders exist yet)."""
     home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_MUSIC_DIR", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))

@@ -10,6 +10,14 @@ from typing import Any
 SKIP_REASONS = ("unreadable", "silent", "too-short", "duplicate")
 
 
+def duration_text(seconds: float) -> str:
+    """``9.7`` → ``0:10``, ``754`` → ``12:34``, ``5400`` → ``1:30:00`` (h:mm:ss past an hour)."""
+    total = int(round(max(0.0, float(seconds))))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 @dataclass
 class ScanReport:
     """Counts and per-file reasons of one library scan (printed and written as JSON)."""
@@ -22,6 +30,7 @@ class ScanReport:
     cached_files: int = 0
     scan_seconds: float = 0.0
     skipped: list[dict[str, str]] = field(default_factory=list)
+    used: list[dict[str, Any]] = field(default_factory=list)
     caption_sources: dict[str, int] = field(
         default_factory=lambda: {"sidecar": 0, "table": 0, "filename": 0})
     notes: list[str] = field(default_factory=list)
@@ -30,7 +39,14 @@ class ScanReport:
     def skip(self, file: str, reason: str, detail: str) -> None:
         self.skipped.append({"file": file, "reason": reason, "detail": detail})
 
-    def use(self, caption_source: str, seconds: float, clips: int) -> None:
+    def use(self, caption_source: str, seconds: float, clips: int, file: str = "",
+            caption: str = "") -> None:
+        """Count a used file; with ``file``, list it with its caption and where that came
+        from (the JSON report's ``used``)."""
+        if file:
+            self.used.append({"file": file, "caption": caption,
+                              "caption_source": caption_source, "clips": clips,
+                              "seconds": round(seconds, 3)})
         self.files_used += 1
         self.clips += clips
         self.seconds += seconds
@@ -62,7 +78,8 @@ class ScanReport:
         """A human summary: totals, skip reasons with the first files, caption sources."""
         lines = [f"library: {self.root}",
                  f"files: {self.files_found} found, {self.files_used} used "
-                 f"({self.clips} clips, {self.hours:.3f} h), {len(self.skipped)} skipped; "
+                 f"({self.clips} clips, {duration_text(self.seconds)} long), "
+                 f"{len(self.skipped)} skipped; "
                  f"{self.cached_files} from cache, scan {self.scan_seconds:.1f} s",
                  "captions: " + ", ".join(f"{k} {v}" for k, v in self.caption_sources.items())]
         counts = {k: v for k, v in self.skip_counts.items() if v}
