@@ -5,12 +5,13 @@
 ``__init__.py`` needs no edit here.
 """
 
+import runpy
 from pathlib import Path
 
 from setuptools import find_namespace_packages, find_packages, setup
 
-LAYERS = ("app", "engine", "ui", "training")
 ROOT = Path(__file__).parent
+LAYERS = runpy.run_path(str(ROOT / "ambisketch" / "__init__.py"))["LAYERS"]
 
 package_dir = {"ambisketch": "ambisketch"}
 packages = ["ambisketch"]

@@ -6,3 +6,6 @@ The import package ``ambisketch`` maps the repository's layers: ``ambisketch.eng
 """
 
 __version__ = "0.1.0"
+# The layer folders, lowest first, each installed as ``ambisketch.<layer>``: setup.py, the
+# PyInstaller spec, the self-test and the architecture test all read this one list.
+LAYERS = ("engine", "training", "ui", "app")

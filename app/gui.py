@@ -16,7 +16,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from ambisketch import __version__
-from ambisketch.engine.binaural.hrtf import resources_dir
+from ambisketch.engine.resources import resources_dir
 
 from .crash import install_crash_handler, setup_logging
 from .settings import APPLICATION, ORGANISATION, Settings

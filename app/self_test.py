@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from ambisketch import __version__
+from ambisketch import LAYERS, __version__
 from ambisketch.engine.errors import EngineError, ModelLoadError
 
 OK, FAIL, NOTE = "ok", "FAIL", "note"
-LAYERS = ("engine", "training", "ui", "app")
 # What the app imports at run time, some of it only lazily (training, text encoder, GL).
 THIRD_PARTY = ("numpy", "scipy.signal", "soundfile", "soxr", "h5netcdf", "platformdirs",
                "safetensors.torch", "torch", "transformers", "lightning.fabric", "auraloss.freq",
@@ -113,7 +112,7 @@ def check_hrtf(state: _State) -> tuple[str, str]:
 
 
 def check_model(state: _State) -> tuple[str, str]:
-    from ambisketch.engine.binaural.hrtf import resources_dir
+    from ambisketch.engine.resources import resources_dir
     from ambisketch.engine.catalog import default_bundle
     from ambisketch.engine.models.bundle import load_bundle
 

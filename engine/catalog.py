@@ -14,7 +14,7 @@ from typing import Any
 
 import platformdirs
 
-from .binaural.hrtf import resources_dir
+from .resources import resources_dir
 from .errors import ModelLoadError
 
 META_FILE = "model.json"

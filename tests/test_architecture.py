@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from ambisketch import LAYERS
+
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ("app", "ui", "training", "engine")
 ALLOWED = {
     "app": {"app", "ui", "training", "engine"},
     "ui": {"ui", "engine", "training"},  # training only through its public job API
@@ -86,3 +87,9 @@ def test_engine_imports_headless_without_qt_or_training() -> None:
     env = {"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": ""}
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_one_list_of_layers() -> None:
+    """The rule table covers exactly the layers setup.py installs (ambisketch.LAYERS)."""
+    assert set(ALLOWED) == set(LAYERS)
+    assert all((ROOT / layer / "__init__.py").is_file() for layer in LAYERS)

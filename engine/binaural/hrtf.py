@@ -7,29 +7,15 @@ unpickled at run time. See ``resources/hrtf/README.md`` for its licence and prov
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 from ..errors import HrtfError
+from ..resources import resources_dir
 from .hrirs import HrirSet
 from .sofa import read_sofa
 
 DEFAULT_HRTF_FILE = "mit_kemar_normal_pinna.sofa"
 DEFAULT_HRTF_NAME = "MIT KEMAR (normal pinna)"
-# Overrides where the resources folder is (a frozen app or a system-wide install).
-RESOURCES_ENV = "AMBISKETCH_RESOURCES"
-
-
-def resources_dir() -> Path:
-    """The ``resources/`` folder: $AMBISKETCH_RESOURCES, a PyInstaller bundle, or the repo's."""
-    env = os.environ.get(RESOURCES_ENV)
-    if env:
-        return Path(env)
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        return Path(frozen) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
 
 
 def default_hrtf_path() -> Path:
