@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QStandardPaths
+import platformdirs
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
                                QPushButton, QVBoxLayout, QWidget)
@@ -26,6 +27,19 @@ FORMATS = (("AmbiX — ACN, SN3D (4 ch)", "ambix"), ("FuMa — W X Y Z (4 ch)", 
 BITS = (("24-bit PCM", "24"), ("16-bit PCM, dithered", "16"), ("32-bit float", "32f"))
 RATES = ((44100, "44.1 kHz"), (48000, "48 kHz"))
 BYTES = {"16": 2, "24": 3, "32f": 4}
+
+
+def default_folder(remembered: str = "") -> Path:
+    """Where exports go: the last export's folder while it exists, else the platform's music
+    folder (``~/Music``; created on a new account), else the home folder."""
+    if remembered and Path(remembered).is_dir():
+        return Path(remembered)
+    music = Path(platformdirs.user_music_dir())
+    try:
+        music.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return Path.home()
+    return music
 
 
 class ExportDialog(QDialog):
@@ -99,9 +113,7 @@ class ExportDialog(QDialog):
         lay.addWidget(self.summary)
         lay.addWidget(buttons)
 
-        folder = settings.value("export/folder", "", str) or QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.MusicLocation) or str(Path.home())
-        self._folder = Path(folder)
+        self._folder = default_folder(settings.value("export/folder", "", str))
         for combo in (self.format, self.bits, self.rate):
             combo.currentIndexChanged.connect(self._changed)
         self._changed()
@@ -146,6 +158,21 @@ class ExportDialog(QDialog):
             self.file.setText(path)
             self._auto_name = False
 
+    def _make_folder(self, folder: Path) -> bool:
+        """A typed folder that does not exist yet is offered to be created."""
+        if folder.is_dir():
+            return True
+        if QMessageBox.question(self, "Create folder?", f"The folder {folder} does not exist. "
+                                "Create it?") != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            QMessageBox.warning(self, "Export failed", f"{folder}: cannot create the folder "
+                                f"({exc.strerror or exc})")
+            return False
+        return True
+
     # --- the export ---------------------------------------------------------------------
     def export(self) -> None:
         """Write the file; on a problem show it and stay open (nothing half-written)."""
@@ -154,6 +181,8 @@ class ExportDialog(QDialog):
             QMessageBox.warning(self, "Export", "Choose a file to export to.")
             return
         out = self.output_path()
+        if not self._make_folder(out.parent):
+            return
         overwrite = False
         if out.exists():
             answer = QMessageBox.question(self, "Replace file?",

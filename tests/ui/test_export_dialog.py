@@ -99,7 +99,8 @@ def test_binaural_at_native_rate_in_float(qtbot, take, tmp_path: Path, boxes) ->
     assert side["source_take"]["request"]["seed"] == 3
 
 
-def test_asks_before_replacing_and_shows_errors(qtbot, take, tmp_path: Path, boxes) -> None:  # type: ignore[no-untyped-def]
+def test_asks_before_replacing_and_shows_errors(qtbot, take, tmp_path: Path, boxes,  # type: ignore[no-untyped-def]
+                                                unwritable_dir: Path) -> None:
     out = tmp_path / "keep.wav"
     out.write_bytes(b"the user's file")
     dlg = _dialog(qtbot, take)
@@ -113,8 +114,37 @@ def test_asks_before_replacing_and_shows_errors(qtbot, take, tmp_path: Path, box
     assert sf.info(out).channels == 4 and dlg.result() == QDialog.DialogCode.Accepted
 
     bad = _dialog(qtbot, take)
-    bad.file.setText(str(tmp_path / "missing" / "x.wav"))
-    bad.export()
-    assert len(boxes["warning"]) == 1 and "does not exist" in boxes["warning"][0]
-    assert "\n" not in boxes["warning"][0] and not (tmp_path / "missing").exists()
+    bad.file.setText(str(unwritable_dir / "missing" / "x.wav"))
+    bad.export()  # offered to create the folder (answer: yes), which cannot be done
+    assert len(boxes["warning"]) == 1 and "cannot create the folder" in boxes["warning"][0]
+    assert "\n" not in boxes["warning"][0] and not (unwritable_dir / "missing").exists()
     assert bad.result() != QDialog.DialogCode.Accepted and bad.exported is None
+
+
+def test_defaults_export_on_a_new_account(qtbot, take, boxes) -> None:
+    """A new account has no ~/Music: the default folder is created and the export works."""
+    import platformdirs
+
+    music = Path(platformdirs.user_music_dir())
+    assert music.is_relative_to(Path.home()) and not music.exists()
+    dlg = _dialog(qtbot, take)
+    assert Path(dlg.file.text()).parent == music and music.is_dir()
+    dlg.export()
+    assert boxes["warning"] == [] and dlg.result() == QDialog.DialogCode.Accepted
+    assert dlg.exported is not None and dlg.exported.path.parent == music
+    assert dlg.exported.path.is_file()
+
+
+def test_missing_typed_folder_is_offered_to_be_created(qtbot, take, boxes, tmp_path: Path
+                                                       ) -> None:
+    dlg = _dialog(qtbot, take)
+    target = tmp_path / "new" / "exports" / "bee.wav"
+    dlg.file.setText(str(target))
+    dlg._name_edited("")
+    boxes["answer"][0] = QMessageBox.StandardButton.No  # type: ignore[index]
+    dlg.export()
+    assert "does not exist" in boxes["question"][-1] and not target.parent.exists()
+    assert dlg.result() != QDialog.DialogCode.Accepted and boxes["warning"] == []
+    boxes["answer"][0] = QMessageBox.StandardButton.Yes  # type: ignore[index]
+    dlg.export()
+    assert target.is_file() and dlg.result() == QDialog.DialogCode.Accepted
