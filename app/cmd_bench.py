@@ -20,6 +20,7 @@ BENCHMARK_MODULES = (
     "ambisketch.engine.models.benchmarks",
     "ambisketch.engine.models.dit_benchmarks",
     "ambisketch.engine.takes.benchmarks",
+    "ambisketch.engine.scene.benchmarks",
     "ambisketch.training.benchmarks",
     "ambisketch.training.codec_benchmarks",
     "ambisketch.training.dit_benchmarks",

@@ -16,6 +16,11 @@ class AudioFileError(EngineError):
     """An audio file could not be read or written (missing, corrupt, empty, unwritable)."""
 
 
+class AudioFileWarning(UserWarning):
+    """An audio file was read but is damaged (truncated, trailing garbage); one line naming
+    the file. The CLI prints it as ``ambisketch: warning: …``."""
+
+
 class OutputExistsError(AudioFileError):
     """The output file exists and the caller did not ask to overwrite it."""
 
@@ -46,3 +51,8 @@ class HrtfError(EngineError):
 
 class RoomError(EngineError):
     """A room is invalid: a size <= 0, an absorption outside (0, 1], an impossible RT60."""
+
+
+class SceneError(EngineError):
+    """A scene is invalid: a corrupt or newer project file, a track value out of range, a
+    media file a track cannot use (2 or 3 channels)."""

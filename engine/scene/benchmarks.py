@@ -1,0 +1,133 @@
+"""Benchmarks of scenes (collected by ``ambisketch bench``).
+
+* ``scene.render_16x60s``: the offline AmbiX mix of 16 tracks of 60 s (12 mono sources on
+  moving paths, 4 FOA beds, two of them rotated) — real-time factor of the whole scene.
+* ``scene.playback_block``: one 1024-frame block of the same scene through the playback
+  transport (block mixer + binaural decoder) while the head turns every block — the cost as a
+  percentage of the block's period (the audio thread's budget).
+* ``scene.save_100`` / ``scene.load_100``: a 100-track scene written (atomic, with backup)
+  and read back (validated, every media header checked).
+
+The media are written to a temporary folder first; the decoder cache is memory-only.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from ..benchmarking import Benchmark, Measurement, ratio, realtime, time_call
+from ..spatial.presets import preset
+from .media import MediaCache
+from .mixer import prepare_scene, render_blocks
+from .project_file import load_scene, save_scene, scene_to_json
+from .scene import SCENE_RATE, Scene
+
+SECONDS = 60.0
+TRACKS = 16
+BLOCK = 1024
+PATHS = ("orbit", "fly-over", "pass-by", "figure-eight", "half-orbit", "rising-spiral",
+         "left-to-right", "orbit", "static", "fly-over", "pass-by", "figure-eight")
+
+
+def _write_media(folder: Path, seconds: float, rate: int = SCENE_RATE) -> list[Path]:
+    rng = np.random.default_rng(0)
+    n = int(seconds * rate)
+    paths = []
+    for i in range(TRACKS):
+        channels = 1 if i < len(PATHS) else 4
+        p = folder / f"src{i:02d}.wav"
+        sf.write(p, (rng.standard_normal((n, channels)) * 0.05).astype(np.float32), rate,
+                 subtype="FLOAT")
+        paths.append(p)
+    return paths
+
+
+def _scene(media: list[Path], seconds: float) -> Scene:
+    from . import new_track
+
+    scene = Scene(name="bench")
+    for i, p in enumerate(media):
+        fields: dict[str, object] = {"gain_db": -6.0, "start": 0.0}
+        if i < len(PATHS):
+            fields["path"] = preset(PATHS[i], seconds)
+        elif i % 2:
+            fields["rotation"] = (30.0 * i, 10.0, 0.0)
+        scene = scene.with_track(new_track(scene, str(p), name=f"t{i}", **fields))
+    return scene
+
+
+def bench_scene(repeats: int) -> list[Measurement]:
+    from ..binaural.cache import DecoderCache
+    from ..binaural.hrtf import load_hrtf
+    from .mixer import BlockMixer
+    from .player import SceneTransport
+
+    with tempfile.TemporaryDirectory(prefix="ambisketch-bench-") as tmp:
+        folder = Path(tmp)
+        media = _write_media(folder, SECONDS)
+        scene = _scene(media, SECONDS)
+        cache = MediaCache(SCENE_RATE)
+        prepared = prepare_scene(scene, cache)  # files read once, as the app's cache does
+
+        def offline() -> None:
+            for _ in render_blocks(prepared):
+                pass
+
+        def offline_stems() -> None:
+            for _ in render_blocks(prepared, stems=True):
+                pass
+
+        t_mix = time_call(offline, max(1, repeats // 2))
+        t_stems = time_call(offline_stems, 1)
+        mixer = BlockMixer(scene, cache)
+        player = SceneTransport(scene, mixer, hrirs=load_hrtf(), device_output=False,
+                                cache=DecoderCache(folder=False))
+        player.play()
+        out = np.zeros((BLOCK, 2), dtype=np.float32)
+        angle = iter(range(10 ** 9))
+
+        def block() -> None:
+            player.set_rotation(yaw=float(next(angle) % 360), pitch=5.0)
+            player.callback(out, BLOCK)
+
+        for _ in range(20):  # warm the filter spectra and the caches
+            block()
+        player.seek(20.0)
+        t_block = time_call(block, max(200, repeats * 100), warmup=5)
+        period = BLOCK / SCENE_RATE
+        errors = list(player.errors)
+
+        big = Scene(tuple(t.edited(id=f"{t.id[:8]}{i:04d}") for i in range(100 // TRACKS + 1)
+                          for t in scene.tracks)[:100], "hundred")
+        target = folder / "hundred.json"
+        save_scene(big, target)
+        t_save = time_call(lambda: save_scene(big, target), repeats)
+        t_load = time_call(lambda: load_scene(target), repeats)
+        plain = folder / "plain.json"
+        t_plain = time_call(lambda: plain.write_text(scene_to_json(big, target)), repeats)
+        t_parse = time_call(lambda: json.loads(target.read_text()), repeats)
+    if errors:
+        raise RuntimeError(f"playback errors during the benchmark: {errors[0]}")
+    detail = f"{TRACKS} tracks x {SECONDS:g} s at {SCENE_RATE} Hz (12 mono on moving paths, 4 FOA)"
+    return [
+        realtime("scene.render_16x60s", SECONDS, t_mix, f"AmbiX mix of {detail}"),
+        realtime("scene.render_16x60s_stems", SECONDS, t_stems, f"mix + 16 stems of {detail}"),
+        Measurement("scene.playback_block", 100.0 * t_block / period, "% of the block period",
+           f"{BLOCK}-frame block ({1000 * period:.1f} ms): {TRACKS}-track mix + binaural, "
+           "head turning every block", t_block),
+        ratio("scene.save_100", t_save, t_plain, "json.dumps + plain write", tracks=100,
+              ms=1000 * t_save),
+        ratio("scene.load_100", t_load, t_parse, "a plain json.loads", tracks=100,
+              ms=1000 * t_load),
+    ]
+
+
+BENCHMARKS = [
+    Benchmark("scene", "scenes: 16x60 s offline mix, playback block with rotation, "
+              "100-track save/load", bench_scene),
+]
