@@ -18,6 +18,7 @@ from . import cmd_bench, cmd_binaural, cmd_codec, cmd_dataset, cmd_dit, cmd_gene
 from . import cmd_takes
 from . import cmd_finetune
 from . import cmd_recipe
+from . import cmd_scene
 from .cli_support import Parser
 
 EXAMPLES = """\
@@ -32,13 +33,15 @@ examples:
   ambisketch binaural dog_orbit.wav -o dog_bin.wav
   ambisketch dataset scan ~/Sounds --report scan.json
   ambisketch train codec --data starter --out runs/codec
+  ambisketch scene new forest.json && ambisketch scene add forest.json bird.wav --path fly-over
+  ambisketch scene render forest.json -o forest.wav --stems stems/
   ambisketch bench
 """
 
 # Modules that add sub-commands: each has register(subparsers) -> None and sets
 # `func(args) -> int` on its parsers.
 COMMAND_MODULES = (cmd_spatial, cmd_binaural, cmd_codec, cmd_dit, cmd_dataset, cmd_generate,
-                   cmd_bench, cmd_takes, cmd_finetune, cmd_recipe)
+                   cmd_bench, cmd_takes, cmd_finetune, cmd_recipe, cmd_scene)
 
 
 def build_parser() -> argparse.ArgumentParser:
