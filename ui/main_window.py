@@ -11,10 +11,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QUrl
+from PySide6.QtCore import QByteArray, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QMainWindow, QMessageBox, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QMainWindow, QMessageBox,
+                               QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from ambisketch import __version__
 from ambisketch.engine.catalog import BundleEntry, describe_bundle, installed_bundles
@@ -66,17 +66,28 @@ class MainWindow(QMainWindow):
         self.transport = TransportBar()
         self.generation = GenerationController(self.runner, self.panel, self, settings)
 
+        self.path_editor.show_duration_box(False)  # the panel's Length is the one control
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.takes)
         right.addWidget(self.take_view)
         right.setSizes([300, 300])
-        right.setMinimumWidth(320)  # the take list and plots stay readable on small screens
-        self.panel.setMinimumWidth(250)
+        right.setMinimumWidth(300)  # the take list and plots stay readable on small screens
+        self.panel.setMinimumWidth(240)
+        # The panel scrolls on short screens (1280x720, 1366x768) instead of setting the
+        # window's minimum height; the side panels collapse when dragged to the edge.
+        self.panel_scroll = QScrollArea()
+        self.panel_scroll.setWidget(self.panel)
+        self.panel_scroll.setWidgetResizable(True)
+        self.panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.panel_scroll.setMinimumWidth(self.panel.minimumWidth()
+                                          + self.panel_scroll.verticalScrollBar().sizeHint().width())
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.panel)
+        self.splitter.addWidget(self.panel_scroll)
         self.splitter.addWidget(self.path_editor)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
         self.splitter.setSizes([290, 760, 380])
         central = QWidget()
         lay = QVBoxLayout(central)
@@ -170,7 +181,7 @@ class MainWindow(QMainWindow):
             if isinstance(data, QByteArray) and not data.isEmpty():
                 restore(data)
         if self.geometry().width() < 600:
-            self.resize(1440, 900)
+            self.resize(self.first_size())
         self.panel.set_history(s.get("generate/prompt_history"))
         self.panel.set_mode(s.get("generate/mode"))
         self.panel.steps.setValue(s.get("generate/steps"))
@@ -186,6 +197,14 @@ class MainWindow(QMainWindow):
             except EngineError as exc:
                 log.warning("the saved path could not be restored: %s", exc)
         self.panel.seconds.setValue(self.path_editor.document.duration())
+
+    def first_size(self) -> QSize:
+        """1440x900, or the screen's free area where that is smaller (laptops)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        free = screen.availableGeometry() if screen is not None else None
+        if free is None or free.width() <= 0:
+            return QSize(1440, 900)
+        return QSize(min(1440, free.width()), min(900, free.height()))
 
     def save_state(self) -> None:
         s = self.settings

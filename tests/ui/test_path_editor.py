@@ -56,7 +56,8 @@ def test_undo_and_redo_actions(editor: PathEditor) -> None:
     start = doc.trajectory()
     assert not editor.undo_action.isEnabled()
     doc.add_keyframe(3.0, 10.0, 0.0)
-    assert editor.undo_action.isEnabled() and "Add keyframe" in editor.undo_action.text()
+    assert editor.undo_action.isEnabled() and editor.undo_action.text() == "Undo"
+    assert "add keyframe" in editor.undo_action.toolTip()
     editor.undo_action.trigger()
     assert doc.trajectory() == start
     editor.redo_action.trigger()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QFileDialog, QHBoxL
 
 from ...engine.errors import TrajectoryError
 from ...engine.spatial.captions import describe
+from ..widgets import ElidedLabel
 from .document import PathDocument
 from .flat_map import FlatMap
 from .keyframe_table import KeyframeTable
@@ -48,10 +49,18 @@ class PathEditor(QWidget):
         self.sphere = None  # a SphereView once GL is on
         self._head = (0.0, 0.0)
 
-        self.undo_action = doc.undo_stack.createUndoAction(self, "Undo")
+        # Fixed texts ("Undo", not "Undo Move keyframe 3"): the toolbar must not shift with
+        # every edit. What would be undone is in the tooltip and the status tip.
+        self.undo_action = QAction("Undo", self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = doc.undo_stack.createRedoAction(self, "Redo")
+        self.undo_action.triggered.connect(doc.undo_stack.undo)
+        self.redo_action = QAction("Redo", self)
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.redo_action.triggered.connect(doc.undo_stack.redo)
+        doc.undo_stack.canUndoChanged.connect(self._update_undo)
+        doc.undo_stack.canRedoChanged.connect(self._update_undo)
+        doc.undo_stack.undoTextChanged.connect(self._update_undo)
+        doc.undo_stack.redoTextChanged.connect(self._update_undo)
         self.delete_action = QAction("Delete keyframe", self)
         self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -68,7 +77,7 @@ class PathEditor(QWidget):
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.caption.setToolTip("The spatial caption of this path in the words of the papers' "
                                 "Table 1: what the descriptive model is told about motion")
-        self.status = QLabel(self)
+        self.status = ElidedLabel(self)  # long hints shorten; they never widen the window
         self.status.setToolTip("Why the last edit was refused, or what the mouse does")
         self._status_timer = QTimer(self, singleShot=True, interval=MESSAGE_MS)
         self._status_timer.timeout.connect(self._show_hint)
@@ -111,6 +120,7 @@ class PathEditor(QWidget):
         doc.edit_refused.connect(self.show_message)
         doc.playhead_changed.connect(lambda _s: self._show_hint())
         self._document_changed()
+        self._update_undo()
         self._show_hint()
         if gl is None:
             gl = QGuiApplication.platformName() not in NO_GL_PLATFORMS
@@ -134,8 +144,6 @@ class PathEditor(QWidget):
             "draw at is kept, stretched over the whole duration (Ctrl+drag draws once)")
         self.draw_action.toggled.connect(self.set_draw_mode)
         bar.addSeparator()
-        self.undo_action.setToolTip("Undo the last path edit (Ctrl+Z)")
-        self.redo_action.setToolTip("Redo (Ctrl+Shift+Z)")
         bar.addAction(self.undo_action)
         bar.addAction(self.redo_action)
         bar.addSeparator()
@@ -147,7 +155,7 @@ class PathEditor(QWidget):
         self.save_action.triggered.connect(self._ask_save)
         bar.addSeparator()
         label = QLabel("Duration ", bar)
-        bar.addWidget(label)
+        self._duration_label_action = bar.addWidget(label)
         self.duration_box = QDoubleSpinBox(bar)
         self.duration_box.setRange(MIN_DURATION, MAX_DURATION)
         self.duration_box.setDecimals(2)
@@ -157,7 +165,7 @@ class PathEditor(QWidget):
         self.duration_box.setToolTip("Length of the path; keyframe times stretch with it")
         label.setToolTip(self.duration_box.toolTip())
         self.duration_box.valueChanged.connect(self.document.set_duration)
-        bar.addWidget(self.duration_box)
+        self._duration_actions = [self._duration_label_action, bar.addWidget(self.duration_box)]
         spacer = QWidget(bar)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -177,6 +185,12 @@ class PathEditor(QWidget):
             self.views.setSizes([1, 1])
         if self.sphere is not None:
             self.sphere.setVisible(on)
+
+    def show_duration_box(self, on: bool) -> None:
+        """Show the toolbar's Duration box; the main window hides it, as its generate panel's
+        Length is the one control for the take's (and so the path's) length."""
+        for action in self._duration_actions:
+            action.setVisible(on)
 
     def gl_enabled(self) -> bool:
         return self.sphere is not None and not self.sphere.isHidden()
@@ -236,6 +250,19 @@ class PathEditor(QWidget):
             self.duration_box.setValue(traj.duration)
         name = f" ({traj.name})" if traj.name else ""
         self.caption.setText(f"Caption{name}: “{describe(traj)}”")
+
+    def _update_undo(self, *_: object) -> None:
+        stack = self.document.undo_stack
+        try:
+            rows = ((self.undo_action, stack.canUndo(), stack.undoText(), "Undo", "Ctrl+Z"),
+                    (self.redo_action, stack.canRedo(), stack.redoText(), "Redo", "Ctrl+Shift+Z"))
+        except RuntimeError:  # the stack is being deleted with the document
+            return
+        for action, can, text, verb, keys in rows:
+            action.setEnabled(can)
+            tip = f"{verb} {text[:1].lower()}{text[1:]} ({keys})" if can else f"Nothing to {verb.lower()}"
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
 
     def _show_hint(self) -> None:
         if self._status_timer.isActive():

@@ -8,15 +8,15 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ambisketch.engine.audio_io import peak_dbfs
 from ambisketch.engine.takes import TakeRecord
 from ambisketch.engine.spatial.doa import DirectionErrors, DirectionTrack
 
 from ..theme import plot_colors
+from ..widgets import ElidedLabel
 from .plot_data import envelope, spectrogram_db
 
 NFFT = 512
@@ -45,24 +45,6 @@ def verdict_color(errors: DirectionErrors | None) -> str:
     if errors.spatial_angle <= GOOD_DEG:
         return "#4caf50"
     return "#e0a030" if errors.spatial_angle <= FAIR_DEG else "#e05050"
-
-
-class ElidedLabel(QLabel):
-    """A one-line label that shortens its text with "…" instead of widening the window."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
-        return QSize(20, super().minimumSizeHint().height())
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        painter = QPainter(self)
-        rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
-                                             rect.width())
-        painter.drawText(rect, int(self.alignment()), text)
 
 
 class TakeView(QWidget):

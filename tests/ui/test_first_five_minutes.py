@@ -1,0 +1,71 @@
+"""Issue 21: the app's first five minutes on a new account, as a sound designer expects them.
+
+Each test builds the real main window with fresh settings and a fresh home folder (the
+autouse fixture in ``conftest.py``): nothing of a previous session is there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QMessageBox
+
+from ambisketch.app.settings import Settings
+from ambisketch.app.workers import SyncRunner
+from ambisketch.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
+    w = MainWindow(SyncRunner(), Settings(tmp_path / "settings.ini"), gl=False)
+    w.warnings = warnings  # type: ignore[attr-defined]
+    qtbot.addWidget(w)
+    return w
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768)])
+def test_window_fits_a_laptop_screen(qtbot, window: MainWindow, size: tuple[int, int]) -> None:
+    """Item 3: the window's minimum fits 1280x720; the model picker shows its whole name."""
+    w = window
+    hint = w.minimumSizeHint()
+    assert hint.width() <= 1280 and hint.height() <= 700, hint
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    assert (w.width(), w.height()) == size
+    combo = w.panel.model
+    assert combo.currentText() and combo.width() >= combo.sizeHint().width(), (
+        combo.width(), combo.sizeHint().width())
+    assert w.splitter.isCollapsible(0) and w.splitter.isCollapsible(2)
+    assert not w.splitter.isCollapsible(1)  # the path editor never disappears
+    # The panel scrolls where the screen is short, and nothing is cut off.
+    assert w.panel_scroll.widget() is w.panel
+
+
+def test_one_length_control_and_an_undo_button_that_keeps_its_width(
+        qtbot, window: MainWindow) -> None:
+    """Item 8: one Length control (the panel's) drives the path; Undo's text is fixed."""
+    w = window
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitExposed(w)
+    seconds_boxes = [b for b in w.findChildren(QAbstractSpinBox)
+                     if b.isVisible() and b.property("suffix") == " s"
+                     and b is not w.panel.decay]
+    assert seconds_boxes == [w.panel.seconds]
+    assert not w.path_editor.duration_box.isVisible()
+    w.panel.seconds.setValue(6.0)
+    assert w.path_editor.document.duration() == pytest.approx(6.0)
+    w.path_editor.document.apply_preset("orbit")
+    undo = next(b for b in w.path_editor.findChildren(type(w.path_editor.table_button))
+                if b.defaultAction() is w.path_editor.undo_action)
+    width = undo.width()
+    for i in range(4):
+        w.path_editor.document.add_keyframe(0.5 + i, 30.0 * i, 10.0)
+        QApplication.processEvents()
+        assert undo.text() == "Undo" and undo.width() == width
+    assert "add keyframe" in w.path_editor.undo_action.toolTip()
