@@ -322,7 +322,14 @@ class Generator:
         b = self.bundle
         return {"name": b.info.name, "path": str(b.path.resolve()) if b.path else None,
                 "text_encoder": b.info.text_encoder, "clip_seconds": b.info.clip_seconds,
+                "codec_kind": self.codec_kind,
                 "device": self.device, "dtype": str(self.dtype).replace("torch.", "")}
+
+    @property
+    def codec_kind(self) -> str:
+        from .models.codec_kinds import kind_of
+
+        return kind_of(self.bundle.codec.config)
 
     def generate(self, request: GenerationRequest, progress: Progress | None = None,
                  cancel: CancelCheck | None = None) -> list[Take]:
@@ -442,13 +449,11 @@ class Generator:
         """The placement a request gets with this bundle, and a note when it differs from
         the one asked for: ``held`` needs the factored codec (a 4-channel codec is locked
         instead) and a path (none: the model's own placement)."""
-        from .models.codec_kinds import kind_of
-
         if not has_path:
             if asked == "learned":
                 return "learned", ""
             return "learned", "no path and no spatial words in the prompt: the model placed it"
-        if asked == "held" and kind_of(self.bundle.codec.config) != "factored":
+        if asked == "held" and self.codec_kind != "factored":
             return "locked", ("held placement needs a factored codec; this model's 4-channel "
                               "codec was path-locked after sampling instead")
         return asked, ""

@@ -4,6 +4,7 @@ and JSON sidecar, take names (checked and made from prompts), and a take's sampl
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from numpy.typing import NDArray
 
 from ..audio_io import read_audio, sidecar_path
 from ..errors import AudioFileError, EngineError
-from ..generate import GenerationRequest
+from ..generate import PLACEMENTS, GenerationRequest
 from ..spatial.trajectory import Trajectory
 
 MAX_NAME = 120
@@ -63,7 +64,16 @@ class TakeRecord:
 
     ``request`` is the generation request as a dict (None for a take that was not
     generated, e.g. an imported file); ``trajectory`` the path the take follows, stretched
-    to its length as the generator did (None for a descriptive take).
+    to its length as the generator did — for a text-only take the path its prompt's
+    spatial words describe (``path_source`` ``"words"``) — None for a take placed by the
+    model alone.
+
+    How it was placed, from the sidecar: :attr:`placement` (:data:`PLACEMENTS`: ``held``,
+    ``learned``, ``locked``; None for a take that does not say, e.g. an imported file) and
+    :attr:`path_error_deg`, the measured mean great-circle angle between its direction and
+    its own path when it was made (None without a path). A take whose path is edited
+    afterwards must be re-pathed (or its figure shown as stale): the figure is against
+    :attr:`trajectory` only.
     """
 
     path: Path
@@ -85,6 +95,41 @@ class TakeRecord:
     def sidecar_path(self) -> Path:
         return sidecar_path(self.path)
 
+    @property
+    def placement(self) -> str | None:
+        value = self.sidecar.get("placement")
+        if value in PLACEMENTS:
+            return str(value)
+        if self.request is not None:  # made before placements were recorded
+            return "locked" if self.request.get("lock_path") else "learned"
+        return None
+
+    @property
+    def path_error_deg(self) -> float | None:
+        value = self.sidecar.get("path_error_deg")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and math.isfinite(value):
+            return float(value)
+        return None
+
+    @property
+    def path_source(self) -> str | None:
+        """``"drawn"``, ``"words"`` (parsed from the prompt) or None (no path)."""
+        if self.trajectory is None:
+            return None
+        value = self.sidecar.get("path_source")
+        return str(value) if value in ("drawn", "words") else "drawn"
+
+    @property
+    def latents_path(self) -> Path:
+        from .latents import latents_path
+
+        return latents_path(self.path)
+
+    @property
+    def has_latents(self) -> bool:
+        return self.latents_path.is_file()
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able summary (``takes list --json``)."""
         return {"name": self.name, "path": str(self.path), "prompt": self.prompt,
@@ -93,7 +138,9 @@ class TakeRecord:
                 "mode": self.mode, "kind": self.kind, "variation": self.variation,
                 "request": self.request,
                 "path_keyframes": None if self.trajectory is None
-                else self.trajectory.to_dict()["keyframes"]}
+                else self.trajectory.to_dict()["keyframes"],
+                "path_source": self.path_source, "placement": self.placement,
+                "path_error_deg": self.path_error_deg, "has_latents": self.has_latents}
 
 
 @dataclass(frozen=True)
@@ -145,9 +192,9 @@ def make_record(path: Path, info: Any, side: dict[str, Any]) -> TakeRecord:
                                  f"({type(exc).__name__}: {exc})") from None
     seconds = info.frames / info.samplerate
     traj: Trajectory | None = None
-    if request is not None:
+    if request is not None and request.path is not None:
         traj = request.path
-        if traj is not None and abs(traj.duration - request.seconds) > 1e-6:
+        if abs(traj.duration - request.seconds) > 1e-6:
             traj = traj.with_duration(request.seconds)  # as the generator stretched it
     elif side.get("path") is not None:
         try:

@@ -5,6 +5,8 @@ Layout of a project folder::
     takes/
       a-bee-buzzing_s1234.wav        AmbiX (ACN/SN3D), the model's native rate, 32-bit float
       a-bee-buzzing_s1234.wav.json   how it was made: prompt, path, seed, steps, cfg, model…
+      a-bee-buzzing_s1234.wav.latents.safetensors   the codec latents it was decoded from
+                                     (generated takes; re-pathing and editing start there)
       .trash/                        deleted takes (never destroyed by the app)
 
 The name of a take is its file name without ``.wav``. Files are written atomically (the
@@ -27,6 +29,7 @@ from ..generate import GenerationRequest, Take
 from ..spatial.ambisonics import fuma_to_ambix
 from ..spatial.doa import DirectionErrors, DirectionTrack, direction_errors, intensity_doa
 from ..spatial.trajectory import Trajectory
+from .latents import latents_path, save_latents
 from .metadata import format_fields, now_iso, read_sidecar, take_metadata
 from .records import TakeProblem, TakeRecord, check_name, make_record, read_take_audio, slug
 
@@ -155,10 +158,18 @@ class TakeStore:
         path = req.path
         if path is not None and abs(path.duration - req.seconds) > 1e-6:
             path = path.with_duration(req.seconds)  # the path the take follows, for 'analyze'
+        if path is None:
+            path = take.path  # a text-only take placed on the path its words describe
         meta = take_metadata("generate", path, "ambix", take.rate, STORE_BITS,
                              {**take.sidecar(), "seconds": round(take.duration, 6)})
         self._make_folder()
-        write_audio(target, take.foa, take.rate, bits=STORE_BITS, sidecar=meta)
+        if take.latents is not None:  # first, so a take never lacks the latents it lists
+            save_latents(target, take.latents, latents_meta(take))
+        try:
+            write_audio(target, take.foa, take.rate, bits=STORE_BITS, sidecar=meta)
+        except BaseException:
+            latents_path(target).unlink(missing_ok=True)
+            raise
         return self.read_record(target)
 
     def add_file(self, source: str | Path, name: str | None = None) -> TakeRecord:
@@ -193,7 +204,7 @@ class TakeStore:
         target = self.folder / f"{name}.wav"
         same_file = target.exists() and os.path.samefile(target, wav)  # only the case changed
         if not same_file:
-            for t in (target, sidecar_path(target)):
+            for t in (target, sidecar_path(target), latents_path(target)):
                 if t.exists():
                     raise OutputExistsError(f"{t}: a take named {name!r} already exists")
         _move_pair(wav, target)
@@ -210,7 +221,7 @@ class TakeStore:
                                  f"({exc.strerror or exc})") from None
         target = trash / wav.name
         n = 2
-        while target.exists() or sidecar_path(target).exists():
+        while target.exists() or sidecar_path(target).exists() or latents_path(target).exists():
             target = trash / f"{record.name}-{n}.wav"
             n += 1
         _move_pair(wav, target)
@@ -249,7 +260,7 @@ class TakeStore:
     def _new_path(self, name: str) -> Path:
         """The path of a new take called exactly ``name`` (refused when it exists)."""
         target = self.folder / f"{check_name(name)}.wav"
-        for t in (target, sidecar_path(target)):
+        for t in (target, sidecar_path(target), latents_path(target)):
             if t.exists():
                 raise OutputExistsError(f"{t}: a take with this name already exists")
         return target
@@ -257,26 +268,38 @@ class TakeStore:
     def _free(self, base: str) -> Path:
         """``base.wav``, else ``base-2.wav``, ``base-3.wav``… whichever is free."""
         target, n = self.folder / f"{base}.wav", 2
-        while target.exists() or sidecar_path(target).exists():
+        while target.exists() or sidecar_path(target).exists() or latents_path(target).exists():
             target = self.folder / f"{base}-{n}.wav"
             n += 1
         return target
 
 
+def latents_meta(take: Take) -> dict[str, str]:
+    """What the latents file says about itself (strings: safetensors metadata)."""
+    model = take.model or {}
+    return {"format": "ambisketch-take-latents", "version": "1",
+            "sample_rate": str(take.rate), "samples": str(take.foa.shape[1]),
+            "model": str(model.get("name") or ""), "model_path": str(model.get("path") or ""),
+            "codec_kind": str(model.get("codec_kind") or ""), "placement": take.placement}
+
+
 def _move_pair(wav: Path, target: Path) -> None:
-    """Move a WAV and its sidecar (if any); undo the first move when the second fails."""
-    side, side_target = sidecar_path(wav), sidecar_path(target)
-    try:
-        os.rename(wav, target)
-    except OSError as exc:
-        raise AudioFileError(f"{wav}: cannot move to {target} ({exc.strerror or exc})") from None
-    if side.exists():
+    """Move a WAV with its sidecar and latents (if any); undo the moves done when a later
+    one fails."""
+    done: list[tuple[Path, Path]] = []
+    pairs = [(wav, target), (sidecar_path(wav), sidecar_path(target)),
+             (latents_path(wav), latents_path(target))]
+    for i, (src, dst) in enumerate(pairs):
+        if i > 0 and not src.exists():
+            continue
         try:
-            os.rename(side, side_target)
+            os.rename(src, dst)
         except OSError as exc:
-            os.rename(target, wav)
-            raise AudioFileError(f"{side}: cannot move to {side_target} "
+            for a, b in reversed(done):
+                os.rename(b, a)
+            raise AudioFileError(f"{src}: cannot move to {dst} "
                                  f"({exc.strerror or exc})") from None
+        done.append((src, dst))
 
 
 def _mtime(path: Path) -> int:
