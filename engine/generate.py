@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from .errors import EngineError, GenerationError, ModelLoadError
 from .models.names import PARAMETRIC_FIELDS, SAMPLER_NAMES  # noqa: F401  (callers import them here)
 from .spatial.trajectory import Trajectory
+from .start_from import StartFrom
 
 if TYPE_CHECKING:
     from .models.bundle import ModelBundle
@@ -60,6 +61,7 @@ class GenerationRequest:
     lock_path: bool = False
     parametric: dict[str, float] = field(default_factory=dict)
     placement: str = "held"
+    init: StartFrom | None = None  # start from a sound or regenerate part of a take
 
     def __post_init__(self) -> None:
         if self.lock_path and self.placement == "held":
@@ -123,6 +125,8 @@ class GenerationRequest:
                                       f"(known: {', '.join(PARAMETRIC_FIELDS)})")
             if not math.isfinite(float(value)):
                 raise GenerationError(f"parametric value {key} must be a number")
+        if self.init is not None:
+            self.init.check()
 
     def to_dict(self) -> dict[str, Any]:
         return {"prompt": self.prompt, "mode": self.mode,
@@ -130,7 +134,8 @@ class GenerationRequest:
                 "seconds": self.seconds, "seed": self.seed, "steps": self.steps,
                 "cfg_scale": self.cfg_scale, "sampler": self.sampler,
                 "variations": self.variations, "lock_path": self.lock_path,
-                "parametric": dict(self.parametric), "placement": self.placement}
+                "parametric": dict(self.parametric), "placement": self.placement,
+                **({"init": self.init.to_dict()} if self.init is not None else {})}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GenerationRequest:
@@ -145,7 +150,8 @@ class GenerationRequest:
                    parametric=dict(data.get("parametric") or {}),
                    # Requests from before placements were the model's own (or locked).
                    placement=str(data.get("placement") or
-                                 ("locked" if data.get("lock_path") else "learned")))
+                                 ("locked" if data.get("lock_path") else "learned")),
+                   init=StartFrom.from_dict(data["init"]) if data.get("init") else None)
 
 
 @dataclass(frozen=True)
@@ -323,7 +329,15 @@ class Generator:
         return {"name": b.info.name, "path": str(b.path.resolve()) if b.path else None,
                 "text_encoder": b.info.text_encoder, "clip_seconds": b.info.clip_seconds,
                 "codec_kind": self.codec_kind,
-                "device": self.device, "dtype": str(self.dtype).replace("torch.", "")}
+                "device": self.device, "dtype": str(self.dtype).replace("torch.", ""),
+                **({"dirac": self._dirac_layout()} if self.codec_kind == "factored" else {})}
+
+    def _dirac_layout(self) -> dict[str, str]:
+        """Where a factored codec's latents keep the directions (the take's latents file
+        carries it, so a take can be re-pathed without the model)."""
+        from .takes.repath import DiracLayout
+
+        return DiracLayout.of_codec(self.bundle.codec).to_meta()
 
     @property
     def codec_kind(self) -> str:
@@ -332,11 +346,14 @@ class Generator:
         return kind_of(self.bundle.codec.config)
 
     def generate(self, request: GenerationRequest, progress: Progress | None = None,
-                 cancel: CancelCheck | None = None) -> list[Take]:
+                 cancel: CancelCheck | None = None, *, start: Any = None) -> list[Take]:
         """Generate ``request.variations`` takes in one batch.
 
         ``progress(step, total)`` is called after every sampler step; ``cancel()`` returning
-        True stops the work with :class:`~ambisketch.engine.errors.Cancelled`.
+        True stops the work with :class:`~ambisketch.engine.errors.Cancelled`. A request with
+        an ``init`` (a sound to start from, a take's range to regenerate) or longer than the
+        model's clip goes through :mod:`.audio_start`; ``start`` (a
+        :class:`~.models.init_latents.LatentStart`) is how it samples one window.
         """
         import torch
 
@@ -348,6 +365,11 @@ class Generator:
         from .spatial.path_lock import lock_to_path
 
         bundle = self.bundle
+        if start is None and (request.init is not None
+                              or request.seconds > bundle.info.clip_seconds + 1e-9):
+            from .audio_start import generate_started
+
+            return generate_started(self, request, progress, cancel)
         request.check(bundle.info.clip_seconds)
         if request.seed is None:
             request = replace(request, seed=secrets.randbelow(2 ** 31))
@@ -387,9 +409,12 @@ class Generator:
 
         gen_device = "cuda" if self.device == "cuda" else "cpu"
         gen = torch.Generator(device=gen_device).manual_seed(int(request.seed))
-        sigmas = log_linear_sigmas(request.steps, device=dev)
+        sigmas = (start.sigmas(request.steps, dev) if start is not None
+                  else log_linear_sigmas(request.steps, device=dev))
         x = initial_noise((v, codec.config.latent_channels, frames), float(sigmas[0]), gen,
                           device=gen_device).to(dev)
+        if start is not None:
+            x = start.initial(x)
         sampler = get_sampler(request.sampler)
         # Denoiser wrappers, applied in order (each maps a VE denoiser (x, sigma) -> x0 on the
         # DiT's standardised latents to another): the placement's direction hold first.
@@ -400,6 +425,8 @@ class Generator:
 
             hold = DirectionHold.for_model(target, frames, codec, model)
             wrappers.append(hold)
+        if start is not None and start.keep is not None:  # inpainting: kept frames pinned
+            wrappers.append(lambda d: start.wrap(d, gen))
 
         def on_step(step: int, total: int, xi: torch.Tensor, denoised: torch.Tensor) -> None:
             if progress is not None:
@@ -424,6 +451,8 @@ class Generator:
         kept = codec_latents.float().cpu().numpy()
         timings["decode"] = time.perf_counter() - t2
         takes_audio = [np.ascontiguousarray(a, dtype=np.float32) for a in audio]
+        for a in takes_audio:  # a diverged model's output is an error, never a file
+            check_generated(a, str(bundle.path) if bundle.path else bundle.info.name)
         if placement == "locked" and target is not None:
             t3 = time.perf_counter()
             takes_audio = [lock_to_path(a, target, bundle.sample_rate) for a in takes_audio]
@@ -457,3 +486,22 @@ class Generator:
             return "locked", ("held placement needs a factored codec; this model's 4-channel "
                               "codec was path-locked after sampling instead")
         return asked, ""
+
+
+def check_generated(audio: NDArray[np.float32], model: str) -> None:
+    """Refuse what no model that works makes: samples that are not finite (a NaN weight, a
+    diverged run exported anyway), a silent take, or one constant value (every sample -1 in
+    24-bit after the NaN is clipped). The message names the model."""
+    x = np.asarray(audio)
+    if not np.isfinite(x).all():
+        bad = int(x.size - np.isfinite(x).sum())
+        raise GenerationError(f"{model}: the model's output is not finite ({bad} of {x.size} "
+                              "samples NaN or infinite); its weights are broken (a diverged "
+                              "training run?), no take was written")
+    if x.size and float(np.abs(x).max()) == 0.0:
+        raise GenerationError(f"{model}: the model's output is silent (every sample 0); "
+                              "no take was written")
+    if x.shape[-1] > 1 and float(np.ptp(x, axis=-1).max()) < 1e-7:
+        raise GenerationError(f"{model}: the model's output is one constant value "
+                              f"({float(x.flat[0]):g}); its weights are broken, "
+                              "no take was written")
