@@ -11,6 +11,7 @@ the :class:`BlockRenderer`.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -38,12 +39,20 @@ class Transport:
         device: output device index or name part (None = the system default).
         device_output: False = open no audio stream; whoever calls :meth:`callback` drives it.
         cache: where decoders come from (None = the process's shared cache).
+        speakers: a loudspeaker decoder (:class:`~ambisketch.engine.monitoring.SpeakerDecoder`):
+            play its channels on a multichannel device instead of binaural.
+        lfe: with ``speakers``, feed the LFE channel (W low-passed at 120 Hz).
+        rotation_source: called once per audio block for the head (yaw, pitch, roll), e.g. a
+            head tracker's ``head_rotation``; it overrides :meth:`set_rotation`.
     """
 
     def __init__(self, foa: ArrayLike, rate: int, hrirs: HrirSet | None = None, *,
                  device: int | str | None = None, device_output: bool = True,
                  diffuse_eq: bool = True, cache: DecoderCache | None = None,
-                 yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0) -> None:
+                 yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0,
+                 speakers: Any = None, lfe: bool = False,
+                 rotation_source: Callable[[], tuple[float, float, float]] | None = None
+                 ) -> None:
         take = np.asarray(foa, dtype=np.float32)
         if take.ndim != 2 or take.shape[0] != 4:
             raise ValueError(f"expected FOA of shape (4, frames), got {take.shape}")
@@ -52,7 +61,9 @@ class Transport:
         self._hrirs = hrirs if hrirs is not None else load_hrtf()
         self._diffuse_eq = diffuse_eq
         self._cache = cache
-        self._renderer = BlockRenderer(self._decoder(self._hrirs, self._rate), yaw, pitch, roll)
+        self._speakers, self._lfe = speakers, lfe
+        self.rotation_source = rotation_source
+        self._renderer = self._make_renderer(self._rate, yaw, pitch, roll)
         self._device = device
         self._device_output = device_output
         self._stream: Any = None
@@ -85,6 +96,11 @@ class Transport:
     def state(self) -> str:
         with self._lock:
             return self._pending[0] if self._pending else self._state
+
+    @property
+    def channels(self) -> int:
+        """Output channels: 2 (binaural) or the loudspeaker layout's."""
+        return 2 if self._speakers is None else int(self._speakers.channels)
 
     @property
     def hrirs(self) -> HrirSet:
@@ -138,6 +154,9 @@ class Transport:
         hrirs = hrirs if hrirs is not None else load_hrtf()
         if diffuse_eq is not None:
             self._diffuse_eq = diffuse_eq
+        if self._speakers is not None:  # playing on loudspeakers: kept for a switch back
+            self._hrirs = hrirs
+            return
         dec = self._decoder(hrirs, self._rate)  # designed outside the lock: may take 0.2 s
         with self._lock:
             self._hrirs = hrirs
@@ -172,6 +191,8 @@ class Transport:
                     outdata.fill(0)
                     return
                 block = self._next_block(frames)
+                if self.rotation_source is not None:  # a head tracker: read once per block
+                    self._renderer.set_rotation(*self.rotation_source())
                 out = self._renderer.process(block)
                 if self._fade_in:
                     out *= np.linspace(0, 1, frames, dtype=np.float32)[None, :] if frames else 1
@@ -228,19 +249,31 @@ class Transport:
         self._state = state
         self._fade_in = state == PLAYING
 
+    def _make_renderer(self, rate: int, yaw: float, pitch: float, roll: float) -> Any:
+        if self._speakers is not None:
+            from ..monitoring.speaker_decoder import SpeakerRenderer
+
+            return SpeakerRenderer(self._speakers, rate, yaw, pitch, roll, lfe=self._lfe)
+        return BlockRenderer(self._decoder(self._hrirs, rate), yaw, pitch, roll)
+
     def _decoder(self, hrirs: HrirSet, rate: int) -> Any:
         return decoder_for(hrirs, rate, diffuse_eq=self._diffuse_eq, cache=self._cache)
 
     def _open_stream(self) -> None:
         sd = devices.sounddevice_module()  # looked up on the module: tests replace it
         info = devices.pick_output_device(self._device)
+        if info.channels < self.channels:
+            raise AudioDeviceError(f"output device {info.index} ({info.name}) has "
+                                   f"{info.channels} channel(s); this playback needs "
+                                   f"{self.channels}")
         try:
-            sd.check_output_settings(device=info.index, channels=2, dtype="float32",
+            sd.check_output_settings(device=info.index, channels=self.channels, dtype="float32",
                                      samplerate=self._rate)
         except Exception:  # the device cannot play this rate: play at its own rate
             self._use_rate(int(info.default_rate))
         try:
-            stream = sd.OutputStream(samplerate=self._rate, channels=2, dtype="float32",
+            stream = sd.OutputStream(samplerate=self._rate, channels=self.channels,
+                                     dtype="float32",
                                      device=info.index, latency="high", callback=self.callback)
             stream.start()
         except Exception as exc:  # sd.PortAudioError and friends
@@ -264,6 +297,6 @@ class Transport:
             pos = self._pos / self._rate
             self._take = resample(self._take, self._rate, rate)
             yaw, pitch, roll = self._renderer.rotation
-            self._renderer = BlockRenderer(self._decoder(self._hrirs, rate), yaw, pitch, roll)
+            self._renderer = self._make_renderer(rate, yaw, pitch, roll)
             self._rate = rate
             self._pos = int(round(pos * rate))
