@@ -27,7 +27,8 @@ from .export_dialog import ExportDialog
 from .generate_panel import GeneratePanel
 from .generation import GenerationController
 from .path import PathEditor
-from .preview import TransportBar
+from .preview import NO_DEVICE_TEXT, TransportBar
+from .space_key import SpaceToPlay
 from .takes import TakeList, TakeView
 from .theme import THEMES, apply_theme
 
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_menus()
         self._wire()
+        self.space = SpaceToPlay(self, self.play_pause)
         self._restore()
         self.statusBar().showMessage("Draw a path, type a prompt, press Ctrl+Enter.", 8000)
 
@@ -298,6 +300,21 @@ class MainWindow(QMainWindow):
 
     def current_path(self) -> Trajectory:
         return self.path_editor.document.trajectory()
+
+    def play_pause(self) -> None:
+        """Space: play or pause the selected take, or say why it cannot play."""
+        bar = self.transport
+        if bar.transport is None:
+            why = ("Select a take to play it (Space plays and pauses)." if self.store.folder
+                   and self.takes.model.rowCount() else
+                   "No take to play yet: generate one first (Ctrl+Enter).")
+        elif not bar.can_play:
+            why = f"Cannot play: {NO_DEVICE_TEXT[0].lower()}{NO_DEVICE_TEXT[1:]} (Ctrl+E)."
+        else:
+            bar.play_pause()
+            return
+        self.statusBar().showMessage(why, 6000)
+        QApplication.beep()
 
     # --- takes -------------------------------------------------------------------------
     def _takes_ready(self, takes: list[Any], seconds: float) -> None:

@@ -69,3 +69,56 @@ def test_one_length_control_and_an_undo_button_that_keeps_its_width(
         QApplication.processEvents()
         assert undo.text() == "Undo" and undo.width() == width
     assert "add keyframe" in w.path_editor.undo_action.toolTip()
+
+
+def _add_take(w: MainWindow, tmp_path: Path, seconds: float = 1.0) -> None:
+    import numpy as np
+
+    from ambisketch.engine.generate import GenerationRequest, Take
+    from ambisketch.engine.spatial.ambisonics import encode
+    from ambisketch.engine.spatial.presets import preset
+
+    rate = 16000
+    x = (np.random.default_rng(0).standard_normal(int(rate * seconds)) * 0.1).astype(np.float32)
+    path = preset("orbit", seconds)
+    w.takes.add_take(Take(encode(x, path, rate), rate,
+                          GenerationRequest("a bee buzzing", path, seconds, seed=3), 0, {},
+                          {"name": "t"}))
+
+
+def test_space_plays_everywhere_but_text_fields_and_says_why_it_cannot(
+        qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Item 7: Space in the take list, the map, the timeline or on a button asks the
+    transport to play; in the prompt it types; without a device the status bar says so."""
+    w = window
+    w.show()
+    qtbot.waitExposed(w)
+    calls: list[int] = []
+    bar = w.transport
+    monkeypatch.setattr(type(bar), "play_pause", lambda self: calls.append(1))
+    w.activateWindow()
+    w.path_editor.flat_map.setFocus()
+    QApplication.processEvents()
+    qtbot.keyClick(w.path_editor.flat_map, Qt.Key.Key_Space)  # no take yet: explained
+    assert calls == [] and "generate one first" in w.statusBar().currentMessage()
+    _add_take(w, tmp_path)
+    assert w.takes.current() is not None and bar.transport is not None
+    bar._can_play = True  # as with an output device
+    for target in (w.takes.view, w.path_editor.flat_map, w.path_editor.timeline,
+                   w.panel.generate_button, w.panel.mode):
+        target.setFocus()
+        QApplication.processEvents()
+        before = len(calls)
+        qtbot.keyClick(target, Qt.Key.Key_Space)
+        assert len(calls) == before + 1, type(target).__name__
+    assert w.takes.current() is not None  # the list did not use Space to change selection
+    # In the prompt, Space is a character.
+    w.panel.prompt.lineEdit().setFocus()
+    w.panel.prompt.setEditText("dog")
+    qtbot.keyClick(w.panel.prompt.lineEdit(), Qt.Key.Key_Space)
+    assert w.panel.prompt.currentText() == "dog " and len(calls) == 5
+    # No audio device: Space says why instead of doing nothing.
+    bar._can_play = False
+    w.takes.view.setFocus()
+    qtbot.keyClick(w.takes.view, Qt.Key.Key_Space)
+    assert len(calls) == 5 and "no audio output device" in w.statusBar().currentMessage()
