@@ -122,3 +122,65 @@ def test_space_plays_everywhere_but_text_fields_and_says_why_it_cannot(
     w.takes.view.setFocus()
     qtbot.keyClick(w.takes.view, Qt.Key.Key_Space)
     assert len(calls) == 5 and "no audio output device" in w.statusBar().currentMessage()
+
+
+def _tick_label_rects(axis) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QPainter, QPixmap
+
+    pm = QPixmap(10, 10)
+    painter = QPainter(pm)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    if specs is None:
+        return []
+    return [(text, axis.mapRectToScene(rect)) for rect, _flags, text in specs[2]]
+
+
+def test_empty_take_view_axis_labels_do_not_overlap(qtbot, window: MainWindow) -> None:
+    """Item 10: the waveform's and the spectrogram's left axes meet; no labels overprint."""
+    w = window
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitExposed(w)
+    view = w.take_view
+    QApplication.processEvents()
+    labels = (_tick_label_rects(view.wave.getAxis("left"))
+              + _tick_label_rects(view.spec.getAxis("left"))
+              + _tick_label_rects(view.spec.getAxis("bottom")))
+    assert len(labels) >= 6
+    for i, (text_a, a) in enumerate(labels):
+        for text_b, b in labels[i + 1:]:
+            assert not a.intersects(b), f"{text_a!r} overlaps {text_b!r}"
+
+
+def test_transport_icons_look_disabled_and_stop_is_visible_on_dark(qtbot, window: MainWindow
+                                                                   ) -> None:
+    """Item 10: a disabled transport icon is drawn dimmer than an enabled one, and the Stop
+    icon stands out from the dark theme's background."""
+    import numpy as np
+    from PySide6.QtGui import QIcon
+
+    def ink(icon: QIcon, mode: QIcon.Mode) -> tuple[float, float]:
+        """Mean alpha-weighted lightness and coverage of the icon's pixels."""
+        img = icon.pixmap(24, 24, mode).toImage()
+        px = [img.pixelColor(x, y) for x in range(img.width()) for y in range(img.height())]
+        alpha = np.array([c.alphaF() for c in px])
+        light = np.array([c.lightnessF() for c in px])
+        return float((alpha * light).sum() / max(alpha.sum(), 1e-9)), float(alpha.mean())
+
+    w = window
+    w.set_theme("dark", save=False)
+    bar = w.transport
+    assert not bar.play_button.isEnabled()  # no take yet
+    bg = w.palette().color(w.backgroundRole()).lightnessF()
+    for button in (bar.play_button, bar.stop_button):
+        light, cover = ink(button.icon(), QIcon.Mode.Normal)
+        assert cover > 0.05 and abs(light - bg) > 0.4, (light, bg)  # visible on dark grey
+        _, dim_cover = ink(button.icon(), QIcon.Mode.Disabled)
+        assert dim_cover < 0.6 * cover  # disabled: clearly fainter
+    w.set_theme("light", save=False)
+    bg = w.palette().color(w.backgroundRole()).lightnessF()
+    light, _ = ink(bar.stop_button.icon(), QIcon.Mode.Normal)
+    assert abs(light - bg) > 0.4

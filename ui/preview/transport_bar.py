@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QGridLayout,
-                               QHBoxLayout, QLabel, QMessageBox, QSlider, QStyle, QToolButton,
+                               QHBoxLayout, QLabel, QMessageBox, QSlider, QToolButton,
                                QVBoxLayout, QWidget)
 
 from ambisketch.engine.binaural import (PLAYING, HrirSet, Transport, load_hrtf,
@@ -29,6 +29,7 @@ from ambisketch.engine.errors import AudioDeviceError, EngineError
 
 from .controls import format_clock
 from .head_dials import HeadDials
+from .icons import transport_icon
 
 NO_DEVICE_TEXT = "No audio output device — export a binaural WAV instead"
 DEFAULT_HRTF_ITEM = "MIT KEMAR (default)"
@@ -71,13 +72,10 @@ class TransportBar(QWidget):
         self._can_play = False
         self._updating = False
 
-        style = self.style()
-        self.play_button = self._tool(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
-                                      "Play / pause (Space)")
-        self.stop_button = self._tool(style.standardIcon(QStyle.StandardPixmap.SP_MediaStop),
-                                      "Stop and go back to the start")
-        self.loop_button = self._tool(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload),
-                                      "Loop the take")
+        pal = self.palette()
+        self.play_button = self._tool(transport_icon("play", pal), "Play / pause (Space)")
+        self.stop_button = self._tool(transport_icon("stop", pal), "Stop and go back to the start")
+        self.loop_button = self._tool(transport_icon("loop", pal), "Loop the take")
         self.loop_button.setCheckable(True)
         self.play_button.clicked.connect(self.play_pause)
         self.stop_button.clicked.connect(self.stop)
@@ -391,8 +389,15 @@ class TransportBar(QWidget):
     def _update_play_icon(self) -> None:
         t = self.transport
         playing = t is not None and t.state == PLAYING
-        icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
-        self.play_button.setIcon(self.style().standardIcon(icon))
+        self.play_button.setIcon(transport_icon("pause" if playing else "play", self.palette()))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "loop_button"):
+            pal = self.palette()  # the theme changed: icons in its colours
+            self.stop_button.setIcon(transport_icon("stop", pal))
+            self.loop_button.setIcon(transport_icon("loop", pal))
+            self._update_play_icon()
 
     def _show_message(self, text: str, detail: str = "") -> None:
         self.message.setText(text)

@@ -82,6 +82,9 @@ class TakeView(QWidget):
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.getAxis("left").setWidth(52)
+            # The plots touch: a label at the edge of one (W "-1.0") would overprint the
+            # other's ("8 kHz"); labels that do not fit beside their own plot are left out.
+            plot.getAxis("left").setStyle(hideOverlappingLabels=True)
         self.spec.setXLink(self.wave)
         self.wave.hideAxis("bottom")
         self.wave.setLabel("left", "W")
