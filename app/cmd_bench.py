@@ -23,6 +23,7 @@ BENCHMARK_MODULES = (
     "ambisketch.engine.scene.benchmarks",
     "ambisketch.training.benchmarks",
     "ambisketch.training.codec_benchmarks",
+    "ambisketch.training.content_metric.benchmarks",
     "ambisketch.training.dit_benchmarks",
     "ambisketch.training.recipes.starter.pipeline.benchmarks",
     "ambisketch.ui.path.benchmarks",

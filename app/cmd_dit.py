@@ -81,6 +81,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--clap", metavar="DIR",
                    help="a local Hugging Face CLAP checkpoint folder (safetensors) for FD CLAP "
                         "and the CLAP score")
+    v.add_argument("--real", metavar="DIR",
+                   help="labelled real recordings (realset.json, from scripts/build-eval-real) "
+                        "for the aiSFX content metric: FD and class accuracy of text-only "
+                        "takes for each class's prompt")
+    v.add_argument("--takes-per-class", type=int, default=2, metavar="N",
+                   help="takes per class for the content metric (default 2)")
     v.add_argument("--takes", metavar="DIR", help="also write the generated takes here")
     v.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     v.add_argument("--json", action="store_true", help="print the scores as JSON")
@@ -174,6 +180,12 @@ def cmd_eval_generator(args: argparse.Namespace) -> int:
                             modes=tuple(dict.fromkeys(args.modes)), limit=args.limit)
     if not Path(args.test_set).is_dir():
         raise EngineError(f"{args.test_set}: no such test-set folder")
+    if args.takes_per_class < 1:
+        raise EngineError("--takes-per-class must be at least 1")
+    if args.real is not None:
+        from ambisketch.training.content_metric.realset import load_real_set
+
+        load_real_set(args.real)  # a bad folder fails before any take is made
     gen = _load_generator(args.bundle, args.device)
     clap = ClapEmbedder(args.clap, gen.device) if args.clap else None
     bar = None
@@ -189,7 +201,8 @@ def cmd_eval_generator(args: argparse.Namespace) -> int:
 
     try:
         scores = evaluate_generator(gen, args.test_set, settings, clap=clap, progress=progress,
-                                    takes_dir=args.takes)
+                                    takes_dir=args.takes, real_set=args.real,
+                                    takes_per_class=args.takes_per_class)
     finally:
         if bar is not None:
             bar.close()

@@ -38,6 +38,8 @@ from .data.testset import load_test_set
 from .dit_data import ROOM_NUMBERS, room_numbers
 from .fad import ClapEmbedder, codec_frames, frechet_distance, logmel_frames
 
+CONTENT_TAKES_PER_CLASS = 2
+
 MODES = ("descriptive", "parametric")
 # SonicMotion (arXiv 2507.07318) Table 2: L1 azimuth, L1 elevation, spatial angle (degrees).
 PAPER = {"descriptive": {"azimuth_l1": 21.20, "elevation_l1": 16.04, "spatial_angle": 29.22},
@@ -101,9 +103,11 @@ class GeneratorScores:
     settings: dict[str, Any]
     reference: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    content: dict[str, Any] | None = None  # aiSFX content metric (with a real set)
 
     def to_dict(self) -> dict[str, Any]:
         return {"modes": {k: asdict(v) for k, v in self.modes.items()}, "clips": self.clips,
+                "content": self.content,
                 "seconds": self.seconds, "settings": self.settings, "reference": self.reference,
                 "paper": {m: {**PAPER[m], "clap_score": PAPER_CLAP} for m in self.modes},
                 "metrics": {k: v for k, v in METRICS.items()
@@ -154,11 +158,14 @@ def _room_summary(reports: list[dict[str, Any]]) -> dict[str, Any]:
 
 def evaluate_generator(generator: Any, test_set: str | Path, settings: EvalSettings | None = None,
                        *, clap: ClapEmbedder | None = None, progress: Progress | None = None,
-                       takes_dir: str | Path | None = None) -> GeneratorScores:
+                       takes_dir: str | Path | None = None, real_set: str | Path | None = None,
+                       takes_per_class: int = CONTENT_TAKES_PER_CLASS) -> GeneratorScores:
     """Generate the test set's prompts and paths with ``generator`` (an
     :class:`~ambisketch.engine.generate.Generator`) and measure the takes.
 
     ``takes_dir``: also write every take there (``MODE/NNNN.wav`` with its sidecar).
+    ``real_set``: a labelled real set (:mod:`.content_metric.realset`); adds the aiSFX
+    content metric on ``takes_per_class`` text-only takes per class.
     """
     from ambisketch.engine.spatial.room_metrics import room_report
 
@@ -240,10 +247,28 @@ def evaluate_generator(generator: Any, test_set: str | Path, settings: EvalSetti
         notes.append("no CLAP checkpoint given (--clap DIR): FD CLAP and the CLAP score were "
                      "not computed; the paper's VGGish FAD and PaSST KL need models that do "
                      "not install offline")
+    content = None
+    if real_set is not None:
+        content = _content(generator, real_set, s, takes_per_class)
     info = {"model": bundle.info.name, "steps": s.steps, "cfg_scale": s.cfg_scale,
             "sampler": s.sampler, "seed": s.seed, "device": generator.device,
             "clap": clap.name if clap is not None else None}
-    return GeneratorScores(modes, len(items), seconds_all, info, reference, notes)
+    return GeneratorScores(modes, len(items), seconds_all, info, reference, notes, content)
+
+
+def _content(generator: Any, real_set: str | Path, s: EvalSettings, per_class: int
+             ) -> dict[str, Any]:
+    """The aiSFX content metric of text-only takes for the real set's class prompts."""
+    from .content_metric.aisfx import AisfxEmbedder
+    from .content_metric.realset import load_real_set
+    from .content_metric.score import content_scores, embed_real, generator_take_maker
+
+    clips = load_real_set(real_set)
+    embedder = AisfxEmbedder()
+    real = embed_real(embedder, clips, generator.bundle.sample_rate)
+    make = generator_take_maker(generator, s.steps, s.cfg_scale, s.sampler)
+    return {**content_scores(make, real, embedder, per_class, s.seed).to_dict(),
+            "real_set": str(real_set)}
 
 
 def _num(v: float | None, width: int, digits: int = 2, fmt: str = "f") -> str:
@@ -284,6 +309,19 @@ def format_report(scores: GeneratorScores) -> str:
                          f"{_num(r['drr_abs_error_db'], 11)}")
             lines.append(f"{'':<22}(RT60 measured in {r['rt60_measured']}, DRR in "
                          f"{r['drr_measured']} of {r['clips']} takes)")
-    lines += ["", "metrics:"] + [f"  {METRICS[k]}" for k in names]
+    if scores.content:
+        from .content_metric.score import METRICS as CONTENT
+
+        c = scores.content
+        lines += ["", f"{'content (aiSFX)':<22}{'takes':>7}{'FD aiSFX':>10}{'accuracy':>10}"
+                  f"{'chance':>8}{'real':>7}",
+                  f"{'text-only takes':<22}{c['takes']:>7}{_num(c['fd_aisfx_w'], 10, 1)}"
+                  f"{c['class_accuracy']:>10.0%}{c['chance']:>8.0%}{c['real_accuracy']:>7.0%}",
+                  f"{'':<22}({c['labels']} classes, {c['real_clips']} real recordings; 'real' "
+                  "is their own leave-one-out accuracy)"]
+        names_c = [f"  {v}" for v in CONTENT.values()]
+    else:
+        names_c = []
+    lines += ["", "metrics:"] + [f"  {METRICS[k]}" for k in names] + names_c
     lines += [f"note: {n}" for n in scores.notes]
     return "\n".join(lines)

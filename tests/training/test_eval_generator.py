@@ -156,3 +156,26 @@ def test_bad_test_sets_and_settings(generator, tmp_path: Path) -> None:
         evaluate_generator(generator, tmp_path)
     with pytest.raises(EngineError, match="unknown mode 'loud'"):
         EvalSettings(modes=("loud",))
+
+
+def test_the_content_metric_joins_the_report_with_a_real_set(generator, test_set: Path,
+                                                             tmp_path: Path) -> None:
+    pytest.importorskip("aisfx.models", reason="aisfx is installed by scripts/setup")
+    from ambisketch.engine.audio_io import write_audio
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for label, make in (("hiss", lambda: 0.2 * rng.standard_normal(16000)),
+                        ("hum", lambda: 0.3 * np.sin(np.arange(16000) * 0.2))):
+        for i in range(2):
+            write_audio(tmp_path / f"{label}{i}.wav", make()[None].astype(np.float32), 16000)
+            rows.append({"file": f"{label}{i}.wav", "label": label, "prompt": f"a {label}"})
+    (tmp_path / "realset.json").write_text(json.dumps({"clips": rows}))
+    scores = evaluate_generator(generator, test_set, EvalSettings(steps=2, modes=("parametric",),
+                                                                  limit=1),
+                                real_set=tmp_path, takes_per_class=2)
+    c = scores.to_dict()["content"]
+    assert c["takes"] == 4 and c["labels"] == 2 and c["chance"] == 0.5
+    assert 0.0 <= c["class_accuracy"] <= 1.0 and np.isfinite(c["fd_aisfx_w"])
+    text = format_report(scores)
+    assert "content (aiSFX)" in text and "FD aiSFX (W)" in text and "50%" in text

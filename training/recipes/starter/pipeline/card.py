@@ -143,6 +143,7 @@ def _eval_section(metrics: dict[str, Any]) -> list[str]:
             for key in sorted(quality):
                 lines.append(f"| {key} | " + " | ".join(_num(m.get("quality", {}).get(key), 3)
                                                         for m in gen["modes"].values()) + " |")
+        lines += _content_lines(gen.get("content"))
         lines += [""] + [f"Note: {n}" for n in gen.get("notes", [])] + [""]
     lat = metrics.get("latency")
     if lat:
@@ -151,6 +152,20 @@ def _eval_section(metrics: dict[str, Any]) -> list[str]:
                   f"({lat['threads']} torch thread(s), CPU only): {lat['realtime']:.2f}× real "
                   "time.", ""]
     return lines
+
+
+def _content_lines(c: dict[str, Any] | None) -> list[str]:
+    """The aiSFX content metric: does a take sound like what its prompt names?"""
+    if not c:
+        return []
+    return ["", f"Content (does a take sound like its prompt?): {c['takes']} text-only takes "
+            f"for the prompts of {c['labels']} classes of real recordings the model never "
+            f"heard ({c['real_clips']} recordings), judged by the aiSFX sound-effects "
+            "embedding (Ma & Lerch, ISMIR 2022):", "",
+            "| FD aiSFX (W) | class accuracy | chance | real recordings (leave one out) |",
+            "| --- | --- | --- | --- |",
+            f"| {_num(c['fd_aisfx_w'], 1)} | {c['class_accuracy']:.0%} | {c['chance']:.0%} | "
+            f"{c['real_accuracy']:.0%} |"]
 
 
 def model_card(state: dict[str, Any], corpus: Path, configs: dict[str, Any],

@@ -92,8 +92,10 @@ def evaluate(ctx: Context) -> dict[str, Any]:
             marks[0] = time.monotonic()
 
     ctx.log(f"eval: the generator, both modes, {d['steps']} steps per take")
+    from ambisketch.training.content_metric.realset import default_real_set
+
     scores = evaluate_generator(gen, testset, settings, progress=progress,
-                                takes_dir=out / "takes")
+                                takes_dir=out / "takes", real_set=default_real_set())
     del gen
     ctx.log("eval: CPU latency of a full-length take")
     latency = cpu_latency(ctx, out)
