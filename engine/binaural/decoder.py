@@ -88,7 +88,7 @@ def design_filters(hrirs: HrirSet, *, diffuse_eq: bool = True, f_trans: float = 
 
     n = hrirs.taps
     nfft = max(1024, 1 << int(np.ceil(np.log2(2 * n))))
-    freqs = np.fft.rfftfreq(nfft, 1 / rate)
+    freqs = np.asarray(np.fft.rfftfreq(nfft, 1 / rate), dtype=np.float64)
     h = np.fft.rfft(hrirs.ir, nfft, axis=-1)  # (M, 2, K)
     k_t = int(np.clip(np.searchsorted(freqs, min(f_trans, 0.45 * rate)), 8, len(freqs)))
     f = np.empty((2, 4, len(freqs)), dtype=np.complex128)

@@ -194,24 +194,24 @@ def write_sofa(path: str | Path, hrirs: HrirSet, attributes: dict[str, str] | No
             f.attrs[k] = v
         f.dimensions.update({"I": 1, "C": 3, "R": 2, "E": 1, "M": m, "N": n})
 
-        def var(name: str, dims: tuple[str, ...], data: Any, big: bool = False,
-                **var_attrs: str) -> None:
+        def var(name: str, dims: tuple[str, ...], data: Any, attrs: dict[str, str],
+                big: bool = False) -> None:
             v = f.create_variable(name, dims, data=np.asarray(data, dtype=np.float64),
                                   **(opts if big else {}))
-            for k, val in var_attrs.items():
+            for k, val in attrs.items():
                 v.attrs[k] = val
 
         cart = {"Type": "cartesian", "Units": "metre"}
-        var("ListenerPosition", ("I", "C"), [[0.0, 0.0, 0.0]], **cart)
-        var("ListenerUp", ("I", "C"), [[0.0, 0.0, 1.0]], **cart)
-        var("ListenerView", ("I", "C"), [[1.0, 0.0, 0.0]], **cart)
+        var("ListenerPosition", ("I", "C"), [[0.0, 0.0, 0.0]], cart)
+        var("ListenerUp", ("I", "C"), [[0.0, 0.0, 1.0]], cart)
+        var("ListenerView", ("I", "C"), [[1.0, 0.0, 0.0]], cart)
         var("ReceiverPosition", ("R", "C", "I"), [[[0.0], [0.09], [0.0]], [[0.0], [-0.09], [0.0]]],
-            **cart)
-        var("EmitterPosition", ("E", "C", "I"), [[[0.0], [0.0], [0.0]]], **cart)
+            cart)
+        var("EmitterPosition", ("E", "C", "I"), [[[0.0], [0.0], [0.0]]], cart)
         pos = np.stack([hrirs.azimuth % 360.0, hrirs.elevation, np.full(m, float(distance))], axis=1)
-        var("SourcePosition", ("M", "C"), pos, big=True, Type="spherical",
-            Units="degree, degree, metre")
-        var("Data.IR", ("M", "R", "N"), hrirs.ir, big=True)
-        var("Data.SamplingRate", ("I",), [float(hrirs.rate)], Units="hertz")
-        var("Data.Delay", ("I", "R"), [[0.0, 0.0]])
+        var("SourcePosition", ("M", "C"), pos,
+            {"Type": "spherical", "Units": "degree, degree, metre"}, big=True)
+        var("Data.IR", ("M", "R", "N"), hrirs.ir, {}, big=True)
+        var("Data.SamplingRate", ("I",), [float(hrirs.rate)], {"Units": "hertz"})
+        var("Data.Delay", ("I", "R"), [[0.0, 0.0]], {})
     return p

@@ -62,8 +62,16 @@ def bench_codec(repeats: int) -> list[Measurement]:
 
         with torch.no_grad():
             z = codec.encode_chunked(x)
-            t_enc = time_call(lambda: (codec.encode_chunked(x), sync()), repeats)
-            t_dec = time_call(lambda: (codec.decode_chunked(z), sync()), repeats)
+            def encode() -> None:
+                codec.encode_chunked(x)
+                sync()
+
+            def decode() -> None:
+                codec.decode_chunked(z)
+                sync()
+
+            t_enc = time_call(encode, repeats)
+            t_dec = time_call(decode, repeats)
         detail = f"small codec ({sum(p.numel() for p in codec.parameters()) / 1e6:.2f} M), " \
                  f"{SECONDS:g} s of FOA at {rate} Hz on {device}"
         out += [realtime(f"codec.encode.{device}", SECONDS, t_enc, detail),

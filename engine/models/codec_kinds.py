@@ -31,7 +31,7 @@ class CodecKind:
     """A codec kind: its name, config and model classes, presets and a one-line summary."""
 
     name: str
-    config: type
+    config: Any  # the config dataclass (a class with ``from_dict``)
     model: Callable[[Any], nn.Module]
     presets: dict[str, Any]
     summary: str

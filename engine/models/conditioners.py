@@ -110,7 +110,7 @@ def state_matrix(trajectory: Trajectory, frames: int, frame_rate: float,
     times = (np.arange(frames) + 0.5) / float(frame_rate)
     az, el, _ = trajectory.sample(times, unwrap=False)
     az_w = 360.0 / azimuth_bins
-    az_c = np.arange(azimuth_bins) * az_w
+    az_c = np.arange(azimuth_bins, dtype=np.float64) * az_w
     el_w = 180.0 / max(elevation_bins - 1, 1)
     el_c = np.linspace(-90.0, 90.0, elevation_bins) if elevation_bins > 1 else np.zeros(1)
     return np.concatenate([_soft_bins(az, az_c, az_w, bin_sigma, 360.0),

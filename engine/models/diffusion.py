@@ -28,6 +28,8 @@ class DiffusionModel(nn.Module):
 
     # State that older weight files lack; loading keeps the model's (identity) values.
     OPTIONAL_STATE = ("latent_mean", "latent_std")
+    latent_mean: torch.Tensor  # buffers, (channels,)
+    latent_std: torch.Tensor
     MIN_STD = 1e-3  # a (nearly) constant channel is not blown up
 
     def __init__(self, dit: DiTConfig, conditioner: ConditionerConfig) -> None:
@@ -72,13 +74,14 @@ class DiffusionModel(nn.Module):
         return self.dit(x, t, cond.tokens, cond.mask, cond.global_embed)
 
     def loss(self, x0: torch.Tensor, cond: Conditioning, generator: torch.Generator | None = None,
-             t: torch.Tensor | None = None) -> torch.Tensor:
+             t: torch.Tensor | None = None, noise: torch.Tensor | None = None) -> torch.Tensor:
         """The v-objective MSE for clean codec latents ``x0`` (B, C, T) at random (or given)
-        times, on the standardised latents."""
+        times and noise, on the standardised latents."""
         x0 = self.normalise(x0)
         b = x0.shape[0]
         if t is None:
             t = torch.rand(b, generator=generator, device=x0.device)
-        noise = torch.randn(x0.shape, generator=generator, device=x0.device)
+        if noise is None:
+            noise = torch.randn(x0.shape, generator=generator, device=x0.device)
         v = self(add_noise(x0, noise, t), t, cond)
         return (v - v_target(x0, noise, t)).pow(2).mean()

@@ -122,6 +122,8 @@ FACTORED_PRESETS: dict[str, FactoredCodecConfig] = {
 class FactoredCodec(nn.Module):
     """Encode ``(batch, 4, samples)`` AmbiX to W latents + direction channels, and back."""
 
+    latent_rms: torch.Tensor  # buffer: running RMS of the W latents (see the module doc)
+
     def __init__(self, config: FactoredCodecConfig) -> None:
         super().__init__()
         self.config = config
@@ -179,12 +181,14 @@ class FactoredCodec(nn.Module):
         mono, vectors = self.split(latents)
         return self._synthesize(self.mono.decode(mono), vectors)
 
-    def forward(self, audio: torch.Tensor) -> tuple[torch.Tensor, Posterior]:
-        """Training pass: the W reconstruction ``(batch, 1, samples)`` and its posterior.
+    def forward(self, audio: torch.Tensor, shard: tuple[int, int] = (0, 1)
+                ) -> tuple[torch.Tensor, Posterior]:
+        """Training pass: the W reconstruction ``(batch, 1, samples)`` and its posterior
+        (``shard``: see :meth:`Posterior.sample`).
 
         In training mode it also updates ``latent_rms``, the running RMS of the W latents
         that scales the direction channels."""
-        recon, post = self.mono(audio[:, :1])
+        recon, post = self.mono(audio[:, :1], shard=shard)
         if self.training:
             with torch.no_grad():
                 rms = post.mean.detach().float().pow(2).mean().sqrt()

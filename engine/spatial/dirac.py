@@ -68,7 +68,7 @@ class DiracParams:
     @property
     def times(self) -> NDArray[np.float64]:
         """Frame centres in seconds."""
-        return (np.arange(self.frames) + 0.5) * self.hop / self.rate
+        return np.asarray((np.arange(self.frames) + 0.5) * self.hop / self.rate, dtype=np.float64)
 
     @property
     def diffuseness(self) -> NDArray[np.float64]:

@@ -89,7 +89,7 @@ def intensity_doa(foa: NDArray[np.floating], rate: float, *, frame: float = 0.04
     threshold = max(energy_db.max() - gate_db, ABSOLUTE_FLOOR_DB)
     valid = (energy_db >= threshold) & (np.hypot(np.hypot(ix, iy), iz) > 0)
     times = (np.arange(energy.size) * n_hop + (n_frame - 1) / 2) / rate
-    return DirectionTrack(times, azimuth, elevation, energy_db, valid)
+    return DirectionTrack(np.asarray(times, dtype=np.float64), azimuth, elevation, energy_db, valid)
 
 
 def _errors(az: NDArray[np.float64], el: NDArray[np.float64], az_ref: NDArray[np.float64],

@@ -95,9 +95,10 @@ class Room:
         if self.listener is None:
             pos = (0.4 * self.depth, 0.45 * self.width, min(1.6, 0.5 * self.height))
         else:
-            pos = tuple(_finite(v, "listener position") for v in self.listener)
-            if len(pos) != 3:
-                raise RoomError(f"listener position needs (x, y, z), got {len(pos)} values")
+            given = tuple(_finite(v, "listener position") for v in self.listener)
+            if len(given) != 3:
+                raise RoomError(f"listener position needs (x, y, z), got {len(given)} values")
+            pos = (given[0], given[1], given[2])
             for v, size, axis in zip(pos, self.size_xyz, "xyz"):
                 if not 0.0 < v < size:
                     raise RoomError(f"listener {axis} = {v:g} m is outside the room (0..{size:g} m)")
@@ -161,7 +162,7 @@ class Room:
         if not isinstance(size, (list, tuple)) or len(size) != 3:
             raise RoomError("room 'size' must be [width, depth, height] in metres")
         listener = data.get("listener")
-        return cls(*size, absorption=tuple(data.get("absorption", (0.3,))),
+        return cls(size[0], size[1], size[2], absorption=tuple(data.get("absorption", (0.3,))),
                    listener=None if listener is None else tuple(listener), name=data.get("name"))
 
     def to_dict(self) -> dict[str, Any]:

@@ -182,9 +182,9 @@ def render_in_room(mono: ArrayLike, trajectory: Trajectory, rate: int, room: Roo
             src = buffer(None, air_absorption(x, r[:n_in], rate))
         else:  # reflections: a fixed low-pass for the image's mean distance, shared
             key = int(round(4.0 * math.log2(max(float(r.mean()), 1.0)))) if air else -1
-            src = padded.get(key)
-            if src is None:
-                src = buffer(key, air_absorption(x, 2.0 ** (key / 4.0), rate) if air else x)
+            cached = padded.get(key)
+            src = cached if cached is not None else buffer(
+                key, air_absorption(x, 2.0 ** (key / 4.0), rate) if air else x)
         read = base - r * to_samples  # linear interpolation at the fractional read position
         i0 = read.astype(np.int64)  # read >= 1: truncation is floor
         read -= i0
