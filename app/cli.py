@@ -19,6 +19,7 @@ from . import cmd_takes
 from . import cmd_finetune
 from . import cmd_recipe
 from . import cmd_scene
+from . import cmd_monitor
 from .cli_support import Parser
 
 EXAMPLES = """\
@@ -30,6 +31,9 @@ examples:
   ambisketch path show fly-over > fly.json
   ambisketch path describe fly.json
   ambisketch play dog_orbit.wav --yaw 30           # binaural, on headphones
+  ambisketch play dog_orbit.wav --osc 7000         # head tracker (IEM SceneRotator OSC)
+  ambisketch decode dog_orbit.wav -o dog_714.wav --layout 7.1.4
+  ambisketch loudness dog_orbit.wav --json
   ambisketch binaural dog_orbit.wav -o dog_bin.wav
   ambisketch dataset scan ~/Sounds --report scan.json
   ambisketch train codec --data starter --out runs/codec
@@ -41,7 +45,7 @@ examples:
 # Modules that add sub-commands: each has register(subparsers) -> None and sets
 # `func(args) -> int` on its parsers.
 COMMAND_MODULES = (cmd_spatial, cmd_binaural, cmd_codec, cmd_dit, cmd_dataset, cmd_generate,
-                   cmd_bench, cmd_takes, cmd_finetune, cmd_recipe, cmd_scene)
+                   cmd_bench, cmd_takes, cmd_finetune, cmd_recipe, cmd_scene, cmd_monitor)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,12 @@ from ambisketch.engine.spatial.ambisonics import fuma_to_ambix
 from ambisketch.engine.takes.metadata import binaural_metadata as _binaural_metadata
 from ambisketch.engine.takes.metadata import hrtf_fields, read_sidecar
 
+from ambisketch.engine.monitoring import (DEFAULT_PREFIX, LAYOUT_NAMES, OscHeadTracker,
+                                          design, get_layout)
+from ambisketch.engine.monitoring.osc_tracker import DEFAULT_SMOOTHING_MS
+
 from .cli_support import add_output_args, note
+from .cmd_monitor import add_loudness_arg, apply_loudness, loudness_target
 
 ROTATION_HELP = ("head rotation in degrees: positive --yaw turns the head LEFT (a source in "
                  "front moves to the right ear), positive --pitch looks up, positive --roll "
@@ -57,6 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     _add_common(b)
     add_output_args(b)
+    add_loudness_arg(b, "measured on both ears")
     b.set_defaults(func=cmd_binaural)
 
     p = sub.add_parser(
@@ -65,13 +73,31 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Play an FOA take binaurally on an output device; Ctrl+C stops.",
         epilog="examples:\n  ambisketch play take.wav\n"
                "  ambisketch play take.wav --device 3 --yaw -45 --loop\n"
-               "  ambisketch devices          # lists the device numbers",
+               "  ambisketch play take.wav --osc 7000 --loop    # a head tracker turns the scene\n"
+               "  ambisketch play take.wav --layout 5.1 --device 4   # loudspeakers\n"
+               "  ambisketch devices          # lists the device numbers\n\n"
+               "head tracking: --osc PORT listens for IEM SceneRotator's OSC messages "
+               "(PREFIX/ypr in degrees, PREFIX/quaternions w x y z, PREFIX/yaw, /pitch, /roll, "
+               "and the bare /ypr) with SceneRotator's signs: +yaw turns the scene left, +pitch "
+               "turns its front down, +roll lifts its left. Press Enter to reset to front.",
     )
     _add_common(p)
     p.add_argument("--device", metavar="N|NAME",
                    help="output device number or part of its name (default: the system's)")
     p.add_argument("--loop", action="store_true", help="play in a loop until Ctrl+C")
     p.add_argument("--start", type=float, default=0.0, metavar="S", help="start at S seconds")
+    p.add_argument("--osc", type=int, metavar="PORT",
+                   help="follow a head tracker sending IEM SceneRotator OSC messages to PORT")
+    p.add_argument("--osc-prefix", default=DEFAULT_PREFIX, metavar="/PREFIX",
+                   help=f"OSC address prefix (default: {DEFAULT_PREFIX})")
+    p.add_argument("--invert", default="", metavar="yaw,pitch,roll",
+                   help="negate these received axes (SceneRotator's invert switches)")
+    p.add_argument("--smoothing", type=float, default=DEFAULT_SMOOTHING_MS, metavar="MS",
+                   help=f"head-tracker smoothing time constant (default {DEFAULT_SMOOTHING_MS:g}"
+                        " ms; 0 = none)")
+    p.add_argument("--layout", metavar="|".join(LAYOUT_NAMES) + "|FILE.json",
+                   help="play on loudspeakers (AllRAD decode) instead of binaural")
+    p.add_argument("--lfe", action="store_true", help="with --layout: feed the LFE channel")
     p.set_defaults(func=cmd_play)
 
     d = sub.add_parser("devices", help="list audio output devices",
@@ -102,6 +128,7 @@ def _hrtf(args: argparse.Namespace) -> HrirSet:
 def cmd_binaural(args: argparse.Namespace) -> int:
     src, out = Path(args.input), Path(args.output)
     _check_angles(args)
+    target = loudness_target(args.loudness)
     if out.exists() and src.exists() and src.resolve() == out.resolve():
         raise AudioFileError(f"{out}: output would overwrite the input")
     audio_io.check_writable(out, args.force, sidecar=True)
@@ -111,10 +138,13 @@ def cmd_binaural(args: argparse.Namespace) -> int:
     hrirs = _hrtf(args)
     decoder = decoder_for(hrirs, foa.rate, diffuse_eq=not args.no_eq)
     stereo = render(foa.samples, decoder, args.yaw, args.pitch, args.roll)
+    stereo, lufs = apply_loudness(stereo, foa.rate, target, str(out))
     peak = audio_io.peak_dbfs(stereo)
     if args.bits != "32f" and peak > 0.0:
         note(f"peak {peak:+.1f} dBFS: clipped in {args.bits}-bit PCM; use --bits 32f to keep it")
     meta = binaural_metadata(src, hrirs, decoder.describe(), foa.rate, args)
+    if lufs is not None:
+        meta["loudness_lufs"] = lufs
     audio_io.write_audio(out, stereo, foa.rate, bits=args.bits, overwrite=args.force,
                          sidecar=meta)
     print(f"wrote {out} (binaural, {foa.rate} Hz, {args.bits}, {foa.duration:.2f} s, "
@@ -137,22 +167,65 @@ def binaural_metadata(src: Path, hrirs: HrirSet, decoder: dict[str, Any], rate: 
 
 
 # --- play -------------------------------------------------------------------------------
+def _invert_axes(text: str) -> tuple[bool, bool, bool]:
+    names = [t.strip().lower() for t in text.split(",") if t.strip()]
+    bad = [n for n in names if n not in ("yaw", "pitch", "roll")]
+    if bad:
+        raise EngineError(f"--invert {text!r}: name axes from yaw, pitch, roll (e.g. yaw,roll)")
+    return "yaw" in names, "pitch" in names, "roll" in names
+
+
+def _recentre_on_enter(tracker: OscHeadTracker) -> None:
+    """Enter on the terminal resets the head tracker to front (a daemon thread)."""
+    if not sys.stdin or not sys.stdin.isatty():
+        return
+
+    def read() -> None:
+        for _ in sys.stdin:
+            tracker.recentre()
+            print("head tracker: reset to front", file=sys.stderr)
+
+    threading.Thread(target=read, name="recentre-on-enter", daemon=True).start()
+
+
 def cmd_play(args: argparse.Namespace) -> int:
     _check_angles(args)
+    layout = get_layout(args.layout) if args.layout else None
+    tracker = None
+    if args.osc is not None:
+        tracker = OscHeadTracker(args.osc, args.osc_prefix, invert=_invert_axes(args.invert),
+                                 smoothing_ms=args.smoothing)
     foa = _read_foa(Path(args.input), args.format)
-    device = pick_output_device(args.device)  # fails early and clearly without a device
-    hrirs = _hrtf(args)
-    with Transport(foa.samples, foa.rate, hrirs, device=device.index,
-                   diffuse_eq=not args.no_eq, yaw=args.yaw, pitch=args.pitch,
-                   roll=args.roll) as player:
+    with contextlib.ExitStack() as stack:
+        if tracker is not None:
+            tracker.start()  # a port in use: one line, before any sound
+            stack.callback(tracker.stop)
+        device = pick_output_device(args.device)  # fails early and clearly without a device
+        speakers = design(layout) if layout is not None else None
+        hrirs = _hrtf(args) if speakers is None else None
+        player = stack.enter_context(Transport(
+            foa.samples, foa.rate, hrirs, device=device.index, diffuse_eq=not args.no_eq,
+            yaw=args.yaw, pitch=args.pitch, roll=args.roll, speakers=speakers, lfe=args.lfe,
+            rotation_source=tracker.head_rotation if tracker is not None else None))
         player.set_loop(args.loop)
         player.seek(args.start)
         player.play()
-        print(f"playing {args.input} on [{device.index}] {device.name} ({hrirs.name}"
+        what = (f"{layout.name} loudspeakers" if layout is not None else
+                player.hrirs.name)
+        print(f"playing {args.input} on [{device.index}] {device.name} ({what}"
               f"{', loop' if args.loop else ''}); Ctrl+C stops", file=sys.stderr)
+        if tracker is not None:
+            print(f"head tracker: listening for OSC on port {tracker.address[1]} "
+                  f"({tracker.prefix or '/'}/ypr, …); Enter resets to front", file=sys.stderr)
+            _recentre_on_enter(tracker)
+        receiving = False
         while not player.finished.wait(0.2):
             if player.errors:
                 raise AudioDeviceError(f"playback failed: {player.errors[0]}")
+            if tracker is not None and tracker.status().receiving != receiving:
+                receiving = not receiving
+                print("head tracker: " + ("messages arriving" if receiving else
+                                          "no messages for 1 s"), file=sys.stderr)
         time.sleep(0.3)  # let the device play out its buffer (latency 'high')
     return 0
 

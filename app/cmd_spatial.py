@@ -22,6 +22,7 @@ from ambisketch.engine.spatial.room_metrics import room_report
 from ambisketch.engine.takes.metadata import take_metadata
 
 from .cli_support import add_output_args, note
+from .cmd_monitor import add_loudness_arg, apply_loudness, loudness_target
 
 
 
@@ -69,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="reverberation time of --room at 1 kHz (default: the preset's)")
     p.add_argument("--doppler", action="store_true",
                    help="in a room, keep the pitch shift of a moving source's changing delay")
+    add_loudness_arg(p, "measured on W, the omni channel")
     p.set_defaults(func=cmd_spatialize)
 
     a = sub.add_parser(
@@ -115,6 +117,7 @@ def cmd_spatialize(args: argparse.Namespace) -> int:
     audio_io.check_writable(out, args.force, sidecar=True)
     if args.rate is not None and not 8000 <= args.rate <= 384000:
         raise AudioFileError(f"--rate {args.rate}: choose a rate between 8000 and 384000 Hz")
+    target = loudness_target(args.loudness)
     mono, mixed = audio_io.read_mono(src, args.rate, args.channel)
     if mixed:
         note(mixed)
@@ -143,6 +146,7 @@ def cmd_spatialize(args: argparse.Namespace) -> int:
             traj = Trajectory(traj.duration, tuple(replace(k, distance=metres)
                                                    for k in traj.keyframes), name=traj.name)
         foa = encode(mono.samples[0], traj, mono.rate, distance=bool(args.distance), air=args.air)
+    foa, lufs = apply_loudness(foa, mono.rate, target, str(out), ambix=True)
     data = ambix_to_fuma(foa) if args.format == "fuma" else foa
     peak = audio_io.peak_dbfs(data)
     if args.bits != "32f" and peak > 0.0:
@@ -151,7 +155,7 @@ def cmd_spatialize(args: argparse.Namespace) -> int:
         "input": str(src.resolve()), "channel": args.channel, "mixed_to_mono": bool(mixed),
         "distance_gain": bool(args.distance) or room is not None, "air_absorption": args.air,
         "distance": metres, "room": None if room is None else room.to_dict(),
-        "doppler": args.doppler,
+        "doppler": args.doppler, **({"loudness_lufs": lufs} if lufs is not None else {}),
     })
     audio_io.write_audio(out, data, mono.rate, bits=args.bits, overwrite=args.force, sidecar=meta)
     where = "" if room is None else f", in the {room.name} room (RT60 {room.rt60:.2f} s)"

@@ -186,14 +186,23 @@ def true_peak_dbtp(samples: ArrayLike, rate: int) -> float:
     return 20.0 * math.log10(peak) if peak > 0 else float("-inf")
 
 
-def measure(samples: ArrayLike, rate: int, *, ambix: bool = False,
-            weights: ArrayLike | None = None) -> Loudness:
-    """Integrated loudness, loudness range and true peak of ``(channels, frames)`` audio.
+@dataclass(frozen=True)
+class _Blocks:
+    """Block powers of one signal; a gain g scales them by g² (K-weighting is linear), so the
+    loudness at any gain is read from them without filtering again."""
 
-    Args:
-        ambix: the audio is AmbiX FOA: loudness on W (channel 0), true peak on all four.
-        weights: per-channel BS.1770 weights (e.g. :func:`speaker_weights`); default 1 each.
-    """
+    momentary: NDArray[np.float64]
+    short: NDArray[np.float64]
+    true_peak: float
+    where: str
+
+    def at(self, gain_db: float = 0.0) -> Loudness:
+        g2 = 10.0 ** (gain_db / 10.0)
+        return Loudness(_integrated(self.momentary * g2), _range(self.short * g2),
+                        self.true_peak + gain_db, self.where)
+
+
+def _blocks(samples: ArrayLike, rate: int, ambix: bool, weights: ArrayLike | None) -> _Blocks:
     x = np.atleast_2d(np.asarray(samples, dtype=np.float64))
     if x.ndim != 2:
         raise ValueError(f"expected (channels, frames), got shape {x.shape}")
@@ -211,11 +220,22 @@ def measure(samples: ArrayLike, rate: int, *, ambix: bool = False,
             where += ", BS.1770 loudspeaker weights"
     keep = w > 0
     kw = _k_weighted(sig[keep], rate)
-    integrated = _integrated(_block_power(kw, rate, w[keep], BLOCK_S, BLOCK_STEP_S))
+    momentary = _block_power(kw, rate, w[keep], BLOCK_S, BLOCK_STEP_S)
     tail = np.zeros((kw.shape[0], int(RANGE_TAIL_S * rate)))  # filtered silence stays silent
-    lra = _range(_block_power(np.concatenate([kw, tail], axis=1), rate, w[keep], SHORT_S,
-                              SHORT_STEP_S))
-    return Loudness(integrated, lra, true_peak_dbtp(x, rate), where)
+    short = _block_power(np.concatenate([kw, tail], axis=1), rate, w[keep], SHORT_S,
+                         SHORT_STEP_S)
+    return _Blocks(momentary, short, true_peak_dbtp(x, rate), where)
+
+
+def measure(samples: ArrayLike, rate: int, *, ambix: bool = False,
+            weights: ArrayLike | None = None) -> Loudness:
+    """Integrated loudness, loudness range and true peak of ``(channels, frames)`` audio.
+
+    Args:
+        ambix: the audio is AmbiX FOA: loudness on W (channel 0), true peak on all four.
+        weights: per-channel BS.1770 weights (e.g. :func:`speaker_weights`); default 1 each.
+    """
+    return _blocks(samples, rate, ambix, weights).at(0.0)
 
 
 # --- normalising --------------------------------------------------------------------------
@@ -240,16 +260,22 @@ def normalise(samples: ArrayLike, rate: int, target_lufs: float, *, ambix: bool 
     """
     target = check_target(target_lufs)
     x = np.asarray(samples, dtype=np.float32)
-    before = measure(x, rate, ambix=ambix, weights=weights)
+    blocks = _blocks(x, rate, ambix, weights)
+    before = blocks.at(0.0)
     if not math.isfinite(before.integrated_lufs):
         raise EngineError(f"{name}: cannot normalise silence (nothing above the "
                           f"{ABSOLUTE_GATE:g} LUFS gate)")
+    # The -70 LUFS gate is absolute: a gain lets quieter blocks in (or out), so the loudness
+    # does not move by exactly the gain. Solve for the gain on the block powers.
     gain_db = target - before.integrated_lufs
+    for _ in range(20):
+        miss = target - blocks.at(gain_db).integrated_lufs
+        if abs(miss) < 0.005:
+            break
+        gain_db += miss
     limited = before.true_peak_dbtp + gain_db > ceiling_dbtp + 1e-9
     if limited:
         gain_db = ceiling_dbtp - before.true_peak_dbtp
     gain = 10.0 ** (gain_db / 20.0)
     scaled = (x * np.float32(gain)).astype(np.float32)
-    after = Loudness(before.integrated_lufs + gain_db,
-                     before.lra, before.true_peak_dbtp + gain_db, before.measured_on)
-    return Normalised(scaled, gain_db, before, after, target, limited)
+    return Normalised(scaled, gain_db, before, blocks.at(gain_db), target, limited)

@@ -107,3 +107,16 @@ def test_speaker_weights_leave_the_lfe_out() -> None:
     w = speaker_weights([30, -30, 0, 0, 90, 135], [0, 0, 0, 0, 45, 0],
                         [False, False, False, True, False, False])
     assert list(w) == [1.0, 1.0, 1.0, 0.0, 1.0, 1.0]  # a side speaker up high weighs 1
+
+
+def test_quiet_passages_that_the_gain_lifts_over_the_gate_are_counted() -> None:
+    """-70 LUFS is an absolute gate: after +40 dB, blocks that were under it count. The
+    normalised file must measure the target, not the gain added to the old figure."""
+    x = _programme(seconds=10.0, channels=1) * 0.0045  # about -62 LUFS
+    x[:, 5 * RATE:] *= 0.355  # 9 dB quieter: under -70 before the gain, counted after it
+    before = measure(x, RATE).integrated_lufs
+    naive = x * np.float32(10 ** ((-23.0 - before) / 20))
+    assert measure(naive, RATE).integrated_lufs < -23.5  # the gain alone misses the target
+    r = normalise(x, RATE, -23.0)
+    assert measure(r.samples, RATE).integrated_lufs == pytest.approx(-23.0, abs=0.05)
+    assert r.after.integrated_lufs == pytest.approx(-23.0, abs=0.05)
