@@ -105,6 +105,7 @@ TRAIN_PRESETS: dict[str, CodecTrainConfig] = {
                                       adversarial_after=100, disc_channels=4,
                                       checkpoint_every=50, log_every=10),
     "factored-small": CodecTrainConfig(codec=FACTORED_PRESETS["factored-small"]),
+    "factored-small-48k": CodecTrainConfig(codec=FACTORED_PRESETS["factored-small-48k"]),
     "factored-paper": CodecTrainConfig(codec=FACTORED_PRESETS["factored-paper"], batch_size=32,
                                        ema_decay=0.9999, adversarial_after=10000,
                                        disc_channels=32, checkpoint_every=1000, log_every=50),

@@ -112,6 +112,10 @@ FACTORED_PRESETS: dict[str, FactoredCodecConfig] = {
     # 20 W channels + 4 bands × 3 = 32: the "small" 4-channel codec's latent size, so the
     # DiT presets fit either kind.
     "factored-small": FactoredCodecConfig(_mono(20)),
+    # Full band: the same codec at 48 kHz with a 3× longer first stride, so the latent rate
+    # (7.8 frames/s) and size — and so the DiT and its cost — stay those of factored-small.
+    "factored-small-48k": FactoredCodecConfig(_mono(20, strides=(6, 4, 4, 8, 8),
+                                                     sample_rate=48000)),
     # For tests: 2 W channels + 2 bands × 3 = 8 (the "tiny" codec's size), ×32.
     "factored-tiny": FactoredCodecConfig(
         _mono(2, base_channels=4, multipliers=(1, 2, 2), strides=(2, 4, 4)),

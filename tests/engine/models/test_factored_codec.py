@@ -192,3 +192,19 @@ def test_lock_to_path_places_a_take_exactly_and_keeps_diffuseness() -> None:
     lengths = lambda t: t[:, m:].reshape(1, -1, 3, t.shape[-1]).norm(dim=2)  # noqa: E731
     assert torch.allclose(lengths(locked), lengths(z), atol=1e-5)
     assert direction_errors(intensity_doa(out, RATE), target).spatial_angle_median < 3.0
+
+
+def test_full_band_preset_keeps_the_latent_rate_and_size() -> None:
+    """factored-small-48k: 48 kHz audio, the same latents as factored-small (so the same DiT)."""
+    from ambisketch.engine.models.factored_codec import FACTORED_PRESETS
+
+    small, full = FACTORED_PRESETS["factored-small"], FACTORED_PRESETS["factored-small-48k"]
+    assert full.mono.sample_rate == 48000 and full.hop == 3 * small.hop
+    assert full.latent_channels == small.latent_channels
+    assert full.mono.latent_rate == small.mono.latent_rate
+    codec = FactoredCodec(full).eval()
+    x = torch.randn(1, 4, 2 * full.hop) * 0.1
+    with torch.no_grad():
+        z = codec.encode(x)
+        y = codec.decode(z)
+    assert z.shape == (1, small.latent_channels, 2) and y.shape == x.shape
