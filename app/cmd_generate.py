@@ -14,6 +14,7 @@ from ambisketch.engine.spatial import preset_names
 from ambisketch.engine.spatial.room import room_conditioning
 
 from .cli_support import add_output_args, note
+from .init_options import add_init_args, apply_init, check_init_args, default_seconds
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -30,7 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                "--variations 4\n"
                "  ambisketch generate \"footsteps\" -o steps.wav --path pass-by --room medium "
                "--distance 4\n"
-               "  ambisketch generate \"a choir\" -o choir.wav --room 25x40x15 --decay 2.5\n\n"
+               "  ambisketch generate \"a choir\" -o choir.wav --room 25x40x15 --decay 2.5\n"
+               "  ambisketch generate \"a dog growling\" -o dog.wav --init-audio my_dog.wav "
+               "--init-strength 0.4 --path orbit\n"
+               "  ambisketch generate \"thunder rolling\" -o storm.wav --from-library ~/sfx "
+               "--seconds 60\n\n"
                "room values (models trained on rooms): --distance in metres; --room a preset, "
                "WxDxH in metres or the room's edge in metres (the size number is the cube root "
                "of the volume: small 3.4, medium 5.4, large 12.8, hall 24.7); --decay the RT60 "
@@ -43,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--path", metavar="PRESET|FILE.json",
                    help="where the sound travels (a preset stretched to --seconds, or a file)")
     p.add_argument("--seconds", type=float, metavar="S",
-                   help="length (default: the path file's, else the model's clip length)")
+                   help="length (default: the path file's, else the model's clip length); "
+                        "longer than the clip is made in overlapping windows (up to 60 s)")
     p.add_argument("--seed", type=int, metavar="N", help="random seed (default: a new one)")
     p.add_argument("--steps", type=int, metavar="N",
                    help="sampler steps (default: the model's own, else 100)")
@@ -72,6 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("ambix", "fuma"), default="ambix",
                    help="channel order/normalisation of the output (default: ambix)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_init_args(p)
     p.set_defaults(func=cmd_generate)
 
 
@@ -116,12 +123,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
             raise EngineError(f"--param {name}={params[name]:g} contradicts the room flags "
                               f"({name} {value:g}); give one of them")
         params[name] = value
+    check_init_args(args)
     model_dir = Path(args.model) if args.model else default_bundle()
     if args.threads is not None and args.threads < 1:
         raise EngineError("--threads must be at least 1")
     gen = Generator(model_dir, device=args.device, threads=args.threads)
     clip = gen.bundle.info.clip_seconds
-    seconds = args.seconds
+    seconds = args.seconds if args.seconds is not None else default_seconds(args, clip)
     path = None
     if args.path:
         path = resolve_path(args.path, seconds if seconds else clip)
@@ -134,7 +142,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     request = GenerationRequest(args.prompt, path, seconds, args.seed, steps, cfg,
                                 args.sampler or defaults.sampler, args.variations,
                                 args.lock_path, params)
-    request.check(clip)
+    request.check()
+    request = apply_init(args, request, gen, clip)
     bar = None
     if not args.no_progress:
         from tqdm import tqdm
@@ -143,6 +152,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     def progress(step: int, total: int) -> None:
         if bar is not None:
+            if bar.total != total:  # a long take: every window's steps
+                bar.total = total
             bar.update(step - bar.n)
 
     try:

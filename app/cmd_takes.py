@@ -1,7 +1,7 @@
 """``ambisketch takes``: the project's takes from the command line (what the take list does).
 
-``list``, ``add``, ``rename``, ``delete`` (to the trash), ``restore``, ``export``, ``measure``
-and ``path`` work on the same folder the desktop app keeps its takes in.
+``list``, ``add``, ``rename``, ``delete`` (to the trash), ``restore``, ``export``, ``measure``,
+``path`` and ``inpaint`` work on the same folder the desktop app keeps its takes in.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ambisketch.engine.takes import (EXPORT_FORMATS, TakeRecord, TakeStore, defa
                                        default_project_dir, export_take)
 
 from .cli_support import command_group, note
+from .cmd_inpaint import register_inpaint
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -92,6 +93,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "  ambisketch generate \"a wasp\" -o wasp.wav --path bee_path.json")
     p.add_argument("name", help="the take")
     p.set_defaults(func=cmd_path)
+
+    register_inpaint(add)
 
 
 def _store(args: argparse.Namespace) -> TakeStore:

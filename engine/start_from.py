@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .audio_io import read_audio, sidecar_path
+from .audio_io import Audio, read_audio, sidecar_path
 from .errors import AudioFileError, GenerationError
 
 MIN_INIT_SECONDS = 0.1   # shorter than this a loop is a buzz, not the sound
@@ -138,14 +138,8 @@ def read_init_audio(path: str | Path, rate: int, seconds: float,
     from .spatial.ambisonics import fuma_to_ambix, sh_gains
 
     p = Path(path)
-    audio = read_audio(p, rate)
+    audio = check_init_audio(read_audio(p, rate))
     notes: list[str] = []
-    if audio.duration < MIN_INIT_SECONDS:
-        raise AudioFileError(f"{p}: too short to start from ({audio.duration * 1000:.0f} ms; "
-                             f"at least {MIN_INIT_SECONDS * 1000:.0f} ms)")
-    peak = float(np.max(np.abs(audio.samples)))
-    if peak <= 10 ** (SILENT_DBFS / 20):
-        raise AudioFileError(f"{p}: silent (peak {_dbfs(peak)}); nothing to start from")
     n = int(round(seconds * rate))
     if audio.channels == 4:
         from .takes.metadata import read_sidecar
@@ -167,14 +161,27 @@ def read_init_audio(path: str | Path, rate: int, seconds: float,
             az, el = np.asarray(azimuth), np.asarray(elevation)
         gains = sh_gains(az, el)  # (4, samples) or (4, 1)
         foa = (gains * mono[None]).astype(np.float32)
-    else:
-        raise AudioFileError(f"{p}: has {audio.channels} channels; start from a mono, stereo "
-                             "or 4-channel AmbiX file")
     if audio.duration < seconds - 1e-6:
         notes.append(f"{p}: {audio.duration:.2f} s looped to {seconds:g} s")
     elif audio.duration > seconds + 1e-6:
         notes.append(f"{p}: first {seconds:g} s of {audio.duration:.2f} s used")
     return np.ascontiguousarray(foa, dtype=np.float32), notes
+
+
+def check_init_audio(audio: Audio) -> Audio:
+    """``audio`` when a take can start from it; :class:`AudioFileError` naming the file when
+    it is too short, silent or has a channel count other than 1, 2 or 4."""
+    p = audio.path
+    if audio.duration < MIN_INIT_SECONDS:
+        raise AudioFileError(f"{p}: too short to start from ({audio.duration * 1000:.0f} ms; "
+                             f"at least {MIN_INIT_SECONDS * 1000:.0f} ms)")
+    if audio.channels not in (1, 2, 4):
+        raise AudioFileError(f"{p}: has {audio.channels} channels; start from a mono, stereo "
+                             "or 4-channel AmbiX file")
+    peak = float(np.max(np.abs(audio.samples)))
+    if peak <= 10 ** (SILENT_DBFS / 20):
+        raise AudioFileError(f"{p}: silent (peak {_dbfs(peak)}); nothing to start from")
+    return audio
 
 
 def _dbfs(peak: float) -> str:
