@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from ambisketch.engine.spatial import preset_names
 from ambisketch.engine.spatial.room import room_conditioning
 
 from .cli_support import add_output_args, note
+from .cmd_monitor import DEFAULT_TARGET_LUFS, add_loudness_arg, loudness_target, target_note
 from .init_options import add_init_args, apply_init, check_init_args, default_seconds
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -77,6 +79,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="CPU threads (default: OMP_NUM_THREADS, else half the cores)")
     p.add_argument("--format", choices=("ambix", "fuma"), default="ambix",
                    help="channel order/normalisation of the output (default: ambix)")
+    add_loudness_arg(p, "default -23 (EBU R 128), measured on W; 'off' keeps the model's "
+                        "level")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_init_args(p)
     p.set_defaults(func=cmd_generate)
@@ -114,6 +118,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise EngineError(f"--rate {args.rate}: choose a rate between 8000 and 384000 Hz")
     if args.variations < 1:
         raise EngineError("--variations must be at least 1")
+    target = loudness_target(DEFAULT_TARGET_LUFS if args.loudness is None else args.loudness,
+                             allow_off=True)
     outs = _outputs(Path(args.output), args.variations)
     for o in outs:
         audio_io.check_writable(o, args.force, sidecar=True)
@@ -142,6 +148,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     request = GenerationRequest(args.prompt, path, seconds, args.seed, steps, cfg,
                                 args.sampler or defaults.sampler, args.variations,
                                 args.lock_path, params)
+    request = dataclasses.replace(request, loudness_lufs=target)
     request.check()
     request = apply_init(args, request, gen, clip)
     bar = None
@@ -168,6 +175,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             data = audio_io.resample(data, rate, args.rate)
         if args.format == "fuma":
             data = ambix_to_fuma(data)
+        target_note(str(out), take.loudness_lufs, request.loudness_lufs)
         peak = audio_io.peak_dbfs(data)
         if args.bits != "32f" and peak > 0.0:
             note(f"{out}: peak {peak:+.1f} dBFS clipped in {args.bits}-bit PCM; "

@@ -178,9 +178,6 @@ def measure_file(path: Path, kind: str = "auto", layout: Layout | None = None
     from ambisketch.engine.spatial.ambisonics import fuma_to_ambix
 
     audio = audio_io.read_audio(path)
-    if audio.duration < 0.4:
-        raise AudioFileError(f"{path}: {audio.duration:.2f} s is too short to measure loudness "
-                             "(BS.1770 needs at least 0.4 s)")
     mask = 0
     if path.suffix.lower() == ".wav":
         try:

@@ -62,6 +62,7 @@ class GenerationRequest:
     parametric: dict[str, float] = field(default_factory=dict)
     placement: str = "held"
     init: StartFrom | None = None  # start from a sound or regenerate part of a take
+    loudness_lufs: float | None = -23.0  # normalise each take to this (None: as generated)
 
     def __post_init__(self) -> None:
         if self.lock_path and self.placement == "held":
@@ -127,6 +128,10 @@ class GenerationRequest:
                 raise GenerationError(f"parametric value {key} must be a number")
         if self.init is not None:
             self.init.check()
+        if self.loudness_lufs is not None and not (math.isfinite(self.loudness_lufs)
+                                                   and -70.0 <= self.loudness_lufs <= 0.0):
+            raise GenerationError(f"loudness target {self.loudness_lufs:g} LUFS is outside "
+                                  "-70…0 LUFS")
 
     def to_dict(self) -> dict[str, Any]:
         return {"prompt": self.prompt, "mode": self.mode,
@@ -135,6 +140,7 @@ class GenerationRequest:
                 "cfg_scale": self.cfg_scale, "sampler": self.sampler,
                 "variations": self.variations, "lock_path": self.lock_path,
                 "parametric": dict(self.parametric), "placement": self.placement,
+                "loudness_lufs": self.loudness_lufs,
                 **({"init": self.init.to_dict()} if self.init is not None else {})}
 
     @classmethod
@@ -151,7 +157,10 @@ class GenerationRequest:
                    # Requests from before placements were the model's own (or locked).
                    placement=str(data.get("placement") or
                                  ("locked" if data.get("lock_path") else "learned")),
-                   init=StartFrom.from_dict(data["init"]) if data.get("init") else None)
+                   init=StartFrom.from_dict(data["init"]) if data.get("init") else None,
+                   # Requests from before loudness targets were not normalised.
+                   loudness_lufs=None if data.get("loudness_lufs") is None
+                   else float(data["loudness_lufs"]))
 
 
 @dataclass(frozen=True)
@@ -180,6 +189,7 @@ class Take:
     path: Trajectory | None = None
     path_source: str | None = None
     path_errors: dict[str, Any] | None = None
+    loudness_lufs: float | None = None  # integrated loudness (BS.1770 on W; None: silent)
 
     @property
     def duration(self) -> float:
@@ -201,6 +211,7 @@ class Take:
                                "placement": self.placement,
                                "path_error_deg": None if self.path_error_deg is None
                                else round(self.path_error_deg, 3)}
+        out["loudness_lufs"] = self.loudness_lufs
         if self.placement_note:
             out["placement_note"] = self.placement_note
         if self.path_source is not None:
@@ -465,13 +476,18 @@ class Generator:
             errors = [direction_errors(intensity_doa(a, bundle.sample_rate), target).to_dict()
                       for a in takes_audio]
             timings["measure"] = time.perf_counter() - t4
+        from .loudness import normalise_take
+
+        levelled = [normalise_take(a, bundle.sample_rate, request.loudness_lufs)
+                    for a in takes_audio]
+        takes_audio, loudness = [a for a, _ in levelled], [lufs for _, lufs in levelled]
         timings["total"] = time.perf_counter() - t0
         timings["steps_per_second"] = request.steps / max(timings["sampling"], 1e-9)
         info = self.model_info()
         return [Take(a, bundle.sample_rate, request, i, dict(timings), info,
                      latents=np.ascontiguousarray(kept[i]), placement=placement,
                      placement_note=note, path=target, path_source=source,
-                     path_errors=errors[i])
+                     path_errors=errors[i], loudness_lufs=loudness[i])
                 for i, a in enumerate(takes_audio)]
 
     def resolve_placement(self, asked: str, has_path: bool) -> tuple[str, str]:

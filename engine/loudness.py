@@ -127,8 +127,8 @@ def _block_power(kw: NDArray[np.float64], rate: int, weights: NDArray[np.float64
     """Weighted mean-square power of each block (blocks laid out as pyloudnorm lays them)."""
     n = kw.shape[-1]
     length = n / rate
-    if length < block_s:
-        return np.zeros(0)
+    if length < block_s:  # shorter than one block: the whole signal is the one block
+        return weights @ np.mean(kw * kw, axis=-1, keepdims=True) if n else np.zeros(0)
     count = int(round((length - block_s) / step_s)) + 1
     starts = (block_s * (np.arange(count) * (step_s / block_s)) * rate).astype(np.int64)
     ends = (block_s * (np.arange(count) * (step_s / block_s) + 1) * rate).astype(np.int64)
@@ -279,3 +279,18 @@ def normalise(samples: ArrayLike, rate: int, target_lufs: float, *, ambix: bool 
     gain = 10.0 ** (gain_db / 20.0)
     scaled = (x * np.float32(gain)).astype(np.float32)
     return Normalised(scaled, gain_db, before, blocks.at(gain_db), target, limited)
+
+
+def normalise_take(foa: ArrayLike, rate: int, target_lufs: float | None
+                   ) -> tuple[NDArray[np.float32], float | None]:
+    """A generated AmbiX take at ``target_lufs`` (None: as it is; a silent take stays as it
+    is) and its integrated loudness on W, rounded to 0.01 LU (None for silence)."""
+    x = np.asarray(foa, dtype=np.float32)
+    if target_lufs is not None:
+        try:
+            result = normalise(x, rate, target_lufs, ambix=True)
+        except EngineError:  # silence: nothing to level
+            return x, None
+        return result.samples, round(result.after.integrated_lufs, 2)
+    lufs = measure(x, rate, ambix=True).integrated_lufs
+    return x, round(lufs, 2) if math.isfinite(lufs) else None

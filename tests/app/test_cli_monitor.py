@@ -144,3 +144,39 @@ def test_play_with_an_osc_port_in_use_is_one_line(take: Path, capsys) -> None:
         one_line_error(code, err, "--invert")
     finally:
         blocker.close()
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from ambisketch.engine.models.bundle import new_bundle, save_bundle
+    from ambisketch.engine.models.codec import CODEC_PRESETS
+    from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
+    from ambisketch.engine.models.dit import DIT_PRESETS
+
+    b = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
+                   clip_seconds=1.0, name="tiny")
+    return save_bundle(tmp_path_factory.mktemp("models") / "tiny", b)
+
+
+def test_generate_normalises_to_minus_23_unless_asked(tmp_path: Path, bundle: Path,
+                                                      capsys) -> None:
+    common = ["--path", "orbit", "--seconds", 1.0, "--seed", 5, "--steps", 2, "--model", bundle,
+              "--device", "cpu", "--bits", "32f", "--no-progress"]
+    for flag, target in (([], -23.0), (["--loudness", "-30"], -30.0), (["--loudness", "off"],
+                                                                      None)):
+        out = tmp_path / f"bee{len(flag)}{target}.wav"
+        code, _, err = run(capsys, "generate", "a bee", "-o", out, *common, *flag)
+        assert code == 0, err
+        foa, rate = sf.read(out, always_2d=True)
+        lufs = measure(foa.T, rate, ambix=True)
+        meta = json.loads(Path(f"{out}.json").read_text())
+        assert meta["request"]["loudness_lufs"] == target
+        assert meta["loudness_lufs"] == pytest.approx(lufs.integrated_lufs, abs=0.05)
+        if target is not None and lufs.true_peak_dbtp < -1.05:
+            assert lufs.integrated_lufs == pytest.approx(target, abs=0.05)
+        elif target is not None:  # an untrained model's spiky take: the ceiling won, and said
+            assert "true-peak ceiling" in err
+    code, _, err = run(capsys, "generate", "a bee", "-o", tmp_path / "x.wav", *common,
+                       "--loudness", "5")
+    one_line_error(code, err, "outside -70…0 LUFS")
+    assert not (tmp_path / "x.wav").exists()
