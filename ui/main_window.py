@@ -182,6 +182,10 @@ class MainWindow(QMainWindow):
             data = s.get(key)
             if isinstance(data, QByteArray) and not data.isEmpty():
                 restore(data)
+        state = s.get("ui/state")
+        link = getattr(self, "scene_link", None)
+        if link is not None and not (isinstance(state, QByteArray) and not state.isEmpty()):
+            link.dock.hide()  # first start: the arrangement opens when a take is added to it
         if self.geometry().width() < 600:
             self.resize(self.first_size())
         self.panel.set_history(s.get("generate/prompt_history"))

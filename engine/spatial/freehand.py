@@ -25,7 +25,11 @@ from ..errors import TrajectoryError
 from .angles import great_circle_angle, wrap_azimuth
 from .trajectory import Keyframe, Trajectory, segment_delta
 
-DEFAULT_TOLERANCE = 2.0  # degrees; about the localisation blur of a source in front
+# Degrees. A hand-drawn stroke wobbles by a few degrees and a moving source is localised no
+# better than about 5-10 degrees: 8 keeps the shape (an ellipse becomes about 8 keyframes, not
+# 19 as at 2) without keyframes for the hand's jitter. The path editor lets the user change it.
+DEFAULT_TOLERANCE = 8.0
+TOLERANCE_RANGE = (0.5, 30.0)  # what the path editor offers
 MAX_SEGMENT_TURN = 270.0  # degrees; below 360° so that cw/ccw names the turn exactly
 
 

@@ -184,3 +184,53 @@ def test_transport_icons_look_disabled_and_stop_is_visible_on_dark(qtbot, window
     bg = w.palette().color(w.backgroundRole()).lightnessF()
     light, _ = ink(bar.stop_button.icon(), QIcon.Mode.Normal)
     assert abs(light - bg) > 0.4
+
+
+def test_map_labels_and_legend_leave_the_map_readable(qtbot, window: MainWindow,
+                                                      tmp_path: Path) -> None:
+    """Item 9: keyframe numbers do not overprint (an orbit starts and ends at the front),
+    and the legend sits outside the map."""
+    w = window
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitExposed(w)
+    doc, fmap = w.path_editor.document, w.path_editor.flat_map
+    doc.apply_preset("orbit")
+    QApplication.processEvents()
+    shown = [lab for lab in fmap._labels if lab.isVisible()]
+    texts = [lab.toPlainText() for lab in shown]
+    assert "1, 5" in texts or "5, 1" in texts or any("," in t for t in texts), texts
+    assert sorted(int(n) for t in texts for n in t.split(", ")) == list(
+        range(1, len(doc.keyframes()) + 1))
+    fmap.grab()  # labels place themselves when painted
+    rects = [lab.textItem.sceneBoundingRect() for lab in shown]
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            assert not a.intersects(b), (texts, rects)
+    # A take's measured track brings the legend; it must not cover the map.
+    _add_take(w, tmp_path)
+    QApplication.processEvents()
+    assert fmap.legend.isVisible()
+    vb = fmap.getPlotItem().getViewBox().sceneBoundingRect()
+    assert not fmap.legend.sceneBoundingRect().intersects(vb)
+
+
+def test_freehand_keeps_an_ellipse_to_a_few_keyframes_and_is_adjustable(
+        qtbot, window: MainWindow) -> None:
+    """Item 9: a drawn ellipse becomes a handful of keyframes by default, and the toolbar's
+    smoothing control changes how many."""
+    import numpy as np
+
+    w = window
+    doc, editor = w.path_editor.document, w.path_editor
+    t = np.linspace(0.0, 2.0, 121)  # a 2 s stroke at 60 mouse events per second
+    az, el = 90.0 * np.sin(np.pi * t), 30.0 * np.cos(np.pi * t)
+    assert doc.draw_stroke(t, az, el)
+    default = len(doc.keyframes())
+    assert default <= 10, default  # 19 before
+    editor.smoothing.setValue(2.0)
+    assert doc.draw_stroke(t, az, el)
+    fine = len(doc.keyframes())
+    editor.smoothing.setValue(20.0)
+    assert doc.draw_stroke(t, az, el)
+    assert len(doc.keyframes()) < default < fine

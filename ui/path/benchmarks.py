@@ -11,7 +11,7 @@ import numpy as np
 
 from ...engine.benchmarking import Benchmark, Measurement, realtime, time_call
 from ...engine.spatial.angles import wrap_azimuth
-from ...engine.spatial.freehand import stroke_to_trajectory
+from ...engine.spatial.freehand import DEFAULT_TOLERANCE, stroke_to_trajectory
 from .picking import Camera, direction_to_xyz, look_at, nearest_point, perspective, pick
 
 STROKE_SECONDS = 10.0
@@ -51,7 +51,7 @@ def bench_path_editor(repeats: int) -> list[Measurement]:
     return [
         realtime("path.freehand_stroke", STROKE_SECONDS, t_stroke,
                  f"{STROKE_SECONDS:g} s stroke at {MOUSE_RATE:g} events/s → {kept} keyframes "
-                 "(2° tolerance)"),
+                 f"({DEFAULT_TOLERANCE:g}° tolerance)"),
         Measurement("path.sphere_pointer_move", 100.0 * t_move / FRAME, "% of a 60 Hz frame",
                     f"ray cast + hit test among {KEYFRAMES} handles, per mouse move", t_move),
     ]

@@ -62,6 +62,7 @@ class PathDocument(QObject):
         self._measured: MeasuredTrack | None = None
         self._file: Path | None = None
         self._drag = 0  # serial of the current drag, part of its undo merge key
+        self.freehand_tolerance = DEFAULT_TOLERANCE  # degrees a drawn stroke may be smoothed
         self.undo_stack = QUndoStack(self)
 
     # --- reading ------------------------------------------------------------------
@@ -219,9 +220,12 @@ class PathDocument(QObject):
         return True
 
     def draw_stroke(self, times: ArrayLike, azimuth: ArrayLike, elevation: ArrayLike,
-                    tolerance: float = DEFAULT_TOLERANCE) -> bool:
-        """Replace the path by a freehand stroke, simplified to keyframes (one undo step).
-        The stroke's timing is stretched over the path's duration."""
+                    tolerance: float | None = None) -> bool:
+        """Replace the path by a freehand stroke, simplified to keyframes (one undo step)
+        within ``tolerance`` degrees (default :attr:`freehand_tolerance`). The stroke's
+        timing is stretched over the path's duration."""
+        if tolerance is None:
+            tolerance = self.freehand_tolerance
         try:
             t = stroke_to_trajectory(times, azimuth, elevation, self.duration(), tolerance)
         except TrajectoryError as exc:

@@ -30,6 +30,26 @@ TIP = ("Flat map of all directions (left edge = +180° behind, middle = front, r
        "Right click: keyframe or path menu.")
 
 
+LABEL_PIXELS = 16.0  # keyframes closer than this on screen share one number label
+
+
+def label_groups(points: list[tuple[float, float]], degrees_per_pixel: float
+                 ) -> list[list[int]]:
+    """Keyframe indices grouped where their handles sit within :data:`LABEL_PIXELS` of the
+    group's first (degrees on the map, where +180 and -180 are at opposite edges)."""
+    reach = LABEL_PIXELS * degrees_per_pixel
+    groups: list[list[int]] = []
+    for i, (az, el) in enumerate(points):
+        for g in groups:
+            az0, el0 = points[g[0]]
+            if abs(az - az0) <= reach and abs(el - el0) <= reach:
+                g.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
 class FlatMap(pg.PlotWidget):
     """Equirectangular map of the path with the same editing as the sphere view."""
 
@@ -68,9 +88,11 @@ class FlatMap(pg.PlotWidget):
                    self.selected_handle, self.playhead_marker, self.stroke_curve):
             item.addItem(it)
         self._labels: list[pg.TextItem] = []
-        # Says which curve is which, while a measured track is shown.
-        self.legend = pg.LegendItem(offset=(-8, 8))
-        self.legend.setParentItem(item.getViewBox())
+        # Says which curve is which, while a measured track is shown: in a margin above the
+        # map (made while it shows), so it never covers a direction.
+        self.legend = pg.LegendItem(colCount=2, verSpacing=-6, labelTextSize="8pt")
+        self.legend.setParentItem(item)
+        self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-18, 0))
         self.legend.addItem(self.path_curve, "drawn path")
         self._build_grid()
         self.apply_palette()
@@ -131,18 +153,29 @@ class FlatMap(pg.PlotWidget):
         kfs = self.document.keyframes()
         show_handles(self.handles, self.selected_handle, [k.azimuth for k in kfs],
                      [k.elevation for k in kfs], self.document.selected())
-        while len(self._labels) < len(kfs):  # reuse the number labels: making items is slow
+        groups = label_groups([(k.azimuth, k.elevation) for k in kfs], self._degrees_per_pixel())
+        while len(self._labels) < len(groups):  # reuse the number labels: making items is slow
             label = pg.TextItem("", color=self._colors.text)
             self.getPlotItem().addItem(label)
             self._labels.append(label)
         for i, label in enumerate(self._labels):
-            label.setVisible(i < len(kfs))
-            if i < len(kfs):
-                k = kfs[i]
-                # Beside the handle, above it, or below it near the top edge.
+            label.setVisible(i < len(groups))
+            if i < len(groups):
+                k = kfs[groups[i][0]]
+                # Beside the handle, above it, or below it near the top edge; keyframes drawn
+                # on top of each other (an orbit's start and end) share one label, "1, 5".
                 label.setAnchor((-0.3, -0.1) if k.elevation > 60 else (-0.3, 1.1))
-                label.setText(str(i + 1))
+                label.setText(", ".join(str(j + 1) for j in groups[i]))
                 label.setPos(k.azimuth, k.elevation)
+
+    def _degrees_per_pixel(self) -> float:
+        width = self.getPlotItem().getViewBox().width()
+        return 360.0 / width if width > 1 else 1.0
+
+    def resizeEvent(self, ev: object) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(ev)  # type: ignore[arg-type]
+        if hasattr(self, "_colors") and not getattr(self, "closed", False):
+            self.refresh_handles()  # which labels share a place depends on the scale
 
     def refresh_playhead(self, *_: object) -> None:
         az, el, _ = self.document.trajectory().sample([self.document.playhead()])
@@ -153,10 +186,18 @@ class FlatMap(pg.PlotWidget):
         self.legend.removeItem(self.measured_curve)
         self.legend.setVisible(m is not None)
         if m is None:
+            self._legend_margin()
             self.measured_curve.setData([], [])
             return
         self.measured_curve.setData(*geometry.split_at_wrap(m.azimuth, m.elevation))
         self.legend.addItem(self.measured_curve, f"measured: {m.label}" if m.label else "measured")
+        self._legend_margin()
+
+    def _legend_margin(self) -> None:
+        """Room above the map for the legend while it shows (none otherwise)."""
+        shown = self.legend.isVisible()
+        top = int(self.legend.boundingRect().height()) + 2 if shown else 6
+        self.getPlotItem().layout.setContentsMargins(2, top, 18, 2)
 
     # --- Surface (for the pointer) ---------------------------------------------------------
     def pixel_of(self, azimuth: float, elevation: float) -> QPointF:
@@ -215,5 +256,6 @@ class FlatMap(pg.PlotWidget):
 
     def changeEvent(self, ev: QEvent) -> None:  # noqa: N802
         super().changeEvent(ev)
-        if ev.type() == QEvent.Type.PaletteChange and hasattr(self, "_colors"):
+        if (ev.type() == QEvent.Type.PaletteChange and hasattr(self, "_colors")
+                and not getattr(self, "closed", False)):
             self.apply_palette()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QFileDialog, QHBoxL
 
 from ...engine.errors import TrajectoryError
 from ...engine.spatial.captions import describe
+from ...engine.spatial.freehand import TOLERANCE_RANGE
 from ..widgets import ElidedLabel
 from .document import PathDocument
 from .flat_map import FlatMap
@@ -143,6 +144,18 @@ class PathEditor(QWidget):
             "Draw mode: drag on the sphere or the map to draw the path freehand; the speed you "
             "draw at is kept, stretched over the whole duration (Ctrl+drag draws once)")
         self.draw_action.toggled.connect(self.set_draw_mode)
+        self.smoothing = QDoubleSpinBox(bar)
+        self.smoothing.setRange(*TOLERANCE_RANGE)
+        self.smoothing.setDecimals(1)
+        self.smoothing.setSingleStep(1.0)
+        self.smoothing.setPrefix("±")
+        self.smoothing.setSuffix("°")
+        self.smoothing.setValue(self.document.freehand_tolerance)
+        self.smoothing.setToolTip("Freehand smoothing: how far (degrees) the keyframes may stray "
+                                  "from what you drew. Larger = fewer keyframes; smaller = "
+                                  "every wobble kept")
+        self.smoothing.valueChanged.connect(self._smoothing_changed)
+        bar.addWidget(self.smoothing)
         bar.addSeparator()
         bar.addAction(self.undo_action)
         bar.addAction(self.redo_action)
@@ -250,6 +263,9 @@ class PathEditor(QWidget):
             self.duration_box.setValue(traj.duration)
         name = f" ({traj.name})" if traj.name else ""
         self.caption.setText(f"Caption{name}: “{describe(traj)}”")
+
+    def _smoothing_changed(self, degrees: float) -> None:
+        self.document.freehand_tolerance = float(degrees)
 
     def _update_undo(self, *_: object) -> None:
         stack = self.document.undo_stack
