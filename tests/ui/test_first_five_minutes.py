@@ -234,3 +234,41 @@ def test_freehand_keeps_an_ellipse_to_a_few_keyframes_and_is_adjustable(
     editor.smoothing.setValue(20.0)
     assert doc.draw_stroke(t, az, el)
     assert len(doc.keyframes()) < default < fine
+
+
+def test_take_list_shows_placement_error_and_loudness_at_a_glance(
+        qtbot, window: MainWindow) -> None:
+    """Item 6 (and issue 19.4): each row carries a placement badge, the measured error
+    against the take's own path and the loudness — no tooltip needed."""
+    import numpy as np
+    from PySide6.QtGui import QColor
+
+    from ambisketch.engine.generate import GenerationRequest, Take
+    from ambisketch.engine.spatial.ambisonics import encode
+    from ambisketch.engine.spatial.presets import preset
+    from ambisketch.ui.takes.take_model import BADGE_COLORS, glance
+
+    w = window
+    rate, seconds = 16000, 1.0
+    x = (np.random.default_rng(0).standard_normal(rate) * 0.1).astype(np.float32)
+    path = preset("orbit", seconds)
+    for placement, err, lufs in (("held", 0.4, -23.0), ("learned", 41.0, -30.5),
+                                 ("locked", 3.0, None)):
+        w.takes.add_take(Take(encode(x, path, rate), rate,
+                              GenerationRequest(f"a bee {placement}", path, seconds, seed=3),
+                              0, {}, {"name": "t"}, placement=placement,
+                              path=path, path_errors={"spatial_angle": err},
+                              loudness_lufs=lufs))
+    records = {r.placement: r for r in w.takes.model.records()}
+    assert glance(records["held"]) == ("held", "0.4°", "-23.0 LUFS")
+    assert glance(records["learned"]) == ("learned", "41.0°", "-30.5 LUFS")
+    assert glance(records["locked"]) == ("locked", "3.0°", "")
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitExposed(w)
+    w.takes.view.clearSelection()
+    image = w.takes.view.viewport().grab().toImage()
+    colors = {image.pixelColor(px, py).name() for px in range(0, image.width(), 2)
+              for py in range(0, image.height(), 2)}
+    for placement, color in BADGE_COLORS.items():
+        assert QColor(color).name() in colors, f"no {placement} badge drawn"

@@ -21,6 +21,7 @@ from ambisketch.engine.takes import TakeRecord
 from ambisketch.engine.takes import slug
 from ambisketch.engine.spatial.captions import describe
 
+BADGE_COLORS = {"held": "#2e7d5b", "learned": "#5a6270", "locked": "#8a5a1f"}
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
 Index = QModelIndex | QPersistentModelIndex
@@ -39,6 +40,39 @@ def created_text(when: _dt.datetime, now: _dt.datetime | None = None) -> str:
     return local.strftime("%Y-%m-%d")
 
 
+PLACEMENT_WORDS = {
+    "held": "held on its path while it was generated (exact)",
+    "learned": "placed by the model's learned placement",
+    "locked": "locked to its path afterwards (DSP re-placement)",
+}
+GOOD_DEG, FAIR_DEG = 10.0, 30.0  # error bands: green, amber, red beyond
+
+
+def error_color(degrees: float | None) -> str:
+    """Green / amber / red for a measured error within 10°, 30° or beyond ('' = none)."""
+    if degrees is None:
+        return ""
+    return "#4caf50" if degrees <= GOOD_DEG else "#e0a030" if degrees <= FAIR_DEG else "#e05050"
+
+
+def loudness_of(r: TakeRecord) -> float | None:
+    """The take's integrated loudness (LUFS) from its sidecar; None when it was not measured."""
+    value = r.sidecar.get("loudness_lufs")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+        return float(value)
+    return None
+
+
+def glance(r: TakeRecord) -> tuple[str, str, str]:
+    """What the row shows at a glance: (placement badge, error, loudness) — '' where unknown."""
+    badge = r.placement or ""
+    err = r.path_error_deg
+    error = f"{err:.1f}°" if err is not None else ""
+    lufs = loudness_of(r)
+    loud = f"{lufs:.1f} LUFS" if lufs is not None else ""
+    return badge, error, loud
+
+
 def tooltip(r: TakeRecord) -> str:
     """Everything needed to tell takes apart, as the row's tooltip."""
     lines = [f"<b>{_html(r.prompt)}</b>", f"{_html(r.name)}.wav — {r.seconds:.2f} s at "
@@ -48,9 +82,16 @@ def tooltip(r: TakeRecord) -> str:
         lines.append(f"seed {q.get('seed')} · {q.get('steps')} steps · cfg {q.get('cfg_scale')}"
                      f" · {q.get('sampler')}" + (" · path locked" if q.get("lock_path") else ""))
     if r.trajectory is not None:
-        lines.append(f"path: {_html(describe(r.trajectory))}")
+        words = " (from the prompt's words)" if r.path_source == "words" else ""
+        lines.append(f"path{words}: {_html(describe(r.trajectory))}")
     else:
         lines.append("no path: placed by the prompt (descriptive)")
+    if r.placement:
+        lines.append(f"placement: {PLACEMENT_WORDS.get(r.placement, r.placement)}")
+    if r.path_error_deg is not None:
+        lines.append(f"measured error against its own path: {r.path_error_deg:.1f}°")
+    if loudness_of(r) is not None:
+        lines.append(f"loudness: {loudness_of(r):.1f} LUFS integrated")
     if r.model:
         lines.append(f"model: {_html(r.model)}")
     lines.append(f"made {r.created.astimezone().strftime('%Y-%m-%d %H:%M:%S')}")
@@ -108,7 +149,7 @@ class TakeListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip(r)
         if role == SEARCH_ROLE:
-            return f"{r.prompt} {r.name} {r.model} {r.seed} {r.mode}"
+            return f"{r.prompt} {r.name} {r.model} {r.seed} {r.mode} {r.placement or ''}"
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -151,8 +192,12 @@ class TakeListModel(QAbstractListModel):
 class TakeDelegate(QStyledItemDelegate):
     """A take on two lines::
 
-        ▌a crash cymbal circling the listener                 6.0 s
-        ▌seed 4242 · sonicmotion-small · path                 14:30
+        ▌a crash cymbal circling the listener     -23.0 LUFS  6.0 s
+        ▌[held] 1.2°  seed 4242 · sonicmotion-small · path    14:30
+
+    At a glance, like a sampler's browser: how the take was placed (a badge: held, learned,
+    locked), its measured error against its own path (coloured green / amber / red) and its
+    loudness.
 
     The take's file name shows on the second line once the user has named it (automatic
     names only repeat the prompt and seed). The stripe on the left marks a take that follows
@@ -196,8 +241,9 @@ class TakeDelegate(QStyledItemDelegate):
         left = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
+        badge, error, loud = glance(record)
         top = QRect(rect.left(), rect.top(), rect.width(), fm.height())
-        length = f"{record.seconds:.1f} s"
+        length = f"{loud}   {record.seconds:.1f} s" if loud else f"{record.seconds:.1f} s"
         painter.setFont(small)
         painter.setPen(dim)
         painter.drawText(top, right, length)
@@ -212,6 +258,24 @@ class TakeDelegate(QStyledItemDelegate):
         painter.setFont(small)
         painter.setPen(dim)
         painter.drawText(bottom, right, when)
+        x = bottom.left()
+        if badge:  # a pill: the placement
+            w = sfm.horizontalAdvance(badge) + 8
+            pill = QRect(x, bottom.top() + 1, w, bottom.height() - 2)
+            color = QColor(BADGE_COLORS.get(badge, "#888888"))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawRoundedRect(pill, 3, 3)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), badge)
+            x = pill.right() + 6
+        if error:
+            w = sfm.horizontalAdvance(error)
+            painter.setPen(dim if selected else QColor(error_color(record.path_error_deg)))
+            painter.drawText(QRect(x, bottom.top(), w + 2, bottom.height()), left, error)
+            x += w + 8
+        painter.setPen(dim)
+        bottom.setLeft(x)
         meta = []
         if record.seed is not None:
             meta.append(f"seed {record.seed}")
