@@ -17,6 +17,7 @@ from ambisketch.engine.errors import EngineError
 BENCHMARK_MODULES = (
     "ambisketch.engine.benchmarks",
     "ambisketch.engine.binaural.benchmarks",
+    "ambisketch.engine.monitoring.benchmarks",
     "ambisketch.engine.models.benchmarks",
     "ambisketch.engine.models.dit_benchmarks",
     "ambisketch.engine.takes.benchmarks",

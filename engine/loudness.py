@@ -19,8 +19,8 @@ way as ``pyloudnorm.Meter`` (400 ms blocks, 75 % overlap, −70 LUFS absolute an
 gates), for any number of channels. Loudness range follows EBU Tech 3342 and its reference
 code as pyloudnorm has it (3 s short-term windows every 90 ms over the signal and 1.5 s of
 silence after it, −70 LUFS and −20 LU gates, 10th to 95th percentile). True peak follows
-BS.1770-4 Annex 2: 4× oversampling below 96 kHz (2× below 192 kHz), the highest absolute
-sample, in dBTP.
+BS.1770-4 Annex 2: 4× oversampling below 96 kHz (2× below 192 kHz; soxr's filter), the
+highest absolute sample, in dBTP.
 """
 
 from __future__ import annotations
@@ -172,16 +172,20 @@ def _range(power: NDArray[np.float64]) -> float | None:
 
 
 def true_peak_dbtp(samples: ArrayLike, rate: int) -> float:
-    """BS.1770-4 Annex 2 true peak over all channels, in dBTP (−inf for digital silence)."""
-    from scipy.signal import resample_poly
+    """BS.1770-4 Annex 2 true peak over all channels, in dBTP (−inf for digital silence).
 
-    x = np.atleast_2d(np.asarray(samples, dtype=np.float64))
+    The oversampling filter is soxr's (HQ, linear phase, in float32): a few times faster than
+    a polyphase FIR in NumPy, and flatter than BS.1770's example 48-tap filter.
+    """
+    import soxr
+
+    x = np.atleast_2d(np.asarray(samples, dtype=np.float32))
     if x.size == 0:
         return float("-inf")
     factor = 4 if rate < 96000 else 2 if rate < 192000 else 1
     peak = float(np.max(np.abs(x)))
     if factor > 1:
-        up = resample_poly(x, factor, 1, axis=-1)
+        up = soxr.resample(np.ascontiguousarray(x.T), rate, rate * factor, quality="HQ")
         peak = max(peak, float(np.max(np.abs(up))))
     return 20.0 * math.log10(peak) if peak > 0 else float("-inf")
 
