@@ -10,7 +10,8 @@ from pathlib import Path
 from ambisketch.engine import audio_io
 from ambisketch.engine.catalog import default_bundle
 from ambisketch.engine.errors import EngineError
-from ambisketch.engine.generate import PARAMETRIC_FIELDS, SAMPLER_NAMES, GenerationRequest
+from ambisketch.engine.generate import (PARAMETRIC_FIELDS, PLACEMENTS, SAMPLER_NAMES,
+                                       GenerationRequest)
 from ambisketch.engine.spatial import preset_names
 from ambisketch.engine.spatial.room import room_conditioning
 
@@ -29,8 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="examples:\n"
                "  ambisketch generate \"a bee buzzing\" -o bee.wav --path orbit --seconds 6\n"
                "  ambisketch generate \"a dog barking on the left\" -o dog.wav --seed 3\n"
-               "  ambisketch generate \"rain\" -o rain.wav --path fly.json --lock-path "
+               "  ambisketch generate \"rain\" -o rain.wav --path fly.json --placement locked "
                "--variations 4\n"
+               "  ambisketch generate \"a car passing from left to right quickly\" -o car.wav\n"
                "  ambisketch generate \"footsteps\" -o steps.wav --path pass-by --room medium "
                "--distance 4\n"
                "  ambisketch generate \"a choir\" -o choir.wav --room 25x40x15 --decay 2.5\n"
@@ -61,8 +63,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="sampler (default: the model's own, else dpmpp-3m-sde)")
     p.add_argument("--variations", type=int, default=1, metavar="N",
                    help="takes to make in one batch (OUT_1.wav … OUT_N.wav)")
+    p.add_argument("--placement", choices=PLACEMENTS,
+                   help="held (default): the direction is held on the path at every sampler "
+                        "step (the drawn path, or the one the prompt's spatial words describe; "
+                        "4-channel models: locked); learned: the model places it; locked: the "
+                        "direct sound is re-encoded onto the path after sampling")
     p.add_argument("--lock-path", action="store_true",
-                   help="re-encode the direct sound exactly onto the path (guaranteed placement)")
+                   help="the same as --placement locked")
     p.add_argument("--distance", type=float, metavar="M",
                    help="distance of the source in metres (a model trained on rooms)")
     p.add_argument("--room", metavar="small|medium|large|hall|WxDxH|EDGE",
@@ -145,9 +152,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     defaults = gen.defaults
     steps = args.steps if args.steps is not None else defaults.steps
     cfg = args.cfg if args.cfg is not None else defaults.cfg_scale
+    if args.lock_path and args.placement not in (None, "locked"):
+        raise EngineError(f"--lock-path contradicts --placement {args.placement}; give one")
+    placement = "locked" if args.lock_path else (args.placement or "held")
     request = GenerationRequest(args.prompt, path, seconds, args.seed, steps, cfg,
                                 args.sampler or defaults.sampler, args.variations,
-                                args.lock_path, params)
+                                args.lock_path, params, placement=placement)
     request = dataclasses.replace(request, loudness_lufs=target)
     request.check()
     request = apply_init(args, request, gen, clip)
@@ -180,12 +190,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if args.bits != "32f" and peak > 0.0:
             note(f"{out}: peak {peak:+.1f} dBFS clipped in {args.bits}-bit PCM; "
                  "--bits 32f keeps it")
-        meta = take_metadata("generate", path, args.format, args.rate or rate, args.bits,
-                             take.sidecar())
+        meta = take_metadata("generate", path if path is not None else take.path, args.format,
+                             args.rate or rate, args.bits, take.sidecar())
         audio_io.write_audio(out, data, args.rate or rate, bits=args.bits, overwrite=args.force,
                              sidecar=meta)
     t = takes[0].timings
+    first = takes[0]
+    if first.placement_note:
+        note(first.placement_note)
+    placed = first.placement + ("" if first.path_error_deg is None
+                                else f" {first.path_error_deg:.1f}° from the "
+                                + ("path" if first.path_source == "drawn" else
+                                   "path the words describe"))
     print(f"wrote {', '.join(str(o) for o in outs)} ({request.mode}, seed {takes[0].request.seed}, "
           f"{seconds:g} s in {t['total']:.1f} s, {t['steps_per_second']:.1f} steps/s on "
-          f"{gen.device})")
+          f"{gen.device}; placement {placed})")
     return 0

@@ -1,7 +1,8 @@
 """``ambisketch takes``: the project's takes from the command line (what the take list does).
 
 ``list``, ``add``, ``rename``, ``delete`` (to the trash), ``restore``, ``export``, ``measure``,
-``path`` and ``inpaint`` work on the same folder the desktop app keeps its takes in.
+``path``, ``repath`` and ``inpaint`` work on the same folder the desktop app keeps its takes
+in.
 """
 
 from __future__ import annotations
@@ -94,6 +95,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name", help="the take")
     p.set_defaults(func=cmd_path)
 
+    p = add("repath", "make a new take with the same sound on another path (no regenerating)",
+            "  ambisketch takes repath bee --path orbit\n"
+            "  ambisketch takes repath bee --path fly.json -o bee-fly\n\n"
+            "From the take's latents (exact, milliseconds) when it has them; an imported or "
+            "4-channel-model take is path-locked instead. Presets are stretched to the take.")
+    p.add_argument("name", help="the take")
+    p.add_argument("--path", required=True, metavar="PRESET|FILE.json",
+                   help="the new path (a preset, or a path file; stretched to the take)")
+    p.add_argument("-o", "--output", metavar="NAME",
+                   help="the new take's name (default: NAME_repath, -2, -3 … when taken)")
+    p.add_argument("--model", metavar="BUNDLE_DIR",
+                   help="a path-locked take's model, to decode its W (default: the one that "
+                        "made it)")
+    p.set_defaults(func=cmd_repath)
+
     register_inpaint(add)
 
 
@@ -101,12 +117,20 @@ def _store(args: argparse.Namespace) -> TakeStore:
     return TakeStore(Path(args.project).expanduser() if args.project else None)
 
 
+def _placed(r: TakeRecord) -> str:
+    """How a take was placed and its measured error against its own path: "held 0.3°"."""
+    if r.placement is None:
+        return "-"
+    err = r.path_error_deg
+    return r.placement + (f" {err:.1f}°" if err is not None else "")
+
+
 def _line(r: TakeRecord, width: int) -> str:
     prompt = r.prompt if len(r.prompt) <= 36 else r.prompt[:35] + "…"
     seed = "-" if r.seed is None else str(r.seed)
     when = r.created.astimezone().strftime("%Y-%m-%d %H:%M")
     return (f"{r.name:<{width}}  {prompt:<36}  {seed:>10}  {r.seconds:7.2f} s  {r.mode:<11}  "
-            f"{r.model or '-':<12}  {when}")
+            f"{_placed(r):<13}  {r.model or '-':<12}  {when}")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -123,7 +147,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     width = max(4, *(len(r.name) for r in records))
     print(f"{'NAME':<{width}}  {'PROMPT':<36}  {'SEED':>10}  {'LENGTH':>9}  {'MODE':<11}  "
-          f"{'MODEL':<12}  CREATED")
+          f"{'PLACED':<13}  {'MODEL':<12}  CREATED")
     for r in records:
         print(_line(r, width))
     return 0
@@ -207,4 +231,36 @@ def cmd_path(args: argparse.Namespace) -> int:
     if path is None:
         raise EngineError(f"{record.name}: a descriptive take (made from text only) has no path")
     sys.stdout.write(path.to_json() + "\n")
+    return 0
+
+
+def _codec_for(record: TakeRecord, model: str | None):
+    """The codec of the model that made a path-locked take (to decode its W)."""
+    from ambisketch.engine.models.bundle import load_bundle
+
+    where = model or (record.sidecar.get("model") or {}).get("path")
+    if not where or not Path(where).is_dir():
+        raise EngineError(f"{record.name}: a path-locked take; re-pathing it decodes W with its "
+                          "model, which is not at "
+                          f"{where or '(no model path in its sidecar)'}; give --model")
+    return load_bundle(where, "cpu").codec
+
+
+def cmd_repath(args: argparse.Namespace) -> int:
+    from ambisketch.engine.takes.repath import repath_take
+
+    from .cmd_spatial import resolve_path
+
+    store = _store(args)
+    record = store.get(args.name)
+    trajectory = resolve_path(args.path, record.seconds)
+    codec = None
+    if record.has_latents and record.placement == "locked":
+        codec = _codec_for(record, args.model)
+    new = repath_take(store, record, trajectory, args.output, codec=codec)
+    how = ("from its latents" if new.placement == "held"
+           else "by the path lock (the take keeps no latents)")
+    err = new.path_error_deg
+    print(f"wrote {new.name} ({new.seconds:.2f} s, {how}; measured "
+          f"{'-' if err is None else f'{err:.1f}°'} from the path)")
     return 0

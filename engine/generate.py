@@ -190,6 +190,7 @@ class Take:
     path_source: str | None = None
     path_errors: dict[str, Any] | None = None
     loudness_lufs: float | None = None  # integrated loudness (BS.1770 on W; None: silent)
+    latents_gain: float = 1.0  # the take is this gain times what the latents decode to
 
     @property
     def duration(self) -> float:
@@ -480,6 +481,8 @@ class Generator:
 
         levelled = [normalise_take(a, bundle.sample_rate, request.loudness_lufs)
                     for a in takes_audio]
+        # take = gain · decoded latents: what a re-path or an edit of the latents applies
+        gains = [_gain(before, after) for before, (after, _) in zip(takes_audio, levelled)]
         takes_audio, loudness = [a for a, _ in levelled], [lufs for _, lufs in levelled]
         timings["total"] = time.perf_counter() - t0
         timings["steps_per_second"] = request.steps / max(timings["sampling"], 1e-9)
@@ -487,7 +490,8 @@ class Generator:
         return [Take(a, bundle.sample_rate, request, i, dict(timings), info,
                      latents=np.ascontiguousarray(kept[i]), placement=placement,
                      placement_note=note, path=target, path_source=source,
-                     path_errors=errors[i], loudness_lufs=loudness[i])
+                     path_errors=errors[i], loudness_lufs=loudness[i],
+                     latents_gain=gains[i])
                 for i, a in enumerate(takes_audio)]
 
     def resolve_placement(self, asked: str, has_path: bool) -> tuple[str, str]:
@@ -502,6 +506,13 @@ class Generator:
             return "locked", ("held placement needs a factored codec; this model's 4-channel "
                               "codec was path-locked after sampling instead")
         return asked, ""
+
+
+def _gain(before: NDArray[np.float32], after: NDArray[np.float32]) -> float:
+    """The gain that took ``before`` to ``after`` (1 for silence)."""
+    num = float(np.dot(after[0].astype(np.float64), before[0].astype(np.float64)))
+    den = float(np.dot(before[0].astype(np.float64), before[0].astype(np.float64)))
+    return num / den if den > 0 else 1.0
 
 
 def check_generated(audio: NDArray[np.float32], model: str) -> None:

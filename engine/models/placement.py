@@ -20,16 +20,20 @@ standardised latents and returns one (see :func:`wrap_denoiser`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from ..spatial.angles import to_cartesian
 from ..spatial.trajectory import Trajectory
-from .sampling import Denoiser
+
+if TYPE_CHECKING:  # torch only where the hold runs: the re-path and take list import this
+    import torch
+
+    from .sampling import Denoiser
 
 PLACEMENTS = ("held", "learned", "locked")
-DenoiserWrapper = Callable[[Denoiser], Denoiser]
+DenoiserWrapper = Callable[["Denoiser"], "Denoiser"]
 
 
 def wrap_denoiser(denoise: Denoiser, wrappers: Sequence[DenoiserWrapper]) -> Denoiser:
@@ -72,6 +76,8 @@ class DirectionHold:
     def __init__(self, trajectory: Trajectory, frames: int, mono_channels: int, hop: int,
                  rate: float, mean: torch.Tensor, std: torch.Tensor) -> None:
         self.trajectory = trajectory
+        import torch
+
         self.m = int(mono_channels)
         d = path_directions(trajectory, frames, hop, rate)
         self.directions = torch.from_numpy(d).float()  # (3, frames)
@@ -92,6 +98,8 @@ class DirectionHold:
         """Standardised latents ``(batch, channels, frames)`` with every band vector turned
         onto the path, its length kept (the scale of the vectors is common to all
         channels, so the length in codec units is the directness 1 − ψ times it)."""
+        import torch
+
         m = self.m
         b, _, frames = x.shape
         mean = self.mean.to(x)[:, None]

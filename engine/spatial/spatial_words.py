@@ -54,7 +54,8 @@ PLACE = rf"(?:{_PREFIX_PLACE}|{_DIR_PLACE}|{_ELEV_ONLY}|{_BEHIND}|ahead)"
 _NOUNS = ("track|thing|things|way|answer|answers|moment|time|choice|decision|idea|person|"
           "people|one|ones|wing|winger|word|words|stuff|amount|tool|tools|key|keys|size|mind|"
           "angle|angles|foot|hand|handed|hander|brain|click|pain|door|seat|seats|stage|story|"
-          "office|end|yard|garden|room|street|pocket|row|porch|burner|note|notes|order")
+          "office|end|yard|garden|room|street|pocket|row|porch|burner|note|notes|order|place|"
+          "places|spot|price|kind|sort|reason|reasons")
 _END = rf"(?=\s*$|\s*[,.;:!?)\]]|\s+(?!(?:{_NOUNS})\b)[a-z])"
 _TURN_CCW = re.compile(r"\b(?:counter|anti)[- ]?clockwise\b|\bcounterclockwise\b|"
                        r"\banticlockwise\b|\bccw\b")
@@ -94,7 +95,9 @@ _STATIC = [
     re.compile(rf"\b(?:static|stationary|not moving|stays?|staying|still|fixed)\s*,?\s*"
                rf"(?:at\s+|on\s+|in\s+)?(?P<p>{_PREFIX_PLACE}|{_ELEV_ONLY}){_END}"),
     re.compile(rf"\b(?:at|from|to|on)\s+(?P<p>{_PREFIX_PLACE}|{_ELEV_ONLY}){_END}"),
-    re.compile(rf"\b(?:on|to|at|from|in|towards?|toward|near|by)\s+(?P<p>{_DIR_PLACE}){_END}"),
+    # ("back to back applause" is an idiom, not a place)
+    re.compile(rf"(?<!back )\b(?:on|to|at|from|in|towards?|toward|near|by)\s+"
+               rf"(?P<p>{_DIR_PLACE}){_END}"),
     re.compile(rf"(?P<p>\bpanned\s+(?:hard\s+|fully\s+)?(?:left|right))\b"),
     re.compile(rf"(?P<p>\bin front(?:\s+of\s+{_YOU})?){_END}"),
     re.compile(rf"(?P<p>\b(?:straight\s+)?ahead(?:\s+of\s+{_YOU})?)(?=\s*$|\s*[,.;:!?)])"),

@@ -65,7 +65,35 @@ def bench_takes(repeats: int) -> list[Measurement]:
     ]
 
 
+def bench_repath(repeats: int) -> list[Measurement]:
+    """Re-path a 10 s take from its latents (the starter model's layout: 20 W channels, four
+    DirAC bands, hop 2048 at 16 kHz) onto a new path, against the DSP path lock."""
+    from ..spatial.dirac import DEFAULT_BAND_EDGES, analyze
+    from .repath import DiracLayout, Repather, lock_take
+
+    take = _take()
+    layout = DiracLayout(20, DEFAULT_BAND_EDGES, 2048, RATE, 1.0)
+    params = analyze(take.foa, RATE, layout.hop, band_edges=layout.band_edges)
+    w_latents = np.random.default_rng(1).standard_normal((20, params.frames))
+    latents = np.concatenate([w_latents, params.vectors.reshape(-1, params.frames)])
+    fly = preset("fly-over", SECONDS)
+    t_setup = time_call(lambda: Repather(take.foa[0], latents, layout), repeats)
+    repather = Repather(take.foa[0], latents, layout)
+    t_render = time_call(lambda: repather.render(fly), repeats)
+    t_lock = time_call(lambda: lock_take(take.foa, fly, RATE), max(1, repeats // 2))
+    return [
+        realtime("repath.render", SECONDS, t_render,
+                 f"{SECONDS:g} s take at {RATE} Hz onto 'fly-over' from its latents (cached "
+                 "W bands and diffuse part); target < 100 ms", ms=round(t_render * 1000, 1)),
+        ratio("repath.vs_path_lock", t_render, t_lock, "the DSP path lock of the same take"),
+        ratio("repath.setup_vs_render", t_setup, t_render,
+              "one render (the cache is built once per take)", ms=round(t_setup * 1000, 1)),
+    ]
+
+
 BENCHMARKS = [
     Benchmark("takes", "take store: keep a take, export AmbiX→FuMa 48 kHz and binaural, list",
               bench_takes),
+    Benchmark("repath", "a take re-pathed from its latents (no regenerating) vs the path lock",
+              bench_repath),
 ]

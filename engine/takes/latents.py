@@ -4,7 +4,9 @@
 ``(channels, frames)`` — the latents exactly as the codec decodes them (after the DiT's
 de-standardisation), for the factored codec the W latents followed by the DirAC band vectors
 (scaled, see :mod:`ambisketch.engine.models.factored_codec`) — and string metadata (the codec
-kind, the bundle's name, the sample rate…). Safetensors only: nothing is ever unpickled.
+kind, the bundle's name, the sample rate, ``samples`` (the take's length), ``gain`` (the take
+is ``gain`` times what the latents decode to: its loudness normalisation), ``placement`` and,
+for the factored codec, where the directions sit). Safetensors only: nothing is unpickled.
 
 Read without torch (``safetensors.numpy``), so the take list and the GUI can look at them
 cheaply. The take store writes, moves and trashes the file together with its take.

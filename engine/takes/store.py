@@ -280,7 +280,9 @@ def latents_meta(take: Take) -> dict[str, str]:
     return {"format": "ambisketch-take-latents", "version": "1",
             "sample_rate": str(take.rate), "samples": str(take.foa.shape[1]),
             "model": str(model.get("name") or ""), "model_path": str(model.get("path") or ""),
-            "codec_kind": str(model.get("codec_kind") or ""), "placement": take.placement}
+            "codec_kind": str(model.get("codec_kind") or ""), "placement": take.placement,
+            "gain": repr(float(take.latents_gain)),
+            **{str(k): str(v) for k, v in (model.get("dirac") or {}).items()}}
 
 
 def _move_pair(wav: Path, target: Path) -> None:
