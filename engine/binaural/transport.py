@@ -162,6 +162,26 @@ class Transport:
             self._hrirs = hrirs
             self._renderer.set_decoder(dec)
 
+    def set_speakers(self, speakers: Any = None, lfe: bool = False) -> None:
+        """Play on loudspeakers (a :class:`~ambisketch.engine.monitoring.SpeakerDecoder`) or,
+        with None, binaurally again; switched at a block boundary, an open stream re-opened
+        with the new channel count (:class:`AudioDeviceError` when the device has too few)."""
+        yaw, pitch, roll = self._renderer.rotation
+        old = self._speakers, self._lfe
+        self._speakers, self._lfe = speakers, lfe
+        renderer = self._make_renderer(self._rate, yaw, pitch, roll)  # a design: outside the lock
+        with self._lock:
+            self._renderer = renderer
+        if self._stream is not None:
+            self._close_stream()
+            try:
+                self._open_stream()
+            except AudioDeviceError:
+                self._speakers, self._lfe = old
+                self._renderer = self._make_renderer(self._rate, yaw, pitch, roll)
+                self._open_stream()
+                raise
+
     def set_device(self, device: int | str | None) -> None:
         """Play on another output device (re-opens the stream if one is open)."""
         self._device = device

@@ -139,3 +139,26 @@ def test_the_wav_header_carries_the_channel_mask(tmp_path: Path, bits: str, subf
     assert np.allclose(back.T, feeds, atol=2 ** -(width - 2))
     assert (tmp_path / "out.wav.json").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_the_transport_switches_between_binaural_and_loudspeakers() -> None:
+    from ambisketch.engine.binaural import Transport
+
+    rng = np.random.default_rng(3)
+    foa = encode_static(rng.standard_normal(RATE).astype(np.float32) * 0.1, 90.0)
+    player = Transport(foa, RATE, device_output=False)
+    player.play()
+    stereo = np.zeros((512, 2), np.float32)
+    player.callback(stereo, 512)
+    assert player.channels == 2 and np.any(stereo)
+    dec = design(get_layout("5.1"))
+    player.set_speakers(dec)
+    feeds = np.zeros((512, 6), np.float32)
+    player.callback(feeds, 512)
+    player.callback(feeds, 512)
+    assert player.channels == 6 and not player.errors
+    expected = dec.decode(foa, RATE)[:, 1024:1536].T  # the third block of the take
+    assert np.allclose(feeds, expected, atol=1e-5)
+    player.set_speakers(None)
+    player.callback(stereo, 512)
+    assert player.channels == 2 and not player.errors
