@@ -84,8 +84,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _load_codec(path: str) -> AnyCodec:
-    """A bundle folder of either kind, or a run folder (its latest checkpoint's EMA weights)."""
+    """A codec bundle folder of either kind, a full model bundle (its codec), or a run
+    folder (its latest checkpoint's EMA weights)."""
     folder = Path(path)
+    if (folder / "model.json").is_file() and not (folder / "codec.json").exists():
+        from ambisketch.engine.models.bundle import load_bundle
+
+        return load_bundle(folder).codec
     if (folder / "checkpoints").is_dir() and not (folder / "codec.json").exists():
         from ambisketch.training.export import codec_from_run
 
@@ -96,10 +101,12 @@ def _load_codec(path: str) -> AnyCodec:
 def cmd_train_codec(args: argparse.Namespace) -> int:
     from ambisketch.training.codec import CodecTrainer
     from ambisketch.training.codec_config import resolve_train_config
+    from ambisketch.training.loop import launched_rank
     from ambisketch.training.sources import resolve_source
 
     out = Path(args.out)
-    if (out / "config.json").exists() and not args.resume:
+    # Ranks > 0 of a distributed run start when rank 0 may have written the run folder.
+    if (out / "config.json").exists() and not args.resume and launched_rank() == 0:
         raise EngineError(f"{out}: already holds a training run; pass --resume to continue it "
                           "or choose another --out")
     if args.steps < 1:
@@ -117,12 +124,14 @@ def cmd_train_codec(args: argparse.Namespace) -> int:
     try:
         last = trainer.fit(args.steps, progress=not args.no_progress, should_stop=over)
     except Cancelled:
+        if trainer.fabric.global_rank != 0 and over is not None:
+            return 0  # the ranks stopped together; rank 0 reports
         if over is None or not over():
             raise
         print(f"step {trainer.step}: stopped after {args.cpu_minutes:g} CPU minutes; "
               f"checkpoint in {out / 'checkpoints'} (continue with --resume)")
         return 0
-    if last:
+    if last and trainer.fabric.global_rank == 0:
         terms = ", ".join(f"{k} {last[k]:.3f}" for k in ("spectral", "direction") if k in last)
         print(f"step {trainer.step}: loss {last.get('loss', float('nan')):.4f} ({terms}); "
               f"checkpoint in {out / 'checkpoints'}")

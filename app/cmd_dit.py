@@ -102,9 +102,12 @@ def cmd_train_dit(args: argparse.Namespace) -> int:
 
     from .cmd_codec import _load_codec
 
+    from ambisketch.training.loop import launched_rank
+
     out = Path(args.out)
     resuming = (out / "config.json").exists()
-    if resuming and not args.resume:
+    # Ranks > 0 of a distributed run start when rank 0 may have written the run folder.
+    if resuming and not args.resume and launched_rank() == 0:
         raise EngineError(f"{out}: already holds a training run; pass --resume to continue it "
                           "or choose another --out")
     if args.steps < 1:
@@ -137,7 +140,7 @@ def cmd_train_dit(args: argparse.Namespace) -> int:
     trainer = DitTrainer(config, out, source, codec, accelerator=args.device, devices=args.gpus,
                          log=lambda m: print(f"ambisketch: {m}", file=sys.stderr))
     last = trainer.fit(args.steps, progress=not args.no_progress)
-    if last:
+    if last and trainer.fabric.global_rank == 0:
         print(f"step {trainer.step}: loss {last.get('loss', float('nan')):.4f}; "
               f"checkpoint in {out / 'checkpoints'}")
     return 0

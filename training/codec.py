@@ -35,7 +35,7 @@ from .codec_data import CropDataset, FoaSource, StepBatchSampler
 from .discriminator import (MultiScaleStftDiscriminator, discriminator_hinge_loss,
                             feature_matching_loss, generator_adversarial_loss)
 from .ema import Ema
-from .loop import StepTrainer, make_fabric, optimizer_state_to, quiet_worker, unwrap
+from .loop import StepTrainer, make_fabric, optimizer_state_to, quiet_log, quiet_worker, unwrap
 from .losses import FoaReconstructionLoss, ReconstructionWeights
 
 
@@ -55,10 +55,11 @@ class CodecTrainer(StepTrainer):
                  accelerator: str = "auto", devices: int | str = 1, strategy: str = "auto",
                  log: Callable[[str], None] = print, init_from: AnyCodec | None = None) -> None:
         self.run_dir = Path(run_dir)
-        self.source, self.log = source, log
-        self.config = self._settle_config(config)
         self.fabric = make_fabric(accelerator, devices, strategy)
         self.fabric.launch()
+        self.source = source
+        self.log = log if self.fabric.global_rank == 0 else quiet_log
+        self.config = self.rank0_first(lambda: self._settle_config(config))
         torch.manual_seed(self.config.seed)
         cfg = self.config
         self.codec = build_codec(cfg.codec)
@@ -84,7 +85,8 @@ class CodecTrainer(StepTrainer):
     # --- run folder -------------------------------------------------------------------
     def _settle_config(self, config: CodecTrainConfig) -> CodecTrainConfig:
         """A run keeps the config it started with; a different codec size is an error."""
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        if self.fabric.global_rank == 0:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
         path = self.run_dir / "config.json"
         if path.is_file():
             saved = CodecTrainConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
@@ -177,7 +179,7 @@ class CodecTrainer(StepTrainer):
     def _train_step(self, batch: torch.Tensor) -> dict[str, float]:
         cfg = self.config
         adversarial = self.step >= cfg.adversarial_after
-        recon, post = self.codec(batch)
+        recon, post = self.codec(batch, shard=self.shard)
         # What the VAE rebuilds: all of AmbiX, or W (channel 0) for a factored codec.
         batch = batch[:, : recon.shape[1]]
         terms = self._reconstruction(recon, batch)
@@ -188,7 +190,7 @@ class CodecTrainer(StepTrainer):
         if adversarial:
             real = self.disc(batch)
             d_loss = discriminator_hinge_loss(real, self.disc(recon.detach()))
-            if torch.isfinite(d_loss):
+            if self.all_finite(d_loss):
                 self.opt_d.zero_grad(set_to_none=True)
                 self.fabric.backward(d_loss)
                 self.fabric.clip_gradients(self.disc, self.opt_d, max_norm=cfg.grad_clip)
@@ -198,7 +200,7 @@ class CodecTrainer(StepTrainer):
             loss = loss + cfg.adversarial_weight * adv + cfg.feature_matching_weight * fm
             out.update(adversarial=float(adv.detach()), feature_matching=float(fm.detach()),
                        disc=float(d_loss.detach()))
-        if not torch.isfinite(loss):
+        if not self.all_finite(loss):
             self.skipped += 1
             self.opt_g.zero_grad(set_to_none=True)
             self.log(f"step {self.step}: loss is {float(loss.detach())}, step skipped "

@@ -40,17 +40,20 @@ from .dit_config import DitTrainConfig
 from .dit_data import ROOM_NUMBERS, DitClipDataset, drop_room_numbers
 from .ema import Ema
 from .latents import LatentCache, codec_fingerprint
-from .loop import StepTrainer, make_fabric, optimizer_state_to, quiet_worker
+from .loop import (StepTrainer, make_fabric, optimizer_state_to, quiet_log, quiet_worker,
+                   shard_draw)
 
 __all__ = ["DitClipDataset", "DitTrainer", "apply_cfg_dropout", "cfg_drop_masks"]
 
 CODEC_DIR = "codec"
 
 
-def cfg_drop_masks(batch: int, p_text: float, p_path: float, device: torch.device | str = "cpu"
-                   ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Independent (B,) bool masks: which items lose their text, which their path."""
-    draws = torch.rand(2, batch, device=device)
+def cfg_drop_masks(batch: int, p_text: float, p_path: float, device: torch.device | str = "cpu",
+                   shard: tuple[int, int] = (0, 1)) -> tuple[torch.Tensor, torch.Tensor]:
+    """Independent (B,) bool masks: which items lose their text, which their path
+    (``shard``: this rank's items of the global batch, see :func:`.loop.shard_draw`)."""
+    rank, world = shard
+    draws = torch.rand(2, world * batch, device=device)[:, rank * batch:(rank + 1) * batch]
     return draws[0] < p_text, draws[1] < p_path
 
 
@@ -71,22 +74,26 @@ class _DitLoss(torch.nn.Module):
     sees every parameter used inside its wrapper's forward."""
 
     def __init__(self, model: DiffusionModel, text_dropout: float, path_dropout: float,
-                 room_dropout: float) -> None:
+                 room_dropout: float, shard: tuple[int, int] = (0, 1)) -> None:
         super().__init__()
         self.model, self.text_dropout, self.path_dropout = model, text_dropout, path_dropout
-        self.room_dropout = room_dropout
+        self.room_dropout, self.shard = room_dropout, shard
 
     def forward(self, x0: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor,
                 seconds: torch.Tensor, states: torch.Tensor, has_path: torch.Tensor,
                 room: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         b = x0.shape[0]
         numbers = {"seconds_start": torch.zeros(b, device=x0.device), "seconds_total": seconds}
-        room = drop_room_numbers(room, self.room_dropout if self.training else 0.0)
+        # Every draw is this rank's slice of the global batch's (see StepTrainer.shard).
+        room = drop_room_numbers(room, self.room_dropout if self.training else 0.0, self.shard)
         numbers.update({name: room[:, i] for i, name in enumerate(ROOM_NUMBERS)})
         cond = self.model.condition(text, text_mask, numbers, states, has_path)
-        drop_text, drop_path = cfg_drop_masks(b, self.text_dropout, self.path_dropout, x0.device)
+        drop_text, drop_path = cfg_drop_masks(b, self.text_dropout, self.path_dropout, x0.device,
+                                              self.shard)
         cond = apply_cfg_dropout(cond, drop_text, drop_path)
-        return self.model.loss(x0, cond), drop_text, drop_path
+        t = shard_draw(torch.rand, (b,), self.shard, x0.device)
+        noise = shard_draw(torch.randn, tuple(x0.shape), self.shard, x0.device)
+        return self.model.loss(x0, cond, t=t, noise=noise), drop_text, drop_path
 
 
 class DitTrainer(StepTrainer):
@@ -107,16 +114,18 @@ class DitTrainer(StepTrainer):
                  strategy: str = "auto", log: Callable[[str], None] = print,
                  text_encoder: Any = None, init_model: DiffusionModel | None = None) -> None:
         self.run_dir = Path(run_dir)
-        self.source, self.log = source, log
+        self.fabric = make_fabric(accelerator, devices, strategy)
+        self.fabric.launch()
+        self.source = source
+        self.log = log if self.fabric.global_rank == 0 else quiet_log
         if isinstance(source, LatentCache):  # before anything is written into the run folder
             codec = _check_cache(source, codec, config)
         if codec is not None:
             _check_codec(codec, config)
-        self.config = self._settle_config(config)
+        # Rank 0 writes the run folder (config, codec); the other ranks read what it wrote.
+        self.config = self.rank0_first(lambda: self._settle_config(config))
         cfg = self.config
-        self.codec = self._settle_codec(codec)
-        self.fabric = make_fabric(accelerator, devices, strategy)
-        self.fabric.launch()
+        self.codec = self.rank0_first(lambda: self._settle_codec(codec))
         torch.manual_seed(cfg.seed)
         self.diffusion = DiffusionModel(cfg.dit, cfg.conditioner)  # what is saved
         if init_model is not None:  # fine-tuning keeps the statistics it was trained with
@@ -140,7 +149,7 @@ class DitTrainer(StepTrainer):
         self._resume()
         self.model, self.opt = self.fabric.setup(
             _DitLoss(self.diffusion, cfg.text_dropout, cfg.trajectory_dropout,
-                     cfg.room_dropout), self.opt)
+                     cfg.room_dropout, self.shard), self.opt)
         optimizer_state_to(self.opt, self.fabric.device)
         self.codec = self.codec.to(self.fabric.device).eval().requires_grad_(False)
         if text_encoder is None:
@@ -158,7 +167,8 @@ class DitTrainer(StepTrainer):
     # --- run folder -------------------------------------------------------------------
     def _settle_config(self, config: DitTrainConfig) -> DitTrainConfig:
         """A run keeps the config it started with; a different model size is an error."""
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        if self.fabric.global_rank == 0:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
         path = self.run_dir / "config.json"
         if path.is_file():
             saved = DitTrainConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
@@ -286,7 +296,7 @@ class DitTrainer(StepTrainer):
             last = i == cfg.grad_accum - 1
             with self.fabric.no_backward_sync(self.model, enabled=not last):
                 loss, dt, dp = self._micro_loss(micro)
-                if not torch.isfinite(loss):
+                if not self.all_finite(loss):
                     self.skipped += 1
                     self.opt.zero_grad(set_to_none=True)
                     self.log(f"step {self.step}: loss is {float(loss.detach())}, step skipped "

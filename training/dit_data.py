@@ -122,10 +122,14 @@ class DitClipDataset(Dataset):
                 "room": torch.tensor(room_numbers(item.get("room")), dtype=torch.float32)}
 
 
-def drop_room_numbers(room: torch.Tensor, p: float) -> torch.Tensor:
+def drop_room_numbers(room: torch.Tensor, p: float, shard: tuple[int, int] = (0, 1)
+                      ) -> torch.Tensor:
     """``room`` (B, 3) with each value independently replaced by NaN (unknown) with
-    probability ``p`` — classifier-free dropout of the environmental numbers."""
+    probability ``p`` — classifier-free dropout of the environmental numbers. ``shard``
+    ``(rank, world)``: this rank's rows of the draw for the global batch."""
     if p <= 0:
         return room
-    drop = torch.rand(room.shape, device=room.device) < p
+    rank, world = shard
+    b = room.shape[0]
+    drop = torch.rand((world * b, *room.shape[1:]), device=room.device)[rank * b:(rank + 1) * b] < p
     return torch.where(drop, torch.full_like(room, math.nan), room)

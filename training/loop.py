@@ -6,12 +6,21 @@ A trainer subclasses :class:`StepTrainer` and provides ``train_step(batch) -> me
 ``METRICS`` columns of its ``metrics.csv`` and a ``LABEL`` for the progress bar; it sets
 ``fabric``, ``config`` (with ``log_every`` and ``checkpoint_every``), ``run_dir``, ``step``,
 ``skipped`` and ``log``.
+
+Several processes (DDP, gloo on CPUs, NCCL on GPUs) train as one: each rank takes its own
+slice of every global batch (:class:`~.codec_data.StepBatchSampler`), draws its slice of the
+global batch's noise (``shard``), so N processes with batch B step exactly like one process
+with batch N·B; they agree on skipping a non-finite step and on stopping, the logged metrics
+are means over the ranks, and only rank 0 writes files and log lines. A launcher started the
+processes (``torchrun``, SLURM's ``srun``) or Fabric does (``--gpus N`` on one machine); see
+:func:`launcher_layout` and ``training/recipes/README.md``.
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -23,13 +32,70 @@ import torch
 from ambisketch.engine.errors import Cancelled
 
 
+def launcher_layout(env: dict[str, str] | None = None) -> tuple[int, int] | None:
+    """``(processes per node, nodes)`` when an external launcher started this process:
+    ``torchrun`` (``WORLD_SIZE``, ``LOCAL_WORLD_SIZE``) or SLURM's ``srun`` (``SLURM_NTASKS``,
+    ``SLURM_NNODES``); None otherwise. Fabric must be told the launcher's layout: left at its
+    defaults (one node, ``--gpus 1``), one process per node trained alone, unsynchronised."""
+    env = dict(os.environ if env is None else env)
+    if "WORLD_SIZE" in env and "LOCAL_WORLD_SIZE" in env and "RANK" in env:
+        world, local = int(env["WORLD_SIZE"]), int(env["LOCAL_WORLD_SIZE"])
+    elif "SLURM_NTASKS" in env and env.get("SLURM_JOB_NAME") not in ("bash", "interactive"):
+        world = int(env["SLURM_NTASKS"])
+        nodes = int(env.get("SLURM_NNODES") or env.get("SLURM_JOB_NUM_NODES") or 1)
+        local = world // max(nodes, 1)
+    else:
+        return None
+    if local < 1 or world % local:
+        raise ValueError(f"launcher layout of {world} processes, {local} per node, is uneven")
+    return local, world // local
+
+
+def launched_rank(env: dict[str, str] | None = None) -> int:
+    """This process's rank as its launcher set it (``torchrun``: ``RANK``; SLURM:
+    ``SLURM_PROCID``; Fabric's own launcher for ``--gpus N``: ``LOCAL_RANK`` on one machine),
+    known before Fabric starts; 0 for a process nobody launched. The commands use it to leave
+    checks of the run folder and their output to rank 0: the others start when rank 0 may
+    already have written there."""
+    env = dict(os.environ if env is None else env)
+    for name in ("RANK", "SLURM_PROCID", "LOCAL_RANK"):
+        if env.get(name, "").strip().isdigit():
+            return int(env[name])
+    return 0
+
+
 def make_fabric(accelerator: str, devices: int | str, strategy: str) -> Any:
-    """Lightning Fabric with bf16-mixed precision on CUDA and fp32 elsewhere."""
+    """Lightning Fabric with bf16-mixed precision on CUDA and fp32 elsewhere. Under an
+    external launcher its layout (:func:`launcher_layout`) replaces ``devices``, and DDP is
+    the strategy when there is more than one process."""
     from lightning.fabric import Fabric
 
     cuda = accelerator in ("cuda", "gpu") or (accelerator == "auto" and torch.cuda.is_available())
     precision = "bf16-mixed" if cuda else "32-true"
-    return Fabric(accelerator=accelerator, devices=devices, strategy=strategy, precision=precision)
+    num_nodes = 1
+    layout = launcher_layout()
+    if layout is not None:
+        devices, num_nodes = layout
+        if strategy == "auto" and devices * num_nodes > 1:
+            strategy = "ddp"
+    return Fabric(accelerator=accelerator, devices=devices, num_nodes=num_nodes,
+                  strategy=strategy, precision=precision)
+
+
+def shard_draw(draw: Callable[..., torch.Tensor], shape: tuple[int, ...],
+               shard: tuple[int, int], device: torch.device | str) -> torch.Tensor:
+    """``draw(shape)`` (``torch.rand``, ``torch.randn``) for a data-parallel step: every rank
+    draws for the whole global batch (``world`` × ``shape[0]`` rows, the same numbers on
+    every rank, whose generators stay in step) and keeps its own rows; one process with the
+    whole batch draws exactly the same numbers."""
+    rank, world = shard
+    b = shape[0]
+    return draw((world * b, *shape[1:]), device=device)[rank * b:(rank + 1) * b]
+
+
+def quiet_log(message: str) -> None:
+    """The log of ranks other than 0: they train, rank 0 speaks."""
+    del message
 
 
 class StepTrainer:
@@ -56,6 +122,56 @@ class StepTrainer:
     def train_mode(self) -> None:
         raise NotImplementedError
 
+    # --- several processes --------------------------------------------------------------
+    @property
+    def shard(self) -> tuple[int, int]:
+        """``(rank, world size)``: which slice of each global batch's draws is this one's."""
+        return int(self.fabric.global_rank), int(self.fabric.world_size)
+
+    def rank0_first(self, settle: Callable[[], Any]) -> Any:
+        """``settle()`` on rank 0 (which may write the run folder), then on the other ranks,
+        which find what rank 0 wrote. An error on rank 0 is raised after the others were
+        released (they then meet the same error), not left for them to wait on."""
+        if self.fabric.world_size == 1:
+            return settle()
+        result, error = None, None
+        if self.fabric.global_rank == 0:
+            try:
+                result = settle()
+            except Exception as exc:  # noqa: BLE001 - re-raised below, after the barrier
+                error = exc
+        self.fabric.barrier()
+        if error is not None:
+            raise error
+        return result if self.fabric.global_rank == 0 else settle()
+
+    def agree(self, flag: bool) -> bool:
+        """True on every rank when ``flag`` is True on any (a collective: all ranks call it
+        at the same point). One process: ``flag``."""
+        if self.fabric.world_size == 1:
+            return bool(flag)
+        total = self.fabric.all_reduce(torch.tensor(float(flag), device=self.fabric.device),
+                                       reduce_op="sum")
+        return bool(float(total) > 0)
+
+    def all_finite(self, value: torch.Tensor) -> bool:
+        """Whether ``value`` is finite on every rank: a step one rank skips, all skip (a rank
+        that went on to backward alone would wait for the others forever)."""
+        return not self.agree(not bool(torch.isfinite(value.detach()).all()))
+
+    def _mean_over_ranks(self, row: dict[str, float]) -> dict[str, float]:
+        """The logged metrics as means over the ranks (each rank has only its slice); a
+        metric a rank has not got (all its values were NaN) counts on the others."""
+        if self.fabric.world_size == 1:
+            return row
+        keys = [k for k in self.METRICS if k not in ("step", "seconds", "skipped")]
+        have = [k in row for k in keys]
+        values = torch.tensor([[row.get(k, 0.0) for k in keys], [float(h) for h in have]],
+                              dtype=torch.float64, device=self.fabric.device)
+        total = self.fabric.all_reduce(values, reduce_op="sum")
+        return {k: float(total[0, i] / total[1, i]) for i, k in enumerate(keys)
+                if float(total[1, i]) > 0}
+
     def fit(self, steps: int, *, progress: bool = True, should_stop: Callable[[], bool] | None = None,
             on_log: Callable[[dict[str, float]], None] | None = None) -> dict[str, float]:
         """Train until the run reaches ``steps`` steps in all; returns the last logged metrics."""
@@ -81,7 +197,7 @@ class StepTrainer:
                     bar.update(1)
                     bar.set_postfix(loss=f"{metrics['loss']:.3f}")
                 if self.step % cfg.log_every == 0 or self.step == steps:
-                    last = {k: v / count for k, v in sums.items()}
+                    last = self._mean_over_ranks({k: v / count for k, v in sums.items()})
                     last.update(step=self.step, seconds=time.perf_counter() - t0,
                                 skipped=self.skipped)
                     self._write_metrics(last)
@@ -92,7 +208,8 @@ class StepTrainer:
                     self.save()
                 if self.step >= steps:
                     break
-                if should_stop is not None and should_stop():
+                # All ranks decide together (one rank's CPU budget may run out first).
+                if should_stop is not None and self.agree(should_stop()):
                     self.save()
                     raise Cancelled(f"training stopped at step {self.step}; "
                                     f"run again with the same --out to resume")

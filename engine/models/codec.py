@@ -86,9 +86,15 @@ class Posterior:
     mean: torch.Tensor
     std: torch.Tensor
 
-    def sample(self, generator: torch.Generator | None = None) -> torch.Tensor:
-        noise = torch.randn(self.mean.shape, generator=generator, device=self.mean.device,
-                            dtype=self.mean.dtype)
+    def sample(self, generator: torch.Generator | None = None,
+               shard: tuple[int, int] = (0, 1)) -> torch.Tensor:
+        """A draw from the posterior. ``shard=(rank, world)``: this process's rows of the noise
+        drawn for the whole data-parallel batch (``world`` × this batch), so that several
+        processes in step draw exactly what one process with the whole batch would."""
+        rank, world = shard
+        b = self.mean.shape[0]
+        noise = torch.randn((world * b, *self.mean.shape[1:]), generator=generator,
+                            device=self.mean.device, dtype=self.mean.dtype)[rank * b:(rank + 1) * b]
         return self.mean + self.std * noise
 
     def kl(self) -> torch.Tensor:
@@ -140,10 +146,12 @@ class FoaCodec(nn.Module):
         """Audio ``(batch, 4, frames · hop)`` from latents."""
         return self.decoder(latents)
 
-    def forward(self, audio: torch.Tensor) -> tuple[torch.Tensor, Posterior]:
-        """Training pass: reconstruction (cropped to the input length) and the posterior."""
+    def forward(self, audio: torch.Tensor, shard: tuple[int, int] = (0, 1)
+                ) -> tuple[torch.Tensor, Posterior]:
+        """Training pass: reconstruction (cropped to the input length) and the posterior
+        (``shard``: see :meth:`Posterior.sample`)."""
         post = self.posterior(audio)
-        recon = self.decode(post.sample())[..., : audio.shape[-1]]
+        recon = self.decode(post.sample(shard=shard))[..., : audio.shape[-1]]
         return recon, post
 
     # --- constant-memory inference for long takes ---------------------------------------
