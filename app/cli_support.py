@@ -3,11 +3,45 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 
 
+def finite_float(text: str) -> float:
+    """The ``type`` of every float option (see :class:`Parser`): NaN and infinity are refused
+    the same way everywhere (``--gate nan`` would make every frame "quiet")."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def output_file(text: str) -> str:
+    """The ``type`` of ``-o/--output`` for a file: a name that is empty, ends in a slash or
+    names an existing folder is refused (``-o out/`` wrote a *file* called ``out``)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the output file name is empty")
+    base = os.path.basename(text)
+    if text.endswith(("/", os.sep)) or base in (".", "..") or os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} names a folder; give a file name "
+                                         f"(e.g. {os.path.join(text, 'take.wav')!r})")
+    return text
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse that prints one usage line and the error, exit 2 (no wall of usage)."""
+    """argparse that prints one usage line and the error, exit 2 (no wall of usage).
+
+    Every ``type=float`` option goes through :func:`finite_float` (argparse looks types up
+    in its registry first), so no command can be given NaN or infinity.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.register("type", float, finite_float)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n(see '{self.prog} --help')\n")
@@ -31,7 +65,8 @@ def add_output_args(parser: argparse.ArgumentParser, *, rate: bool = True) -> No
     that writes a WAV file."""
     from ambisketch.engine.audio_io import BIT_DEPTHS
 
-    parser.add_argument("-o", "--output", required=True, help="WAV file to write")
+    parser.add_argument("-o", "--output", required=True, type=output_file,
+                        help="WAV file to write")
     if rate:
         parser.add_argument("--rate", type=int, metavar="HZ", help="resample to this rate first")
     parser.add_argument("--bits", choices=tuple(BIT_DEPTHS), default="24",

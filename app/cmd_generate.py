@@ -179,6 +179,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     rate = takes[0].rate
+    written: list[Path] = []
     for take, out in zip(takes, outs):
         data = take.foa
         if args.rate and args.rate != rate:
@@ -192,8 +193,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
                  "--bits 32f keeps it")
         meta = take_metadata("generate", path if path is not None else take.path, args.format,
                              args.rate or rate, args.bits, take.sidecar())
-        audio_io.write_audio(out, data, args.rate or rate, bits=args.bits, overwrite=args.force,
-                             sidecar=meta)
+        try:
+            audio_io.write_audio(out, data, args.rate or rate, bits=args.bits,
+                                 overwrite=args.force, sidecar=meta)
+        except EngineError as exc:
+            _report_partial(written, len(outs), exc)
+        written.append(out)
     t = takes[0].timings
     first = takes[0]
     if first.placement_note:
@@ -206,3 +211,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
           f"{seconds:g} s in {t['total']:.1f} s, {t['steps_per_second']:.1f} steps/s on "
           f"{gen.device}; placement {placed})")
     return 0
+
+
+def _report_partial(written: list[Path], total: int, exc: EngineError) -> None:
+    """A take could not be written (a full disk): the takes already written are kept and
+    named, on stdout and in the one-line error."""
+    if not written:
+        raise exc
+    names = ", ".join(str(o) for o in written)
+    print(f"wrote {names} ({len(written)} of {total} takes; the others failed)", flush=True)
+    raise type(exc)(f"{exc}; kept the {len(written)} take(s) written before: {names}") from None

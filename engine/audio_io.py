@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,8 @@ import soundfile as sf
 import soxr
 from numpy.typing import NDArray
 
-from .errors import AudioFileError, OutputExistsError
-from .files import atomic_target
+from .errors import AudioFileError, AudioFileWarning, OutputExistsError
+from .files import atomic_target, os_reason, write_failure_reason
 
 BIT_DEPTHS = {"16": "PCM_16", "24": "PCM_24", "32f": "FLOAT"}
 
@@ -61,12 +62,23 @@ def read_audio(path: str | Path, rate: int | None = None) -> Audio:
     if p.is_dir():
         raise AudioFileError(f"{p}: is a folder, not an audio file")
     try:
-        data, file_rate = sf.read(str(p), dtype="float32", always_2d=True)
+        # Bytes, so that a name that is not UTF-8 reaches the file system as it is.
+        with sf.SoundFile(os.fsencode(p)) as f:
+            data = f.read(dtype="float32", always_2d=True)
+            file_rate, log = f.samplerate, f.extra_info
     except sf.LibsndfileError as exc:
-        detail = str(exc).split(":")[-1].strip() or "unknown format"
+        try:  # libsndfile says "System error." for what the OS would name
+            with open(p, "rb"):
+                pass
+        except OSError as os_exc:
+            raise AudioFileError(f"{p}: cannot read ({os_reason(os_exc)})") from None
+        detail = str(exc).split(":")[-1].strip().rstrip(".") or "unknown format"
         raise AudioFileError(f"{p}: not a readable audio file ({detail})") from None
     except (RuntimeError, OSError, ValueError) as exc:
-        raise AudioFileError(f"{p}: cannot read ({exc})") from None
+        raise AudioFileError(f"{p}: cannot read ({os_reason(exc)})") from None
+    damage = damaged_file_note(log, data.shape[0])
+    if damage:
+        warnings.warn(AudioFileWarning(f"{p}: {damage}"), stacklevel=2)
     if data.shape[0] == 0:
         raise AudioFileError(f"{p}: the file holds no audio (0 samples)")
     samples = np.ascontiguousarray(data.T)
@@ -74,6 +86,19 @@ def read_audio(path: str | Path, rate: int | None = None) -> Audio:
         raise AudioFileError(f"{p}: the file holds NaN or infinite samples")
     audio = Audio(samples, int(file_rate), p)
     return resample_audio(audio, rate) if rate else audio
+
+
+def damaged_file_note(log: str, frames: int) -> str | None:
+    """What libsndfile's parser log says is wrong with a file it still opened: a header
+    that claims more data than the file holds (truncated), or bytes after the audio that
+    claim to be a chunk larger than the file (damaged). None for a sound file."""
+    for line in log.splitlines():
+        if "(should be" in line:
+            return (f"truncated: the header claims more than the file holds "
+                    f"({line.strip()}); read {frames} frames")
+        if "> file length" in line or "Unknown chunk marker" in line:
+            return f"damaged: bytes after the audio are not a valid chunk; read {frames} frames"
+    return None
 
 
 def read_mono(path: str | Path, rate: int | None = None, channel: int | None = None
@@ -110,7 +135,11 @@ def resample(samples: NDArray[np.floating], rate_in: int, rate_out: int) -> NDAr
 def resample_audio(audio: Audio, rate: int) -> Audio:
     if audio.rate == rate:
         return audio
-    return Audio(resample(audio.samples, audio.rate, rate), rate, audio.path)
+    samples = resample(audio.samples, audio.rate, rate)
+    if samples.shape[1] == 0:
+        raise AudioFileError(f"{audio.path}: too short to resample: {audio.frames} sample(s) at "
+                             f"{audio.rate} Hz are no sample at {rate} Hz")
+    return Audio(samples, rate, audio.path)
 
 
 def sidecar_path(path: str | Path) -> Path:
@@ -122,6 +151,8 @@ def sidecar_path(path: str | Path) -> Path:
 def check_writable(path: str | Path, overwrite: bool = False, sidecar: bool = False) -> Path:
     """Fail early, before any work, if ``path`` (or its sidecar) cannot be written."""
     p = Path(path)
+    if p.name in ("", ".", ".."):
+        raise AudioFileError(f"{str(path) or repr(str(path))}: names a folder, not a file")
     targets = [p, sidecar_path(p)] if sidecar else [p]
     for t in targets:
         if t.is_dir():
@@ -164,17 +195,22 @@ def write_audio(path: str | Path, samples: NDArray[np.floating], rate: int, *, b
     try:
         if sidecar is None:
             with atomic_target(p) as tmp:
-                sf.write(str(tmp), x.T, int(rate), subtype=BIT_DEPTHS[bits], format="WAV")
+                _write_wav(tmp, x, rate, bits)
         else:
             text = json.dumps(sidecar, indent=2, default=_json_default) + "\n"
             # Both are complete before either is renamed into place.
             with atomic_target(p) as tmp, atomic_target(sidecar_path(p)) as tmp_side:
-                sf.write(str(tmp), x.T, int(rate), subtype=BIT_DEPTHS[bits], format="WAV")
+                _write_wav(tmp, x, rate, bits)
                 tmp_side.write_text(text, encoding="utf-8")
     except (OSError, RuntimeError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
+        reason = write_failure_reason(exc, p.parent if str(p.parent) else ".", x.nbytes)
         raise AudioFileError(f"{p}: cannot write ({reason})") from None
     return p
+
+
+def _write_wav(path: Path, x: NDArray[np.float32], rate: int, bits: str) -> None:
+    # Bytes, so that a name that is not UTF-8 reaches the file system as it is.
+    sf.write(os.fsencode(path), x.T, int(rate), subtype=BIT_DEPTHS[bits], format="WAV")
 
 
 def peak_dbfs(samples: NDArray[np.floating]) -> float:

@@ -246,7 +246,8 @@ def scan_library(root: str | Path, config: ScanConfig | None = None, *,
         if caption is None:
             caption, source = caption_from_name(rel), "filename"
         mixed += meta.get("channels", 1) > 1 and cfg.channels == "mix"
-        report.use(source, sum(c["seconds"] for c in meta["clips"]), len(meta["clips"]))
+        report.use(source, sum(c["seconds"] for c in meta["clips"]), len(meta["clips"]),
+                   str(rel), caption)
         records += [ClipRecord(str(rel), c["channel"], caption, source, c["seconds"], c)
                     for c in meta["clips"]]
     if mixed:
