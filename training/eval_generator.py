@@ -29,7 +29,9 @@ import numpy as np
 
 from ambisketch.engine.audio_io import read_audio, write_audio
 from ambisketch.engine.errors import AudioFileError, EngineError
-from ambisketch.engine.generate import GenerationRequest
+from dataclasses import replace
+
+from ambisketch.engine.generate import PLACEMENTS, GenerationRequest
 from ambisketch.engine.spatial.doa import direction_errors, intensity_doa
 from ambisketch.engine.spatial.room import Room
 from ambisketch.engine.spatial.trajectory import Trajectory
@@ -69,12 +71,19 @@ class EvalSettings:
     seed: int = 0
     modes: tuple[str, ...] = MODES
     limit: int | None = None
+    # The first is the one whose takes are scored for quality and rooms (the default users
+    # get); every one is scored for direction (issue 19: held and learned side by side).
+    placements: tuple[str, ...] = ("held", "learned")
 
     def __post_init__(self) -> None:
         bad = [m for m in self.modes if m not in MODES]
         if bad or not self.modes:
             raise EngineError(f"unknown mode {bad[0] if bad else ''!r} (choose from "
                               f"{', '.join(MODES)})")
+        wrong = [p for p in self.placements if p not in PLACEMENTS]
+        if wrong or not self.placements:
+            raise EngineError(f"unknown placement {wrong[0] if wrong else ''!r} (choose from "
+                              f"{', '.join(PLACEMENTS)})")
         if self.limit is not None and self.limit < 1:
             raise EngineError("--limit must be at least 1")
 
@@ -91,6 +100,28 @@ class ModeScores:
     frames: int
     quality: dict[str, float] = field(default_factory=dict)
     room: dict[str, Any] | None = None
+    placement: str = "learned"  # the placement of the figures above
+    placements: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _placement_summary(rows: list[dict[str, float]]) -> dict[str, Any]:
+    """Direction figures of one placement over the takes: the mean of the per-take mean
+    angles (the papers'), the median and worst take, and (text-only prompts) the error
+    against the path the prompt's words describe."""
+    angle = np.array([r["spatial_angle"] for r in rows], dtype=np.float64)
+    words = np.array([r["vs_words"] for r in rows if r.get("vs_words") is not None])
+    placed = [r["placed"] for r in rows]
+    with np.errstate(all="ignore"):
+        out: dict[str, Any] = {
+            "spatial_angle": float(np.nanmean(angle)) if angle.size else math.nan,
+            "spatial_angle_median": float(np.nanmedian(angle)) if angle.size else math.nan,
+            "spatial_angle_max": float(np.nanmax(angle)) if angle.size else math.nan,
+            "takes": len(rows), "placed": {k: placed.count(k) for k in sorted(set(placed))}}
+        if words.size:
+            out["vs_words_median"] = float(np.nanmedian(words))
+            out["vs_words_max"] = float(np.nanmax(words))
+            out["with_words"] = int(words.size)
+    return out
 
 
 @dataclass
@@ -129,6 +160,14 @@ def _request(item: dict[str, Any], mode: str, seconds: float, s: EvalSettings, s
     params = {k: v for k, v in numbers.items() if not math.isnan(v)}
     return GenerationRequest(caption, path, seconds, seed, s.steps, s.cfg_scale, s.sampler,
                              parametric=params), path
+
+
+def _placement_row(take: Any, path: Trajectory, rate: int) -> dict[str, Any]:
+    """One take's direction error against the clip's path, how it was placed, and — for a
+    take placed on the path its prompt's words describe — the error against that path."""
+    err = direction_errors(intensity_doa(take.foa, rate), path)
+    words = take.path_error_deg if take.path_source == "words" else None
+    return {"spatial_angle": err.spatial_angle, "placed": take.placement, "vs_words": words}
 
 
 def _room_of(item: dict[str, Any]) -> tuple[Room, float] | None:
@@ -203,10 +242,15 @@ def evaluate_generator(generator: Any, test_set: str | Path, settings: EvalSetti
     modes: dict[str, ModeScores] = {}
     for mode in s.modes:
         rows, frames, takes, rooms = [], 0, [], []
+        by_placement: dict[str, list[dict[str, float]]] = {p: [] for p in s.placements}
         for n, item in enumerate(items):
             seconds = refs[n].shape[1] / rate
             request, path = _request(item, mode, seconds, s, s.seed + n)
-            take = generator.generate(request)[0]
+            for other in s.placements[1:]:  # direction only
+                extra = generator.generate(replace(request, placement=other))[0]
+                by_placement[other].append(_placement_row(extra, path, rate))
+            take = generator.generate(replace(request, placement=s.placements[0]))[0]
+            by_placement[s.placements[0]].append(_placement_row(take, path, rate))
             err = direction_errors(intensity_doa(take.foa, rate), path)
             rows.append((err.azimuth_l1, err.elevation_l1, err.spatial_angle))
             frames += err.frames
@@ -236,7 +280,8 @@ def evaluate_generator(generator: Any, test_set: str | Path, settings: EvalSetti
             if len(takes) >= 2:
                 quality["fd_clap"] = frechet_distance(emb, ref_clap)
         modes[mode] = ModeScores(mode, az, el, sp, len(takes), frames, quality,
-                                 _room_summary(rooms) if rooms else None)
+                                 _room_summary(rooms) if rooms else None, s.placements[0],
+                                 {p: _placement_summary(r) for p, r in by_placement.items()})
     if clap is not None:
         if len(items) < 2:
             notes.append("FD CLAP needs at least 2 clips; not computed")
@@ -252,6 +297,7 @@ def evaluate_generator(generator: Any, test_set: str | Path, settings: EvalSetti
         content = _content(generator, real_set, s, takes_per_class)
     info = {"model": bundle.info.name, "steps": s.steps, "cfg_scale": s.cfg_scale,
             "sampler": s.sampler, "seed": s.seed, "device": generator.device,
+            "placements": list(s.placements),
             "clap": clap.name if clap is not None else None}
     return GeneratorScores(modes, len(items), seconds_all, info, reference, notes, content)
 
@@ -283,11 +329,23 @@ def format_report(scores: GeneratorScores) -> str:
              "", f"{'direction (degrees)':<22}{'L1 azimuth':>12}{'L1 elevation':>14}"
              f"{'spatial angle':>15}"]
     for mode, m in scores.modes.items():
-        lines.append(f"{mode:<22}{_num(m.azimuth_l1, 12)}{_num(m.elevation_l1, 14)}"
-                     f"{_num(m.spatial_angle, 15)}")
+        lines.append(f"{mode + ' (' + m.placement + ')':<22}{_num(m.azimuth_l1, 12)}"
+                     f"{_num(m.elevation_l1, 14)}{_num(m.spatial_angle, 15)}")
         p = PAPER[mode]
         lines.append(f"{'  paper ' + PAPER_LABEL[mode]:<22}{_num(p['azimuth_l1'], 12)}"
                      f"{_num(p['elevation_l1'], 14)}{_num(p['spatial_angle'], 15)}")
+    if any(m.placements for m in scores.modes.values()):
+        lines += ["", f"{'placement (degrees)':<22}{'mean':>8}{'median':>8}{'worst':>8}"
+                  f"{'vs words':>10}  placed"]
+        for mode, m in scores.modes.items():
+            for name, f in m.placements.items():
+                placed = ", ".join(f"{k} {v}" for k, v in f["placed"].items())
+                lines.append(f"{'  ' + mode + ' ' + name:<22}{_num(f['spatial_angle'], 8, 1)}"
+                             f"{_num(f['spatial_angle_median'], 8, 1)}"
+                             f"{_num(f['spatial_angle_max'], 8, 1)}"
+                             f"{_num(f.get('vs_words_median'), 10, 1)}  {placed}")
+        lines.append("  (vs the clip's path; 'vs words': median against the path the "
+                     "prompt's words describe)")
     names = [k for k in METRICS if any(k in m.quality for m in scores.modes.values())]
     lines += ["", f"{'audio quality':<22}" + "".join(f"{mode:>14}" for mode in scores.modes)
               + f"{'paper':>10}"]

@@ -179,3 +179,22 @@ def test_the_content_metric_joins_the_report_with_a_real_set(generator, test_set
     assert 0.0 <= c["class_accuracy"] <= 1.0 and np.isfinite(c["fd_aisfx_w"])
     text = format_report(scores)
     assert "content (aiSFX)" in text and "FD aiSFX (W)" in text and "50%" in text
+
+
+def test_eval_reports_held_and_learned_placement(generator, test_set: Path) -> None:
+    scores = evaluate_generator(generator, test_set, EvalSettings(steps=2, limit=2))
+    for mode in ("descriptive", "parametric"):
+        m = scores.modes[mode]
+        assert m.placement == "held" and set(m.placements) == {"held", "learned"}
+        # a 4-channel codec cannot hold: it is path-locked, and says so
+        assert m.placements["held"]["placed"] == {"locked": 2}
+        assert m.placements["learned"]["placed"] == {"learned": 2}
+        for f in m.placements.values():
+            assert 0 <= f["spatial_angle_median"] <= f["spatial_angle_max"] <= 180
+    # the test set's spatial captions parse: held takes are measured against their words too
+    assert scores.modes["descriptive"].placements["held"]["with_words"] == 2
+    assert "vs_words_median" not in scores.modes["parametric"].placements["held"]
+    text = format_report(scores)
+    assert "placement (degrees)" in text and "parametric learned" in text
+    with pytest.raises(EngineError, match="unknown placement 'pinned'"):
+        EvalSettings(placements=("pinned",))
