@@ -28,6 +28,7 @@ from .generate_panel import GeneratePanel
 from .generation import GenerationController
 from .path import PathEditor
 from .preview import NO_DEVICE_TEXT, TransportBar
+from .repath_preview import RepathPreview
 from .space_key import SpaceToPlay
 from .takes import TakeList, TakeView
 from .theme import THEMES, apply_theme
@@ -66,6 +67,8 @@ class MainWindow(QMainWindow):
         self.take_view = TakeView()
         self.transport = TransportBar()
         self.generation = GenerationController(self.runner, self.panel, self, settings)
+        self.repath = RepathPreview(self.runner, self)  # the selected take follows path edits
+        self._shown: tuple[Any, ...] | None = None  # the selected take as shown
 
         self.path_editor.show_duration_box(False)  # the panel's Length is the one control
         right = QSplitter(Qt.Orientation.Vertical)
@@ -164,6 +167,11 @@ class MainWindow(QMainWindow):
         self.panel.seconds.valueChanged.connect(self._length_changed)
         doc.changed.connect(self._path_changed)
         self.takes.take_selected.connect(self._take_selected)
+        doc.changed.connect(lambda: self.repath.path_edited(doc.trajectory()))
+        self.repath.rendered.connect(self._repath_rendered)
+        self.repath.stale.connect(self._repath_stale)
+        self.repath.restored.connect(self._repath_restored)
+        self.take_view.keep_requested.connect(self._keep_repathed)
         self.takes.regenerate_requested.connect(self._regenerate)
         self.takes.use_path_requested.connect(self._use_path)
         self.takes.export_requested.connect(self._export)
@@ -337,7 +345,9 @@ class MainWindow(QMainWindow):
 
     def _take_selected(self, record: Any) -> None:
         doc = self.path_editor.document
+        self._shown = None
         if record is None:
+            self.repath.take_selected(None)
             self.take_view.clear()
             self.transport.clear()
             doc.clear_measured()
@@ -348,12 +358,52 @@ class MainWindow(QMainWindow):
         except EngineError as exc:
             self.error("Could not open the take", str(exc))
             return
+        self._shown = (record, foa, rate, track, errors)
+        self.repath.take_selected(record, foa, rate,
+                                  errors.spatial_angle if errors is not None else None)
+        self._show_take(*self._shown)
+
+    def _show_take(self, record: Any, foa: Any, rate: int, track: Any, errors: Any) -> None:
         self.take_view.set_take(record, foa, rate, track, errors)
         self.transport.set_audio(foa, rate)
-        label = "take"  # the legend says "measured: take, 3.2° off"
+        label = "take"  # the legend says "measured: take, 3.2° off its own path"
         if errors is not None:
-            label += f", {errors.spatial_angle:.1f}° off"
-        doc.set_measured_track(track, label)
+            label += f", {errors.spatial_angle:.1f}° off its own path"
+        self.path_editor.document.set_measured_track(track, label)
+
+    def _repath_rendered(self, path: Any, foa: Any, track: Any, errors: Any) -> None:
+        """The selected take re-rendered on the edited path: preview, overlay and figure."""
+        if self._shown is None:
+            return
+        record, _, rate = self._shown[:3]
+        position = self.transport.transport.position if self.transport.transport else 0.0
+        self.take_view.set_take(record, foa, rate, track, errors, repathed=True)
+        self.transport.set_audio(foa, rate)
+        self.transport.seek(position)
+        self.path_editor.document.set_measured_track(
+            track, f"re-pathed take, {errors.spatial_angle:.1f}° off")
+
+    def _repath_stale(self, message: str) -> None:
+        if self._shown is None:
+            return
+        self.take_view.set_stale(message)
+        errors = self._shown[4]
+        own = f", {errors.spatial_angle:.1f}° off its own path" if errors is not None else ""
+        self.path_editor.document.set_measured_track(
+            self._shown[3], f"take{own} (path edited: stale)")
+
+    def _repath_restored(self) -> None:
+        if self._shown is not None:
+            self._show_take(*self._shown)
+
+    def _keep_repathed(self) -> None:
+        try:
+            record = self.repath.keep(self.store)
+        except EngineError as exc:
+            self.error("Could not keep the re-pathed take", str(exc))
+            return
+        self.takes.refresh(select=record.path)
+        self.statusBar().showMessage(f"New take: {record.name} (re-pathed)", 5000)
 
     def _regenerate(self, record: Any) -> None:
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QMessageBox
@@ -272,3 +273,81 @@ def test_take_list_shows_placement_error_and_loudness_at_a_glance(
               for py in range(0, image.height(), 2)}
     for placement, color in BADGE_COLORS.items():
         assert QColor(color).name() in colors, f"no {placement} badge drawn"
+
+
+@pytest.fixture(scope="module")
+def factored_generator():
+    """A tiny factored model (its takes keep latents), with the real text encoder."""
+    import torch
+
+    from ambisketch.engine.generate import Generator
+    from ambisketch.engine.models.bundle import new_bundle
+    from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
+    from ambisketch.engine.models.dit import DIT_PRESETS
+    from ambisketch.engine.models.factored_codec import FACTORED_PRESETS
+
+    b = new_bundle(FACTORED_PRESETS["factored-tiny"], DIT_PRESETS["tiny"],
+                   CONDITIONER_PRESETS["tiny"], clip_seconds=1.0, name="tiny")
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for p in b.model.parameters():
+            p.add_(torch.randn(p.shape, generator=g) * 0.05)
+    return Generator(b, device="cpu")
+
+
+def test_editing_the_path_repaths_a_take_with_latents(qtbot, tmp_path: Path,
+                                                      factored_generator,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Item 4 / issue 19.3: with a take selected, a path edit re-renders it off the GUI
+    thread; the overlay, the figure and the preview are the re-pathed take's, and
+    'Keep as new take' stores it."""
+    from ambisketch.app.workers import TaskRunner
+    from ambisketch.engine.generate import GenerationRequest
+    from ambisketch.engine.spatial.trajectory import Keyframe, Trajectory
+
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: None)
+    w = MainWindow(TaskRunner(), Settings(tmp_path / "settings.ini"), gl=False)
+    qtbot.addWidget(w)
+    sweep = Trajectory(1.0, (Keyframe(0.0, 80.0), Keyframe(1.0, -80.0, 20.0, direction="cw")))
+    take = factored_generator.generate(GenerationRequest(
+        "a bee buzzing", sweep, 1.0, seed=3, steps=4, cfg_scale=3.0, loudness_lufs=None))[0]
+    record = w.takes.add_take(take)
+    assert record.has_latents and w.takes.current().path == record.path
+    own = w.path_editor.document.measured().label
+    assert "own path" in own
+    w.panel.seconds.setValue(1.0)
+    w.path_editor.document.set_trajectory(Trajectory.static(-120.0, 30.0, 1.0))
+    qtbot.waitUntil(lambda: w.repath.preview is not None and not w.repath.busy(),
+                    timeout=60_000)
+    label = w.path_editor.document.measured().label
+    assert label.startswith("re-pathed take") and label != own
+    assert "Re-pathed onto the edited path" in w.take_view.errors_label.text()
+    path, foa = w.repath.preview
+    assert path.keyframes[0].azimuth == -120.0 and w.transport.transport is not None
+    assert np.allclose(w.transport.transport.duration, foa.shape[1] / record.rate)
+    # The figure is the re-pathed take's own: a static target is followed closely.
+    err = float(label.split(", ")[1].split("°")[0])
+    assert err < 15.0, label
+    assert w.take_view.keep_button.isVisibleTo(w.take_view)
+    w.take_view.keep_button.click()
+    kept = w.takes.current()
+    assert kept.path != record.path and kept.placement == "held"
+    assert kept.trajectory.keyframes[0].azimuth == -120.0
+    w.runner.cancel_all(wait=10)
+
+
+def test_editing_the_path_marks_a_take_without_latents_stale(qtbot, window: MainWindow,
+                                                             tmp_path: Path) -> None:
+    """Item 4: a take that cannot be re-pathed keeps its own figure, marked stale, and
+    is fresh again when the path is its own again."""
+    w = window
+    _add_take(w, tmp_path)
+    doc = w.path_editor.document
+    own = doc.measured().label
+    assert "° off its own path" in own
+    doc.add_keyframe(0.5, 40.0, 10.0)
+    assert "stale" in doc.measured().label
+    assert "Path edited" in w.take_view.errors_label.text()
+    assert w.take_view.errors_label.text().count("refers to the take's own path") == 1
+    doc.set_trajectory(w.takes.current().trajectory)  # 'Use This Take's Path'
+    assert doc.measured().label == own

@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from PySide6.QtCore import QEvent, QRectF, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ambisketch.engine.audio_io import peak_dbfs
 from ambisketch.engine.takes import TakeRecord
@@ -33,7 +33,7 @@ def errors_text(errors: DirectionErrors | None, track: DirectionTrack | None = N
         return "Direction not measured"
     if errors.frames == 0:
         return "No frame loud enough to measure the direction"
-    return (f"Measured vs drawn path — spatial angle {errors.spatial_angle:.1f}° · "
+    return (f"Measured vs its own path — spatial angle {errors.spatial_angle:.1f}° · "
             f"azimuth {errors.azimuth_l1:.1f}° · elevation {errors.elevation_l1:.1f}° "
             f"(mean of {errors.frames} frames)")
 
@@ -55,6 +55,7 @@ class TakeView(QWidget):
     """
 
     seek_requested = Signal(float)
+    keep_requested = Signal()  # "Keep as new take" of a re-pathed preview
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,10 +111,16 @@ class TakeView(QWidget):
             plot.addItem(line, ignoreBounds=True)
         self.plots.scene().sigMouseClicked.connect(self._clicked)
 
+        self.keep_button = QPushButton("Keep as new take", self)
+        self.keep_button.setToolTip("Store the take re-pathed onto the edited path as a new take "
+                                    "(the original stays)")
+        self.keep_button.clicked.connect(self.keep_requested)
+        self.keep_button.hide()
         err = QHBoxLayout()
         err.setContentsMargins(0, 0, 0, 0)
         err.addWidget(self.errors_dot, 0, Qt.AlignmentFlag.AlignTop)
         err.addWidget(self.errors_label, 1)
+        err.addWidget(self.keep_button, 0, Qt.AlignmentFlag.AlignTop)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
@@ -127,8 +134,9 @@ class TakeView(QWidget):
     # --- public slots -------------------------------------------------------------------
     def set_take(self, record: TakeRecord | None, foa: NDArray[np.floating], rate: int,
                  track: DirectionTrack | None = None,
-                 errors: DirectionErrors | None = None) -> None:
-        """Show a take (AmbiX ``(4, n)`` at ``rate``) and its measured errors (if any)."""
+                 errors: DirectionErrors | None = None, *, repathed: bool = False) -> None:
+        """Show a take (AmbiX ``(4, n)`` at ``rate``) and its measured errors (if any);
+        ``repathed``: a preview of the take re-pathed onto the edited path (not stored)."""
         w = np.asarray(foa, dtype=np.float32)[0]
         self._duration = w.size / float(rate)
         times, lo, hi = envelope(w, rate)
@@ -154,11 +162,22 @@ class TakeView(QWidget):
         level = peak_dbfs(w)
         loudness = f"peak {level:+.1f} dBFS" if np.isfinite(level) else "silent"
         self.info.setText(f"{rate / 1000:g} kHz  ·  {self._duration:.2f} s  ·  {loudness}")
-        self.errors_label.setText(errors_text(errors, track, has_path))
+        text = errors_text(errors, track, has_path)
+        if repathed:
+            text = ("Re-pathed onto the edited path (preview, not stored) — "
+                    + text.replace("Measured vs its own path — ", "measured: "))
+        self.errors_label.setText(text)
         color = verdict_color(errors)
         self.errors_dot.setVisible(bool(color))
         self.errors_dot.setStyleSheet(f"color: {color};" if color else "")
+        self.keep_button.setVisible(repathed)
         self.plots.setEnabled(True)
+
+    def set_stale(self, message: str) -> None:
+        """The take's figure no longer matches the path shown: say so, grey the verdict."""
+        self.errors_label.setText(message)
+        self.errors_dot.setStyleSheet("color: gray;")
+        self.keep_button.hide()
 
     def clear(self) -> None:
         """Show nothing (no take selected)."""
@@ -172,6 +191,7 @@ class TakeView(QWidget):
         self.errors_label.setText("Select a take to see its waveform, spectrogram and how "
                                   "well it follows the path.")
         self.errors_dot.hide()
+        self.keep_button.hide()
         for line in self.playheads:
             line.setValue(0.0)
         # Empty plots keep readable axes (seconds, a speech-band frequency range), not the
