@@ -1,6 +1,7 @@
 """The transport bar's arithmetic, without Qt: clock text, head-angle words, dial mapping.
 
-Head angles are the engine's (degrees, +yaw = the head turns left, +pitch = looks up). The
+Head angles are the engine's (degrees, +yaw = the head turns left, +pitch = looks up, +roll =
+tilts right, the left ear up). The
 yaw dial is a top view of the head: its pointer is the nose, 12 o'clock is the front, and
 turning it clockwise turns the head right — so the dial's value is minus the yaw.
 """
@@ -11,6 +12,7 @@ import math
 
 YAW_RANGE = (-180, 180)
 PITCH_RANGE = (-90, 90)
+ROLL_RANGE = (-90, 90)
 
 
 def format_clock(seconds: float) -> str:
@@ -42,6 +44,13 @@ def yaw_text(yaw: float) -> str:
     if abs(y) < 0.5 or abs(y) > 179.5:
         return f"{abs(round(y)):.0f}°"
     return f"{abs(y):.0f}° {'L' if y > 0 else 'R'}"
+
+
+def roll_text(roll: float) -> str:
+    """``15`` → ``15° R`` (tilted right, left ear up), ``-10`` → ``10° L``, ``0`` → ``0°``."""
+    if abs(roll) < 0.5:
+        return "0°"
+    return f"{abs(roll):.0f}° {'R' if roll > 0 else 'L'}"
 
 
 def pitch_text(pitch: float) -> str:

@@ -26,9 +26,11 @@ from ambisketch.engine.binaural import (PLAYING, HrirSet, Transport, load_hrtf,
 from ambisketch.engine.binaural.cache import DecoderCache
 from ambisketch.engine.binaural.devices import OutputDevice
 from ambisketch.engine.errors import AudioDeviceError, EngineError
+from ambisketch.engine.monitoring import LAYOUT_NAMES, design, get_layout
 
 from .controls import format_clock
 from .head_dials import HeadDials
+from .head_tracking import HeadTrackingControls
 from .icons import transport_icon
 
 NO_DEVICE_TEXT = "No audio output device — export a binaural WAV instead"
@@ -36,6 +38,7 @@ DEFAULT_HRTF_ITEM = "MIT KEMAR (default)"
 LOAD_SOFA_ITEM = "Load SOFA…"
 POLL_MS = 33  # ~30 Hz position updates while playing
 SETTINGS_DEVICE = "preview/device"
+SETTINGS_MONITOR = "preview/monitor"
 
 
 class _Holder:
@@ -96,6 +99,19 @@ class TransportBar(QWidget):
         self.head.rotation_changed.connect(self._rotate)
         self.yaw_dial, self.pitch_dial = self.head.yaw_dial, self.head.pitch_dial
         self.yaw_label, self.pitch_label = self.head.yaw_label, self.head.pitch_label
+        self.roll_dial, self.roll_label = self.head.roll_dial, self.head.roll_label
+        self.tracking = HeadTrackingControls(self)
+        self.tracking.pose_changed.connect(self._tracked)
+        self.tracking.tracking_changed.connect(self._tracking_changed)
+        self.monitor_combo = QComboBox(self)
+        self.monitor_combo.setToolTip("Listen on headphones (binaural) or decode to "
+                                      "loudspeakers (AllRAD) on a multichannel device")
+        self.monitor_combo.addItem("Headphones (binaural)", "")
+        for name in LAYOUT_NAMES:
+            self.monitor_combo.addItem(f"Loudspeakers {name}", name)
+        wanted = self.monitor_combo.findData(QSettings().value(SETTINGS_MONITOR, "", str))
+        self.monitor_combo.setCurrentIndex(max(wanted, 0))
+        self.monitor_combo.currentIndexChanged.connect(self._monitor_chosen)
 
         self.hrtf_combo = QComboBox(self)
         self.hrtf_combo.setToolTip("HRTF used for the headphone preview")
@@ -139,6 +155,7 @@ class TransportBar(QWidget):
             QApplication.restoreOverrideCursor()
         transport.set_loop(self.loop_button.isChecked())
         self._holder.transport = transport
+        self._attach(transport)
         self._updating = True
         self.slider.setRange(0, int(round(transport.duration * 1000)))
         self.slider.setValue(0)
@@ -202,6 +219,7 @@ class TransportBar(QWidget):
     def close_audio(self) -> None:
         """Stop and release the output device (the window calls it when it closes)."""
         self._close_transport()
+        self.tracking.close_tracker()
 
     @property
     def transport(self) -> Transport | None:
@@ -231,6 +249,7 @@ class TransportBar(QWidget):
         row.addWidget(self.slider, 1)
         row.addWidget(self._separator())
         row.addWidget(self.head)
+        row.addWidget(self.tracking)
         row.addWidget(self._separator())
         grid = QGridLayout()
         grid.setVerticalSpacing(2)
@@ -238,6 +257,8 @@ class TransportBar(QWidget):
         grid.addWidget(self.hrtf_combo, 0, 1)
         grid.addWidget(QLabel("Output", self), 1, 0)
         grid.addWidget(self.device_combo, 1, 1)
+        grid.addWidget(QLabel("Monitor", self), 2, 0)
+        grid.addWidget(self.monitor_combo, 2, 1)
         row.addLayout(grid)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
@@ -343,8 +364,43 @@ class TransportBar(QWidget):
     def _rotate(self, yaw: float, pitch: float) -> None:
         t = self.transport
         if t is not None:
-            t.set_rotation(yaw, pitch)  # crossfaded inside the renderer: live, no click
+            t.set_rotation(yaw, pitch, self.head.roll())  # crossfaded inside the renderer: live, no click
         self.rotation_changed.emit(yaw, pitch)
+
+    # --- head tracking and loudspeakers ------------------------------------------------
+    def _attach(self, transport: Transport) -> None:
+        """Give a new transport the head's roll, the tracker and the monitor output."""
+        transport.set_rotation(*self.head.pose())
+        if self.tracking.tracker is not None:
+            transport.rotation_source = self.tracking.head_rotation
+        if self.monitor_combo.currentData():
+            self._monitor_chosen(self.monitor_combo.currentIndex())
+
+    def _tracked(self, yaw: float, pitch: float, roll: float) -> None:
+        self.head.set_rotation(yaw, pitch, roll)  # the dials follow; the audio reads itself
+
+    def _tracking_changed(self, on: bool) -> None:
+        t = self.transport
+        if t is not None:
+            t.rotation_source = self.tracking.head_rotation if on else None
+            if not on:
+                t.set_rotation(*self.head.pose())
+
+    def _monitor_chosen(self, index: int) -> None:
+        name = self.monitor_combo.itemData(index) or ""
+        self.hrtf_combo.setEnabled(not name)
+        t = self.transport
+        try:
+            if t is not None:
+                t.set_speakers(design(get_layout(name)) if name else None)
+        except EngineError as exc:  # a device with too few channels: stay binaural
+            self._show_message(str(exc))
+            self.monitor_combo.blockSignals(True)
+            self.monitor_combo.setCurrentIndex(0)
+            self.monitor_combo.blockSignals(False)
+            self.hrtf_combo.setEnabled(True)
+            return
+        QSettings().setValue(SETTINGS_MONITOR, name)
 
     # --- position -----------------------------------------------------------------------
     def _poll(self) -> None:
