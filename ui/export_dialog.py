@@ -11,19 +11,24 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+                               QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
 from ambisketch.engine.errors import EngineError
 from ambisketch.engine.takes import (ExportResult, TakeRecord, TakeStore, default_export_name,
                                        export_take)
 
+from ambisketch.engine.loudness import DEFAULT_TARGET_LUFS
+from ambisketch.engine.monitoring import LAYOUT_NAMES, STANDARD_LAYOUTS, get_layout
+
 from .preview.controls import pitch_text, yaw_text
 
 FORMATS = (("AmbiX — ACN, SN3D (4 ch)", "ambix"), ("FuMa — W X Y Z (4 ch)", "fuma"),
-           ("Binaural — headphones (2 ch)", "binaural"))
+           ("Binaural — headphones (2 ch)", "binaural"),
+           ("Loudspeakers — AllRAD decode (stereo … 7.1.4)", "speakers"))
+LAYOUT_FILE_ITEM = "Layout file…"
 BITS = (("24-bit PCM", "24"), ("16-bit PCM, dithered", "16"), ("32-bit float", "32f"))
 RATES = ((44100, "44.1 kHz"), (48000, "48 kHz"))
 BYTES = {"16": 2, "24": 3, "32f": 4}
@@ -77,6 +82,37 @@ class ExportDialog(QDialog):
         self._select(self.bits, settings.value("export/bits", "24", str))
         self._select(self.rate, settings.value("export/rate", 0, int))
 
+        self.layout_combo = QComboBox(self)
+        for name in LAYOUT_NAMES:
+            lay = STANDARD_LAYOUTS[name]
+            self.layout_combo.addItem(f"{name} — {' '.join(lay.names)}", name)
+        self.layout_combo.addItem(LAYOUT_FILE_ITEM, LAYOUT_FILE_ITEM)
+        remembered = settings.value("export/layout", "5.1", str)
+        if remembered.lower().endswith(".json"):
+            self.layout_combo.insertItem(len(LAYOUT_NAMES), Path(remembered).name, remembered)
+        self._select(self.layout_combo, remembered)
+        self._layout_index = self.layout_combo.currentIndex()
+        self.layout_combo.activated.connect(self._layout_chosen)
+        self.lfe = QCheckBox("Feed the LFE (W below 120 Hz, -10 dB); otherwise silent", self)
+        self.lfe.setChecked(settings.value("export/lfe", False, bool))
+        self.normalise = QCheckBox("Normalise to", self)
+        self.target = QDoubleSpinBox(self)
+        self.target.setRange(-70.0, 0.0)
+        self.target.setDecimals(1)
+        self.target.setSuffix(" LUFS")
+        remembered_target = settings.value("export/loudness", "", str)
+        self.normalise.setChecked(bool(remembered_target))
+        self.target.setValue(float(remembered_target) if remembered_target
+                             else DEFAULT_TARGET_LUFS)
+        self.target.setEnabled(self.normalise.isChecked())
+        self.normalise.toggled.connect(self.target.setEnabled)
+        self.normalise.setToolTip("ITU-R BS.1770 integrated loudness (AmbiX: measured on W), by "
+                                  "gain alone: a true-peak ceiling of -1 dBTP wins")
+        loud_row = QHBoxLayout()
+        loud_row.addWidget(self.normalise)
+        loud_row.addWidget(self.target)
+        loud_row.addStretch(1)
+
         self.file = QLineEdit(self)
         self.file.textEdited.connect(self._name_edited)
         browse = QPushButton("Browse…", self)
@@ -99,8 +135,11 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.format)
         form.addRow("Bit depth", self.bits)
         form.addRow("Sample rate", self.rate)
+        form.addRow("Layout", self.layout_combo)
+        form.addRow("", self.lfe)
         form.addRow("HRTF", self.hrtf_label)
         form.addRow("", self.use_rotation)
+        form.addRow("Loudness", loud_row)
         form.addRow("File", file_row)
         self._form = form
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
@@ -114,7 +153,7 @@ class ExportDialog(QDialog):
         lay.addWidget(buttons)
 
         self._folder = default_folder(settings.value("export/folder", "", str))
-        for combo in (self.format, self.bits, self.rate):
+        for combo in (self.format, self.bits, self.rate, self.layout_combo):
             combo.currentIndexChanged.connect(self._changed)
         self._changed()
         self.resize(max(self.sizeHint().width(), 520), self.sizeHint().height())
@@ -124,6 +163,33 @@ class ExportDialog(QDialog):
         """(format, bits, rate or None for native)."""
         rate = int(self.rate.currentData())
         return str(self.format.currentData()), str(self.bits.currentData()), rate or None
+
+    def layout(self) -> str | None:
+        """The loudspeaker layout (a name or a JSON file) for a speakers export."""
+        data = self.layout_combo.currentData()
+        return None if data in (None, LAYOUT_FILE_ITEM) else str(data)
+
+    def loudness_target(self) -> float | None:
+        return float(self.target.value()) if self.normalise.isChecked() else None
+
+    def _layout_chosen(self, index: int) -> None:
+        if self.layout_combo.itemData(index) == LAYOUT_FILE_ITEM:
+            path, _ = QFileDialog.getOpenFileName(self, "Loudspeaker layout", "",
+                                                  "Layout JSON (*.json);;All files (*)")
+            if not path:
+                self.layout_combo.setCurrentIndex(self._layout_index)
+                return
+            try:
+                get_layout(path)  # a malformed file: say so now, keep the previous layout
+            except EngineError as exc:
+                self.layout_combo.setCurrentIndex(self._layout_index)
+                QMessageBox.warning(self, "Cannot use this layout", str(exc))
+                return
+            self.layout_combo.insertItem(index, Path(path).name, path)
+            self.layout_combo.setItemData(index, path, Qt.ItemDataRole.ToolTipRole)
+            self.layout_combo.setCurrentIndex(index)
+        self._layout_index = self.layout_combo.currentIndex()
+        self._changed()
 
     def output_path(self) -> Path:
         text = self.file.text().strip()
@@ -139,9 +205,20 @@ class ExportDialog(QDialog):
         binaural = fmt == "binaural"
         self._form.setRowVisible(self.hrtf_label, binaural)
         self.use_rotation.setEnabled(binaural)
+        speakers = fmt == "speakers"
+        self._form.setRowVisible(self.layout_combo, speakers)
+        self._form.setRowVisible(self.lfe, speakers)
+        layout = self.layout() if speakers else None
         if self._auto_name:
-            self.file.setText(str(self._folder / default_export_name(self.record, fmt)))
+            self.file.setText(str(self._folder / default_export_name(self.record, fmt, layout)))
         channels = 2 if binaural else 4
+        if layout is not None:
+            try:
+                lay = get_layout(layout)
+                channels = lay.channels
+                self.lfe.setEnabled(lay.lfe_index is not None)
+            except EngineError:
+                channels = 0
         out_rate = rate or self.record.rate
         size = channels * out_rate * self.record.seconds * BYTES[bits]
         self.summary.setText(f"{channels} channels · {out_rate / 1000:g} kHz · "
@@ -196,7 +273,9 @@ class ExportDialog(QDialog):
             record = self.store.read_record(self.record.path) if self.store else self.record
             self.exported = export_take(record, out, fmt, bits, rate, self.hrtf if fmt ==
                                       "binaural" else None, overwrite=overwrite, yaw=yaw,
-                                      pitch=pitch)
+                                      pitch=pitch, layout=self.layout() if fmt == "speakers"
+                                      else None, loudness_lufs=self.loudness_target(),
+                                      lfe=self.lfe.isChecked())
         except EngineError as exc:
             QMessageBox.warning(self, "Export failed", str(exc))
             return
@@ -205,6 +284,11 @@ class ExportDialog(QDialog):
         settings.setValue("export/bits", bits)
         settings.setValue("export/rate", rate or 0)
         settings.setValue("export/folder", str(out.parent))
+        if fmt == "speakers" and self.layout():
+            settings.setValue("export/layout", self.layout())
+            settings.setValue("export/lfe", self.lfe.isChecked())
+        target = self.loudness_target()
+        settings.setValue("export/loudness", "" if target is None else f"{target:g}")
         if self.exported.notes:
             QMessageBox.information(self, "Exported", "\n".join(self.exported.notes))
         self.accept()
