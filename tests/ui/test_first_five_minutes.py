@@ -351,3 +351,42 @@ def test_editing_the_path_marks_a_take_without_latents_stale(qtbot, window: Main
     assert w.take_view.errors_label.text().count("refers to the take's own path") == 1
     doc.set_trajectory(w.takes.current().trajectory)  # 'Use This Take's Path'
     assert doc.measured().label == own
+
+
+def test_text_only_shows_what_the_words_say_or_greys_the_path(qtbot, window: MainWindow
+                                                              ) -> None:
+    """Item 5 / issue 19.2: in Text only the editor shows the path the prompt's words
+    describe (editing it makes it a drawn path and switches to Follow the drawn path), or
+    greys the unused drawn path out when there are no spatial words."""
+    from ambisketch.engine.spatial.spatial_words import parse_spatial_words
+    from ambisketch.ui.path.style import colors_for
+
+    w = window
+    doc, editor, panel = w.path_editor.document, w.path_editor, w.panel
+    doc.apply_preset("orbit")
+    drawn = doc.trajectory()
+    drawn_pen = w.path_editor.flat_map.path_curve.opts["pen"].color().name()
+    panel.set_mode("descriptive")
+    panel.prompt.setEditText("a dog barking")
+    w.words_path.update()
+    assert doc.dimmed() and doc.trajectory() == drawn
+    assert "no spatial words" in editor.caption.text()
+    grey = w.path_editor.flat_map.path_curve.opts["pen"].color().name()
+    assert grey != drawn_pen and grey == colors_for(w.path_editor.flat_map).path.name()
+    steps = doc.undo_stack.count()
+    panel.prompt.setEditText("a car passing from left to right")
+    w.words_path.update()
+    said = parse_spatial_words("a car passing from left to right", panel.seconds.value())
+    assert said is not None and not doc.dimmed()
+    assert doc.trajectory().keyframes == said.keyframes and doc.showing_words()
+    assert "the words say" in editor.caption.text()
+    assert doc.undo_stack.count() == steps  # showing the words' path is not an edit
+    # Back to the drawn path in Follow mode; then edit the words' path: it becomes drawn.
+    panel.set_mode("parametric")
+    assert doc.trajectory() == drawn and not doc.dimmed()
+    panel.set_mode("descriptive")
+    assert doc.trajectory().keyframes == said.keyframes
+    doc.move_keyframe(0, azimuth=120.0)
+    assert panel.mode_key() == "parametric" and not doc.showing_words()
+    assert doc.trajectory().keyframes[0].azimuth == 120.0
+    assert "Caption" in editor.caption.text()

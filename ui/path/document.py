@@ -53,6 +53,8 @@ class PathDocument(QObject):
     measured_changed = Signal()  # the measured overlay was set or cleared
     playhead_changed = Signal(float)  # seconds
     edit_refused = Signal(str)  # why an edit was not made (one line)
+    look_changed = Signal()  # the path was dimmed or undimmed (not used for the take)
+    words_edited = Signal()  # the path the prompt's words describe was edited: now drawn
 
     def __init__(self, trajectory: Trajectory | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +65,8 @@ class PathDocument(QObject):
         self._file: Path | None = None
         self._drag = 0  # serial of the current drag, part of its undo merge key
         self.freehand_tolerance = DEFAULT_TOLERANCE  # degrees a drawn stroke may be smoothed
+        self._drawn: Trajectory | None = None  # the drawn path, kept while words show theirs
+        self._dimmed = False
         self.undo_stack = QUndoStack(self)
 
     # --- reading ------------------------------------------------------------------
@@ -83,6 +87,37 @@ class PathDocument(QObject):
 
     def measured(self) -> MeasuredTrack | None:
         return self._measured
+
+    def dimmed(self) -> bool:
+        """Whether the path is drawn greyed out (it is not used: text-only generation)."""
+        return self._dimmed
+
+    def set_dimmed(self, on: bool) -> None:
+        if bool(on) != self._dimmed:
+            self._dimmed = bool(on)
+            self.look_changed.emit()
+
+    def showing_words(self) -> bool:
+        """Whether the path shown is what the prompt's words say (not an undo step)."""
+        return self._drawn is not None
+
+    def drawn_trajectory(self) -> Trajectory:
+        """The user's drawn path (also while the words' path is shown instead)."""
+        return self._drawn if self._drawn is not None else self._trajectory
+
+    def show_words_path(self, t: Trajectory) -> None:
+        """Show the path the prompt's words describe in place of the drawn one, without an
+        undo step; editing it makes it the drawn path (:attr:`words_edited`)."""
+        if self._drawn is None:
+            self._drawn = self._trajectory
+        if t != self._trajectory or t.name != self._trajectory.name:
+            self._apply(t, -1)
+
+    def show_drawn_path(self) -> None:
+        """Back to the drawn path after :meth:`show_words_path`."""
+        if self._drawn is not None:
+            drawn, self._drawn = self._drawn, None
+            self._apply(drawn, -1)
 
     def file_path(self) -> Path | None:
         """The file last opened or saved, if any."""
@@ -300,6 +335,9 @@ class PathDocument(QObject):
               merge_key: Hashable | None = None, merge: bool = False) -> None:
         if t == self._trajectory and t.name == self._trajectory.name:
             return  # nothing changed: no empty undo step
+        if self._drawn is not None:  # the words' path, edited: it is the drawn path now
+            self._drawn = None
+            self.words_edited.emit()
         self.undo_stack.push(ReplacePath(self, self._trajectory, t, text,
                                          selected_before=self._selected, selected_after=selected,
                                          merge_key=merge_key, merge=merge))

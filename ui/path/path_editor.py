@@ -49,6 +49,7 @@ class PathEditor(QWidget):
         doc = self.document
         self.sphere = None  # a SphereView once GL is on
         self._head = (0.0, 0.0)
+        self._note = ""  # replaces the caption while set (text-only mode)
 
         # Fixed texts ("Undo", not "Undo Move keyframe 3"): the toolbar must not shift with
         # every edit. What would be undone is in the tooltip and the status tip.
@@ -205,6 +206,11 @@ class PathEditor(QWidget):
         for action in self._duration_actions:
             action.setVisible(on)
 
+    def set_note(self, text: str) -> None:
+        """Show ``text`` in place of the path's caption ('' shows the caption again)."""
+        self._note = text
+        self._document_changed()
+
     def gl_enabled(self) -> bool:
         return self.sphere is not None and not self.sphere.isHidden()
 
@@ -262,7 +268,7 @@ class PathEditor(QWidget):
         with QSignalBlocker(self.duration_box):
             self.duration_box.setValue(traj.duration)
         name = f" ({traj.name})" if traj.name else ""
-        self.caption.setText(f"Caption{name}: “{describe(traj)}”")
+        self.caption.setText(self._note or f"Caption{name}: “{describe(traj)}”")
 
     def _smoothing_changed(self, degrees: float) -> None:
         self.document.freehand_tolerance = float(degrees)

@@ -50,6 +50,9 @@ def colors_for(widget: QWidget) -> PathColors:
     accent = pal.color(QPalette.ColorRole.Highlight)
     if abs(accent.lightnessF() - base.lightnessF()) < 0.25:  # a theme whose accent hides
         accent = QColor("#3d8fe0")
+    document = getattr(widget, "document", None)
+    if document is not None and getattr(document, "dimmed", lambda: False)():
+        accent = _mix(base, text, 0.35)  # a path that is not used: greyed out
     return PathColors(
         background=base,
         text=text,

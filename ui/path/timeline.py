@@ -69,6 +69,7 @@ class TrackPlot(pg.PlotWidget):
             item.addItem(it)
         self.apply_palette()
         document.changed.connect(self.refresh_path)
+        document.look_changed.connect(self.apply_palette)
         document.selection_changed.connect(self.refresh_handles)
         document.playhead_changed.connect(self.refresh_playhead)
         document.measured_changed.connect(self.refresh_measured)
