@@ -16,6 +16,7 @@ from ambisketch.engine.errors import EngineError
 # Modules exposing BENCHMARKS: list[Benchmark]; later layers append theirs here.
 BENCHMARK_MODULES = (
     "ambisketch.engine.benchmarks",
+    "ambisketch.engine.audio_start_benchmarks",
     "ambisketch.engine.binaural.benchmarks",
     "ambisketch.engine.monitoring.benchmarks",
     "ambisketch.engine.models.benchmarks",

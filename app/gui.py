@@ -65,8 +65,12 @@ def create_window(app: QApplication | None = None, settings: Settings | None = N
     from ambisketch.ui.main_window import MainWindow
 
     app = app or application()
-    return MainWindow(runner or TaskRunner(), settings or Settings(), gl=gl_available(),
-                      finetune=open_finetune)
+    from .library_retrieval import retrieve
+
+    window = MainWindow(runner or TaskRunner(), settings or Settings(), gl=gl_available(),
+                        finetune=open_finetune)
+    window.audio_start.retrieve = retrieve  # "nearest in my library" (training's captions)
+    return window
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -47,6 +47,10 @@ OPTIONS: dict[str, Option] = {o.key: o for o in (
     Option("path/folder", "", str, "last folder for path files"),
     Option("preview/hrtf", "", str, "SOFA file ('' = the default KEMAR)"),
     Option("preview/device", "", str, "output device name ('' = the system default)"),
+    Option("generate/loudness_lufs", "-23", str,
+           "loudness new takes are normalised to, LUFS ('' or 'off' = the model's own level)"),
+    Option("audio_start/library", "", str, "the library folder 'Start from a sound' looks in"),
+    Option("audio_start/vary_strength", 0.5, float, "strength of 'Vary this take'"),
 )}
 
 # version → function that upgrades the stored values from the version before it.

@@ -79,7 +79,9 @@ def init_latents(gen: Generator, request: GenerationRequest, seconds: float
     if target is not None:
         az, el, _ = target.sample(np.arange(n) / rate)
     foa, _notes = read_init_audio(init.audio, rate, request.seconds, az, el)
-    frames = max(bundle.clip_frames, int(math.ceil(seconds * bundle.latent_rate - 1e-9)))
+    frames = bundle.clip_frames  # one window: the model's clip, as generate() samples it
+    if seconds > bundle.info.clip_seconds + 1e-9:  # a long take: every frame of its windows
+        frames = max(frames, int(math.ceil(seconds * bundle.latent_rate - 1e-9)))
     dev = next(bundle.codec.parameters()).device
     z = encode_foa(bundle.codec, torch.from_numpy(foa)[None].to(dev), frames)
     return z.float().cpu().numpy()
@@ -100,9 +102,10 @@ def audio_start(gen: Generator, request: GenerationRequest):  # -> LatentStart
 
 
 def take_latents(gen: Generator, wav: Path, foa: NDArray[np.float32]) -> tuple[
-        NDArray[np.float32], str]:
+        NDArray[np.float32], str, float]:
     """A take's codec latents ``(C, frames)``: the ones kept beside it when they fit this
-    model's codec, else its audio encoded. Returns them and ``"kept"`` or ``"encoded"``."""
+    model's codec, else its audio encoded. Returns them, ``"kept"`` or ``"encoded"``, and the
+    gain from what they decode to to the take's samples (its loudness levelling)."""
     import torch
 
     from .models.init_latents import encode_foa
@@ -114,12 +117,16 @@ def take_latents(gen: Generator, wav: Path, foa: NDArray[np.float32]) -> tuple[
         latents, _meta = load_latents(wav)
         if latents.shape[0] == bundle.codec.config.latent_channels and \
                 latents.shape[1] >= frames:
-            return latents, "kept"
+            try:
+                gain = float(_meta.get("gain", "1.0"))
+            except ValueError:
+                gain = 1.0
+            return latents, "kept", gain if math.isfinite(gain) and gain > 0 else 1.0
     except LatentsError:
         pass
     dev = next(bundle.codec.parameters()).device
     z = encode_foa(bundle.codec, torch.from_numpy(foa)[None].to(dev), frames)
-    return z[0].float().cpu().numpy(), "encoded"
+    return z[0].float().cpu().numpy(), "encoded", 1.0
 
 
 def inpaint(gen: Generator, request: GenerationRequest, progress: Progress | None,
@@ -127,6 +134,7 @@ def inpaint(gen: Generator, request: GenerationRequest, progress: Progress | Non
     """Regenerate ``request.init``'s range of its take (see the module)."""
     import torch
 
+    from .loudness import normalise_take
     from .long_takes import slice_path
     from .models.init_latents import LatentStart, frame_mask
     from .takes.records import read_take_audio
@@ -149,7 +157,7 @@ def inpaint(gen: Generator, request: GenerationRequest, progress: Progress | Non
     if t1 - t0 > clip - 2 * SPLICE_FADE:
         raise GenerationError(f"{wav}: range {t0:g}–{t1:g} s is longer than this model's clip "
                               f"({clip:g} s) less its context; regenerate it in parts")
-    latents, how = take_latents(gen, wav, foa)
+    latents, how, gain = take_latents(gen, wav, foa)
     request = replace(request, init=replace(init, sha256=file_sha256(wav)),
                       seconds=length)
     window, lrate = bundle.clip_frames, bundle.latent_rate
@@ -169,12 +177,14 @@ def inpaint(gen: Generator, request: GenerationRequest, progress: Progress | Non
     target, _source = request.target_path()
     win_path = slice_path(target, f0 / lrate, f0 / lrate + win_seconds) \
         if target is not None else None
-    win_request = replace(request, path=win_path, seconds=win_seconds, init=None)
+    # The window at the latents' own level: the take's levelling gain is applied to it.
+    win_request = replace(request, path=win_path, seconds=win_seconds, init=None,
+                          loudness_lufs=None)
     made = gen.generate(win_request, progress, cancel, start=start)
     offset = f0 * bundle.codec.config.hop
     out: list[Take] = []
     for take in made:
-        audio = splice(foa, take.foa, offset, t0, t1, rate)
+        audio = splice(foa, take.foa * np.float32(gain), offset, t0, t1, rate)
         full = latents.copy()
         assert take.latents is not None
         span = min(window, full.shape[1] - f0)
@@ -182,8 +192,10 @@ def inpaint(gen: Generator, request: GenerationRequest, progress: Progress | Non
                                          take.latents[:, :span])
         timings = dict(take.timings)
         timings["window_start"] = f0 / lrate
+        _, lufs = normalise_take(audio, rate, None)  # the take's level is kept, not reset
         out.append(replace(take, foa=audio, request=request, latents=full,
-                           model={**take.model, "inpaint_latents": how}, timings=timings))
+                           model={**take.model, "inpaint_latents": how}, timings=timings,
+                           latents_gain=gain, loudness_lufs=lufs))
     return out
 
 

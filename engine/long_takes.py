@@ -27,16 +27,18 @@ if TYPE_CHECKING:
     from .generate import CancelCheck, GenerationRequest, Generator, Progress, Take
 
 OVERLAP = 0.25          # fraction of the clip each window keeps from the one before
+TAIL = 0.1              # fraction of the clip at a window's end given up to the next window
 RECOMMENDED_MAX = 60.0  # seconds; the CLI accepts longer with a warning
 WINDOW_SEED_STRIDE = 1_000_003
 
 
-def window_starts(total: int, window: int, overlap: int) -> list[int]:
+def window_starts(total: int, window: int, overlap: int, tail: int = 0) -> list[int]:
     """First latent frame of every window covering ``total`` frames (``window`` long, each
-    keeping at least ``overlap`` frames of the one before)."""
+    keeping at least ``overlap`` frames of the one before, whose last ``tail`` frames are
+    made again)."""
     if total <= window:
         return [0]
-    stride = max(1, window - overlap)
+    stride = max(1, window - overlap - tail)
     starts = list(range(0, total - window, stride))
     starts.append(total - window)
     return sorted(set(starts))
@@ -45,9 +47,14 @@ def window_starts(total: int, window: int, overlap: int) -> list[int]:
 def join_times(seconds: float, window: int, latent_rate: float) -> list[float]:
     """Where in a take of ``seconds`` the windows' generated parts begin (the joins)."""
     total = int(math.ceil(seconds * latent_rate - 1e-9))
-    overlap = max(1, int(round(window * OVERLAP)))
-    starts = window_starts(total, window, overlap)
-    return [(a + window) / latent_rate for a in starts[:-1]]
+    overlap, tail = _sizes(window)
+    starts = window_starts(total, window, overlap, tail)
+    return [(a + window - tail) / latent_rate for a in starts[:-1]]
+
+
+def _sizes(window: int) -> tuple[int, int]:
+    """Frames each window keeps from the one before, and frames of its end it gives up."""
+    return max(1, int(round(window * OVERLAP))), int(round(window * TAIL))
 
 
 def slice_path(path: Trajectory, t0: float, t1: float) -> Trajectory:
@@ -81,7 +88,8 @@ def generate_long(gen: Generator, request: GenerationRequest, progress: Progress
     to ``strength`` in every window's new part (audio-to-audio for a long take)."""
     import torch
 
-    from .generate import Take
+    from .generate import Take, check_generated
+    from .loudness import normalise_take
     from .models.init_latents import LatentStart
     from .spatial.doa import direction_errors, intensity_doa
     from .spatial.path_lock import lock_to_path
@@ -93,8 +101,8 @@ def generate_long(gen: Generator, request: GenerationRequest, progress: Progress
     rate = bundle.latent_rate
     clip = window / rate
     total = int(math.ceil(request.seconds * rate - 1e-9))
-    overlap = max(1, int(round(window * OVERLAP)))
-    starts = window_starts(total, window, overlap)
+    overlap, tail = _sizes(window)
+    starts = window_starts(total, window, overlap, tail)
     target, source = request.target_path()
     placement, note = gen.resolve_placement(request.placement, target is not None)
     # Windows are placed by their slice of the path; a lock is applied once, at the end.
@@ -114,7 +122,7 @@ def generate_long(gen: Generator, request: GenerationRequest, progress: Progress
     for k, f0 in enumerate(starts):
         t0 = f0 / rate
         win_path = slice_path(target, t0, t0 + clip) if target is not None else None
-        win_request = replace(request, path=win_path, seconds=clip, init=None,
+        win_request = replace(request, path=win_path, seconds=clip, init=None, loudness_lufs=None,
                               seed=(int(request.seed) + k * WINDOW_SEED_STRIDE) % (2 ** 63),
                               placement=win_placement, lock_path=win_placement == "locked")
         x0 = np.zeros((v, channels, window), dtype=np.float32)
@@ -137,26 +145,39 @@ def generate_long(gen: Generator, request: GenerationRequest, progress: Progress
         for i, t in enumerate(takes):
             assert t.latents is not None
             buffer[i, :, f0 + kept:f0 + window] = t.latents[:, kept:window]
-        filled = f0 + window
+        filled = f0 + window - tail  # the end of a clip is the model's ending: made again
     t_dec = time.perf_counter()
     n = int(round(request.seconds * bundle.sample_rate))
     with torch.no_grad():
         audio = codec.decode_chunked(torch.from_numpy(buffer).to(dev))[..., :n]
     audio_np = [np.ascontiguousarray(a, dtype=np.float32) for a in audio.float().cpu().numpy()]
     timings["decode"] = time.perf_counter() - t_dec
+    for a in audio_np:
+        check_generated(a, str(bundle.path) if bundle.path else bundle.info.name)
     if placement == "locked" and target is not None:
         audio_np = [lock_to_path(a, target, bundle.sample_rate) for a in audio_np]
     errors: list[dict[str, Any] | None] = [None] * v
     if target is not None:
         errors = [direction_errors(intensity_doa(a, bundle.sample_rate), target).to_dict()
                   for a in audio_np]
+    levelled = [normalise_take(a, bundle.sample_rate, request.loudness_lufs) for a in audio_np]
+    gains = [gain_between(a, b) for a, (b, _) in zip(audio_np, levelled, strict=True)]
+    audio_np, lufs = [a for a, _ in levelled], [x for _, x in levelled]
     timings["total"] = time.perf_counter() - t_start
     timings["steps_per_second"] = request.steps * len(starts) / max(timings["sampling"], 1e-9)
     info = gen.model_info()
     return [Take(a, bundle.sample_rate, request, i, dict(timings), info,
                  latents=np.ascontiguousarray(buffer[i]), placement=placement,
-                 placement_note=note, path=target, path_source=source, path_errors=errors[i])
+                 placement_note=note, path=target, path_source=source, path_errors=errors[i],
+                 loudness_lufs=lufs[i], latents_gain=gains[i])
             for i, a in enumerate(audio_np)]
+
+
+def gain_between(before: NDArray[np.float32], after: NDArray[np.float32]) -> float:
+    """The constant gain that took ``before`` to ``after`` (1 for silence)."""
+    den = float(np.dot(before[0].astype(np.float64), before[0].astype(np.float64)))
+    num = float(np.dot(after[0].astype(np.float64), before[0].astype(np.float64)))
+    return num / den if den > 0 else 1.0
 
 
 def join_jumps(foa: NDArray[np.float32], rate: int, joins: list[float],

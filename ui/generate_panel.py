@@ -188,8 +188,12 @@ class GeneratePanel(QWidget):
         self.mode.setCurrentIndex(max(0, i))
 
     def set_clip_seconds(self, seconds: float | None) -> None:
-        """The model's longest take; the length box is clamped to it."""
-        self.seconds.setMaximum(seconds or 60.0)
+        """The model's clip: longer takes (up to 60 s) are made in overlapping windows."""
+        self.seconds.setMaximum(max(60.0, seconds or 60.0))
+        if seconds:
+            self.seconds.setToolTip(f"Take length. The path is stretched to it. Longer than "
+                                    f"the model's {seconds:g} s clip, it is made in overlapping "
+                                    "windows (about one clip's time each).")
 
     def parametric(self) -> dict[str, float]:
         """Distance, room size and decay for the number conditioners (empty when off), in

@@ -7,6 +7,7 @@ between models, and never runs model code on the GUI thread.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -15,8 +16,22 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ambisketch.engine.catalog import default_bundle
 from ambisketch.engine.errors import EngineError
+from ambisketch.engine.loudness import DEFAULT_TARGET_LUFS, MAX_TARGET_LUFS, MIN_TARGET_LUFS
 
 from .generate_panel import GeneratePanel
+
+
+def loudness_target(settings: Any) -> float | None:
+    """The loudness new takes are normalised to (setting ``generate/loudness_lufs``: LUFS,
+    or '' / 'off' for the model's own level); a value outside -70…0 reads as the default."""
+    text = str(settings.get("generate/loudness_lufs")).strip().lower()
+    if text in ("", "off", "none"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return DEFAULT_TARGET_LUFS
+    return value if MIN_TARGET_LUFS <= value <= MAX_TARGET_LUFS else DEFAULT_TARGET_LUFS
 
 
 class GenerationController(QObject):
@@ -33,6 +48,9 @@ class GenerationController(QObject):
         self._generators: dict[str, Any] = {}
         self._lock = threading.Lock()  # the cache is filled from worker threads
         self._task: Any = None
+        # What the panel's takes start from (ui.start_from_dialog.StartChoice; None: noise).
+        # Its resolve(request, generator) runs in the job: a library look-up needs the model.
+        self.start_from: Any = None
         panel.generate_requested.connect(self.start)
         panel.cancel_requested.connect(self.cancel)
 
@@ -72,19 +90,29 @@ class GenerationController(QObject):
         try:
             folder = self.model_folder()
             request = self.panel.request(self.window.current_path())
+            request = dataclasses.replace(request, loudness_lufs=loudness_target(self.settings))
             request.check()
         except EngineError as exc:
             self._fail(str(exc))
             return
         history = self.settings.remember("generate/prompt_history", prompt)
         self.panel.set_history(history)
+        self.run_request(request, folder, self.start_from)
+
+    def run_request(self, request: Any, folder: str | None = None, start: Any = None) -> None:
+        """Generate ``request`` with the model in ``folder`` (default: the panel's) off the
+        GUI thread; ``start`` (a StartChoice) resolves the request's start in the job."""
+        if self._task is not None:
+            return
+        folder = folder or self.model_folder()
         self.panel.set_busy(True, "Loading the model…" if folder not in self._generators
                             else "Generating…")
 
         def job(progress: Any, cancelled: Any) -> list[Any]:
             gen = self._generator(folder)
             progress.message("Generating…")
-            return gen.generate(request, progress=progress, cancel=cancelled)
+            req = start.resolve(request, gen) if start is not None else request
+            return gen.generate(req, progress=progress, cancel=cancelled)
 
         def connect(task: Any) -> None:
             self._task = task

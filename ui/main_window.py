@@ -30,7 +30,7 @@ from .path import PathEditor
 from .preview import NO_DEVICE_TEXT, TransportBar
 from .repath_preview import RepathPreview
 from .space_key import SpaceToPlay
-from .words_path import WordsPath
+from .audio_start_link import AudioStartLink
 from .takes import TakeList, TakeView
 from .theme import THEMES, apply_theme
 
@@ -70,7 +70,6 @@ class MainWindow(QMainWindow):
         self.generation = GenerationController(self.runner, self.panel, self, settings)
         self.repath = RepathPreview(self.runner, self)  # the selected take follows path edits
         self._shown: tuple[Any, ...] | None = None  # the selected take as shown
-        self.words_path = WordsPath(self.panel, self.path_editor)  # text-only mode's path
 
         self.path_editor.show_duration_box(False)  # the panel's Length is the one control
         right = QSplitter(Qt.Orientation.Vertical)
@@ -104,6 +103,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._wire()
         self.space = SpaceToPlay(self, self.play_pause)
+        self.audio_start = AudioStartLink(self)  # start from a sound, vary, regenerate a range
         self._restore()
         self.statusBar().showMessage("Draw a path, type a prompt, press Ctrl+Enter.", 8000)
 
@@ -169,8 +169,7 @@ class MainWindow(QMainWindow):
         self.panel.seconds.valueChanged.connect(self._length_changed)
         doc.changed.connect(self._path_changed)
         self.takes.take_selected.connect(self._take_selected)
-        doc.changed.connect(lambda: doc.showing_words()
-                            or self.repath.path_edited(doc.trajectory()))
+        doc.changed.connect(lambda: self.repath.path_edited(doc.trajectory()))
         self.repath.rendered.connect(self._repath_rendered)
         self.repath.stale.connect(self._repath_stale)
         self.repath.restored.connect(self._repath_restored)
@@ -233,7 +232,7 @@ class MainWindow(QMainWindow):
         s.set("generate/cfg", self.panel.cfg.value())
         s.set("generate/variations", self.panel.variations.value())
         s.set("generate/lock_path", self.panel.lock_path.isChecked())
-        s.set("path/last", self.path_editor.document.drawn_trajectory().to_json())
+        s.set("path/last", self.path_editor.document.trajectory().to_json())
         s.sync()
 
     # --- models ---------------------------------------------------------------------
@@ -303,8 +302,6 @@ class MainWindow(QMainWindow):
 
     def _length_changed(self, seconds: float) -> None:
         doc = self.path_editor.document
-        if doc.showing_words():
-            return  # the words' path is parsed again for the new length (WordsPath)
         if abs(doc.duration() - seconds) > 1e-6:
             doc.set_duration(float(seconds))
 

@@ -191,6 +191,7 @@ def test_inpainting_keeps_the_rest_of_the_take(gen: Generator, tmp_path: Path,
     keep = frame_mask(new.latents.shape[1], gen.bundle.latent_rate, t0, t1)[0, 0].numpy()
     with torch.no_grad():
         dec = codec.decode_chunked(torch.from_numpy(new.latents)[None])[0].numpy()
+    dec = dec * new.latents_gain  # the take's loudness levelling
     margin = 16 * codec.config.hop  # the decoder's receptive field (measured: 13 frames)
     kept = np.r_[0:a - margin, b + margin:original.shape[1]]
     round_trip = np.abs(roundtrip(codec, original) - original)[:, kept].max() if \

@@ -182,6 +182,7 @@ class TakeList(QWidget):
                                     tip="Open the folder holding the take")
         self.restore_action = action("Restore Last Deleted", self.restore_last,
                                      tip="Bring the last take moved to the trash back")
+        self.extra_actions: list[QAction] = []  # added by other controls (Vary This Take…)
         self._update_actions()
 
     def _emit(self, signal: Signal) -> object:
@@ -247,7 +248,8 @@ class TakeList(QWidget):
             self.view.clearSelection()
             self.view.setCurrentIndex(QModelIndex())
         menu = QMenu(self)
-        for a in (self.regenerate_action, self.use_path_action, self.export_action, None,
+        for a in (self.regenerate_action, self.use_path_action, self.export_action,
+                  *self.extra_actions, None,
                   self.rename_action, self.reveal_action, None, self.delete_action,
                   self.restore_action):
             if a is None:
