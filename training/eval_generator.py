@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,6 @@ import numpy as np
 
 from ambisketch.engine.audio_io import read_audio, write_audio
 from ambisketch.engine.errors import AudioFileError, EngineError
-from dataclasses import replace
-
 from ambisketch.engine.generate import PLACEMENTS, GenerationRequest
 from ambisketch.engine.spatial.doa import direction_errors, intensity_doa
 from ambisketch.engine.spatial.room import Room

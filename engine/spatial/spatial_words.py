@@ -98,12 +98,12 @@ _STATIC = [
     # ("back to back applause" is an idiom, not a place)
     re.compile(rf"(?<!back )\b(?:on|to|at|from|in|towards?|toward|near|by)\s+"
                rf"(?P<p>{_DIR_PLACE}){_END}"),
-    re.compile(rf"(?P<p>\bpanned\s+(?:hard\s+|fully\s+)?(?:left|right))\b"),
+    re.compile(r"(?P<p>\bpanned\s+(?:hard\s+|fully\s+)?(?:left|right))\b"),
     re.compile(rf"(?P<p>\bin front(?:\s+of\s+{_YOU})?){_END}"),
     re.compile(rf"(?P<p>\b(?:straight\s+)?ahead(?:\s+of\s+{_YOU})?)(?=\s*$|\s*[,.;:!?)])"),
     re.compile(rf"(?P<p>\bbehind(?:\s+{_YOU})?)(?=\s*$|\s*[,.;:!?)]|\s+(?:and|while|with)\b)"),
     re.compile(rf"(?P<p>\bbehind\s+{_YOU})"),
-    re.compile(rf"(?P<p>\b(?:directly\s+|straight\s+|right\s+)?overhead)\b"),
+    re.compile(r"(?P<p>\b(?:directly\s+|straight\s+|right\s+)?overhead)\b"),
     re.compile(rf"(?P<p>\b(?:above|below|beneath|underneath)\s+{_YOU})"),
 ]
 _FROM_ONLY = re.compile(rf"\b(?:start\w*|begin\w*)\s+(?:at|on|from|in)\s+(?P<p>{PLACE}){_END}"

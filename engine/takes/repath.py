@@ -25,8 +25,7 @@ from numpy.typing import NDArray
 from ..errors import EngineError
 from ..models.placement import path_directions
 from ..spatial.dirac import band_filters, check_band_edges, split_band
-from ..spatial.dirac_synthesis import (decorrelators, diffuse_gains, limit_length,
-                                       orthogonal_diffuse)
+from ..spatial.dirac_synthesis import decorrelators, diffuse_gains, limit_length, orthogonal_diffuse
 from ..spatial.trajectory import Trajectory
 from .latents import LatentsError, load_latents
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers.cli import one_line_error, run
 
 from ambisketch.engine.generate import GenerationRequest, Generator
 from ambisketch.engine.models.bundle import new_bundle, save_bundle
@@ -17,7 +18,6 @@ from ambisketch.engine.models.dit import DIT_PRESETS
 from ambisketch.engine.models.factored_codec import FACTORED_PRESETS
 from ambisketch.engine.spatial import preset
 from ambisketch.engine.takes import TakeStore
-from helpers.cli import one_line_error, run
 
 
 def _bundle(root: Path, codec, name: str) -> Path:

@@ -23,8 +23,7 @@ from ambisketch.engine.spatial import Keyframe, Trajectory, preset
 from ambisketch.engine.spatial.ambisonics import encode
 from ambisketch.engine.spatial.doa import direction_errors, intensity_doa
 from ambisketch.engine.takes import TakeStore
-from ambisketch.engine.takes.latents import (LatentsError, latents_path, load_latents,
-                                             save_latents)
+from ambisketch.engine.takes.latents import LatentsError, latents_path, load_latents, save_latents
 from ambisketch.engine.takes.repath import DiracLayout, Repather, repath, repath_take
 
 CLIP = 1.0

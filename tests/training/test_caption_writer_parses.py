@@ -11,8 +11,14 @@ from ambisketch.engine.spatial import Trajectory, describe
 from ambisketch.engine.spatial.captions import position_phrase
 from ambisketch.engine.spatial.parametric import parametric_from_trajectory
 from ambisketch.engine.spatial.spatial_words import parse_spatial_words
-from ambisketch.training.data.augment import (AugmentConfig, RoomDraw, draw_moving, draw_path,
-                                              draw_room, draw_static)
+from ambisketch.training.data.augment import (
+    AugmentConfig,
+    RoomDraw,
+    draw_moving,
+    draw_path,
+    draw_room,
+    draw_static,
+)
 from ambisketch.training.data.captions import captions_for
 
 DRAWS = 150

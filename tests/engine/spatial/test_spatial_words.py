@@ -11,9 +11,12 @@ from ambisketch.engine.spatial import Keyframe, Trajectory, describe
 from ambisketch.engine.spatial.angles import great_circle_angle
 from ambisketch.engine.spatial.captions import AZIMUTH_WORDS
 from ambisketch.engine.spatial.parametric import parametric_from_trajectory
-from ambisketch.engine.spatial.spatial_words import (AZIMUTHS, parse_place,
-                                                     parse_spatial_words,
-                                                     strip_spatial_words)
+from ambisketch.engine.spatial.spatial_words import (
+    AZIMUTHS,
+    parse_place,
+    parse_spatial_words,
+    strip_spatial_words,
+)
 
 D = 10.0
 ELEVATIONS = (0.0, 45.0, -45.0)
