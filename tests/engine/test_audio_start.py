@@ -260,3 +260,20 @@ def test_long_take_with_an_init_sound(gen: Generator, tmp_path: Path) -> None:
     assert take.request.init.sha256 == file_sha256(src)
     with pytest.raises(EngineError):
         gen.generate(replace(req, init=StartFrom(audio=str(tmp_path / "gone.wav"))))
+
+
+def test_join_measure_flags_a_seam_and_passes_a_smooth_take() -> None:
+    rng = np.random.default_rng(0)
+    n = 6 * RATE
+    noise = rng.standard_normal(n).astype(np.float32) * 0.1
+    smooth = np.stack([noise] * 4)
+    stepped = smooth.copy()
+    stepped[:, 3 * RATE:] *= 2.0  # +6 dB from 3 s on
+    spectral = smooth.copy()
+    kernel = np.ones(8) / 8  # a low-pass from 3 s on: a timbre seam
+    spectral[:, 3 * RATE:] = np.stack([np.convolve(ch[3 * RATE:], kernel, "same") * 2.5
+                                       for ch in spectral])
+    for foa, flagged in ((smooth, False), (stepped, True), (spectral, True)):
+        j = join_jumps(foa, RATE, [3.0])["joins"][0]
+        worst = max(j["level_percentile"], j["spectral_percentile"])
+        assert (worst >= 99.0) == flagged, (flagged, j)
