@@ -43,6 +43,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="gradient accumulation steps (default: for the device)")
     p.add_argument("--augmentations", type=int, default=4, metavar="N",
                    help="augmented passes over the library, 2 samples per clip each (default 4)")
+    p.add_argument("--method", choices=("full", "attention", "cross-attention"), default="full",
+                   help="which generator weights train: all (default), the attention "
+                        "projections, or the cross-attention that ties the prompt to the sound")
+    p.add_argument("--holdout", type=float, default=0.2, metavar="SHARE",
+                   help="share of the library kept out of training and used to test the model "
+                        "before and after (per caption; default 0.2, 0 to train on all)")
+    p.add_argument("--eval-takes", type=int, default=2, metavar="N",
+                   help="takes per held-out caption in that test (default 2; 0 skips it)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
                    help="where to train (default: a GPU when there is one)")
     p.add_argument("--name", help="the new model's name (default: base + library)")
@@ -67,7 +75,8 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         steps=args.steps, lr=args.lr, codec_too=args.codec_too, device=args.device,
         batch_size=args.batch, accumulate=args.accumulate, codec_steps=args.codec_steps,
         augmentations=args.augmentations, name=args.name, overwrite=args.force,
-        cache_dir=opt(args.cache_dir), work_dir=opt(args.work), keep_work=args.keep_work)
+        cache_dir=opt(args.cache_dir), work_dir=opt(args.work), keep_work=args.keep_work,
+        holdout=args.holdout, eval_takes=args.eval_takes, method=args.method)
     bars: dict[str, Any] = {}
 
     def close_bars() -> None:
@@ -95,13 +104,23 @@ def cmd_finetune(args: argparse.Namespace) -> int:
             if p.loss is not None:
                 bar.set_postfix(loss=f"{p.loss:.4f}")
 
+    job = FinetuneJob(settings, progress)
     try:
-        bundle = FinetuneJob(settings, progress).run()
+        bundle = job.run()
     except KeyboardInterrupt:
         note("stopped; run the same command again to continue from the last checkpoint")
         raise
     finally:
         close_bars()
+    from ambisketch.training.finetune_eval import summary
+
+    content = getattr(job, "content", {})
+    text = summary(content.get("before"), content.get("after"))
+    if text:
+        print(text)
+    elif settings.holdout > 0 and settings.eval_takes > 0:
+        note("no held-out test: the library is too small to keep files out (5 or more files, "
+             "3 or more with one caption)")
     print(f"wrote {bundle}")
     return 0
 

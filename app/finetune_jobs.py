@@ -82,7 +82,8 @@ class FinetuneService:
                                     lr=options.get("lr"), codec_too=bool(options.get("codec_too")))
 
         def run(progress: Any, cancelled: Callable[[], bool]) -> Path:
-            stage_names = {"scan": "Scanning", "encode": "Encoding the library",
+            stage_names = {"scan": "Scanning", "evaluate": "Held-out test",
+                           "encode": "Encoding the library",
                            "train": "Training", "export": "Writing the model"}
 
             def report(p: Any) -> None:

@@ -36,7 +36,8 @@ from .data.library import Library, ScanConfig
 from .data.library import scan_library as _scan_folder
 from .data.report import ScanReport
 
-STAGES = ("scan", "encode", "train", "export")
+STAGES = ("scan", "evaluate", "encode", "train", "export")
+METHODS = ("full", "attention", "cross-attention")  # which DiT weights train (see _freeze)
 TARGET_BATCH = 16  # samples per optimiser step the defaults aim for
 FINETUNE_LR = 5e-5  # Stable Audio Open's fine-tuning rate (model-facts.md)
 
@@ -62,6 +63,9 @@ class FinetuneSettings:
     work_dir: Path | None = None  # None → OUT's folder / ".OUT.finetune"
     keep_work: bool = False
     seed: int = 0
+    holdout: float = 0.2  # share of the library kept out of training for the content test
+    eval_takes: int = 2  # takes per held-out caption, before and after (0: no test)
+    method: str = "full"
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,12 @@ class FinetuneJob:
                 raise EngineError(f"{name.replace('_', ' ')} must be at least 1, got {v}")
         if s.augmentations < 1:
             raise EngineError(f"augmentations must be at least 1, got {s.augmentations}")
+        if not 0 <= s.holdout <= 0.5:
+            raise EngineError(f"holdout must be between 0 and 0.5, got {s.holdout:g}")
+        if s.eval_takes < 0:
+            raise EngineError(f"eval takes must be 0 or more, got {s.eval_takes}")
+        if s.method not in METHODS:
+            raise EngineError(f"unknown method {s.method!r} (choose from {', '.join(METHODS)})")
         if out.exists() and not s.overwrite:
             raise ModelLoadError(f"{out}: already exists (use --force to replace it)")
         parent = out.parent if str(out.parent) else Path(".")
@@ -197,7 +207,7 @@ class FinetuneJob:
         key = {"library": str(Path(s.library).resolve()), "base": str(base.resolve()),
                "codec_too": s.codec_too, "codec_steps": s.codec_steps, "lr": s.lr,
                "batch": batch, "accumulate": accum, "augmentations": s.augmentations,
-               "seed": s.seed}
+               "seed": s.seed, "holdout": s.holdout, "method": s.method}
         path = work / "job.json"
         if path.is_file():
             try:
@@ -239,17 +249,67 @@ class FinetuneJob:
         config = self._train_config(bundle, device)
         work = self.work_dir()
         self._settle_work(work, base, config.batch_size, config.grad_accum)
+        from .finetune_eval import split_holdout
+
+        train_idx, held_idx = split_holdout(scan.library, s.holdout, s.seed)
+        library = scan.library.subset(train_idx) if held_idx else scan.library
+        held = self._held_out(scan.library, held_idx, bundle.sample_rate)
+        self.content: dict[str, Any] = {"held_out": [scan.library.records[i].rel_path
+                                                     for i in held_idx]}
+        if held is not None:
+            self.content["before"] = self._evaluate(held, bundle, work / "content-before.json",
+                                                    "the base model")
         codec = bundle.codec
         if s.codec_too:
-            codec = self._tune_codec(scan.library, codec, work / "codec-run", device)
-        cache = self._encode(scan.library, codec, work / "latents", device)
+            codec = self._tune_codec(library, codec, work / "codec-run", device)
+        cache = self._encode(library, codec, work / "latents", device)
         model, step = self._train(config, cache, codec, bundle.model, work / "dit-run", device)
+        if held is not None:
+            from ambisketch.engine.models.bundle import ModelBundle
+
+            tuned = ModelBundle(codec.eval(), model.eval(), bundle.info)
+            self.content["after"] = self._evaluate(held, tuned, None, "the tuned model")
         self._report("export", 0, 1, f"writing {out}")
         path = self._export(bundle, codec, model, step, scan, out, base)
         self._report("export", 1, 1, f"wrote {path}")
         if not s.keep_work:
             shutil.rmtree(work, ignore_errors=True)
         return path
+
+    def _held_out(self, library: Library, held_idx: list[int], rate: int) -> Any:
+        """The held-out files embedded for the content test (None: no test)."""
+        from .finetune_eval import HeldOut
+
+        if not held_idx or self.settings.eval_takes == 0:
+            return None
+        try:
+            return HeldOut.build(library, held_idx, rate, self.settings.eval_takes)
+        except ModelLoadError as exc:  # aisfx missing: tune anyway, say why there is no test
+            self._report("evaluate", 0, 0, f"no held-out content test: {exc}")
+            return None
+
+    def _evaluate(self, held: Any, bundle: Any, cache: Path | None, who: str
+                  ) -> dict[str, Any]:
+        """The content scores of ``bundle`` on the held-out files (cached in ``cache``)."""
+        if cache is not None and cache.is_file():
+            try:
+                return dict(json.loads(cache.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                pass
+        total = held.takes * len(held.real.prompts)
+        self._report("evaluate", 0, total, f"testing {who} on {len(held.clips)} held-out files "
+                                           f"({total} takes)")
+        def tick(done: int, n: int) -> None:
+            self._check_cancel("during the held-out test")
+            self._report("evaluate", done, n, f"testing {who}: take {done} of {n}")
+
+        scores = held.score(bundle, self._text, self.settings.seed, tick)
+        if cache is not None:
+            cache.write_text(json.dumps(scores), encoding="utf-8")
+        self._report("evaluate", total, total,
+                     f"{who}: FD aiSFX {scores['fd_aisfx_w']:.1f}, class accuracy "
+                     f"{scores['class_accuracy']:.0%} (chance {scores['chance']:.0%})")
+        return scores
 
     def _train_config(self, bundle: Any, device: str) -> Any:
         from ambisketch.engine.models.codec import count_parameters
@@ -336,6 +396,7 @@ class FinetuneJob:
                      f"fine-tuning the generator: batch {config.batch_size} × "
                      f"{config.grad_accum} on {device}")
         self._check_cancel("before training")
+        _freeze(trainer.diffusion, s.method)
         self._fit(trainer, s.steps, "the generator")
         return trainer.ema_model(), trainer.step
 
@@ -350,7 +411,8 @@ class FinetuneJob:
         tuned = {"library": str(Path(s.library).resolve()), "clips": scan.usable,
                  "skipped": len(scan.problems), "steps": step, "lr": s.lr or FINETUNE_LR,
                  "codec_too": s.codec_too, "augmentations": s.augmentations,
-                 "base": str(base.resolve()), "base_name": info0.name, "finished": when}
+                 "method": s.method, "base": str(base.resolve()), "base_name": info0.name,
+                 "finished": when, **self._content_record()}
         info = BundleInfo(clip_seconds=info0.clip_seconds, text_encoder=info0.text_encoder,
                           text_max_tokens=info0.text_max_tokens, name=name,
                           training_data={**info0.training_data, "finetune": tuned},
@@ -360,6 +422,38 @@ class FinetuneJob:
                 f"{len(scan.problems)} files skipped) for {step} steps at lr "
                 f"{s.lr or FINETUNE_LR:g}, {s.augmentations} augmentation passes"
                 f"{', codec fine-tuned too' if s.codec_too else ''}; EMA weights.\n\n"
+                f"{self._content_card()}"
                 f"## The base model\n\n{base_bundle.card}")
         return save_bundle(out, ModelBundle(codec.cpu().eval(), model.cpu().eval(), info, card),
                            overwrite=s.overwrite)
+
+    def _content_record(self) -> dict[str, Any]:
+        from .finetune_eval import summary
+
+        c = getattr(self, "content", {})
+        if "after" not in c:
+            return {}
+        return {"content": {**c, "summary": summary(c.get("before"), c["after"])}}
+
+    def _content_card(self) -> str:
+        from .finetune_eval import summary
+
+        c = getattr(self, "content", {})
+        text = summary(c.get("before"), c.get("after"))
+        return f"## Held-out test\n\n```\n{text}\n```\n\n" if text else ""
+
+
+def _freeze(diffusion: Any, method: str) -> None:
+    """Train only part of the DiT: ``attention`` (self- and cross-attention projections of
+    every block and of the path fusion), ``cross-attention`` (the cross-attention of the
+    blocks and the text and global projections: how the prompt steers the sound), or all of
+    it (``full``)."""
+    for name, p in diffusion.named_parameters():
+        if method == "attention":
+            keep = "attn" in name
+        elif method == "cross-attention":
+            keep = ("cross_attn" in name or name.startswith("conditioner.text_proj")
+                    or name.startswith("conditioner.global_proj"))
+        else:
+            keep = True
+        p.requires_grad_(keep)

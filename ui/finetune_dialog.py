@@ -13,6 +13,7 @@ work is listed under *Resume* and continues where it stopped when started again.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -326,6 +327,9 @@ class FinetuneDialog(QDialog):
 
     def _finished(self, bundle: Path) -> None:
         self.status.setText(f"New model written to {bundle}. It is now in the model picker.")
+        test = held_out_summary(Path(bundle))
+        if test:  # before → after on the library files kept out of training
+            self.report.setPlainText(f"{self.report.toPlainText()}\n\n{test}".strip())
         self.on_bundle(Path(bundle))
 
     def _failed(self, message: str) -> None:
@@ -350,3 +354,13 @@ class FinetuneDialog(QDialog):
             self._close_or_cancel()
             return
         super().reject()
+
+
+def held_out_summary(bundle: Path) -> str:
+    """The fine-tune's held-out test (content metric before → after) from the bundle's
+    ``model.json``; empty when the job made none."""
+    try:
+        info = json.loads((Path(bundle) / "model.json").read_text(encoding="utf-8"))
+        return str(info["training_data"]["finetune"]["content"]["summary"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""

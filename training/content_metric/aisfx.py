@@ -212,10 +212,12 @@ class AisfxEmbedder:
         self.device = device
         self.torch = torch
 
-    def blocks(self, audio: NDArray[np.floating], rate: int, batch: int = 16
-               ) -> NDArray[np.float64]:
+    def blocks(self, audio: NDArray[np.floating], rate: int, batch: int = 16,
+               active_db: float | None = None) -> NDArray[np.float64]:
         """``(blocks, 512)`` embeddings of ``audio`` (samples,) or (channels, samples); the
-        channels are averaged (pass ``foa[:1]`` for W)."""
+        channels are averaged (pass ``foa[:1]`` for W). With ``active_db`` only the blocks
+        within that many dB of the loudest block's RMS are kept (the sound, not the silence
+        after it)."""
         from ambisketch.engine.audio_io import resample
 
         x = np.asarray(audio, np.float32)
@@ -223,6 +225,13 @@ class AisfxEmbedder:
         if rate != RATE:
             x = resample(x[None], rate, RATE)[0]
         b = blocks(spectrogram(x))
+        keep = np.arange(len(b))
+        if active_db is not None and len(b) > 1:
+            rms = np.array([np.sqrt(np.mean(np.square(x[i * BLOCK_HOP * HOP:
+                                                        (i * BLOCK_HOP + BLOCK) * HOP])) + 1e-20)
+                            for i in range(len(b))])
+            keep = np.flatnonzero(20 * np.log10(rms / rms.max()) >= -active_db)
+            b = b[keep]
         out = []
         with self.torch.no_grad():
             for i in range(0, len(b), batch):

@@ -4,7 +4,9 @@ Judged by an independent sound-effects embedding (:mod:`.aisfx`, trained on prof
 libraries) against labelled real recordings the generator never saw (:mod:`.realset`):
 
 - **FD aiSFX (W)**: Fréchet distance between Gaussians fitted to the 512-d aiSFX block
-  embeddings (one per ≈2.3 s) of the takes' W channel and of the real recordings. The
+  embeddings (one per ≈2.3 s; blocks more than 30 dB below a clip's loudest are left out, so
+  a short sound is judged on the sound, not its tail of silence) of the takes' W channel and
+  of the real recordings. The
   recordings first go through the generator's sample rate (down and up again), so a
   band-limited model is compared on content, not on its missing octaves.
 - **class accuracy**: for each label, takes for its prompt (a fixed seed each); a take is
@@ -27,6 +29,7 @@ from .realset import RealClip
 
 MakeTake = Callable[[str, int], NDArray[np.floating]]  # (prompt, seed) → FOA (4, samples)
 Progress = Callable[[int, int], None]
+ACTIVE_DB = 30.0  # blocks quieter than the loudest by more than this are not judged
 METRICS = {
     "fd_aisfx_w": "FD aiSFX (W): Fréchet distance of aiSFX sound-effects embeddings (512-d, "
                   "one per 2.3 s) of W, takes vs held-out real recordings at the model's rate",
@@ -79,7 +82,7 @@ def embed_real(embedder: AisfxEmbedder, clips: Sequence[RealClip], rate: int
     for c in clips:
         audio, _ = read_mono(c.file)
         x = resample(resample(audio.samples, audio.rate, rate), rate, 44100)
-        b = embedder.blocks(x, 44100)
+        b = embedder.blocks(x, 44100, active_db=ACTIVE_DB)
         blocks.append(b)
         means.append(b.mean(0))
     prompts: dict[str, str] = {}
@@ -125,7 +128,7 @@ def content_scores(make_take: MakeTake, real: RealEmbeddings, embedder: AisfxEmb
         right = 0
         for j in range(takes_per_label):
             foa = np.asarray(make_take(real.prompts[name], seed + 1000 * k + j), np.float32)
-            b = embedder.blocks(foa[:1], real.rate)
+            b = embedder.blocks(foa[:1], real.rate, active_db=ACTIVE_DB)
             blocks.append(b)
             ok = nearest_label(real, b.mean(0)) == name
             right += ok
