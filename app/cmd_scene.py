@@ -19,7 +19,7 @@ from ambisketch.engine.scene.tracks import Track
 from ambisketch.engine.spatial import describe
 from ambisketch.engine.spatial.room import ROOM_PRESETS
 
-from .cli_support import command_group, note
+from .cli_support import command_group, note, output_file
 from .cmd_spatial import resolve_path
 
 
@@ -111,7 +111,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = add("render", "render the AmbiX mix (48 kHz), optionally stems and a binaural mix",
             "  ambisketch scene render forest.json -o forest.wav --stems stems/\n"
             "  ambisketch scene render forest.json -o forest_bin.wav --binaural --yaw 30")
-    p.add_argument("-o", "--output", required=True, help="WAV file of the mix")
+    p.add_argument("-o", "--output", required=True, type=output_file, help="WAV file of the mix")
     p.add_argument("--stems", metavar="DIR",
                    help="also write one AmbiX stem per audible track, each the full length")
     p.add_argument("--bits", choices=tuple(BIT_DEPTHS), default="24",

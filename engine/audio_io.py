@@ -24,7 +24,7 @@ import soxr
 from numpy.typing import NDArray
 
 from .errors import AudioFileError, AudioFileWarning, OutputExistsError
-from .files import atomic_target, os_reason, write_failure_reason
+from .files import NAME_MAX, atomic_target, os_reason, write_failure_reason
 
 BIT_DEPTHS = {"16": "PCM_16", "24": "PCM_24", "32f": "FLOAT"}
 
@@ -155,6 +155,9 @@ def check_writable(path: str | Path, overwrite: bool = False, sidecar: bool = Fa
         raise AudioFileError(f"{str(path) or repr(str(path))}: names a folder, not a file")
     targets = [p, sidecar_path(p)] if sidecar else [p]
     for t in targets:
+        if len(os.fsencode(t.name)) > NAME_MAX:
+            raise AudioFileError(f"{t}: file name too long ({len(os.fsencode(t.name))} bytes, "
+                                 f"the limit is {NAME_MAX})")
         if t.is_dir():
             raise AudioFileError(f"{t}: is a folder")
         if t.exists() and not overwrite:

@@ -62,6 +62,22 @@ def small_disk(tmp_path: Path):
 
 
 # 1 and 7: output names that are no file name ------------------------------------------
+def test_every_file_output_option_checks_its_name() -> None:
+    from ambisketch.app.cli import build_parser
+    from ambisketch.app.cli_support import output_file
+
+    parsers, checked = [build_parser()], []
+    while parsers:
+        p = parsers.pop()
+        for action in p._actions:
+            if action.choices and isinstance(action.choices, dict):
+                parsers.extend(action.choices.values())
+            if "--output" in action.option_strings and "WAV" in (action.help or ""):
+                assert action.type is output_file, p.prog
+                checked.append(p.prog)
+    assert {"ambisketch spatialize", "ambisketch generate", "ambisketch takes export"} <= set(checked)
+
+
 @pytest.mark.parametrize("name", ["", ".", "..", "newname/"])
 @pytest.mark.parametrize("command", ["spatialize", "binaural", "generate"])
 def test_output_that_names_no_file_is_refused(capsys, tmp_path: Path, noise_wav: Path,
@@ -261,6 +277,11 @@ def test_an_output_name_of_249_bytes_is_written(capsys, noise_wav: Path, tmp_pat
     assert code == 0, err
     assert out.is_file() and (tmp_path / (out.name + ".json")).is_file()
     assert not strays(tmp_path)
+    # one byte more and the sidecar's name (NAME.json) would not fit: refused up front
+    longer = tmp_path / ("n" * 247 + ".wav")
+    code, _, err = run(capsys, "spatialize", noise_wav, "-o", longer, "--path", "orbit")
+    one_line_error(code, err, "file name too long")
+    assert not longer.exists() and not strays(tmp_path)
 
 
 # 10: resampling a 1-sample input ---------------------------------------------------------
