@@ -69,7 +69,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", help="WAV file to write (default: NAME[_fuma|_binaural]"
                                           ".wav here)")
     p.add_argument("--format", choices=EXPORT_FORMATS, default="ambix",
-                   help="AmbiX (ACN/SN3D), FuMa (W X Y Z) or binaural (default: ambix)")
+                   help="AmbiX (ACN/SN3D), FuMa (W X Y Z), binaural or speakers (with "
+                        "--layout) (default: ambix)")
+    p.add_argument("--layout", metavar="stereo|quad|5.1|7.1|7.1.4|FILE.json",
+                   help="speakers: the loudspeaker layout (AllRAD decode)")
+    p.add_argument("--lfe", action="store_true", help="speakers: feed the LFE channel")
+    p.add_argument("--loudness", metavar="LUFS",
+                   help="normalise to this integrated loudness (-70…0; gain only, a "
+                        "-1 dBTP true-peak ceiling wins and says so)")
     p.add_argument("--bits", choices=tuple(BIT_DEPTHS), default="24",
                    help="16- or 24-bit PCM, or 32f float (default: 24)")
     p.add_argument("--rate", type=int, metavar="HZ", help="resample to this rate (default: "
@@ -187,11 +194,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from .cmd_monitor import loudness_target
+
     store = _store(args)
     record = store.get(args.name)
-    out = Path(args.output) if args.output else Path(default_export_name(record, args.format))
+    out = Path(args.output) if args.output else Path(default_export_name(record, args.format,
+                                                                          args.layout))
     result = export_take(record, out, args.format, args.bits, args.rate, args.hrtf,
-                         overwrite=args.force, yaw=args.yaw, pitch=args.pitch)
+                         overwrite=args.force, yaw=args.yaw, pitch=args.pitch,
+                         layout=args.layout, lfe=args.lfe,
+                         loudness_lufs=loudness_target(args.loudness))
     for n in result.notes:
         note(n)
     print(f"wrote {result.path} ({result.format}, {result.rate} Hz, {result.bits}, "

@@ -180,3 +180,19 @@ def test_generate_normalises_to_minus_23_unless_asked(tmp_path: Path, bundle: Pa
                        "--loudness", "5")
     one_line_error(code, err, "outside -70…0 LUFS")
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_takes_export_to_loudspeakers_at_a_target(tmp_path: Path, take: Path, capsys) -> None:
+    folder = tmp_path / "project"
+    code, _, err = run(capsys, "takes", "add", take, "--project", folder)
+    assert code == 0, err
+    out = tmp_path / "exp.wav"
+    code, stdout, err = run(capsys, "takes", "export", "left", "-o", out, "--project", folder,
+                            "--format", "speakers", "--layout", "7.1", "--loudness", "-28",
+                            "--bits", "32f")
+    assert code == 0, err
+    assert read_wavex_header(out).channel_mask == 0x63F
+    assert json.loads(Path(f"{out}.json").read_text())["loudness_lufs"] == pytest.approx(-28.0)
+    code, _, err = run(capsys, "takes", "export", "left", "-o", tmp_path / "x.wav", "--project",
+                       folder, "--format", "speakers")
+    one_line_error(code, err, "needs a layout")
