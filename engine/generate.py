@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import EngineError, GenerationError, ModelLoadError
+from .fades import fade_edges
 from .models.names import PARAMETRIC_FIELDS, SAMPLER_NAMES  # noqa: F401  (callers import them here)
 from .spatial.trajectory import Trajectory
 from .start_from import StartFrom
@@ -459,7 +460,7 @@ class Generator:
         with torch.no_grad():
             codec_latents = model.denormalise(latents.float())
             audio = codec.decode_chunked(codec_latents)[..., :n]
-            audio = audio.float().cpu().numpy()
+            audio = fade_edges(audio.float().cpu().numpy(), bundle.sample_rate)  # edge clicks
         kept = codec_latents.float().cpu().numpy()
         timings["decode"] = time.perf_counter() - t2
         takes_audio = [np.ascontiguousarray(a, dtype=np.float32) for a in audio]
