@@ -199,6 +199,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         except EngineError as exc:
             _report_partial(written, len(outs), exc)
         written.append(out)
+    _keep_latents(takes, outs, args.format == "ambix" and not (args.rate and args.rate != rate))
     t = takes[0].timings
     first = takes[0]
     if first.placement_note:
@@ -221,3 +222,17 @@ def _report_partial(written: list[Path], total: int, exc: EngineError) -> None:
     names = ", ".join(str(o) for o in written)
     print(f"wrote {names} ({len(written)} of {total} takes; the others failed)", flush=True)
     raise type(exc)(f"{exc}; kept the {len(written)} take(s) written before: {names}") from None
+
+
+def _keep_latents(takes: list, outs: list[Path], native: bool) -> None:
+    """``OUT.wav.latents.safetensors`` beside each native-rate AmbiX output, so the take can
+    be re-pathed ('takes add' carries them into a project); a stale one from an earlier take
+    of that name is removed when the output is resampled or FuMa."""
+    from ambisketch.engine.takes.latents import latents_path, save_latents
+    from ambisketch.engine.takes.store import latents_meta
+
+    for take, out in zip(takes, outs):
+        if native and take.latents is not None:
+            save_latents(out, take.latents, latents_meta(take))
+        else:
+            latents_path(out).unlink(missing_ok=True)

@@ -192,7 +192,14 @@ class TakeStore:
         meta.setdefault("created", now_iso())
         target = self._new_path(name) if name is not None else self._free(check_name(src.stem))
         self._make_folder()
-        write_audio(target, foa, audio.rate, bits=STORE_BITS, sidecar=meta)
+        kept = _matching_latents(src, audio.rate, foa.shape[1])
+        if kept is not None:  # 'generate -o' wrote them: the take can be re-pathed here too
+            save_latents(target, *kept)
+        try:
+            write_audio(target, foa, audio.rate, bits=STORE_BITS, sidecar=meta)
+        except BaseException:
+            latents_path(target).unlink(missing_ok=True)
+            raise
         return self.read_record(target)
 
     def rename(self, record: TakeRecord, new_name: str) -> TakeRecord:
@@ -272,6 +279,23 @@ class TakeStore:
             target = self.folder / f"{base}-{n}.wav"
             n += 1
         return target
+
+
+def _matching_latents(src: Path, rate: int, samples: int
+                      ) -> tuple[NDArray[np.float32], dict[str, str]] | None:
+    """The latents beside an imported file when they still describe it (same rate and
+    length; a resampled or cut export's do not), else None."""
+    from .latents import LatentsError, load_latents
+
+    if not latents_path(src).is_file():
+        return None
+    try:
+        latents, meta = load_latents(src)
+    except LatentsError:
+        return None
+    if meta.get("sample_rate") != str(rate) or meta.get("samples") != str(samples):
+        return None
+    return latents, meta
 
 
 def latents_meta(take: Take) -> dict[str, str]:

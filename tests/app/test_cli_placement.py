@@ -93,3 +93,23 @@ def test_takes_repath(capsys, tmp_path: Path, bundles: dict[str, Path]) -> None:
     assert sorted(p.name for p in project.iterdir() if not p.name.startswith(".")) == sorted(
         f"{n}{s}" for n in ("bee", "bee_repath")
         for s in (".wav", ".wav.json", ".wav.latents.safetensors"))
+
+
+def test_generate_keeps_latents_that_takes_add_carries(capsys, tmp_path: Path,
+                                                       bundles: dict[str, Path]) -> None:
+    out = tmp_path / "bee.wav"
+    code, _, err = _gen(capsys, out, bundles["factored"], "--path", "orbit", "--bits", "32f")
+    assert code == 0, err
+    assert (tmp_path / "bee.wav.latents.safetensors").is_file()
+    project = tmp_path / "proj"
+    code, _, err = run(capsys, "takes", "add", out, "--project", project)
+    assert code == 0, err
+    assert TakeStore(project).get("bee").has_latents
+    code, out_text, err = run(capsys, "takes", "repath", "bee", "--path", "static", "--project",
+                              project)
+    assert code == 0 and "from its latents" in out_text, err
+    # a FuMa (or resampled) output is not what the latents decode to: none, and no stale one
+    code, _, err = _gen(capsys, out, bundles["factored"], "--path", "orbit", "--format", "fuma",
+                        "--force")
+    assert code == 0, err
+    assert not (tmp_path / "bee.wav.latents.safetensors").exists()
