@@ -17,7 +17,7 @@ from ambisketch.engine.errors import EngineError
 from ambisketch.engine.takes import (EXPORT_FORMATS, TakeRecord, TakeStore, default_export_name,
                                        default_project_dir, export_take)
 
-from .cli_support import command_group, note
+from .cli_support import command_group, note, output_file
 from .cmd_inpaint import register_inpaint
 
 
@@ -66,7 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "  ambisketch takes export bee -o bee_fuma.wav --format fuma --bits 16\n"
             "  ambisketch takes export bee -o bee_phones.wav --format binaural --yaw 30")
     p.add_argument("name", help="the take")
-    p.add_argument("-o", "--output", help="WAV file to write (default: NAME[_fuma|_binaural]"
+    p.add_argument("-o", "--output", type=output_file,
+                   help="WAV file to write (default: NAME[_fuma|_binaural]"
                                           ".wav here)")
     p.add_argument("--format", choices=EXPORT_FORMATS, default="ambix",
                    help="AmbiX (ACN/SN3D), FuMa (W X Y Z), binaural or speakers (with "
