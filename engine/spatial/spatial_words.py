@@ -106,6 +106,8 @@ _STATIC = [
     re.compile(r"(?P<p>\b(?:directly\s+|straight\s+|right\s+)?overhead)\b"),
     re.compile(rf"(?P<p>\b(?:above|below|beneath|underneath)\s+{_YOU})"),
 ]
+_OVER = re.compile(rf"\b(?:overhead|over\s+(?:your|my|the listener's)\s+head|above\s+{_YOU}|"
+                   r"over\s+(?:you|me|us)\b)")
 _FROM_ONLY = re.compile(rf"\b(?:start\w*|begin\w*)\s+(?:at|on|from|in)\s+(?P<p>{PLACE}){_END}"
                         rf"|\bfrom\s+(?P<q>{PLACE}){_END}")
 
@@ -310,6 +312,9 @@ def parse_spatial_words(text: str, duration: float) -> Trajectory | None:
         a, b = parse_place(m.group("a")), parse_place(m.group("b"))
         via = _via_places(m.group("via")) if m.group("via") else []
         if a is not None and b is not None and via is not None:
+            rest = t[:m.start()] + " " + t[m.end():]
+            if not via and _OVER.search(rest) and a.elevation == b.elevation == 0.0:
+                via = [Place(None, OVERHEAD)]  # "from front to back overhead": over the top
             return _move([a, *via, b], turn, speed, duration)
     m = _BARE_TO.search(t)
     if m is not None:
@@ -322,6 +327,12 @@ def parse_spatial_words(text: str, duration: float) -> Trajectory | None:
     if _FLYOVER.search(t):
         return _flyover(speed, duration)
     if _PASSBY.search(t) and start is None:
+        side = _static_place(t)
+        if side is not None and side.azimuth is not None and abs(abs(side.azimuth) - 90) < 1:
+            # "passing by on the right": along that side, from front to back
+            s = 1.0 if side.azimuth > 0 else -1.0
+            return _move([Place(45.0 * s, 0.0), Place(90.0 * s, 0.0), Place(135.0 * s, 0.0)],
+                         turn, speed, duration)
         return _move([Place(90.0, 0.0), Place(0.0, 0.0), Place(-90.0, 0.0)], turn, speed,
                      duration)
     rise, fall = _RISE.search(t), _FALL.search(t)
@@ -333,9 +344,9 @@ def parse_spatial_words(text: str, duration: float) -> Trajectory | None:
             lo, hi = (0.0, UP) if rise else (0.0, UP)
         else:  # "rising at the front": inside the place's bin
             lo, hi = el - 20.0, el + 20.0
-        a, b = (lo, hi) if (rise and not fall) or (rise and fall and rise.start() < fall.start()
-                                                   ) else (hi, lo)
-        return _move([Place(az, a), Place(az, b)], None, speed, duration)
+        first, last = (lo, hi) if (rise and not fall) or (
+            rise and fall and rise.start() < fall.start()) else (hi, lo)
+        return _move([Place(az, first), Place(az, last)], None, speed, duration)
     if place is not None:
         return _move([place, place], None, None, duration)
     return None

@@ -113,6 +113,8 @@ MOVES = [  # prompt → (start azimuth, end azimuth, net turn sign, speed or Non
     ("a drone orbiting the listener starting on the left", 90, 90, 1, None),
     ("a car passes by", 90, -90, -1, None),
     ("a motorbike whizzing past", 90, -90, -1, "fast"),
+    ("a train passing by on the right", -45, -135, -1, None),
+    ("a car passes by on your left quickly", 45, 135, 1, "fast"),
 ]
 
 
@@ -144,6 +146,9 @@ def test_elevation_words() -> None:
     assert fall.keyframes[0].azimuth == 90.0
     _, el, _ = over.sample([0.0, 5.0, 10.0])
     assert el[0] == 0.0 and el[1] > 80.0 and el[2] == 0.0
+    over = parse_spatial_words("birds moving from front to back overhead", D)
+    assert over is not None and max(k.elevation for k in over.keyframes) == 85.0
+    assert over.keyframes[0].azimuth == 0.0 and over.keyframes[-1].azimuth == 180.0
 
 
 NEAR_MISSES = [
