@@ -30,6 +30,7 @@ from .start_from import StartFrom, file_sha256, read_init_audio
 
 if TYPE_CHECKING:
     from .generate import CancelCheck, GenerationRequest, Generator, Progress, Take
+    from .models.init_latents import LatentStart
 
 SPLICE_FADE = 0.02  # seconds of cross-fade at each edge of a regenerated range
 
@@ -47,11 +48,12 @@ def generate_started(gen: Generator, request: GenerationRequest, progress: Progr
         init.check()
         if init.inpaint:
             return inpaint(gen, request, progress, cancel)
-        if not Path(init.audio).is_file():  # type: ignore[arg-type]
+        audio = str(init.audio)
+        if not Path(audio).is_file():
             from .errors import AudioFileError
 
-            raise AudioFileError(f"{init.audio}: no such file")
-        request = replace(request, init=replace(init, sha256=file_sha256(init.audio)))
+            raise AudioFileError(f"{audio}: no such file")
+        request = replace(request, init=replace(init, sha256=file_sha256(audio)))
     clip = gen.bundle.info.clip_seconds
     if request.seconds > clip + 1e-9:
         latents = init_latents(gen, request, request.seconds)[0] if init is not None else None
@@ -87,7 +89,7 @@ def init_latents(gen: Generator, request: GenerationRequest, seconds: float
     return z.float().cpu().numpy()
 
 
-def audio_start(gen: Generator, request: GenerationRequest):  # -> LatentStart
+def audio_start(gen: Generator, request: GenerationRequest) -> LatentStart:
     """The :class:`~.models.init_latents.LatentStart` of a one-window audio-to-audio."""
     import torch
 
@@ -134,8 +136,8 @@ def inpaint(gen: Generator, request: GenerationRequest, progress: Progress | Non
     """Regenerate ``request.init``'s range of its take (see the module)."""
     import torch
 
-    from .loudness import normalise_take
     from .long_takes import slice_path
+    from .loudness import normalise_take
     from .models.init_latents import LatentStart, frame_mask
     from .takes.records import read_take_audio
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -27,6 +29,7 @@ from .long_takes import join_jumps, join_times
 from .spatial.presets import preset
 from .start_from import StartFrom
 
+T = TypeVar("T")
 SECONDS = 10.0
 LONG = 60.0
 PROMPT = "a dog barking"
@@ -95,7 +98,7 @@ class PeakMemory:
         self.peak_mib = max(self._top, self._rss()) - self._base
 
 
-def _timed(fn):  # one run: these take tens of seconds each on a CPU
+def _timed(fn: Callable[[], T]) -> tuple[float, T]:  # one run: tens of seconds each on a CPU
     t0 = time.perf_counter()
     out = fn()
     return time.perf_counter() - t0, out

@@ -88,6 +88,7 @@ def generate_long(gen: Generator, request: GenerationRequest, progress: Progress
     to ``strength`` in every window's new part (audio-to-audio for a long take)."""
     import torch
 
+    from .fades import fade_edges
     from .generate import Take, check_generated
     from .loudness import normalise_take
     from .models.init_latents import LatentStart
@@ -123,7 +124,7 @@ def generate_long(gen: Generator, request: GenerationRequest, progress: Progress
         t0 = f0 / rate
         win_path = slice_path(target, t0, t0 + clip) if target is not None else None
         win_request = replace(request, path=win_path, seconds=clip, init=None, loudness_lufs=None,
-                              seed=(int(request.seed) + k * WINDOW_SEED_STRIDE) % (2 ** 63),
+                              seed=(int(request.seed or 0) + k * WINDOW_SEED_STRIDE) % (2 ** 63),
                               placement=win_placement, lock_path=win_placement == "locked")
         x0 = np.zeros((v, channels, window), dtype=np.float32)
         if init_latents is not None:
@@ -150,7 +151,8 @@ def generate_long(gen: Generator, request: GenerationRequest, progress: Progress
     n = int(round(request.seconds * bundle.sample_rate))
     with torch.no_grad():
         audio = codec.decode_chunked(torch.from_numpy(buffer).to(dev))[..., :n]
-    audio_np = [np.ascontiguousarray(a, dtype=np.float32) for a in audio.float().cpu().numpy()]
+    audio_np = [np.ascontiguousarray(a, dtype=np.float32)  # the decoder's edge clicks faded
+                for a in fade_edges(audio.float().cpu().numpy(), bundle.sample_rate)]
     timings["decode"] = time.perf_counter() - t_dec
     for a in audio_np:
         check_generated(a, str(bundle.path) if bundle.path else bundle.info.name)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .codec_kinds import AnyCodec
 from .sampling import Denoiser, log_linear_sigmas
 
 SIGMA_MAX = 500.0
@@ -110,7 +111,7 @@ def frame_mask(frames: int, latent_rate: float, start: float, end: float,
     return keep
 
 
-def encode_foa(codec: torch.nn.Module, foa: torch.Tensor, frames: int) -> torch.Tensor:
+def encode_foa(codec: AnyCodec, foa: torch.Tensor, frames: int) -> torch.Tensor:
     """Codec latents ``(B, C, frames)`` of AmbiX ``(B, 4, samples)``: zero-padded (or cut)
     to ``frames`` latent frames, encoded in chunks (the posterior mean)."""
     hop = codec.config.hop
