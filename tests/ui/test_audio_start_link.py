@@ -168,3 +168,26 @@ def test_start_dialog_refuses_bad_files(qtbot, tmp_path: Path) -> None:
     dialog.strength.set_value(0.8)
     choice = dialog.choice()
     assert choice.kind == "file" and choice.path == str(ok) and choice.strength == 0.8
+
+
+def test_nearest_in_my_library_is_looked_up_in_the_job(tmp_path: Path, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from ambisketch.app.library_retrieval import retrieve
+    from ambisketch.engine.generate import GenerationRequest
+    from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
+
+    monkeypatch.setenv("AMBISKETCH_CACHE_DIR", str(tmp_path / "cache"))
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for name in ("dog_barking.wav", "rain_on_roof.wav", "door_slam.wav"):
+        _sound(lib / name)
+    choice = StartChoice("library", str(lib), 0.6, top_k=1, retrieve=retrieve)
+    assert "nearest in lib" in choice.label()
+    request = GenerationRequest("a puppy barking", seconds=CLIP)
+    assert choice.apply(request).init is None  # resolved in the job, with the model's encoder
+    generator = SimpleNamespace(text_encoder=TextEncoder(MINILM_ID))
+    resolved = choice.resolve(request, generator)
+    assert resolved.init.audio == str(lib / "dog_barking.wav")
+    assert resolved.init.strength == 0.6 and resolved.init.library == str(lib)
+    assert resolved.seed is not None  # the seeded choice is reproducible from the sidecar
