@@ -384,8 +384,8 @@ class Generator:
 
             return generate_started(self, request, progress, cancel)
         request.check(bundle.info.clip_seconds)
-        if request.seed is None:
-            request = replace(request, seed=secrets.randbelow(2 ** 31))
+        seed = request.seed if request.seed is not None else secrets.randbelow(2 ** 31)
+        request = replace(request, seed=seed)
         path = request.path
         if path is not None and abs(path.duration - request.seconds) > 1e-6:
             path = path.with_duration(request.seconds)
@@ -421,7 +421,7 @@ class Generator:
                 return model(x, t, c).float()
 
         gen_device = "cuda" if self.device == "cuda" else "cpu"
-        gen = torch.Generator(device=gen_device).manual_seed(int(request.seed))
+        gen = torch.Generator(device=gen_device).manual_seed(seed)
         sigmas = (start.sigmas(request.steps, dev) if start is not None
                   else log_linear_sigmas(request.steps, device=dev))
         x = initial_noise((v, codec.config.latent_channels, frames), float(sigmas[0]), gen,
@@ -434,8 +434,10 @@ class Generator:
         wrappers: list[DenoiserWrapper] = []
         hold = None
         if placement == "held" and target is not None:
+            from .models.factored_codec import FactoredCodec
             from .models.placement import DirectionHold
 
+            assert isinstance(codec, FactoredCodec)  # resolve_placement: held needs it
             hold = DirectionHold.for_model(target, frames, codec, model)
             wrappers.append(hold)
         if start is not None and start.keep is not None:  # inpainting: kept frames pinned
@@ -459,8 +461,8 @@ class Generator:
         n = int(round(request.seconds * bundle.sample_rate))
         with torch.no_grad():
             codec_latents = model.denormalise(latents.float())
-            audio = codec.decode_chunked(codec_latents)[..., :n]
-            audio = fade_edges(audio.float().cpu().numpy(), bundle.sample_rate)  # edge clicks
+            decoded = codec.decode_chunked(codec_latents)[..., :n]
+            audio = fade_edges(decoded.float().cpu().numpy(), bundle.sample_rate)  # edge clicks
         kept = codec_latents.float().cpu().numpy()
         timings["decode"] = time.perf_counter() - t2
         takes_audio = [np.ascontiguousarray(a, dtype=np.float32) for a in audio]

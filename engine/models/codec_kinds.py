@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from torch import nn
 
 from .codec import CODEC_PRESETS, CodecConfig, FoaCodec
 from .factored_codec import FACTORED_PRESETS, FactoredCodec, FactoredCodecConfig
 
-AnyCodec = Union[FoaCodec, FactoredCodec]
-AnyCodecConfig = Union[CodecConfig, FactoredCodecConfig]
+AnyCodec = FoaCodec | FactoredCodec
+AnyCodecConfig = CodecConfig | FactoredCodecConfig
 DEFAULT_KIND = "foa"
 
 

@@ -28,7 +28,7 @@ from torch import nn
 from ..spatial.trajectory import Trajectory
 from .configs import config_from_dict
 from .dit import Block, FourierFeatures, rotary_tables
-from .names import PARAMETRIC_FIELDS, TIMING_NUMBERS
+from .names import TIMING_NUMBERS
 # Normalisation ranges of the optional parametric values (units: degrees, metres, metres
 # (room edge), seconds (RT60)); values outside are clamped.
 PARAMETRIC_RANGES: dict[str, tuple[float, float]] = {

@@ -30,6 +30,8 @@ from ..spatial.trajectory import Trajectory
 if TYPE_CHECKING:  # torch only where the hold runs: the re-path and take list import this
     import torch
 
+    from .diffusion import DiffusionModel
+    from .factored_codec import FactoredCodec
     from .sampling import Denoiser
 
 PLACEMENTS = ("held", "learned", "locked")
@@ -87,8 +89,8 @@ class DirectionHold:
             raise ValueError(f"{self.mean.numel()} direction channels are not 3 per band")
 
     @classmethod
-    def for_model(cls, trajectory: Trajectory, frames: int, codec: torch.nn.Module,
-                  model: torch.nn.Module) -> DirectionHold:
+    def for_model(cls, trajectory: Trajectory, frames: int, codec: FactoredCodec,
+                  model: DiffusionModel) -> DirectionHold:
         """The hold for a factored ``codec`` and a :class:`~.diffusion.DiffusionModel`."""
         cfg = codec.config
         return cls(trajectory, frames, cfg.mono.latent_channels, cfg.hop, cfg.sample_rate,

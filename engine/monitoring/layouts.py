@@ -178,9 +178,9 @@ def layout_from_json(data: Any, name: str = "custom", where: str = "layout") -> 
                           f"least {MIN_CUSTOM_SPEAKERS}")
     seen: dict[tuple[float, float], str] = {}
     for s in mains:
-        key = (round(s.azimuth, 3) if abs(s.elevation) < 90 else 0.0, round(s.elevation, 3))
-        if key in seen:
-            raise LayoutError(f"{where}: speakers {seen[key]!r} and {s.name!r} point the same "
+        way = (round(s.azimuth, 3) if abs(s.elevation) < 90 else 0.0, round(s.elevation, 3))
+        if way in seen:
+            raise LayoutError(f"{where}: speakers {seen[way]!r} and {s.name!r} point the same "
                               "way")
-        seen[key] = s.name
+        seen[way] = s.name
     return Layout(name, tuple(speakers))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
@@ -22,6 +23,9 @@ from ..files import atomic_target
 from .media import MediaCache
 from .mixer import prepare_scene, render_blocks, total_frames
 from .scene import Scene
+
+if TYPE_CHECKING:
+    from ..binaural.hrirs import HrirSet
 
 
 @dataclass
@@ -67,7 +71,7 @@ class _Writer:
 
 def export_scene(scene: Scene, output: str | Path, media: MediaCache | None = None, *,
                  stems_dir: str | Path | None = None, bits: str = "24", binaural: bool = False,
-                 head: tuple[float, float, float] = (0.0, 0.0, 0.0), hrirs: object = None,
+                 head: tuple[float, float, float] = (0.0, 0.0, 0.0), hrirs: HrirSet | None = None,
                  overwrite: bool = False,
                  progress: Callable[[float], None] | None = None) -> SceneExport:
     """Render ``scene`` to ``output`` (AmbiX, or binaural stereo with ``binaural``) at the
@@ -122,7 +126,7 @@ def export_scene(scene: Scene, output: str | Path, media: MediaCache | None = No
 
 
 def _render_files(scene: Scene, media: MediaCache, out: Path, stem_paths: list[Path], bits: str,
-                  binaural: bool, head: tuple[float, float, float], hrirs: object,
+                  binaural: bool, head: tuple[float, float, float], hrirs: HrirSet | None,
                   progress: Callable[[float], None] | None) -> SceneExport:
     prepared = prepare_scene(scene, media)
     total = total_frames(prepared)

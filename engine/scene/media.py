@@ -9,6 +9,7 @@ read again.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +93,7 @@ class MediaCache:
         return data
 
     def derived(self, key: tuple[object, ...], path: str | Path,
-                make: "callable[[], NDArray[np.float32]]") -> NDArray[np.float32]:  # type: ignore[valid-type]
+                make: Callable[[], NDArray[np.float32]]) -> NDArray[np.float32]:
         """A value computed from ``path`` (an air-filtered copy, a room render), cached while
         the file is unchanged."""
         full = (_key(Path(path)),) + key

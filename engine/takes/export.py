@@ -141,9 +141,10 @@ def export_take(record: TakeRecord, out: str | Path, format: str = "ambix", bits
         from ..monitoring.speaker_decoder import design
 
         assert speakers is not None
-        decoder = design(speakers)
-        data = decoder.decode(data, out_rate, lfe=lfe)
-        meta = {"kind": "decode", "source_take": record.sidecar, "decoder": decoder.describe(),
+        speaker_decoder = design(speakers)
+        data = speaker_decoder.decode(data, out_rate, lfe=lfe)
+        meta = {"kind": "decode", "source_take": record.sidecar,
+                "decoder": speaker_decoder.describe(),
                 "lfe": bool(lfe and speakers.lfe_index is not None), "rate": out_rate,
                 "bits": bits}
         if loudness_lufs is not None:

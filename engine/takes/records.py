@@ -201,7 +201,8 @@ def make_record(path: Path, info: Any, side: dict[str, Any]) -> TakeRecord:
             traj = Trajectory.from_dict(side["path"])
         except EngineError as exc:
             raise AudioFileError(f"{where}: bad path ({exc})") from None
-    model = side.get("model") if isinstance(side.get("model"), dict) else {}
+    stored_model = side.get("model")
+    model: dict[str, object] = stored_model if isinstance(stored_model, dict) else {}
     if request is not None:
         prompt = request.prompt
     elif side.get("input"):

@@ -16,6 +16,8 @@ only headers and sidecars, and reports what it cannot read instead of failing.
 
 from __future__ import annotations
 
+import builtins
+
 import os
 from pathlib import Path
 
@@ -243,7 +245,7 @@ class TakeStore:
         _move_pair(src, target)
         return self.read_record(target)
 
-    def trashed(self) -> list[Path]:
+    def trashed(self) -> builtins.list[Path]:
         """WAV files in the trash, most recently deleted first."""
         trash = self.folder / TRASH
         if not trash.is_dir():

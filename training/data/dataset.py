@@ -35,7 +35,7 @@ def split_of(source_id: str, fractions: Mapping[str, float] = DEFAULT_SPLITS,
     total = sum(fractions.values())
     if total <= 0 or any(v < 0 for v in fractions.values()):
         raise DatasetError(f"split fractions must be >= 0 and not all 0, got {dict(fractions)}")
-    digest = hashlib.blake2b(f"{salt}|{source_id}".encode("utf-8"), digest_size=8).digest()
+    digest = hashlib.blake2b(f"{salt}|{source_id}".encode(), digest_size=8).digest()
     u = int.from_bytes(digest, "big") / 2.0 ** 64 * total
     acc = 0.0
     for name, frac in fractions.items():

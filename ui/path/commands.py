@@ -11,7 +11,8 @@ started leaves no step at all.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Hashable
+from collections.abc import Hashable
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand
 

@@ -62,7 +62,7 @@ def modal(freqs: Array | list[float], decays: Array | list[float], amps: Array |
     """
     t = t_axis(seconds, rate)
     out = np.zeros_like(t)
-    for i, (f, d, a) in enumerate(zip(freqs, decays, amps)):
+    for f, d, a in zip(freqs, decays, amps):
         if f >= rate * 0.45:
             continue
         ph = phase_rng.uniform(0, 2 * np.pi) if phase_rng is not None else 0.0

@@ -121,7 +121,7 @@ def program_sections(program: int, rng: np.random.Generator
     scale = MAJOR if rng.random() < 0.6 else MINOR
     root = int(rng.integers(lo + 5, max(lo + 6, hi - 14)))
     step, start = rng.uniform(0.2, 0.45), t
-    for i in range(int(rng.integers(6, 12))):
+    for _ in range(int(rng.integers(6, 12))):
         pitch = root + scale[int(rng.integers(len(scale)))]
         _note(events, t, step * 0.9, pitch, int(rng.integers(60, 110)))
         t += step
