@@ -31,6 +31,7 @@ from .preview import NO_DEVICE_TEXT, TransportBar
 from .repath_preview import RepathPreview
 from .space_key import SpaceToPlay
 from .audio_start_link import AudioStartLink
+from .scene import SceneLink
 from .takes import TakeList, TakeView
 from .theme import THEMES, apply_theme
 
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self._wire()
         self.space = SpaceToPlay(self, self.play_pause)
         self.audio_start = AudioStartLink(self)  # start from a sound, vary, regenerate a range
+        self.scene_link = SceneLink(self)  # the arrangement dock and File ▸ scene actions
         self._restore()
         self.statusBar().showMessage("Draw a path, type a prompt, press Ctrl+Enter.", 8000)
 

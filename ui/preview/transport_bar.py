@@ -9,6 +9,7 @@ working (seek, rotation), so the playhead and the path editor still follow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -138,15 +139,19 @@ class TransportBar(QWidget):
     # --- public slots -------------------------------------------------------------------
     def set_audio(self, foa: NDArray[np.floating], rate: int) -> None:
         """Load a take (AmbiX ``(4, n)`` at ``rate``) for preview, stopped at the start."""
+        self.set_player(lambda hrirs, **kw: Transport(foa, rate, hrirs, **kw))
+
+    def set_player(self, make: Callable[..., Transport]) -> None:
+        """Load the transport ``make(hrirs, device=, device_output=, cache=, yaw=, pitch=)``
+        builds (a take's, or a scene's that mixes its tracks live), stopped at the start."""
         self._close_transport()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # first HRTF/decoder: ~1 s
         try:
             hrirs = self._hrirs if self._hrirs is not None else load_hrtf()
             self._hrirs = hrirs
             yaw, pitch = self.rotation()  # a new take keeps the head where it is
-            transport = Transport(foa, rate, hrirs, device=self._device_index(),
-                                  device_output=self._can_play, cache=self._cache,
-                                  yaw=yaw, pitch=pitch)
+            transport = make(hrirs, device=self._device_index(), device_output=self._can_play,
+                             cache=self._cache, yaw=yaw, pitch=pitch)
         except (EngineError, ValueError) as exc:
             self._show_message(str(exc))
             self._enable(False)

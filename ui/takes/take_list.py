@@ -28,12 +28,14 @@ class TakeList(QWidget):
         regenerate_requested(TakeRecord): "Regenerate" (same prompt, path and settings).
         use_path_requested(TakeRecord): "Use this take's path" in the path editor.
         export_requested(TakeRecord): "Export…".
+        add_to_scene_requested(TakeRecord): "Add to Scene".
     """
 
     take_selected = Signal(object)
     regenerate_requested = Signal(object)
     use_path_requested = Signal(object)
     export_requested = Signal(object)
+    add_to_scene_requested = Signal(object)
 
     def __init__(self, store: TakeStore | str | Path | None = None,
                  parent: QWidget | None = None) -> None:
@@ -178,6 +180,9 @@ class TakeList(QWidget):
                                       tip="Load the take's path into the path editor")
         self.export_action = action("Export…", self._emit(self.export_requested),
                                     tip="Write the take as AmbiX, FuMa or binaural WAV")
+        self.add_to_scene_action = action("Add to Scene", self._emit(self.add_to_scene_requested),
+                                          tip="Add the take as a track of the scene at the "
+                                              "playhead")
         self.reveal_action = action("Show in Folder", self.reveal_current,
                                     tip="Open the folder holding the take")
         self.restore_action = action("Restore Last Deleted", self.restore_last,
@@ -249,7 +254,7 @@ class TakeList(QWidget):
             self.view.setCurrentIndex(QModelIndex())
         menu = QMenu(self)
         for a in (self.regenerate_action, self.use_path_action, self.export_action,
-                  *self.extra_actions, None,
+                  self.add_to_scene_action, *self.extra_actions, None,
                   self.rename_action, self.reveal_action, None, self.delete_action,
                   self.restore_action):
             if a is None:
@@ -284,7 +289,8 @@ class TakeList(QWidget):
 
     def _update_actions(self) -> None:
         r = self._current
-        for a in (self.rename_action, self.delete_action, self.export_action):
+        for a in (self.rename_action, self.delete_action, self.export_action,
+                  self.add_to_scene_action):
             a.setEnabled(r is not None)
         self.regenerate_action.setEnabled(r is not None and r.request is not None)
         self.use_path_action.setEnabled(r is not None and r.trajectory is not None)
