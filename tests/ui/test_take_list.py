@@ -93,8 +93,8 @@ def test_context_actions_emit_the_current_take(qtbot, takes: TakeList,  # type: 
     takes._context_menu(rect.center())
     assert takes.current().prompt == "a bee buzzing"  # right-click selects the row
     texts = [a.text() for a in takes._menu.actions() if not a.isSeparator()]
-    assert texts == ["Regenerate", "Use This Take's Path", "Export…", "Rename", "Show in Folder",
-                     "Move to Trash", "Restore Last Deleted"]
+    assert texts == ["Regenerate", "Use This Take's Path", "Export…", "Add to Scene", "Rename",
+                     "Show in Folder", "Move to Trash", "Restore Last Deleted"]
     takes._menu.close()
     opened: list[str] = []  # the file manager is the desktop's: catch the request
     monkeypatch.setattr(QDesktopServices, "openUrl",
