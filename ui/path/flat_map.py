@@ -18,7 +18,7 @@ from . import geometry
 from .document import PathDocument
 from .menus import keyframe_menu, path_menu
 from .picking import nearest_point
-from .plot_style import (AZIMUTH_TICKS, ELEVATION_TICKS, HIT_RADIUS, brush, keep_angle_labels,
+from .plot_style import (AZIMUTH_SHORT_TICKS, AZIMUTH_TICKS, ELEVATION_TICKS, HIT_RADIUS, brush, keep_angle_labels,
                          minor, show_handles, style_handles, style_plot, view_to_widget,
                          widget_to_view)
 from .pointer import PathPointer
@@ -30,6 +30,7 @@ TIP = ("Flat map of all directions (left edge = +180° behind, middle = front, r
        "Right click: keyframe or path menu.")
 
 
+NARROW_MAP_PX = 330  # below this map width the azimuth labels are the short ones
 LABEL_PIXELS = 16.0  # keyframes closer than this on screen share one number label
 
 
@@ -90,7 +91,7 @@ class FlatMap(pg.PlotWidget):
         self._labels: list[pg.TextItem] = []
         # Says which curve is which, while a measured track is shown: in a margin above the
         # map (made while it shows), so it never covers a direction.
-        self.legend = pg.LegendItem(colCount=2, verSpacing=-6, labelTextSize="8pt")
+        self.legend = pg.LegendItem(colCount=1, verSpacing=-8, labelTextSize="8pt")
         self.legend.setParentItem(item)
         self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-18, 0))
         self.legend.addItem(self.path_curve, "drawn path")
@@ -173,10 +174,19 @@ class FlatMap(pg.PlotWidget):
         width = self.getPlotItem().getViewBox().width()
         return 360.0 / width if width > 1 else 1.0
 
+    def _fit_ticks(self) -> None:
+        """Azimuth labels that fit: short ones ("0°" for "0° front") on a narrow map."""
+        narrow = self.getPlotItem().getViewBox().width() < NARROW_MAP_PX
+        self.getPlotItem().getAxis("bottom").setTicks(
+            [AZIMUTH_SHORT_TICKS if narrow else AZIMUTH_TICKS, minor(-180, 180, 30)])
+
     def resizeEvent(self, ev: object) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(ev)  # type: ignore[arg-type]
         if hasattr(self, "_colors") and not getattr(self, "closed", False):
             self.refresh_handles()  # which labels share a place depends on the scale
+            self._fit_ticks()
+            if self.document.measured() is not None:
+                self._legend_margin()
 
     def refresh_playhead(self, *_: object) -> None:
         az, el, _ = self.document.trajectory().sample([self.document.playhead()])
