@@ -155,3 +155,19 @@ def test_report_counts_real_share() -> None:
     assert rep["hours"] == 1.5 and rep["real_hours"] == 1.0 and rep["real_share"] == 0.667
     assert rep["concepts"] == 2 and rep["concepts_with_recordings"] == 1
     assert rep["hours_by_package"] == {"0ad-data": 1.0}
+
+
+def test_model_card_reports_the_real_share(tmp_path: Path) -> None:
+    from ambisketch.training.recipes.starter.pipeline import card
+    rows = [{"seconds": 5400.0, "source": "recorded", "concept": "rain-steady", "real": True,
+             "licence": "CC-BY-SA-3.0", "origin": "0ad-data:audio/ambient/weather/rain_11.ogg"},
+            {"seconds": 3600.0, "source": "procedural", "concept": "bell", "real": False,
+             "licence": "MIT", "origin": "procedural"}]
+    manifest = {"files": 2, "concept_count": 2, "hours": 2.5, "report": corpus_report(rows),
+                "sources": {"procedural": {"status": "built", "files": 1, "licence": "MIT"},
+                            "recorded": {"status": "built", "files": 1, "licence": "by file"}}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    text = "\n".join(card._data_section({"stages": {}}, tmp_path))
+    assert "1.50 h (60%) are real recordings" in text and "`0ad-data` 1.50" in text
+    assert "| recorded | built | 1 | 1.50 | by file |" in text and "megaglest-data" in text
+    assert "Real recordings are 60%" in card._corpus_limit(tmp_path)

@@ -51,6 +51,30 @@ def _data_section(state: dict[str, Any], corpus: Path) -> list[str]:
         lines += [f"A sound library at `{corpus}` (not a starter corpus: no manifest). "
                   "**Its licences are not recorded here — add them before sharing this model.**",
                   ""]
+    elif "report" in manifest:  # corpus v2: recordings from Debian packages beside the synthetic parts
+        rep = manifest["report"]
+        lines += [f"The Ambisketch starter corpus (`ambisketch dataset build-starter`): "
+                  f"{manifest['files']} files, {manifest.get('concept_count', '?')} concepts, "
+                  f"{manifest['hours']:.2f} h of 16 kHz mono sound, of which {rep['real_hours']:.2f} h "
+                  f"({rep['real_share']:.0%}) are real recordings — sound effects, ambiences and "
+                  "voices from Debian game and sound packages, long ones cut into 10 s windows — "
+                  "and the rest procedural effects, General MIDI renders and synthetic speech made "
+                  "offline. Nothing was scraped from the web; the packages `wesnoth-1.16-data` and "
+                  "`megaglest-data` are kept out for independent evaluation.", "",
+                  "| source | status | files | hours | licence |", "| --- | --- | --- | --- | --- |"]
+        for name, st in manifest["sources"].items():
+            files = st.get("files", "—") if st["status"] == "built" else "—"
+            hours = rep["hours_by_source"].get(name, 0.0)
+            lines.append(f"| {name} | {st['status']} | {files} | {hours:.2f} | {st.get('licence', '')} |")
+        if rep.get("hours_by_package"):
+            lines += ["", "Recordings by package (hours): " + ", ".join(
+                f"`{k}` {v:.2f}" for k, v in sorted(rep["hours_by_package"].items(), key=lambda kv: -kv[1]))
+                + ".", "", "Hours by licence: " + ", ".join(
+                f"{k} {v:.2f}" for k, v in list(rep["hours_by_licence"].items())[:10]) + "."]
+        lines += ["", "Each file's licence: `LICENSES.md` of the corpus (in full in the appendix). "
+                  "Attribution is required for the CC-BY and CC-BY-SA files, and share-alike "
+                  "terms (CC-BY-SA, GPL) may reach a model trained on them; keep this card with "
+                  "the model.", ""]
     else:
         lines += [f"The Ambisketch starter corpus (`ambisketch dataset build-starter`): "
                   f"{manifest['files']} files, {manifest.get('concept_count', '?')} concepts, "
@@ -168,6 +192,18 @@ def _content_lines(c: dict[str, Any] | None) -> list[str]:
             f"{c['real_accuracy']:.0%} |"]
 
 
+def _corpus_limit(corpus: Path) -> str:
+    rep = (corpus_manifest(corpus) or {}).get("report")
+    if rep:
+        return (f"- Real recordings are {rep['real_share']:.0%} of the corpus, much of them speech "
+                "(telephone prompts, game dialogue) and game sound effects; everyday sounds it has "
+                "few recordings of get the nearest sound it knows.")
+    return ("- The corpus is synthetic or rendered (procedural effects, General MIDI "
+            "instruments, synthetic speech, a few game and desktop sounds): prompts about "
+            "things it never heard (a real dog, traffic, a crowd) get the nearest sound it "
+            "knows, not a recording-like one.")
+
+
 def model_card(state: dict[str, Any], corpus: Path, configs: dict[str, Any],
                defaults: dict[str, Any], half: bool, size_bytes: int) -> str:
     """MODEL_CARD.md for the bundle (see the module doc)."""
@@ -188,10 +224,7 @@ def model_card(state: dict[str, Any], corpus: Path, configs: dict[str, Any],
     limits = ["## Known limits", "",
               "- Small and briefly trained: audio quality and prompt fidelity are far below the "
               "papers' models, which train ~1 B parameters for 100 k steps on large GPU nodes.",
-              "- The corpus is synthetic or rendered (procedural effects, General MIDI "
-              "instruments, synthetic speech, a few game and desktop sounds): prompts about "
-              "things it never heard (a real dog, traffic, a crowd) get the nearest sound it "
-              "knows, not a recording-like one.",
+              _corpus_limit(corpus),
               "- Elevation was drawn within ±35° in training; paths far above or below are "
               "extrapolation. One source at a time.",
               "- 16 kHz sample rate (export may resample); at most "
