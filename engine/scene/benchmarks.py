@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -120,10 +121,12 @@ def bench_scene(repeats: int) -> list[Measurement]:
         Measurement("scene.playback_block", 100.0 * t_block / period, "% of the block period",
            f"{BLOCK}-frame block ({1000 * period:.1f} ms): {TRACKS}-track mix + binaural, "
            "head turning every block", t_block),
-        ratio("scene.save_100", t_save, t_plain, "json.dumps + plain write", tracks=100,
-              ms=1000 * t_save),
-        ratio("scene.load_100", t_load, t_parse, "a plain json.loads", tracks=100,
-              ms=1000 * t_load),
+        replace(ratio("scene.save_100", t_save, t_plain, "json.dumps + plain write",
+                      tracks=100, ms=1000 * t_save),
+                detail=f"100 tracks, atomic with backup: {1000 * t_save:.1f} ms"),
+        replace(ratio("scene.load_100", t_load, t_parse, "a plain json.loads", tracks=100,
+                      ms=1000 * t_load),
+                detail=f"100 tracks, validated, media headers checked: {1000 * t_load:.1f} ms"),
     ]
 
 

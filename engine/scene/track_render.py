@@ -31,34 +31,45 @@ FADE_SECONDS = 0.005  # a trimmed edge fades over 5 ms so the cut does not click
 def encode_segment(x: NDArray[np.float32], path: Trajectory, rate: int, m0: int
                    ) -> NDArray[np.float32]:
     """Encode mono ``x`` — media samples ``m0 … m0 + len(x)`` — along ``path`` → ``(4, n)``."""
+    out = np.zeros((4, x.size), dtype=np.float32)
+    encode_into(out, x, path, rate, m0)
+    return out
+
+
+def encode_into(out: NDArray[np.float32], x: NDArray[np.float32], path: Trajectory, rate: int,
+                m0: int, gain: float = 1.0) -> None:
+    """Add ``gain`` × mono ``x`` (media samples ``m0 …``) encoded along ``path`` to ``out``
+    ``(4, len(x))`` — no intermediate 4-channel copy (the offline mix's inner loop)."""
     n = x.size
-    out = np.empty((4, n), dtype=np.float32)
-    out[0] = x  # W's gain is 1 everywhere
     if path.is_static:
-        g = sh_gains(*path.sample(np.zeros(1))[:2])[:, 0]
-        for c in (1, 2, 3):
-            np.multiply(x, np.float32(g[c]), out=out[c])
-        return out
+        g = sh_gains(*path.sample(np.zeros(1))[:2])[:, 0] * gain
+        for c in range(4):
+            if g[c] != 0.0:
+                out[c] += x * np.float32(g[c])
+        return
     k = CONTROL
     a0 = (m0 // k) * k
     a1 = -(-(m0 + n) // k) * k
     count = (a1 - a0) // k
     az, el, _ = path.sample((a0 + k * np.arange(count + 1)) / float(rate), unwrap=True)
-    gains = sh_gains(az, el).astype(np.float32)  # (4, count + 1)
+    gains = (sh_gains(az, el) * gain).astype(np.float32)  # (4, count + 1)
     step = np.diff(gains, axis=1)
-    buf = np.zeros(a1 - a0, dtype=np.float32)
+    out[0] += x * gains[0, 0]  # W's gain is the same everywhere
     lo = m0 - a0
-    buf[lo:lo + n] = x
-    rows = buf.reshape(count, k)
+    rows = None
     ramp = (np.arange(k, dtype=np.float32) / k)[None, :]
     for c in (1, 2, 3):
         if not step[c].any():
-            np.multiply(x, gains[c, 0], out=out[c])
+            if gains[c, 0] != 0.0:
+                out[c] += x * gains[c, 0]
             continue
+        if rows is None:
+            buf = np.zeros(a1 - a0, dtype=np.float32)
+            buf[lo:lo + n] = x
+            rows = buf.reshape(count, k)
         g = gains[c, :-1, None] + step[c, :, None] * ramp
         g *= rows
-        out[c] = g.reshape(-1)[lo:lo + n]
-    return out
+        out[c] += g.reshape(-1)[lo:lo + n]
 
 
 @dataclass
@@ -102,17 +113,15 @@ class PreparedTrack:
         src = self.signal[..., m0:self.offset + r1]
         env = self._envelope(r0, r1)
         if self.kind == "foa":
-            m = self.matrix * np.float32(self.gain) if self.matrix is not None \
-                else np.float32(self.gain)
-            block = m @ src if self.matrix is not None else src * m
             if env is not None:
-                block = block * env[None, :]
-            dst += block
+                src = src * env[None, :]
+            if self.matrix is not None:
+                dst += (self.matrix * np.float32(self.gain)) @ src
+            else:
+                dst += src * np.float32(self.gain)
             return
-        x = src * np.float32(self.gain)
-        if env is not None:
-            x *= env
-        dst += encode_segment(x, self.track.trajectory, self.rate, m0)
+        x = src * env if env is not None else src
+        encode_into(dst, x, self.track.trajectory, self.rate, m0, self.gain)
 
     def _envelope(self, r0: int, r1: int) -> NDArray[np.float32] | None:
         """Fade gains for clip frames ``r0 … r1`` (None where no fade touches them)."""
