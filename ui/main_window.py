@@ -198,8 +198,10 @@ class MainWindow(QMainWindow):
         link = getattr(self, "scene_link", None)
         if link is not None and not (isinstance(state, QByteArray) and not state.isEmpty()):
             link.dock.hide()  # first start: the arrangement opens when a take is added to it
-        if self.geometry().width() < 600:
-            self.resize(self.first_size())
+        geometry = s.get("ui/geometry")
+        if not (isinstance(geometry, QByteArray) and not geometry.isEmpty()) \
+                or self.geometry().width() < 600:
+            self.resize(self.first_size())  # first start (a new window is 640 px wide)
         self.panel.set_history(s.get("generate/prompt_history"))
         self.panel.set_mode(s.get("generate/mode"))
         self.panel.steps.setValue(s.get("generate/steps"))

@@ -47,6 +47,16 @@ def test_window_fits_a_laptop_screen(qtbot, window: MainWindow, size: tuple[int,
     assert w.panel_scroll.widget() is w.panel
 
 
+def test_first_start_fills_the_screen_up_to_1440x900(qtbot, window: MainWindow) -> None:
+    """Item 3: a new account's window opens at the screen's free size (at most 1440x900),
+    not at its minimum, so the model picker shows its whole name from the start."""
+    w = window
+    free = w.screen().availableGeometry()
+    want = w.first_size()
+    assert (want.width(), want.height()) == (min(1440, free.width()), min(900, free.height()))
+    assert (w.width(), w.height()) == (want.width(), want.height())  # not Qt's 640x480
+
+
 def test_one_length_control_and_an_undo_button_that_keeps_its_width(
         qtbot, window: MainWindow) -> None:
     """Item 8: one Length control (the panel's) drives the path; Undo's text is fixed."""
