@@ -77,6 +77,8 @@ class SceneController(QObject):
     def new(self) -> None:
         self.file = None
         self.history.reset(Scene())
+        if self.media.rate != self.scene.rate:
+            self.media = MediaCache(self.scene.rate)
         self.select("")
         self.file_changed.emit("")
 
@@ -87,6 +89,8 @@ class SceneController(QObject):
             self.failed.emit("Could not open the scene", str(exc))
             return False
         self.file = Path(path)
+        if self.media.rate != loaded.scene.rate:  # a scene mixed at another rate
+            self.media = MediaCache(loaded.scene.rate)
         self.history.reset(loaded.scene)
         self.select(loaded.scene.tracks[0].id if loaded.scene.tracks else "")
         self.file_changed.emit(str(self.file))

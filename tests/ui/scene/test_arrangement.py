@@ -177,3 +177,21 @@ def test_export_job_writes_mix_stems_and_binaural(tmp_path: Path, media: dict[st
     np.testing.assert_allclose(sum(sf.read(p, always_2d=True)[0] for p in stems), mix,
                                atol=1e-7)
     assert sf.info(choice.binaural_path).channels == 2 and steps[-1] == 100
+
+
+def test_a_scene_at_another_rate_plays_and_exports_at_its_rate(tmp_path: Path,
+                                                               media: dict[str, Path]) -> None:
+    import json
+
+    from ambisketch.engine.scene import render_scene
+
+    c = SceneController()
+    c.add_file(media["foa"])
+    target = tmp_path / "s.json"
+    assert c.save(target)
+    data = json.loads(target.read_text())
+    data["rate"] = 44100
+    target.write_text(json.dumps(data))
+    other = SceneController()
+    assert other.open(target) and other.media.rate == 44100
+    assert render_scene(other.scene, other.media).shape == (4, int(1.5 * 44100))
