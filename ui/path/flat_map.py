@@ -18,9 +18,20 @@ from . import geometry
 from .document import PathDocument
 from .menus import keyframe_menu, path_menu
 from .picking import nearest_point
-from .plot_style import (AZIMUTH_SHORT_TICKS, AZIMUTH_TICKS, ELEVATION_TICKS, HIT_RADIUS, brush, keep_angle_labels,
-                         minor, show_handles, style_handles, style_plot, view_to_widget,
-                         widget_to_view)
+from .plot_style import (
+    AZIMUTH_SHORT_TICKS,
+    AZIMUTH_TICKS,
+    ELEVATION_TICKS,
+    HIT_RADIUS,
+    brush,
+    keep_angle_labels,
+    minor,
+    show_handles,
+    style_handles,
+    style_plot,
+    view_to_widget,
+    widget_to_view,
+)
 from .pointer import PathPointer
 from .style import colors_for
 

@@ -11,15 +11,23 @@ import datetime as _dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import (QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex,
-                            QRect, QSize, Qt, QUrl, Signal)
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QLineEdit, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from ambisketch.engine.errors import EngineError
-from ambisketch.engine.takes import TakeRecord
-from ambisketch.engine.takes import slug
 from ambisketch.engine.spatial.captions import describe
+from ambisketch.engine.takes import TakeRecord, slug
 
 BADGE_COLORS = {"held": "#2e7d5b", "learned": "#5a6270", "locked": "#8a5a1f"}
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1

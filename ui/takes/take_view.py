@@ -12,8 +12,8 @@ from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ambisketch.engine.audio_io import peak_dbfs
-from ambisketch.engine.takes import TakeRecord
 from ambisketch.engine.spatial.doa import DirectionErrors, DirectionTrack
+from ambisketch.engine.takes import TakeRecord
 
 from ..theme import plot_colors
 from ..widgets import ElidedLabel
