@@ -1,6 +1,6 @@
 """Export a take: AmbiX or FuMa for a DAW, or binaural for headphones; bit depth, rate, file.
 
-The choices are remembered (QSettings) for the next export; the work is the engine's
+The choices are remembered (the app's settings) for the next export; the work is the engine's
 :func:`~ambisketch.engine.takes.export_take` (atomic, sidecar kept), its errors shown as
 one line, with nothing half-written left behind.
 """
@@ -8,22 +8,41 @@ one line, with nothing half-written left behind.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import platformdirs
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QMessageBox, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ambisketch.engine.binaural import HrirSet
 from ambisketch.engine.errors import EngineError
-from ambisketch.engine.takes import (ExportResult, TakeRecord, TakeStore, default_export_name,
-                                       export_take)
-
 from ambisketch.engine.loudness import DEFAULT_TARGET_LUFS
 from ambisketch.engine.monitoring import LAYOUT_NAMES, STANDARD_LAYOUTS, get_layout
+from ambisketch.engine.takes import (
+    ExportResult,
+    TakeRecord,
+    TakeStore,
+    default_export_name,
+    export_take,
+)
 
 from .preview.controls import pitch_text, yaw_text
+from .settings_port import MemorySettings, SettingsPort, flag, integer
+from .settings_port import text as setting_text
 
 FORMATS = (("AmbiX — ACN, SN3D (4 ch)", "ambix"), ("FuMa — W X Y Z (4 ch)", "fuma"),
            ("Binaural — headphones (2 ch)", "binaural"),
@@ -58,14 +77,16 @@ class ExportDialog(QDialog):
     """
 
     def __init__(self, record: TakeRecord, store: TakeStore | None = None,
-                 parent: QWidget | None = None, *, hrtf: Any = None,
-                 rotation: tuple[float, float] = (0.0, 0.0)) -> None:
+                 parent: QWidget | None = None, *, hrtf: HrirSet | None = None,
+                 rotation: tuple[float, float] = (0.0, 0.0),
+                 settings: SettingsPort | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Export “{record.name}”")
         self.record, self.store, self.hrtf, self.rotation = record, store, hrtf, rotation
         self.exported: ExportResult | None = None
         self._auto_name = True
-        settings = QSettings()
+        self.settings: SettingsPort = settings if settings is not None else MemorySettings()
+        settings = self.settings
 
         self.format = QComboBox(self)
         for text, key in FORMATS:
@@ -78,29 +99,29 @@ class ExportDialog(QDialog):
         for value, text in RATES:
             if value != record.rate:
                 self.rate.addItem(text, value)
-        self._select(self.format, settings.value("export/format", "ambix", str))
-        self._select(self.bits, settings.value("export/bits", "24", str))
-        self._select(self.rate, settings.value("export/rate", 0, int))
+        self._select(self.format, setting_text(settings, "export/format", "ambix"))
+        self._select(self.bits, setting_text(settings, "export/bits", "24"))
+        self._select(self.rate, integer(settings, "export/rate", 0))
 
         self.layout_combo = QComboBox(self)
         for name in LAYOUT_NAMES:
             lay = STANDARD_LAYOUTS[name]
             self.layout_combo.addItem(f"{name} — {' '.join(lay.names)}", name)
         self.layout_combo.addItem(LAYOUT_FILE_ITEM, LAYOUT_FILE_ITEM)
-        remembered = settings.value("export/layout", "5.1", str)
+        remembered = setting_text(settings, "export/layout", "5.1")
         if remembered.lower().endswith(".json"):
             self.layout_combo.insertItem(len(LAYOUT_NAMES), Path(remembered).name, remembered)
         self._select(self.layout_combo, remembered)
         self._layout_index = self.layout_combo.currentIndex()
         self.layout_combo.activated.connect(self._layout_chosen)
         self.lfe = QCheckBox("Feed the LFE (W below 120 Hz, -10 dB); otherwise silent", self)
-        self.lfe.setChecked(settings.value("export/lfe", False, bool))
+        self.lfe.setChecked(flag(settings, "export/lfe"))
         self.normalise = QCheckBox("Normalise to", self)
         self.target = QDoubleSpinBox(self)
         self.target.setRange(-70.0, 0.0)
         self.target.setDecimals(1)
         self.target.setSuffix(" LUFS")
-        remembered_target = settings.value("export/loudness", "", str)
+        remembered_target = setting_text(settings, "export/loudness")
         self.normalise.setChecked(bool(remembered_target))
         self.target.setValue(float(remembered_target) if remembered_target
                              else DEFAULT_TARGET_LUFS)
@@ -152,7 +173,7 @@ class ExportDialog(QDialog):
         lay.addWidget(self.summary)
         lay.addWidget(buttons)
 
-        self._folder = default_folder(settings.value("export/folder", "", str))
+        self._folder = default_folder(setting_text(settings, "export/folder"))
         for combo in (self.format, self.bits, self.rate, self.layout_combo):
             combo.currentIndexChanged.connect(self._changed)
         self._changed()
@@ -196,7 +217,7 @@ class ExportDialog(QDialog):
         path = Path(text).expanduser()
         return path if path.suffix.lower() == ".wav" else path.with_name(path.name + ".wav")
 
-    def _select(self, combo: QComboBox, value: Any) -> None:
+    def _select(self, combo: QComboBox, value: object) -> None:
         i = combo.findData(value)
         combo.setCurrentIndex(i if i >= 0 else 0)
 
@@ -279,16 +300,17 @@ class ExportDialog(QDialog):
         except EngineError as exc:
             QMessageBox.warning(self, "Export failed", str(exc))
             return
-        settings = QSettings()
-        settings.setValue("export/format", fmt)
-        settings.setValue("export/bits", bits)
-        settings.setValue("export/rate", rate or 0)
-        settings.setValue("export/folder", str(out.parent))
-        if fmt == "speakers" and self.layout():
-            settings.setValue("export/layout", self.layout())
-            settings.setValue("export/lfe", self.lfe.isChecked())
+        settings = self.settings
+        settings.set("export/format", fmt)
+        settings.set("export/bits", bits)
+        settings.set("export/rate", rate or 0)
+        settings.set("export/folder", str(out.parent))
+        chosen_layout = self.layout() if fmt == "speakers" else None
+        if chosen_layout:
+            settings.set("export/layout", chosen_layout)
+            settings.set("export/lfe", self.lfe.isChecked())
         target = self.loudness_target()
-        settings.setValue("export/loudness", "" if target is None else f"{target:g}")
+        settings.set("export/loudness", "" if target is None else f"{target:g}")
         if self.exported.notes:
             QMessageBox.information(self, "Exported", "\n".join(self.exported.notes))
         self.accept()

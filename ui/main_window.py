@@ -30,6 +30,8 @@ from .path import PathEditor
 from .preview import NO_DEVICE_TEXT, TransportBar
 from .repath_preview import RepathPreview
 from .space_key import SpaceToPlay
+from .settings_port import SettingsPort, flag, integer, number
+from .settings_port import text as setting_text
 from .audio_start_link import AudioStartLink
 from .scene import SceneLink
 from .takes import TakeList, TakeView
@@ -54,7 +56,7 @@ class MainWindow(QMainWindow):
         finetune: opens the fine-tune dialog (given by the app; None hides the action).
     """
 
-    def __init__(self, runner: Any, settings: Any, store: TakeStore | None = None, *,
+    def __init__(self, runner: Any, settings: SettingsPort, store: TakeStore | None = None, *,
                  gl: bool = True, finetune: Any = None) -> None:
         super().__init__()
         self.setWindowTitle("Ambisketch")
@@ -67,7 +69,7 @@ class MainWindow(QMainWindow):
         self.path_editor = PathEditor(gl=gl)
         self.takes = TakeList(self.store)
         self.take_view = TakeView()
-        self.transport = TransportBar()
+        self.transport = TransportBar(settings=settings)
         self.generation = GenerationController(self.runner, self.panel, self, settings)
         self.repath = RepathPreview(self.runner, self)  # the selected take follows path edits
         self._shown: tuple[Any, ...] | None = None  # the selected take as shown
@@ -208,6 +210,14 @@ class MainWindow(QMainWindow):
         self.panel.cfg.setValue(s.get("generate/cfg"))
         self.panel.variations.setValue(s.get("generate/variations"))
         self.panel.lock_path.setChecked(s.get("generate/lock_path"))
+        self.panel.random_seed.setChecked(flag(s, "generate/random_seed", True))
+        self.panel.seed.setValue(integer(s, "generate/seed"))
+        self.panel.room_box.setChecked(flag(s, "generate/room_enabled"))
+        room = self.panel.room.findData(setting_text(s, "generate/room"))
+        if room >= 0:
+            self.panel.room.setCurrentIndex(room)
+        self.panel.distance.setValue(number(s, "generate/distance", 2.0))
+        self.panel.decay.setValue(number(s, "generate/decay"))
         self.refresh_models(s.get("generate/model"))
         text = s.get("path/last")
         if text:
@@ -217,6 +227,10 @@ class MainWindow(QMainWindow):
             except EngineError as exc:
                 log.warning("the saved path could not be restored: %s", exc)
         self.panel.seconds.setValue(self.path_editor.document.duration())
+        seconds = number(s, "generate/seconds")
+        if seconds > 0:  # the length (a words-only path leaves the drawn one's as it was)
+            self.panel.seconds.setValue(seconds)
+            self.path_editor.document.undo_stack.clear()
 
     def first_size(self) -> QSize:
         """1440x900, or the screen's free area where that is smaller (laptops)."""
@@ -236,6 +250,13 @@ class MainWindow(QMainWindow):
         s.set("generate/cfg", self.panel.cfg.value())
         s.set("generate/variations", self.panel.variations.value())
         s.set("generate/lock_path", self.panel.lock_path.isChecked())
+        s.set("generate/seconds", float(self.panel.seconds.value()))
+        s.set("generate/random_seed", self.panel.random_seed.isChecked())
+        s.set("generate/seed", int(self.panel.seed.value()))
+        s.set("generate/room_enabled", self.panel.room_box.isChecked())
+        s.set("generate/room", str(self.panel.room.currentData() or ""))
+        s.set("generate/distance", float(self.panel.distance.value()))
+        s.set("generate/decay", float(self.panel.decay.value()))
         s.set("path/last", self.path_editor.document.trajectory().to_json())
         s.sync()
 
@@ -442,7 +463,7 @@ class MainWindow(QMainWindow):
 
     def _export(self, record: Any) -> None:
         ExportDialog(record, self.store, self, hrtf=self.transport.hrtf(),
-                     rotation=self.transport.rotation()).exec()
+                     rotation=self.transport.rotation(), settings=self.settings).exec()
 
     def _choose_project(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder for takes", str(self.store.folder))

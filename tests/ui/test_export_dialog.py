@@ -11,6 +11,7 @@ import pytest
 import soundfile as sf
 from PySide6.QtWidgets import QDialog, QMessageBox
 
+from ambisketch.app.settings import Settings
 from ambisketch.engine.generate import GenerationRequest, Take
 from ambisketch.engine.takes import TakeRecord, TakeStore
 from ambisketch.engine.spatial import preset
@@ -49,8 +50,9 @@ def boxes(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
 
 
 def _dialog(qtbot, take: tuple[TakeStore, TakeRecord], **kw: object) -> ExportDialog:  # type: ignore[no-untyped-def]
-    store, record = take
-    dlg = ExportDialog(record, store, **kw)
+    store, record = take  # the app's settings file: what one export chose, the next shows
+    dlg = ExportDialog(record, store, settings=Settings(store.folder.parent / "settings.ini"),
+                       **kw)
     qtbot.addWidget(dlg)
     return dlg
 

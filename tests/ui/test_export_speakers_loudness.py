@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
+from ambisketch.app.settings import Settings
 from ambisketch.engine.generate import GenerationRequest, Take
 from ambisketch.engine.loudness import measure
 from ambisketch.engine.monitoring import read_wavex_header
@@ -35,7 +35,7 @@ def dialog(qtbot, tmp_path: Path, monkeypatch):
     path = preset("orbit", 1.0)
     record = store.add(Take(encode(x, path, RATE), RATE, GenerationRequest("a bee", path, 1.0,
                                                                            seed=3), 0, {}, {}))
-    dlg = ExportDialog(record, store)
+    dlg = ExportDialog(record, store, settings=Settings(tmp_path / "settings.ini"))
     qtbot.addWidget(dlg)
     dlg.seen = seen  # type: ignore[attr-defined]
     return dlg
@@ -58,8 +58,8 @@ def test_exports_7_1_4_with_its_mask_at_a_loudness_target(dialog: ExportDialog,
     assert (header.channels, header.channel_mask) == (12, 0x2D63F)
     assert dialog.exported is not None and dialog.exported.loudness_lufs == pytest.approx(-27.0,
                                                                                           abs=0.05)
-    assert QSettings().value("export/layout") == "7.1.4"
-    assert QSettings().value("export/loudness") == "-27"
+    assert dialog.settings.get("export/layout") == "7.1.4"
+    assert dialog.settings.get("export/loudness") == "-27"
 
 
 def test_ambix_at_a_loud_target_says_the_ceiling_won(dialog: ExportDialog,

@@ -8,13 +8,26 @@ widget only polls it about 30 times a second to move the dials and the status li
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
-                               QSpinBox, QToolButton, QWidget)
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
 
 from ambisketch.engine.monitoring import DEFAULT_PORT, DEFAULT_PREFIX, OscError, OscHeadTracker
 from ambisketch.engine.monitoring.osc_tracker import DEFAULT_SMOOTHING_MS
+
+from ..settings_port import MemorySettings, SettingsPort, integer, number, text
 
 POLL_MS = 33
 KEY_PORT, KEY_PREFIX = "preview/osc_port", "preview/osc_prefix"
@@ -74,8 +87,10 @@ class HeadTrackingControls(QWidget):
     pose_changed = Signal(float, float, float)
     tracking_changed = Signal(bool)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *,
+                 settings: SettingsPort | None = None) -> None:
         super().__init__(parent)
+        self._store: SettingsPort = settings if settings is not None else MemorySettings()
         self.tracker: OscHeadTracker | None = None
         self.enable = QToolButton(self)
         self.enable.setText("Head tracker")
@@ -108,26 +123,20 @@ class HeadTrackingControls(QWidget):
 
     # --- settings -------------------------------------------------------------------------
     def settings(self) -> tuple[int, str, tuple[bool, bool, bool], float]:
-        q = QSettings()
-        invert_text = str(q.value(KEY_INVERT, "", str))
-        invert = tuple(axis in invert_text.split(",") for axis in ("yaw", "pitch", "roll"))
-        try:
-            smoothing = float(q.value(KEY_SMOOTHING, DEFAULT_SMOOTHING_MS))
-        except (TypeError, ValueError):
-            smoothing = DEFAULT_SMOOTHING_MS
-        return (int(q.value(KEY_PORT, DEFAULT_PORT, int)),
-                str(q.value(KEY_PREFIX, DEFAULT_PREFIX, str)) or DEFAULT_PREFIX,
-                invert, smoothing)  # type: ignore[return-value]
+        q = self._store
+        invert_text = text(q, KEY_INVERT)
+        yaw, pitch, roll = (axis in invert_text.split(",") for axis in ("yaw", "pitch", "roll"))
+        return (integer(q, KEY_PORT, DEFAULT_PORT), text(q, KEY_PREFIX) or DEFAULT_PREFIX,
+                (yaw, pitch, roll), number(q, KEY_SMOOTHING, DEFAULT_SMOOTHING_MS))
 
     def store_settings(self, port: int, prefix: str, invert: tuple[bool, bool, bool],
                        smoothing_ms: float) -> None:
         """Remember the settings; a running tracker restarts with them."""
-        q = QSettings()
-        q.setValue(KEY_PORT, int(port))
-        q.setValue(KEY_PREFIX, prefix)
-        q.setValue(KEY_INVERT, ",".join(a for a, on in zip(("yaw", "pitch", "roll"), invert)
-                                        if on))
-        q.setValue(KEY_SMOOTHING, float(smoothing_ms))
+        q = self._store
+        q.set(KEY_PORT, int(port))
+        q.set(KEY_PREFIX, prefix)
+        q.set(KEY_INVERT, ",".join(a for a, on in zip(("yaw", "pitch", "roll"), invert) if on))
+        q.set(KEY_SMOOTHING, float(smoothing_ms))
         self._update_tip()
         if self.tracker is not None:
             self._stop()

@@ -16,19 +16,30 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFontDatabase, QKeySequence
-from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QGridLayout,
-                               QHBoxLayout, QLabel, QMessageBox, QSlider, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ambisketch.engine.binaural import (PLAYING, HrirSet, Transport, load_hrtf,
-                                        output_devices)
+from ambisketch.engine.binaural import PLAYING, HrirSet, Transport, load_hrtf, output_devices
 from ambisketch.engine.binaural.cache import DecoderCache
 from ambisketch.engine.binaural.devices import OutputDevice
 from ambisketch.engine.errors import AudioDeviceError, EngineError
 from ambisketch.engine.monitoring import LAYOUT_NAMES, design, get_layout
 
+from ..settings_port import MemorySettings, SettingsPort, text
 from .controls import format_clock
 from .head_dials import HeadDials
 from .head_tracking import HeadTrackingControls
@@ -40,6 +51,7 @@ LOAD_SOFA_ITEM = "Load SOFA…"
 POLL_MS = 33  # ~30 Hz position updates while playing
 SETTINGS_DEVICE = "preview/device"
 SETTINGS_MONITOR = "preview/monitor"
+SETTINGS_HRTF = "preview/hrtf"
 
 
 class _Holder:
@@ -63,10 +75,11 @@ class TransportBar(QWidget):
     position_changed = Signal(float)
     rotation_changed = Signal(float, float)
 
-    def __init__(self, parent: QWidget | None = None, *, cache: DecoderCache | None = None
-                 ) -> None:
+    def __init__(self, parent: QWidget | None = None, *, cache: DecoderCache | None = None,
+                 settings: SettingsPort | None = None) -> None:
         super().__init__(parent)
         self._cache = cache
+        self._settings: SettingsPort = settings if settings is not None else MemorySettings()
         self._holder = _Holder()
         # Release the audio device when the widget is deleted (the holder, not self, is bound:
         # by then the Python side of the widget may be gone).
@@ -101,7 +114,7 @@ class TransportBar(QWidget):
         self.yaw_dial, self.pitch_dial = self.head.yaw_dial, self.head.pitch_dial
         self.yaw_label, self.pitch_label = self.head.yaw_label, self.head.pitch_label
         self.roll_dial, self.roll_label = self.head.roll_dial, self.head.roll_label
-        self.tracking = HeadTrackingControls(self)
+        self.tracking = HeadTrackingControls(self, settings=self._settings)
         self.tracking.pose_changed.connect(self._tracked)
         self.tracking.tracking_changed.connect(self._tracking_changed)
         self.monitor_combo = QComboBox(self)
@@ -110,7 +123,7 @@ class TransportBar(QWidget):
         self.monitor_combo.addItem("Headphones (binaural)", "")
         for name in LAYOUT_NAMES:
             self.monitor_combo.addItem(f"Loudspeakers {name}", name)
-        wanted = self.monitor_combo.findData(QSettings().value(SETTINGS_MONITOR, "", str))
+        wanted = self.monitor_combo.findData(text(self._settings, SETTINGS_MONITOR))
         self.monitor_combo.setCurrentIndex(max(wanted, 0))
         self.monitor_combo.currentIndexChanged.connect(self._monitor_chosen)
 
@@ -120,6 +133,12 @@ class TransportBar(QWidget):
         self.hrtf_combo.addItem(LOAD_SOFA_ITEM, LOAD_SOFA_ITEM)
         self.hrtf_combo.activated.connect(self._hrtf_chosen)
         self._hrtf_index = 0
+        saved = text(self._settings, SETTINGS_HRTF)
+        if saved and Path(saved).is_file():  # the user's SOFA file, loaded when first needed
+            self.hrtf_combo.insertItem(1, Path(saved).name, saved)
+            self.hrtf_combo.setItemData(1, saved, Qt.ItemDataRole.ToolTipRole)
+            self.hrtf_combo.setCurrentIndex(1)
+            self._hrtf_index = 1
         self.device_combo = QComboBox(self)
         self.device_combo.setToolTip("Audio output device")
         self.device_combo.currentIndexChanged.connect(self._device_chosen)
@@ -147,7 +166,7 @@ class TransportBar(QWidget):
         self._close_transport()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # first HRTF/decoder: ~1 s
         try:
-            hrirs = self._hrirs if self._hrirs is not None else load_hrtf()
+            hrirs = self._hrirs if self._hrirs is not None else self._chosen_hrtf()
             self._hrirs = hrirs
             yaw, pitch = self.rotation()  # a new take keeps the head where it is
             transport = make(hrirs, device=self._device_index(), device_output=self._can_play,
@@ -234,6 +253,21 @@ class TransportBar(QWidget):
     def can_play(self) -> bool:
         return self._can_play
 
+    def _chosen_hrtf(self) -> HrirSet:
+        """The HRTF the combo shows; a remembered SOFA file that no longer loads gives way
+        to the default, with a note."""
+        path = self.hrtf_combo.itemData(self._hrtf_index)
+        if path:
+            try:
+                return load_hrtf(path)
+            except EngineError as exc:
+                self._show_message(f"The remembered HRTF cannot be used ({exc}); using the "
+                                   "default.")
+                self.hrtf_combo.setCurrentIndex(0)
+                self._hrtf_index = 0
+                self._settings.set(SETTINGS_HRTF, "")
+        return load_hrtf()
+
     def hrtf(self) -> HrirSet | None:
         """The chosen HRTF (None until the default one is first needed)."""
         return self._hrirs
@@ -292,7 +326,7 @@ class TransportBar(QWidget):
             self.device_combo.blockSignals(False)
             self._no_device(reason)
             return
-        wanted = QSettings().value(SETTINGS_DEVICE, "", str)
+        wanted = text(self._settings, SETTINGS_DEVICE)
         current = next((i for i, d in enumerate(self._devices) if d.name == wanted),
                        next((i for i, d in enumerate(self._devices) if d.is_default), 0))
         for d in self._devices:
@@ -312,7 +346,7 @@ class TransportBar(QWidget):
     def _device_chosen(self, index: int) -> None:
         if not self._devices or index < 0:
             return
-        QSettings().setValue(SETTINGS_DEVICE, self.device_combo.itemText(index))
+        self._settings.set(SETTINGS_DEVICE, self.device_combo.itemText(index))
         t = self.transport
         if t is not None:
             try:
@@ -358,6 +392,7 @@ class TransportBar(QWidget):
     def _use_hrtf(self, hrirs: HrirSet, index: int) -> None:
         self._hrirs = hrirs
         self._hrtf_index = index
+        self._settings.set(SETTINGS_HRTF, str(self.hrtf_combo.itemData(index) or ""))
         t = self.transport
         if t is not None:
             try:
@@ -405,7 +440,7 @@ class TransportBar(QWidget):
             self.monitor_combo.blockSignals(False)
             self.hrtf_combo.setEnabled(True)
             return
-        QSettings().setValue(SETTINGS_MONITOR, name)
+        self._settings.set(SETTINGS_MONITOR, name)
 
     # --- position -----------------------------------------------------------------------
     def _poll(self) -> None:
