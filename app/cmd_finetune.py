@@ -31,9 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="model bundle folder to write")
     p.add_argument("--base", metavar="BUNDLE",
                    help="the model to start from (default: the installed default model)")
-    p.add_argument("--steps", type=int, default=2000,
-                   help="generator training steps (default 2000)")
-    p.add_argument("--lr", type=float, metavar="X", help="learning rate (default 5e-5)")
+    p.add_argument("--steps", type=int, default=600,
+                   help="generator training steps (default 600: about 5 minutes of one CPU "
+                        "core for the starter model)")
+    p.add_argument("--lr", type=float, metavar="X", help="learning rate (default 5e-4)")
     p.add_argument("--codec-too", action="store_true",
                    help="fine-tune the codec on the library first (reconstruction losses)")
     p.add_argument("--codec-steps", type=int, metavar="N",
