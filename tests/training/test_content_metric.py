@@ -76,6 +76,10 @@ def test_blocks_follow_the_papers_hop(embedder) -> None:
     assert b.shape == (aisfx.block_count(10.0), aisfx.DIM) == (7, 512)
     assert embedder.blocks(x[:4410], 44100).shape == (1, 512)  # shorter than a block: padded
     assert np.allclose(embedder.blocks(np.stack([x, x]), 44100), b)  # channels averaged
+    tail = np.concatenate([x[: 3 * 44100], np.zeros(7 * 44100, np.float32)])
+    loud = embedder.blocks(tail, 44100, active_db=30.0)
+    assert 1 <= len(loud) < len(embedder.blocks(tail, 44100))  # the silent blocks are not judged
+    assert np.allclose(loud, embedder.blocks(tail, 44100)[: len(loud)])
 
 
 def _kind(kind: str, rng: np.random.Generator, rate: int = 16000) -> np.ndarray:
