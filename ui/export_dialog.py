@@ -156,6 +156,13 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.format)
         form.addRow("Bit depth", self.bits)
         form.addRow("Sample rate", self.rate)
+        if record.rate < 32000:  # the model's native rate: say what resampling cannot add
+            band = QLabel(f"Generated at {record.rate / 1000:g} kHz: its sound stops at "
+                          f"{record.rate / 2000:g} kHz. Exporting at 44.1 or 48 kHz changes the "
+                          "file's rate, not its bandwidth.", self)
+            band.setObjectName("bandLimitNote")
+            band.setWordWrap(True)
+            form.addRow("", band)
         form.addRow("Layout", self.layout_combo)
         form.addRow("", self.lfe)
         form.addRow("HRTF", self.hrtf_label)

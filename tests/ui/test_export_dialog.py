@@ -150,3 +150,12 @@ def test_missing_typed_folder_is_offered_to_be_created(qtbot, take, boxes, tmp_p
     boxes["answer"][0] = QMessageBox.StandardButton.Yes  # type: ignore[index]
     dlg.export()
     assert target.is_file() and dlg.result() == QDialog.DialogCode.Accepted
+
+
+def test_says_plainly_that_a_16_khz_take_is_band_limited(qtbot, take) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QLabel
+
+    dlg = _dialog(qtbot, take)
+    note = dlg.findChild(QLabel, "bandLimitNote")
+    assert note is not None and "stops at 8 kHz" in note.text()
+    assert "not its bandwidth" in note.text()
