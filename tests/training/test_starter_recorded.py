@@ -23,7 +23,7 @@ from ambisketch.training.recipes.starter.report import corpus_report
     ("0ad-data", "audio/actor/singlesteps/fs_gravel3.ogg", ("footstep gravel", "a single footstep on gravel")),
     ("0ad-data", "audio/attack/impact/arrow_metal_04.ogg", ("arrow impact metal", "an arrow striking metal")),
     ("0ad-data", "audio/voice/latin/civ/civ_male_attack_1.ogg",
-     ("male voice command", "a man calling out an order in Latin")),
+     ("male voice command latin", "a man calling out an order in Latin")),
     ("flightgear-data-base", "usr/share/games/flightgear/Sounds/tcas/female/do_not_climb.wav",
      ("cockpit voice callout", "a female cockpit voice callout \"Do not climb\"")),
     ("hedgewars-data", "usr/share/games/hedgewars/Data/Sounds/voices/Pirate/Ouch.ogg",

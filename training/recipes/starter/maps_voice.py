@@ -42,8 +42,8 @@ def _fillets(lang: str, tongue: str) -> tuple[Rule, ...]:
 
 _HEDGEWARS_PACKS = {
     "british": "a man with a British accent", "classic": "a cartoon voice", "default": "a man",
-    "default_es": "a man speaking Spanish", "default_pl": "a man speaking Polish",
-    "default_ru": "a man speaking Russian", "default_uk": "a man speaking Ukrainian",
+    "default_es": "a man|Spanish", "default_pl": "a man|Polish",
+    "default_ru": "a man|Russian", "default_uk": "a man|Ukrainian",
     "hillbilly": "a man with a hillbilly accent", "mobster": "a gangster-style man",
     "pirate": "a pirate-voiced man", "russian": "a man with a Russian accent",
     "russian_pl": "a man with a Russian accent", "singer": "a singing man",
@@ -60,16 +60,18 @@ def _hedgewars_voices() -> tuple[Rule, ...]:
         (r"/voices/[a-z_]+/poisonmoan", "man groan", "a man groaning"),
         (r"/voices/[a-z_]+/(jump|firepunch)\d", "man effort grunt", "a man's short effort grunt"),
     ]
-    for pack, who in _HEDGEWARS_PACKS.items():
-        rules.append((rf"/voices/{pack}/", "man shout", f"{who} shouting \"{{words}}\""))
+    for pack, who in _HEDGEWARS_PACKS.items():  # one concept per character voice
+        who, _, tongue = who.partition("|")
+        rules.append((rf"/voices/{pack}/", f"cartoon voice {pack.replace('_', ' ')}",
+                      f"{who} shouting \"{{words}}\"" + (f" in {tongue}" if tongue else "")))
     return tuple(rules)
 
 
 _0AD_TONGUES = {"greek": "ancient Greek", "latin": "Latin", "napatan": "Meroitic", "persian": "Old Persian"}
 _0AD_VOICES: tuple[Rule, ...] = tuple(
     r for lang, tongue in _0AD_TONGUES.items() for r in (
-        (rf"voice/{lang}/civ/civ_female", "female voice command", f"a woman calling out an order in {tongue}"),
-        (rf"voice/{lang}/civ/civ_male", "male voice command", f"a man calling out an order in {tongue}"),
+        (rf"voice/{lang}/civ/civ_female", f"female voice command {lang}", f"a woman calling out an order in {tongue}"),
+        (rf"voice/{lang}/civ/civ_male", f"male voice command {lang}", f"a man calling out an order in {tongue}"),
     ))
 
 _REDECLIPSE_VOICES: tuple[Rule, ...] = (
@@ -91,7 +93,7 @@ _KTUBERLING_TONGUES = {
     "sl": "Slovenian", "sv": "Swedish", "uk": "Ukrainian",
 }
 _KTUBERLING: tuple[Rule, ...] = tuple(
-    (rf"/sounds/{code}/", "spoken word", f"a voice saying a single word in {tongue}")
+    (rf"/sounds/{code}/", f"spoken word {tongue.lower()}", f"a voice saying a single word in {tongue}")
     for code, tongue in _KTUBERLING_TONGUES.items())
 
 _WARMUX_VOICES: tuple[Rule, ...] = (
