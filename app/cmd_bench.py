@@ -7,11 +7,11 @@ import importlib
 import json
 import platform
 import sys
-from typing import Any
 
 from ambisketch import __version__
 from ambisketch.engine.benchmarking import Benchmark
 from ambisketch.engine.errors import EngineError
+from ambisketch.engine.json_types import JSONObject
 
 # Modules exposing BENCHMARKS: list[Benchmark]; later layers append theirs here.
 BENCHMARK_MODULES = (
@@ -24,9 +24,9 @@ BENCHMARK_MODULES = (
     "ambisketch.engine.takes.benchmarks",
     "ambisketch.engine.scene.benchmarks",
     "ambisketch.training.benchmarks",
-    "ambisketch.training.codec_benchmarks",
+    "ambisketch.training.codec.benchmarks",
     "ambisketch.training.content_metric.benchmarks",
-    "ambisketch.training.dit_benchmarks",
+    "ambisketch.training.dit.benchmarks",
     "ambisketch.training.recipes.starter.pipeline.benchmarks",
     "ambisketch.ui.path.benchmarks",
 )
@@ -67,7 +67,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         benches = [b for b in benches if b.name in args.only]
     if args.repeats < 1:
         raise EngineError("--repeats must be at least 1")
-    results: list[dict[str, Any]] = []
+    results: list[JSONObject] = []
     for b in benches:
         for m in b.run(args.repeats):
             results.append({"group": b.name, **m.to_dict()})

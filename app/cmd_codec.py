@@ -99,8 +99,8 @@ def _load_codec(path: str) -> AnyCodec:
 
 
 def cmd_train_codec(args: argparse.Namespace) -> int:
-    from ambisketch.training.codec import CodecTrainer
-    from ambisketch.training.codec_config import resolve_train_config
+    from ambisketch.training.codec.config import resolve_train_config
+    from ambisketch.training.codec.trainer import CodecTrainer
     from ambisketch.training.loop import launched_rank
     from ambisketch.training.sources import resolve_source
 

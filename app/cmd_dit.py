@@ -95,14 +95,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_train_dit(args: argparse.Namespace) -> int:
-    from ambisketch.training.dit import DitTrainer
-    from ambisketch.training.dit_config import resolve_dit_config
+    from ambisketch.training.dit.config import resolve_dit_config
+    from ambisketch.training.dit.trainer import DitTrainer
     from ambisketch.training.latents import is_latent_cache, open_latent_cache
+    from ambisketch.training.loop import launched_rank
     from ambisketch.training.sources import resolve_source
 
     from .cmd_codec import _load_codec
-
-    from ambisketch.training.loop import launched_rank
 
     out = Path(args.out)
     resuming = (out / "config.json").exists()

@@ -23,10 +23,18 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ambisketch import LAYERS, __version__
 from ambisketch.engine.errors import EngineError, ModelLoadError
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+    from PySide6.QtWidgets import QApplication
+
+    from ambisketch.engine.models.bundle import ModelBundle
+    from ambisketch.engine.models.text_encoder import TextEncoder
 
 OK, FAIL, NOTE = "ok", "FAIL", "note"
 # What the app imports at run time, some of it only lazily (training, text encoder, GL).
@@ -59,10 +67,10 @@ class _State:
     """What earlier checks hand to later ones."""
 
     model_dir: Path | None  # --model, or None for the default bundle
-    bundle: Any = None  # the loaded ModelBundle when the model check passed
-    text_encoder: Any = None
-    take: Any = None  # (foa (4, n) float32, rate) from the generation check
-    app: Any = None  # the QApplication
+    bundle: ModelBundle | None = None  # the loaded bundle when the model check passed
+    text_encoder: TextEncoder | None = None
+    take: tuple[NDArray[np.float32], int] | None = None  # (foa (4, n), rate) from generation
+    app: QApplication | None = None
 
 
 def is_frozen() -> bool:
@@ -112,9 +120,9 @@ def check_hrtf(state: _State) -> tuple[str, str]:
 
 
 def check_model(state: _State) -> tuple[str, str]:
-    from ambisketch.engine.resources import resources_dir
     from ambisketch.engine.catalog import default_bundle
     from ambisketch.engine.models.bundle import load_bundle
+    from ambisketch.engine.resources import resources_dir
 
     folder = state.model_dir
     if folder is None:
@@ -213,7 +221,7 @@ def check_training(state: _State) -> tuple[str, str]:
     from auraloss.freq import MelSTFTLoss
     from lightning.fabric import Fabric
 
-    from ambisketch.training.dit_config import RECIPE_DIR, recipe_names, resolve_dit_config
+    from ambisketch.training.dit.config import RECIPE_DIR, recipe_names, resolve_dit_config
 
     names = recipe_names()
     if not names:
@@ -376,7 +384,7 @@ def _plugin_name(path: Path) -> str:
     return stem[1:] if stem.startswith("q") else stem
 
 
-def _tiny_bundle() -> Any:
+def _tiny_bundle() -> ModelBundle:
     from ambisketch.engine.models.bundle import new_bundle
     from ambisketch.engine.models.codec import CODEC_PRESETS
     from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
@@ -386,7 +394,7 @@ def _tiny_bundle() -> Any:
                       clip_seconds=SECONDS, name="tiny")
 
 
-def _test_scene() -> tuple[Any, int]:
+def _test_scene() -> tuple[NDArray[np.float32], int]:
     """2 s of noise orbiting the listener at 16 kHz, for checks after a failed generation."""
     import numpy as np
 

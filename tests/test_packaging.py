@@ -271,7 +271,7 @@ def test_spec_stages_the_package_with_its_data_files(tmp_path: Path) -> None:
     exec(compile(ast.Module(wanted, []), str(SPEC), "exec"), namespace)
     modules, files = namespace["stage_package"](tmp_path / "src")
     assert {"ambisketch", "ambisketch.app.cli", "ambisketch.app.self_test",
-            "ambisketch.engine.binaural.hrtf", "ambisketch.training.dit_config"} <= set(modules)
+            "ambisketch.engine.binaural.hrtf", "ambisketch.training.dit.config"} <= set(modules)
     bundled = {(Path(src).name, folder) for src, folder in files}
     for recipe in (ROOT / "training" / "recipes" / "configs").glob("*.json"):
         assert (recipe.name, "ambisketch/training/recipes/configs") in bundled

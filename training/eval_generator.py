@@ -23,20 +23,24 @@ import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ambisketch.engine.audio_io import read_audio, write_audio
 from ambisketch.engine.errors import AudioFileError, EngineError
 from ambisketch.engine.generate import PLACEMENTS, GenerationRequest
+from ambisketch.engine.json_types import JSONObject
 from ambisketch.engine.spatial.doa import direction_errors, intensity_doa
 from ambisketch.engine.spatial.room import Room
 from ambisketch.engine.spatial.trajectory import Trajectory
 
 from .data.testset import load_test_set
-from .dit_data import ROOM_NUMBERS, room_numbers
+from .dit.data import ROOM_NUMBERS, room_numbers
 from .fad import ClapEmbedder, codec_frames, frechet_distance, logmel_frames
+
+if TYPE_CHECKING:
+    from ambisketch.engine.generate import Generator, Take
 
 CONTENT_TAKES_PER_CLASS = 2
 
@@ -97,12 +101,12 @@ class ModeScores:
     takes: int
     frames: int
     quality: dict[str, float] = field(default_factory=dict)
-    room: dict[str, Any] | None = None
+    room: JSONObject | None = None
     placement: str = "learned"  # the placement of the figures above
-    placements: dict[str, dict[str, Any]] = field(default_factory=dict)
+    placements: dict[str, JSONObject] = field(default_factory=dict)
 
 
-def _placement_summary(rows: list[dict[str, float]]) -> dict[str, Any]:
+def _placement_summary(rows: list[dict[str, float]]) -> JSONObject:
     """Direction figures of one placement over the takes: the mean of the per-take mean
     angles (the papers'), the median and worst take, and (text-only prompts) the error
     against the path the prompt's words describe."""
@@ -110,7 +114,7 @@ def _placement_summary(rows: list[dict[str, float]]) -> dict[str, Any]:
     words = np.array([r["vs_words"] for r in rows if r.get("vs_words") is not None])
     placed = [r["placed"] for r in rows]
     with np.errstate(all="ignore"):
-        out: dict[str, Any] = {
+        out: JSONObject = {
             "spatial_angle": float(np.nanmean(angle)) if angle.size else math.nan,
             "spatial_angle_median": float(np.nanmedian(angle)) if angle.size else math.nan,
             "spatial_angle_max": float(np.nanmax(angle)) if angle.size else math.nan,
@@ -129,12 +133,12 @@ class GeneratorScores:
     modes: dict[str, ModeScores]
     clips: int
     seconds: float
-    settings: dict[str, Any]
+    settings: JSONObject
     reference: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    content: dict[str, Any] | None = None  # aiSFX content metric (with a real set)
+    content: JSONObject | None = None  # aiSFX content metric (with a real set)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return {"modes": {k: asdict(v) for k, v in self.modes.items()}, "clips": self.clips,
                 "content": self.content,
                 "seconds": self.seconds, "settings": self.settings, "reference": self.reference,
@@ -160,7 +164,7 @@ def _request(item: dict[str, Any], mode: str, seconds: float, s: EvalSettings, s
                              parametric=params), path
 
 
-def _placement_row(take: Any, path: Trajectory, rate: int) -> dict[str, Any]:
+def _placement_row(take: Take, path: Trajectory, rate: int) -> JSONObject:
     """One take's direction error against the clip's path, how it was placed, and — for a
     take placed on the path its prompt's words describe — the error against that path."""
     err = direction_errors(intensity_doa(take.foa, rate), path)
@@ -176,7 +180,7 @@ def _room_of(item: dict[str, Any]) -> tuple[Room, float] | None:
     return Room.from_rt60(w, d, h, float(room["rt60"])), float(room["distance"])
 
 
-def _room_summary(reports: list[dict[str, Any]]) -> dict[str, Any]:
+def _room_summary(reports: list[JSONObject]) -> JSONObject:
     """Mean absolute RT60 and DRR errors over the takes where they could be measured."""
     def mean(key: str) -> float | None:
         vals = [abs(r["errors"][key]) for r in reports if key in r["errors"]]
@@ -193,7 +197,7 @@ def _room_summary(reports: list[dict[str, Any]]) -> dict[str, Any]:
             "drr_abs_error_db": mean("drr_db")}
 
 
-def evaluate_generator(generator: Any, test_set: str | Path, settings: EvalSettings | None = None,
+def evaluate_generator(generator: Generator, test_set: str | Path, settings: EvalSettings | None = None,
                        *, clap: ClapEmbedder | None = None, progress: Progress | None = None,
                        takes_dir: str | Path | None = None, real_set: str | Path | None = None,
                        takes_per_class: int = CONTENT_TAKES_PER_CLASS) -> GeneratorScores:
@@ -300,8 +304,8 @@ def evaluate_generator(generator: Any, test_set: str | Path, settings: EvalSetti
     return GeneratorScores(modes, len(items), seconds_all, info, reference, notes, content)
 
 
-def _content(generator: Any, real_set: str | Path, s: EvalSettings, per_class: int
-             ) -> dict[str, Any]:
+def _content(generator: Generator, real_set: str | Path, s: EvalSettings, per_class: int
+             ) -> JSONObject:
     """The aiSFX content metric of text-only takes for the real set's class prompts."""
     from .content_metric.aisfx import AisfxEmbedder
     from .content_metric.realset import load_real_set

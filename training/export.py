@@ -15,8 +15,8 @@ from ambisketch.engine.models.factored_codec import FactoredCodec
 from ambisketch.engine.models.weights import load_state_strict
 
 from .checkpoint import load_checkpoint
-from .codec_config import CodecTrainConfig
-from .dit_config import DitTrainConfig
+from .codec.config import CodecTrainConfig
+from .dit.config import DitTrainConfig
 
 
 def codec_from_run(run_dir: str | Path) -> tuple[AnyCodec, int]:

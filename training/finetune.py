@@ -28,13 +28,27 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ambisketch.engine.errors import Cancelled, EngineError, ModelLoadError
 
 from .data.library import Library, ScanConfig
 from .data.library import scan_library as _scan_folder
 from .data.report import ScanReport
+
+if TYPE_CHECKING:
+    import torch
+
+    from ambisketch.engine.json_types import JSONObject
+    from ambisketch.engine.models.bundle import ModelBundle
+    from ambisketch.engine.models.codec_kinds import AnyCodec
+    from ambisketch.engine.models.diffusion import DiffusionModel
+    from ambisketch.engine.models.text_encoder import TextEncoder
+
+    from .dit.config import DitTrainConfig
+    from .finetune_eval import HeldOut
+    from .latents import LatentCache
+    from .loop import StepTrainer
 
 STAGES = ("scan", "evaluate", "encode", "train", "export")
 METHODS = ("full", "attention", "cross-attention")  # which DiT weights train (see _freeze)
@@ -153,7 +167,8 @@ class FinetuneJob:
 
     def __init__(self, settings: FinetuneSettings,
                  progress: Callable[[FinetuneProgress], None] | None = None,
-                 cancel: Callable[[], bool] | None = None, *, text_encoder: Any = None) -> None:
+                 cancel: Callable[[], bool] | None = None, *,
+                 text_encoder: TextEncoder | None = None) -> None:
         self.settings = settings
         self._progress = progress
         self._cancel = cancel
@@ -256,7 +271,7 @@ class FinetuneJob:
         train_idx, held_idx = split_holdout(scan.library, s.holdout, s.seed)
         library = scan.library.subset(train_idx) if held_idx else scan.library
         held = self._held_out(scan.library, held_idx, bundle.sample_rate)
-        self.content: dict[str, Any] = {"held_out": [scan.library.records[i].rel_path
+        self.content: JSONObject = {"held_out": [scan.library.records[i].rel_path
                                                      for i in held_idx]}
         if held is not None:
             self.content["before"] = self._evaluate(held, bundle, work / "content-before.json",
@@ -278,7 +293,7 @@ class FinetuneJob:
             shutil.rmtree(work, ignore_errors=True)
         return path
 
-    def _held_out(self, library: Library, held_idx: list[int], rate: int) -> Any:
+    def _held_out(self, library: Library, held_idx: list[int], rate: int) -> HeldOut | None:
         """The held-out files embedded for the content test (None: no test)."""
         from .finetune_eval import HeldOut
 
@@ -290,8 +305,8 @@ class FinetuneJob:
             self._report("evaluate", 0, 0, f"no held-out content test: {exc}")
             return None
 
-    def _evaluate(self, held: Any, bundle: Any, cache: Path | None, who: str
-                  ) -> dict[str, Any]:
+    def _evaluate(self, held: HeldOut, bundle: ModelBundle, cache: Path | None, who: str
+                  ) -> JSONObject:
         """The content scores of ``bundle`` on the held-out files (cached in ``cache``)."""
         if cache is not None and cache.is_file():
             try:
@@ -313,10 +328,10 @@ class FinetuneJob:
                      f"{scores['class_accuracy']:.0%} (chance {scores['chance']:.0%})")
         return scores
 
-    def _train_config(self, bundle: Any, device: str) -> Any:
+    def _train_config(self, bundle: ModelBundle, device: str) -> DitTrainConfig:
         from ambisketch.engine.models.codec import count_parameters
 
-        from .dit_config import DitTrainConfig
+        from .dit.config import DitTrainConfig
 
         s = self.settings
         model = bundle.model
@@ -334,9 +349,10 @@ class FinetuneJob:
             clip_seconds=bundle.info.clip_seconds, lr=s.lr or FINETUNE_LR, warmup=0.9,
             checkpoint_every=max(10, min(250, s.steps // 4)), log_every=every, seed=s.seed)
 
-    def _tune_codec(self, library: Library, codec: Any, run: Path, device: str) -> Any:
-        from .codec import CodecTrainer
-        from .codec_config import TRAIN_PRESETS
+    def _tune_codec(self, library: Library, codec: AnyCodec, run: Path, device: str
+                    ) -> AnyCodec:
+        from .codec.config import TRAIN_PRESETS
+        from .codec.trainer import CodecTrainer
         from .data.augment import AugmentConfig
         from .data.dataset import SpatialDataset
         from .latents import fit_augment
@@ -360,7 +376,8 @@ class FinetuneJob:
         self._fit(trainer, steps, "the codec")
         return trainer.ema_codec()
 
-    def _encode(self, library: Library, codec: Any, folder: Path, device: str) -> Any:
+    def _encode(self, library: Library, codec: AnyCodec, folder: Path, device: str
+                ) -> LatentCache:
         from .latents import EncodeSettings, encode_library
 
         s = self.settings
@@ -375,7 +392,7 @@ class FinetuneJob:
                                                       shard_size=64),
                               progress=tick, cancel=self._cancel)
 
-    def _fit(self, trainer: Any, steps: int, what: str) -> dict[str, float]:
+    def _fit(self, trainer: StepTrainer, steps: int, what: str) -> dict[str, float]:
         def on_log(row: dict[str, float]) -> None:
             loss = row.get("loss")
             self._report("train", int(row["step"]), steps,
@@ -387,9 +404,9 @@ class FinetuneJob:
             raise Cancelled(f"fine-tuning cancelled at step {trainer.step} of {what}; run it "
                             "again with the same settings to continue") from None
 
-    def _train(self, config: Any, cache: Any, codec: Any, base_model: Any, run: Path,
-               device: str) -> tuple[Any, int]:
-        from .dit import DitTrainer
+    def _train(self, config: DitTrainConfig, cache: LatentCache, codec: AnyCodec,
+               base_model: DiffusionModel, run: Path, device: str) -> tuple[DiffusionModel, int]:
+        from .dit.trainer import DitTrainer
 
         s = self.settings
         trainer = DitTrainer(config, run, cache, codec, accelerator=device, log=lambda m: None,
@@ -402,7 +419,7 @@ class FinetuneJob:
         self._fit(trainer, s.steps, "the generator")
         return trainer.ema_model(), trainer.step
 
-    def _export(self, base_bundle: Any, codec: Any, model: Any, step: int, scan: LibraryReport,
+    def _export(self, base_bundle: ModelBundle, codec: AnyCodec, model: DiffusionModel, step: int, scan: LibraryReport,
                 out: Path, base: Path) -> Path:
         from ambisketch.engine.models.bundle import BundleInfo, ModelBundle, save_bundle
 
@@ -429,7 +446,7 @@ class FinetuneJob:
         return save_bundle(out, ModelBundle(codec.cpu().eval(), model.cpu().eval(), info, card),
                            overwrite=s.overwrite)
 
-    def _content_record(self) -> dict[str, Any]:
+    def _content_record(self) -> JSONObject:
         from .finetune_eval import summary
 
         c = getattr(self, "content", {})
@@ -445,7 +462,7 @@ class FinetuneJob:
         return f"## Held-out test\n\n```\n{text}\n```\n\n" if text else ""
 
 
-def _freeze(diffusion: Any, method: str) -> None:
+def _freeze(diffusion: torch.nn.Module, method: str) -> None:
     """Train only part of the DiT: ``attention`` (self- and cross-attention projections of
     every block and of the path fusion), ``cross-attention`` (the cross-attention of the
     blocks and the text and global projections: how the prompt steers the sound), or all of

@@ -28,7 +28,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -37,6 +37,7 @@ from safetensors.torch import save_file
 
 from ambisketch.engine.errors import Cancelled, ModelLoadError
 from ambisketch.engine.files import atomic_target
+from ambisketch.engine.json_types import JSONObject
 from ambisketch.engine.models.codec_bundle import load_codec_bundle, save_codec_bundle
 
 from .data.augment import AugmentConfig
@@ -44,6 +45,9 @@ from .data.dataset import SpatialDataset
 from .data.errors import DatasetError
 from .data.library import Library
 from .loop import quiet_worker
+
+if TYPE_CHECKING:
+    from ambisketch.engine.models.codec_kinds import AnyCodec
 
 INDEX = "latents.json"
 CODEC_DIR = "codec"
@@ -68,7 +72,7 @@ class EncodeSettings:
                 raise DatasetError(f"latent cache: {name} must be at least 1")
 
 
-def codec_fingerprint(codec: Any) -> str:
+def codec_fingerprint(codec: AnyCodec) -> str:
     """A hash of a codec's config and weights (which latents a cache holds)."""
     h = hashlib.sha1(json.dumps(codec.config.to_dict(), sort_keys=True).encode())
     for name, tensor in sorted(codec.state_dict().items()):
@@ -85,8 +89,8 @@ def library_fingerprint(library: Library) -> str:
     return h.hexdigest()
 
 
-def _settings(library: Library, codec: Any, augment: AugmentConfig, enc: EncodeSettings
-              ) -> dict[str, Any]:
+def _settings(library: Library, codec: AnyCodec, augment: AugmentConfig, enc: EncodeSettings
+              ) -> JSONObject:
     return {"codec": codec_fingerprint(codec), "library": library_fingerprint(library),
             "augment": json.loads(json.dumps(asdict(augment))),
             "augmentations": enc.augmentations, "seed": enc.seed,
@@ -107,12 +111,12 @@ def fit_augment(augment: AugmentConfig, clip_seconds: float) -> AugmentConfig:
     return replace(augment, duration=clip_seconds, speed_classes=classes)
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
+def _write_json(path: Path, data: JSONObject) -> None:
     with atomic_target(path) as tmp:
         tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
-def _read_index(folder: Path) -> dict[str, Any]:
+def _read_index(folder: Path) -> JSONObject:
     path = folder / INDEX
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -132,7 +136,7 @@ def is_latent_cache(path: str | Path) -> bool:
     return (Path(path) / INDEX).is_file()
 
 
-def _sample_meta(item: dict[str, Any], rate: int, pass_: int) -> dict[str, Any]:
+def _sample_meta(item: JSONObject, rate: int, pass_: int) -> JSONObject:
     keep = ("caption", "spatial_caption", "kind", "source", "channel", "trajectory", "index",
             "room")
     meta = {k: item[k] for k in keep if k in item}
@@ -140,7 +144,7 @@ def _sample_meta(item: dict[str, Any], rate: int, pass_: int) -> dict[str, Any]:
     return meta
 
 
-def encode_library(library: Library, codec: Any, out: str | Path, *,
+def encode_library(library: Library, codec: AnyCodec, out: str | Path, *,
                    augment: AugmentConfig | None = None,
                    settings: EncodeSettings | None = None, device: str = "cpu",
                    workers: int = 0, overwrite: bool = False,
@@ -168,7 +172,7 @@ def encode_library(library: Library, codec: Any, out: str | Path, *,
         raise DatasetError(f"{library.root}: scanned at {library.config.rate} Hz, the codec "
                            f"works at {codec.config.sample_rate} Hz")
     wanted = _settings(library, codec, augment, enc)
-    shards: list[dict[str, Any]] = []
+    shards: list[JSONObject] = []
     if (folder / INDEX).is_file():
         index = _read_index(folder)
         if index["settings"] != wanted:
@@ -252,7 +256,7 @@ class LatentCache:
     """A complete latent cache, read lazily: item ``j`` is ``{"latents": (C, frames) float32
     tensor, "caption", "spatial_caption", "trajectory", "seconds", "kind", "source", ["room"]}``.
 
-    A DiT training source (see :class:`~ambisketch.training.dit_data.DitClipDataset`);
+    A DiT training source (see :class:`~ambisketch.training.dit.data.DitClipDataset`);
     shards are memory-mapped on first use in each process.
     """
 
@@ -264,9 +268,9 @@ class LatentCache:
             raise DatasetError(f"{self.folder}: incomplete latent cache ({n} of "
                                f"{index['settings']['samples']} samples); run "
                                "'ambisketch dataset encode' again to finish it")
-        self.settings: dict[str, Any] = index["settings"]
+        self.settings: JSONObject = index["settings"]
         self.shards = index["shards"]
-        self.items: list[dict[str, Any]] = []
+        self.items: list[JSONObject] = []
         self._where: list[tuple[int, int]] = []
         for s, shard in enumerate(self.shards):
             path = self.folder / shard["file"]
@@ -312,7 +316,7 @@ class LatentCache:
     def codec_fingerprint(self) -> str:
         return str(self.settings["codec"])
 
-    def codec(self, device: str = "cpu") -> Any:
+    def codec(self, device: str = "cpu") -> AnyCodec:
         """The codec the latents come from (its bundle in ``CACHE/codec``)."""
         try:
             return load_codec_bundle(self.folder / CODEC_DIR, device)

@@ -1,14 +1,15 @@
 """What every training loop here shares: Fabric set-up, the step loop with its logging,
 checkpoint cadence, cancellation and progress bar, and the CSV log.
 
-A trainer subclasses :class:`StepTrainer` and provides ``train_step(batch) -> metrics``,
+A trainer subclasses :class:`StepTrainer` (through :class:`~.run_folder.RunFolderTrainer`,
+which owns the run folder and ``save()``) and provides ``train_step(batch) -> metrics``,
 ``_loader()`` (batches from the resumed step on), ``save()``, ``train_mode()``, the
 ``METRICS`` columns of its ``metrics.csv`` and a ``LABEL`` for the progress bar; it sets
 ``fabric``, ``config`` (with ``log_every`` and ``checkpoint_every``), ``run_dir``, ``step``,
 ``skipped`` and ``log``.
 
 Several processes (DDP, gloo on CPUs, NCCL on GPUs) train as one: each rank takes its own
-slice of every global batch (:class:`~.codec_data.StepBatchSampler`), draws its slice of the
+slice of every global batch (:class:`~.codec.data.StepBatchSampler`), draws its slice of the
 global batch's noise (``shard``), so N processes with batch B step exactly like one process
 with batch N·B; they agree on skipping a non-finite step and on stopping, the logged metrics
 are means over the ranks, and only rank 0 writes files and log lines. A launcher started the
@@ -23,13 +24,19 @@ import math
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import torch
 
+if TYPE_CHECKING:
+    from lightning.fabric import Fabric
+    from tqdm import tqdm
+
 from ambisketch.engine.errors import Cancelled
+
+T = TypeVar("T")
 
 
 def launcher_layout(env: dict[str, str] | None = None) -> tuple[int, int] | None:
@@ -64,7 +71,7 @@ def launched_rank(env: dict[str, str] | None = None) -> int:
     return 0
 
 
-def make_fabric(accelerator: str, devices: int | str, strategy: str) -> Any:
+def make_fabric(accelerator: str, devices: int | str, strategy: str) -> Fabric:
     """Lightning Fabric with bf16-mixed precision on CUDA and fp32 elsewhere. Under an
     external launcher its layout (:func:`launcher_layout`) replaces ``devices``, and DDP is
     the strategy when there is more than one process."""
@@ -103,12 +110,13 @@ class StepTrainer:
 
     METRICS: tuple[str, ...] = ("step", "seconds", "loss", "skipped")
     LABEL = "train"
-    fabric: Any
+    fabric: Fabric
     config: Any
     run_dir: Path
     step: int
     skipped: int
     log: Callable[[str], None]
+    step_callbacks: Sequence[Callable[[int], object]] = ()  # after each step (validation)
 
     def train_step(self, batch: Any) -> dict[str, float]:
         raise NotImplementedError
@@ -128,13 +136,14 @@ class StepTrainer:
         """``(rank, world size)``: which slice of each global batch's draws is this one's."""
         return int(self.fabric.global_rank), int(self.fabric.world_size)
 
-    def rank0_first(self, settle: Callable[[], Any]) -> Any:
+    def rank0_first(self, settle: Callable[[], T]) -> T:
         """``settle()`` on rank 0 (which may write the run folder), then on the other ranks,
         which find what rank 0 wrote. An error on rank 0 is raised after the others were
         released (they then meet the same error), not left for them to wait on."""
         if self.fabric.world_size == 1:
             return settle()
-        result, error = None, None
+        result: T | None = None
+        error: Exception | None = None
         if self.fabric.global_rank == 0:
             try:
                 result = settle()
@@ -189,6 +198,8 @@ class StepTrainer:
             for batch in self._loader():
                 metrics = self.train_step(batch)
                 self.step += 1
+                for callback in self.step_callbacks:
+                    callback(self.step)
                 for k, v in metrics.items():
                     if math.isfinite(v):
                         sums[k] = sums.get(k, 0.0) + v
@@ -244,20 +255,20 @@ def quiet_worker(worker_id: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def unwrap(module: Any) -> torch.nn.Module:
+def unwrap(module: torch.nn.Module) -> torch.nn.Module:
     """The plain module inside Fabric's (and DDP's) wrappers."""
     inner = getattr(module, "module", module)
     return getattr(inner, "module", inner)
 
 
-def optimizer_state_to(opt: Any, device: torch.device) -> None:
+def optimizer_state_to(opt: torch.optim.Optimizer, device: torch.device) -> None:
     for state in getattr(opt, "optimizer", opt).state.values():
         for key, value in state.items():
             if torch.is_tensor(value) and key != "step":
                 state[key] = value.to(device)
 
 
-def progress_bar(enabled: bool, start: int, total: int, label: str) -> Any:
+def progress_bar(enabled: bool, start: int, total: int, label: str) -> tqdm | None:
     if not enabled:
         return None
     from tqdm import tqdm

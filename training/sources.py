@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ambisketch.engine.errors import EngineError
 
-from .codec_data import FoaSource, SyntheticFoaSource
+from .codec.data import FoaSource, SyntheticFoaSource
 
 
 def starter_corpus_dir() -> Path:

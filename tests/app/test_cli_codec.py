@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from helpers.cli import one_line_error, run
 
 from ambisketch.app.cli import main
 from ambisketch.engine.audio_io import write_audio
-from ambisketch.training.codec_data import SyntheticFoaSource
-from helpers.cli import one_line_error, run
+from ambisketch.training.codec.data import SyntheticFoaSource
 
 
 @pytest.fixture(scope="module")

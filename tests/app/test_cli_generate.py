@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from helpers.cli import one_line_error, run
 
 from ambisketch.engine.models.bundle import new_bundle, save_bundle
 from ambisketch.engine.models.codec import CODEC_PRESETS
 from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
 from ambisketch.engine.models.dit import DIT_PRESETS
-from helpers.cli import one_line_error, run
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_errors(capsys, tmp_path: Path, bundle: Path, monkeypatch) -> None:
 
 def test_room_flags_become_the_conditioners_numbers(capsys, tmp_path: Path, bundle: Path) -> None:
     from ambisketch.engine.spatial.room import ROOM_PRESETS
-    from ambisketch.training.dit_data import room_numbers
+    from ambisketch.training.dit.data import room_numbers
 
     out = tmp_path / "hall.wav"
     code, _, err = run(capsys, "generate", "footsteps", "-o", out, "--room", "medium",

@@ -28,8 +28,8 @@ def codec_config(config, batch: int):  # type: ignore[no-untyped-def]
 
 
 def main(kind: str, run: str, record: str, steps: int, batch: int) -> None:
-    from ambisketch.training import codec_data
-    from ambisketch.training.codec_data import SyntheticFoaSource
+    from ambisketch.training.codec import data as codec_data
+    from ambisketch.training.codec.data import SyntheticFoaSource
 
     torch.set_num_threads(1)
     rank = int(os.environ.get("RANK", os.environ.get("SLURM_PROCID", "0")))
@@ -46,16 +46,16 @@ def main(kind: str, run: str, record: str, steps: int, batch: int) -> None:
     codec_data.StepBatchSampler.__iter__ = recording_iter  # type: ignore[method-assign]
     logs: list[str] = []
     if kind == "codec":
-        from ambisketch.training.codec import CodecTrainer
-        from ambisketch.training.codec_config import resolve_train_config
+        from ambisketch.training.codec.config import resolve_train_config
+        from ambisketch.training.codec.trainer import CodecTrainer
 
         config = codec_config(resolve_train_config("tiny"), batch)
         trainer = CodecTrainer(config, run, SyntheticFoaSource(8, 0.5, seed=1),
                                accelerator="cpu", log=logs.append)
     else:
         from ambisketch.engine.models.codec import CODEC_PRESETS, FoaCodec
-        from ambisketch.training.dit import DitTrainer
-        from ambisketch.training.dit_config import DIT_TRAIN_PRESETS
+        from ambisketch.training.dit.config import DIT_TRAIN_PRESETS
+        from ambisketch.training.dit.trainer import DitTrainer
 
         torch.manual_seed(3)  # the same frozen codec in every process
         codec = FoaCodec(CODEC_PRESETS["tiny"]).eval()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from ambisketch.training.codec import CodecTrainer
-from ambisketch.training.codec_config import TRAIN_PRESETS
-from ambisketch.training.codec_data import SyntheticFoaSource
+from ambisketch.training.codec.config import TRAIN_PRESETS
+from ambisketch.training.codec.data import SyntheticFoaSource
+from ambisketch.training.codec.trainer import CodecTrainer
 from ambisketch.training.export import codec_from_run
 
 

@@ -20,9 +20,9 @@ from ambisketch.engine.errors import ModelLoadError
 from ambisketch.engine.models.codec import roundtrip
 from ambisketch.engine.models.codec_bundle import load_codec_bundle
 from ambisketch.engine.spatial.doa import compare_tracks, intensity_doa
-from ambisketch.training.codec import CodecTrainer
-from ambisketch.training.codec_config import TRAIN_PRESETS, CodecTrainConfig, resolve_train_config
-from ambisketch.training.codec_data import CropDataset, StepBatchSampler, SyntheticFoaSource
+from ambisketch.training.codec.config import TRAIN_PRESETS, CodecTrainConfig, resolve_train_config
+from ambisketch.training.codec.data import CropDataset, StepBatchSampler, SyntheticFoaSource
+from ambisketch.training.codec.trainer import CodecTrainer
 from ambisketch.training.export import codec_from_run, export_codec
 
 TINY = TRAIN_PRESETS["tiny"]

@@ -129,9 +129,9 @@ def test_launcher_layout_from_torchrun_and_slurm() -> None:
 
 
 def test_codec_ddp_equals_one_process_and_resumes(tmp_path: Path) -> None:
-    from ambisketch.training.codec import CodecTrainer
-    from ambisketch.training.codec_config import resolve_train_config
-    from ambisketch.training.codec_data import SyntheticFoaSource
+    from ambisketch.training.codec.config import resolve_train_config
+    from ambisketch.training.codec.data import SyntheticFoaSource
+    from ambisketch.training.codec.trainer import CodecTrainer
 
     # One process, batch 4: steps 1-2, then on to 4 (what the DDP run does with a restart).
     config = codec_config(resolve_train_config("tiny"), 4)
@@ -183,9 +183,9 @@ def weights_of(trainer) -> dict[str, torch.Tensor]:  # type: ignore[no-untyped-d
 def test_dit_on_two_torchrun_nodes_equals_one_process(tmp_path: Path) -> None:
     from ambisketch.engine.models.codec import CODEC_PRESETS, FoaCodec
     from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
-    from ambisketch.training.codec_data import SyntheticFoaSource
-    from ambisketch.training.dit import DitTrainer
-    from ambisketch.training.dit_config import DIT_TRAIN_PRESETS
+    from ambisketch.training.codec.data import SyntheticFoaSource
+    from ambisketch.training.dit.config import DIT_TRAIN_PRESETS
+    from ambisketch.training.dit.trainer import DitTrainer
 
     torch.manual_seed(3)
     codec = FoaCodec(CODEC_PRESETS["tiny"]).eval()

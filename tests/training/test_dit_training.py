@@ -16,11 +16,15 @@ from ambisketch.engine.models.conditioners import Conditioning, TokenSlots
 from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
 from ambisketch.engine.spatial import Trajectory
 from ambisketch.training.checkpoint import load_checkpoint
-from ambisketch.training.codec_config import TrainingConfigError
-from ambisketch.training.codec_data import SyntheticFoaSource
-from ambisketch.training.dit import DitClipDataset, DitTrainer, apply_cfg_dropout, cfg_drop_masks
-from ambisketch.training.dit_config import (DIT_TRAIN_PRESETS, DitTrainConfig,
-                                            resolve_dit_config)
+from ambisketch.training.codec.config import TrainingConfigError
+from ambisketch.training.codec.data import SyntheticFoaSource
+from ambisketch.training.dit.config import DIT_TRAIN_PRESETS, DitTrainConfig, resolve_dit_config
+from ambisketch.training.dit.trainer import (
+    DitClipDataset,
+    DitTrainer,
+    apply_cfg_dropout,
+    cfg_drop_masks,
+)
 from ambisketch.training.export import export_dit
 
 TINY = replace(DIT_TRAIN_PRESETS["tiny"], batch_size=2, checkpoint_every=5, log_every=5)
@@ -202,7 +206,7 @@ class _InRooms:
 
 def test_room_numbers_reach_the_conditioner_with_their_own_dropout() -> None:
     from ambisketch.engine.spatial.room import room_size_of
-    from ambisketch.training.dit_data import drop_room_numbers, room_numbers
+    from ambisketch.training.dit.data import drop_room_numbers, room_numbers
 
     assert room_numbers(_InRooms.ROOMS[0]) == (3.0, pytest.approx(5.0), 0.8)
     assert room_numbers(_InRooms.ROOMS[1])[1:] == (0.0, 0.0)  # dry: no room, no decay
@@ -271,8 +275,8 @@ def test_a_run_can_start_from_a_trained_model(tmp_path: Path, codec, text_encode
 
 
 def test_recipes_load_and_fit_their_codecs() -> None:
-    from ambisketch.training.codec_config import resolve_train_config
-    from ambisketch.training.dit_config import RECIPE_DIR, recipe_names
+    from ambisketch.training.codec.config import resolve_train_config
+    from ambisketch.training.dit.config import RECIPE_DIR, recipe_names
 
     assert recipe_names() == ["gpu", "laptop", "paper", "tiny"]
     assert resolve_dit_config("tiny") == DIT_TRAIN_PRESETS["tiny"]

@@ -17,12 +17,11 @@ from ambisketch.engine.models.codec_bundle import load_codec_bundle
 from ambisketch.engine.models.factored_codec import FactoredCodec, FactoredCodecConfig
 from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
 from ambisketch.engine.spatial import Trajectory
-from ambisketch.training.codec import CodecTrainer
-from ambisketch.training.codec_config import (TRAIN_PRESETS, CodecTrainConfig,
-                                              resolve_train_config)
-from ambisketch.training.codec_data import SyntheticFoaSource
-from ambisketch.training.dit import DitTrainer
-from ambisketch.training.dit_config import DIT_TRAIN_PRESETS
+from ambisketch.training.codec.config import TRAIN_PRESETS, CodecTrainConfig, resolve_train_config
+from ambisketch.training.codec.data import SyntheticFoaSource
+from ambisketch.training.codec.trainer import CodecTrainer
+from ambisketch.training.dit.config import DIT_TRAIN_PRESETS
+from ambisketch.training.dit.trainer import DitTrainer
 from ambisketch.training.eval_codec import evaluate_codec
 from ambisketch.training.export import codec_from_run, export_codec, export_dit
 

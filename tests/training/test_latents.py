@@ -13,13 +13,19 @@ import torch
 from ambisketch.engine.errors import Cancelled
 from ambisketch.engine.models.codec import CODEC_PRESETS, FoaCodec
 from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
-from ambisketch.training.codec_config import TrainingConfigError
+from ambisketch.training.codec.config import TrainingConfigError
 from ambisketch.training.data import AugmentConfig, ScanConfig, SpatialDataset, scan_library
 from ambisketch.training.data.errors import DatasetError
-from ambisketch.training.dit import DitTrainer
-from ambisketch.training.dit_config import DIT_TRAIN_PRESETS
-from ambisketch.training.latents import (EncodeSettings, LatentCache, codec_fingerprint,
-                                         encode_library, fit_augment, open_latent_cache)
+from ambisketch.training.dit.config import DIT_TRAIN_PRESETS
+from ambisketch.training.dit.trainer import DitTrainer
+from ambisketch.training.latents import (
+    EncodeSettings,
+    LatentCache,
+    codec_fingerprint,
+    encode_library,
+    fit_augment,
+    open_latent_cache,
+)
 
 CLIP = 0.5
 ROOMS = AugmentConfig(room_prob=0.5)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ambisketch.engine.errors import EngineError
+from ambisketch.engine.json_types import JSONObject
 
 from ..build import BuildOptions
 
@@ -54,7 +55,7 @@ class Size:
     shard_size: int
     testset_clips: int
     eval_clips: int
-    generate: dict[str, Any] = field(default_factory=dict)  # the bundle's defaults
+    generate: JSONObject = field(default_factory=dict)  # the bundle's defaults
     note: str = ""
 
     @property
@@ -148,7 +149,7 @@ class RecipeSettings:
     def kind(self) -> str:
         return self.codec_kind or DEFAULT_CODEC_KIND
 
-    def identity(self) -> dict[str, Any]:
+    def identity(self) -> JSONObject:
         """The settings that decide the model; another value on an existing work folder is
         an error unless the stage it affects is forced."""
         return {"size": self.size, "codec_kind": self.kind,
@@ -182,7 +183,7 @@ AFFECTS = {"size": "corpus", "corpus": "corpus", "seed": "corpus", "testset": "t
 def codec_train_config(settings: RecipeSettings) -> Any:
     """The size's codec training config, with the codec of the asked kind."""
     from ambisketch.engine.models.codec_kinds import codec_preset, kind_of
-    from ambisketch.training.codec_config import resolve_train_config
+    from ambisketch.training.codec.config import resolve_train_config
 
     config = resolve_train_config(str(settings.spec.codec_config), seed=settings.seed)
     if kind_of(config.codec) == settings.kind:
@@ -202,6 +203,6 @@ def _preset_name(codec: Any) -> str | None:
 
 def dit_train_config(settings: RecipeSettings) -> Any:
     """The size's DiT training config."""
-    from ambisketch.training.dit_config import resolve_dit_config
+    from ambisketch.training.dit.config import resolve_dit_config
 
     return resolve_dit_config(str(settings.spec.dit_config), seed=settings.seed)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ambisketch.engine.errors import Cancelled
+from ambisketch.engine.json_types import JSONObject
 
 from .sizes import RecipeError, RecipeSettings, codec_train_config, dit_train_config
 from .state import RecipeState
@@ -47,7 +48,7 @@ class Context:
     settings: RecipeSettings
     state: RecipeState
     device: str
-    hardware: dict[str, Any]
+    hardware: JSONObject
     deadline: float | None  # time.monotonic() at which this session stops (None: never)
     text_encoder: Any = None
     _library: Any = None
@@ -121,7 +122,7 @@ def _digest(path: Path) -> str:
 
 
 # --- corpus and test set ------------------------------------------------------------------
-def corpus(ctx: Context) -> dict[str, Any]:
+def corpus(ctx: Context) -> JSONObject:
     """Use ``--corpus`` as it is, or build the size's starter corpus into ``WORK/corpus``."""
     from ..build import build_starter
 
@@ -151,10 +152,15 @@ def corpus(ctx: Context) -> dict[str, Any]:
             "hours": manifest["hours"], "id": _digest(out / "manifest.json")}
 
 
-def testset(ctx: Context) -> dict[str, Any]:
+def testset(ctx: Context) -> JSONObject:
     """Use ``--testset``, or write the fixed test set from the corpus's held-out clips."""
-    from ambisketch.training.data import (AugmentConfig, SpatialDataset, load_test_set,
-                                          split_library, write_test_set)
+    from ambisketch.training.data import (
+        AugmentConfig,
+        SpatialDataset,
+        load_test_set,
+        split_library,
+        write_test_set,
+    )
     from ambisketch.training.latents import fit_augment
 
     given = ctx.settings.testset
@@ -202,7 +208,7 @@ def training_complete(ctx: Context, stage: str) -> bool:
             or (share is not None and rec.get("seconds", 0.0) >= share))
 
 
-def train(ctx: Context, stage: str, trainer: Any) -> dict[str, Any]:
+def train(ctx: Context, stage: str, trainer: Any) -> JSONObject:
     """Run ``trainer`` (a resumed or new run) to the stage's target or time share; pause
     at the session's deadline. Returns the stage's output (its step)."""
     rec = ctx.state.record(stage)
@@ -251,9 +257,9 @@ def train(ctx: Context, stage: str, trainer: Any) -> dict[str, Any]:
     return {"step": int(trainer.step), "started": rec.get("started"), "ended_by": why}
 
 
-def codec(ctx: Context) -> dict[str, Any]:
+def codec(ctx: Context) -> JSONObject:
     """Train the codec (of the asked kind) on the train split, spatialised on the fly."""
-    from ambisketch.training.codec import CodecTrainer
+    from ambisketch.training.codec.trainer import CodecTrainer
     from ambisketch.training.data import AugmentConfig, SpatialDataset
     from ambisketch.training.latents import fit_augment
 
@@ -266,7 +272,7 @@ def codec(ctx: Context) -> dict[str, Any]:
     return train(ctx, "codec", trainer)
 
 
-def codec_export(ctx: Context) -> dict[str, Any]:
+def codec_export(ctx: Context) -> JSONObject:
     """The codec run's EMA weights as a codec bundle (what the latents and the model use)."""
     from ambisketch.engine.models.codec_bundle import load_codec_bundle
     from ambisketch.training.export import export_codec
@@ -277,7 +283,7 @@ def codec_export(ctx: Context) -> dict[str, Any]:
     return {"path": ctx.where(ctx.paths.codec), "fingerprint": fingerprint}
 
 
-def encode(ctx: Context) -> dict[str, Any]:
+def encode(ctx: Context) -> JSONObject:
     """Encode augmented passes over the train split into the latent cache (resumable)."""
     from ambisketch.engine.models.codec_bundle import load_codec_bundle
     from ambisketch.training.data import AugmentConfig
@@ -317,9 +323,9 @@ def encode(ctx: Context) -> dict[str, Any]:
             "augmentations": spec.augmentations, "room_prob": spec.room_prob}
 
 
-def dit(ctx: Context) -> dict[str, Any]:
+def dit(ctx: Context) -> JSONObject:
     """Train the DiT (parametric and descriptive in one model) on the latent cache."""
-    from ambisketch.training.dit import DitTrainer
+    from ambisketch.training.dit.trainer import DitTrainer
     from ambisketch.training.latents import open_latent_cache
 
     cache = open_latent_cache(ctx.paths.latents)
@@ -328,7 +334,7 @@ def dit(ctx: Context) -> dict[str, Any]:
     return train(ctx, "dit", trainer)
 
 
-def stage_functions() -> dict[str, Callable[[Context], dict[str, Any]]]:
+def stage_functions() -> dict[str, Callable[[Context], JSONObject]]:
     """Every stage's function by name (eval and export live in :mod:`.finish`)."""
     from .finish import evaluate, export
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields, replace
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ambisketch.engine.errors import EngineError
+from ambisketch.engine.json_types import JSONObject
 from ambisketch.engine.models.codec import CODEC_PRESETS, CodecConfig
-from ambisketch.engine.models.codec_kinds import (AnyCodecConfig, codec_config_from_dict,
-                                                  codec_config_to_dict, codec_preset)
+from ambisketch.engine.models.codec_kinds import (
+    AnyCodecConfig,
+    codec_config_from_dict,
+    codec_config_to_dict,
+    codec_preset,
+)
 from ambisketch.engine.models.factored_codec import FACTORED_PRESETS
-
 
 T = TypeVar("T")
 
@@ -22,7 +26,7 @@ class TrainingConfigError(EngineError):
     """A training configuration file or value is invalid."""
 
 
-def check_settings(cls: type, data: dict[str, Any]) -> None:
+def check_settings(cls: type, data: JSONObject) -> None:
     """Refuse keys that are not fields of the config dataclass ``cls``, naming the first."""
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(data) - known)
@@ -66,14 +70,14 @@ class CodecTrainConfig:
         hop = self.codec.hop
         return max(hop, int(self.crop_seconds * self.codec.sample_rate) // hop * hop)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         d = asdict(self)
         d["codec"] = codec_config_to_dict(self.codec)
         d["betas"] = list(self.betas)
         return d
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CodecTrainConfig:
+    def from_dict(cls, data: JSONObject) -> CodecTrainConfig:
         check_settings(cls, data)
         data = dict(data)
         try:
@@ -112,7 +116,7 @@ TRAIN_PRESETS: dict[str, CodecTrainConfig] = {
 }
 
 
-def resolve_config(spec: str, presets: dict[str, T], load: Callable[[dict[str, Any]], T],
+def resolve_config(spec: str, presets: dict[str, T], load: Callable[[JSONObject], T],
                    **overrides: Any) -> T:
     """A preset name or a JSON file of settings (read with ``load``); ``overrides`` (non-None
     values) replace fields. Problems are one-line :class:`TrainingConfigError` s."""

@@ -19,9 +19,9 @@ from ambisketch.engine.benchmarking import Benchmark, Measurement, realtime
 from ambisketch.engine.models.codec import CODEC_PRESETS
 from ambisketch.engine.models.codec_kinds import build_codec
 
-from .data import AugmentConfig, ScanConfig, scan_library
-from .dit_config import resolve_dit_config
-from .latents import EncodeSettings, encode_library
+from ..data import AugmentConfig, ScanConfig, scan_library
+from ..latents import EncodeSettings, encode_library
+from .config import resolve_dit_config
 
 CLIPS, SECONDS = 6, 10.0
 
@@ -83,7 +83,7 @@ def _bench_latent_cache(repeats: int) -> list[Measurement]:
 
 
 def _steps_per_second(config: Any, source: Any, codec: Any, text: Any, steps: int) -> float:
-    from .dit import DitTrainer
+    from .trainer import DitTrainer
 
     cfg = replace(config, checkpoint_every=10**9, log_every=10**9, validate_every=0,
                   num_workers=0)
@@ -104,7 +104,7 @@ def bench_dit_training(repeats: int) -> list[Measurement]:
 def _bench_dit_training(repeats: int) -> list[Measurement]:
     from ambisketch.engine.models.text_encoder import TextEncoder
 
-    from .codec_data import SyntheticFoaSource
+    from ..codec.data import SyntheticFoaSource
 
     text = TextEncoder(cache_size=1024)
     out = []

@@ -15,11 +15,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ambisketch.engine.json_types import JSONObject
 from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS, ConditionerConfig
 from ambisketch.engine.models.dit import DIT_PRESETS, DiTConfig
 from ambisketch.engine.models.text_encoder import DEFAULT_MAX_TOKENS, MINILM_ID
 
-from .codec_config import TrainingConfigError, check_settings, resolve_config
+from ..codec.config import TrainingConfigError, check_settings, resolve_config
 
 CAPTION_MODES = ("plain", "spatial", "mixed", "two-phase")
 # JSON recipes (training/recipes/configs/dit-NAME.json) that --config also takes by name.
@@ -90,7 +91,7 @@ class DitTrainConfig:
         """The inverse schedule with exponential warm-up at optimiser step ``step`` (0-based)."""
         return (1.0 - self.warmup ** (step + 1)) * (1.0 + step / self.inv_gamma) ** -self.power
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         d = asdict(self)
         d["dit"] = self.dit.to_dict()
         d["conditioner"] = self.conditioner.to_dict()
@@ -98,7 +99,7 @@ class DitTrainConfig:
         return d
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DitTrainConfig:
+    def from_dict(cls, data: JSONObject) -> DitTrainConfig:
         check_settings(cls, data)
         data = dict(data)
         try:

@@ -2,46 +2,51 @@
 
 One step: random crops of ``clip_seconds`` (whole latent frames) of FOA clips → the frozen
 codec's latents (its mean, or a posterior sample; or read from a latent cache, see
-:mod:`.latents`) → the frozen text encoder's tokens of each clip's caption (cached), the
+:mod:`..latents`) → the frozen text encoder's tokens of each clip's caption (cached), the
 clip's path as a state matrix and its room numbers (distance, room size, decay time; see
-:mod:`.dit_data`) → the conditioner + DiT's v-objective loss at random times. Text and path
+:mod:`.data`) → the conditioner + DiT's v-objective loss at random times. Text and path
 are dropped for classifier-free guidance independently (zeroed tokens, as
 :meth:`Conditioning.null` does at inference), each room number on its own (to "unknown").
 AdamW with the trajectory conditioner at ``trajectory_lr_mult`` × lr, inverse LR schedule
 with warm-up, gradient clipping and accumulation, EMA, NaN guard. bf16-mixed on CUDA, fp32
 on CPU, DDP. Every ``validate_every`` steps a few takes are generated with the EMA weights
-and written with their direction errors (:mod:`.dit_validation`).
+and written with their direction errors (:mod:`.validation`).
 
 The run folder holds ``config.json``, ``codec/`` (the frozen codec, a codec bundle),
-``metrics.csv``, ``checkpoints/`` and ``validation/``; training again into it resumes exactly.
+``metrics.csv``, ``checkpoints/`` and ``validation/``; training again into it resumes exactly
+(the model with its latent statistics, the EMA, the optimizer and the RNGs are registered with
+the run folder base, :mod:`..run_folder`; validation is its step callback).
 A run may start from a trained model's weights (``init_model``: fine-tuning).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch.utils.data import DataLoader
 
 from ambisketch.engine.models.codec_bundle import load_codec_bundle, save_codec_bundle
+from ambisketch.engine.models.codec_kinds import AnyCodec
 from ambisketch.engine.models.conditioners import Conditioning
 from ambisketch.engine.models.diffusion import DiffusionModel
 from ambisketch.engine.models.weights import load_state_strict
 
-from .checkpoint import (has_checkpoint, load_checkpoint, optimizer_from_flat,
-                         optimizer_to_flat, rng_state, save_checkpoint, set_rng_state)
-from .codec_config import TrainingConfigError
-from .codec_data import StepBatchSampler
-from .dit_config import DitTrainConfig
-from .dit_data import ROOM_NUMBERS, DitClipDataset, drop_room_numbers
-from .ema import Ema
-from .latents import LatentCache, codec_fingerprint
-from .loop import (StepTrainer, make_fabric, optimizer_state_to, quiet_log, quiet_worker,
-                   shard_draw)
+from ..checkpoint import has_checkpoint
+from ..codec.config import TrainingConfigError
+from ..codec.data import FoaSource, StepBatchSampler
+from ..ema import Ema
+from ..latents import LatentCache, codec_fingerprint
+from ..loop import make_fabric, optimizer_state_to, quiet_log, quiet_worker, shard_draw
+from ..run_folder import RunFolderTrainer
+from .config import DitTrainConfig
+from .data import ROOM_NUMBERS, DitClipDataset, drop_room_numbers
+
+if TYPE_CHECKING:
+    from ambisketch.engine.generate import GenerationRequest
+    from ambisketch.engine.models.text_encoder import TextEncoder
 
 __all__ = ["DitClipDataset", "DitTrainer", "apply_cfg_dropout", "cfg_drop_masks"]
 
@@ -96,7 +101,7 @@ class _DitLoss(torch.nn.Module):
         return self.model.loss(x0, cond, t=t, noise=noise), drop_text, drop_path
 
 
-class DitTrainer(StepTrainer):
+class DitTrainer(RunFolderTrainer):
     """Trains a :class:`DiffusionModel` on latents of the frozen ``codec`` into ``run_dir``.
 
     ``source`` is an audio source (items with ``foa``) or a :class:`LatentCache` of
@@ -109,10 +114,10 @@ class DitTrainer(StepTrainer):
     METRICS = ("step", "seconds", "loss", "lr", "text_dropped", "path_dropped", "skipped")
     LABEL = "dit"
 
-    def __init__(self, config: DitTrainConfig, run_dir: str | Path, source: Any,
-                 codec: Any | None, *, accelerator: str = "auto", devices: int | str = 1,
+    def __init__(self, config: DitTrainConfig, run_dir: str | Path,
+                 source: FoaSource | LatentCache, codec: AnyCodec | None, *, accelerator: str = "auto", devices: int | str = 1,
                  strategy: str = "auto", log: Callable[[str], None] = print,
-                 text_encoder: Any = None, init_model: DiffusionModel | None = None) -> None:
+                 text_encoder: TextEncoder | None = None, init_model: DiffusionModel | None = None) -> None:
         self.run_dir = Path(run_dir)
         self.fabric = make_fabric(accelerator, devices, strategy)
         self.fabric.launch()
@@ -122,8 +127,11 @@ class DitTrainer(StepTrainer):
             codec = _check_cache(source, codec, config)
         if codec is not None:
             _check_codec(codec, config)
+        self.init_run_folder()
         # Rank 0 writes the run folder (config, codec); the other ranks read what it wrote.
-        self.config = self.rank0_first(lambda: self._settle_config(config))
+        self.config: DitTrainConfig = self.rank0_first(lambda: self.settle_config(
+            config, DitTrainConfig.from_dict,
+            lambda a, b: (a.dit, a.conditioner) == (b.dit, b.conditioner), "model size"))
         cfg = self.config
         self.codec = self.rank0_first(lambda: self._settle_codec(codec))
         torch.manual_seed(cfg.seed)
@@ -145,8 +153,11 @@ class DitTrainer(StepTrainer):
              {"params": traj, "lr": cfg.lr * cfg.trajectory_lr_mult,
               "lr_mult": cfg.trajectory_lr_mult}],
             cfg.lr, cfg.betas, weight_decay=cfg.weight_decay)
-        self.step, self.skipped = 0, 0
-        self._resume()
+        self.register_module("model", "diffusion")
+        self.register_ema("ema", "ema", self._ema_defaults)
+        self.register_optimizer("opt", "opt")
+        self.resume()
+        self.every(cfg.validate_every, self.validate)
         self.model, self.opt = self.fabric.setup(
             _DitLoss(self.diffusion, cfg.text_dropout, cfg.trajectory_dropout,
                      cfg.room_dropout, self.shard), self.opt)
@@ -162,26 +173,10 @@ class DitTrainer(StepTrainer):
                 f"text encoder {text_encoder.id!r} ({text_encoder.dim}-d) does not fit the "
                 f"config ({cfg.text_encoder!r}, text_dim {cfg.conditioner.text_dim})")
         self.text = text_encoder
-        self._validation: list[Any] | None = None
+        self._validation: list[GenerationRequest] | None = None
 
     # --- run folder -------------------------------------------------------------------
-    def _settle_config(self, config: DitTrainConfig) -> DitTrainConfig:
-        """A run keeps the config it started with; a different model size is an error."""
-        if self.fabric.global_rank == 0:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-        path = self.run_dir / "config.json"
-        if path.is_file():
-            saved = DitTrainConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
-            if (saved.dit, saved.conditioner) != (config.dit, config.conditioner):
-                raise TrainingConfigError(
-                    f"{self.run_dir}: holds a run of another model size; choose a new --out")
-            if saved != config:
-                self.log(f"{self.run_dir}: resuming with the run's own settings")
-            return saved
-        path.write_text(json.dumps(config.to_dict(), indent=2), encoding="utf-8")
-        return config
-
-    def _settle_codec(self, codec: Any | None) -> Any:
+    def _settle_codec(self, codec: AnyCodec | None) -> AnyCodec:
         """The run keeps the codec it started with (``run/codec``); another one is an error."""
         folder = self.run_dir / CODEC_DIR
         if folder.is_dir():
@@ -195,36 +190,10 @@ class DitTrainer(StepTrainer):
         save_codec_bundle(folder, codec.cpu().eval())
         return codec
 
-    def _resume(self) -> None:
-        found = load_checkpoint(self.run_dir)
-        if found is None:
-            return
-        tensors, meta = found
-        part = lambda prefix: {k[len(prefix):]: v for k, v in tensors.items()  # noqa: E731
-                               if k.startswith(prefix)}
-        load_state_strict(self.diffusion, part("model."), str(self.run_dir / "checkpoints"))
-        ema = part("ema.")
-        for name in DiffusionModel.OPTIONAL_STATE:  # a run from before they existed
-            ema.setdefault(name, self.diffusion.state_dict()[name].float())
-        self.ema.load_state_dict(ema, meta["ema_updates"])
-        optimizer_from_flat(self.opt, tensors, meta["opt"], "opt")
-        set_rng_state(tensors, meta["rng"])
-        self.step, self.skipped = int(meta["step"]), int(meta.get("skipped", 0))
-        self.log(f"resumed {self.run_dir} at step {self.step}")
-
-    def save(self) -> Path | None:
-        """Write a checkpoint of the current step (rank 0 only)."""
-        if self.fabric.global_rank != 0:
-            return None
-        tensors: dict[str, torch.Tensor] = {}
-        tensors.update({f"model.{k}": v for k, v in self.diffusion.state_dict().items()})
-        tensors.update({f"ema.{k}": v for k, v in self.ema.state_dict().items()})
-        o_t, o_meta = optimizer_to_flat(self.opt, "opt")
-        r_t, r_meta = rng_state()
-        tensors.update({**o_t, **r_t})
-        meta = {"opt": o_meta, "rng": r_meta, "skipped": self.skipped,
-                "ema_updates": self.ema.updates, "config": self.config.to_dict()}
-        return save_checkpoint(self.run_dir, self.step, tensors, meta)
+    def _ema_defaults(self) -> dict[str, torch.Tensor]:
+        """The latent statistics for an EMA saved before the model had them."""
+        state = self.diffusion.state_dict()
+        return {name: state[name].float() for name in DiffusionModel.OPTIONAL_STATE}
 
     # --- training ---------------------------------------------------------------------
     def _loader(self) -> DataLoader:
@@ -310,17 +279,15 @@ class DitTrainer(StepTrainer):
             self.fabric.clip_gradients(self.model, self.opt, max_norm=cfg.grad_clip)
         self.opt.step()
         self.ema.update(self.diffusion)
-        if cfg.validate_every and (self.step + 1) % cfg.validate_every == 0:
-            self.validate(self.step + 1)
         return {"loss": total, "lr": self.opt.param_groups[0]["lr"],
                 "text_dropped": dropped_t, "path_dropped": dropped_p}
 
     def validate(self, step: int) -> list[dict[str, Any]]:
         """Write the validation takes of ``step`` (EMA weights) with their direction errors
-        (rank 0 only; see :mod:`.dit_validation`)."""
+        (rank 0 only; see :mod:`.validation`)."""
         from ambisketch.engine.models.bundle import BundleInfo
 
-        from .dit_validation import validation_requests, write_validation
+        from .validation import validation_requests, write_validation
 
         cfg = self.config
         if self.fabric.global_rank != 0:
@@ -348,7 +315,8 @@ class DitTrainer(StepTrainer):
         return model.eval()
 
 
-def _check_cache(cache: LatentCache, codec: Any | None, config: DitTrainConfig) -> Any:
+def _check_cache(cache: LatentCache, codec: AnyCodec | None, config: DitTrainConfig
+                 ) -> AnyCodec:
     """The codec of a latent cache (the given one must be the same); its clips must be at
     least the model's clip length, and cached latents are means (no posterior samples)."""
     if config.sample_latents:
@@ -363,14 +331,14 @@ def _check_cache(cache: LatentCache, codec: Any | None, config: DitTrainConfig) 
     return codec if codec is not None else cache.codec()
 
 
-def _check_codec(codec: Any, config: DitTrainConfig) -> None:
+def _check_codec(codec: AnyCodec, config: DitTrainConfig) -> None:
     if codec.config.latent_channels != config.dit.latent_channels:
         raise TrainingConfigError(
             f"the codec has {codec.config.latent_channels} latent channels, the DiT "
             f"config expects {config.dit.latent_channels}; choose a matching --config")
 
 
-def _same_weights(a: Any, b: Any) -> bool:
+def _same_weights(a: AnyCodec, b: AnyCodec) -> bool:
     if a.config != b.config:
         return False
     sa, sb = a.state_dict(), b.state_dict()

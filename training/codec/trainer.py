@@ -11,13 +11,13 @@ channels are measured, not learned): the losses, KL and discriminator then see W
 which is what makes its steps cheaper. ``cpu_seconds`` in ``metrics.csv`` is the process
 CPU time per step (data included), the budget that compares runs on a shared machine.
 
-The run folder holds ``config.json``, ``metrics.csv`` and ``checkpoints/`` (see
-:mod:`.checkpoint`); training again into the same folder resumes from its last checkpoint.
+The run folder holds ``config.json``, ``metrics.csv`` and ``checkpoints/``; the codec,
+discriminator, EMA, both optimizers and the RNGs are registered with the run folder base
+(:mod:`..run_folder`), which settles the config, writes checkpoints and resumes exactly.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,15 +28,18 @@ from torch.utils.data import DataLoader
 from ambisketch.engine.models.codec_kinds import AnyCodec, build_codec
 from ambisketch.engine.models.weights import load_state_strict
 
-from .checkpoint import (load_checkpoint, optimizer_from_flat, optimizer_to_flat, rng_state,
-                         save_checkpoint, set_rng_state)
-from .codec_config import CodecTrainConfig, TrainingConfigError
-from .codec_data import CropDataset, FoaSource, StepBatchSampler
-from .discriminator import (MultiScaleStftDiscriminator, discriminator_hinge_loss,
-                            feature_matching_loss, generator_adversarial_loss)
-from .ema import Ema
-from .loop import StepTrainer, make_fabric, optimizer_state_to, quiet_log, quiet_worker, unwrap
-from .losses import FoaReconstructionLoss, ReconstructionWeights
+from ..discriminator import (
+    MultiScaleStftDiscriminator,
+    discriminator_hinge_loss,
+    feature_matching_loss,
+    generator_adversarial_loss,
+)
+from ..ema import Ema
+from ..loop import make_fabric, optimizer_state_to, quiet_log, quiet_worker, unwrap
+from ..losses import FoaReconstructionLoss, ReconstructionWeights
+from ..run_folder import RunFolderTrainer
+from .config import CodecTrainConfig, TrainingConfigError
+from .data import CropDataset, FoaSource, StepBatchSampler
 
 
 def trained_channels(codec: AnyCodec) -> int:
@@ -44,7 +47,7 @@ def trained_channels(codec: AnyCodec) -> int:
     return int(getattr(codec.config, "mono", codec.config).in_channels)
 
 
-class CodecTrainer(StepTrainer):
+class CodecTrainer(RunFolderTrainer):
     """Trains a codec of either kind on ``source`` into ``run_dir`` (resuming if it holds a run)."""
 
     METRICS = ("step", "seconds", "loss", "spectral", "direction", "time", "kl", "adversarial",
@@ -59,7 +62,9 @@ class CodecTrainer(StepTrainer):
         self.fabric.launch()
         self.source = source
         self.log = log if self.fabric.global_rank == 0 else quiet_log
-        self.config = self.rank0_first(lambda: self._settle_config(config))
+        self.init_run_folder()
+        self.config: CodecTrainConfig = self.rank0_first(lambda: self.settle_config(
+            config, CodecTrainConfig.from_dict, lambda a, b: a.codec == b.codec, "codec size"))
         torch.manual_seed(self.config.seed)
         cfg = self.config
         self.codec = build_codec(cfg.codec)
@@ -71,8 +76,12 @@ class CodecTrainer(StepTrainer):
                                        weight_decay=cfg.weight_decay)
         self.recon_loss = FoaReconstructionLoss(cfg.codec.sample_rate, ReconstructionWeights(
             cfg.spectral_weight, cfg.direction_weight, cfg.time_weight))
-        self.step, self.skipped = 0, 0
-        self._resume()
+        self.register_module("codec", "codec")
+        self.register_module("disc", "disc")
+        self.register_ema("ema", "ema")
+        self.register_optimizer("opt_g", "opt_g")
+        self.register_optimizer("opt_d", "opt_d")
+        self.resume()
         if init_from is not None and self.step == 0:
             self._init_weights(init_from)
         self.codec, self.opt_g = self.fabric.setup(self.codec, self.opt_g)
@@ -83,39 +92,6 @@ class CodecTrainer(StepTrainer):
         self._cpu_mark = time.process_time()
 
     # --- run folder -------------------------------------------------------------------
-    def _settle_config(self, config: CodecTrainConfig) -> CodecTrainConfig:
-        """A run keeps the config it started with; a different codec size is an error."""
-        if self.fabric.global_rank == 0:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-        path = self.run_dir / "config.json"
-        if path.is_file():
-            saved = CodecTrainConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
-            if saved.codec != config.codec:
-                raise TrainingConfigError(
-                    f"{self.run_dir}: holds a run of another codec size; choose a new --out")
-            if saved != config:
-                self.log(f"{self.run_dir}: resuming with the run's own settings")
-            return saved
-        path.write_text(json.dumps(config.to_dict(), indent=2), encoding="utf-8")
-        return config
-
-    def _resume(self) -> None:
-        found = load_checkpoint(self.run_dir)
-        if found is None:
-            return
-        tensors, meta = found
-        part = lambda prefix: {k[len(prefix):]: v for k, v in tensors.items()  # noqa: E731
-                               if k.startswith(prefix)}
-        source = str(self.run_dir / "checkpoints")
-        load_state_strict(self.codec, part("codec."), source)
-        load_state_strict(self.disc, part("disc."), source)
-        self.ema.load_state_dict(part("ema."), meta["ema_updates"])
-        optimizer_from_flat(self.opt_g, tensors, meta["opt_g"], "opt_g")
-        optimizer_from_flat(self.opt_d, tensors, meta["opt_d"], "opt_d")
-        set_rng_state(tensors, meta["rng"])
-        self.step, self.skipped = int(meta["step"]), int(meta.get("skipped", 0))
-        self.log(f"resumed {self.run_dir} at step {self.step}")
-
     def _init_weights(self, codec: AnyCodec) -> None:
         """Start a new run from a trained codec's weights (generator and EMA; the
         discriminator and the optimizers start fresh and re-warm)."""
@@ -126,22 +102,6 @@ class CodecTrainer(StepTrainer):
         floats = {k: v for k, v in self.codec.state_dict().items() if v.dtype.is_floating_point}
         self.ema.load_state_dict(floats, updates=10_000)  # the full decay from the first step
         self.log(f"{self.run_dir}: weights from --init-from (step 0 of this run)")
-
-    def save(self) -> Path | None:
-        """Write a checkpoint of the current step (rank 0 only)."""
-        if self.fabric.global_rank != 0:
-            return None
-        tensors: dict[str, torch.Tensor] = {}
-        tensors.update({f"codec.{k}": v for k, v in unwrap(self.codec).state_dict().items()})
-        tensors.update({f"disc.{k}": v for k, v in unwrap(self.disc).state_dict().items()})
-        tensors.update({f"ema.{k}": v for k, v in self.ema.state_dict().items()})
-        g_t, g_meta = optimizer_to_flat(self.opt_g, "opt_g")
-        d_t, d_meta = optimizer_to_flat(self.opt_d, "opt_d")
-        r_t, r_meta = rng_state()
-        tensors.update({**g_t, **d_t, **r_t})
-        meta = {"opt_g": g_meta, "opt_d": d_meta, "rng": r_meta, "skipped": self.skipped,
-                "ema_updates": self.ema.updates, "config": self.config.to_dict()}
-        return save_checkpoint(self.run_dir, self.step, tensors, meta)
 
     # --- training ---------------------------------------------------------------------
     def train_mode(self) -> None:

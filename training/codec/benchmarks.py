@@ -8,9 +8,9 @@ from dataclasses import replace
 
 from ambisketch.engine.benchmarking import Benchmark, Measurement
 
-from .codec import CodecTrainer
-from .codec_config import TRAIN_PRESETS
-from .codec_data import SyntheticFoaSource
+from .config import TRAIN_PRESETS
+from .data import SyntheticFoaSource
+from .trainer import CodecTrainer
 
 
 def _steps_per_second(adversarial: bool, steps: int) -> tuple[float, float]:

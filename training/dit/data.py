@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -31,12 +31,16 @@ from ambisketch.engine.models.conditioners import state_matrix
 from ambisketch.engine.spatial.room import room_size_of
 from ambisketch.engine.spatial.trajectory import Trajectory
 
-from .dit_config import DitTrainConfig
+from .config import DitTrainConfig
+
+if TYPE_CHECKING:
+    from ..codec.data import FoaSource
+    from ..latents import LatentCache
 
 ROOM_NUMBERS = ("distance", "room_size", "decay_time")
 
 
-def room_numbers(room: Mapping[str, Any] | None) -> tuple[float, float, float]:
+def room_numbers(room: Mapping[str, object] | None) -> tuple[float, float, float]:
     """``(distance, room_size, decay_time)`` of a sample's ``room`` dict (see the module doc);
     NaN where unknown."""
     nan = math.nan
@@ -57,7 +61,7 @@ class DitClipDataset(Dataset):
     accumulation × devices) turns ``k`` into its optimiser step for the two-phase captions.
     """
 
-    def __init__(self, source: Any, config: DitTrainConfig, hop: int, rate: int,
+    def __init__(self, source: FoaSource | LatentCache, config: DitTrainConfig, hop: int, rate: int,
                  items_per_step: int | None = None) -> None:
         if len(source) == 0:
             raise ValueError("the training source holds no clips")
@@ -79,7 +83,7 @@ class DitClipDataset(Dataset):
             return "spatial" if rng.random() < 0.5 else "plain"
         return mode
 
-    def _caption(self, item: Mapping[str, Any], mode: str) -> str:
+    def _caption(self, item: Mapping[str, object], mode: str) -> str:
         plain, spatial = item.get("caption"), item.get("spatial_caption")
         first, second = (spatial, plain) if mode == "spatial" else (plain, spatial)
         return str(first or second or self.config.default_caption)

@@ -15,18 +15,23 @@ import csv
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from ambisketch.engine.audio_io import write_audio
 from ambisketch.engine.generate import GenerationRequest, Generator
+from ambisketch.engine.json_types import JSONObject
 from ambisketch.engine.models.bundle import BundleInfo, ModelBundle
 from ambisketch.engine.spatial.doa import direction_errors, intensity_doa
 from ambisketch.engine.spatial.trajectory import Trajectory
 
-from .dit_data import ROOM_NUMBERS, room_numbers
+from .data import ROOM_NUMBERS, room_numbers
+
+if TYPE_CHECKING:
+    from ambisketch.engine.models.codec_kinds import AnyCodec
+    from ambisketch.engine.models.text_encoder import TextEncoder
 
 COLUMNS = ("step", "take", "azimuth_l1", "elevation_l1", "spatial_angle", "prompt")
 
@@ -53,9 +58,9 @@ def validation_requests(source: Any, count: int, seconds: float, steps: int,
     return requests
 
 
-def write_validation(run_dir: Path, step: int, model: torch.nn.Module, codec: Any,
-                     text_encoder: Any, info: BundleInfo, requests: list[GenerationRequest],
-                     device: torch.device, log: Callable[[str], None]) -> list[dict[str, Any]]:
+def write_validation(run_dir: Path, step: int, model: torch.nn.Module, codec: AnyCodec,
+                     text_encoder: TextEncoder, info: BundleInfo, requests: list[GenerationRequest],
+                     device: torch.device, log: Callable[[str], None]) -> list[JSONObject]:
     """Generate ``requests`` with ``model`` (the EMA weights) and ``codec`` on ``device``;
     write the takes and their errors; returns the CSV rows. The global random state is left
     as it was (a resumed run stays exact)."""
@@ -83,7 +88,7 @@ def write_validation(run_dir: Path, step: int, model: torch.nn.Module, codec: An
     return rows
 
 
-def _append_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+def _append_csv(path: Path, rows: list[JSONObject]) -> None:
     new = not path.exists()
     with path.open("a", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)

@@ -1,0 +1,1 @@
+"""Codec training: the trainer, its config, its data and its benchmark."""

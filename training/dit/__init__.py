@@ -1,0 +1,2 @@
+"""DiT (generator) training: the trainer, its config, its data, validation takes and its
+benchmark."""
