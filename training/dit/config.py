@@ -24,7 +24,7 @@ from ..codec.config import TrainingConfigError, check_settings, resolve_config
 
 CAPTION_MODES = ("plain", "spatial", "mixed", "two-phase")
 # JSON recipes (training/recipes/configs/dit-NAME.json) that --config also takes by name.
-RECIPE_DIR = Path(__file__).with_name("recipes") / "configs"
+RECIPE_DIR = Path(__file__).resolve().parents[1] / "recipes" / "configs"
 
 
 @dataclass(frozen=True)
