@@ -9,21 +9,31 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from ambisketch.engine import audio_io
-from ambisketch.engine.binaural import (Transport, decoder_for, load_hrtf, output_devices,
-                                        pick_output_device, render)
+from ambisketch.engine.binaural import (
+    Transport,
+    decoder_for,
+    load_hrtf,
+    output_devices,
+    pick_output_device,
+    render,
+)
 from ambisketch.engine.binaural.devices import NO_DEVICE
 from ambisketch.engine.binaural.hrirs import HrirSet
 from ambisketch.engine.errors import AudioDeviceError, AudioFileError, EngineError
+from ambisketch.engine.json_types import JSONObject
+from ambisketch.engine.monitoring import (
+    DEFAULT_PREFIX,
+    LAYOUT_NAMES,
+    OscHeadTracker,
+    design,
+    get_layout,
+)
+from ambisketch.engine.monitoring.osc_tracker import DEFAULT_SMOOTHING_MS
 from ambisketch.engine.spatial.ambisonics import fuma_to_ambix
 from ambisketch.engine.takes.metadata import binaural_metadata as _binaural_metadata
 from ambisketch.engine.takes.metadata import hrtf_fields, read_sidecar
-
-from ambisketch.engine.monitoring import (DEFAULT_PREFIX, LAYOUT_NAMES, OscHeadTracker,
-                                          design, get_layout)
-from ambisketch.engine.monitoring.osc_tracker import DEFAULT_SMOOTHING_MS
 
 from .cli_support import add_output_args, note
 from .cmd_monitor import add_loudness_arg, apply_loudness, loudness_target
@@ -152,8 +162,8 @@ def cmd_binaural(args: argparse.Namespace) -> int:
     return 0
 
 
-def binaural_metadata(src: Path, hrirs: HrirSet, decoder: dict[str, Any], rate: int,
-                      args: argparse.Namespace) -> dict[str, Any]:
+def binaural_metadata(src: Path, hrirs: HrirSet, decoder: JSONObject, rate: int,
+                      args: argparse.Namespace) -> JSONObject:
     """The sidecar of a binaural export: the source take, the HRTF, the rotation."""
     source_take = None
     try:  # keep how the FOA take was made, so the export can be made again

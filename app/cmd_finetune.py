@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .cli_support import note
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from ambisketch.training.finetune import FinetuneProgress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -66,7 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_finetune(args: argparse.Namespace) -> int:
-    from ambisketch.training.finetune import FinetuneJob, FinetuneProgress, FinetuneSettings
+    from ambisketch.training.finetune import FinetuneJob, FinetuneSettings
 
     def opt(v: str | None) -> Path | None:
         return Path(v) if v else None
@@ -78,7 +83,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         augmentations=args.augmentations, name=args.name, overwrite=args.force,
         cache_dir=opt(args.cache_dir), work_dir=opt(args.work), keep_work=args.keep_work,
         holdout=args.holdout, eval_takes=args.eval_takes, method=args.method)
-    bars: dict[str, Any] = {}
+    bars: dict[str, tqdm | None] = {}
 
     def close_bars() -> None:
         for bar in bars.values():
@@ -126,7 +131,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bar(p: Any, disabled: bool) -> Any:
+def _bar(p: FinetuneProgress, disabled: bool) -> tqdm | None:
     if disabled or p.stage not in ("encode", "train"):
         return None
     from tqdm import tqdm

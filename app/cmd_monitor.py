@@ -7,16 +7,29 @@ import argparse
 import json
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ambisketch.engine import audio_io
 from ambisketch.engine.errors import AudioFileError, EngineError
-from ambisketch.engine.loudness import (DEFAULT_TARGET_LUFS, TRUE_PEAK_CEILING_DBTP, Loudness,
-                                        check_target, measure, normalise, speaker_weights)
-from ambisketch.engine.monitoring.layouts import (LAYOUT_NAMES, SPEAKER_BITS, STANDARD_LAYOUTS,
-                                                  Layout, get_layout)
+from ambisketch.engine.json_types import JSONObject
+from ambisketch.engine.loudness import (
+    DEFAULT_TARGET_LUFS,
+    TRUE_PEAK_CEILING_DBTP,
+    Loudness,
+    check_target,
+    measure,
+    normalise,
+    speaker_weights,
+)
+from ambisketch.engine.monitoring.layouts import (
+    LAYOUT_NAMES,
+    SPEAKER_BITS,
+    STANDARD_LAYOUTS,
+    Layout,
+    get_layout,
+)
 
 from .cli_support import add_output_args, note
 
@@ -46,7 +59,8 @@ def loudness_target(value: str | None, allow_off: bool = False) -> float | None:
 
 
 def apply_loudness(samples: np.ndarray, rate: int, target: float | None, name: str, *,
-                   ambix: bool = False, weights: Any = None) -> tuple[np.ndarray, float | None]:
+                   ambix: bool = False, weights: NDArray[np.float64] | None = None
+                   ) -> tuple[np.ndarray, float | None]:
     """Normalise when ``target`` is given, say so on stderr; returns (samples, LUFS or None)."""
     if target is None:
         return samples, None
@@ -138,7 +152,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
         source = read_sidecar(src)
     except AudioFileError as exc:
         note(f"ignored: {exc}")
-    meta: dict[str, Any] = {
+    meta: JSONObject = {
         "kind": "decode", "source": str(src.resolve()), "created": now_iso(),
         "decoder": decoder.describe(), "lfe": bool(args.lfe and layout.lfe_index is not None),
         "rate": foa.rate, "bits": args.bits, "input_format": args.format,

@@ -9,12 +9,21 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 from ambisketch.engine.audio_io import BIT_DEPTHS
 from ambisketch.engine.errors import SceneError
-from ambisketch.engine.scene import (FORMAT, VERSION, Scene, export_scene, load_scene, new_track,
-                                     relink, relink_folder, save_scene)
+from ambisketch.engine.json_types import JSONObject
+from ambisketch.engine.scene import (
+    FORMAT,
+    VERSION,
+    Scene,
+    export_scene,
+    load_scene,
+    new_track,
+    relink,
+    relink_folder,
+    save_scene,
+)
 from ambisketch.engine.scene.tracks import Track
 from ambisketch.engine.spatial import describe
 from ambisketch.engine.spatial.room import ROOM_PRESETS
@@ -136,9 +145,9 @@ def _save(scene: Scene, path: str, what: str) -> int:
 
 
 def _changes(args: argparse.Namespace, track: Track | None, media_duration: float,
-             channels: int) -> dict[str, Any]:
+             channels: int) -> JSONObject:
     """The track fields the options ask for (``track`` None when adding)."""
-    out: dict[str, Any] = {}
+    out: JSONObject = {}
     if args.path is not None:
         if channels == 4:
             raise SceneError(f"--path places a mono file; {args.file if track is None else track.name}"

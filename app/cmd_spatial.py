@@ -6,24 +6,29 @@ import argparse
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ambisketch.engine import audio_io
 from ambisketch.engine.errors import AudioFileError, RoomError, TrajectoryError
-from ambisketch.engine.spatial import (Trajectory, describe, parametric_from_trajectory, preset,
-                                       preset_description, preset_names)
+from ambisketch.engine.json_types import JSONObject
+from ambisketch.engine.spatial import (
+    Trajectory,
+    describe,
+    parametric_from_trajectory,
+    preset,
+    preset_description,
+    preset_names,
+)
 from ambisketch.engine.spatial.ambisonics import ambix_to_fuma, encode, fuma_to_ambix
 from ambisketch.engine.spatial.doa import direction_errors, intensity_doa
 from ambisketch.engine.spatial.room import ROOM_PRESETS, Room
-from ambisketch.engine.spatial.room_render import render_in_room
 from ambisketch.engine.spatial.room_metrics import room_report
+from ambisketch.engine.spatial.room_render import render_in_room
 from ambisketch.engine.takes.metadata import take_metadata
 
 from .cli_support import add_output_args, note
 from .cmd_monitor import add_loudness_arg, apply_loudness, loudness_target
-
 
 
 def resolve_path(spec: str, duration: float | None = None) -> Trajectory:
@@ -205,7 +210,7 @@ def _sidecar_room_of(src: Path) -> tuple[Room, float | None, Trajectory | None] 
         return None
 
 
-def _room_line(report: dict[str, Any]) -> str:
+def _room_line(report: JSONObject) -> str:
     m = report["measured"]
     if m["rt60"] is None:
         return "reverberation: no free decay at the end of the take to measure"
@@ -240,7 +245,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     requested = _sidecar_room_of(src)
     reverb = room_report(foa, audio.rate, *(requested or (None, None, None)))
     if args.json:
-        out: dict[str, Any] = {"file": str(src), "sample_rate": audio.rate,
+        out: JSONObject = {"file": str(src), "sample_rate": audio.rate,
                                "duration": audio.duration, "track": track.to_dict(),
                                "room": reverb}
         if errors is not None and traj is not None:

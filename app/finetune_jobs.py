@@ -10,10 +10,10 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from ambisketch.engine.catalog import user_models_dir
-from ambisketch.ui.finetune_dialog import ResumableWork, ScanSummary
+from ambisketch.ui.finetune_dialog import FinetuneRequest, ResumableWork, ScanSummary
+from ambisketch.ui.jobs import Cancelled, JobProgress
 
 WORK_SUFFIX = ".finetune"  # the job's work folder: OUT's folder / ".OUT.finetune"
 
@@ -74,19 +74,19 @@ class FinetuneService:
             raise ValueError(f"{work}: not a fine-tuning work folder")
         shutil.rmtree(work, ignore_errors=True)
 
-    def job(self, options: dict[str, Any]) -> Callable[[Any, Callable[[], bool]], Path]:
-        from ambisketch.training.finetune import FinetuneJob, FinetuneSettings
+    def job(self, request: FinetuneRequest) -> Callable[[JobProgress, Cancelled], Path]:
+        from ambisketch.training.finetune import FinetuneJob, FinetuneProgress, FinetuneSettings
 
-        settings = FinetuneSettings(library=Path(options["library"]), out=Path(options["out"]),
-                                    base=options.get("base"), steps=int(options["steps"]),
-                                    lr=options.get("lr"), codec_too=bool(options.get("codec_too")))
+        settings = FinetuneSettings(library=request.library, out=request.out, base=request.base,
+                                    steps=request.steps, lr=request.lr,
+                                    codec_too=request.codec_too)
 
-        def run(progress: Any, cancelled: Callable[[], bool]) -> Path:
+        def run(progress: JobProgress, cancelled: Cancelled) -> Path:
             stage_names = {"scan": "Scanning", "evaluate": "Held-out test",
                            "encode": "Encoding the library",
                            "train": "Training", "export": "Writing the model"}
 
-            def report(p: Any) -> None:
+            def report(p: FinetuneProgress) -> None:
                 progress(p.step, p.total)
                 loss = f" — loss {p.loss:.4f}" if p.loss is not None else ""
                 progress.message(f"{stage_names.get(p.stage, p.stage)}: {p.message}{loss}")

@@ -15,7 +15,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -23,7 +22,7 @@ from ambisketch.engine.errors import Cancelled, EngineError
 
 log = logging.getLogger("ambisketch.workers")
 
-Job = Callable[["Progress", Callable[[], bool]], Any]
+Job = Callable[["Progress", Callable[[], bool]], object]
 
 
 class Task(QObject):

@@ -37,7 +37,7 @@ class Benchmark:
     run: Callable[[int], list[Measurement]]
 
 
-def time_call(fn: Callable[[], Any], repeats: int = 5, warmup: int = 1) -> float:
+def time_call(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
     """Median wall time of ``fn()`` in seconds over ``repeats`` calls, after ``warmup`` calls."""
     for _ in range(warmup):
         fn()

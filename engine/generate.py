@@ -30,6 +30,7 @@ from .start_from import StartFrom
 
 if TYPE_CHECKING:
     from .models.bundle import ModelBundle
+    from .models.init_latents import LatentStart
     from .models.text_encoder import TextEncoder
 
 MODES = ("descriptive", "parametric")
@@ -359,7 +360,8 @@ class Generator:
         return kind_of(self.bundle.codec.config)
 
     def generate(self, request: GenerationRequest, progress: Progress | None = None,
-                 cancel: CancelCheck | None = None, *, start: Any = None) -> list[Take]:
+                 cancel: CancelCheck | None = None, *, start: LatentStart | None = None
+                 ) -> list[Take]:
         """Generate ``request.variations`` takes in one batch.
 
         ``progress(step, total)`` is called after every sampler step; ``cancel()`` returning
@@ -373,8 +375,13 @@ class Generator:
         from .errors import Cancelled
         from .models.conditioners import state_matrix
         from .models.placement import DenoiserWrapper, wrap_denoiser
-        from .models.sampling import (get_sampler, guided, initial_noise, log_linear_sigmas,
-                                      v_denoiser)
+        from .models.sampling import (
+            get_sampler,
+            guided,
+            initial_noise,
+            log_linear_sigmas,
+            v_denoiser,
+        )
         from .spatial.path_lock import lock_to_path
 
         bundle = self.bundle

@@ -20,12 +20,13 @@ import torch
 
 from ambisketch.engine.errors import ModelLoadError
 from ambisketch.engine.files import atomic_folder, atomic_target
+from ambisketch.engine.json_types import JSONObject, JSONValue
 from ambisketch.engine.models.weights import load_weights, save_weights
 
 POINTER = "latest.json"
 
 
-def _atomic_json(path: Path, data: Any) -> None:
+def _atomic_json(path: Path, data: JSONValue) -> None:
     with atomic_target(path) as tmp, tmp.open("w", encoding="utf-8") as f:
         json.dump(data, f, indent=1)
         f.flush()
@@ -33,7 +34,7 @@ def _atomic_json(path: Path, data: Any) -> None:
 
 
 def save_checkpoint(run_dir: str | Path, step: int, tensors: dict[str, torch.Tensor],
-                    meta: dict[str, Any], keep: int = 1) -> Path:
+                    meta: JSONObject, keep: int = 1) -> Path:
     """Write the state of ``step``; keep the newest ``keep`` checkpoints."""
     root = Path(run_dir) / "checkpoints"
     root.mkdir(parents=True, exist_ok=True)
@@ -57,7 +58,7 @@ def has_checkpoint(run_dir: str | Path) -> bool:
     return (Path(run_dir) / "checkpoints" / POINTER).is_file()
 
 
-def load_checkpoint(run_dir: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]] | None:
+def load_checkpoint(run_dir: str | Path) -> tuple[dict[str, torch.Tensor], JSONObject] | None:
     """The newest complete checkpoint of a run, or ``None`` if it has none."""
     root = Path(run_dir) / "checkpoints"
     pointer = root / POINTER
@@ -73,10 +74,10 @@ def load_checkpoint(run_dir: str | Path) -> tuple[dict[str, torch.Tensor], dict[
 
 # --- optimizer state <-> flat tensors + JSON -------------------------------------------------
 def optimizer_to_flat(opt: torch.optim.Optimizer, prefix: str
-                      ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+                      ) -> tuple[dict[str, torch.Tensor], JSONObject]:
     sd = opt.state_dict()
     tensors: dict[str, torch.Tensor] = {}
-    scalars: dict[str, dict[str, Any]] = {}
+    scalars: dict[str, JSONObject] = {}
     for idx, state in sd["state"].items():
         for key, value in state.items():
             if torch.is_tensor(value):
@@ -87,7 +88,7 @@ def optimizer_to_flat(opt: torch.optim.Optimizer, prefix: str
 
 
 def optimizer_from_flat(opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor],
-                        meta: dict[str, Any], prefix: str) -> None:
+                        meta: JSONObject, prefix: str) -> None:
     state: dict[int, dict[str, Any]] = {}
     for name, value in tensors.items():
         if name.startswith(prefix + "."):
@@ -99,7 +100,7 @@ def optimizer_from_flat(opt: torch.optim.Optimizer, tensors: dict[str, torch.Ten
 
 
 # --- random number generators --------------------------------------------------------------
-def rng_state() -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+def rng_state() -> tuple[dict[str, torch.Tensor], JSONObject]:
     tensors = {"rng.torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         tensors["rng.cuda"] = torch.cuda.get_rng_state()
@@ -109,7 +110,7 @@ def rng_state() -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     return tensors, meta
 
 
-def set_rng_state(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+def set_rng_state(tensors: dict[str, torch.Tensor], meta: JSONObject) -> None:
     torch.set_rng_state(tensors["rng.torch"])
     if "rng.cuda" in tensors and torch.cuda.is_available():
         torch.cuda.set_rng_state(tensors["rng.cuda"])
@@ -119,6 +120,6 @@ def set_rng_state(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> Non
     random.setstate((version, tuple(internal), gauss))
 
 
-def _py_state_to_json(state: tuple) -> list[Any]:
+def _py_state_to_json(state: tuple[int, tuple[int, ...], float | None]) -> list[JSONValue]:
     version, internal, gauss = state
     return [version, list(internal), gauss]

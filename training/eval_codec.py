@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
 from ambisketch.engine.audio_io import read_audio
 from ambisketch.engine.errors import AudioFileError, EngineError
+from ambisketch.engine.json_types import JSONObject
 from ambisketch.engine.models.codec import roundtrip
 from ambisketch.engine.models.codec_kinds import AnyCodec
 from ambisketch.engine.spatial.doa import compare_tracks, intensity_doa
@@ -39,7 +39,7 @@ class CodecScores:
     clips: int
     seconds: float
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return asdict(self)
 
 

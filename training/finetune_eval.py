@@ -14,11 +14,21 @@ weights.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+from ambisketch.engine.json_types import JSONObject
 
 from .content_metric.realset import RealClip
 from .data.library import Library
+
+if TYPE_CHECKING:
+    from ambisketch.engine.models.bundle import ModelBundle
+    from ambisketch.engine.models.text_encoder import TextEncoder
+
+    from .content_metric.aisfx import AisfxEmbedder
+    from .content_metric.score import RealEmbeddings
 
 HOLDOUT = 0.2
 MAX_LABELS = 8
@@ -54,8 +64,8 @@ class HeldOut:
     """The held-out recordings embedded once; :meth:`score` judges a model on them."""
 
     clips: list[RealClip]
-    real: Any  # RealEmbeddings
-    embedder: Any  # AisfxEmbedder
+    real: RealEmbeddings
+    embedder: AisfxEmbedder
     takes: int
     steps: int
 
@@ -74,8 +84,8 @@ class HeldOut:
         embedder = AisfxEmbedder()
         return cls(clips, embed_real(embedder, clips, rate), embedder, takes, steps)
 
-    def score(self, bundle: Any, text_encoder: Any = None, seed: int = 0,
-              progress: Any = None) -> dict[str, Any]:
+    def score(self, bundle: ModelBundle, text_encoder: TextEncoder | None = None, seed: int = 0,
+              progress: Callable[[int, int], None] | None = None) -> JSONObject:
         """The content scores of ``bundle`` (a ModelBundle) as a dict (JSON-ready)."""
         from ambisketch.engine.generate import Generator
 
@@ -89,7 +99,7 @@ class HeldOut:
         return {**scores.to_dict(), "steps": self.steps}
 
 
-def summary(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+def summary(before: JSONObject | None, after: JSONObject | None) -> str:
     """One paragraph for the CLI and the dialog: before → after on the held-out files."""
     if not before or not after:
         return ""

@@ -14,19 +14,29 @@ the library choice is disabled.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ambisketch.engine.errors import EngineError
 from ambisketch.engine.generate import GenerationRequest
 from ambisketch.engine.start_from import DEFAULT_STRENGTH, StartFrom
+from ambisketch.engine.takes import TakeRecord
 
-from .start_from_dialog import StartChoice, StartFromDialog, StrengthSlider
+from .start_from_dialog import Retriever, StartChoice, StartFromDialog, StrengthSlider
 from .takes.range_select import RangeSelector
 
 
@@ -85,7 +95,7 @@ class AudioStartLink:
 
     def __init__(self, window: Any) -> None:
         self.window = window
-        self.retrieve: Any = None  # app.library_retrieval.retrieve, handed in by the app
+        self.retrieve: Retriever | None = None  # app.library_retrieval.retrieve, from the app
         self.choice: StartChoice | None = None
         panel = window.panel
         self.bar = StartFromBar(panel)
@@ -131,7 +141,7 @@ class AudioStartLink:
         self.set_choice(choice)
 
     # --- a take's own -----------------------------------------------------------------------
-    def _take_request(self, record: Any) -> GenerationRequest:
+    def _take_request(self, record: TakeRecord) -> GenerationRequest:
         """The request that made ``record`` (a new seed, one take); for an imported take the
         panel's settings at the take's length."""
         if record.request is not None:
@@ -143,7 +153,7 @@ class AudioStartLink:
         req = self.window.panel.request(self.window.current_path())
         return replace(req, seconds=record.seconds, variations=1)
 
-    def _model(self, record: Any) -> str | None:
+    def _model(self, record: TakeRecord) -> str | None:
         where = (record.sidecar.get("model") or {}).get("path")
         return where if where and Path(where).is_dir() else None
 
@@ -168,7 +178,8 @@ class AudioStartLink:
             req, init=StartFrom(take=str(record.path), start=t0, end=min(t1, record.seconds),
                                 strength=1.0)))
 
-    def _run(self, record: Any, with_start: Any) -> None:
+    def _run(self, record: TakeRecord,
+             with_start: Callable[[GenerationRequest], GenerationRequest]) -> None:
         try:
             request = with_start(self._take_request(record))
             request.check()

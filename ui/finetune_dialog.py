@@ -17,15 +17,32 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ambisketch.engine.catalog import BundleEntry
+
+from .jobs import Job, JobRunner, TaskHandle
 
 
 @dataclass
@@ -54,10 +71,22 @@ class ResumableWork:
                 f"({self.size / 1e6:.1f} MB, {when})")
 
 
+@dataclass(frozen=True)
+class FinetuneRequest:
+    """What the dialog asks the fine-tuning service for."""
+
+    library: Path  # the folder of the user's sounds
+    out: Path  # the new model bundle's folder
+    base: Path | None  # the model to start from (None: the default)
+    steps: int
+    lr: float | None  # None: the recipe's
+    codec_too: bool  # also fine-tune the codec's decoder
+
+
 class FinetuneService(Protocol):
     def scan(self, folder: Path) -> ScanSummary: ...
     def default_output(self, folder: Path) -> Path: ...
-    def job(self, options: dict[str, Any]) -> Callable[[Any, Callable[[], bool]], Path]: ...
+    def job(self, request: FinetuneRequest) -> Job: ...
     def work_dir(self, out: Path) -> Path: ...
     def resumable(self, folders: list[Path] | None = None) -> list[ResumableWork]: ...
     def discard(self, work: Path) -> None: ...
@@ -66,14 +95,14 @@ class FinetuneService(Protocol):
 class FinetuneDialog(QDialog):
     """``bundle_ready(path)`` is reported through ``on_bundle`` when training finished."""
 
-    def __init__(self, service: FinetuneService, runner: Any, models: list[BundleEntry],
+    def __init__(self, service: FinetuneService, runner: JobRunner, models: list[BundleEntry],
                  on_bundle: Callable[[Path], None], parent: QWidget | None = None,
                  current_model: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Fine-tune on my sounds")
         self.resize(620, 560)
         self.service, self.runner, self.on_bundle = service, runner, on_bundle
-        self._task: Any = None
+        self._task: TaskHandle | None = None
         self._scan: ScanSummary | None = None
         self._proposed: Path | None = None  # the output folder the dialog proposed
         lay = QVBoxLayout(self)
@@ -216,7 +245,7 @@ class FinetuneDialog(QDialog):
         self.runner.start("scan", lambda progress, cancelled: self.service.scan(folder),
                           self._hook_scan)
 
-    def _hook_scan(self, task: Any) -> None:
+    def _hook_scan(self, task: TaskHandle) -> None:
         task.finished.connect(self._scanned)
         task.failed.connect(lambda m: self.status.setText(m))
         task.crashed.connect(lambda m: self.status.setText(f"unexpected error: {m}; see the log"))
@@ -236,11 +265,12 @@ class FinetuneDialog(QDialog):
                             "Nothing usable to train on." if summary.usable == 0 else "")
 
     # --- training ---------------------------------------------------------------------
-    def options(self) -> dict[str, Any]:
-        return {"library": Path(self.library.text().strip()), "out": Path(self.output.text().strip()),
-                "base": Path(self.base.currentData()) if self.base.currentData() else None,
-                "steps": int(self.steps.value()), "lr": float(self.lr.value()) or None,
-                "codec_too": bool(self.codec_too.isChecked())}
+    def options(self) -> FinetuneRequest:
+        return FinetuneRequest(
+            library=Path(self.library.text().strip()), out=Path(self.output.text().strip()),
+            base=Path(self.base.currentData()) if self.base.currentData() else None,
+            steps=int(self.steps.value()), lr=float(self.lr.value()) or None,
+            codec_too=bool(self.codec_too.isChecked()))
 
     def start(self) -> None:
         if self._task is not None:
@@ -249,7 +279,7 @@ class FinetuneDialog(QDialog):
         if not self.output.text().strip():
             self.status.setText("Choose where to save the new model.")
             return
-        if not self._make_parent(opts["out"]):
+        if not self._make_parent(opts.out):
             return
         try:
             job = self.service.job(opts)
@@ -283,7 +313,7 @@ class FinetuneDialog(QDialog):
             return False
         return True
 
-    def _hook_train(self, task: Any) -> None:
+    def _hook_train(self, task: TaskHandle) -> None:
         self._task = task
         task.progressed.connect(self._progress)
         task.message.connect(self.status.setText)

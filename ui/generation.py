@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -19,9 +19,16 @@ from ambisketch.engine.errors import EngineError
 from ambisketch.engine.loudness import DEFAULT_TARGET_LUFS, MAX_TARGET_LUFS, MIN_TARGET_LUFS
 
 from .generate_panel import GeneratePanel
+from .jobs import Cancelled, JobProgress, JobRunner, TaskHandle
+from .settings_port import SettingsPort
+
+if TYPE_CHECKING:
+    from ambisketch.engine.generate import GenerationRequest, Generator, Take
+
+    from .start_from_dialog import StartChoice
 
 
-def loudness_target(settings: Any) -> float | None:
+def loudness_target(settings: SettingsPort) -> float | None:
     """The loudness new takes are normalised to (setting ``generate/loudness_lufs``: LUFS,
     or '' / 'off' for the model's own level); a value outside -70…0 reads as the default."""
     text = str(settings.get("generate/loudness_lufs")).strip().lower()
@@ -40,17 +47,18 @@ class GenerationController(QObject):
     takes_ready = Signal(list, float)
     failed = Signal(str)
 
-    def __init__(self, runner: Any, panel: GeneratePanel, window: QWidget, settings: Any,
+    def __init__(self, runner: JobRunner, panel: GeneratePanel, window: QWidget,
+                 settings: SettingsPort,
                  device: str = "auto") -> None:
         super().__init__(window)
         self.runner, self.panel, self.window, self.settings = runner, panel, window, settings
         self.device = device
-        self._generators: dict[str, Any] = {}
+        self._generators: dict[str, Generator] = {}
         self._lock = threading.Lock()  # the cache is filled from worker threads
-        self._task: Any = None
+        self._task: TaskHandle | None = None
         # What the panel's takes start from (ui.start_from_dialog.StartChoice; None: noise).
         # Its resolve(request, generator) runs in the job: a library look-up needs the model.
-        self.start_from: Any = None
+        self.start_from: StartChoice | None = None
         panel.generate_requested.connect(self.start)
         panel.cancel_requested.connect(self.cancel)
 
@@ -61,7 +69,7 @@ class GenerationController(QObject):
         folder = self.panel.model_path()
         return folder or str(default_bundle())
 
-    def _generator(self, folder: str) -> Any:
+    def _generator(self, folder: str) -> Generator:
         from ambisketch.engine.generate import Generator
 
         with self._lock:
@@ -99,7 +107,8 @@ class GenerationController(QObject):
         self.panel.set_history(history)
         self.run_request(request, folder, self.start_from)
 
-    def run_request(self, request: Any, folder: str | None = None, start: Any = None) -> None:
+    def run_request(self, request: GenerationRequest, folder: str | None = None,
+                    start: StartChoice | None = None) -> None:
         """Generate ``request`` with the model in ``folder`` (default: the panel's) off the
         GUI thread; ``start`` (a StartChoice) resolves the request's start in the job."""
         if self._task is not None:
@@ -108,13 +117,13 @@ class GenerationController(QObject):
         self.panel.set_busy(True, "Loading the model…" if folder not in self._generators
                             else "Generating…")
 
-        def job(progress: Any, cancelled: Any) -> list[Any]:
+        def job(progress: JobProgress, cancelled: Cancelled) -> list[Take]:
             gen = self._generator(folder)
             progress.message("Generating…")
             req = start.resolve(request, gen) if start is not None else request
             return gen.generate(req, progress=progress, cancel=cancelled)
 
-        def connect(task: Any) -> None:
+        def connect(task: TaskHandle) -> None:
             self._task = task
             task.progressed.connect(self.panel.set_progress)
             task.message.connect(self.panel.set_status)
@@ -131,7 +140,7 @@ class GenerationController(QObject):
             self._task.cancel()
             self.panel.set_status("Cancelling…")
 
-    def _finished(self, takes: list[Any], seconds: float) -> None:
+    def _finished(self, takes: list[Take], seconds: float) -> None:
         self.takes_ready.emit(list(takes), float(seconds))
 
     def _done(self) -> None:

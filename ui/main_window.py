@@ -8,24 +8,27 @@ kept by the engine's take store, preview by the engine's transport (inside Trans
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QMainWindow, QMessageBox,
-                               QScrollArea, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QMainWindow, QMenu,
+                               QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from ambisketch import __version__
 from ambisketch.engine.catalog import BundleEntry, describe_bundle, installed_bundles
 from ambisketch.engine.errors import EngineError
-from ambisketch.engine.generate import GenerationRequest
-from ambisketch.engine.takes import TakeStore
+from ambisketch.engine.generate import GenerationRequest, Take
+from ambisketch.engine.takes import TakeRecord, TakeStore
 from ambisketch.engine.spatial.trajectory import Trajectory
 
 from .export_dialog import ExportDialog
 from .generate_panel import GeneratePanel
+from .finetune_dialog import FinetuneService
 from .generation import GenerationController
+from .jobs import JobRunner
 from .path import PathEditor
 from .preview import NO_DEVICE_TEXT, TransportBar
 from .repath_preview import RepathPreview
@@ -56,8 +59,8 @@ class MainWindow(QMainWindow):
         finetune: opens the fine-tune dialog (given by the app; None hides the action).
     """
 
-    def __init__(self, runner: Any, settings: SettingsPort, store: TakeStore | None = None, *,
-                 gl: bool = True, finetune: Any = None) -> None:
+    def __init__(self, runner: JobRunner, settings: SettingsPort, store: TakeStore | None = None,
+                 *, gl: bool = True, finetune: FinetuneService | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Ambisketch")
         self.runner, self.settings = runner, settings
@@ -153,7 +156,8 @@ class MainWindow(QMainWindow):
         self._action(help_, "Show &log folder", self._show_logs)
         self._action(help_, "&About Ambisketch", self._about)
 
-    def _action(self, menu: Any, text: str, slot: Any, shortcut: Any = None, tip: str = ""
+    def _action(self, menu: QMenu, text: str, slot: Callable[[], object],
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, tip: str = ""
                 ) -> QAction:
         a = QAction(text, self)
         if shortcut is not None:
@@ -356,7 +360,7 @@ class MainWindow(QMainWindow):
         QApplication.beep()
 
     # --- takes -------------------------------------------------------------------------
-    def _takes_ready(self, takes: list[Any], seconds: float) -> None:
+    def _takes_ready(self, takes: list[Take], seconds: float) -> None:
         last = None
         for take in takes:
             try:
@@ -370,7 +374,7 @@ class MainWindow(QMainWindow):
         if last is not None:
             self.statusBar().showMessage(f"New take: {last.name}", 5000)
 
-    def _take_selected(self, record: Any) -> None:
+    def _take_selected(self, record: TakeRecord | None) -> None:
         doc = self.path_editor.document
         self._shown = None
         if record is None:
@@ -432,7 +436,7 @@ class MainWindow(QMainWindow):
         self.takes.refresh(select=record.path)
         self.statusBar().showMessage(f"New take: {record.name} (re-pathed)", 5000)
 
-    def _regenerate(self, record: Any) -> None:
+    def _regenerate(self, record: TakeRecord) -> None:
         try:
             request: GenerationRequest = self.store.request(record)
         except EngineError as exc:
@@ -443,7 +447,7 @@ class MainWindow(QMainWindow):
             self.path_editor.document.set_trajectory(request.path, "Path of a take")
         self.generation.start()
 
-    def _use_path(self, record: Any) -> None:
+    def _use_path(self, record: TakeRecord) -> None:
         try:
             path = self.store.trajectory(record)
         except EngineError as exc:
@@ -461,7 +465,7 @@ class MainWindow(QMainWindow):
             return
         self._export(record)
 
-    def _export(self, record: Any) -> None:
+    def _export(self, record: TakeRecord) -> None:
         ExportDialog(record, self.store, self, hrtf=self.transport.hrtf(),
                      rotation=self.transport.rotation(), settings=self.settings).exec()
 

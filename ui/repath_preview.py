@@ -10,7 +10,8 @@ stale, because a measured error always refers to the path the take was made on.
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,7 +20,17 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ambisketch.engine.errors import EngineError
 from ambisketch.engine.spatial.doa import direction_errors, intensity_doa
 from ambisketch.engine.spatial.trajectory import Trajectory
-from ambisketch.engine.takes import TakeRecord
+from ambisketch.engine.takes import TakeRecord, TakeStore
+
+from .jobs import Cancelled, JobProgress, JobRunner, TaskHandle
+
+if TYPE_CHECKING:
+    from ambisketch.engine.takes.repath import Repather
+
+# a finished render: the take's file, its repather, the path, the FOA, the measured track
+# and the errors against the path
+Rendered = tuple[Path, "Repather", Trajectory, NDArray[np.float32], NDArray[np.float64],
+                 NDArray[np.float64]]
 
 DEBOUNCE_MS = 120  # a drag sends many edits: render the latest once the hand pauses
 
@@ -38,14 +49,14 @@ class RepathPreview(QObject):
     stale = Signal(str)
     restored = Signal()
 
-    def __init__(self, runner: Any, parent: QObject | None = None) -> None:
+    def __init__(self, runner: JobRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
         self._record: TakeRecord | None = None
         self._foa: NDArray[np.float32] | None = None
         self._rate = 0
         self._error: float | None = None
-        self._repather: Any = None
+        self._repather: Repather | None = None
         self._wanted: Trajectory | None = None
         self._busy = False
         self.preview: tuple[Trajectory, NDArray[np.float32]] | None = None
@@ -53,7 +64,8 @@ class RepathPreview(QObject):
         self._timer.timeout.connect(self._start)
 
     # --- inputs ----------------------------------------------------------------------
-    def take_selected(self, record: TakeRecord | None, foa: Any = None, rate: int = 0,
+    def take_selected(self, record: TakeRecord | None, foa: NDArray[np.float32] | None = None,
+                      rate: int = 0,
                       error: float | None = None) -> None:
         """The take now selected (None: none), with its samples and its own error."""
         self._record, self._foa, self._rate, self._error = record, foa, rate, error
@@ -92,7 +104,7 @@ class RepathPreview(QObject):
         cached = self._repather
         self._busy = True
 
-        def job(progress: Any, cancelled: Any) -> tuple[Any, ...]:
+        def job(progress: JobProgress, cancelled: Cancelled) -> Rendered:
             from ambisketch.engine.takes.repath import Repather
 
             rp = cached if cached is not None else Repather.from_take(record.path, foa)
@@ -100,7 +112,7 @@ class RepathPreview(QObject):
             track = intensity_doa(out, rate)
             return record.path, rp, path, out, track, direction_errors(track, path)
 
-        def connect(task: Any) -> None:
+        def connect(task: TaskHandle) -> None:
             task.finished.connect(self._finished)
             task.failed.connect(self._failed)
             task.crashed.connect(lambda m: self._failed(f"unexpected error ({m}); see the log"))
@@ -108,7 +120,7 @@ class RepathPreview(QObject):
 
         self.runner.start("repath", job, connect)
 
-    def _finished(self, result: tuple[Any, ...]) -> None:
+    def _finished(self, result: Rendered) -> None:
         where, rp, path, out, track, errors = result
         if self._record is None or self._record.path != where:
             return  # another take was selected meanwhile
@@ -128,7 +140,7 @@ class RepathPreview(QObject):
                                          or not same_path(self.preview[0], self._wanted)):
             self._timer.start()  # the path moved on while rendering: render the latest
 
-    def keep(self, store: Any) -> TakeRecord:
+    def keep(self, store: TakeStore) -> TakeRecord:
         """Store the re-pathed preview as a new take (:class:`EngineError` on failure)."""
         from ambisketch.engine.takes.repath import repath_take
 

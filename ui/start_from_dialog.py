@@ -9,23 +9,50 @@ retrieval the app hands in (ui does not import training, where the caption rules
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
-                               QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
-                               QPushButton, QRadioButton, QSlider, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ambisketch.engine.errors import EngineError
 from ambisketch.engine.start_from import DEFAULT_STRENGTH, StartFrom
 
+if TYPE_CHECKING:
+    from ambisketch.engine.generate import GenerationRequest, Generator
+    from ambisketch.engine.models.text_encoder import TextEncoder
+
 KINDS = ("file", "take", "library")
 AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.aif *.aiff *.mp3);;All files (*)"
-Retriever = Callable[..., Any]  # app.library_retrieval.retrieve
+class Retrieved(Protocol):
+    @property
+    def start(self) -> StartFrom: ...
+
+
+class Retriever(Protocol):
+    """``app.library_retrieval.retrieve``: the start from the library recording nearest to
+    the prompt."""
+
+    def __call__(self, root: str, prompt: str, encoder: TextEncoder, *, top_k: int = 1,
+                 seed: int | None = None, strength: float = DEFAULT_STRENGTH) -> Retrieved: ...
 
 
 @dataclass(frozen=True)
@@ -45,13 +72,13 @@ class StartChoice:
                 "library": f"the nearest in {name}"}[self.kind]
         return f"Starts from {what} · strength {self.strength:.2f}"
 
-    def apply(self, request: Any) -> Any:
+    def apply(self, request: GenerationRequest) -> GenerationRequest:
         """``request`` with this start (a library start is resolved later, in the job)."""
         if self.kind == "library":
             return request
         return replace(request, init=StartFrom(audio=self.path, strength=self.strength))
 
-    def resolve(self, request: Any, generator: Any) -> Any:
+    def resolve(self, request: GenerationRequest, generator: Generator) -> GenerationRequest:
         """The request the job generates: a library start looked up with the model's encoder."""
         if self.kind != "library":
             return self.apply(request)

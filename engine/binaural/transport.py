@@ -12,19 +12,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..audio_io import resample
 from ..errors import AudioDeviceError
-from .cache import DecoderCache, decoder_for
 from . import devices
+from .cache import DecoderCache, decoder_for
 from .devices import OutputDevice
 from .hrirs import HrirSet
 from .hrtf import load_hrtf
 from .render import BlockRenderer
+
+if TYPE_CHECKING:
+    from ..monitoring.speaker_decoder import SpeakerDecoder
 
 STOPPED, PLAYING, PAUSED = "stopped", "playing", "paused"
 
@@ -50,7 +53,7 @@ class Transport:
                  device: int | str | None = None, device_output: bool = True,
                  diffuse_eq: bool = True, cache: DecoderCache | None = None,
                  yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0,
-                 speakers: Any = None, lfe: bool = False,
+                 speakers: SpeakerDecoder | None = None, lfe: bool = False,
                  rotation_source: Callable[[], tuple[float, float, float]] | None = None
                  ) -> None:
         take = np.asarray(foa, dtype=np.float32)
@@ -162,7 +165,7 @@ class Transport:
             self._hrirs = hrirs
             self._renderer.set_decoder(dec)
 
-    def set_speakers(self, speakers: Any = None, lfe: bool = False) -> None:
+    def set_speakers(self, speakers: SpeakerDecoder | None = None, lfe: bool = False) -> None:
         """Play on loudspeakers (a :class:`~ambisketch.engine.monitoring.SpeakerDecoder`) or,
         with None, binaurally again; switched at a block boundary, an open stream re-opened
         with the new channel count (:class:`AudioDeviceError` when the device has too few)."""

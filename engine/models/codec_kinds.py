@@ -57,7 +57,7 @@ def kind_of(config: AnyCodecConfig) -> str:
     raise TypeError(f"not a codec config: {type(config).__name__}")
 
 
-def get_kind(name: Any) -> CodecKind:
+def get_kind(name: object) -> CodecKind:
     """The kind called ``name``; ``ValueError`` listing the known ones otherwise."""
     if not isinstance(name, str) or name not in KINDS:
         raise ValueError(f"unknown codec kind {name!r} (known: {', '.join(KINDS)})")

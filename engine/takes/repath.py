@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +28,12 @@ from ..spatial.dirac import band_filters, check_band_edges, split_band
 from ..spatial.dirac_synthesis import decorrelators, diffuse_gains, limit_length, orthogonal_diffuse
 from ..spatial.trajectory import Trajectory
 from .latents import LatentsError, load_latents
+
+if TYPE_CHECKING:
+    from ..models.codec_kinds import AnyCodec
+    from ..models.factored_codec import FactoredCodec
+    from .records import TakeRecord
+    from .store import TakeStore
 
 
 @dataclass(frozen=True)
@@ -41,13 +47,11 @@ class DiracLayout:
     direction_scale: float
 
     @classmethod
-    def of_codec(cls, codec: Any) -> DiracLayout:
-        cfg = codec.config
-        if not hasattr(cfg, "band_edges"):
-            raise EngineError("re-pathing from latents needs a factored codec (DirAC "
-                              "directions); this one is the 4-channel kind")
+    def of_codec(cls, codec: AnyCodec) -> DiracLayout:
+        factored = _factored(codec)
+        cfg = factored.config
         return cls(cfg.mono.latent_channels, tuple(cfg.band_edges), int(cfg.hop),
-                   int(cfg.sample_rate), float(codec.direction_scale))
+                   int(cfg.sample_rate), float(factored.direction_scale))
 
     def to_meta(self) -> dict[str, str]:
         return {"mono_channels": str(self.mono_channels),
@@ -123,7 +127,7 @@ class Repather:
 
     @classmethod
     def from_take(cls, wav: str | Path, foa: NDArray[np.floating] | None = None,
-                  codec: Any = None) -> Repather:
+                  codec: AnyCodec | None = None) -> Repather:
         """The repather of a stored take: its latents file and its W.
 
         The W channel of a held or learned take is the decoded W; a path-locked take's was
@@ -147,7 +151,7 @@ class Repather:
         return cls(np.asarray(foa)[0], latents, layout)
 
     @classmethod
-    def from_latents(cls, latents: NDArray[np.floating], codec: Any,
+    def from_latents(cls, latents: NDArray[np.floating], codec: AnyCodec,
                      samples: int | None = None, gain: float = 1.0) -> Repather:
         """Decode W from ``latents`` with a factored ``codec`` (cut to ``samples``, times
         ``gain``: the take's loudness normalisation)."""
@@ -156,7 +160,7 @@ class Repather:
         layout = DiracLayout.of_codec(codec)
         x = torch.from_numpy(np.ascontiguousarray(latents, dtype=np.float32))[None]
         with torch.no_grad():
-            w = codec.mono.decode_chunked(x[:, :layout.mono_channels])[0, 0].float().numpy()
+            w = _factored(codec).mono.decode_chunked(x[:, :layout.mono_channels])[0, 0].float().numpy()
         return cls((w[:samples] if samples else w) * np.float32(gain), latents, layout)
 
     def vectors(self, trajectory: Trajectory) -> NDArray[np.float64]:
@@ -188,7 +192,15 @@ class Repather:
         return np.concatenate([self.latents[:m], v.astype(np.float32)])
 
 
-def repath(latents: NDArray[np.floating], trajectory: Trajectory, codec: Any,
+def _factored(codec: AnyCodec) -> FactoredCodec:
+    """``codec`` as the factored kind (DirAC directions in its latents), or an error."""
+    if not hasattr(codec.config, "band_edges"):
+        raise EngineError("re-pathing from latents needs a factored codec (DirAC "
+                          "directions); this one is the 4-channel kind")
+    return cast("FactoredCodec", codec)
+
+
+def repath(latents: NDArray[np.floating], trajectory: Trajectory, codec: AnyCodec,
            samples: int | None = None) -> NDArray[np.float32]:
     """The take decoded from ``latents`` by a factored ``codec``, placed on ``trajectory``
     (one call; hold a :class:`Repather` to place the same take on many paths)."""
@@ -203,8 +215,9 @@ def lock_take(foa: NDArray[np.floating], trajectory: Trajectory, rate: int
     return lock_to_path(foa, trajectory, rate)
 
 
-def repath_take(store: Any, record: Any, trajectory: Trajectory, name: str | None = None,
-                codec: Any = None, repather: Repather | None = None) -> Any:
+def repath_take(store: TakeStore, record: TakeRecord, trajectory: Trajectory,
+                name: str | None = None, codec: AnyCodec | None = None,
+                repather: Repather | None = None) -> TakeRecord:
     """A new take in ``store``: ``record``'s sound on ``trajectory`` (its length: the take's).
 
     From the take's latents when it has them (placement ``held``: exact, the new take keeps

@@ -20,11 +20,11 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ambisketch.engine.errors import EngineError
+from ambisketch.engine.json_types import JSONObject
 
 MANIFEST = "realset.json"
 MAX_SECONDS = 10.0
@@ -98,7 +98,7 @@ def _label_of(rel: str) -> str | None:
 
 
 def build_eval_set(games: Path, out: Path, max_per_class: int = MAX_PER_CLASS
-                   ) -> dict[str, Any]:
+                   ) -> JSONObject:
     """Write the evaluation set from the unpacked packages' ``usr/share/games`` folder
     ``games`` to ``out`` (replaced atomically); returns the manifest."""
     from ambisketch.engine.audio_io import read_mono, write_audio
@@ -112,7 +112,7 @@ def build_eval_set(games: Path, out: Path, max_per_class: int = MAX_PER_CLASS
             label = _label_of(rel)
             if label and rel.split("/")[0] in SOURCES:
                 found[label].append(path)
-    rows: list[dict[str, Any]] = []
+    rows: list[JSONObject] = []
     with atomic_folder(out, overwrite=True) as stage:
         for label, paths in found.items():
             seen: set[str] = set()

@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ambisketch.engine.json_types import JSONObject
+
 from .aisfx import AisfxEmbedder
 from .realset import RealClip
 
@@ -49,7 +51,7 @@ class ContentScores:
     real_accuracy: float  # leave-one-out accuracy of the real recordings: the ceiling
     per_label: dict[str, float] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         return asdict(self)
 
     def line(self) -> str:

@@ -22,6 +22,7 @@ from safetensors import safe_open
 from safetensors.numpy import save_file
 
 from ambisketch.engine.files import atomic_target
+from ambisketch.engine.json_types import JSONObject
 
 from .errors import DatasetError
 
@@ -64,11 +65,11 @@ class ClipCache:
         self._pending_bytes = 0
         self._pending_shard = self._new_shard_name()
         self._dirty = False
-        self.entries: dict[str, dict[str, Any]] = self._load_index()
+        self.entries: dict[str, JSONObject] = self._load_index()
         self._shards = ({p.name for p in self.folder.glob("shard-*.safetensors")}
                         if self.folder.is_dir() else set())
 
-    def _load_index(self) -> dict[str, dict[str, Any]]:
+    def _load_index(self) -> dict[str, JSONObject]:
         if not self.index_path.is_file():
             return {}
         try:
@@ -82,7 +83,7 @@ class ClipCache:
     def _new_shard_name(self) -> str:
         return f"shard-{self.fingerprint[:12]}-{uuid.uuid4().hex[:12]}.safetensors"
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def get(self, key: str) -> JSONObject | None:
         meta = self.entries.get(key)
         if meta is None:
             return None
@@ -91,7 +92,7 @@ class ClipCache:
             return None  # a shard was deleted: decode again
         return meta
 
-    def put(self, key: str, meta: dict[str, Any], clips: list[NDArray[np.float32]]) -> dict[str, Any]:
+    def put(self, key: str, meta: JSONObject, clips: list[NDArray[np.float32]]) -> JSONObject:
         """Store ``meta`` and its clips; fills ``meta["clips"][i]`` with shard/tensor/scale."""
         for i, clip in enumerate(clips):
             q, scale = to_int16(clip)
@@ -105,7 +106,7 @@ class ClipCache:
             self.flush()
         return meta
 
-    def load(self, clip: dict[str, Any]) -> NDArray[np.float32]:
+    def load(self, clip: JSONObject) -> NDArray[np.float32]:
         """The float32 samples of one cached clip entry."""
         if clip["shard"] == self._pending_shard and clip["tensor"] in self._pending:
             q = self._pending[clip["tensor"]]

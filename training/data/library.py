@@ -19,13 +19,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 import numpy as np
 import soundfile as sf
 from numpy.typing import NDArray
 
 from ambisketch.engine.audio_io import resample
+from ambisketch.engine.json_types import JSONObject
 
 from .cache import ClipCache, file_key
 from .caption_sources import TABLE_NAMES, CaptionTables, caption_from_name, read_sidecar
@@ -76,7 +76,7 @@ class ClipRecord:
     caption: str
     caption_source: str
     seconds: float  # trimmed length before looping (<= clip length)
-    cache_entry: dict[str, Any] = field(compare=False, repr=False)
+    cache_entry: JSONObject = field(compare=False, repr=False)
 
     @property
     def source_id(self) -> str:
@@ -113,14 +113,14 @@ def loop_to(x: NDArray[np.float32], frames: int) -> NDArray[np.float32]:
     return np.tile(x, reps)[:frames]
 
 
-def _decode(path: Path, cfg: ScanConfig) -> tuple[dict[str, Any], list[NDArray[np.float32]]]:
+def _decode(path: Path, cfg: ScanConfig) -> tuple[JSONObject, list[NDArray[np.float32]]]:
     """Decode one file → (meta, clips). ``meta["status"]`` is "ok" or a skip reason."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         return {"hash": "", "clips": [], "status": "unreadable",
                 "detail": f"cannot read ({exc.strerror or exc})"}, []
-    meta: dict[str, Any] = {"hash": hashlib.blake2b(raw, digest_size=16).hexdigest(),
+    meta: JSONObject = {"hash": hashlib.blake2b(raw, digest_size=16).hexdigest(),
                             "clips": []}
     if not raw:
         return {**meta, "status": "unreadable", "detail": "empty file (0 bytes)"}, []
@@ -214,7 +214,7 @@ def scan_library(root: str | Path, config: ScanConfig | None = None, *,
     audio, table_paths = _walk(root)
     cache = ClipCache(Path(cache_dir) if cache_dir is not None else None, cfg.fingerprint())
     keys = [file_key(p, p.stat()) for p in audio]
-    metas: list[dict[str, Any] | None] = [cache.get(k) for k in keys]
+    metas: list[JSONObject | None] = [cache.get(k) for k in keys]
     todo = [i for i, m in enumerate(metas) if m is None]
     with Progress(len(todo), "decoding", progress) as bar, \
             ThreadPoolExecutor(max(1, workers)) as pool:

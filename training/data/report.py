@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+
+from ambisketch.engine.json_types import JSONObject
 
 SKIP_REASONS = ("unreadable", "silent", "too-short", "duplicate")
 
@@ -30,11 +31,11 @@ class ScanReport:
     cached_files: int = 0
     scan_seconds: float = 0.0
     skipped: list[dict[str, str]] = field(default_factory=list)
-    used: list[dict[str, Any]] = field(default_factory=list)
+    used: list[JSONObject] = field(default_factory=list)
     caption_sources: dict[str, int] = field(
         default_factory=lambda: {"sidecar": 0, "table": 0, "filename": 0})
     notes: list[str] = field(default_factory=list)
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: JSONObject = field(default_factory=dict)
 
     def skip(self, file: str, reason: str, detail: str) -> None:
         self.skipped.append({"file": file, "reason": reason, "detail": detail})
@@ -63,7 +64,7 @@ class ScanReport:
             counts[s["reason"]] = counts.get(s["reason"], 0) + 1
         return counts
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         out = asdict(self)
         out["hours"] = self.hours
         out["skip_counts"] = self.skip_counts

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ambisketch.engine.audio_io import write_audio
+from ambisketch.engine.json_types import JSONObject
 
 from .dataset import SpatialDataset
 from .errors import DatasetError
@@ -23,7 +24,7 @@ FORMAT_VERSION = 1
 
 
 def write_samples(dataset: SpatialDataset, indices: list[int], out_dir: str | Path, *,
-                  overwrite: bool = False, prefix: str = "") -> list[dict[str, Any]]:
+                  overwrite: bool = False, prefix: str = "") -> list[JSONObject]:
     """Write samples ``indices`` of ``dataset`` as 24-bit AmbiX WAVs with JSON sidecars."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -66,7 +67,7 @@ def write_test_set(dataset: SpatialDataset, out_dir: str | Path, n: int, *, seed
     return index
 
 
-def load_test_set(out_dir: str | Path) -> list[dict[str, Any]]:
+def load_test_set(out_dir: str | Path) -> list[JSONObject]:
     """The clips of a written test set (each entry's ``file`` made absolute)."""
     index = Path(out_dir) / INDEX_NAME
     try:

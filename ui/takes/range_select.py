@@ -8,7 +8,7 @@ which asks (a signal) to inpaint that range of the take.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -16,6 +16,9 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from .take_view import TakeView
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QGraphicsSceneMouseEvent
 
 MIN_SECONDS = 0.05  # a shorter drag is a click
 
@@ -110,7 +113,7 @@ class RangeSelector(QObject):
             return dragged
         return False
 
-    def _time_at(self, event: Any, clamp: bool = False) -> float | None:
+    def _time_at(self, event: QGraphicsSceneMouseEvent, clamp: bool = False) -> float | None:
         pos = event.scenePos()
         for plot in (self.view.wave, self.view.spec):
             vb = plot.getViewBox()
@@ -119,7 +122,7 @@ class RangeSelector(QObject):
                 return float(min(max(t, 0.0), self.view.duration))
         return None
 
-    def _on_item(self, event: Any) -> bool:
+    def _on_item(self, event: QGraphicsSceneMouseEvent) -> bool:
         items = self.view.plots.scene().items(event.scenePos())
         movable = [*self.view.playheads, *(line for r in self.regions if r.isVisible()
                                            for line in r.lines)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
@@ -136,7 +137,7 @@ class TakeListModel(QAbstractListModel):
     def record(self, row: int) -> TakeRecord:
         return self._records[row]
 
-    def row_of(self, path: Any) -> int:
+    def row_of(self, path: Path) -> int:
         """The row of the take stored at ``path`` (-1 when absent)."""
         return next((i for i, r in enumerate(self._records) if r.path == path), -1)
 

@@ -20,12 +20,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ambisketch.engine.json_types import JSONObject
 from ambisketch.training.data.errors import DatasetError
 from ambisketch.training.data.progress import Progress
 
 from . import recorded as R
 from .report import corpus_report, report_lines
-from .sources import SOURCES, copyright_licences, install_packages, package_installed, run_task, tasks_for
+from .sources import (
+    SOURCES,
+    copyright_licences,
+    install_packages,
+    package_installed,
+    run_task,
+    tasks_for,
+)
 
 ORDER = ("procedural", "gm", "speech", "freedesktop", "hydrogen", "recorded")
 REAL_SOURCES = ("hydrogen", "games")  # whole sources of recordings ("recorded" marks each row)
@@ -56,7 +64,7 @@ class BuildOptions:
 
 
 def build_starter(out: str | Path, options: BuildOptions | None = None, *,
-                  progress: bool | None = None, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+                  progress: bool | None = None, log: Callable[[str], None] | None = None) -> JSONObject:
     """Build the corpus into ``out``; returns the manifest (also written there)."""
     opts = options or BuildOptions()
     say = log or (lambda m: print(f"ambisketch: {m}", file=sys.stderr))
@@ -73,7 +81,7 @@ def build_starter(out: str | Path, options: BuildOptions | None = None, *,
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
 
-    status: dict[str, dict[str, Any]] = {}
+    status: dict[str, JSONObject] = {}
     missing_pkgs = sorted({p for s in opts.only for p in SOURCES[s].packages if not package_installed(p)})
     if missing_pkgs and opts.install:
         say(f"installing {', '.join(missing_pkgs)} …")
@@ -105,7 +113,7 @@ def build_starter(out: str | Path, options: BuildOptions | None = None, *,
         tasks += [(name, kind, args) for kind, args in
                   tasks_for(name, opts.limit, opts.max_concepts, opts.seed, roots)]
 
-    rows: list[dict[str, Any]] = []
+    rows: list[JSONObject] = []
     with Progress(len(tasks), "building", progress) as bar, \
             ProcessPoolExecutor(max(1, opts.jobs)) as pool:
         futures = {pool.submit(run_task, kind, args, out, opts.rate): name for name, kind, args in tasks}
@@ -146,15 +154,15 @@ def _recorded_roots(opts: BuildOptions, say: Callable[[str], None]) -> tuple[dic
     return roots, gaps
 
 
-def _write_outputs(out: Path, rows: list[dict[str, Any]], status: dict[str, dict[str, Any]],
-                   opts: BuildOptions, seconds: float) -> dict[str, Any]:
+def _write_outputs(out: Path, rows: list[JSONObject], status: dict[str, JSONObject],
+                   opts: BuildOptions, seconds: float) -> JSONObject:
     with (out / "captions.csv").open("w", newline="", encoding="utf-8") as fh:
         cols = ["file", "caption", "concept", "source", "real", "origin", "licence"]
         w = csv.DictWriter(fh, fieldnames=cols)
         w.writeheader()
         for r in rows:
             w.writerow({k: r[k] for k in cols})
-    concepts: dict[str, dict[str, Any]] = {}
+    concepts: dict[str, JSONObject] = {}
     for r in rows:
         c = concepts.setdefault(r["concept"], {"files": 0, "seconds": 0.0, "sources": [], "captions": []})
         c["files"] += 1
@@ -180,7 +188,7 @@ def _write_outputs(out: Path, rows: list[dict[str, Any]], status: dict[str, dict
     return manifest
 
 
-def licences_markdown(status: dict[str, dict[str, Any]], rows: list[dict[str, Any]] | None = None) -> str:
+def licences_markdown(status: dict[str, JSONObject], rows: list[JSONObject] | None = None) -> str:
     """LICENSES.md: each source's licence, and the licence names its packages declare."""
     lines = ["# Licences of the starter corpus", "",
              "Built by `ambisketch dataset build-starter` from offline sources only. Keep this file "

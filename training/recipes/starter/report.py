@@ -4,15 +4,16 @@ package and licence — kept in ``manifest.json`` and printed after a build."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+
+from ambisketch.engine.json_types import JSONObject
 
 
-def _package(row: dict[str, Any]) -> str:
+def _package(row: JSONObject) -> str:
     origin = str(row.get("origin", row["source"]))
     return origin.split(":", 1)[0] if ":" in origin else row["source"]
 
 
-def corpus_report(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def corpus_report(rows: list[JSONObject]) -> JSONObject:
     """Figures of a list of corpus rows (``seconds``, ``source``, ``concept``, ``real``,
     ``licence``, ``origin``)."""
     total = sum(r["seconds"] for r in rows)
@@ -43,7 +44,7 @@ def corpus_report(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def report_lines(rep: dict[str, Any]) -> list[str]:
+def report_lines(rep: JSONObject) -> list[str]:
     """The report as short lines for the terminal."""
     lines = [f"corpus: {rep['hours']:.2f} h in {rep['files']} files, {rep['concepts']} concepts "
              f"({rep['concepts_with_recordings']} with recordings); real recordings "

@@ -21,6 +21,7 @@ import numpy as np
 import soundfile as sf
 
 from ambisketch.engine.audio_io import resample
+from ambisketch.engine.json_types import JSONObject
 
 from . import files as F
 from . import recorded as R
@@ -32,7 +33,7 @@ SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 FREEDESKTOP_DIR = Path("/usr/share/sounds/freedesktop/stereo")
 HYDROGEN_DIR = Path("/usr/share/hydrogen/data/drumkits")
 GAME_PACKAGES = ("extremetuxracer-data", "supertux-data", "widelands-data")
-Row = dict[str, Any]
+Row = JSONObject
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class _Writer:
         self.names: set[str] = set()
 
     def add(self, concept: str, caption: str, audio: np.ndarray, rate: int, tag: str,
-            meta: dict[str, Any] | None = None) -> None:
+            meta: JSONObject | None = None) -> None:
         x = np.asarray(audio, dtype=np.float32)
         if x.ndim == 2:
             x = x.mean(axis=1) if x.shape[1] <= 16 else x.mean(axis=0)

@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ambisketch.engine.json_types import JSONObject
 from ambisketch.training.eval_codec import PAPER_CODEC
 from ambisketch.training.eval_generator import PAPER, PAPER_LABEL
 
@@ -35,14 +36,14 @@ def _num(v: Any, digits: int = 2) -> str:
     return f"{v:.{digits}f}"
 
 
-def corpus_manifest(path: str | Path) -> dict[str, Any] | None:
+def corpus_manifest(path: str | Path) -> JSONObject | None:
     manifest = Path(path) / "manifest.json"
     if not manifest.is_file():
         return None
     return json.loads(manifest.read_text(encoding="utf-8"))
 
 
-def _data_section(state: dict[str, Any], corpus: Path) -> list[str]:
+def _data_section(state: JSONObject, corpus: Path) -> list[str]:
     manifest = corpus_manifest(corpus)
     test = state["stages"].get("testset", {}).get("output", {})
     enc = state["stages"].get("encode", {}).get("output", {})
@@ -103,7 +104,7 @@ def _data_section(state: dict[str, Any], corpus: Path) -> list[str]:
     return lines + [""]
 
 
-def _training_section(state: dict[str, Any], configs: dict[str, Any]) -> list[str]:
+def _training_section(state: JSONObject, configs: JSONObject) -> list[str]:
     stages = state["stages"]
     lines = ["## Training", "", "| stage | steps | time | hardware |", "| --- | --- | --- | --- |"]
     total = 0.0
@@ -138,7 +139,7 @@ def _training_section(state: dict[str, Any], configs: dict[str, Any]) -> list[st
     return lines
 
 
-def _eval_section(metrics: dict[str, Any]) -> list[str]:
+def _eval_section(metrics: JSONObject) -> list[str]:
     lines = ["## Evaluation", ""]
     codec = metrics.get("codec")
     if codec:
@@ -178,7 +179,7 @@ def _eval_section(metrics: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _content_lines(c: dict[str, Any] | None) -> list[str]:
+def _content_lines(c: JSONObject | None) -> list[str]:
     """The aiSFX content metric: does a take sound like what its prompt names?"""
     if not c:
         return []
@@ -204,8 +205,8 @@ def _corpus_limit(corpus: Path) -> str:
             "knows, not a recording-like one.")
 
 
-def model_card(state: dict[str, Any], corpus: Path, configs: dict[str, Any],
-               defaults: dict[str, Any], half: bool, size_bytes: int) -> str:
+def model_card(state: JSONObject, corpus: Path, configs: JSONObject,
+               defaults: JSONObject, half: bool, size_bytes: int) -> str:
     """MODEL_CARD.md for the bundle (see the module doc)."""
     settings = state["settings"]
     steps = state["stages"]["dit"]["output"]["step"]

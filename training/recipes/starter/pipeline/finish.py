@@ -10,6 +10,7 @@ from typing import Any
 
 from ambisketch.engine.audio_io import write_audio
 from ambisketch.engine.files import atomic_target
+from ambisketch.engine.json_types import JSONObject
 
 from .card import model_card
 from .sizes import BUNDLE_LIMIT_BYTES, RecipeError
@@ -39,7 +40,7 @@ def _write_json(path: Path, data: Any) -> None:
         tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
-def cpu_latency(ctx: Context, out: Path) -> dict[str, Any]:
+def cpu_latency(ctx: Context, out: Path) -> JSONObject:
     """Time one full-length parametric take on the CPU at the bundle's default settings
     (after a one-step warm-up) and keep it as ``eval/latency-take.wav`` to listen to."""
     import torch
@@ -66,14 +67,13 @@ def cpu_latency(ctx: Context, out: Path) -> dict[str, Any]:
             "prompt": LATENCY_PROMPT, "path": LATENCY_PATH}
 
 
-def evaluate(ctx: Context) -> dict[str, Any]:
+def evaluate(ctx: Context) -> JSONObject:
     """Codec and generator metrics on the test set, and the CPU latency; the tables go to
     ``WORK/eval/report.txt`` and ``recipe.json``'s metrics."""
     from ambisketch.engine.generate import Generator
     from ambisketch.engine.models.codec_bundle import load_codec_bundle
     from ambisketch.training.eval_codec import evaluate_codec, format_table, test_set_files
-    from ambisketch.training.eval_generator import (EvalSettings, evaluate_generator,
-                                                    format_report)
+    from ambisketch.training.eval_generator import EvalSettings, evaluate_generator, format_report
 
     spec, out, testset = ctx.settings.spec, ctx.paths.eval, ctx.testset_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -116,11 +116,10 @@ def evaluate(ctx: Context) -> dict[str, Any]:
     return {"path": ctx.where(out), "finished": now()}
 
 
-def _configs(ctx: Context, bundle: Any) -> dict[str, Any]:
+def _configs(ctx: Context, bundle: Any) -> JSONObject:
     from ambisketch.engine.models.codec import count_parameters
-    from ambisketch.engine.models.codec_kinds import KINDS, kind_of
-
     from ambisketch.engine.models.codec_bundle import read_codec_meta
+    from ambisketch.engine.models.codec_kinds import KINDS, kind_of
 
     # The codec bundle carries its run's config (the run folder may stay on another machine).
     codec_cfg = read_codec_meta(ctx.paths.codec)["training"]["config"]
@@ -147,7 +146,7 @@ def _check_out(ctx: Context, out: Path) -> None:
                           "(pass --force to replace it, or choose another --out)")
 
 
-def export(ctx: Context) -> dict[str, Any]:
+def export(ctx: Context) -> JSONObject:
     """The bundle (codec + DiT EMA weights + model card) written atomically to ``--out``;
     float16 weights in the app's own folder, or when float32 would pass the shipping limit."""
     from ambisketch.engine.catalog import shipped_models_dir

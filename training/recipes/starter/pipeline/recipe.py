@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ambisketch.engine.json_types import JSONObject
+
 from .sizes import AFFECTS, STAGES, TRAINING_STAGES, RecipeError, RecipeSettings
 from .stages import Context, Paused, WorkPaths, stage_functions, training_complete
 from .state import RecipeState, describe_hardware, hardware, now
@@ -219,7 +221,7 @@ class StarterRecipe:
                   + (f"; bundle {result.bundle}" if result.bundle else ""))
         return result
 
-    def _outputs_present(self, stage: str, rec: dict[str, Any], paths: WorkPaths) -> bool:
+    def _outputs_present(self, stage: str, rec: JSONObject, paths: WorkPaths) -> bool:
         """Whether what a done stage wrote is still there (a deleted folder reruns it)."""
         s = self.settings
         if stage == "corpus":
@@ -234,8 +236,8 @@ class StarterRecipe:
         path = (rec.get("output") or {}).get("path")
         return path is None or (paths.root / path).exists()
 
-    def _inputs(self, state: RecipeState, stage: str) -> dict[str, Any]:
-        inputs: dict[str, Any] = {}
+    def _inputs(self, state: RecipeState, stage: str) -> JSONObject:
+        inputs: JSONObject = {}
         for dep in DEPENDS[stage]:
             if not state.done(dep):
                 raise RecipeError(f"stage {stage} needs {dep} first: run without --only, "
@@ -247,8 +249,8 @@ class StarterRecipe:
             inputs["out"] = str(self.settings.out.resolve()) if self.settings.out else None
         return inputs
 
-    def _run_stage(self, ctx: Context, stage: str, inputs: dict[str, Any],
-                   fn: Callable[[Context], dict[str, Any]], paths: WorkPaths) -> None:
+    def _run_stage(self, ctx: Context, stage: str, inputs: JSONObject,
+                   fn: Callable[[Context], JSONObject], paths: WorkPaths) -> None:
         state = ctx.state
         rec = state.stages.get(stage)
         if rec is None or rec.get("inputs") != inputs:  # new, or its inputs changed

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ambisketch.engine.files import atomic_target
+from ambisketch.engine.json_types import JSONObject
 
 from .sizes import STAGES, RecipeError
 
@@ -32,7 +33,7 @@ def now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def hardware(device: str) -> dict[str, Any]:
+def hardware(device: str) -> JSONObject:
     """What this session runs on: CPU model and cores, memory, torch threads and the GPU."""
     import torch
 
@@ -44,7 +45,7 @@ def hardware(device: str) -> dict[str, Any]:
                 break
     except OSError:
         pass
-    info: dict[str, Any] = {"cpu": cpu, "cores": os.cpu_count(),
+    info: JSONObject = {"cpu": cpu, "cores": os.cpu_count(),
                             "torch_threads": torch.get_num_threads(), "device": device,
                             "torch": torch.__version__, "python": sys.version.split()[0],
                             "platform": platform.platform()}
@@ -60,7 +61,7 @@ def hardware(device: str) -> dict[str, Any]:
     return info
 
 
-def describe_hardware(hw: dict[str, Any]) -> str:
+def describe_hardware(hw: JSONObject) -> str:
     """One line: "NVIDIA H100 (80 GiB) + 16 × AMD EPYC …" or "2 × Intel … (CPU, 2 threads)"."""
     cpu = f"{hw.get('cores')} × {hw.get('cpu')}"
     if hw.get("gpu"):
@@ -75,7 +76,7 @@ class RecipeState:
         self.work = Path(work)
         self.path = self.work / STATE_FILE
         self._echo = echo
-        self.data: dict[str, Any] = {"format": FORMAT, "version": FORMAT_VERSION,
+        self.data: JSONObject = {"format": FORMAT, "version": FORMAT_VERSION,
                                      "settings": None, "budget": {}, "stages": {},
                                      "metrics": {}, "sessions": []}
         if self.path.is_file():
@@ -95,10 +96,10 @@ class RecipeState:
         return self.path.is_file()
 
     @property
-    def stages(self) -> dict[str, dict[str, Any]]:
+    def stages(self) -> dict[str, JSONObject]:
         return self.data["stages"]
 
-    def record(self, stage: str) -> dict[str, Any]:
+    def record(self, stage: str) -> JSONObject:
         """The stage's record (created empty on first use)."""
         if stage not in STAGES:
             raise KeyError(stage)
