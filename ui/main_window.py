@@ -35,6 +35,7 @@ from .repath_preview import RepathPreview
 from .space_key import SpaceToPlay
 from .settings_port import SettingsPort, flag, integer, number
 from .settings_port import text as setting_text
+from .words_path import WordsPath
 from .audio_start_link import AudioStartLink
 from .scene import SceneLink
 from .takes import TakeList, TakeView
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.generation = GenerationController(self.runner, self.panel, self, settings)
         self.repath = RepathPreview(self.runner, self)  # the selected take follows path edits
         self._shown: tuple[Any, ...] | None = None  # the selected take as shown
+        self.words_path = WordsPath(self.panel, self.path_editor)  # text-only mode's path
 
         self.path_editor.show_duration_box(False)  # the panel's Length is the one control
         right = QSplitter(Qt.Orientation.Vertical)
@@ -177,7 +179,8 @@ class MainWindow(QMainWindow):
         self.panel.seconds.valueChanged.connect(self._length_changed)
         doc.changed.connect(self._path_changed)
         self.takes.take_selected.connect(self._take_selected)
-        doc.changed.connect(lambda: self.repath.path_edited(doc.trajectory()))
+        doc.changed.connect(lambda: doc.showing_words()
+                            or self.repath.path_edited(doc.trajectory()))
         self.repath.rendered.connect(self._repath_rendered)
         self.repath.stale.connect(self._repath_stale)
         self.repath.restored.connect(self._repath_restored)
@@ -261,7 +264,7 @@ class MainWindow(QMainWindow):
         s.set("generate/room", str(self.panel.room.currentData() or ""))
         s.set("generate/distance", float(self.panel.distance.value()))
         s.set("generate/decay", float(self.panel.decay.value()))
-        s.set("path/last", self.path_editor.document.trajectory().to_json())
+        s.set("path/last", self.path_editor.document.drawn_trajectory().to_json())
         s.sync()
 
     # --- models ---------------------------------------------------------------------
@@ -331,6 +334,8 @@ class MainWindow(QMainWindow):
 
     def _length_changed(self, seconds: float) -> None:
         doc = self.path_editor.document
+        if doc.showing_words():
+            return  # the words' path is parsed again for the new length (WordsPath)
         if abs(doc.duration() - seconds) > 1e-6:
             doc.set_duration(float(seconds))
 
