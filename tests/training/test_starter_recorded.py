@@ -171,3 +171,12 @@ def test_model_card_reports_the_real_share(tmp_path: Path) -> None:
     assert "1.50 h (60%) are real recordings" in text and "`0ad-data` 1.50" in text
     assert "| recorded | built | 1 | 1.50 | by file |" in text and "megaglest-data" in text
     assert "Real recordings are 60%" in card._corpus_limit(tmp_path)
+
+
+def test_model_card_appendix_leaves_the_per_file_table_in_the_corpus(tmp_path: Path) -> None:
+    from ambisketch.training.recipes.starter.pipeline import card
+    (tmp_path / "LICENSES.md").write_text("# Licences\n\n## recorded (built)\n\nby file\n\n"
+                                          "## Every recorded file\n\n| a | b | c |\n" + "| x | y | z |\n" * 50)
+    text = "\n".join(card._licences_appendix(tmp_path))
+    assert "#### recorded (built)" in text and "#### Every recorded file" in text
+    assert "| x | y | z |" not in text and "`LICENSES.md`" in text

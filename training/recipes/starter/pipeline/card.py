@@ -228,8 +228,11 @@ def model_card(state: JSONObject, corpus: Path, configs: JSONObject,
               _corpus_limit(corpus),
               "- Elevation was drawn within ±35° in training; paths far above or below are "
               "extrapolation. One source at a time.",
-              "- 16 kHz sample rate (export may resample); at most "
-              f"{configs['dit']['clip_seconds']:g} s per take.",
+              "- **Band-limited to 8 kHz**: the model works at 16 kHz, so nothing above 8 kHz "
+              "is generated; exporting at 44.1/48 kHz resamples but adds no highs "
+              "(`ambisketch bench --only full-band` measures what a 48 kHz codec would cost). "
+              f"At most {configs['dit']['clip_seconds']:g} s per window; longer takes are made "
+              "in overlapping windows.",
               "- Room size, distance and decay time are learned only if the latents had rooms "
               "(the gpu size); otherwise `--room`/`--distance` have little effect."]
     if half:
@@ -247,5 +250,10 @@ def _licences_appendix(corpus: Path) -> list[str]:
     if not path.is_file():
         return []
     text = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    if "## Every recorded file" in text:  # corpus v2: the per-file table (~12 000 rows) stays there
+        text = text[:text.index("## Every recorded file")] + [
+            "## Every recorded file", "",
+            "Each recorded file's origin and licence: the table at the end of the corpus's "
+            "`LICENSES.md` (one row per file)."]
     return ["", "## Appendix: the training corpus's licences", ""] + [
         "##" + line if line.startswith("#") else line for line in text]
