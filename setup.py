@@ -24,7 +24,8 @@ for layer in LAYERS:
 # engine.binaural.hrtf.resources_dir() looks in an installed (not editable) package.
 package_dir["ambisketch.resources"] = "resources"
 resource_packages = ["ambisketch.resources"] + [
-    f"ambisketch.resources.{sub}" for sub in find_namespace_packages(str(ROOT / "resources"))]
+    f"ambisketch.resources.{sub}" for sub in find_namespace_packages(str(ROOT / "resources"))
+]
 packages += resource_packages
 
 setup(

@@ -19,12 +19,20 @@ from ambisketch import __version__
 from ambisketch.engine.errors import AudioFileWarning, EngineError
 from ambisketch.engine.files import os_reason
 
-from . import cmd_bench, cmd_binaural, cmd_codec, cmd_dataset, cmd_dit, cmd_generate, cmd_spatial
-from . import cmd_takes
-from . import cmd_finetune
-from . import cmd_recipe
-from . import cmd_scene
-from . import cmd_monitor
+from . import (
+    cmd_bench,
+    cmd_binaural,
+    cmd_codec,
+    cmd_dataset,
+    cmd_dit,
+    cmd_finetune,
+    cmd_generate,
+    cmd_monitor,
+    cmd_recipe,
+    cmd_scene,
+    cmd_spatial,
+    cmd_takes,
+)
 from .cli_support import Parser
 
 EXAMPLES = """\
@@ -49,24 +57,43 @@ examples:
 
 # Modules that add sub-commands: each has register(subparsers) -> None and sets
 # `func(args) -> int` on its parsers.
-COMMAND_MODULES = (cmd_spatial, cmd_binaural, cmd_codec, cmd_dit, cmd_dataset, cmd_generate,
-                   cmd_bench, cmd_takes, cmd_finetune, cmd_recipe, cmd_scene, cmd_monitor)
+COMMAND_MODULES = (
+    cmd_spatial,
+    cmd_binaural,
+    cmd_codec,
+    cmd_dit,
+    cmd_dataset,
+    cmd_generate,
+    cmd_bench,
+    cmd_takes,
+    cmd_finetune,
+    cmd_recipe,
+    cmd_scene,
+    cmd_monitor,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="ambisketch",
         description="Draw where a sound travels, get a moving First-Order Ambisonics (AmbiX) "
-                    "clip. With no command, the desktop app opens.",
+        "clip. With no command, the desktop app opens.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"ambisketch {__version__}")
-    parser.add_argument("--self-test", action="store_true",
-                        help="check this installation end to end (under a minute), print one "
-                             "summary line; exit status 0 when it passed")
-    parser.add_argument("--model", dest="self_test_model", metavar="BUNDLE_DIR",
-                        help="with --self-test: check this model bundle instead of the default")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation end to end (under a minute), print one "
+        "summary line; exit status 0 when it passed",
+    )
+    parser.add_argument(
+        "--model",
+        dest="self_test_model",
+        metavar="BUNDLE_DIR",
+        help="with --self-test: check this model bundle instead of the default",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -77,9 +104,12 @@ def _open_gui() -> int:
     try:
         import PySide6  # noqa: F401  (only the Qt binding itself may be absent: a CLI-only install)
     except ModuleNotFoundError:
-        print("ambisketch: the desktop app needs PySide6, which is not installed here "
-              "(pip install 'PySide6-Essentials!=6.12.0'); the commands work without it "
-              "(ambisketch --help)", file=sys.stderr)
+        print(
+            "ambisketch: the desktop app needs PySide6, which is not installed here "
+            "(pip install 'PySide6-Essentials!=6.12.0'); the commands work without it "
+            "(ambisketch --help)",
+            file=sys.stderr,
+        )
         return 1
     from . import gui
 
@@ -96,8 +126,14 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated()
 
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                  file: object = None, line: str | None = None) -> None:
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
     if issubclass(category, AudioFileWarning):
         print(f"ambisketch: warning: {message}", file=sys.stderr)
     else:
@@ -149,8 +185,7 @@ def _stdout_failed(exc: OSError) -> int:
         pass
     if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:
         return 0
-    print(f"ambisketch: error: standard output: cannot write ({os_reason(exc)})",
-          file=sys.stderr)
+    print(f"ambisketch: error: standard output: cannot write ({os_reason(exc)})", file=sys.stderr)
     return 1
 
 
@@ -181,8 +216,10 @@ def _run(args_list: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.self_test_model and not args.self_test:
-        parser.error("--model before a command goes with --self-test "
-                     "(for 'generate', put --model after the command)")
+        parser.error(
+            "--model before a command goes with --self-test "
+            "(for 'generate', put --model after the command)"
+        )
     if args.self_test:
         if args.command:
             parser.error("--self-test takes no command")

@@ -40,12 +40,15 @@ def all_benchmarks() -> list[Benchmark]:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="measure speed (real-time factors and ratios)",
-                       description="Run the benchmarks. Figures are ratios: real-time factors "
-                                   "(audio seconds per compute second) or cost relative to a "
-                                   "baseline timed in the same run.",
-                       epilog="examples:\n  ambisketch bench\n  ambisketch bench --only doa --json",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "bench",
+        help="measure speed (real-time factors and ratios)",
+        description="Run the benchmarks. Figures are ratios: real-time factors "
+        "(audio seconds per compute second) or cost relative to a "
+        "baseline timed in the same run.",
+        epilog="examples:\n  ambisketch bench\n  ambisketch bench --only doa --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--only", nargs="+", metavar="NAME", help="run only these benchmark groups")
     p.add_argument("--repeats", type=int, default=5, help="timed runs per figure (median)")
@@ -63,7 +66,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         known = {b.name for b in benches}
         unknown = [n for n in args.only if n not in known]
         if unknown:
-            raise EngineError(f"unknown benchmark {unknown[0]!r} (known: {', '.join(sorted(known))})")
+            raise EngineError(
+                f"unknown benchmark {unknown[0]!r} (known: {', '.join(sorted(known))})"
+            )
         benches = [b for b in benches if b.name in args.only]
     if args.repeats < 1:
         raise EngineError("--repeats must be at least 1")
@@ -74,7 +79,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
             if not args.json:
                 print(f"{m.name:<28} {m.value:10.2f} {m.unit:<28} {m.detail}", flush=True)
     if args.json:
-        print(json.dumps({"ambisketch_version": __version__, "python": sys.version.split()[0],
-                          "machine": platform.machine(), "processor": platform.processor(),
-                          "results": results}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "ambisketch_version": __version__,
+                    "python": sys.version.split()[0],
+                    "machine": platform.machine(),
+                    "processor": platform.processor(),
+                    "results": results,
+                },
+                indent=2,
+            )
+        )
     return 0

@@ -22,39 +22,65 @@ FMT = argparse.RawDescriptionHelpFormatter
 def register(sub: argparse._SubParsersAction) -> None:
     train = command_group(sub, "train", "train the codec (and later the generator)")
     t = train.add_parser(
-        "codec", formatter_class=FMT, help="train the FOA codec (VAE)",
+        "codec",
+        formatter_class=FMT,
+        help="train the FOA codec (VAE)",
         description="Train the FOA codec on spatialised clips. Training into an existing run "
-                    "folder needs --resume and continues from its last checkpoint. Two kinds: "
-                    "the 4-channel VAE (small, paper, tiny) and the factored codec, a mono VAE "
-                    "for W plus measured DirAC direction channels (factored-small, "
-                    "factored-paper, factored-tiny).",
+        "folder needs --resume and continues from its last checkpoint. Two kinds: "
+        "the 4-channel VAE (small, paper, tiny) and the factored codec, a mono VAE "
+        "for W plus measured DirAC direction channels (factored-small, "
+        "factored-paper, factored-tiny).",
         epilog="examples:\n  ambisketch train codec --data starter --out runs/codec --steps 20000\n"
-               "  ambisketch train codec --data starter --out runs/fcodec --config factored-small\n"
-               "  ambisketch train codec --data ~/Sounds --out runs/mine --config small --resume\n"
-               "  ambisketch train codec --data synthetic --out runs/smoke --config tiny --steps 50")
-    t.add_argument("--data", required=True, metavar="LIBRARY|starter|synthetic",
-                   help="a sound library folder, the starter corpus, or synthetic FOA")
-    t.add_argument("--out", required=True, metavar="RUN", help="run folder (config, log, checkpoints)")
-    t.add_argument("--config", default="small", metavar="PRESET|FILE.json",
-                   help="a preset (4-channel: small, paper, tiny; factored: factored-small, "
-                        "factored-paper, factored-tiny) or a JSON file of settings "
-                        "(default: small)")
-    t.add_argument("--steps", type=int, default=20000, help="train until this step (default: 20000)")
-    t.add_argument("--cpu-minutes", type=float, metavar="MIN",
-                   help="stop (with a checkpoint, resumable) once this process has used this "
-                        "much CPU time training: compares runs fairly on a shared machine")
-    t.add_argument("--init-from", metavar="MODEL",
-                   help="start a new run from a trained codec: a codec bundle, a model bundle "
-                        "(its codec) or a codec run folder; the discriminator and optimizers "
-                        "start fresh")
+        "  ambisketch train codec --data starter --out runs/fcodec --config factored-small\n"
+        "  ambisketch train codec --data ~/Sounds --out runs/mine --config small --resume\n"
+        "  ambisketch train codec --data synthetic --out runs/smoke --config tiny --steps 50",
+    )
+    t.add_argument(
+        "--data",
+        required=True,
+        metavar="LIBRARY|starter|synthetic",
+        help="a sound library folder, the starter corpus, or synthetic FOA",
+    )
+    t.add_argument(
+        "--out", required=True, metavar="RUN", help="run folder (config, log, checkpoints)"
+    )
+    t.add_argument(
+        "--config",
+        default="small",
+        metavar="PRESET|FILE.json",
+        help="a preset (4-channel: small, paper, tiny; factored: factored-small, "
+        "factored-paper, factored-tiny) or a JSON file of settings "
+        "(default: small)",
+    )
+    t.add_argument(
+        "--steps", type=int, default=20000, help="train until this step (default: 20000)"
+    )
+    t.add_argument(
+        "--cpu-minutes",
+        type=float,
+        metavar="MIN",
+        help="stop (with a checkpoint, resumable) once this process has used this "
+        "much CPU time training: compares runs fairly on a shared machine",
+    )
+    t.add_argument(
+        "--init-from",
+        metavar="MODEL",
+        help="start a new run from a trained codec: a codec bundle, a model bundle "
+        "(its codec) or a codec run folder; the discriminator and optimizers "
+        "start fresh",
+    )
     add_training_args(t)
     t.set_defaults(func=cmd_train_codec)
 
     export = command_group(sub, "export", "turn a training run into a model others can load")
-    e = export.add_parser("codec", formatter_class=FMT, help="export a codec run as a bundle",
-                          description="Write the run's EMA weights as codec.safetensors plus "
-                                      "codec.json and a model card.",
-                          epilog="example:\n  ambisketch export codec runs/codec -o models/codec")
+    e = export.add_parser(
+        "codec",
+        formatter_class=FMT,
+        help="export a codec run as a bundle",
+        description="Write the run's EMA weights as codec.safetensors plus "
+        "codec.json and a model card.",
+        epilog="example:\n  ambisketch export codec runs/codec -o models/codec",
+    )
     e.add_argument("run", help="run folder")
     e.add_argument("-o", "--output", required=True, metavar="BUNDLE_DIR")
     e.add_argument("--half", action="store_true", help="store weights in float16 (half the size)")
@@ -62,10 +88,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.set_defaults(func=cmd_export_codec)
 
     ev = command_group(sub, "eval", "measure a model with the papers' metrics")
-    v = ev.add_parser("codec", formatter_class=FMT, help="the paper's codec metrics on a test set",
-                      description="STFT and MEL distance (auraloss defaults) and direction "
-                                  "errors of the reconstruction, next to the paper's Table 3.",
-                      epilog="example:\n  ambisketch eval codec models/codec --test-set data/test")
+    v = ev.add_parser(
+        "codec",
+        formatter_class=FMT,
+        help="the paper's codec metrics on a test set",
+        description="STFT and MEL distance (auraloss defaults) and direction "
+        "errors of the reconstruction, next to the paper's Table 3.",
+        epilog="example:\n  ambisketch eval codec models/codec --test-set data/test",
+    )
     v.add_argument("bundle", help="codec bundle folder (or a run folder)")
     v.add_argument("--test-set", required=True, metavar="DIR", help="folder of FOA test clips")
     v.add_argument("--limit", type=int, help="evaluate only the first N clips")
@@ -73,10 +103,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.set_defaults(func=cmd_eval_codec)
 
     c = command_group(sub, "codec", "use a trained codec")
-    r = c.add_parser("roundtrip", formatter_class=FMT, help="encode and decode a file",
-                     description="Pass an FOA file through the codec, to hear what it keeps.",
-                     epilog="example:\n  ambisketch codec roundtrip take.wav -o take_codec.wav "
-                            "--model models/codec")
+    r = c.add_parser(
+        "roundtrip",
+        formatter_class=FMT,
+        help="encode and decode a file",
+        description="Pass an FOA file through the codec, to hear what it keeps.",
+        epilog="example:\n  ambisketch codec roundtrip take.wav -o take_codec.wav "
+        "--model models/codec",
+    )
     r.add_argument("input", help="4-channel AmbiX file")
     add_output_args(r, rate=False)
     r.add_argument("--model", required=True, metavar="BUNDLE", help="codec bundle (or run) folder")
@@ -107,8 +141,10 @@ def cmd_train_codec(args: argparse.Namespace) -> int:
     out = Path(args.out)
     # Ranks > 0 of a distributed run start when rank 0 may have written the run folder.
     if (out / "config.json").exists() and not args.resume and launched_rank() == 0:
-        raise EngineError(f"{out}: already holds a training run; pass --resume to continue it "
-                          "or choose another --out")
+        raise EngineError(
+            f"{out}: already holds a training run; pass --resume to continue it "
+            "or choose another --out"
+        )
     if args.steps < 1:
         raise EngineError("--steps must be at least 1")
     if args.cpu_minutes is not None and not args.cpu_minutes > 0:
@@ -116,11 +152,21 @@ def cmd_train_codec(args: argparse.Namespace) -> int:
     config = resolve_train_config(args.config, batch_size=args.batch, num_workers=args.workers)
     source = resolve_source(args.data, rate=config.codec.sample_rate, seed=config.seed)
     init = _load_codec(args.init_from) if args.init_from else None
-    trainer = CodecTrainer(config, out, source, accelerator=args.device, devices=args.gpus,
-                           log=lambda m: print(f"ambisketch: {m}", file=sys.stderr), init_from=init)
+    trainer = CodecTrainer(
+        config,
+        out,
+        source,
+        accelerator=args.device,
+        devices=args.gpus,
+        log=lambda m: print(f"ambisketch: {m}", file=sys.stderr),
+        init_from=init,
+    )
     start = time.process_time()  # the budget counts training only, not the library scan
-    over = None if args.cpu_minutes is None else (
-        lambda: time.process_time() - start >= 60.0 * args.cpu_minutes)
+    over = (
+        None
+        if args.cpu_minutes is None
+        else (lambda: time.process_time() - start >= 60.0 * args.cpu_minutes)
+    )
     try:
         last = trainer.fit(args.steps, progress=not args.no_progress, should_stop=over)
     except Cancelled:
@@ -128,13 +174,17 @@ def cmd_train_codec(args: argparse.Namespace) -> int:
             return 0  # the ranks stopped together; rank 0 reports
         if over is None or not over():
             raise
-        print(f"step {trainer.step}: stopped after {args.cpu_minutes:g} CPU minutes; "
-              f"checkpoint in {out / 'checkpoints'} (continue with --resume)")
+        print(
+            f"step {trainer.step}: stopped after {args.cpu_minutes:g} CPU minutes; "
+            f"checkpoint in {out / 'checkpoints'} (continue with --resume)"
+        )
         return 0
     if last and trainer.fabric.global_rank == 0:
         terms = ", ".join(f"{k} {last[k]:.3f}" for k in ("spectral", "direction") if k in last)
-        print(f"step {trainer.step}: loss {last.get('loss', float('nan')):.4f} ({terms}); "
-              f"checkpoint in {out / 'checkpoints'}")
+        print(
+            f"step {trainer.step}: loss {last.get('loss', float('nan')):.4f} ({terms}); "
+            f"checkpoint in {out / 'checkpoints'}"
+        )
     return 0
 
 
@@ -165,8 +215,19 @@ def cmd_codec_roundtrip(args: argparse.Namespace) -> int:
     rate = codec.config.sample_rate
     x = audio_io.resample(audio.samples, audio.rate, rate)
     y = roundtrip(codec, x)
-    audio_io.write_audio(out, y, rate, bits=args.bits, overwrite=args.force, sidecar={
-        "kind": "codec-roundtrip", "input": str(src.resolve()), "model": str(Path(args.model).resolve()),
-        "format": "ambix", "sample_rate": rate})
+    audio_io.write_audio(
+        out,
+        y,
+        rate,
+        bits=args.bits,
+        overwrite=args.force,
+        sidecar={
+            "kind": "codec-roundtrip",
+            "input": str(src.resolve()),
+            "model": str(Path(args.model).resolve()),
+            "format": "ambix",
+            "sample_rate": rate,
+        },
+    )
     print(f"wrote {out} ({rate} Hz, {audio.duration:.2f} s through the codec)")
     return 0

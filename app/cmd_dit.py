@@ -17,40 +17,59 @@ FMT = argparse.RawDescriptionHelpFormatter
 def register(sub: argparse._SubParsersAction) -> None:
     train = command_group(sub, "train", "train the codec (and later the generator)")
     t = train.add_parser(
-        "dit", formatter_class=FMT, help="train the generator (DiT) on a frozen codec",
+        "dit",
+        formatter_class=FMT,
+        help="train the generator (DiT) on a frozen codec",
         description="Train the conditioned diffusion transformer on the latents of a trained "
-                    "codec. Training into an existing run folder needs --resume and continues "
-                    "from its last checkpoint (with the run's own codec).",
+        "codec. Training into an existing run folder needs --resume and continues "
+        "from its last checkpoint (with the run's own codec).",
         epilog="examples:\n"
-               "  ambisketch train dit --data starter --codec models/codec --out runs/dit\n"
-               "  ambisketch train dit --data ~/Sounds --out runs/dit --resume --steps 200000\n"
-               "  ambisketch dataset encode ~/Sounds --codec models/codec -o cache/sounds\n"
-               "  ambisketch train dit --data cache/sounds --out runs/dit --config laptop\n"
-               "  ambisketch train dit --data synthetic --codec runs/tiny-codec --out runs/smoke "
-               "--config tiny --steps 50\n\n"
-               "configs: the presets tiny and default, the recipes tiny, laptop, gpu and paper "
-               "(training/recipes/configs), or a JSON file")
-    t.add_argument("--data", required=True, metavar="LIBRARY|CACHE|starter|synthetic",
-                   help="a sound library folder (encoded on the fly), a latent cache from "
-                        "'dataset encode', the starter corpus, or synthetic FOA")
-    t.add_argument("--codec", metavar="CODEC_BUNDLE|CODEC_RUN",
-                   help="the trained codec (a codec bundle or a codec run folder); "
-                        "not needed with --resume or a latent cache")
-    t.add_argument("--out", required=True, metavar="RUN",
-                   help="run folder (config, codec, log, checkpoints)")
-    t.add_argument("--config", metavar="PRESET|RECIPE|FILE.json",
-                   help="a preset or a JSON file of settings (default: 'default', or the "
-                        "run's own settings with --resume)")
-    t.add_argument("--steps", type=int, default=100000,
-                   help="train until this step (default: 100000)")
+        "  ambisketch train dit --data starter --codec models/codec --out runs/dit\n"
+        "  ambisketch train dit --data ~/Sounds --out runs/dit --resume --steps 200000\n"
+        "  ambisketch dataset encode ~/Sounds --codec models/codec -o cache/sounds\n"
+        "  ambisketch train dit --data cache/sounds --out runs/dit --config laptop\n"
+        "  ambisketch train dit --data synthetic --codec runs/tiny-codec --out runs/smoke "
+        "--config tiny --steps 50\n\n"
+        "configs: the presets tiny and default, the recipes tiny, laptop, gpu and paper "
+        "(training/recipes/configs), or a JSON file",
+    )
+    t.add_argument(
+        "--data",
+        required=True,
+        metavar="LIBRARY|CACHE|starter|synthetic",
+        help="a sound library folder (encoded on the fly), a latent cache from "
+        "'dataset encode', the starter corpus, or synthetic FOA",
+    )
+    t.add_argument(
+        "--codec",
+        metavar="CODEC_BUNDLE|CODEC_RUN",
+        help="the trained codec (a codec bundle or a codec run folder); "
+        "not needed with --resume or a latent cache",
+    )
+    t.add_argument(
+        "--out", required=True, metavar="RUN", help="run folder (config, codec, log, checkpoints)"
+    )
+    t.add_argument(
+        "--config",
+        metavar="PRESET|RECIPE|FILE.json",
+        help="a preset or a JSON file of settings (default: 'default', or the "
+        "run's own settings with --resume)",
+    )
+    t.add_argument(
+        "--steps", type=int, default=100000, help="train until this step (default: 100000)"
+    )
     add_training_args(t)
     t.set_defaults(func=cmd_train_dit)
 
     export = command_group(sub, "export", "turn a training run into a model others can load")
-    e = export.add_parser("dit", formatter_class=FMT, help="export a DiT run as a model bundle",
-                          description="Write the run's EMA weights and its codec as a model "
-                                      "bundle for 'ambisketch generate --model'.",
-                          epilog="example:\n  ambisketch export dit runs/dit -o models/mine")
+    e = export.add_parser(
+        "dit",
+        formatter_class=FMT,
+        help="export a DiT run as a model bundle",
+        description="Write the run's EMA weights and its codec as a model "
+        "bundle for 'ambisketch generate --model'.",
+        epilog="example:\n  ambisketch export dit runs/dit -o models/mine",
+    )
     e.add_argument("run", help="DiT run folder")
     e.add_argument("-o", "--output", required=True, metavar="BUNDLE_DIR")
     e.add_argument("--force", action="store_true", help="replace an existing bundle")
@@ -58,35 +77,58 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     ev = command_group(sub, "eval", "measure a model with the papers' metrics")
     v = ev.add_parser(
-        "generator", formatter_class=FMT, help="the paper's Table 2 metrics on a test set",
+        "generator",
+        formatter_class=FMT,
+        help="the paper's Table 2 metrics on a test set",
         description="Generate every test clip's prompt in descriptive mode (its spatial "
-                    "caption, no path) and parametric mode (its caption and path, and its room "
-                    "values for clips in rooms); report the direction errors beside the paper's "
-                    "(SonicMotion Table 2), Fréchet distances on offline embeddings (and CLAP "
-                    "metrics with --clap), and for clips in rooms the measured RT60 and DRR "
-                    "against the requested ones.",
+        "caption, no path) and parametric mode (its caption and path, and its room "
+        "values for clips in rooms); report the direction errors beside the paper's "
+        "(SonicMotion Table 2), Fréchet distances on offline embeddings (and CLAP "
+        "metrics with --clap), and for clips in rooms the measured RT60 and DRR "
+        "against the requested ones.",
         epilog="examples:\n  ambisketch dataset test-set ~/Sounds -o testset/ -n 200\n"
-               "  ambisketch eval generator models/mine --test-set testset/ --steps 50\n"
-               "  ambisketch eval generator models/mine --test-set testset/ --json "
-               "--clap ~/models/clap-htsat-unfused")
+        "  ambisketch eval generator models/mine --test-set testset/ --steps 50\n"
+        "  ambisketch eval generator models/mine --test-set testset/ --json "
+        "--clap ~/models/clap-htsat-unfused",
+    )
     v.add_argument("bundle", help="model bundle folder (or a DiT run folder)")
-    v.add_argument("--test-set", required=True, metavar="DIR",
-                   help="a test set from 'ambisketch dataset test-set' (testset.json + WAVs)")
+    v.add_argument(
+        "--test-set",
+        required=True,
+        metavar="DIR",
+        help="a test set from 'ambisketch dataset test-set' (testset.json + WAVs)",
+    )
     v.add_argument("--steps", type=int, default=50, help="sampler steps (default 50)")
     v.add_argument("--cfg", type=float, default=7.0, help="guidance scale (default 7)")
     v.add_argument("--seed", type=int, default=0, help="seed of the first clip (default 0)")
-    v.add_argument("--modes", nargs="+", choices=("descriptive", "parametric"),
-                   default=["descriptive", "parametric"], help="which modes (default both)")
+    v.add_argument(
+        "--modes",
+        nargs="+",
+        choices=("descriptive", "parametric"),
+        default=["descriptive", "parametric"],
+        help="which modes (default both)",
+    )
     v.add_argument("--limit", type=int, help="evaluate only the first N clips")
-    v.add_argument("--clap", metavar="DIR",
-                   help="a local Hugging Face CLAP checkpoint folder (safetensors) for FD CLAP "
-                        "and the CLAP score")
-    v.add_argument("--real", metavar="DIR",
-                   help="labelled real recordings (realset.json, from scripts/build-eval-real) "
-                        "for the aiSFX content metric: FD and class accuracy of text-only "
-                        "takes for each class's prompt")
-    v.add_argument("--takes-per-class", type=int, default=2, metavar="N",
-                   help="takes per class for the content metric (default 2)")
+    v.add_argument(
+        "--clap",
+        metavar="DIR",
+        help="a local Hugging Face CLAP checkpoint folder (safetensors) for FD CLAP "
+        "and the CLAP score",
+    )
+    v.add_argument(
+        "--real",
+        metavar="DIR",
+        help="labelled real recordings (realset.json, from scripts/build-eval-real) "
+        "for the aiSFX content metric: FD and class accuracy of text-only "
+        "takes for each class's prompt",
+    )
+    v.add_argument(
+        "--takes-per-class",
+        type=int,
+        default=2,
+        metavar="N",
+        help="takes per class for the content metric (default 2)",
+    )
     v.add_argument("--takes", metavar="DIR", help="also write the generated takes here")
     v.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     v.add_argument("--json", action="store_true", help="print the scores as JSON")
@@ -107,8 +149,10 @@ def cmd_train_dit(args: argparse.Namespace) -> int:
     resuming = (out / "config.json").exists()
     # Ranks > 0 of a distributed run start when rank 0 may have written the run folder.
     if resuming and not args.resume and launched_rank() == 0:
-        raise EngineError(f"{out}: already holds a training run; pass --resume to continue it "
-                          "or choose another --out")
+        raise EngineError(
+            f"{out}: already holds a training run; pass --resume to continue it "
+            "or choose another --out"
+        )
     if args.steps < 1:
         raise EngineError("--steps must be at least 1")
     if args.batch is not None and args.batch < 1:
@@ -123,9 +167,11 @@ def cmd_train_dit(args: argparse.Namespace) -> int:
     config = resolve_dit_config(spec, batch_size=args.batch, num_workers=args.workers)
     if codec is not None and codec.config.latent_channels != config.dit.latent_channels:
         where = args.codec or f"{args.data} (its codec)"
-        raise EngineError(f"{where}: the codec has {codec.config.latent_channels} latent "
-                          f"channels, config {spec!r} expects "
-                          f"{config.dit.latent_channels}")
+        raise EngineError(
+            f"{where}: the codec has {codec.config.latent_channels} latent "
+            f"channels, config {spec!r} expects "
+            f"{config.dit.latent_channels}"
+        )
     if cache is not None:
         source = cache
     else:
@@ -136,12 +182,21 @@ def cmd_train_dit(args: argparse.Namespace) -> int:
         else:
             rate = codec.config.sample_rate
         source = resolve_source(args.data, rate=rate, seed=config.seed)
-    trainer = DitTrainer(config, out, source, codec, accelerator=args.device, devices=args.gpus,
-                         log=lambda m: print(f"ambisketch: {m}", file=sys.stderr))
+    trainer = DitTrainer(
+        config,
+        out,
+        source,
+        codec,
+        accelerator=args.device,
+        devices=args.gpus,
+        log=lambda m: print(f"ambisketch: {m}", file=sys.stderr),
+    )
     last = trainer.fit(args.steps, progress=not args.no_progress)
     if last and trainer.fabric.global_rank == 0:
-        print(f"step {trainer.step}: loss {last.get('loss', float('nan')):.4f}; "
-              f"checkpoint in {out / 'checkpoints'}")
+        print(
+            f"step {trainer.step}: loss {last.get('loss', float('nan')):.4f}; "
+            f"checkpoint in {out / 'checkpoints'}"
+        )
     return 0
 
 
@@ -164,11 +219,15 @@ def _load_generator(path: str, device: str):  # noqa: ANN202 - Generator
         from ambisketch.training.export import dit_from_run
 
         model, config, step = dit_from_run(folder)
-        info = BundleInfo(clip_seconds=config.clip_seconds, text_encoder=config.text_encoder,
-                          text_max_tokens=config.text_max_tokens,
-                          name=f"{folder.name} (step {step})")
-        return Generator(ModelBundle(load_codec_bundle(folder / "codec"), model, info),
-                         device=device)
+        info = BundleInfo(
+            clip_seconds=config.clip_seconds,
+            text_encoder=config.text_encoder,
+            text_max_tokens=config.text_max_tokens,
+            name=f"{folder.name} (step {step})",
+        )
+        return Generator(
+            ModelBundle(load_codec_bundle(folder / "codec"), model, info), device=device
+        )
     return Generator(folder, device=device)
 
 
@@ -178,8 +237,13 @@ def cmd_eval_generator(args: argparse.Namespace) -> int:
 
     if args.steps < 1:
         raise EngineError("--steps must be at least 1")
-    settings = EvalSettings(steps=args.steps, cfg_scale=args.cfg, seed=args.seed,
-                            modes=tuple(dict.fromkeys(args.modes)), limit=args.limit)
+    settings = EvalSettings(
+        steps=args.steps,
+        cfg_scale=args.cfg,
+        seed=args.seed,
+        modes=tuple(dict.fromkeys(args.modes)),
+        limit=args.limit,
+    )
     if not Path(args.test_set).is_dir():
         raise EngineError(f"{args.test_set}: no such test-set folder")
     if args.takes_per_class < 1:
@@ -202,9 +266,16 @@ def cmd_eval_generator(args: argparse.Namespace) -> int:
             bar.update(done - bar.n)
 
     try:
-        scores = evaluate_generator(gen, args.test_set, settings, clap=clap, progress=progress,
-                                    takes_dir=args.takes, real_set=args.real,
-                                    takes_per_class=args.takes_per_class)
+        scores = evaluate_generator(
+            gen,
+            args.test_set,
+            settings,
+            clap=clap,
+            progress=progress,
+            takes_dir=args.takes,
+            real_set=args.real,
+            takes_per_class=args.takes_per_class,
+        )
     finally:
         if bar is not None:
             bar.close()

@@ -10,8 +10,12 @@ from pathlib import Path
 from ambisketch.engine import audio_io
 from ambisketch.engine.catalog import default_bundle
 from ambisketch.engine.errors import EngineError
-from ambisketch.engine.generate import (PARAMETRIC_FIELDS, PLACEMENTS, SAMPLER_NAMES,
-                                       GenerationRequest)
+from ambisketch.engine.generate import (
+    PARAMETRIC_FIELDS,
+    PLACEMENTS,
+    SAMPLER_NAMES,
+    GenerationRequest,
+)
 from ambisketch.engine.spatial import preset_names
 from ambisketch.engine.spatial.room import room_conditioning
 
@@ -19,75 +23,126 @@ from .cli_support import add_output_args, note
 from .cmd_monitor import DEFAULT_TARGET_LUFS, add_loudness_arg, loudness_target, target_note
 from .init_options import add_init_args, apply_init, check_init_args, default_seconds
 
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "generate", help="generate a moving FOA clip from a prompt (and a path)",
+        "generate",
+        help="generate a moving FOA clip from a prompt (and a path)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Generate a First-Order Ambisonics take with the diffusion model. With "
-                    "--path the sound follows the path (parametric mode); without, spatial "
-                    "words in the prompt place it (descriptive mode). Writes OUT.wav and "
-                    "OUT.wav.json with everything needed to make the take again.",
+        "--path the sound follows the path (parametric mode); without, spatial "
+        "words in the prompt place it (descriptive mode). Writes OUT.wav and "
+        "OUT.wav.json with everything needed to make the take again.",
         epilog="examples:\n"
-               "  ambisketch generate \"a bee buzzing\" -o bee.wav --path orbit --seconds 6\n"
-               "  ambisketch generate \"a dog barking on the left\" -o dog.wav --seed 3\n"
-               "  ambisketch generate \"rain\" -o rain.wav --path fly.json --placement locked "
-               "--variations 4\n"
-               "  ambisketch generate \"a car passing from left to right quickly\" -o car.wav\n"
-               "  ambisketch generate \"footsteps\" -o steps.wav --path pass-by --room medium "
-               "--distance 4\n"
-               "  ambisketch generate \"a choir\" -o choir.wav --room 25x40x15 --decay 2.5\n"
-               "  ambisketch generate \"a dog growling\" -o dog.wav --init-audio my_dog.wav "
-               "--init-strength 0.4 --path orbit\n"
-               "  ambisketch generate \"thunder rolling\" -o storm.wav --from-library ~/sfx "
-               "--seconds 60\n\n"
-               "room values (models trained on rooms): --distance in metres; --room a preset, "
-               "WxDxH in metres or the room's edge in metres (the size number is the cube root "
-               "of the volume: small 3.4, medium 5.4, large 12.8, hall 24.7); --decay the RT60 "
-               "in seconds (default with --room: the preset's, or typical for the volume). "
-               "Left out, the model picks.\n"
-               f"presets: {', '.join(preset_names())} (or a JSON file; see 'ambisketch path')",
+        '  ambisketch generate "a bee buzzing" -o bee.wav --path orbit --seconds 6\n'
+        '  ambisketch generate "a dog barking on the left" -o dog.wav --seed 3\n'
+        '  ambisketch generate "rain" -o rain.wav --path fly.json --placement locked '
+        "--variations 4\n"
+        '  ambisketch generate "a car passing from left to right quickly" -o car.wav\n'
+        '  ambisketch generate "footsteps" -o steps.wav --path pass-by --room medium '
+        "--distance 4\n"
+        '  ambisketch generate "a choir" -o choir.wav --room 25x40x15 --decay 2.5\n'
+        '  ambisketch generate "a dog growling" -o dog.wav --init-audio my_dog.wav '
+        "--init-strength 0.4 --path orbit\n"
+        '  ambisketch generate "thunder rolling" -o storm.wav --from-library ~/sfx '
+        "--seconds 60\n\n"
+        "room values (models trained on rooms): --distance in metres; --room a preset, "
+        "WxDxH in metres or the room's edge in metres (the size number is the cube root "
+        "of the volume: small 3.4, medium 5.4, large 12.8, hall 24.7); --decay the RT60 "
+        "in seconds (default with --room: the preset's, or typical for the volume). "
+        "Left out, the model picks.\n"
+        f"presets: {', '.join(preset_names())} (or a JSON file; see 'ambisketch path')",
     )
     p.add_argument("prompt", help="what the sound is")
     add_output_args(p)
-    p.add_argument("--path", metavar="PRESET|FILE.json",
-                   help="where the sound travels (a preset stretched to --seconds, or a file)")
-    p.add_argument("--seconds", type=float, metavar="S",
-                   help="length (default: the path file's, else the model's clip length); "
-                        "longer than the clip is made in overlapping windows (up to 60 s)")
+    p.add_argument(
+        "--path",
+        metavar="PRESET|FILE.json",
+        help="where the sound travels (a preset stretched to --seconds, or a file)",
+    )
+    p.add_argument(
+        "--seconds",
+        type=float,
+        metavar="S",
+        help="length (default: the path file's, else the model's clip length); "
+        "longer than the clip is made in overlapping windows (up to 60 s)",
+    )
     p.add_argument("--seed", type=int, metavar="N", help="random seed (default: a new one)")
-    p.add_argument("--steps", type=int, metavar="N",
-                   help="sampler steps (default: the model's own, else 100)")
-    p.add_argument("--cfg", type=float, metavar="X",
-                   help="classifier-free guidance scale (default: the model's own, else 7)")
-    p.add_argument("--sampler", choices=SAMPLER_NAMES,
-                   help="sampler (default: the model's own, else dpmpp-3m-sde)")
-    p.add_argument("--variations", type=int, default=1, metavar="N",
-                   help="takes to make in one batch (OUT_1.wav … OUT_N.wav)")
-    p.add_argument("--placement", choices=PLACEMENTS,
-                   help="held (default): the direction is held on the path at every sampler "
-                        "step (the drawn path, or the one the prompt's spatial words describe; "
-                        "4-channel models: locked); learned: the model places it; locked: the "
-                        "direct sound is re-encoded onto the path after sampling")
-    p.add_argument("--lock-path", action="store_true",
-                   help="the same as --placement locked")
-    p.add_argument("--distance", type=float, metavar="M",
-                   help="distance of the source in metres (a model trained on rooms)")
-    p.add_argument("--room", metavar="small|medium|large|hall|WxDxH|EDGE",
-                   help="room size: a preset, WxDxH in metres, or the edge in metres")
-    p.add_argument("--decay", type=float, metavar="S",
-                   help="reverberation time (RT60) in seconds; 0 is dry")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help=f"a parametric value: {', '.join(PARAMETRIC_FIELDS)} (repeatable)")
-    p.add_argument("--model", metavar="BUNDLE_DIR",
-                   help="model bundle folder (default: the one in resources/models/)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
-                   help="where to run (default: a GPU when there is one)")
-    p.add_argument("--threads", type=int, metavar="N",
-                   help="CPU threads (default: OMP_NUM_THREADS, else half the cores)")
-    p.add_argument("--format", choices=("ambix", "fuma"), default="ambix",
-                   help="channel order/normalisation of the output (default: ambix)")
-    add_loudness_arg(p, "default -23 (EBU R 128), measured on W; 'off' keeps the model's "
-                        "level")
+    p.add_argument(
+        "--steps", type=int, metavar="N", help="sampler steps (default: the model's own, else 100)"
+    )
+    p.add_argument(
+        "--cfg",
+        type=float,
+        metavar="X",
+        help="classifier-free guidance scale (default: the model's own, else 7)",
+    )
+    p.add_argument(
+        "--sampler",
+        choices=SAMPLER_NAMES,
+        help="sampler (default: the model's own, else dpmpp-3m-sde)",
+    )
+    p.add_argument(
+        "--variations",
+        type=int,
+        default=1,
+        metavar="N",
+        help="takes to make in one batch (OUT_1.wav … OUT_N.wav)",
+    )
+    p.add_argument(
+        "--placement",
+        choices=PLACEMENTS,
+        help="held (default): the direction is held on the path at every sampler "
+        "step (the drawn path, or the one the prompt's spatial words describe; "
+        "4-channel models: locked); learned: the model places it; locked: the "
+        "direct sound is re-encoded onto the path after sampling",
+    )
+    p.add_argument("--lock-path", action="store_true", help="the same as --placement locked")
+    p.add_argument(
+        "--distance",
+        type=float,
+        metavar="M",
+        help="distance of the source in metres (a model trained on rooms)",
+    )
+    p.add_argument(
+        "--room",
+        metavar="small|medium|large|hall|WxDxH|EDGE",
+        help="room size: a preset, WxDxH in metres, or the edge in metres",
+    )
+    p.add_argument(
+        "--decay", type=float, metavar="S", help="reverberation time (RT60) in seconds; 0 is dry"
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=f"a parametric value: {', '.join(PARAMETRIC_FIELDS)} (repeatable)",
+    )
+    p.add_argument(
+        "--model",
+        metavar="BUNDLE_DIR",
+        help="model bundle folder (default: the one in resources/models/)",
+    )
+    p.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda", "mps"),
+        default="auto",
+        help="where to run (default: a GPU when there is one)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="CPU threads (default: OMP_NUM_THREADS, else half the cores)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("ambix", "fuma"),
+        default="ambix",
+        help="channel order/normalisation of the output (default: ambix)",
+    )
+    add_loudness_arg(p, "default -23 (EBU R 128), measured on W; 'off' keeps the model's level")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_init_args(p)
     p.set_defaults(func=cmd_generate)
@@ -98,8 +153,10 @@ def _params(items: list[str]) -> dict[str, float]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or name not in PARAMETRIC_FIELDS:
-            raise EngineError(f"--param {item!r}: expected NAME=VALUE with NAME one of "
-                              f"{', '.join(PARAMETRIC_FIELDS)}")
+            raise EngineError(
+                f"--param {item!r}: expected NAME=VALUE with NAME one of "
+                f"{', '.join(PARAMETRIC_FIELDS)}"
+            )
         try:
             out[name] = float(value)
         except ValueError:
@@ -125,16 +182,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise EngineError(f"--rate {args.rate}: choose a rate between 8000 and 384000 Hz")
     if args.variations < 1:
         raise EngineError("--variations must be at least 1")
-    target = loudness_target(DEFAULT_TARGET_LUFS if args.loudness is None else args.loudness,
-                             allow_off=True)
+    target = loudness_target(
+        DEFAULT_TARGET_LUFS if args.loudness is None else args.loudness, allow_off=True
+    )
     outs = _outputs(Path(args.output), args.variations)
     for o in outs:
         audio_io.check_writable(o, args.force, sidecar=True)
     params = _params(args.param)
     for name, value in room_conditioning(args.distance, args.room, args.decay).items():
         if name in params and params[name] != value:
-            raise EngineError(f"--param {name}={params[name]:g} contradicts the room flags "
-                              f"({name} {value:g}); give one of them")
+            raise EngineError(
+                f"--param {name}={params[name]:g} contradicts the room flags "
+                f"({name} {value:g}); give one of them"
+            )
         params[name] = value
     check_init_args(args)
     model_dir = Path(args.model) if args.model else default_bundle()
@@ -155,9 +215,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.lock_path and args.placement not in (None, "locked"):
         raise EngineError(f"--lock-path contradicts --placement {args.placement}; give one")
     placement = "locked" if args.lock_path else (args.placement or "held")
-    request = GenerationRequest(args.prompt, path, seconds, args.seed, steps, cfg,
-                                args.sampler or defaults.sampler, args.variations,
-                                args.lock_path, params, placement=placement)
+    request = GenerationRequest(
+        args.prompt,
+        path,
+        seconds,
+        args.seed,
+        steps,
+        cfg,
+        args.sampler or defaults.sampler,
+        args.variations,
+        args.lock_path,
+        params,
+        placement=placement,
+    )
     request = dataclasses.replace(request, loudness_lufs=target)
     request.check()
     request = apply_init(args, request, gen, clip)
@@ -189,13 +259,21 @@ def cmd_generate(args: argparse.Namespace) -> int:
         target_note(str(out), take.loudness_lufs, request.loudness_lufs)
         peak = audio_io.peak_dbfs(data)
         if args.bits != "32f" and peak > 0.0:
-            note(f"{out}: peak {peak:+.1f} dBFS clipped in {args.bits}-bit PCM; "
-                 "--bits 32f keeps it")
-        meta = take_metadata("generate", path if path is not None else take.path, args.format,
-                             args.rate or rate, args.bits, take.sidecar())
+            note(
+                f"{out}: peak {peak:+.1f} dBFS clipped in {args.bits}-bit PCM; --bits 32f keeps it"
+            )
+        meta = take_metadata(
+            "generate",
+            path if path is not None else take.path,
+            args.format,
+            args.rate or rate,
+            args.bits,
+            take.sidecar(),
+        )
         try:
-            audio_io.write_audio(out, data, args.rate or rate, bits=args.bits,
-                                 overwrite=args.force, sidecar=meta)
+            audio_io.write_audio(
+                out, data, args.rate or rate, bits=args.bits, overwrite=args.force, sidecar=meta
+            )
         except EngineError as exc:
             _report_partial(written, len(outs), exc)
         written.append(out)
@@ -204,13 +282,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
     first = takes[0]
     if first.placement_note:
         note(first.placement_note)
-    placed = first.placement + ("" if first.path_error_deg is None
-                                else f" {first.path_error_deg:.1f}° from the "
-                                + ("path" if first.path_source == "drawn" else
-                                   "path the words describe"))
-    print(f"wrote {', '.join(str(o) for o in outs)} ({request.mode}, seed {takes[0].request.seed}, "
-          f"{seconds:g} s in {t['total']:.1f} s, {t['steps_per_second']:.1f} steps/s on "
-          f"{gen.device}; placement {placed})")
+    placed = first.placement + (
+        ""
+        if first.path_error_deg is None
+        else f" {first.path_error_deg:.1f}° from the "
+        + ("path" if first.path_source == "drawn" else "path the words describe")
+    )
+    print(
+        f"wrote {', '.join(str(o) for o in outs)} ({request.mode}, seed {takes[0].request.seed}, "
+        f"{seconds:g} s in {t['total']:.1f} s, {t['steps_per_second']:.1f} steps/s on "
+        f"{gen.device}; placement {placed})"
+    )
     return 0
 
 

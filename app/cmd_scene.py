@@ -36,8 +36,9 @@ def _rotation(text: str) -> tuple[float, float, float]:
     try:
         parts = [float(v) for v in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected YAW[,PITCH[,ROLL]] in degrees, got {text!r}") \
-            from None
+        raise argparse.ArgumentTypeError(
+            f"expected YAW[,PITCH[,ROLL]] in degrees, got {text!r}"
+        ) from None
     if not 1 <= len(parts) <= 3:
         raise argparse.ArgumentTypeError(f"expected YAW[,PITCH[,ROLL]], got {text!r}")
     return tuple(parts + [0.0] * (3 - len(parts)))  # type: ignore[return-value]
@@ -45,21 +46,36 @@ def _rotation(text: str) -> tuple[float, float, float]:
 
 def _placement_args(p: argparse.ArgumentParser, editing: bool) -> None:
     """The options ``add`` and ``set`` share."""
-    p.add_argument("--path", metavar="PRESET|FILE.json",
-                   help="where a mono source travels: a preset (stretched to the file's length) "
-                        "or a path JSON file (default: static in front)")
+    p.add_argument(
+        "--path",
+        metavar="PRESET|FILE.json",
+        help="where a mono source travels: a preset (stretched to the file's length) "
+        "or a path JSON file (default: static in front)",
+    )
     p.add_argument("--start", type=float, metavar="S", help="seconds on the scene's timeline")
     p.add_argument("--gain", type=float, metavar="DB", help="clip gain in dB")
-    p.add_argument("--name", help="the track's name" + ("" if editing else
-                                                        " (default: the file's)"))
+    p.add_argument(
+        "--name", help="the track's name" + ("" if editing else " (default: the file's)")
+    )
     p.add_argument("--trim", type=float, metavar="S", help="seconds skipped at the file's head")
     p.add_argument("--length", type=float, metavar="S", help="seconds played (default: to the end)")
-    p.add_argument("--rotate", type=_rotation, metavar="YAW[,PITCH,ROLL]",
-                   help="rotate an FOA file (degrees; positive yaw moves front to the left)")
-    p.add_argument("--distance", type=float, metavar="M",
-                   help="metres from the listener (1/r gain and air; in --room the distance)")
-    p.add_argument("--room", metavar="SIZE",
-                   help=f"place a mono source in a room: {', '.join(ROOM_PRESETS)} or WxDxH")
+    p.add_argument(
+        "--rotate",
+        type=_rotation,
+        metavar="YAW[,PITCH,ROLL]",
+        help="rotate an FOA file (degrees; positive yaw moves front to the left)",
+    )
+    p.add_argument(
+        "--distance",
+        type=float,
+        metavar="M",
+        help="metres from the listener (1/r gain and air; in --room the distance)",
+    )
+    p.add_argument(
+        "--room",
+        metavar="SIZE",
+        help=f"place a mono source in a room: {', '.join(ROOM_PRESETS)} or WxDxH",
+    )
     p.add_argument("--rt60", type=float, metavar="S", help="reverberation time of --room")
     p.add_argument("--colour", metavar="#RRGGBB", help="the lane's and the path's colour")
     p.add_argument("--mute", action=argparse.BooleanOptionalAction, default=None)
@@ -68,33 +84,50 @@ def _placement_args(p: argparse.ArgumentParser, editing: bool) -> None:
 
 def register(sub: argparse._SubParsersAction) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
-    group = command_group(sub, "scene", "layer several sources, each on its own path, into one "
-                                        "soundscape (a scene file) and render it")
+    group = command_group(
+        sub,
+        "scene",
+        "layer several sources, each on its own path, into one "
+        "soundscape (a scene file) and render it",
+    )
 
     def add(name: str, help_text: str, epilog: str) -> argparse.ArgumentParser:
-        p = group.add_parser(name, help=help_text, description=help_text[0].upper()
-                             + help_text[1:] + ".", epilog=f"examples:\n{epilog}",
-                             formatter_class=fmt)
+        p = group.add_parser(
+            name,
+            help=help_text,
+            description=help_text[0].upper() + help_text[1:] + ".",
+            epilog=f"examples:\n{epilog}",
+            formatter_class=fmt,
+        )
         p.add_argument("scene", metavar="SCENE.json", help="the scene file")
         return p
 
-    p = add("new", "create an empty scene file",
-            "  ambisketch scene new forest.json --name 'forest at dawn'")
+    p = add(
+        "new",
+        "create an empty scene file",
+        "  ambisketch scene new forest.json --name 'forest at dawn'",
+    )
     p.add_argument("--name", default="", help="the scene's name")
     p.add_argument("--force", action="store_true", help="replace an existing scene file")
     p.set_defaults(func=cmd_new)
 
-    p = add("add", "add a track: a mono file placed along a path, or an FOA file",
-            "  ambisketch scene add forest.json bird.wav --path fly-over --start 2 --gain -3\n"
-            "  ambisketch scene add forest.json rain_foa.wav --rotate 30 --name rain\n"
-            "  ambisketch scene add forest.json car.wav --path pass-by --room large --distance 8")
+    p = add(
+        "add",
+        "add a track: a mono file placed along a path, or an FOA file",
+        "  ambisketch scene add forest.json bird.wav --path fly-over --start 2 --gain -3\n"
+        "  ambisketch scene add forest.json rain_foa.wav --rotate 30 --name rain\n"
+        "  ambisketch scene add forest.json car.wav --path pass-by --room large --distance 8",
+    )
     p.add_argument("file", help="mono audio file, or 4-channel AmbiX FOA (any rate)")
     _placement_args(p, editing=False)
     p.set_defaults(func=cmd_add)
 
-    p = add("set", "change a track's placement, timing, gain, mute or solo",
-            "  ambisketch scene set forest.json 2 --gain -6 --solo\n"
-            "  ambisketch scene set forest.json bird --path orbit --start 0.5")
+    p = add(
+        "set",
+        "change a track's placement, timing, gain, mute or solo",
+        "  ambisketch scene set forest.json 2 --gain -6 --solo\n"
+        "  ambisketch scene set forest.json bird --path orbit --start 0.5",
+    )
     p.add_argument("track", help="the track's number (see 'scene list') or name")
     _placement_args(p, editing=True)
     p.add_argument("--no-path", action="store_true", help="make a mono source static in front")
@@ -104,29 +137,48 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("track", help="the track's number or name")
     p.set_defaults(func=cmd_remove)
 
-    p = add("relink", "point tracks whose media moved at the files' new place",
-            "  ambisketch scene relink forest.json 2 ~/Sounds/bird_v2.wav\n"
-            "  ambisketch scene relink forest.json --folder ~/Archive")
+    p = add(
+        "relink",
+        "point tracks whose media moved at the files' new place",
+        "  ambisketch scene relink forest.json 2 ~/Sounds/bird_v2.wav\n"
+        "  ambisketch scene relink forest.json --folder ~/Archive",
+    )
     p.add_argument("track", nargs="?", help="the track's number or name")
     p.add_argument("file", nargs="?", help="its new media file")
     p.add_argument("--folder", help="find every missing file by name in this folder")
     p.set_defaults(func=cmd_relink)
 
-    p = add("list", "list the tracks (missing media flagged)",
-            "  ambisketch scene list forest.json\n  ambisketch scene list forest.json --json")
+    p = add(
+        "list",
+        "list the tracks (missing media flagged)",
+        "  ambisketch scene list forest.json\n  ambisketch scene list forest.json --json",
+    )
     p.add_argument("--json", action="store_true", help="print the scene file's data and status")
     p.set_defaults(func=cmd_list)
 
-    p = add("render", "render the AmbiX mix (48 kHz), optionally stems and a binaural mix",
-            "  ambisketch scene render forest.json -o forest.wav --stems stems/\n"
-            "  ambisketch scene render forest.json -o forest_bin.wav --binaural --yaw 30")
+    p = add(
+        "render",
+        "render the AmbiX mix (48 kHz), optionally stems and a binaural mix",
+        "  ambisketch scene render forest.json -o forest.wav --stems stems/\n"
+        "  ambisketch scene render forest.json -o forest_bin.wav --binaural --yaw 30",
+    )
     p.add_argument("-o", "--output", required=True, type=output_file, help="WAV file of the mix")
-    p.add_argument("--stems", metavar="DIR",
-                   help="also write one AmbiX stem per audible track, each the full length")
-    p.add_argument("--bits", choices=tuple(BIT_DEPTHS), default="24",
-                   help="16- or 24-bit PCM, or 32f float (default: 24)")
-    p.add_argument("--binaural", action="store_true",
-                   help="the mix as binaural stereo for headphones (stems stay AmbiX)")
+    p.add_argument(
+        "--stems",
+        metavar="DIR",
+        help="also write one AmbiX stem per audible track, each the full length",
+    )
+    p.add_argument(
+        "--bits",
+        choices=tuple(BIT_DEPTHS),
+        default="24",
+        help="16- or 24-bit PCM, or 32f float (default: 24)",
+    )
+    p.add_argument(
+        "--binaural",
+        action="store_true",
+        help="the mix as binaural stereo for headphones (stems stay AmbiX)",
+    )
     p.add_argument("--yaw", type=float, default=0.0, help="head yaw of --binaural, degrees")
     p.add_argument("--pitch", type=float, default=0.0, help="head pitch of --binaural")
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
@@ -144,21 +196,34 @@ def _save(scene: Scene, path: str, what: str) -> int:
     return 0
 
 
-def _changes(args: argparse.Namespace, track: Track | None, media_duration: float,
-             channels: int) -> JSONObject:
+def _changes(
+    args: argparse.Namespace, track: Track | None, media_duration: float, channels: int
+) -> JSONObject:
     """The track fields the options ask for (``track`` None when adding)."""
     out: JSONObject = {}
     if args.path is not None:
         if channels == 4:
-            raise SceneError(f"--path places a mono file; {args.file if track is None else track.name}"
-                             " is FOA (use --rotate)")
+            raise SceneError(
+                f"--path places a mono file; {args.file if track is None else track.name}"
+                " is FOA (use --rotate)"
+            )
         out["path"] = resolve_path(args.path, media_duration)
     if getattr(args, "no_path", False):
         out["path"] = None
-    for opt, key in (("start", "start"), ("gain", "gain_db"), ("trim", "trim_start"),
-                     ("length", "length"), ("rotate", "rotation"), ("distance", "distance"),
-                     ("room", "room"), ("rt60", "rt60"), ("colour", "colour"), ("mute", "mute"),
-                     ("solo", "solo"), ("name", "name")):
+    for opt, key in (
+        ("start", "start"),
+        ("gain", "gain_db"),
+        ("trim", "trim_start"),
+        ("length", "length"),
+        ("rotate", "rotation"),
+        ("distance", "distance"),
+        ("room", "room"),
+        ("rt60", "rt60"),
+        ("colour", "colour"),
+        ("mute", "mute"),
+        ("solo", "solo"),
+        ("name", "name"),
+    ):
         value = getattr(args, opt)
         if value is not None:
             out[key] = value
@@ -168,16 +233,16 @@ def _changes(args: argparse.Namespace, track: Track | None, media_duration: floa
 def _summary(scene: Scene, t: Track) -> str:
     flags = ("M" if t.mute else "-") + ("S" if t.solo else "-")
     if t.kind == "foa":
-        where = "FOA" + (" rotated " + ",".join(f"{v:g}" for v in t.rotation)
-                         if any(t.rotation) else "")
+        where = "FOA" + (
+            " rotated " + ",".join(f"{v:g}" for v in t.rotation) if any(t.rotation) else ""
+        )
     else:
         where = describe(t.trajectory) if t.path is not None else "static front"
         if t.distance is not None:
             where += f", {t.distance:g} m"
         if t.room is not None:
             where += f", room {t.room}"
-    return (f"{t.start:7.2f} {t.clip_length:7.2f} {t.gain_db:+6.1f} {flags}  {t.name}  "
-            f"[{where}]")
+    return f"{t.start:7.2f} {t.clip_length:7.2f} {t.gain_db:+6.1f} {flags}  {t.name}  [{where}]"
 
 
 # --- commands -------------------------------------------------------------------------
@@ -195,8 +260,11 @@ def cmd_add(args: argparse.Namespace) -> int:
     info = media_info(args.file)
     fields = _changes(args, None, info.duration, info.channels)
     track = new_track(scene, args.file, **fields)
-    return _save(scene.with_track(track), args.scene, f"added {track.name!r} as track "
-                 f"{len(scene) + 1} ({track.kind}, {track.clip_length:.2f} s)")
+    return _save(
+        scene.with_track(track),
+        args.scene,
+        f"added {track.name!r} as track {len(scene) + 1} ({track.kind}, {track.clip_length:.2f} s)",
+    )
 
 
 def cmd_set(args: argparse.Namespace) -> int:
@@ -237,20 +305,29 @@ def cmd_list(args: argparse.Namespace) -> int:
     missing = {t.id for t in loaded.missing}
     if args.json:
         data = json.loads(Path(args.scene).read_text(encoding="utf-8"))
-        data["status"] = {"missing": [str(t.media) for t in loaded.missing],
-                          "problems": loaded.problems, "duration": scene.duration}
+        data["status"] = {
+            "missing": [str(t.media) for t in loaded.missing],
+            "problems": loaded.problems,
+            "duration": scene.duration,
+        }
         print(json.dumps(data, indent=2))
         return 0
-    print(f"{args.scene}: {scene.name or '(unnamed)'} — {len(scene)} track(s), "
-          f"{scene.duration:.2f} s, {scene.rate} Hz ({FORMAT} v{VERSION})")
+    print(
+        f"{args.scene}: {scene.name or '(unnamed)'} — {len(scene)} track(s), "
+        f"{scene.duration:.2f} s, {scene.rate} Hz ({FORMAT} v{VERSION})"
+    )
     if scene.tracks:
         print(f"  # {'start':>7} {'length':>7} {'gain':>6} MS  name  [placement]")
     for i, t in enumerate(scene.tracks, 1):
-        print(f"{i:3d} {_summary(scene, t)}" + ("  MISSING: " + str(t.media)
-                                                if t.id in missing else ""))
+        print(
+            f"{i:3d} {_summary(scene, t)}"
+            + ("  MISSING: " + str(t.media) if t.id in missing else "")
+        )
     for t in loaded.missing:
-        note(f"{t.media}: missing (track {t.name!r}); 'ambisketch scene relink' points it "
-             "at the file's new place")
+        note(
+            f"{t.media}: missing (track {t.name!r}); 'ambisketch scene relink' points it "
+            "at the file's new place"
+        )
     for problem in loaded.problems:
         note(problem)
     return 0
@@ -260,20 +337,32 @@ def cmd_render(args: argparse.Namespace) -> int:
     loaded = load_scene(args.scene)
     if loaded.missing:
         t = loaded.missing[0]
-        raise SceneError(f"{t.media}: missing (track {t.name!r}"
-                         + (f" and {len(loaded.missing) - 1} more" if len(loaded.missing) > 1
-                            else "") + "); relink it with 'ambisketch scene relink'")
+        raise SceneError(
+            f"{t.media}: missing (track {t.name!r}"
+            + (f" and {len(loaded.missing) - 1} more" if len(loaded.missing) > 1 else "")
+            + "); relink it with 'ambisketch scene relink'"
+        )
     if loaded.problems:
         raise SceneError(loaded.problems[0])
-    result = export_scene(loaded.scene, args.output, stems_dir=args.stems, bits=args.bits,
-                          binaural=args.binaural, head=(args.yaw, args.pitch, 0.0),
-                          overwrite=args.force)
+    result = export_scene(
+        loaded.scene,
+        args.output,
+        stems_dir=args.stems,
+        bits=args.bits,
+        binaural=args.binaural,
+        head=(args.yaw, args.pitch, 0.0),
+        overwrite=args.force,
+    )
     kind = "binaural stereo" if args.binaural else "AmbiX"
-    print(f"{result.mix}: {kind} mix, {result.frames / result.rate:.2f} s at {result.rate} Hz, "
-          f"{args.bits}-bit, peak {result.peak_db:+.1f} dBFS")
+    print(
+        f"{result.mix}: {kind} mix, {result.frames / result.rate:.2f} s at {result.rate} Hz, "
+        f"{args.bits}-bit, peak {result.peak_db:+.1f} dBFS"
+    )
     for p in result.stems:
         print(f"{p}: stem")
     if result.clipped:
-        note(f"the mix peaks at {result.peak_db:+.1f} dBFS and was clipped in {args.bits}-bit; "
-             "lower the gains or use --bits 32f")
+        note(
+            f"the mix peaks at {result.peak_db:+.1f} dBFS and was clipped in {args.bits}-bit; "
+            "lower the gains or use --bits 32f"
+        )
     return 0

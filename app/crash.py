@@ -34,8 +34,9 @@ def setup_logging(level: int = logging.INFO) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger("ambisketch")
     if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3,
-                                                       encoding="utf-8")
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     root.setLevel(level)
@@ -49,9 +50,12 @@ def _show_dialog(summary: str) -> None:
     app = QApplication.instance()
     if app is None or QThread.currentThread() is not app.thread():
         return  # only the GUI thread may open dialogs; the log has it either way
-    box = QMessageBox(QMessageBox.Icon.Critical, "Ambisketch — unexpected error",
-                      f"Something went wrong: {summary}\n\nYour work is kept. The details are "
-                      f"in the log:\n{log_file()}")
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        "Ambisketch — unexpected error",
+        f"Something went wrong: {summary}\n\nYour work is kept. The details are "
+        f"in the log:\n{log_file()}",
+    )
     box.exec()
 
 

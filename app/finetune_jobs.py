@@ -61,10 +61,15 @@ class FinetuneService:
                 except (OSError, ValueError, KeyError, TypeError):
                     continue  # not a job folder this version can resume
                 files = [f for f in work.rglob("*") if f.is_file()]
-                found.append(ResumableWork(
-                    work=work, out=work.parent / work.name[1:-len(WORK_SUFFIX)], library=library,
-                    size=sum(f.stat().st_size for f in files),
-                    modified=max([f.stat().st_mtime for f in files] or [work.stat().st_mtime])))
+                found.append(
+                    ResumableWork(
+                        work=work,
+                        out=work.parent / work.name[1 : -len(WORK_SUFFIX)],
+                        library=library,
+                        size=sum(f.stat().st_size for f in files),
+                        modified=max([f.stat().st_mtime for f in files] or [work.stat().st_mtime]),
+                    )
+                )
         return sorted(found, key=lambda w: -w.modified)
 
     def discard(self, work: Path) -> None:
@@ -77,14 +82,23 @@ class FinetuneService:
     def job(self, request: FinetuneRequest) -> Callable[[JobProgress, Cancelled], Path]:
         from ambisketch.training.finetune import FinetuneJob, FinetuneProgress, FinetuneSettings
 
-        settings = FinetuneSettings(library=request.library, out=request.out, base=request.base,
-                                    steps=request.steps, lr=request.lr,
-                                    codec_too=request.codec_too)
+        settings = FinetuneSettings(
+            library=request.library,
+            out=request.out,
+            base=request.base,
+            steps=request.steps,
+            lr=request.lr,
+            codec_too=request.codec_too,
+        )
 
         def run(progress: JobProgress, cancelled: Cancelled) -> Path:
-            stage_names = {"scan": "Scanning", "evaluate": "Held-out test",
-                           "encode": "Encoding the library",
-                           "train": "Training", "export": "Writing the model"}
+            stage_names = {
+                "scan": "Scanning",
+                "evaluate": "Held-out test",
+                "encode": "Encoding the library",
+                "train": "Training",
+                "export": "Writing the model",
+            }
 
             def report(p: FinetuneProgress) -> None:
                 progress(p.step, p.total)

@@ -29,7 +29,8 @@ def gl_available() -> bool:
     """The OpenGL sphere needs a windowing platform with OpenGL (not 'offscreen'/'minimal')."""
     platform = (QApplication.platformName() or os.environ.get("QT_QPA_PLATFORM", "")).lower()
     return platform not in ("offscreen", "minimal", "vnc") and os.environ.get(
-        "AMBISKETCH_NO_GL", "") in ("", "0")
+        "AMBISKETCH_NO_GL", ""
+    ) in ("", "0")
 
 
 def application(argv: Sequence[str] | None = None) -> QApplication:
@@ -54,21 +55,31 @@ def open_finetune(window: QMainWindow) -> None:
 
     from .finetune_jobs import FinetuneService
 
-    dialog = FinetuneDialog(FinetuneService(), window.runner, window.model_entries(),
-                            window.add_model, window, window.panel.model_path())
+    dialog = FinetuneDialog(
+        FinetuneService(),
+        window.runner,
+        window.model_entries(),
+        window.add_model,
+        window,
+        window.panel.model_path(),
+    )
     dialog.exec()
 
 
-def create_window(app: QApplication | None = None, settings: Settings | None = None,
-                  runner: TaskRunner | None = None) -> QMainWindow:
+def create_window(
+    app: QApplication | None = None,
+    settings: Settings | None = None,
+    runner: TaskRunner | None = None,
+) -> QMainWindow:
     """The main window, built but not shown."""
     from ambisketch.ui.main_window import MainWindow
 
     app = app or application()
     from .library_retrieval import retrieve
 
-    window = MainWindow(runner or TaskRunner(), settings or Settings(), gl=gl_available(),
-                        finetune=open_finetune)
+    window = MainWindow(
+        runner or TaskRunner(), settings or Settings(), gl=gl_available(), finetune=open_finetune
+    )
     window.audio_start.retrieve = retrieve  # "nearest in my library" (training's captions)
     return window
 

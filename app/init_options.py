@@ -24,16 +24,28 @@ def add_init_args(p: argparse.ArgumentParser) -> None:
         "The sound is encoded, noised to --init-strength and denoised with the prompt and "
         "the path: 0 keeps it, 0.5 keeps its character and varies it, 1 ignores it. Mono is "
         "placed along the path, stereo mixed down, 4-channel read as AmbiX; looped or cut to "
-        "the length.")
+        "the length.",
+    )
     src = g.add_mutually_exclusive_group()
     src.add_argument("--init-audio", metavar="FILE", help="the sound to start from")
-    src.add_argument("--from-library", metavar="DIR",
-                     help="start from the recording in DIR whose caption is nearest the prompt")
-    g.add_argument("--init-strength", type=float, metavar="S",
-                   help=f"0-1, how much is made new (default {DEFAULT_STRENGTH})")
-    g.add_argument("--library-top-k", type=int, default=1, metavar="K",
-                   help="choose among the K nearest recordings by the seed (default 1: the "
-                        "nearest)")
+    src.add_argument(
+        "--from-library",
+        metavar="DIR",
+        help="start from the recording in DIR whose caption is nearest the prompt",
+    )
+    g.add_argument(
+        "--init-strength",
+        type=float,
+        metavar="S",
+        help=f"0-1, how much is made new (default {DEFAULT_STRENGTH})",
+    )
+    g.add_argument(
+        "--library-top-k",
+        type=int,
+        default=1,
+        metavar="K",
+        help="choose among the K nearest recordings by the seed (default 1: the nearest)",
+    )
 
 
 def check_init_args(args: argparse.Namespace) -> None:
@@ -67,29 +79,40 @@ def default_seconds(args: argparse.Namespace, clip: float) -> float | None:
         return None
 
 
-def apply_init(args: argparse.Namespace, request: GenerationRequest, gen: Any,
-               clip: float) -> GenerationRequest:
+def apply_init(
+    args: argparse.Namespace, request: GenerationRequest, gen: Any, clip: float
+) -> GenerationRequest:
     """The request with its start (the file, or the library's nearest recording) and notes
     for the user; warns about takes past :data:`RECOMMENDED_MAX`."""
     strength = DEFAULT_STRENGTH if args.init_strength is None else float(args.init_strength)
     if args.init_audio:
-        request = replace(request, init=StartFrom(audio=str(Path(args.init_audio)),
-                                                  strength=strength))
+        request = replace(
+            request, init=StartFrom(audio=str(Path(args.init_audio)), strength=strength)
+        )
     elif args.from_library:
         from .library_retrieval import retrieve
 
-        found = retrieve(args.from_library, request.prompt, gen.text_encoder,
-                         top_k=args.library_top_k, seed=request.seed, strength=strength)
+        found = retrieve(
+            args.from_library,
+            request.prompt,
+            gen.text_encoder,
+            top_k=args.library_top_k,
+            seed=request.seed,
+            strength=strength,
+        )
         for line in found.notes:
             note(line)
         request = replace(request, init=found.start)
     if request.seconds > clip + 1e-9:
         windows = _windows(request.seconds, gen)
-        message = (f"{request.seconds:g} s is longer than the model's {clip:g} s clip: "
-                   f"{windows} overlapping windows")
+        message = (
+            f"{request.seconds:g} s is longer than the model's {clip:g} s clip: "
+            f"{windows} overlapping windows"
+        )
         if request.seconds > RECOMMENDED_MAX + 1e-9:
-            message += (f"; past {RECOMMENDED_MAX:g} s takes are untested and take "
-                        f"{windows}x a clip's time")
+            message += (
+                f"; past {RECOMMENDED_MAX:g} s takes are untested and take {windows}x a clip's time"
+            )
             note(f"warning: {message}")
         else:
             note(message)

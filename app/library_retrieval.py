@@ -24,8 +24,12 @@ if TYPE_CHECKING:
 def library_entries(root: str | Path) -> tuple[list[LibraryEntry], list[str]]:
     """Every audio file under ``root`` (hidden ones skipped) with its caption, and notes
     about caption tables that could not be read."""
-    from ambisketch.training.data.caption_sources import TABLE_NAMES, CaptionTables
-    from ambisketch.training.data.caption_sources import caption_from_name, read_sidecar
+    from ambisketch.training.data.caption_sources import (
+        TABLE_NAMES,
+        CaptionTables,
+        caption_from_name,
+        read_sidecar,
+    )
     from ambisketch.training.data.library import AUDIO_EXTENSIONS
 
     folder = Path(root)
@@ -50,8 +54,9 @@ def library_entries(root: str | Path) -> tuple[list[LibraryEntry], list[str]]:
         caption = read_sidecar(p) or found.lookup(rel) or caption_from_name(rel)
         entries.append(LibraryEntry(p, caption))
     if not entries:
-        raise LibraryError(f"{folder}: no recordings to start from (the library folder holds no "
-                           "audio files)")
+        raise LibraryError(
+            f"{folder}: no recordings to start from (the library folder holds no audio files)"
+        )
     return entries, list(found.notes)
 
 
@@ -71,9 +76,16 @@ class Retrieved:
     notes: tuple[str, ...]
 
 
-def retrieve(root: str | Path, prompt: str, encoder: TextEncoder, *, top_k: int = 1,
-             seed: int | None = None, strength: float = DEFAULT_STRENGTH,
-             cache_dir: str | Path | None = None) -> Retrieved:
+def retrieve(
+    root: str | Path,
+    prompt: str,
+    encoder: TextEncoder,
+    *,
+    top_k: int = 1,
+    seed: int | None = None,
+    strength: float = DEFAULT_STRENGTH,
+    cache_dir: str | Path | None = None,
+) -> Retrieved:
     """The start of a take from the library recording nearest to ``prompt`` (one of the
     ``top_k`` nearest, chosen by ``seed``); unreadable files are passed over."""
     import soundfile as sf
@@ -81,11 +93,13 @@ def retrieve(root: str | Path, prompt: str, encoder: TextEncoder, *, top_k: int 
     if top_k < 1:
         raise LibraryError(f"--library-top-k must be at least 1, got {top_k}")
     entries, notes = library_entries(root)
-    index = CaptionIndex.build(root, entries, encoder,
-                               cache_dir if cache_dir is not None else index_cache_dir())
+    index = CaptionIndex.build(
+        root, entries, encoder, cache_dir if cache_dir is not None else index_cache_dir()
+    )
     chosen = index.pick(prompt, top_k, seed)
-    candidates = [chosen] + [m for m in index.nearest(prompt, len(entries))
-                             if m.entry.path != chosen.entry.path]
+    candidates = [chosen] + [
+        m for m in index.nearest(prompt, len(entries)) if m.entry.path != chosen.entry.path
+    ]
     skipped = []
     for match in candidates:
         try:
@@ -93,9 +107,15 @@ def retrieve(root: str | Path, prompt: str, encoder: TextEncoder, *, top_k: int 
         except Exception:  # soundfile raises several types for a file it cannot read
             skipped.append(f"{match.entry.path}: not a readable audio file, passed over")
             continue
-        start = StartFrom(audio=str(match.entry.path), strength=strength,
-                          library=str(Path(root)), caption=match.entry.caption)
-        note = (f"starting from {match.entry.path} (\"{match.entry.caption}\", cosine "
-                f"{match.score:.2f}, rank {match.rank + 1} of {len(entries)})")
+        start = StartFrom(
+            audio=str(match.entry.path),
+            strength=strength,
+            library=str(Path(root)),
+            caption=match.entry.caption,
+        )
+        note = (
+            f'starting from {match.entry.path} ("{match.entry.caption}", cosine '
+            f"{match.score:.2f}, rank {match.rank + 1} of {len(entries)})"
+        )
         return Retrieved(match, start, (*notes, *skipped, note))
     raise LibraryError(f"{root}: none of its {len(entries)} audio files can be read")

@@ -38,10 +38,27 @@ if TYPE_CHECKING:
 
 OK, FAIL, NOTE = "ok", "FAIL", "note"
 # What the app imports at run time, some of it only lazily (training, text encoder, GL).
-THIRD_PARTY = ("numpy", "scipy.signal", "soundfile", "soxr", "h5netcdf", "platformdirs",
-               "safetensors.torch", "torch", "transformers", "lightning.fabric", "auraloss.freq",
-               "librosa", "tqdm", "PySide6.QtWidgets", "PySide6.QtOpenGLWidgets",
-               "PySide6.QtSvg", "pyqtgraph", "OpenGL.GL", "pyqtgraph.opengl")
+THIRD_PARTY = (
+    "numpy",
+    "scipy.signal",
+    "soundfile",
+    "soxr",
+    "h5netcdf",
+    "platformdirs",
+    "safetensors.torch",
+    "torch",
+    "transformers",
+    "lightning.fabric",
+    "auraloss.freq",
+    "librosa",
+    "tqdm",
+    "PySide6.QtWidgets",
+    "PySide6.QtOpenGLWidgets",
+    "PySide6.QtSvg",
+    "pyqtgraph",
+    "OpenGL.GL",
+    "pyqtgraph.opengl",
+)
 SHOWN_VERSIONS = ("torch", "PySide6", "transformers", "lightning")
 STARTER_MODEL = "starter"  # resources/models/starter: the default model's folder
 SECONDS = 2.0  # length of the test take
@@ -89,8 +106,12 @@ def check_imports(state: _State) -> tuple[str, str]:
         except Exception as exc:
             failed.append(f"ambisketch.{layer} ({_one_line(exc)})")
             continue
-        names = [m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".",
-                                                       onerror=failed.append)]
+        names = [
+            m.name
+            for m in pkgutil.walk_packages(
+                package.__path__, package.__name__ + ".", onerror=failed.append
+            )
+        ]
         for name in names:
             if name.rsplit(".", 1)[-1] == "__main__":  # `python -m` entry points run on import
                 continue
@@ -115,8 +136,10 @@ def check_hrtf(state: _State) -> tuple[str, str]:
     from ambisketch.engine.binaural import load_hrtf
 
     hrirs = load_hrtf()
-    return OK, (f"{hrirs.name}: {len(hrirs.azimuth)} directions at {hrirs.rate} Hz "
-                f"({hrirs.source or 'default'})")
+    return OK, (
+        f"{hrirs.name}: {len(hrirs.azimuth)} directions at {hrirs.rate} Hz "
+        f"({hrirs.source or 'default'})"
+    )
 
 
 def check_model(state: _State) -> tuple[str, str]:
@@ -135,8 +158,10 @@ def check_model(state: _State) -> tuple[str, str]:
     bundle = load_bundle(folder, "cpu")
     state.bundle = bundle
     info = bundle.info
-    return OK, (f"{info.name or folder.name}: {bundle.sample_rate} Hz, {info.clip_seconds:g} s "
-                f"clips, text encoder {info.text_encoder} ({folder})")
+    return OK, (
+        f"{info.name or folder.name}: {bundle.sample_rate} Hz, {info.clip_seconds:g} s "
+        f"clips, text encoder {info.text_encoder} ({folder})"
+    )
 
 
 def check_text_encoder(state: _State) -> tuple[str, str]:
@@ -169,16 +194,26 @@ def check_generation(state: _State) -> tuple[str, str]:
         raise CheckFailed(f"the model needs text encoder {bundle.info.text_encoder!r}")
     generator = Generator(bundle, device="auto", text_encoder=state.text_encoder)
     seconds = min(SECONDS, bundle.info.clip_seconds)
-    request = GenerationRequest("a bee buzzing", preset("orbit", seconds), seconds, seed=1,
-                                steps=STEPS, cfg_scale=7.0, sampler="euler")
+    request = GenerationRequest(
+        "a bee buzzing",
+        preset("orbit", seconds),
+        seconds,
+        seed=1,
+        steps=STEPS,
+        cfg_scale=7.0,
+        sampler="euler",
+    )
     take = generator.generate(request)[0]
     expected = (4, int(round(seconds * take.rate)))
     if take.foa.shape != expected or not np.isfinite(take.foa).all():
-        raise CheckFailed(f"the take has shape {take.foa.shape} (expected {expected}) or is "
-                          "not finite")
+        raise CheckFailed(
+            f"the take has shape {take.foa.shape} (expected {expected}) or is not finite"
+        )
     state.take = (take.foa, take.rate)
-    return OK, (f"{seconds:g} s take, {STEPS} steps on {generator.device} in "
-                f"{take.timings['total']:.1f} s{what}")
+    return OK, (
+        f"{seconds:g} s take, {STEPS} steps on {generator.device} in "
+        f"{take.timings['total']:.1f} s{what}"
+    )
 
 
 def check_binaural(state: _State) -> tuple[str, str]:
@@ -203,12 +238,18 @@ def check_write(state: _State) -> tuple[str, str]:
 
     foa, rate = state.take if state.take is not None else _test_scene()
     with tempfile.TemporaryDirectory(prefix="ambisketch-self-test-") as tmp:
-        path = write_audio(Path(tmp) / "take.wav", foa, rate, bits="32f",
-                           sidecar={"kind": "self-test", "version": __version__})
+        path = write_audio(
+            Path(tmp) / "take.wav",
+            foa,
+            rate,
+            bits="32f",
+            sidecar={"kind": "self-test", "version": __version__},
+        )
         back = read_audio(path)
         if back.channels != 4 or back.rate != rate or not np.array_equal(back.samples, foa):
-            raise CheckFailed(f"{path}: read back differs ({back.channels} channels, "
-                              f"{back.rate} Hz)")
+            raise CheckFailed(
+                f"{path}: read back differs ({back.channels} channels, {back.rate} Hz)"
+            )
         if not sidecar_path(path).is_file():
             raise CheckFailed(f"{sidecar_path(path)}: sidecar missing")
     return OK, "4-channel AmbiX WAV and JSON sidecar written to a temporary folder, read back"
@@ -234,8 +275,7 @@ def check_training(state: _State) -> tuple[str, str]:
     value = float(loss(noise[:1], noise[1:]))
     if not value > 0.0:
         raise CheckFailed(f"the mel STFT loss of two noises is {value}, expected > 0")
-    return OK, (f"recipes {', '.join(names)}; Fabric on {fabric.device}; mel STFT loss "
-                "computed")
+    return OK, (f"recipes {', '.join(names)}; Fabric on {fabric.device}; mel STFT loss computed")
 
 
 def check_audio_devices(state: _State) -> tuple[str, str]:
@@ -264,8 +304,10 @@ def check_qt(state: _State) -> tuple[str, str]:
     found = sorted(_plugin_name(p) for p in (plugins / "platforms").glob("*q*"))
     needed = PLATFORM_PLUGIN.get(sys.platform)
     if needed and needed not in found:
-        raise CheckFailed(f"{plugins / 'platforms'}: no '{needed}' platform plugin "
-                          f"(found: {', '.join(found) or 'none'})")
+        raise CheckFailed(
+            f"{plugins / 'platforms'}: no '{needed}' platform plugin "
+            f"(found: {', '.join(found) or 'none'})"
+        )
     if not list((plugins / "iconengines").glob("*svg*")):
         raise CheckFailed(f"{plugins / 'iconengines'}: no SVG icon plugin (the app icon)")
     state.app = QApplication.instance() or QApplication([sys.argv[0]])
@@ -279,8 +321,10 @@ def check_qt(state: _State) -> tuple[str, str]:
     finally:
         plot.deleteLater()
     desktop = f"; '{needed}' plugin present" if needed else ""
-    return OK, (f"PySide6 {pyside_version} on '{QApplication.platformName()}', a pyqtgraph plot "
-                f"drawn{desktop}")
+    return OK, (
+        f"PySide6 {pyside_version} on '{QApplication.platformName()}', a pyqtgraph plot "
+        f"drawn{desktop}"
+    )
 
 
 def check_gui(state: _State) -> tuple[str, str]:
@@ -296,8 +340,9 @@ def check_gui(state: _State) -> tuple[str, str]:
         window = gui.create_window(app, settings=Settings(Path(tmp) / "settings.ini"))
         try:
             if not isinstance(window, QMainWindow):
-                raise CheckFailed(f"create_window returned {type(window).__name__}, "
-                                  "not a QMainWindow")
+                raise CheckFailed(
+                    f"create_window returned {type(window).__name__}, not a QMainWindow"
+                )
             title = window.windowTitle()
         finally:
             window.deleteLater()
@@ -339,8 +384,11 @@ def run_self_test(model_dir: str | Path | None = None, out: TextIO | None = None
             name = "default model"
         result = _run_check(name, check, state)
         results.append(result)
-        print(f"  {result.status:<4}  {result.name:<13}  {result.detail} "
-              f"({result.seconds:.1f} s)", file=out, flush=True)
+        print(
+            f"  {result.status:<4}  {result.name:<13}  {result.detail} ({result.seconds:.1f} s)",
+            file=out,
+            flush=True,
+        )
     print(summary(results, time.perf_counter() - start), file=out, flush=True)
     return 1 if any(r.status == FAIL for r in results) else 0
 
@@ -355,8 +403,7 @@ def summary(results: list[CheckResult], seconds: float) -> str:
     return f"self-test passed: {len(results) - len(notes)} checks in {seconds:.1f} s{extra}"
 
 
-def _run_check(name: str, check: Callable[[_State], tuple[str, str]], state: _State
-               ) -> CheckResult:
+def _run_check(name: str, check: Callable[[_State], tuple[str, str]], state: _State) -> CheckResult:
     t0 = time.perf_counter()
     try:
         status, detail = check(state)
@@ -390,8 +437,13 @@ def _tiny_bundle() -> ModelBundle:
     from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
     from ambisketch.engine.models.dit import DIT_PRESETS
 
-    return new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
-                      clip_seconds=SECONDS, name="tiny")
+    return new_bundle(
+        CODEC_PRESETS["tiny"],
+        DIT_PRESETS["tiny"],
+        CONDITIONER_PRESETS["tiny"],
+        clip_seconds=SECONDS,
+        name="tiny",
+    )
 
 
 def _test_scene() -> tuple[NDArray[np.float32], int]:

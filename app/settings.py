@@ -30,48 +30,60 @@ class Option:
     help: str = ""
 
 
-OPTIONS: dict[str, Option] = {o.key: o for o in (
-    Option("ui/theme", "dark", str, "dark or light palette"),
-    Option("ui/geometry", QByteArray(), QByteArray, "main window geometry"),
-    Option("ui/state", QByteArray(), QByteArray, "dock and toolbar layout"),
-    Option("ui/splitter", QByteArray(), QByteArray, "main splitter sizes"),
-    Option("project/folder", "", str, "take folder ('' = the default in the user data folder)"),
-    Option("generate/prompt_history", [], list, "recent prompts, newest first"),
-    Option("generate/model", "", str, "the chosen model bundle folder ('' = the default)"),
-    Option("generate/recent_models", [], list, "bundles opened with 'Open bundle…'"),
-    Option("generate/steps", 50, int, "sampler steps"),
-    Option("generate/cfg", 7.0, float, "classifier-free guidance"),
-    Option("generate/seconds", 10.0, float, "take length"),
-    Option("generate/random_seed", True, bool, "a new seed for every Generate"),
-    Option("generate/seed", 0, int, "the seed used when 'random' is off"),
-    Option("generate/room_enabled", False, bool, "ask the model for a room and distance"),
-    Option("generate/room", "", str, "the room kind asked for"),
-    Option("generate/distance", 2.0, float, "source distance asked for, metres"),
-    Option("generate/decay", 0.0, float, "RT60 asked for, seconds (0 = the room's own)"),
-    Option("generate/variations", 1, int, "takes per Generate"),
-    Option("generate/mode", "parametric", str, "parametric (follow the path) or descriptive"),
-    Option("generate/lock_path", False, bool, "re-encode the direct sound onto the path"),
-    Option("path/last", "", str, "the path being edited, as JSON"),
-    Option("path/folder", "", str, "last folder for path files"),
-    Option("preview/hrtf", "", str, "SOFA file ('' = the default KEMAR)"),
-    Option("preview/device", "", str, "output device name ('' = the system default)"),
-    Option("preview/monitor", "", str, "loudspeaker layout to monitor on ('' = headphones)"),
-    Option("preview/osc_port", DEFAULT_PORT, int, "UDP port head-tracking OSC arrives on"),
-    Option("preview/osc_prefix", DEFAULT_PREFIX, str, "OSC address prefix of the head tracker"),
-    Option("preview/osc_invert", "", str, "head-tracking axes to invert (yaw,pitch,roll)"),
-    Option("preview/osc_smoothing_ms", float(DEFAULT_SMOOTHING_MS), float, "head-tracking smoothing, ms"),
-    Option("export/format", "ambix", str, "ambix, fuma, binaural or speakers"),
-    Option("export/bits", "24", str, "sample format of exported files"),
-    Option("export/rate", 0, int, "export sample rate (0 = the take's own)"),
-    Option("export/folder", "", str, "last export folder"),
-    Option("export/layout", "5.1", str, "loudspeaker layout for a speaker export"),
-    Option("export/lfe", False, bool, "feed the LFE channel in a speaker export"),
-    Option("export/loudness", "", str, "loudness target of an export, LUFS ('' = as is)"),
-    Option("generate/loudness_lufs", "-23", str,
-           "loudness new takes are normalised to, LUFS ('' or 'off' = the model's own level)"),
-    Option("audio_start/library", "", str, "the library folder 'Start from a sound' looks in"),
-    Option("audio_start/vary_strength", 0.5, float, "strength of 'Vary this take'"),
-)}
+OPTIONS: dict[str, Option] = {
+    o.key: o
+    for o in (
+        Option("ui/theme", "dark", str, "dark or light palette"),
+        Option("ui/geometry", QByteArray(), QByteArray, "main window geometry"),
+        Option("ui/state", QByteArray(), QByteArray, "dock and toolbar layout"),
+        Option("ui/splitter", QByteArray(), QByteArray, "main splitter sizes"),
+        Option("project/folder", "", str, "take folder ('' = the default in the user data folder)"),
+        Option("generate/prompt_history", [], list, "recent prompts, newest first"),
+        Option("generate/model", "", str, "the chosen model bundle folder ('' = the default)"),
+        Option("generate/recent_models", [], list, "bundles opened with 'Open bundle…'"),
+        Option("generate/steps", 50, int, "sampler steps"),
+        Option("generate/cfg", 7.0, float, "classifier-free guidance"),
+        Option("generate/seconds", 10.0, float, "take length"),
+        Option("generate/random_seed", True, bool, "a new seed for every Generate"),
+        Option("generate/seed", 0, int, "the seed used when 'random' is off"),
+        Option("generate/room_enabled", False, bool, "ask the model for a room and distance"),
+        Option("generate/room", "", str, "the room kind asked for"),
+        Option("generate/distance", 2.0, float, "source distance asked for, metres"),
+        Option("generate/decay", 0.0, float, "RT60 asked for, seconds (0 = the room's own)"),
+        Option("generate/variations", 1, int, "takes per Generate"),
+        Option("generate/mode", "parametric", str, "parametric (follow the path) or descriptive"),
+        Option("generate/lock_path", False, bool, "re-encode the direct sound onto the path"),
+        Option("path/last", "", str, "the path being edited, as JSON"),
+        Option("path/folder", "", str, "last folder for path files"),
+        Option("preview/hrtf", "", str, "SOFA file ('' = the default KEMAR)"),
+        Option("preview/device", "", str, "output device name ('' = the system default)"),
+        Option("preview/monitor", "", str, "loudspeaker layout to monitor on ('' = headphones)"),
+        Option("preview/osc_port", DEFAULT_PORT, int, "UDP port head-tracking OSC arrives on"),
+        Option("preview/osc_prefix", DEFAULT_PREFIX, str, "OSC address prefix of the head tracker"),
+        Option("preview/osc_invert", "", str, "head-tracking axes to invert (yaw,pitch,roll)"),
+        Option(
+            "preview/osc_smoothing_ms",
+            float(DEFAULT_SMOOTHING_MS),
+            float,
+            "head-tracking smoothing, ms",
+        ),
+        Option("export/format", "ambix", str, "ambix, fuma, binaural or speakers"),
+        Option("export/bits", "24", str, "sample format of exported files"),
+        Option("export/rate", 0, int, "export sample rate (0 = the take's own)"),
+        Option("export/folder", "", str, "last export folder"),
+        Option("export/layout", "5.1", str, "loudspeaker layout for a speaker export"),
+        Option("export/lfe", False, bool, "feed the LFE channel in a speaker export"),
+        Option("export/loudness", "", str, "loudness target of an export, LUFS ('' = as is)"),
+        Option(
+            "generate/loudness_lufs",
+            "-23",
+            str,
+            "loudness new takes are normalised to, LUFS ('' or 'off' = the model's own level)",
+        ),
+        Option("audio_start/library", "", str, "the library folder 'Start from a sound' looks in"),
+        Option("audio_start/vary_strength", 0.5, float, "strength of 'Vary this take'"),
+    )
+}
 
 # version → function that upgrades the stored values from the version before it.
 MIGRATIONS: dict[int, Callable[[QSettings], None]] = {}
@@ -102,8 +114,9 @@ class Settings:
 
     def __init__(self, path: str | Path | None = None) -> None:
         if path is None:
-            self._q = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                                ORGANISATION, APPLICATION)
+            self._q = QSettings(
+                QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION
+            )
         else:
             self._q = QSettings(str(path), QSettings.Format.IniFormat)
         self._migrate()

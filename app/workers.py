@@ -114,8 +114,9 @@ class TaskRunner:
     def start(self, name: str, job: Job, connect: Callable[[Task], None] | None = None) -> Task:
         """Run ``job``; ``connect(task)`` is called first to hook up the task's signals."""
         task = self._new(name, connect)
-        task.thread = threading.Thread(target=_run, args=(task, job), name=f"ambisketch-{name}",
-                                       daemon=True)
+        task.thread = threading.Thread(
+            target=_run, args=(task, job), name=f"ambisketch-{name}", daemon=True
+        )
         task.thread.start()
         return task
 

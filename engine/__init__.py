@@ -11,22 +11,73 @@ from importlib import import_module
 from typing import Any
 
 from .audio_io import Audio, read_audio, read_mono, resample, write_audio
-from .errors import (AudioDeviceError, AudioFileError, Cancelled, EngineError, GenerationError,
-                     HrtfError, ModelLoadError, OutputExistsError, RoomError, TrajectoryError)
-from .spatial import (Keyframe, ParametricMotion, Trajectory, describe, parametric_from_trajectory,
-                      preset, preset_names, trajectory_from_parametric)
+from .errors import (
+    AudioDeviceError,
+    AudioFileError,
+    Cancelled,
+    EngineError,
+    GenerationError,
+    HrtfError,
+    ModelLoadError,
+    OutputExistsError,
+    RoomError,
+    TrajectoryError,
+)
+from .spatial import (
+    Keyframe,
+    ParametricMotion,
+    Trajectory,
+    describe,
+    parametric_from_trajectory,
+    preset,
+    preset_names,
+    trajectory_from_parametric,
+)
 from .spatial.ambisonics import ambix_to_fuma, encode, fuma_to_ambix, rotate, sh_gains
 from .spatial.doa import DirectionErrors, DirectionTrack, direction_errors, intensity_doa
 
 __all__ = [
-    "Audio", "AudioDeviceError", "AudioFileError", "Cancelled", "DirectionErrors",
-    "DirectionTrack", "EngineError", "GenerationError", "HrtfError", "Keyframe", "RoomError", "ModelLoadError", "OutputExistsError",
-    "ParametricMotion", "Trajectory", "TrajectoryError", "ambix_to_fuma", "describe",
-    "direction_errors", "encode", "fuma_to_ambix", "intensity_doa", "parametric_from_trajectory",
-    "preset", "preset_names", "read_audio", "read_mono", "resample", "rotate", "sh_gains",
-    "trajectory_from_parametric", "write_audio",
-    "Transport", "decoder_for", "load_hrtf", "render_binaural",
-    "GenerationRequest", "Generator", "Take", "Room", "render_in_room",
+    "Audio",
+    "AudioDeviceError",
+    "AudioFileError",
+    "Cancelled",
+    "DirectionErrors",
+    "DirectionTrack",
+    "EngineError",
+    "GenerationError",
+    "HrtfError",
+    "Keyframe",
+    "RoomError",
+    "ModelLoadError",
+    "OutputExistsError",
+    "ParametricMotion",
+    "Trajectory",
+    "TrajectoryError",
+    "ambix_to_fuma",
+    "describe",
+    "direction_errors",
+    "encode",
+    "fuma_to_ambix",
+    "intensity_doa",
+    "parametric_from_trajectory",
+    "preset",
+    "preset_names",
+    "read_audio",
+    "read_mono",
+    "resample",
+    "rotate",
+    "sh_gains",
+    "trajectory_from_parametric",
+    "write_audio",
+    "Transport",
+    "decoder_for",
+    "load_hrtf",
+    "render_binaural",
+    "GenerationRequest",
+    "Generator",
+    "Take",
+    "Room",
+    "render_in_room",
 ]
 
 # name -> (module, attribute), imported when first asked for.

@@ -94,15 +94,18 @@ def damaged_file_note(log: str, frames: int) -> str | None:
     claim to be a chunk larger than the file (damaged). None for a sound file."""
     for line in log.splitlines():
         if "(should be" in line:
-            return (f"truncated: the header claims more than the file holds "
-                    f"({line.strip()}); read {frames} frames")
+            return (
+                f"truncated: the header claims more than the file holds "
+                f"({line.strip()}); read {frames} frames"
+            )
         if "> file length" in line or "Unknown chunk marker" in line:
             return f"damaged: bytes after the audio are not a valid chunk; read {frames} frames"
     return None
 
 
-def read_mono(path: str | Path, rate: int | None = None, channel: int | None = None
-              ) -> tuple[Audio, str | None]:
+def read_mono(
+    path: str | Path, rate: int | None = None, channel: int | None = None
+) -> tuple[Audio, str | None]:
     """Read ``path`` as mono: the mean of all channels, or one ``channel`` (0-based).
 
     Returns the mono audio (shape ``(1, frames)``) and a note saying what was done to a
@@ -112,8 +115,10 @@ def read_mono(path: str | Path, rate: int | None = None, channel: int | None = N
     n = audio.channels
     if channel is not None:
         if not 0 <= channel < n:
-            raise AudioFileError(f"{audio.path}: has {n} channel(s); channel {channel} does not exist")
-        mono = audio.samples[channel:channel + 1]
+            raise AudioFileError(
+                f"{audio.path}: has {n} channel(s); channel {channel} does not exist"
+            )
+        mono = audio.samples[channel : channel + 1]
         note = None if n == 1 else f"{audio.path}: took channel {channel} of {n}"
     elif n == 1:
         mono, note = audio.samples, None
@@ -137,8 +142,10 @@ def resample_audio(audio: Audio, rate: int) -> Audio:
         return audio
     samples = resample(audio.samples, audio.rate, rate)
     if samples.shape[1] == 0:
-        raise AudioFileError(f"{audio.path}: too short to resample: {audio.frames} sample(s) at "
-                             f"{audio.rate} Hz are no sample at {rate} Hz")
+        raise AudioFileError(
+            f"{audio.path}: too short to resample: {audio.frames} sample(s) at "
+            f"{audio.rate} Hz are no sample at {rate} Hz"
+        )
     return Audio(samples, rate, audio.path)
 
 
@@ -156,8 +163,10 @@ def check_writable(path: str | Path, overwrite: bool = False, sidecar: bool = Fa
     targets = [p, sidecar_path(p)] if sidecar else [p]
     for t in targets:
         if len(os.fsencode(t.name)) > NAME_MAX:
-            raise AudioFileError(f"{t}: file name too long ({len(os.fsencode(t.name))} bytes, "
-                                 f"the limit is {NAME_MAX})")
+            raise AudioFileError(
+                f"{t}: file name too long ({len(os.fsencode(t.name))} bytes, "
+                f"the limit is {NAME_MAX})"
+            )
         if t.is_dir():
             raise AudioFileError(f"{t}: is a folder")
         if t.exists() and not overwrite:
@@ -174,8 +183,15 @@ def check_writable(path: str | Path, overwrite: bool = False, sidecar: bool = Fa
     return p
 
 
-def write_audio(path: str | Path, samples: NDArray[np.floating], rate: int, *, bits: str = "24",
-                overwrite: bool = False, sidecar: dict[str, Any] | None = None) -> Path:
+def write_audio(
+    path: str | Path,
+    samples: NDArray[np.floating],
+    rate: int,
+    *,
+    bits: str = "24",
+    overwrite: bool = False,
+    sidecar: dict[str, Any] | None = None,
+) -> Path:
     """Write ``(channels, frames)`` to a WAV file, atomically, with an optional JSON sidecar.
 
     Args:
@@ -192,7 +208,10 @@ def write_audio(path: str | Path, samples: NDArray[np.floating], rate: int, *, b
     if bits == "16":
         rng = np.random.default_rng(0)
         lsb = 1.0 / 32768.0
-        x = x + (rng.random(x.shape, dtype=np.float32) - rng.random(x.shape, dtype=np.float32)) * lsb
+        x = (
+            x
+            + (rng.random(x.shape, dtype=np.float32) - rng.random(x.shape, dtype=np.float32)) * lsb
+        )
     if bits != "32f":
         x = np.clip(x, -1.0, 1.0)
     try:

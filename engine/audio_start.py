@@ -35,14 +35,18 @@ if TYPE_CHECKING:
 SPLICE_FADE = 0.02  # seconds of cross-fade at each edge of a regenerated range
 
 
-def generate_started(gen: Generator, request: GenerationRequest, progress: Progress | None,
-                     cancel: CancelCheck | None) -> list[Take]:
+def generate_started(
+    gen: Generator,
+    request: GenerationRequest,
+    progress: Progress | None,
+    cancel: CancelCheck | None,
+) -> list[Take]:
     """Dispatch a request with a start or longer than the clip (see the module)."""
     from .long_takes import generate_long
 
     request.check()
     if request.seed is None:
-        request = replace(request, seed=secrets.randbelow(2 ** 31))
+        request = replace(request, seed=secrets.randbelow(2**31))
     init = request.init
     if init is not None:
         init.check()
@@ -57,14 +61,14 @@ def generate_started(gen: Generator, request: GenerationRequest, progress: Progr
     clip = gen.bundle.info.clip_seconds
     if request.seconds > clip + 1e-9:
         latents = init_latents(gen, request, request.seconds)[0] if init is not None else None
-        return generate_long(gen, request, progress, cancel, latents,
-                             init.strength if init is not None else 1.0)
+        return generate_long(
+            gen, request, progress, cancel, latents, init.strength if init is not None else 1.0
+        )
     start = audio_start(gen, request)
     return gen.generate(request, progress, cancel, start=start)
 
 
-def init_latents(gen: Generator, request: GenerationRequest, seconds: float
-                 ) -> NDArray[np.float32]:
+def init_latents(gen: Generator, request: GenerationRequest, seconds: float) -> NDArray[np.float32]:
     """Codec latents ``(1, C, frames)`` of the request's init sound over ``seconds`` (at
     least the clip: the rest of the window is silence, as a shorter take's is)."""
     import torch
@@ -103,8 +107,9 @@ def audio_start(gen: Generator, request: GenerationRequest) -> LatentStart:
     return LatentStart(x0, request.init.strength)
 
 
-def take_latents(gen: Generator, wav: Path, foa: NDArray[np.float32]) -> tuple[
-        NDArray[np.float32], str, float]:
+def take_latents(
+    gen: Generator, wav: Path, foa: NDArray[np.float32]
+) -> tuple[NDArray[np.float32], str, float]:
     """A take's codec latents ``(C, frames)``: the ones kept beside it when they fit this
     model's codec, else its audio encoded. Returns them, ``"kept"`` or ``"encoded"``, and the
     gain from what they decode to to the take's samples (its loudness levelling)."""
@@ -117,8 +122,7 @@ def take_latents(gen: Generator, wav: Path, foa: NDArray[np.float32]) -> tuple[
     frames = int(math.ceil(foa.shape[1] / bundle.codec.config.hop))
     try:
         latents, _meta = load_latents(wav)
-        if latents.shape[0] == bundle.codec.config.latent_channels and \
-                latents.shape[1] >= frames:
+        if latents.shape[0] == bundle.codec.config.latent_channels and latents.shape[1] >= frames:
             try:
                 gain = float(_meta.get("gain", "1.0"))
             except ValueError:
@@ -131,8 +135,12 @@ def take_latents(gen: Generator, wav: Path, foa: NDArray[np.float32]) -> tuple[
     return z[0].float().cpu().numpy(), "encoded", 1.0
 
 
-def inpaint(gen: Generator, request: GenerationRequest, progress: Progress | None,
-            cancel: CancelCheck | None) -> list[Take]:
+def inpaint(
+    gen: Generator,
+    request: GenerationRequest,
+    progress: Progress | None,
+    cancel: CancelCheck | None,
+) -> list[Take]:
     """Regenerate ``request.init``'s range of its take (see the module)."""
     import torch
 
@@ -147,28 +155,32 @@ def inpaint(gen: Generator, request: GenerationRequest, progress: Progress | Non
     foa, rate = read_take_audio(wav)
     bundle = gen.bundle
     if rate != bundle.sample_rate:
-        raise GenerationError(f"{wav}: is at {rate} Hz; this model makes {bundle.sample_rate} Hz "
-                              "takes (regenerate part of a take with the model that made it)")
+        raise GenerationError(
+            f"{wav}: is at {rate} Hz; this model makes {bundle.sample_rate} Hz "
+            "takes (regenerate part of a take with the model that made it)"
+        )
     length = foa.shape[1] / rate
     t0, t1 = float(init.start), float(init.end)  # type: ignore[arg-type]
     if t0 >= length or t1 > length + 1e-3:
-        raise GenerationError(f"{wav}: range {t0:g}–{t1:g} s is outside the take "
-                              f"(0–{length:.2f} s)")
+        raise GenerationError(
+            f"{wav}: range {t0:g}–{t1:g} s is outside the take (0–{length:.2f} s)"
+        )
     t1 = min(t1, length)
     clip = bundle.info.clip_seconds
     if t1 - t0 > clip - 2 * SPLICE_FADE:
-        raise GenerationError(f"{wav}: range {t0:g}–{t1:g} s is longer than this model's clip "
-                              f"({clip:g} s) less its context; regenerate it in parts")
+        raise GenerationError(
+            f"{wav}: range {t0:g}–{t1:g} s is longer than this model's clip "
+            f"({clip:g} s) less its context; regenerate it in parts"
+        )
     latents, how, gain = take_latents(gen, wav, foa)
-    request = replace(request, init=replace(init, sha256=file_sha256(wav)),
-                      seconds=length)
+    request = replace(request, init=replace(init, sha256=file_sha256(wav)), seconds=length)
     window, lrate = bundle.clip_frames, bundle.latent_rate
     total = latents.shape[1]
     mid = 0.5 * (t0 + t1) * lrate
     f0 = int(min(max(0, round(mid - window / 2)), max(0, total - window)))
     x0 = np.zeros((latents.shape[0], window), dtype=np.float32)
-    part = latents[:, f0:f0 + window]
-    x0[:, :part.shape[1]] = part
+    part = latents[:, f0 : f0 + window]
+    x0[:, : part.shape[1]] = part
     win_seconds = min(clip, length - f0 / lrate)
     keep = frame_mask(window, lrate, t0 - f0 / lrate, t1 - f0 / lrate)
     model = bundle.model
@@ -177,11 +189,13 @@ def inpaint(gen: Generator, request: GenerationRequest, progress: Progress | Non
         xn = model.normalise(torch.from_numpy(x0)[None].to(dev))
     start = LatentStart(xn, init.strength, keep.to(dev))
     target, _source = request.target_path()
-    win_path = slice_path(target, f0 / lrate, f0 / lrate + win_seconds) \
-        if target is not None else None
+    win_path = (
+        slice_path(target, f0 / lrate, f0 / lrate + win_seconds) if target is not None else None
+    )
     # The window at the latents' own level: the take's levelling gain is applied to it.
-    win_request = replace(request, path=win_path, seconds=win_seconds, init=None,
-                          loudness_lufs=None)
+    win_request = replace(
+        request, path=win_path, seconds=win_seconds, init=None, loudness_lufs=None
+    )
     made = gen.generate(win_request, progress, cancel, start=start)
     offset = f0 * bundle.codec.config.hop
     out: list[Take] = []
@@ -190,19 +204,35 @@ def inpaint(gen: Generator, request: GenerationRequest, progress: Progress | Non
         full = latents.copy()
         assert take.latents is not None
         span = min(window, full.shape[1] - f0)
-        full[:, f0:f0 + span] = np.where(keep[0].cpu().numpy()[:, :span], full[:, f0:f0 + span],
-                                         take.latents[:, :span])
+        full[:, f0 : f0 + span] = np.where(
+            keep[0].cpu().numpy()[:, :span], full[:, f0 : f0 + span], take.latents[:, :span]
+        )
         timings = dict(take.timings)
         timings["window_start"] = f0 / lrate
         _, lufs = normalise_take(audio, rate, None)  # the take's level is kept, not reset
-        out.append(replace(take, foa=audio, request=request, latents=full,
-                           model={**take.model, "inpaint_latents": how}, timings=timings,
-                           latents_gain=gain, loudness_lufs=lufs))
+        out.append(
+            replace(
+                take,
+                foa=audio,
+                request=request,
+                latents=full,
+                model={**take.model, "inpaint_latents": how},
+                timings=timings,
+                latents_gain=gain,
+                loudness_lufs=lufs,
+            )
+        )
     return out
 
 
-def splice(original: NDArray[np.float32], window: NDArray[np.float32], offset: int,
-           t0: float, t1: float, rate: int) -> NDArray[np.float32]:
+def splice(
+    original: NDArray[np.float32],
+    window: NDArray[np.float32],
+    offset: int,
+    t0: float,
+    t1: float,
+    rate: int,
+) -> NDArray[np.float32]:
     """``original`` with [t0, t1) seconds taken from ``window`` (which starts at sample
     ``offset``), cross-faded over :data:`SPLICE_FADE` inside the range: outside it the samples
     are the original's, bit for bit."""
@@ -211,7 +241,7 @@ def splice(original: NDArray[np.float32], window: NDArray[np.float32], offset: i
     b = min(b, offset + window.shape[1])
     if b <= a:
         return out
-    new = window[:, a - offset:b - offset]
+    new = window[:, a - offset : b - offset]
     fade = min(int(SPLICE_FADE * rate), (b - a) // 4)
     gain = np.ones(b - a, dtype=np.float32)
     if fade > 0:

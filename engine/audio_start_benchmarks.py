@@ -47,8 +47,12 @@ def _generator(device: str) -> tuple[Generator, str]:
         from .models.dit import DIT_PRESETS
         from .models.factored_codec import FACTORED_PRESETS
 
-        b = new_bundle(FACTORED_PRESETS["factored-small"], DIT_PRESETS["default"],
-                       CONDITIONER_PRESETS["default"], clip_seconds=SECONDS)
+        b = new_bundle(
+            FACTORED_PRESETS["factored-small"],
+            DIT_PRESETS["default"],
+            CONDITIONER_PRESETS["default"],
+            clip_seconds=SECONDS,
+        )
         return Generator(b, device=device), "untrained default sizes (no model installed)"
 
 
@@ -67,14 +71,14 @@ class PeakMemory:
             pages = int(f.read().split()[1])
         import os
 
-        return pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
     def __enter__(self) -> PeakMemory:
         if self.device == "cuda":
             import torch
 
             torch.cuda.reset_peak_memory_stats()
-            self._base = torch.cuda.memory_allocated() / 2 ** 20
+            self._base = torch.cuda.memory_allocated() / 2**20
             return self
         self._base = self._rss()
         self._top = self._base
@@ -91,7 +95,7 @@ class PeakMemory:
         if self.device == "cuda":
             import torch
 
-            self.peak_mib = torch.cuda.max_memory_allocated() / 2 ** 20 - self._base
+            self.peak_mib = torch.cuda.max_memory_allocated() / 2**20 - self._base
             return
         self._stop.set()
         self._thread.join()
@@ -116,8 +120,15 @@ def bench_audio_start(repeats: int) -> list[Measurement]:
 def _bench_device(device: str) -> list[Measurement]:
     gen, name = _generator(device)
     d = gen.defaults
-    base = GenerationRequest(PROMPT, preset("orbit", SECONDS), SECONDS, seed=1,
-                             steps=d.steps, cfg_scale=d.cfg_scale, sampler=d.sampler)
+    base = GenerationRequest(
+        PROMPT,
+        preset("orbit", SECONDS),
+        SECONDS,
+        seed=1,
+        steps=d.steps,
+        cfg_scale=d.cfg_scale,
+        sampler=d.sampler,
+    )
     detail = f"{name} on {device}, {d.steps} steps"
     gen.generate(replace(base, steps=2))  # load the text encoder, warm the kernels
     t_plain, plain = _timed(lambda: gen.generate(base))
@@ -130,8 +141,9 @@ def _bench_device(device: str) -> list[Measurement]:
         a2a = replace(base, seed=2, init=StartFrom(audio=str(src), strength=0.5))
         t_a2a, _ = _timed(lambda: gen.generate(a2a))
         record = TakeStore(Path(tmp) / "takes").add(plain[0])
-        inp = replace(base, seed=3, init=StartFrom(take=str(record.path), start=4.0,
-                                                   end=6.0, strength=1.0))
+        inp = replace(
+            base, seed=3, init=StartFrom(take=str(record.path), start=4.0, end=6.0, strength=1.0)
+        )
         t_inp, _ = _timed(lambda: gen.generate(inp))
     long_req = replace(base, path=preset("orbit", LONG), seconds=LONG, seed=4)
     with PeakMemory(device) as mem:
@@ -145,27 +157,53 @@ def _bench_device(device: str) -> list[Measurement]:
     if not np.isfinite(take.foa).all():
         raise EngineError("the 60 s take is not finite")
     return [
-        realtime(f"audio_to_audio.10s{tag}", SECONDS, t_a2a,
-                 f"{detail}: a 10 s sound at strength 0.5 along 'orbit'"),
+        realtime(
+            f"audio_to_audio.10s{tag}",
+            SECONDS,
+            t_a2a,
+            f"{detail}: a 10 s sound at strength 0.5 along 'orbit'",
+        ),
         ratio(f"audio_to_audio.vs_generate{tag}", t_a2a, t_plain, "a plain 10 s take"),
-        realtime(f"inpaint.10s{tag}", SECONDS, t_inp,
-                 f"{detail}: 4-6 s of a 10 s take regenerated (latents kept beside it)"),
+        realtime(
+            f"inpaint.10s{tag}",
+            SECONDS,
+            t_inp,
+            f"{detail}: 4-6 s of a 10 s take regenerated (latents kept beside it)",
+        ),
         ratio(f"inpaint.vs_generate{tag}", t_inp, t_plain, "a plain 10 s take"),
-        realtime(f"long_take.60s{tag}", LONG, t_long,
-                 f"{detail}: {int(take.timings['windows'])} windows along a 60 s orbit",
-                 peak_mib=round(mem.peak_mib, 1),
-                 path_error_deg=take.path_error_deg,
-                 join_level_percentile_max=round(worst_level, 1),
-                 join_spectral_percentile_max=round(worst_spec, 1),
-                 joins=[{k: round(v, 2) for k, v in j.items()} for j in joins["joins"]]),
-        ratio(f"long_take.vs_generate{tag}", t_long, t_plain, "a plain 10 s take",
-              windows=int(take.timings["windows"])),
-        Measurement(f"long_take.peak_memory{tag}", round(mem.peak_mib, 1),
-                    "MiB above the process before it", detail, t_long),
+        realtime(
+            f"long_take.60s{tag}",
+            LONG,
+            t_long,
+            f"{detail}: {int(take.timings['windows'])} windows along a 60 s orbit",
+            peak_mib=round(mem.peak_mib, 1),
+            path_error_deg=take.path_error_deg,
+            join_level_percentile_max=round(worst_level, 1),
+            join_spectral_percentile_max=round(worst_spec, 1),
+            joins=[{k: round(v, 2) for k, v in j.items()} for j in joins["joins"]],
+        ),
+        ratio(
+            f"long_take.vs_generate{tag}",
+            t_long,
+            t_plain,
+            "a plain 10 s take",
+            windows=int(take.timings["windows"]),
+        ),
+        Measurement(
+            f"long_take.peak_memory{tag}",
+            round(mem.peak_mib, 1),
+            "MiB above the process before it",
+            detail,
+            t_long,
+        ),
     ]
 
 
 BENCHMARKS = [
-    Benchmark("audio_start", "audio-to-audio and inpainting of a 10 s take; a 60 s take's "
-                             "time, peak memory and window joins", bench_audio_start),
+    Benchmark(
+        "audio_start",
+        "audio-to-audio and inpainting of a 10 s take; a 60 s take's "
+        "time, peak memory and window joins",
+        bench_audio_start,
+    ),
 ]

@@ -50,14 +50,17 @@ def time_call(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> fl
     return times[len(times) // 2]
 
 
-def realtime(name: str, audio_seconds: float, seconds: float, detail: str = "",
-             **extra: Any) -> Measurement:
+def realtime(
+    name: str, audio_seconds: float, seconds: float, detail: str = "", **extra: Any
+) -> Measurement:
     """A real-time-factor measurement: audio seconds processed per second of compute."""
     return Measurement(name, audio_seconds / seconds, "x real time", detail, seconds, extra)
 
 
-def ratio(name: str, seconds: float, baseline_seconds: float, baseline: str,
-          **extra: Any) -> Measurement:
+def ratio(
+    name: str, seconds: float, baseline_seconds: float, baseline: str, **extra: Any
+) -> Measurement:
     """Cost relative to a baseline timed in the same run (``value`` = time / baseline time)."""
-    return Measurement(name, seconds / baseline_seconds, f"x the time of {baseline}", "",
-                       seconds, extra)
+    return Measurement(
+        name, seconds / baseline_seconds, f"x the time of {baseline}", "", seconds, extra
+    )

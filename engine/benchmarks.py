@@ -48,9 +48,13 @@ def bench_room(repeats: int) -> list[Measurement]:
     t_room = time_call(lambda: render_in_room(x, orbit, RATE, room, distance=3.0), repeats)
     t_dry = time_call(lambda: encode(x, orbit, RATE), repeats)
     return [
-        realtime("room.medium_moving", SECONDS, t_room,
-                 f"{SECONDS:g} s mono at {RATE} Hz along 'orbit' at 3 m in the medium room: "
-                 "63 image sources (order 3), air, diffuse tail, ring-out"),
+        realtime(
+            "room.medium_moving",
+            SECONDS,
+            t_room,
+            f"{SECONDS:g} s mono at {RATE} Hz along 'orbit' at 3 m in the medium room: "
+            "63 image sources (order 3), air, diffuse tail, ring-out",
+        ),
         ratio("room.vs_dry_encode", t_room, t_dry, "a dry moving encode"),
     ]
 

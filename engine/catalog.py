@@ -14,13 +14,15 @@ from typing import Any
 
 import platformdirs
 
-from .resources import resources_dir
 from .errors import ModelLoadError
+from .resources import resources_dir
 
 META_FILE = "model.json"
-MODEL_HELP = ("no generator model is installed in {where}: pass --model BUNDLE_DIR (a folder "
-              "with model.json, codec.safetensors, dit.safetensors) or open one in the app; "
-              "training/recipes/README.md shows how to train one")
+MODEL_HELP = (
+    "no generator model is installed in {where}: pass --model BUNDLE_DIR (a folder "
+    "with model.json, codec.safetensors, dit.safetensors) or open one in the app; "
+    "training/recipes/README.md shows how to train one"
+)
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,13 @@ def describe_bundle(folder: str | Path, source: str = "opened") -> BundleEntry:
     seconds = meta.get("clip_seconds")
     name = str(meta.get("name") or folder.name)
     defaults = meta.get("defaults")
-    return BundleEntry(folder, name, float(seconds) if isinstance(seconds, (int, float)) else None,
-                       source, dict(defaults) if isinstance(defaults, dict) else {})
+    return BundleEntry(
+        folder,
+        name,
+        float(seconds) if isinstance(seconds, (int, float)) else None,
+        source,
+        dict(defaults) if isinstance(defaults, dict) else {},
+    )
 
 
 def _bundles_in(root: Path, source: str) -> list[BundleEntry]:

@@ -16,8 +16,9 @@ from numpy.typing import NDArray
 EDGE_FADE_S = 0.010
 
 
-def fade_edges(audio: NDArray[np.floating], rate: int, seconds: float = EDGE_FADE_S
-               ) -> NDArray[np.float32]:
+def fade_edges(
+    audio: NDArray[np.floating], rate: int, seconds: float = EDGE_FADE_S
+) -> NDArray[np.float32]:
     """``audio`` (..., samples) with raised-cosine fades of ``seconds`` at both ends (a copy,
     float32). Clips shorter than two fades get a fade over each half."""
     out = np.array(audio, dtype=np.float32, copy=True)
@@ -27,5 +28,5 @@ def fade_edges(audio: NDArray[np.floating], rate: int, seconds: float = EDGE_FAD
         return out
     ramp = (0.5 - 0.5 * np.cos(np.pi * (np.arange(k) + 0.5) / k)).astype(np.float32)
     out[..., :k] *= ramp
-    out[..., n - k:] *= ramp[::-1]
+    out[..., n - k :] *= ramp[::-1]
     return out

@@ -40,7 +40,7 @@ def temporary_name(name: str) -> str:
     raw = os.fsencode(name)
     if len(raw) > _STEM_MAX:
         digest = hashlib.sha1(raw).hexdigest()[:10].encode()
-        raw = raw[:_STEM_MAX - 11] + b"~" + digest
+        raw = raw[: _STEM_MAX - 11] + b"~" + digest
     stem = os.fsdecode(raw)
     return f".{stem}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
 
@@ -102,12 +102,20 @@ def _create_temporary(target: Path, folder: bool) -> Path:
     raise FileExistsError(errno.EEXIST, "no free temporary name", str(parent))
 
 
-REASONS = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded",
-           errno.EACCES: "permission denied", errno.EPERM: "permission denied",
-           errno.EROFS: "read-only file system", errno.ENAMETOOLONG: "file name too long",
-           errno.ENOENT: "no such file or folder", errno.EISDIR: "is a folder",
-           errno.ENOTDIR: "a part of the path is not a folder", errno.EIO: "input/output error",
-           errno.EFBIG: "file too large", errno.EMLINK: "too many links"}
+REASONS = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "read-only file system",
+    errno.ENAMETOOLONG: "file name too long",
+    errno.ENOENT: "no such file or folder",
+    errno.EISDIR: "is a folder",
+    errno.ENOTDIR: "a part of the path is not a folder",
+    errno.EIO: "input/output error",
+    errno.EFBIG: "file too large",
+    errno.EMLINK: "too many links",
+}
 
 
 def os_reason(exc: BaseException) -> str:

@@ -100,69 +100,92 @@ class GenerationRequest:
         if not (self.seconds > 0 and math.isfinite(self.seconds)):
             raise GenerationError(f"seconds must be > 0, got {self.seconds:g}")
         if clip_seconds is not None and self.seconds > clip_seconds + 1e-9:
-            raise GenerationError(f"seconds {self.seconds:g} is longer than this model's clips "
-                                  f"({clip_seconds:g} s)")
+            raise GenerationError(
+                f"seconds {self.seconds:g} is longer than this model's clips ({clip_seconds:g} s)"
+            )
         if self.steps < 1:
             raise GenerationError(f"steps must be at least 1, got {self.steps}")
         if not (self.cfg_scale > 0 and math.isfinite(self.cfg_scale)):
             raise GenerationError(f"cfg scale must be > 0, got {self.cfg_scale:g}")
         if self.sampler not in SAMPLER_NAMES:
-            raise GenerationError(f"unknown sampler {self.sampler!r} "
-                                  f"(choose from {', '.join(SAMPLER_NAMES)})")
+            raise GenerationError(
+                f"unknown sampler {self.sampler!r} (choose from {', '.join(SAMPLER_NAMES)})"
+            )
         if not 1 <= self.variations <= 64:
             raise GenerationError(f"variations must be between 1 and 64, got {self.variations}")
-        if self.seed is not None and not 0 <= self.seed < 2 ** 63:
+        if self.seed is not None and not 0 <= self.seed < 2**63:
             raise GenerationError(f"seed must be in [0, 2^63), got {self.seed}")
         if self.placement not in PLACEMENTS:
-            raise GenerationError(f"unknown placement {self.placement!r} "
-                                  f"(choose from {', '.join(PLACEMENTS)})")
+            raise GenerationError(
+                f"unknown placement {self.placement!r} (choose from {', '.join(PLACEMENTS)})"
+            )
         if self.lock_path and self.placement != "locked":
-            raise GenerationError(f"path lock and placement {self.placement!r} contradict "
-                                  "each other; give one of them")
+            raise GenerationError(
+                f"path lock and placement {self.placement!r} contradict "
+                "each other; give one of them"
+            )
         if self.placement == "locked" and self.target_path()[0] is None:
-            raise GenerationError("path lock needs a path (draw one, or name where the sound "
-                                  "is in the prompt)")
+            raise GenerationError(
+                "path lock needs a path (draw one, or name where the sound is in the prompt)"
+            )
         for key, value in self.parametric.items():
             if key not in PARAMETRIC_FIELDS:
-                raise GenerationError(f"unknown parametric value {key!r} "
-                                      f"(known: {', '.join(PARAMETRIC_FIELDS)})")
+                raise GenerationError(
+                    f"unknown parametric value {key!r} (known: {', '.join(PARAMETRIC_FIELDS)})"
+                )
             if not math.isfinite(float(value)):
                 raise GenerationError(f"parametric value {key} must be a number")
         if self.init is not None:
             self.init.check()
-        if self.loudness_lufs is not None and not (math.isfinite(self.loudness_lufs)
-                                                   and -70.0 <= self.loudness_lufs <= 0.0):
-            raise GenerationError(f"loudness target {self.loudness_lufs:g} LUFS is outside "
-                                  "-70…0 LUFS")
+        if self.loudness_lufs is not None and not (
+            math.isfinite(self.loudness_lufs) and -70.0 <= self.loudness_lufs <= 0.0
+        ):
+            raise GenerationError(
+                f"loudness target {self.loudness_lufs:g} LUFS is outside -70…0 LUFS"
+            )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"prompt": self.prompt, "mode": self.mode,
-                "path": self.path.to_dict() if self.path is not None else None,
-                "seconds": self.seconds, "seed": self.seed, "steps": self.steps,
-                "cfg_scale": self.cfg_scale, "sampler": self.sampler,
-                "variations": self.variations, "lock_path": self.lock_path,
-                "parametric": dict(self.parametric), "placement": self.placement,
-                "loudness_lufs": self.loudness_lufs,
-                **({"init": self.init.to_dict()} if self.init is not None else {})}
+        return {
+            "prompt": self.prompt,
+            "mode": self.mode,
+            "path": self.path.to_dict() if self.path is not None else None,
+            "seconds": self.seconds,
+            "seed": self.seed,
+            "steps": self.steps,
+            "cfg_scale": self.cfg_scale,
+            "sampler": self.sampler,
+            "variations": self.variations,
+            "lock_path": self.lock_path,
+            "parametric": dict(self.parametric),
+            "placement": self.placement,
+            "loudness_lufs": self.loudness_lufs,
+            **({"init": self.init.to_dict()} if self.init is not None else {}),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GenerationRequest:
         path = data.get("path")
-        return cls(prompt=data["prompt"], path=Trajectory.from_dict(path) if path else None,
-                   seconds=float(data.get("seconds", 10.0)), seed=data.get("seed"),
-                   steps=int(data.get("steps", 100)),
-                   cfg_scale=float(data.get("cfg_scale", 7.0)),
-                   sampler=str(data.get("sampler", "dpmpp-3m-sde")),
-                   variations=int(data.get("variations", 1)),
-                   lock_path=bool(data.get("lock_path", False)),
-                   parametric=dict(data.get("parametric") or {}),
-                   # Requests from before placements were the model's own (or locked).
-                   placement=str(data.get("placement") or
-                                 ("locked" if data.get("lock_path") else "learned")),
-                   init=StartFrom.from_dict(data["init"]) if data.get("init") else None,
-                   # Requests from before loudness targets were not normalised.
-                   loudness_lufs=None if data.get("loudness_lufs") is None
-                   else float(data["loudness_lufs"]))
+        return cls(
+            prompt=data["prompt"],
+            path=Trajectory.from_dict(path) if path else None,
+            seconds=float(data.get("seconds", 10.0)),
+            seed=data.get("seed"),
+            steps=int(data.get("steps", 100)),
+            cfg_scale=float(data.get("cfg_scale", 7.0)),
+            sampler=str(data.get("sampler", "dpmpp-3m-sde")),
+            variations=int(data.get("variations", 1)),
+            lock_path=bool(data.get("lock_path", False)),
+            parametric=dict(data.get("parametric") or {}),
+            # Requests from before placements were the model's own (or locked).
+            placement=str(
+                data.get("placement") or ("locked" if data.get("lock_path") else "learned")
+            ),
+            init=StartFrom.from_dict(data["init"]) if data.get("init") else None,
+            # Requests from before loudness targets were not normalised.
+            loudness_lufs=None
+            if data.get("loudness_lufs") is None
+            else float(data["loudness_lufs"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -208,12 +231,17 @@ class Take:
 
     def sidecar(self) -> dict[str, Any]:
         """What a take's JSON sidecar holds to make it again, and how it was placed."""
-        out: dict[str, Any] = {"kind": "generate", "request": self.request.to_dict(),
-                               "variation": self.variation, "model": self.model,
-                               "timings": {k: round(v, 4) for k, v in self.timings.items()},
-                               "placement": self.placement,
-                               "path_error_deg": None if self.path_error_deg is None
-                               else round(self.path_error_deg, 3)}
+        out: dict[str, Any] = {
+            "kind": "generate",
+            "request": self.request.to_dict(),
+            "variation": self.variation,
+            "model": self.model,
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "placement": self.placement,
+            "path_error_deg": None
+            if self.path_error_deg is None
+            else round(self.path_error_deg, 3),
+        }
         out["loudness_lufs"] = self.loudness_lufs
         if self.placement_note:
             out["placement_note"] = self.placement_note
@@ -239,9 +267,11 @@ class SamplingDefaults:
     def from_meta(cls, defaults: dict[str, Any] | None) -> SamplingDefaults:
         d = defaults or {}
         sampler = str(d.get("sampler", cls.sampler))
-        return cls(int(d.get("steps", cls.steps)),
-                   float(d.get("cfg_scale", d.get("cfg", cls.cfg_scale))),
-                   sampler if sampler in SAMPLER_NAMES else cls.sampler)
+        return cls(
+            int(d.get("steps", cls.steps)),
+            float(d.get("cfg_scale", d.get("cfg", cls.cfg_scale))),
+            sampler if sampler in SAMPLER_NAMES else cls.sampler,
+        )
 
 
 def cpu_threads() -> int | None:
@@ -269,8 +299,9 @@ def pick_device(name: str = "auto") -> str:
         return "mps" if mps is not None and mps.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
         raise EngineError("--device cuda: no CUDA GPU is available")
-    if name == "mps" and not (getattr(torch.backends, "mps", None)
-                              and torch.backends.mps.is_available()):
+    if name == "mps" and not (
+        getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
+    ):
         raise EngineError("--device mps: Apple Metal (MPS) is not available")
     if name not in ("cpu", "cuda", "mps"):
         raise EngineError(f"unknown device {name!r} (choose from auto, cpu, cuda, mps)")
@@ -290,9 +321,14 @@ class Generator:
         threads: torch threads on a CPU (process-wide; default :func:`cpu_threads`).
     """
 
-    def __init__(self, bundle: str | Path | ModelBundle, device: str = "auto",
-                 text_encoder: TextEncoder | None = None, precision: str = "auto",
-                 threads: int | None = None) -> None:
+    def __init__(
+        self,
+        bundle: str | Path | ModelBundle,
+        device: str = "auto",
+        text_encoder: TextEncoder | None = None,
+        precision: str = "auto",
+        threads: int | None = None,
+    ) -> None:
         import torch
 
         from .models.bundle import ModelBundle, load_bundle
@@ -309,15 +345,18 @@ class Generator:
         else:
             self.bundle = load_bundle(bundle, self.device)
         if text_encoder is not None and text_encoder.id != self.bundle.info.text_encoder:
-            raise ModelLoadError(f"the model was trained with text encoder "
-                                 f"{self.bundle.info.text_encoder!r}, not {text_encoder.id!r}")
+            raise ModelLoadError(
+                f"the model was trained with text encoder "
+                f"{self.bundle.info.text_encoder!r}, not {text_encoder.id!r}"
+            )
         self._text = text_encoder
         named = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
         if precision in named:
             self.dtype = named[precision]
         elif precision != "auto":
-            raise EngineError(f"unknown precision {precision!r} (choose from auto, "
-                              f"{', '.join(named)})")
+            raise EngineError(
+                f"unknown precision {precision!r} (choose from auto, {', '.join(named)})"
+            )
         elif self.device == "cuda":
             self.dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         elif self.device == "mps":
@@ -340,11 +379,16 @@ class Generator:
 
     def model_info(self) -> dict[str, Any]:
         b = self.bundle
-        return {"name": b.info.name, "path": str(b.path.resolve()) if b.path else None,
-                "text_encoder": b.info.text_encoder, "clip_seconds": b.info.clip_seconds,
-                "codec_kind": self.codec_kind,
-                "device": self.device, "dtype": str(self.dtype).replace("torch.", ""),
-                **({"dirac": self._dirac_layout()} if self.codec_kind == "factored" else {})}
+        return {
+            "name": b.info.name,
+            "path": str(b.path.resolve()) if b.path else None,
+            "text_encoder": b.info.text_encoder,
+            "clip_seconds": b.info.clip_seconds,
+            "codec_kind": self.codec_kind,
+            "device": self.device,
+            "dtype": str(self.dtype).replace("torch.", ""),
+            **({"dirac": self._dirac_layout()} if self.codec_kind == "factored" else {}),
+        }
 
     def _dirac_layout(self) -> dict[str, str]:
         """Where a factored codec's latents keep the directions (the take's latents file
@@ -359,9 +403,14 @@ class Generator:
 
         return kind_of(self.bundle.codec.config)
 
-    def generate(self, request: GenerationRequest, progress: Progress | None = None,
-                 cancel: CancelCheck | None = None, *, start: LatentStart | None = None
-                 ) -> list[Take]:
+    def generate(
+        self,
+        request: GenerationRequest,
+        progress: Progress | None = None,
+        cancel: CancelCheck | None = None,
+        *,
+        start: LatentStart | None = None,
+    ) -> list[Take]:
         """Generate ``request.variations`` takes in one batch.
 
         ``progress(step, total)`` is called after every sampler step; ``cancel()`` returning
@@ -385,13 +434,14 @@ class Generator:
         from .spatial.path_lock import lock_to_path
 
         bundle = self.bundle
-        if start is None and (request.init is not None
-                              or request.seconds > bundle.info.clip_seconds + 1e-9):
+        if start is None and (
+            request.init is not None or request.seconds > bundle.info.clip_seconds + 1e-9
+        ):
             from .audio_start import generate_started
 
             return generate_started(self, request, progress, cancel)
         request.check(bundle.info.clip_seconds)
-        seed = request.seed if request.seed is not None else secrets.randbelow(2 ** 31)
+        seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
         request = replace(request, seed=seed)
         path = request.path
         if path is not None and abs(path.duration - request.seconds) > 1e-6:
@@ -406,15 +456,24 @@ class Generator:
         dev = torch.device(self.device)
 
         text, mask = self.text_encoder.encode([request.prompt])
-        numbers = {"seconds_start": torch.zeros(1, device=dev),
-                   "seconds_total": torch.full((1,), float(request.seconds), device=dev)}
+        numbers = {
+            "seconds_start": torch.zeros(1, device=dev),
+            "seconds_total": torch.full((1,), float(request.seconds), device=dev),
+        }
         for key, value in request.parametric.items():
             numbers[key] = torch.full((1,), float(value), device=dev)
         states = None
         if path is not None:
-            states = torch.from_numpy(state_matrix(
-                path, frames, bundle.latent_rate, cfg.azimuth_bins, cfg.elevation_bins,
-                cfg.bin_sigma))[None].to(dev)
+            states = torch.from_numpy(
+                state_matrix(
+                    path,
+                    frames,
+                    bundle.latent_rate,
+                    cfg.azimuth_bins,
+                    cfg.elevation_bins,
+                    cfg.bin_sigma,
+                )
+            )[None].to(dev)
         with torch.no_grad():
             cond = model.condition(text.to(dev), mask.to(dev), numbers, states).repeat(v)
             both = cond.cat(cond.null())
@@ -429,10 +488,14 @@ class Generator:
 
         gen_device = "cuda" if self.device == "cuda" else "cpu"
         gen = torch.Generator(device=gen_device).manual_seed(seed)
-        sigmas = (start.sigmas(request.steps, dev) if start is not None
-                  else log_linear_sigmas(request.steps, device=dev))
-        x = initial_noise((v, codec.config.latent_channels, frames), float(sigmas[0]), gen,
-                          device=gen_device).to(dev)
+        sigmas = (
+            start.sigmas(request.steps, dev)
+            if start is not None
+            else log_linear_sigmas(request.steps, device=dev)
+        )
+        x = initial_noise(
+            (v, codec.config.latent_channels, frames), float(sigmas[0]), gen, device=gen_device
+        ).to(dev)
         if start is not None:
             x = start.initial(x)
         sampler = get_sampler(request.sampler)
@@ -457,8 +520,7 @@ class Generator:
         t1 = time.perf_counter()
         with torch.no_grad():
             denoise = wrap_denoiser(v_denoiser(guided(cond_model, request.cfg_scale)), wrappers)
-            latents = sampler(denoise, x, sigmas, generator=gen, callback=on_step,
-                              cancel=cancel)
+            latents = sampler(denoise, x, sigmas, generator=gen, callback=on_step, cancel=cancel)
             if hold is not None:  # the last step's output is the estimate: already held
                 latents = hold.project(latents)
         timings["sampling"] = time.perf_counter() - t1
@@ -484,25 +546,36 @@ class Generator:
             from .spatial.doa import direction_errors, intensity_doa
 
             t4 = time.perf_counter()
-            errors = [direction_errors(intensity_doa(a, bundle.sample_rate), target).to_dict()
-                      for a in takes_audio]
+            errors = [
+                direction_errors(intensity_doa(a, bundle.sample_rate), target).to_dict()
+                for a in takes_audio
+            ]
             timings["measure"] = time.perf_counter() - t4
-        from .loudness import normalise_take
-
-        levelled = [normalise_take(a, bundle.sample_rate, request.loudness_lufs)
-                    for a in takes_audio]
-        # take = gain · decoded latents: what a re-path or an edit of the latents applies
-        gains = [_gain(before, after) for before, (after, _) in zip(takes_audio, levelled)]
-        takes_audio, loudness = [a for a, _ in levelled], [lufs for _, lufs in levelled]
+        takes_audio, loudness, gains = level_takes(
+            takes_audio, bundle.sample_rate, request.loudness_lufs
+        )
         timings["total"] = time.perf_counter() - t0
         timings["steps_per_second"] = request.steps / max(timings["sampling"], 1e-9)
         info = self.model_info()
-        return [Take(a, bundle.sample_rate, request, i, dict(timings), info,
-                     latents=np.ascontiguousarray(kept[i]), placement=placement,
-                     placement_note=note, path=target, path_source=source,
-                     path_errors=errors[i], loudness_lufs=loudness[i],
-                     latents_gain=gains[i])
-                for i, a in enumerate(takes_audio)]
+        return [
+            Take(
+                a,
+                bundle.sample_rate,
+                request,
+                i,
+                dict(timings),
+                info,
+                latents=np.ascontiguousarray(kept[i]),
+                placement=placement,
+                placement_note=note,
+                path=target,
+                path_source=source,
+                path_errors=errors[i],
+                loudness_lufs=loudness[i],
+                latents_gain=gains[i],
+            )
+            for i, a in enumerate(takes_audio)
+        ]
 
     def resolve_placement(self, asked: str, has_path: bool) -> tuple[str, str]:
         """The placement a request gets with this bundle, and a note when it differs from
@@ -513,9 +586,24 @@ class Generator:
                 return "learned", ""
             return "learned", "no path and no spatial words in the prompt: the model placed it"
         if asked == "held" and self.codec_kind != "factored":
-            return "locked", ("held placement needs a factored codec; this model's 4-channel "
-                              "codec was path-locked after sampling instead")
+            return "locked", (
+                "held placement needs a factored codec; this model's 4-channel "
+                "codec was path-locked after sampling instead"
+            )
         return asked, ""
+
+
+def level_takes(
+    audio: list[NDArray[np.float32]], rate: int, target_lufs: float | None
+) -> tuple[list[NDArray[np.float32]], list[float | None], list[float]]:
+    """Each take normalised to ``target_lufs`` (None: as it is), with its integrated loudness
+    and the gain applied: take = gain · decoded latents, what a re-path or an edit of the
+    latents applies again."""
+    from .loudness import normalise_take
+
+    levelled = [normalise_take(a, rate, target_lufs) for a in audio]
+    gains = [_gain(before, after) for before, (after, _) in zip(audio, levelled, strict=True)]
+    return [a for a, _ in levelled], [lufs for _, lufs in levelled], gains
 
 
 def _gain(before: NDArray[np.float32], after: NDArray[np.float32]) -> float:
@@ -532,13 +620,18 @@ def check_generated(audio: NDArray[np.float32], model: str) -> None:
     x = np.asarray(audio)
     if not np.isfinite(x).all():
         bad = int(x.size - np.isfinite(x).sum())
-        raise GenerationError(f"{model}: the model's output is not finite ({bad} of {x.size} "
-                              "samples NaN or infinite); its weights are broken (a diverged "
-                              "training run?), no take was written")
+        raise GenerationError(
+            f"{model}: the model's output is not finite ({bad} of {x.size} "
+            "samples NaN or infinite); its weights are broken (a diverged "
+            "training run?), no take was written"
+        )
     if x.size and float(np.abs(x).max()) == 0.0:
-        raise GenerationError(f"{model}: the model's output is silent (every sample 0); "
-                              "no take was written")
+        raise GenerationError(
+            f"{model}: the model's output is silent (every sample 0); no take was written"
+        )
     if x.shape[-1] > 1 and float(np.ptp(x, axis=-1).max()) < 1e-7:
-        raise GenerationError(f"{model}: the model's output is one constant value "
-                              f"({float(x.flat[0]):g}); its weights are broken, "
-                              "no take was written")
+        raise GenerationError(
+            f"{model}: the model's output is one constant value "
+            f"({float(x.flat[0]):g}); its weights are broken, "
+            "no take was written"
+        )

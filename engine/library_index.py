@@ -63,12 +63,15 @@ def sentence_embeddings(encoder: TextEncoder, texts: Sequence[str]) -> NDArray[n
     """``(len(texts), dim)`` L2-normalised mean-pooled token embeddings."""
     out = []
     for i in range(0, len(texts), BATCH):
-        tokens, mask = encoder.encode(list(texts[i:i + BATCH]))
+        tokens, mask = encoder.encode(list(texts[i : i + BATCH]))
         m = mask.float()[..., None]
         mean = (tokens * m).sum(1) / m.sum(1).clamp_min(1.0)
         out.append(mean.numpy())
-    emb = np.concatenate(out, axis=0).astype(np.float32) if out else np.zeros((0, encoder.dim),
-                                                                              np.float32)
+    emb = (
+        np.concatenate(out, axis=0).astype(np.float32)
+        if out
+        else np.zeros((0, encoder.dim), np.float32)
+    )
     norm = np.linalg.norm(emb, axis=1, keepdims=True)
     return emb / np.maximum(norm, 1e-12)
 
@@ -82,16 +85,26 @@ def cache_file(cache_dir: Path, root: Path, encoder_id: str) -> Path:
 class CaptionIndex:
     """Sentence embeddings of a library's captions (see the module)."""
 
-    def __init__(self, entries: list[LibraryEntry], embeddings: NDArray[np.float32],
-                 encoder: TextEncoder, reused: int = 0) -> None:
+    def __init__(
+        self,
+        entries: list[LibraryEntry],
+        embeddings: NDArray[np.float32],
+        encoder: TextEncoder,
+        reused: int = 0,
+    ) -> None:
         self.entries = entries
         self.embeddings = embeddings
         self.encoder = encoder
         self.reused = reused  # captions whose embedding came from the cache
 
     @classmethod
-    def build(cls, root: str | Path, entries: Sequence[LibraryEntry], encoder: TextEncoder,
-              cache_dir: str | Path | None = None) -> CaptionIndex:
+    def build(
+        cls,
+        root: str | Path,
+        entries: Sequence[LibraryEntry],
+        encoder: TextEncoder,
+        cache_dir: str | Path | None = None,
+    ) -> CaptionIndex:
         """Embed the entries' captions (cached ones reused) and write the cache back."""
         entries = list(entries)
         if not entries:
@@ -132,8 +145,11 @@ def _read_cache(path: Path, encoder_id: str) -> dict[str, NDArray[np.float32]]:
     try:
         with safe_open(str(path), framework="numpy") as f:
             meta = f.metadata() or {}
-            if meta.get("format") != INDEX_FORMAT or meta.get("encoder") != encoder_id \
-                    or meta.get("version") != str(INDEX_VERSION):
+            if (
+                meta.get("format") != INDEX_FORMAT
+                or meta.get("encoder") != encoder_id
+                or meta.get("version") != str(INDEX_VERSION)
+            ):
                 return {}
             captions = json.loads(meta.get("captions", "[]"))
             emb = f.get_tensor("embeddings")
@@ -150,8 +166,12 @@ def _write_cache(path: Path, encoder_id: str, table: dict[str, NDArray[np.float3
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         emb = np.stack(list(table.values())).astype(np.float32)
-        meta = {"format": INDEX_FORMAT, "version": str(INDEX_VERSION), "encoder": encoder_id,
-                "captions": json.dumps(list(table))}
+        meta = {
+            "format": INDEX_FORMAT,
+            "version": str(INDEX_VERSION),
+            "encoder": encoder_id,
+            "captions": json.dumps(list(table)),
+        }
         with atomic_target(path) as tmp:
             save_file({"embeddings": emb}, str(tmp), metadata=meta)
     except OSError:

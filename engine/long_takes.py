@@ -26,8 +26,8 @@ from .spatial.trajectory import Keyframe, Trajectory
 if TYPE_CHECKING:
     from .generate import CancelCheck, GenerationRequest, Generator, Progress, Take
 
-OVERLAP = 0.25          # fraction of the clip each window keeps from the one before
-TAIL = 0.1              # fraction of the clip at a window's end given up to the next window
+OVERLAP = 0.25  # fraction of the clip each window keeps from the one before
+TAIL = 0.1  # fraction of the clip at a window's end given up to the next window
 RECOMMENDED_MAX = 60.0  # seconds; the CLI accepts longer with a warning
 WINDOW_SEED_STRIDE = 1_000_003
 
@@ -73,15 +73,26 @@ def slice_path(path: Trajectory, t0: float, t1: float) -> Trajectory:
         if i > 0:
             delta = az[i] - az[i - 1]
             direction = "ccw" if delta > 1e-9 else "cw" if delta < -1e-9 else "shortest"
-        kfs.append(Keyframe(t - t0, wrapped, float(np.clip(el[i], -90, 90)),
-                            float(dist[i]) if has_dist else None, direction))
+        kfs.append(
+            Keyframe(
+                t - t0,
+                wrapped,
+                float(np.clip(el[i], -90, 90)),
+                float(dist[i]) if has_dist else None,
+                direction,
+            )
+        )
     return Trajectory(t1 - t0, tuple(kfs), name=path.name)
 
 
-def generate_long(gen: Generator, request: GenerationRequest, progress: Progress | None = None,
-                  cancel: CancelCheck | None = None,
-                  init_latents: NDArray[np.float32] | None = None,
-                  strength: float = 1.0) -> list[Take]:
+def generate_long(
+    gen: Generator,
+    request: GenerationRequest,
+    progress: Progress | None = None,
+    cancel: CancelCheck | None = None,
+    init_latents: NDArray[np.float32] | None = None,
+    strength: float = 1.0,
+) -> list[Take]:
     """``request.seconds`` (longer than the clip) as overlapping windows (see the module).
 
     ``init_latents`` (C, frames) codec latents of an init sound over the whole length, noised
@@ -89,8 +100,7 @@ def generate_long(gen: Generator, request: GenerationRequest, progress: Progress
     import torch
 
     from .fades import fade_edges
-    from .generate import Take, check_generated
-    from .loudness import normalise_take
+    from .generate import Take, check_generated, level_takes
     from .models.init_latents import LatentStart
     from .spatial.doa import direction_errors, intensity_doa
     from .spatial.path_lock import lock_to_path
@@ -123,16 +133,23 @@ def generate_long(gen: Generator, request: GenerationRequest, progress: Progress
     for k, f0 in enumerate(starts):
         t0 = f0 / rate
         win_path = slice_path(target, t0, t0 + clip) if target is not None else None
-        win_request = replace(request, path=win_path, seconds=clip, init=None, loudness_lufs=None,
-                              seed=(int(request.seed or 0) + k * WINDOW_SEED_STRIDE) % (2 ** 63),
-                              placement=win_placement, lock_path=win_placement == "locked")
+        win_request = replace(
+            request,
+            path=win_path,
+            seconds=clip,
+            init=None,
+            loudness_lufs=None,
+            seed=(int(request.seed or 0) + k * WINDOW_SEED_STRIDE) % (2**63),
+            placement=win_placement,
+            lock_path=win_placement == "locked",
+        )
         x0 = np.zeros((v, channels, window), dtype=np.float32)
         if init_latents is not None:
-            x0[:] = init_latents[None, :, f0:f0 + window]
+            x0[:] = init_latents[None, :, f0 : f0 + window]
         keep = None
         kept = max(0, filled - f0)
         if kept > 0:
-            x0[:, :, :kept] = buffer[:, :, f0:f0 + kept]
+            x0[:, :, :kept] = buffer[:, :, f0 : f0 + kept]
             keep = torch.zeros(1, 1, window, dtype=torch.bool)
             keep[..., :kept] = True
         start = None
@@ -145,14 +162,16 @@ def generate_long(gen: Generator, request: GenerationRequest, progress: Progress
         timings["sampling"] += takes[0].timings.get("sampling", 0.0)
         for i, t in enumerate(takes):
             assert t.latents is not None
-            buffer[i, :, f0 + kept:f0 + window] = t.latents[:, kept:window]
+            buffer[i, :, f0 + kept : f0 + window] = t.latents[:, kept:window]
         filled = f0 + window - tail  # the end of a clip is the model's ending: made again
     t_dec = time.perf_counter()
     n = int(round(request.seconds * bundle.sample_rate))
     with torch.no_grad():
         audio = codec.decode_chunked(torch.from_numpy(buffer).to(dev))[..., :n]
-    audio_np = [np.ascontiguousarray(a, dtype=np.float32)  # the decoder's edge clicks faded
-                for a in fade_edges(audio.float().cpu().numpy(), bundle.sample_rate)]
+    audio_np = [
+        np.ascontiguousarray(a, dtype=np.float32)  # the decoder's edge clicks faded
+        for a in fade_edges(audio.float().cpu().numpy(), bundle.sample_rate)
+    ]
     timings["decode"] = time.perf_counter() - t_dec
     for a in audio_np:
         check_generated(a, str(bundle.path) if bundle.path else bundle.info.name)
@@ -160,30 +179,38 @@ def generate_long(gen: Generator, request: GenerationRequest, progress: Progress
         audio_np = [lock_to_path(a, target, bundle.sample_rate) for a in audio_np]
     errors: list[dict[str, Any] | None] = [None] * v
     if target is not None:
-        errors = [direction_errors(intensity_doa(a, bundle.sample_rate), target).to_dict()
-                  for a in audio_np]
-    levelled = [normalise_take(a, bundle.sample_rate, request.loudness_lufs) for a in audio_np]
-    gains = [gain_between(a, b) for a, (b, _) in zip(audio_np, levelled, strict=True)]
-    audio_np, lufs = [a for a, _ in levelled], [x for _, x in levelled]
+        errors = [
+            direction_errors(intensity_doa(a, bundle.sample_rate), target).to_dict()
+            for a in audio_np
+        ]
+    audio_np, lufs, gains = level_takes(audio_np, bundle.sample_rate, request.loudness_lufs)
     timings["total"] = time.perf_counter() - t_start
     timings["steps_per_second"] = request.steps * len(starts) / max(timings["sampling"], 1e-9)
     info = gen.model_info()
-    return [Take(a, bundle.sample_rate, request, i, dict(timings), info,
-                 latents=np.ascontiguousarray(buffer[i]), placement=placement,
-                 placement_note=note, path=target, path_source=source, path_errors=errors[i],
-                 loudness_lufs=lufs[i], latents_gain=gains[i])
-            for i, a in enumerate(audio_np)]
+    return [
+        Take(
+            a,
+            bundle.sample_rate,
+            request,
+            i,
+            dict(timings),
+            info,
+            latents=np.ascontiguousarray(buffer[i]),
+            placement=placement,
+            placement_note=note,
+            path=target,
+            path_source=source,
+            path_errors=errors[i],
+            loudness_lufs=lufs[i],
+            latents_gain=gains[i],
+        )
+        for i, a in enumerate(audio_np)
+    ]
 
 
-def gain_between(before: NDArray[np.float32], after: NDArray[np.float32]) -> float:
-    """The constant gain that took ``before`` to ``after`` (1 for silence)."""
-    den = float(np.dot(before[0].astype(np.float64), before[0].astype(np.float64)))
-    num = float(np.dot(after[0].astype(np.float64), before[0].astype(np.float64)))
-    return num / den if den > 0 else 1.0
-
-
-def join_jumps(foa: NDArray[np.float32], rate: int, joins: list[float],
-               frame_seconds: float = 0.05) -> dict[str, Any]:
+def join_jumps(
+    foa: NDArray[np.float32], rate: int, joins: list[float], frame_seconds: float = 0.05
+) -> dict[str, Any]:
     """How much the sound changes across each join, against how much it changes anywhere.
 
     W is cut into ``frame_seconds`` frames; between neighbouring frames the level change
@@ -194,21 +221,29 @@ def join_jumps(foa: NDArray[np.float32], rate: int, joins: list[float],
     hop = max(16, int(round(frame_seconds * rate)))
     frames = w.size // hop
     x = w[: frames * hop].reshape(frames, hop) * np.hanning(hop)
-    rms = np.sqrt(np.mean(x ** 2, axis=1)) + 1e-9
+    rms = np.sqrt(np.mean(x**2, axis=1)) + 1e-9
     level = 20 * np.log10(rms)
     spec = 20 * np.log10(np.abs(np.fft.rfft(x, axis=1)) + 1e-6 * rms.max())
     d_level = np.abs(np.diff(level))
     d_spec = np.sqrt(np.mean(np.diff(spec, axis=0) ** 2, axis=1))
-    out: dict[str, Any] = {"joins": [], "level_median_db": float(np.median(d_level)),
-                           "spectral_median_db": float(np.median(d_spec))}
+    out: dict[str, Any] = {
+        "joins": [],
+        "level_median_db": float(np.median(d_level)),
+        "spectral_median_db": float(np.median(d_spec)),
+    }
     for t in joins:
         i = int(t * rate // hop)
         lo, hi = max(0, i - 1), min(d_level.size, i + 1)
         if lo >= hi:
             continue
         jl, js = float(d_level[lo:hi].max()), float(d_spec[lo:hi].max())
-        out["joins"].append({
-            "time": float(t), "level_jump_db": jl, "spectral_jump_db": js,
-            "level_percentile": float((d_level < jl).mean() * 100),
-            "spectral_percentile": float((d_spec < js).mean() * 100)})
+        out["joins"].append(
+            {
+                "time": float(t),
+                "level_jump_db": jl,
+                "spectral_jump_db": js,
+                "level_percentile": float((d_level < jl).mean() * 100),
+                "spectral_percentile": float((d_spec < js).mean() * 100),
+            }
+        )
     return out

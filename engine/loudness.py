@@ -56,13 +56,19 @@ class Loudness:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``integrated_lufs``, ``lra``, ``true_peak_dbtp`` (None for −inf/NaN)."""
-        return {"integrated_lufs": _finite(self.integrated_lufs), "lra": _finite(self.lra),
-                "true_peak_dbtp": _finite(self.true_peak_dbtp), "measured_on": self.measured_on}
+        return {
+            "integrated_lufs": _finite(self.integrated_lufs),
+            "lra": _finite(self.lra),
+            "true_peak_dbtp": _finite(self.true_peak_dbtp),
+            "measured_on": self.measured_on,
+        }
 
     def line(self) -> str:
         lra = f"{self.lra:.1f} LU" if self.lra is not None else "n/a (too short or silent)"
-        return (f"integrated {_db(self.integrated_lufs)} LUFS, range {lra}, true peak "
-                f"{_db(self.true_peak_dbtp)} dBTP (measured on {self.measured_on})")
+        return (
+            f"integrated {_db(self.integrated_lufs)} LUFS, range {lra}, true peak "
+            f"{_db(self.true_peak_dbtp)} dBTP (measured on {self.measured_on})"
+        )
 
 
 @dataclass(frozen=True)
@@ -78,12 +84,16 @@ class Normalised:
 
     def message(self) -> str:
         """One line for the user; says so when the ceiling won over the target."""
-        text = (f"loudness {_db(self.before.integrated_lufs)} → "
-                f"{_db(self.after.integrated_lufs)} LUFS (gain {self.gain_db:+.1f} dB, true "
-                f"peak {_db(self.after.true_peak_dbtp)} dBTP)")
+        text = (
+            f"loudness {_db(self.before.integrated_lufs)} → "
+            f"{_db(self.after.integrated_lufs)} LUFS (gain {self.gain_db:+.1f} dB, true "
+            f"peak {_db(self.after.true_peak_dbtp)} dBTP)"
+        )
         if self.limited:
-            text += (f"; the true-peak ceiling of {TRUE_PEAK_CEILING_DBTP:g} dBTP wins over the "
-                     f"target {self.target_lufs:g} LUFS")
+            text += (
+                f"; the true-peak ceiling of {TRUE_PEAK_CEILING_DBTP:g} dBTP wins over the "
+                f"target {self.target_lufs:g} LUFS"
+            )
         return text
 
 
@@ -98,8 +108,9 @@ def _db(value: float) -> str:
 
 
 # --- weights ------------------------------------------------------------------------------
-def speaker_weights(azimuths: ArrayLike, elevations: ArrayLike,
-                    lfe: ArrayLike | None = None) -> NDArray[np.float64]:
+def speaker_weights(
+    azimuths: ArrayLike, elevations: ArrayLike, lfe: ArrayLike | None = None
+) -> NDArray[np.float64]:
     """BS.1770-4 channel weights for loudspeakers at these directions (degrees); LFE → 0."""
     az = np.abs((np.asarray(azimuths, dtype=np.float64) + 180.0) % 360.0 - 180.0)
     el = np.abs(np.asarray(elevations, dtype=np.float64))
@@ -115,15 +126,18 @@ def _k_weighted(x: NDArray[np.float64], rate: int) -> NDArray[np.float64]:
     from pyloudnorm.iirfilter import IIRfilter
     from scipy.signal import lfilter
 
-    stages = (IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, rate, "high_shelf"),
-              IIRfilter(0.0, 0.5, 38.0, rate, "high_pass"))
+    stages = (
+        IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, rate, "high_shelf"),
+        IIRfilter(0.0, 0.5, 38.0, rate, "high_pass"),
+    )
     for stage in stages:
         x = stage.passband_gain * lfilter(stage.b, stage.a, x, axis=-1)
     return x
 
 
-def _block_power(kw: NDArray[np.float64], rate: int, weights: NDArray[np.float64],
-                 block_s: float, step_s: float) -> NDArray[np.float64]:
+def _block_power(
+    kw: NDArray[np.float64], rate: int, weights: NDArray[np.float64], block_s: float, step_s: float
+) -> NDArray[np.float64]:
     """Weighted mean-square power of each block (blocks laid out as pyloudnorm lays them)."""
     n = kw.shape[-1]
     length = n / rate
@@ -202,8 +216,12 @@ class _Blocks:
 
     def at(self, gain_db: float = 0.0) -> Loudness:
         g2 = 10.0 ** (gain_db / 10.0)
-        return Loudness(_integrated(self.momentary * g2), _range(self.short * g2),
-                        self.true_peak + gain_db, self.where)
+        return Loudness(
+            _integrated(self.momentary * g2),
+            _range(self.short * g2),
+            self.true_peak + gain_db,
+            self.where,
+        )
 
 
 def _blocks(samples: ArrayLike, rate: int, ambix: bool, weights: ArrayLike | None) -> _Blocks:
@@ -226,13 +244,13 @@ def _blocks(samples: ArrayLike, rate: int, ambix: bool, weights: ArrayLike | Non
     kw = _k_weighted(sig[keep], rate)
     momentary = _block_power(kw, rate, w[keep], BLOCK_S, BLOCK_STEP_S)
     tail = np.zeros((kw.shape[0], int(RANGE_TAIL_S * rate)))  # filtered silence stays silent
-    short = _block_power(np.concatenate([kw, tail], axis=1), rate, w[keep], SHORT_S,
-                         SHORT_STEP_S)
+    short = _block_power(np.concatenate([kw, tail], axis=1), rate, w[keep], SHORT_S, SHORT_STEP_S)
     return _Blocks(momentary, short, true_peak_dbtp(x, rate), where)
 
 
-def measure(samples: ArrayLike, rate: int, *, ambix: bool = False,
-            weights: ArrayLike | None = None) -> Loudness:
+def measure(
+    samples: ArrayLike, rate: int, *, ambix: bool = False, weights: ArrayLike | None = None
+) -> Loudness:
     """Integrated loudness, loudness range and true peak of ``(channels, frames)`` audio.
 
     Args:
@@ -247,14 +265,22 @@ def check_target(target: float, what: str = "loudness target") -> float:
     """The target in LUFS, or :class:`EngineError` outside −70…0 LUFS."""
     value = float(target)
     if not (math.isfinite(value) and MIN_TARGET_LUFS <= value <= MAX_TARGET_LUFS):
-        raise EngineError(f"{what} {target:g} LUFS is outside {MIN_TARGET_LUFS:g}…"
-                          f"{MAX_TARGET_LUFS:g} LUFS")
+        raise EngineError(
+            f"{what} {target:g} LUFS is outside {MIN_TARGET_LUFS:g}…{MAX_TARGET_LUFS:g} LUFS"
+        )
     return value
 
 
-def normalise(samples: ArrayLike, rate: int, target_lufs: float, *, ambix: bool = False,
-              weights: ArrayLike | None = None, name: str = "the audio",
-              ceiling_dbtp: float = TRUE_PEAK_CEILING_DBTP) -> Normalised:
+def normalise(
+    samples: ArrayLike,
+    rate: int,
+    target_lufs: float,
+    *,
+    ambix: bool = False,
+    weights: ArrayLike | None = None,
+    name: str = "the audio",
+    ceiling_dbtp: float = TRUE_PEAK_CEILING_DBTP,
+) -> Normalised:
     """Scale ``samples`` to ``target_lufs`` by one gain; never past ``ceiling_dbtp``.
 
     Gain only (no limiter, no compression): when the gain that reaches the target would push
@@ -267,8 +293,9 @@ def normalise(samples: ArrayLike, rate: int, target_lufs: float, *, ambix: bool 
     blocks = _blocks(x, rate, ambix, weights)
     before = blocks.at(0.0)
     if not math.isfinite(before.integrated_lufs):
-        raise EngineError(f"{name}: cannot normalise silence (nothing above the "
-                          f"{ABSOLUTE_GATE:g} LUFS gate)")
+        raise EngineError(
+            f"{name}: cannot normalise silence (nothing above the {ABSOLUTE_GATE:g} LUFS gate)"
+        )
     # The -70 LUFS gate is absolute: a gain lets quieter blocks in (or out), so the loudness
     # does not move by exactly the gain. Solve for the gain on the block powers.
     gain_db = target - before.integrated_lufs
@@ -285,8 +312,9 @@ def normalise(samples: ArrayLike, rate: int, target_lufs: float, *, ambix: bool 
     return Normalised(scaled, gain_db, before, blocks.at(gain_db), target, limited)
 
 
-def normalise_take(foa: ArrayLike, rate: int, target_lufs: float | None
-                   ) -> tuple[NDArray[np.float32], float | None]:
+def normalise_take(
+    foa: ArrayLike, rate: int, target_lufs: float | None
+) -> tuple[NDArray[np.float32], float | None]:
     """A generated AmbiX take at ``target_lufs`` (None: as it is; a silent take stays as it
     is) and its integrated loudness on W, rounded to 0.01 LU (None for silence)."""
     x = np.asarray(foa, dtype=np.float32)

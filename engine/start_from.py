@@ -26,9 +26,9 @@ from numpy.typing import NDArray
 from .audio_io import Audio, read_audio, sidecar_path
 from .errors import AudioFileError, GenerationError
 
-MIN_INIT_SECONDS = 0.1   # shorter than this a loop is a buzz, not the sound
-SILENT_DBFS = -80.0      # a file whose peak is below this holds no sound to start from
-DEFAULT_STRENGTH = 0.5   # as much noise as signal: keeps the sound's character, varies it
+MIN_INIT_SECONDS = 0.1  # shorter than this a loop is a buzz, not the sound
+SILENT_DBFS = -80.0  # a file whose peak is below this holds no sound to start from
+DEFAULT_STRENGTH = 0.5  # as much noise as signal: keeps the sound's character, varies it
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,10 @@ class StartFrom:
             if not (math.isfinite(self.start) and math.isfinite(self.end)):
                 raise GenerationError(f"{self.take}: the range must be numbers")
             if self.start < 0 or self.end <= self.start:
-                raise GenerationError(f"{self.take}: range {self.start:g}–{self.end:g} s is "
-                                      "empty or negative (need 0 <= from < to)")
+                raise GenerationError(
+                    f"{self.take}: range {self.start:g}–{self.end:g} s is "
+                    "empty or negative (need 0 <= from < to)"
+                )
         elif self.start is not None or self.end is not None:
             raise GenerationError("a range (from/to) is for regenerating part of a take")
 
@@ -123,10 +125,13 @@ def loop_to(x: NDArray[np.float32], n: int, fade: int = 0) -> NDArray[np.float32
     return np.ascontiguousarray(np.concatenate(out, axis=1)[:, :n])
 
 
-def read_init_audio(path: str | Path, rate: int, seconds: float,
-                    azimuth: NDArray[np.float64] | None = None,
-                    elevation: NDArray[np.float64] | None = None
-                    ) -> tuple[NDArray[np.float32], list[str]]:
+def read_init_audio(
+    path: str | Path,
+    rate: int,
+    seconds: float,
+    azimuth: NDArray[np.float64] | None = None,
+    elevation: NDArray[np.float64] | None = None,
+) -> tuple[NDArray[np.float32], list[str]]:
     """An init sound as AmbiX ``(4, round(seconds·rate))`` float32 at ``rate`` and notes.
 
     A 4-channel file is AmbiX (FuMa when its sidecar says so); mono is placed along the
@@ -173,11 +178,14 @@ def check_init_audio(audio: Audio) -> Audio:
     it is too short, silent or has a channel count other than 1, 2 or 4."""
     p = audio.path
     if audio.duration < MIN_INIT_SECONDS:
-        raise AudioFileError(f"{p}: too short to start from ({audio.duration * 1000:.0f} ms; "
-                             f"at least {MIN_INIT_SECONDS * 1000:.0f} ms)")
+        raise AudioFileError(
+            f"{p}: too short to start from ({audio.duration * 1000:.0f} ms; "
+            f"at least {MIN_INIT_SECONDS * 1000:.0f} ms)"
+        )
     if audio.channels not in (1, 2, 4):
-        raise AudioFileError(f"{p}: has {audio.channels} channels; start from a mono, stereo "
-                             "or 4-channel AmbiX file")
+        raise AudioFileError(
+            f"{p}: has {audio.channels} channels; start from a mono, stereo or 4-channel AmbiX file"
+        )
     peak = float(np.max(np.abs(audio.samples)))
     if peak <= 10 ** (SILENT_DBFS / 20):
         raise AudioFileError(f"{p}: silent (peak {_dbfs(peak)}); nothing to start from")

@@ -33,8 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_APP = ROOT / "dist" / "ambisketch"
 # What must never appear in a frozen app's output or log: a missing module is a packaging bug.
-BAD_LOG = re.compile(r"Traceback \(most recent call last\)|ModuleNotFoundError|ImportError|"
-                     r"Could not load the Qt platform plugin|cannot open shared object file")
+BAD_LOG = re.compile(
+    r"Traceback \(most recent call last\)|ModuleNotFoundError|ImportError|"
+    r"Could not load the Qt platform plugin|cannot open shared object file"
+)
 SELF_TEST_TIMEOUT = 300.0
 
 
@@ -55,9 +57,14 @@ def private_env(home: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     for key in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):  # the frozen app brings its own
         env.pop(key, None)
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"),
-               XDG_DATA_HOME=str(home / "data"), XDG_CACHE_HOME=str(home / "cache"),
-               XDG_STATE_HOME=str(home / "state"), **extra)
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        XDG_STATE_HOME=str(home / "state"),
+        **extra,
+    )
     return env
 
 
@@ -73,8 +80,13 @@ def run_self_test(exe: Path, home: Path, model: Path | None) -> str:
     print("$", " ".join(cmd), flush=True)
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, env=private_env(home, QT_QPA_PLATFORM="offscreen"),
-                              capture_output=True, text=True, timeout=SELF_TEST_TIMEOUT)
+        proc = subprocess.run(
+            cmd,
+            env=private_env(home, QT_QPA_PLATFORM="offscreen"),
+            capture_output=True,
+            text=True,
+            timeout=SELF_TEST_TIMEOUT,
+        )
     except subprocess.TimeoutExpired:
         raise SmokeFailed(f"self-test: no result after {SELF_TEST_TIMEOUT:.0f} s") from None
     print(proc.stdout + proc.stderr, end="", flush=True)
@@ -91,9 +103,12 @@ def start_xvfb(size: str) -> tuple[subprocess.Popen, str]:
     if shutil.which("Xvfb") is None:
         raise SmokeFailed("Xvfb is not installed (apt-get install xvfb)")
     read_fd, write_fd = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", size,
-                               "-nolisten", "tcp"], pass_fds=(write_fd,),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", size, "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     with os.fdopen(read_fd) as pipe:  # Xvfb writes its display number once it is ready
         number = pipe.readline().strip()
@@ -127,8 +142,7 @@ def grab_screen(out: Path) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
-    image = app.primaryScreen().grabWindow(0).toImage().convertToFormat(
-        QImage.Format.Format_RGB32)
+    image = app.primaryScreen().grabWindow(0).toImage().convertToFormat(QImage.Format.Format_RGB32)
     w, h = image.width(), image.height()
     pixels = np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine() // 4, 4)
     # Xvfb's empty screen is black; the window sits at the top left, so the bottom-right
@@ -137,8 +151,9 @@ def grab_screen(out: Path) -> int:
     used = (pixels[:, :w, :3] != background).any(axis=2)
     rows, cols = np.flatnonzero(used.any(axis=1)), np.flatnonzero(used.any(axis=0))
     if not background.any() and rows.size and cols.size:
-        image = image.copy(int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1),
-                           int(rows[-1] - rows[0] + 1))
+        image = image.copy(
+            int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)
+        )
     return 0 if image.save(str(out), "PNG") else 1
 
 
@@ -150,14 +165,17 @@ def run_window(exe: Path, home: Path, wait: float, shot: Path | None, size: str)
         env = private_env(home, DISPLAY=display, QT_QPA_PLATFORM="xcb")
         print(f"$ DISPLAY={display} {exe}", flush=True)
         with open(log_path, "w", encoding="utf-8") as log:
-            app = subprocess.Popen([str(exe)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+            app = subprocess.Popen(
+                [str(exe)], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
             try:
                 time.sleep(wait)
                 if app.poll() is not None:
                     output = log_path.read_text(encoding="utf-8", errors="replace")
-                    raise SmokeFailed(f"the app exited with status {app.returncode} within "
-                                      f"{wait:g} s: {output.strip()[-300:]}")
+                    raise SmokeFailed(
+                        f"the app exited with status {app.returncode} within "
+                        f"{wait:g} s: {output.strip()[-300:]}"
+                    )
                 if shot is not None:
                     screenshot(display, shot)
             finally:
@@ -183,13 +201,22 @@ def run_window(exe: Path, home: Path, wait: float, shot: Path | None, size: str)
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--app", type=Path, default=DEFAULT_APP,
-                        help=f"the build folder (default: {DEFAULT_APP})")
-    parser.add_argument("--model", type=Path, help="model bundle for the self-test "
-                        "(default: the one the build ships)")
+    parser.add_argument(
+        "--app", type=Path, default=DEFAULT_APP, help=f"the build folder (default: {DEFAULT_APP})"
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        help="model bundle for the self-test (default: the one the build ships)",
+    )
     parser.add_argument("--screenshot", type=Path, help="save the screen as this PNG")
-    parser.add_argument("--wait", type=float, default=12.0, metavar="S",
-                        help="seconds the window must stay up (default 12)")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=12.0,
+        metavar="S",
+        help="seconds the window must stay up (default 12)",
+    )
     parser.add_argument("--size", default="1280x800x24", help="Xvfb screen (default 1280x800x24)")
     parser.add_argument("--no-window", action="store_true", help="run the self-test only")
     parser.add_argument("--grab-screen", type=Path, help=argparse.SUPPRESS)  # internal
@@ -201,8 +228,9 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="ambisketch-smoke-") as tmp:
             results = [run_self_test(exe, Path(tmp) / "self-test", args.model)]
             if not args.no_window:
-                results.append(run_window(exe, Path(tmp) / "gui", args.wait,
-                                          args.screenshot, args.size))
+                results.append(
+                    run_window(exe, Path(tmp) / "gui", args.wait, args.screenshot, args.size)
+                )
     except SmokeFailed as exc:
         print(f"smoke test failed: {exc}", flush=True)
         return 1

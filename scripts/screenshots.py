@@ -23,13 +23,26 @@ def main(sound: str) -> None:
 
     from ambisketch.app.gui import application, create_window
     from ambisketch.app.settings import Settings
-    from ambisketch.engine.takes import TakeStore
     from ambisketch.engine.spatial.presets import preset
+    from ambisketch.engine.takes import TakeStore
 
     tmp = Path(tempfile.mkdtemp(prefix="ambisketch-shots-"))
     take = tmp / "bird-fly-over.wav"
-    subprocess.run([sys.executable, "-m", "ambisketch", "spatialize", sound, "-o", str(take),
-                    "--path", "fly-over", "--fit"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ambisketch",
+            "spatialize",
+            sound,
+            "-o",
+            str(take),
+            "--path",
+            "fly-over",
+            "--fit",
+        ],
+        check=True,
+    )
     app = application()
     settings = Settings(tmp / "settings.ini")
     settings.set("project/folder", str(tmp / "takes"))
@@ -57,8 +70,9 @@ def main(sound: str) -> None:
             app.quit()
             return
         window.set_theme(theme, save=False)
-        QTimer.singleShot(1200, lambda: (window.grab().save(str(out / f"main-window-{theme}.png")),
-                                         snap()))
+        QTimer.singleShot(
+            1200, lambda: (window.grab().save(str(out / f"main-window-{theme}.png")), snap())
+        )
 
     QTimer.singleShot(800, select)
     QTimer.singleShot(2500, snap)

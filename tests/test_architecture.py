@@ -64,8 +64,9 @@ def test_imports_point_downwards(layer: str) -> None:
                 if parts[1] not in ALLOWED[layer]:
                     problems.append(f"{path.relative_to(ROOT)}:{line} imports {mod}")
             if parts[0] in LAYERS:
-                problems.append(f"{path.relative_to(ROOT)}:{line} imports {mod} "
-                                "(use ambisketch.{layer})")
+                problems.append(
+                    f"{path.relative_to(ROOT)}:{line} imports {mod} (use ambisketch.{{layer}})"
+                )
             for banned in FORBIDDEN_THIRD_PARTY.get(layer, ()):
                 if parts[0] == banned:
                     problems.append(f"{path.relative_to(ROOT)}:{line} imports {mod}")
@@ -80,10 +81,12 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
 
 
 def test_engine_imports_headless_without_qt_or_training() -> None:
-    code = ("import sys, ambisketch.engine, ambisketch.engine.spatial.doa; "
-            "bad=[m for m in sys.modules if m.split('.')[0] in "
-            "('PySide6','pyqtgraph','lightning') or m.startswith(('ambisketch.training',"
-            "'ambisketch.ui','ambisketch.app'))]; print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, ambisketch.engine, ambisketch.engine.spatial.doa; "
+        "bad=[m for m in sys.modules if m.split('.')[0] in "
+        "('PySide6','pyqtgraph','lightning') or m.startswith(('ambisketch.training',"
+        "'ambisketch.ui','ambisketch.app'))]; print(bad); sys.exit(1 if bad else 0)"
+    )
     env = {"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": ""}
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert res.returncode == 0, res.stdout + res.stderr

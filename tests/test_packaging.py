@@ -34,8 +34,12 @@ def spec_constants() -> dict[str, object]:
     tree = ast.parse(SPEC.read_text(encoding="utf-8"), filename=str(SPEC))
     found = {}
     for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
-                node.targets[0], ast.Name) and node.targets[0].id.isupper():
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id.isupper()
+        ):
             try:
                 found[node.targets[0].id] = ast.literal_eval(node.value)
             except ValueError:
@@ -50,9 +54,12 @@ def test_spec_bundles_every_resource_the_app_reads() -> None:
         assert list(ROOT.glob(pattern)), f"the spec names {pattern}, which does not exist"
     from ambisketch.engine.binaural.hrtf import default_hrtf_path
 
-    needed = [default_hrtf_path().relative_to(ROOT).as_posix(), "resources/icons/ambisketch.svg",
-              "resources/ambisketch.desktop",
-              *(f"resources/icons/hicolor/{s}x{s}/apps/ambisketch.png" for s in SIZES)]
+    needed = [
+        default_hrtf_path().relative_to(ROOT).as_posix(),
+        "resources/icons/ambisketch.svg",
+        "resources/ambisketch.desktop",
+        *(f"resources/icons/hicolor/{s}x{s}/apps/ambisketch.png" for s in SIZES),
+    ]
     for path in needed:
         match = [p for p in resources if fnmatch(path, p) or path.startswith(p + "/")]
         assert match, f"{path} is not bundled"
@@ -90,11 +97,16 @@ def test_desktop_entry() -> None:
     entry.read(DESKTOP, encoding="utf-8")
     d = entry["Desktop Entry"]
     assert (d["Type"], d["Exec"], d["Icon"], d["Terminal"]) == (
-        "Application", "ambisketch", "ambisketch", "false")
+        "Application",
+        "ambisketch",
+        "ambisketch",
+        "false",
+    )
     assert "Audio" in d["Categories"].split(";")
     if shutil.which("desktop-file-validate"):
-        proc = subprocess.run(["desktop-file-validate", str(DESKTOP)], capture_output=True,
-                              text=True)
+        proc = subprocess.run(
+            ["desktop-file-validate", str(DESKTOP)], capture_output=True, text=True
+        )
         assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
 
 
@@ -117,9 +129,13 @@ def test_icon_svg_and_png_sizes() -> None:
 
 
 def test_render_icons_writes_every_size(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, str(ROOT / "packaging" / "render_icons.py"),
-                           "--out", str(tmp_path)], capture_output=True, text=True,
-                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen"), timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "packaging" / "render_icons.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     for size in SIZES:
         assert png_size(tmp_path / f"{size}x{size}" / "apps" / "ambisketch.png")[:2] == (size, size)
@@ -128,10 +144,20 @@ def test_render_icons_writes_every_size(tmp_path: Path) -> None:
 def test_render_icons_rejects_a_bad_svg(tmp_path: Path) -> None:
     bad = tmp_path / "bad.svg"
     bad.write_text("<svg")
-    proc = subprocess.run([sys.executable, str(ROOT / "packaging" / "render_icons.py"),
-                           "--svg", str(bad), "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "packaging" / "render_icons.py"),
+            "--svg",
+            str(bad),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
     assert proc.returncode != 0 and "not a valid SVG" in proc.stderr
     assert not (tmp_path / "out").exists()
 
@@ -162,13 +188,19 @@ def fake_build(folder: Path) -> Path:
 
 def test_install_and_uninstall_for_one_user(tmp_path: Path) -> None:
     app, prefix = fake_build(tmp_path / "dist"), tmp_path / "prefix"
-    run = lambda *a: subprocess.run(["bash", str(app / "install.sh"), "--prefix", str(prefix),
-                                     *a], capture_output=True, text=True, timeout=60)
+    run = lambda *a: subprocess.run(
+        ["bash", str(app / "install.sh"), "--prefix", str(prefix), *a],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     proc = run()
     assert proc.returncode == 0, proc.stderr
     dest = prefix / "opt" / "ambisketch"
-    assert subprocess.run([str(prefix / "bin" / "ambisketch")], capture_output=True,
-                          text=True).stdout == "frozen ambisketch\n"
+    assert (
+        subprocess.run([str(prefix / "bin" / "ambisketch")], capture_output=True, text=True).stdout
+        == "frozen ambisketch\n"
+    )
     desktop = (prefix / "share" / "applications" / "ambisketch.desktop").read_text()
     assert f"\nExec={dest}/ambisketch\n" in desktop and "\nIcon=ambisketch\n" in desktop
     for size in SIZES:
@@ -183,8 +215,12 @@ def test_install_and_uninstall_for_one_user(tmp_path: Path) -> None:
 def test_install_refuses_a_folder_that_is_not_a_build(tmp_path: Path) -> None:
     script = tmp_path / "install.sh"
     shutil.copy(ROOT / "packaging" / "install-linux.sh", script)
-    proc = subprocess.run(["bash", str(script), "--prefix", str(tmp_path / "p")],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["bash", str(script), "--prefix", str(tmp_path / "p")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1 and "is not an Ambisketch build" in proc.stderr
     assert not (tmp_path / "p").exists()
 
@@ -197,21 +233,45 @@ def test_installed_package_finds_its_resources(tmp_path: Path) -> None:
     for name in ("setup.py", "pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src)
     for name in ("ambisketch", "app", "engine", "ui", "training", "resources"):
-        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns(
-            "__pycache__", "models"))  # a model bundle would only make this slow
-    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index",
-                           "--no-build-isolation", "--target", str(tmp_path / "site"), "-q",
-                           str(src)], capture_output=True, text=True, timeout=300)
+        shutil.copytree(
+            ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "models")
+        )  # a model bundle would only make this slow
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            "--target",
+            str(tmp_path / "site"),
+            "-q",
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
-    code = ("from ambisketch.engine.binaural.hrtf import default_hrtf_path as p; "
-            "print(p().resolve(), p().is_file())")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(tmp_path / "site")),
-                         check=True)
+    code = (
+        "from ambisketch.engine.binaural.hrtf import default_hrtf_path as p; "
+        "print(p().resolve(), p().is_file())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(tmp_path / "site")),
+        check=True,
+    )
     path, exists = out.stdout.split()
     assert exists == "True" and Path(path).is_relative_to((tmp_path / "site").resolve())
-    assert (tmp_path / "site/ambisketch/resources/icons/hicolor/512x512/apps/ambisketch.png"
-            ).is_file()
+    assert (
+        tmp_path / "site/ambisketch/resources/icons/hicolor/512x512/apps/ambisketch.png"
+    ).is_file()
 
 
 def has_default_model() -> bool:
@@ -220,11 +280,19 @@ def has_default_model() -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (FROZEN_APP / "ambisketch").is_file(),
-                    reason="no frozen build in dist/ambisketch (packaging/build.sh makes one)")
+@pytest.mark.skipif(
+    not (FROZEN_APP / "ambisketch").is_file(),
+    reason="no frozen build in dist/ambisketch (packaging/build.sh makes one)",
+)
 def test_frozen_app_smoke_test(tmp_path: Path) -> None:
-    args = [sys.executable, str(ROOT / "packaging" / "smoke_test.py"), "--app", str(FROZEN_APP),
-            "--screenshot", str(tmp_path / "screen.png")]
+    args = [
+        sys.executable,
+        str(ROOT / "packaging" / "smoke_test.py"),
+        "--app",
+        str(FROZEN_APP),
+        "--screenshot",
+        str(tmp_path / "screen.png"),
+    ]
     if not has_default_model():
         # Nothing to ship yet: check everything else with a tiny model. Once the repository
         # has a default model, the build must carry it and no --model is given.
@@ -233,8 +301,13 @@ def test_frozen_app_smoke_test(tmp_path: Path) -> None:
         from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
         from ambisketch.engine.models.dit import DIT_PRESETS
 
-        tiny = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"],
-                          CONDITIONER_PRESETS["tiny"], clip_seconds=2, name="tiny")
+        tiny = new_bundle(
+            CODEC_PRESETS["tiny"],
+            DIT_PRESETS["tiny"],
+            CONDITIONER_PRESETS["tiny"],
+            clip_seconds=2,
+            name="tiny",
+        )
         args += ["--model", str(save_bundle(tmp_path / "tiny", tiny))]
     if not shutil.which("Xvfb"):
         args.append("--no-window")
@@ -245,8 +318,17 @@ def test_frozen_app_smoke_test(tmp_path: Path) -> None:
 
 
 def test_smoke_test_fails_without_a_build_and_on_import_errors(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, str(ROOT / "packaging" / "smoke_test.py"), "--app",
-                           str(tmp_path / "nothing")], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "packaging" / "smoke_test.py"),
+            "--app",
+            str(tmp_path / "nothing"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1
     assert proc.stdout.strip().endswith("no such executable (build it with packaging/build.sh)")
     spec = importlib.util.spec_from_file_location("smoke", ROOT / "packaging" / "smoke_test.py")
@@ -261,17 +343,28 @@ def test_spec_stages_the_package_with_its_data_files(tmp_path: Path) -> None:
     """The spec's stage_package (run on its own): every module and every non-Python file
     that code finds next to itself (training recipes) goes into the bundle."""
     tree = ast.parse(SPEC.read_text(encoding="utf-8"))
-    wanted = [n for n in tree.body
-              if isinstance(n, ast.Import)
-              or (isinstance(n, ast.ImportFrom) and not n.module.startswith("PyInstaller"))
-              or (isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name)
-                  and n.targets[0].id in ("LAYERS", "PACKAGE_FILES"))
-              or (isinstance(n, ast.FunctionDef) and n.name == "stage_package")]
+    wanted = [
+        n
+        for n in tree.body
+        if isinstance(n, ast.Import)
+        or (isinstance(n, ast.ImportFrom) and not n.module.startswith("PyInstaller"))
+        or (
+            isinstance(n, ast.Assign)
+            and isinstance(n.targets[0], ast.Name)
+            and n.targets[0].id in ("LAYERS", "PACKAGE_FILES")
+        )
+        or (isinstance(n, ast.FunctionDef) and n.name == "stage_package")
+    ]
     namespace: dict[str, object] = {"ROOT": ROOT}
     exec(compile(ast.Module(wanted, []), str(SPEC), "exec"), namespace)
     modules, files = namespace["stage_package"](tmp_path / "src")
-    assert {"ambisketch", "ambisketch.app.cli", "ambisketch.app.self_test",
-            "ambisketch.engine.binaural.hrtf", "ambisketch.training.dit.config"} <= set(modules)
+    assert {
+        "ambisketch",
+        "ambisketch.app.cli",
+        "ambisketch.app.self_test",
+        "ambisketch.engine.binaural.hrtf",
+        "ambisketch.training.dit.config",
+    } <= set(modules)
     bundled = {(Path(src).name, folder) for src, folder in files}
     for recipe in (ROOT / "training" / "recipes" / "configs").glob("*.json"):
         assert (recipe.name, "ambisketch/training/recipes/configs") in bundled

@@ -18,8 +18,10 @@ def test_the_starter_bundle_ships_small_and_described() -> None:
     assert (STARTER / "model.json").is_file(), f"{STARTER}: no shipped model"
     size = sum(f.stat().st_size for f in STARTER.rglob("*") if f.is_file())
     assert size <= LIMIT, f"{size / 1e6:.1f} MB"
-    assert sorted(p.name for p in STARTER.glob("*.safetensors")) == ["codec.safetensors",
-                                                                    "dit.safetensors"]
+    assert sorted(p.name for p in STARTER.glob("*.safetensors")) == [
+        "codec.safetensors",
+        "dit.safetensors",
+    ]
     assert not list(STARTER.rglob("*.ckpt")) and not list(STARTER.rglob("*.pt"))  # no pickles
     card = (STARTER / "MODEL_CARD.md").read_text(encoding="utf-8")
     for words in ("licen", "hardware", "spatial angle", "limits"):
@@ -37,8 +39,9 @@ def test_the_starter_bundle_makes_a_finite_moving_take() -> None:
     gen = Generator(default_bundle(), device="cpu")
     d = gen.defaults
     path = preset("pass-by", 2.0)
-    take = gen.generate(GenerationRequest("a helicopter flying", path, 2.0, 3, 10,
-                                          d.cfg_scale, d.sampler))[0]
+    take = gen.generate(
+        GenerationRequest("a helicopter flying", path, 2.0, 3, 10, d.cfg_scale, d.sampler)
+    )[0]
     assert take.rate == gen.bundle.sample_rate and take.foa.shape == (4, 2 * take.rate)
     assert take.foa.dtype == np.float32 and np.isfinite(take.foa).all()
     rms = float(np.sqrt(np.mean(take.foa[0] ** 2)))

@@ -33,8 +33,13 @@ def _atomic_json(path: Path, data: JSONValue) -> None:
         os.fsync(f.fileno())
 
 
-def save_checkpoint(run_dir: str | Path, step: int, tensors: dict[str, torch.Tensor],
-                    meta: JSONObject, keep: int = 1) -> Path:
+def save_checkpoint(
+    run_dir: str | Path,
+    step: int,
+    tensors: dict[str, torch.Tensor],
+    meta: JSONObject,
+    keep: int = 1,
+) -> Path:
     """Write the state of ``step``; keep the newest ``keep`` checkpoints."""
     root = Path(run_dir) / "checkpoints"
     root.mkdir(parents=True, exist_ok=True)
@@ -73,8 +78,9 @@ def load_checkpoint(run_dir: str | Path) -> tuple[dict[str, torch.Tensor], JSONO
 
 
 # --- optimizer state <-> flat tensors + JSON -------------------------------------------------
-def optimizer_to_flat(opt: torch.optim.Optimizer, prefix: str
-                      ) -> tuple[dict[str, torch.Tensor], JSONObject]:
+def optimizer_to_flat(
+    opt: torch.optim.Optimizer, prefix: str
+) -> tuple[dict[str, torch.Tensor], JSONObject]:
     sd = opt.state_dict()
     tensors: dict[str, torch.Tensor] = {}
     scalars: dict[str, JSONObject] = {}
@@ -87,12 +93,13 @@ def optimizer_to_flat(opt: torch.optim.Optimizer, prefix: str
     return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
 
 
-def optimizer_from_flat(opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor],
-                        meta: JSONObject, prefix: str) -> None:
+def optimizer_from_flat(
+    opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], meta: JSONObject, prefix: str
+) -> None:
     state: dict[int, dict[str, Any]] = {}
     for name, value in tensors.items():
         if name.startswith(prefix + "."):
-            idx, key = name[len(prefix) + 1:].split(".", 1)
+            idx, key = name[len(prefix) + 1 :].split(".", 1)
             state.setdefault(int(idx), {})[key] = value
     for idx, extra in meta.get("scalars", {}).items():
         state.setdefault(int(idx), {}).update(extra)
@@ -105,8 +112,10 @@ def rng_state() -> tuple[dict[str, torch.Tensor], JSONObject]:
     if torch.cuda.is_available():
         tensors["rng.cuda"] = torch.cuda.get_rng_state()
     np_state = np.random.get_state()
-    meta = {"numpy": [np_state[0], np_state[1].tolist(), *np_state[2:]],
-            "python": _py_state_to_json(random.getstate())}
+    meta = {
+        "numpy": [np_state[0], np_state[1].tolist(), *np_state[2:]],
+        "python": _py_state_to_json(random.getstate()),
+    }
     return tensors, meta
 
 

@@ -24,19 +24,32 @@ class StftDiscriminator(nn.Module):
         self.n_fft, self.hop = n_fft, n_fft // 4
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
         c = channels
-        self.convs = nn.ModuleList([
-            weight_norm(nn.Conv2d(2 * in_channels, c, (3, 9), padding=(1, 4))),
-            weight_norm(nn.Conv2d(c, c, (3, 9), stride=(1, 2), dilation=(1, 1), padding=(1, 4))),
-            weight_norm(nn.Conv2d(c, c, (3, 9), stride=(1, 2), dilation=(2, 1), padding=(2, 4))),
-            weight_norm(nn.Conv2d(c, c, (3, 9), stride=(1, 2), dilation=(4, 1), padding=(4, 4))),
-            weight_norm(nn.Conv2d(c, c, (3, 3), padding=(1, 1))),
-        ])
+        self.convs = nn.ModuleList(
+            [
+                weight_norm(nn.Conv2d(2 * in_channels, c, (3, 9), padding=(1, 4))),
+                weight_norm(
+                    nn.Conv2d(c, c, (3, 9), stride=(1, 2), dilation=(1, 1), padding=(1, 4))
+                ),
+                weight_norm(
+                    nn.Conv2d(c, c, (3, 9), stride=(1, 2), dilation=(2, 1), padding=(2, 4))
+                ),
+                weight_norm(
+                    nn.Conv2d(c, c, (3, 9), stride=(1, 2), dilation=(4, 1), padding=(4, 4))
+                ),
+                weight_norm(nn.Conv2d(c, c, (3, 3), padding=(1, 1))),
+            ]
+        )
         self.out = weight_norm(nn.Conv2d(c, 1, (3, 3), padding=(1, 1)))
 
     def forward(self, audio: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         b, ch, n = audio.shape
-        spec = torch.stft(audio.reshape(b * ch, n).float(), self.n_fft, self.hop,
-                          window=self.window, return_complex=True)  # (b·ch, freq, frames)
+        spec = torch.stft(
+            audio.reshape(b * ch, n).float(),
+            self.n_fft,
+            self.hop,
+            window=self.window,
+            return_complex=True,
+        )  # (b·ch, freq, frames)
         spec = torch.view_as_real(spec).reshape(b, ch, *spec.shape[1:], 2)
         h = spec.permute(0, 1, 4, 3, 2).reshape(b, ch * 2, spec.shape[3], spec.shape[2])
         features = []
@@ -49,8 +62,9 @@ class StftDiscriminator(nn.Module):
 class MultiScaleStftDiscriminator(nn.Module):
     """One :class:`StftDiscriminator` per FFT size."""
 
-    def __init__(self, in_channels: int = 4, channels: int = 16,
-                 fft_sizes: tuple[int, ...] = DISC_FFT_SIZES) -> None:
+    def __init__(
+        self, in_channels: int = 4, channels: int = 16, fft_sizes: tuple[int, ...] = DISC_FFT_SIZES
+    ) -> None:
         super().__init__()
         self.scales = nn.ModuleList(StftDiscriminator(in_channels, n, channels) for n in fft_sizes)
 
@@ -58,8 +72,10 @@ class MultiScaleStftDiscriminator(nn.Module):
         return [d(audio) for d in self.scales]
 
 
-def discriminator_hinge_loss(real: list[tuple[torch.Tensor, list[torch.Tensor]]],
-                             fake: list[tuple[torch.Tensor, list[torch.Tensor]]]) -> torch.Tensor:
+def discriminator_hinge_loss(
+    real: list[tuple[torch.Tensor, list[torch.Tensor]]],
+    fake: list[tuple[torch.Tensor, list[torch.Tensor]]],
+) -> torch.Tensor:
     """Σ_scales mean(relu(1 − D(real))) + mean(relu(1 + D(fake)))."""
     loss = torch.zeros((), device=real[0][0].device)
     for (r, _), (f, _) in zip(real, fake):
@@ -72,8 +88,10 @@ def generator_adversarial_loss(fake: list[tuple[torch.Tensor, list[torch.Tensor]
     return sum(F.relu(1 - f).mean() for f, _ in fake) / len(fake)  # type: ignore[return-value]
 
 
-def feature_matching_loss(real: list[tuple[torch.Tensor, list[torch.Tensor]]],
-                          fake: list[tuple[torch.Tensor, list[torch.Tensor]]]) -> torch.Tensor:
+def feature_matching_loss(
+    real: list[tuple[torch.Tensor, list[torch.Tensor]]],
+    fake: list[tuple[torch.Tensor, list[torch.Tensor]]],
+) -> torch.Tensor:
     """L1 between the discriminator's features of real and fake, relative to the real's scale."""
     total, count = 0.0, 0
     for (_, fr), (_, ff) in zip(real, fake):

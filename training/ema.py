@@ -16,8 +16,11 @@ class Ema:
     def __init__(self, model: nn.Module, decay: float = 0.999) -> None:
         self.decay = decay
         self.updates = 0
-        self.shadow = {k: v.detach().float().clone() for k, v in model.state_dict().items()
-                       if v.dtype.is_floating_point}
+        self.shadow = {
+            k: v.detach().float().clone()
+            for k, v in model.state_dict().items()
+            if v.dtype.is_floating_point
+        }
 
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:

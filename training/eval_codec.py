@@ -25,8 +25,13 @@ from ambisketch.engine.models.codec_kinds import AnyCodec
 from ambisketch.engine.spatial.doa import compare_tracks, intensity_doa
 
 # SonicMotion (arXiv 2507.07318) Table 3, their FOA codec.
-PAPER_CODEC = {"stft": 1.35, "mel": 0.95, "azimuth_l1": 3.32, "elevation_l1": 1.43,
-               "spatial_angle": 3.72}
+PAPER_CODEC = {
+    "stft": 1.35,
+    "mel": 0.95,
+    "azimuth_l1": 3.32,
+    "elevation_l1": 1.43,
+    "spatial_angle": 3.72,
+}
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,15 @@ def evaluate_codec(codec: AnyCodec, files: list[Path], limit: int | None = None)
         recon = roundtrip(codec, audio.samples)
         a, b = torch.from_numpy(recon)[None], torch.from_numpy(audio.samples)[None]
         err = compare_tracks(intensity_doa(recon, rate), intensity_doa(audio.samples, rate))
-        rows.append((float(stft_loss(a, b)), float(mel_loss(a, b)), err.azimuth_l1,
-                     err.elevation_l1, err.spatial_angle))
+        rows.append(
+            (
+                float(stft_loss(a, b)),
+                float(mel_loss(a, b)),
+                err.azimuth_l1,
+                err.elevation_l1,
+                err.spatial_angle,
+            )
+        )
         seconds += audio.duration
     if not rows:
         raise EngineError("no clips to evaluate")
@@ -89,8 +101,13 @@ def evaluate_codec(codec: AnyCodec, files: list[Path], limit: int | None = None)
 def format_table(scores: CodecScores) -> str:
     """Our figures next to the paper's (lower is better everywhere)."""
     lines = [f"{'metric':<22}{'this codec':>12}{'paper':>10}"]
-    names = {"stft": "STFT distance", "mel": "MEL distance", "azimuth_l1": "L1 azimuth (°)",
-             "elevation_l1": "L1 elevation (°)", "spatial_angle": "spatial angle (°)"}
+    names = {
+        "stft": "STFT distance",
+        "mel": "MEL distance",
+        "azimuth_l1": "L1 azimuth (°)",
+        "elevation_l1": "L1 elevation (°)",
+        "spatial_angle": "spatial angle (°)",
+    }
     values = scores.to_dict()
     for key, label in names.items():
         lines.append(f"{label:<22}{values[key]:>12.2f}{PAPER_CODEC[key]:>10.2f}")

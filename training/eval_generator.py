@@ -46,19 +46,21 @@ CONTENT_TAKES_PER_CLASS = 2
 
 MODES = ("descriptive", "parametric")
 # SonicMotion (arXiv 2507.07318) Table 2: L1 azimuth, L1 elevation, spatial angle (degrees).
-PAPER = {"descriptive": {"azimuth_l1": 21.20, "elevation_l1": 16.04, "spatial_angle": 29.22},
-         "parametric": {"azimuth_l1": 13.17, "elevation_l1": 4.01, "spatial_angle": 14.32}}
+PAPER = {
+    "descriptive": {"azimuth_l1": 21.20, "elevation_l1": 16.04, "spatial_angle": 29.22},
+    "parametric": {"azimuth_l1": 13.17, "elevation_l1": 4.01, "spatial_angle": 14.32},
+}
 PAPER_LABEL = {"descriptive": "SM-D", "parametric": "SM-P"}
 PAPER_CLAP = 0.23  # both models, LAION-CLAP
 METRICS = {
     "fd_logmel_w": "FD log-mel (W): Fréchet distance of 64-band log-mel frames of W, takes vs "
-                   "test clips",
+    "test clips",
     "fd_codec_latents": "FD codec latents: Fréchet distance of this bundle's codec latent "
-                        "frames, takes vs test clips (compare only models sharing a codec)",
+    "frames, takes vs test clips (compare only models sharing a codec)",
     "fd_clap": "FD CLAP: Fréchet distance of clip-level CLAP audio embeddings (W, 48 kHz), "
-               "takes vs test clips",
+    "takes vs test clips",
     "clap_score": "CLAP score: mean cosine of a take's CLAP audio embedding and its plain "
-                  "caption's text embedding",
+    "caption's text embedding",
 }
 Progress = Callable[[int, int], None]
 
@@ -80,12 +82,15 @@ class EvalSettings:
     def __post_init__(self) -> None:
         bad = [m for m in self.modes if m not in MODES]
         if bad or not self.modes:
-            raise EngineError(f"unknown mode {bad[0] if bad else ''!r} (choose from "
-                              f"{', '.join(MODES)})")
+            raise EngineError(
+                f"unknown mode {bad[0] if bad else ''!r} (choose from {', '.join(MODES)})"
+            )
         wrong = [p for p in self.placements if p not in PLACEMENTS]
         if wrong or not self.placements:
-            raise EngineError(f"unknown placement {wrong[0] if wrong else ''!r} (choose from "
-                              f"{', '.join(PLACEMENTS)})")
+            raise EngineError(
+                f"unknown placement {wrong[0] if wrong else ''!r} (choose from "
+                f"{', '.join(PLACEMENTS)})"
+            )
         if self.limit is not None and self.limit < 1:
             raise EngineError("--limit must be at least 1")
 
@@ -118,7 +123,9 @@ def _placement_summary(rows: list[dict[str, float]]) -> JSONObject:
             "spatial_angle": float(np.nanmean(angle)) if angle.size else math.nan,
             "spatial_angle_median": float(np.nanmedian(angle)) if angle.size else math.nan,
             "spatial_angle_max": float(np.nanmax(angle)) if angle.size else math.nan,
-            "takes": len(rows), "placed": {k: placed.count(k) for k in sorted(set(placed))}}
+            "takes": len(rows),
+            "placed": {k: placed.count(k) for k in sorted(set(placed))},
+        }
         if words.size:
             out["vs_words_median"] = float(np.nanmedian(words))
             out["vs_words_max"] = float(np.nanmax(words))
@@ -139,29 +146,36 @@ class GeneratorScores:
     content: JSONObject | None = None  # aiSFX content metric (with a real set)
 
     def to_dict(self) -> JSONObject:
-        return {"modes": {k: asdict(v) for k, v in self.modes.items()}, "clips": self.clips,
-                "content": self.content,
-                "seconds": self.seconds, "settings": self.settings, "reference": self.reference,
-                "paper": {m: {**PAPER[m], "clap_score": PAPER_CLAP} for m in self.modes},
-                "metrics": {k: v for k, v in METRICS.items()
-                            if any(k in s.quality for s in self.modes.values())},
-                "notes": self.notes}
+        return {
+            "modes": {k: asdict(v) for k, v in self.modes.items()},
+            "clips": self.clips,
+            "content": self.content,
+            "seconds": self.seconds,
+            "settings": self.settings,
+            "reference": self.reference,
+            "paper": {m: {**PAPER[m], "clap_score": PAPER_CLAP} for m in self.modes},
+            "metrics": {
+                k: v for k, v in METRICS.items() if any(k in s.quality for s in self.modes.values())
+            },
+            "notes": self.notes,
+        }
 
 
-def _request(item: dict[str, Any], mode: str, seconds: float, s: EvalSettings, seed: int
-             ) -> tuple[GenerationRequest, Trajectory]:
+def _request(
+    item: dict[str, Any], mode: str, seconds: float, s: EvalSettings, seed: int
+) -> tuple[GenerationRequest, Trajectory]:
     path = Trajectory.from_dict(item["trajectory"])
     if abs(path.duration - seconds) > 1e-6:
         path = path.with_duration(seconds)
     caption = str(item.get("caption") or "a sound")
     if mode == "descriptive":
         prompt = str(item.get("spatial_caption") or caption)
-        return GenerationRequest(prompt, None, seconds, seed, s.steps, s.cfg_scale,
-                                 s.sampler), path
+        return GenerationRequest(prompt, None, seconds, seed, s.steps, s.cfg_scale, s.sampler), path
     numbers = dict(zip(ROOM_NUMBERS, room_numbers(item.get("room"))))
     params = {k: v for k, v in numbers.items() if not math.isnan(v)}
-    return GenerationRequest(caption, path, seconds, seed, s.steps, s.cfg_scale, s.sampler,
-                             parametric=params), path
+    return GenerationRequest(
+        caption, path, seconds, seed, s.steps, s.cfg_scale, s.sampler, parametric=params
+    ), path
 
 
 def _placement_row(take: Take, path: Trajectory, rate: int) -> JSONObject:
@@ -182,6 +196,7 @@ def _room_of(item: dict[str, Any]) -> tuple[Room, float] | None:
 
 def _room_summary(reports: list[JSONObject]) -> JSONObject:
     """Mean absolute RT60 and DRR errors over the takes where they could be measured."""
+
     def mean(key: str) -> float | None:
         vals = [abs(r["errors"][key]) for r in reports if key in r["errors"]]
         return float(np.mean(vals)) if vals else None
@@ -190,17 +205,29 @@ def _room_summary(reports: list[JSONObject]) -> JSONObject:
     drr = [r for r in reports if "drr_db" in r["errors"]]
     req = [r["requested"]["rt60"] for r in reports]
     got = [r["measured"]["rt60"] for r in rt]
-    return {"clips": len(reports), "rt60_measured": len(rt), "drr_measured": len(drr),
-            "rt60_requested_mean": float(np.mean(req)) if req else None,
-            "rt60_measured_mean": float(np.mean(got)) if got else None,
-            "rt60_abs_error_s": mean("rt60_s"), "rt60_abs_relative_error": mean("rt60_relative"),
-            "drr_abs_error_db": mean("drr_db")}
+    return {
+        "clips": len(reports),
+        "rt60_measured": len(rt),
+        "drr_measured": len(drr),
+        "rt60_requested_mean": float(np.mean(req)) if req else None,
+        "rt60_measured_mean": float(np.mean(got)) if got else None,
+        "rt60_abs_error_s": mean("rt60_s"),
+        "rt60_abs_relative_error": mean("rt60_relative"),
+        "drr_abs_error_db": mean("drr_db"),
+    }
 
 
-def evaluate_generator(generator: Generator, test_set: str | Path, settings: EvalSettings | None = None,
-                       *, clap: ClapEmbedder | None = None, progress: Progress | None = None,
-                       takes_dir: str | Path | None = None, real_set: str | Path | None = None,
-                       takes_per_class: int = CONTENT_TAKES_PER_CLASS) -> GeneratorScores:
+def evaluate_generator(
+    generator: Generator,
+    test_set: str | Path,
+    settings: EvalSettings | None = None,
+    *,
+    clap: ClapEmbedder | None = None,
+    progress: Progress | None = None,
+    takes_dir: str | Path | None = None,
+    real_set: str | Path | None = None,
+    takes_per_class: int = CONTENT_TAKES_PER_CLASS,
+) -> GeneratorScores:
     """Generate the test set's prompts and paths with ``generator`` (an
     :class:`~ambisketch.engine.generate.Generator`) and measure the takes.
 
@@ -227,11 +254,15 @@ def evaluate_generator(generator: Generator, test_set: str | Path, settings: Eva
         seconds_all += seconds
     if not items:
         raise EngineError(f"{test_set}: the test set holds no clips")
-    if any(abs(Trajectory.from_dict(i["trajectory"]).duration - r.shape[1] / rate) > 1e-3
-           for i, r in zip(items, refs)):
-        notes.append(f"test clips are longer than the model's {clip:g} s clips: their paths "
-                     "were time-scaled to the model's length (write the test set at the "
-                     "model's clip length to avoid this)")
+    if any(
+        abs(Trajectory.from_dict(i["trajectory"]).duration - r.shape[1] / rate) > 1e-3
+        for i, r in zip(items, refs)
+    ):
+        notes.append(
+            f"test clips are longer than the model's {clip:g} s clips: their paths "
+            "were time-scaled to the model's length (write the test set at the "
+            "model's clip length to avoid this)"
+        )
     ref_mel = np.concatenate([logmel_frames(r, rate) for r in refs])
     ref_lat = np.concatenate([codec_frames(bundle.codec, r) for r in refs])
     captions = [str(i.get("caption") or "a sound") for i in items]
@@ -262,50 +293,77 @@ def evaluate_generator(generator: Generator, test_set: str | Path, settings: Eva
                 rooms.append(room_report(take.foa, rate, placed[0], placed[1], path))
             if takes_dir is not None:
                 (Path(takes_dir) / mode).mkdir(parents=True, exist_ok=True)
-                write_audio(Path(takes_dir) / mode / f"{n:04d}.wav", take.foa, rate, bits="24",
-                            overwrite=True, sidecar={**take.sidecar(), "errors": err.to_dict(),
-                                                     "test_clip": item["file"]})
+                write_audio(
+                    Path(takes_dir) / mode / f"{n:04d}.wav",
+                    take.foa,
+                    rate,
+                    bits="24",
+                    overwrite=True,
+                    sidecar={**take.sidecar(), "errors": err.to_dict(), "test_clip": item["file"]},
+                )
             done += 1
             if progress is not None:
                 progress(done, total)
         with np.errstate(all="ignore"):
             az, el, sp = (float(v) for v in np.nanmean(np.array(rows), axis=0))
         quality = {
-            "fd_logmel_w": frechet_distance(np.concatenate([logmel_frames(t, rate)
-                                                            for t in takes]), ref_mel),
-            "fd_codec_latents": frechet_distance(np.concatenate([codec_frames(bundle.codec, t)
-                                                                 for t in takes]), ref_lat),
+            "fd_logmel_w": frechet_distance(
+                np.concatenate([logmel_frames(t, rate) for t in takes]), ref_mel
+            ),
+            "fd_codec_latents": frechet_distance(
+                np.concatenate([codec_frames(bundle.codec, t) for t in takes]), ref_lat
+            ),
         }
         if clap is not None and ref_clap is not None:
             emb = clap.audio(takes, rate)
             quality["clap_score"] = float(np.mean(np.sum(emb * clap.text(captions), 1)))
             if len(takes) >= 2:
                 quality["fd_clap"] = frechet_distance(emb, ref_clap)
-        modes[mode] = ModeScores(mode, az, el, sp, len(takes), frames, quality,
-                                 _room_summary(rooms) if rooms else None, s.placements[0],
-                                 {p: _placement_summary(r) for p, r in by_placement.items()})
+        modes[mode] = ModeScores(
+            mode,
+            az,
+            el,
+            sp,
+            len(takes),
+            frames,
+            quality,
+            _room_summary(rooms) if rooms else None,
+            s.placements[0],
+            {p: _placement_summary(r) for p, r in by_placement.items()},
+        )
     if clap is not None:
         if len(items) < 2:
             notes.append("FD CLAP needs at least 2 clips; not computed")
         elif len(items) <= 64:
-            notes.append(f"FD CLAP is fitted to {len(items)} clip embeddings: a rough figure "
-                         "(FAD papers use thousands)")
+            notes.append(
+                f"FD CLAP is fitted to {len(items)} clip embeddings: a rough figure "
+                "(FAD papers use thousands)"
+            )
     if clap is None:
-        notes.append("no CLAP checkpoint given (--clap DIR): FD CLAP and the CLAP score were "
-                     "not computed; the paper's VGGish FAD and PaSST KL need models that do "
-                     "not install offline")
+        notes.append(
+            "no CLAP checkpoint given (--clap DIR): FD CLAP and the CLAP score were "
+            "not computed; the paper's VGGish FAD and PaSST KL need models that do "
+            "not install offline"
+        )
     content = None
     if real_set is not None:
         content = _content(generator, real_set, s, takes_per_class)
-    info = {"model": bundle.info.name, "steps": s.steps, "cfg_scale": s.cfg_scale,
-            "sampler": s.sampler, "seed": s.seed, "device": generator.device,
-            "placements": list(s.placements),
-            "clap": clap.name if clap is not None else None}
+    info = {
+        "model": bundle.info.name,
+        "steps": s.steps,
+        "cfg_scale": s.cfg_scale,
+        "sampler": s.sampler,
+        "seed": s.seed,
+        "device": generator.device,
+        "placements": list(s.placements),
+        "clap": clap.name if clap is not None else None,
+    }
     return GeneratorScores(modes, len(items), seconds_all, info, reference, notes, content)
 
 
-def _content(generator: Generator, real_set: str | Path, s: EvalSettings, per_class: int
-             ) -> JSONObject:
+def _content(
+    generator: Generator, real_set: str | Path, s: EvalSettings, per_class: int
+) -> JSONObject:
     """The aiSFX content metric of text-only takes for the real set's class prompts."""
     from .content_metric.aisfx import AisfxEmbedder
     from .content_metric.realset import load_real_set
@@ -315,70 +373,102 @@ def _content(generator: Generator, real_set: str | Path, s: EvalSettings, per_cl
     embedder = AisfxEmbedder()
     real = embed_real(embedder, clips, generator.bundle.sample_rate)
     make = generator_take_maker(generator, s.steps, s.cfg_scale, s.sampler)
-    return {**content_scores(make, real, embedder, per_class, s.seed).to_dict(),
-            "real_set": str(real_set)}
+    return {
+        **content_scores(make, real, embedder, per_class, s.seed).to_dict(),
+        "real_set": str(real_set),
+    }
 
 
 def _num(v: float | None, width: int, digits: int = 2, fmt: str = "f") -> str:
-    return (f"{'—':>{width}}" if v is None or not math.isfinite(v)
-            else f"{v:>{width}.{digits}{fmt}}")
+    return f"{'—':>{width}}" if v is None or not math.isfinite(v) else f"{v:>{width}.{digits}{fmt}}"
 
 
 def format_report(scores: GeneratorScores) -> str:
     """The spatial table beside the paper's, the audio-quality metrics and the rooms."""
-    lines = [f"{scores.clips} clips ({scores.seconds:.1f} s), {scores.settings['steps']} steps, "
-             f"cfg {scores.settings['cfg_scale']:g}, seed {scores.settings['seed']}",
-             "", f"{'direction (degrees)':<22}{'L1 azimuth':>12}{'L1 elevation':>14}"
-             f"{'spatial angle':>15}"]
+    lines = [
+        f"{scores.clips} clips ({scores.seconds:.1f} s), {scores.settings['steps']} steps, "
+        f"cfg {scores.settings['cfg_scale']:g}, seed {scores.settings['seed']}",
+        "",
+        f"{'direction (degrees)':<22}{'L1 azimuth':>12}{'L1 elevation':>14}{'spatial angle':>15}",
+    ]
     for mode, m in scores.modes.items():
-        lines.append(f"{mode + ' (' + m.placement + ')':<22}{_num(m.azimuth_l1, 12)}"
-                     f"{_num(m.elevation_l1, 14)}{_num(m.spatial_angle, 15)}")
+        lines.append(
+            f"{mode + ' (' + m.placement + ')':<22}{_num(m.azimuth_l1, 12)}"
+            f"{_num(m.elevation_l1, 14)}{_num(m.spatial_angle, 15)}"
+        )
         p = PAPER[mode]
-        lines.append(f"{'  paper ' + PAPER_LABEL[mode]:<22}{_num(p['azimuth_l1'], 12)}"
-                     f"{_num(p['elevation_l1'], 14)}{_num(p['spatial_angle'], 15)}")
+        lines.append(
+            f"{'  paper ' + PAPER_LABEL[mode]:<22}{_num(p['azimuth_l1'], 12)}"
+            f"{_num(p['elevation_l1'], 14)}{_num(p['spatial_angle'], 15)}"
+        )
     if any(m.placements for m in scores.modes.values()):
-        lines += ["", f"{'placement (degrees)':<22}{'mean':>8}{'median':>8}{'worst':>8}"
-                  f"{'vs words':>10}  placed"]
+        lines += [
+            "",
+            f"{'placement (degrees)':<22}{'mean':>8}{'median':>8}{'worst':>8}"
+            f"{'vs words':>10}  placed",
+        ]
         for mode, m in scores.modes.items():
             for name, f in m.placements.items():
                 placed = ", ".join(f"{k} {v}" for k, v in f["placed"].items())
-                lines.append(f"{'  ' + mode + ' ' + name:<22}{_num(f['spatial_angle'], 8, 1)}"
-                             f"{_num(f['spatial_angle_median'], 8, 1)}"
-                             f"{_num(f['spatial_angle_max'], 8, 1)}"
-                             f"{_num(f.get('vs_words_median'), 10, 1)}  {placed}")
-        lines.append("  (vs the clip's path; 'vs words': median against the path the "
-                     "prompt's words describe)")
+                lines.append(
+                    f"{'  ' + mode + ' ' + name:<22}{_num(f['spatial_angle'], 8, 1)}"
+                    f"{_num(f['spatial_angle_median'], 8, 1)}"
+                    f"{_num(f['spatial_angle_max'], 8, 1)}"
+                    f"{_num(f.get('vs_words_median'), 10, 1)}  {placed}"
+                )
+        lines.append(
+            "  (vs the clip's path; 'vs words': median against the path the "
+            "prompt's words describe)"
+        )
     names = [k for k in METRICS if any(k in m.quality for m in scores.modes.values())]
-    lines += ["", f"{'audio quality':<22}" + "".join(f"{mode:>14}" for mode in scores.modes)
-              + f"{'paper':>10}"]
+    lines += [
+        "",
+        f"{'audio quality':<22}"
+        + "".join(f"{mode:>14}" for mode in scores.modes)
+        + f"{'paper':>10}",
+    ]
     for key in names:
         label = METRICS[key].split(":")[0]
         paper = _num(PAPER_CLAP, 10) if key == "clap_score" else f"{'—':>10}"
-        lines.append(f"{label:<22}" + "".join(_num(m.quality.get(key), 14, 4, "g")
-                                              for m in scores.modes.values()) + paper)
+        lines.append(
+            f"{label:<22}"
+            + "".join(_num(m.quality.get(key), 14, 4, "g") for m in scores.modes.values())
+            + paper
+        )
     if "clap_score" in scores.reference:
-        lines.append(f"{'  test clips (CLAP)':<22}"
-                     f"{_num(scores.reference['clap_score'], 14, 4, 'g')}")
+        lines.append(
+            f"{'  test clips (CLAP)':<22}{_num(scores.reference['clap_score'], 14, 4, 'g')}"
+        )
     rooms = {mode: m.room for mode, m in scores.modes.items() if m.room}
     if rooms:
-        lines += ["", f"{'rooms':<22}{'clips':>7}{'RT60 asked':>12}{'RT60 got':>10}"
-                  f"{'|ΔRT60| s':>11}{'|ΔDRR| dB':>11}"]
+        lines += [
+            "",
+            f"{'rooms':<22}{'clips':>7}{'RT60 asked':>12}{'RT60 got':>10}"
+            f"{'|ΔRT60| s':>11}{'|ΔDRR| dB':>11}",
+        ]
         for mode, r in rooms.items():
-            lines.append(f"{mode:<22}{r['clips']:>7}{_num(r['rt60_requested_mean'], 12)}"
-                         f"{_num(r['rt60_measured_mean'], 10)}{_num(r['rt60_abs_error_s'], 11)}"
-                         f"{_num(r['drr_abs_error_db'], 11)}")
-            lines.append(f"{'':<22}(RT60 measured in {r['rt60_measured']}, DRR in "
-                         f"{r['drr_measured']} of {r['clips']} takes)")
+            lines.append(
+                f"{mode:<22}{r['clips']:>7}{_num(r['rt60_requested_mean'], 12)}"
+                f"{_num(r['rt60_measured_mean'], 10)}{_num(r['rt60_abs_error_s'], 11)}"
+                f"{_num(r['drr_abs_error_db'], 11)}"
+            )
+            lines.append(
+                f"{'':<22}(RT60 measured in {r['rt60_measured']}, DRR in "
+                f"{r['drr_measured']} of {r['clips']} takes)"
+            )
     if scores.content:
         from .content_metric.score import METRICS as CONTENT
 
         c = scores.content
-        lines += ["", f"{'content (aiSFX)':<22}{'takes':>7}{'FD aiSFX':>10}{'accuracy':>10}"
-                  f"{'chance':>8}{'real':>7}",
-                  f"{'text-only takes':<22}{c['takes']:>7}{_num(c['fd_aisfx_w'], 10, 1)}"
-                  f"{c['class_accuracy']:>10.0%}{c['chance']:>8.0%}{c['real_accuracy']:>7.0%}",
-                  f"{'':<22}({c['labels']} classes, {c['real_clips']} real recordings; 'real' "
-                  "is their own leave-one-out accuracy)"]
+        lines += [
+            "",
+            f"{'content (aiSFX)':<22}{'takes':>7}{'FD aiSFX':>10}{'accuracy':>10}"
+            f"{'chance':>8}{'real':>7}",
+            f"{'text-only takes':<22}{c['takes']:>7}{_num(c['fd_aisfx_w'], 10, 1)}"
+            f"{c['class_accuracy']:>10.0%}{c['chance']:>8.0%}{c['real_accuracy']:>7.0%}",
+            f"{'':<22}({c['labels']} classes, {c['real_clips']} real recordings; 'real' "
+            "is their own leave-one-out accuracy)",
+        ]
         names_c = [f"  {v}" for v in CONTENT.values()]
     else:
         names_c = []

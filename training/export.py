@@ -37,25 +37,35 @@ def codec_from_run(run_dir: str | Path) -> tuple[AnyCodec, int]:
 
 def _card(model: AnyCodec, run: Path, step: int, config: CodecTrainConfig) -> str:
     c = config.codec
-    size = (f"{c.latent_channels} latent channels at {c.latent_rate:.2f} Hz (×{c.hop} "
-            f"downsampling, {c.compression:g}× compression), "
-            f"{count_parameters(model) / 1e6:.2f} M parameters")
+    size = (
+        f"{c.latent_channels} latent channels at {c.latent_rate:.2f} Hz (×{c.hop} "
+        f"downsampling, {c.compression:g}× compression), "
+        f"{count_parameters(model) / 1e6:.2f} M parameters"
+    )
     if isinstance(model, FactoredCodec):
         f = model.config
-        what = (f"A spatially factored FOA codec: a 1-channel convolutional VAE for W "
-                f"({f.mono.latent_channels} channels) plus DirAC direction channels (the "
-                f"active-intensity vector of {f.bands} bands, {f.direction_channels} channels): "
-                f"{size}. Direction is measured and rebuilt, not learned.")
-        losses = (f"- Losses (on W): multi-resolution STFT, time-domain L1, KL "
-                  f"{config.kl_weight:g}; multi-scale STFT discriminator from step "
-                  f"{config.adversarial_after}.")
+        what = (
+            f"A spatially factored FOA codec: a 1-channel convolutional VAE for W "
+            f"({f.mono.latent_channels} channels) plus DirAC direction channels (the "
+            f"active-intensity vector of {f.bands} bands, {f.direction_channels} channels): "
+            f"{size}. Direction is measured and rebuilt, not learned."
+        )
+        losses = (
+            f"- Losses (on W): multi-resolution STFT, time-domain L1, KL "
+            f"{config.kl_weight:g}; multi-scale STFT discriminator from step "
+            f"{config.adversarial_after}."
+        )
     else:
-        what = (f"A 4-channel (AmbiX) convolutional VAE: {c.in_channels} channels at "
-                f"{c.sample_rate} Hz → {size}.")
-        losses = (f"- Losses: multi-resolution STFT per channel and on the six first-order beams "
-                  f"(W±X, W±Y, W±Z, so direction is kept), time-domain L1, KL "
-                  f"{config.kl_weight:g}; multi-scale STFT discriminator from step "
-                  f"{config.adversarial_after}.")
+        what = (
+            f"A 4-channel (AmbiX) convolutional VAE: {c.in_channels} channels at "
+            f"{c.sample_rate} Hz → {size}."
+        )
+        losses = (
+            f"- Losses: multi-resolution STFT per channel and on the six first-order beams "
+            f"(W±X, W±Y, W±Z, so direction is kept), time-domain L1, KL "
+            f"{config.kl_weight:g}; multi-scale STFT discriminator from step "
+            f"{config.adversarial_after}."
+        )
     return f"""# Ambisketch FOA codec
 
 {what}
@@ -69,17 +79,29 @@ def _card(model: AnyCodec, run: Path, step: int, config: CodecTrainConfig) -> st
 """
 
 
-def export_codec(run_dir: str | Path, out_dir: str | Path, *, half: bool = False,
-                 overwrite: bool = False) -> Path:
+def export_codec(
+    run_dir: str | Path, out_dir: str | Path, *, half: bool = False, overwrite: bool = False
+) -> Path:
     """Write the run's EMA codec as a bundle folder."""
     run = Path(run_dir)
     model, step = codec_from_run(run)
     config = CodecTrainConfig.from_dict(json.loads((run / "config.json").read_text("utf-8")))
-    info = {"training": {"run": str(run.resolve()), "step": step,
-                         "exported": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                         "config": config.to_dict()}}
-    return save_codec_bundle(out_dir, model, half=half, info=info,
-                             card=_card(model, run, step, config), overwrite=overwrite)
+    info = {
+        "training": {
+            "run": str(run.resolve()),
+            "step": step,
+            "exported": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "config": config.to_dict(),
+        }
+    }
+    return save_codec_bundle(
+        out_dir,
+        model,
+        half=half,
+        info=info,
+        card=_card(model, run, step, config),
+        overwrite=overwrite,
+    )
 
 
 # --- the generator (DiT run + its codec) → a full model bundle ------------------------------
@@ -101,8 +123,9 @@ def dit_from_run(run_dir: str | Path) -> tuple[Any, DitTrainConfig, int]:
     return model.eval(), config, int(meta["step"])
 
 
-def export_dit(run_dir: str | Path, out_dir: str | Path, *, overwrite: bool = False,
-               name: str | None = None) -> Path:
+def export_dit(
+    run_dir: str | Path, out_dir: str | Path, *, overwrite: bool = False, name: str | None = None
+) -> Path:
     """Write a DiT run (EMA weights) and the codec it was trained with as a model bundle
     that :class:`ambisketch.engine.generate.Generator` loads."""
     from ambisketch.engine.models.bundle import BundleInfo, ModelBundle, save_bundle
@@ -116,15 +139,29 @@ def export_dit(run_dir: str | Path, out_dir: str | Path, *, overwrite: bool = Fa
     model, config, step = dit_from_run(run)
     codec = load_codec_bundle(run / "codec")
     exported = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    info = BundleInfo(clip_seconds=config.clip_seconds, text_encoder=config.text_encoder,
-                      text_max_tokens=config.text_max_tokens, name=name or run.name,
-                      training_data={"run": str(run.resolve()), "step": step,
-                                     "exported": exported, "caption_mode": config.caption_mode,
-                                     **({"plain_phase_steps": config.plain_phase_steps}
-                                        if config.caption_mode == "two-phase" else {})})
+    info = BundleInfo(
+        clip_seconds=config.clip_seconds,
+        text_encoder=config.text_encoder,
+        text_max_tokens=config.text_max_tokens,
+        name=name or run.name,
+        training_data={
+            "run": str(run.resolve()),
+            "step": step,
+            "exported": exported,
+            "caption_mode": config.caption_mode,
+            **(
+                {"plain_phase_steps": config.plain_phase_steps}
+                if config.caption_mode == "two-phase"
+                else {}
+            ),
+        },
+    )
     c = config
-    phase = (f" (plain until step {c.plain_phase_steps}, then spatial)"
-             if c.caption_mode == "two-phase" else "")
+    phase = (
+        f" (plain until step {c.plain_phase_steps}, then spatial)"
+        if c.caption_mode == "two-phase"
+        else ""
+    )
     card = f"""# {info.name}
 
 An Ambisketch FOA generator: the FOA codec ({codec.config.latent_channels} latent channels at

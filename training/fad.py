@@ -57,8 +57,9 @@ def logmel_frames(foa: NDArray[np.floating], rate: int) -> NDArray[np.float64]:
     import librosa
 
     w = np.asarray(foa, dtype=np.float32)[0]
-    mel = librosa.feature.melspectrogram(y=w, sr=rate, n_fft=MEL_FFT, hop_length=MEL_HOP,
-                                         n_mels=MEL_BANDS, power=2.0)
+    mel = librosa.feature.melspectrogram(
+        y=w, sr=rate, n_fft=MEL_FFT, hop_length=MEL_HOP, n_mels=MEL_BANDS, power=2.0
+    )
     return np.log10(mel.T.astype(np.float64) + 1e-8)
 
 
@@ -82,8 +83,10 @@ class ClapEmbedder:
         if not (path / "config.json").is_file():
             raise ModelLoadError(f"{path}: not a CLAP checkpoint folder (no config.json)")
         if not any(path.glob("*.safetensors")):
-            raise ModelLoadError(f"{path}: holds no safetensors weights (pickled weights are "
-                                 "never read; convert them to model.safetensors)")
+            raise ModelLoadError(
+                f"{path}: holds no safetensors weights (pickled weights are "
+                "never read; convert them to model.safetensors)"
+            )
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
             from transformers import AutoTokenizer, ClapFeatureExtractor, ClapModel
@@ -91,8 +94,11 @@ class ClapEmbedder:
 
             hf_logging.disable_progress_bar()
             hf_logging.set_verbosity_error()
-            self.model = ClapModel.from_pretrained(str(path), local_files_only=True,
-                                                   use_safetensors=True).to(device).eval()
+            self.model = (
+                ClapModel.from_pretrained(str(path), local_files_only=True, use_safetensors=True)
+                .to(device)
+                .eval()
+            )
             self.features = ClapFeatureExtractor.from_pretrained(str(path), local_files_only=True)
             self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         except (OSError, ValueError, ImportError) as exc:
@@ -120,7 +126,7 @@ class ClapEmbedder:
 
         tokens = self.tokenizer(prompts, padding=True, truncation=True, return_tensors="pt")
         tokens.pop("token_type_ids", None)  # BERT-style tokenizers add it; CLAP's text model
-        with torch.no_grad():              # (RoBERTa) has no segment embeddings to use it
+        with torch.no_grad():  # (RoBERTa) has no segment embeddings to use it
             out = self.model.get_text_features(**{k: v.to(self.device) for k, v in tokens.items()})
         return _embedding(out)
 

@@ -115,8 +115,9 @@ class LibraryReport:
         return self.report.format()
 
 
-def scan_library(library: Path, config: ScanConfig | None = None, *,
-                 cache_dir: Path | None = None) -> LibraryReport:
+def scan_library(
+    library: Path, config: ScanConfig | None = None, *, cache_dir: Path | None = None
+) -> LibraryReport:
     """Scan a folder of sounds (recursively) with the training-data report."""
     lib = _scan_folder(Path(library), config, cache_dir=cache_dir, progress=False)
     return LibraryReport(lib, lib.report)
@@ -130,8 +131,15 @@ def default_base_bundle() -> Path | None:
     return shipped[0] if shipped else None
 
 
-def pick_batch(params: int, tokens: int, width: int, depth: int, device: str,
-               memory_bytes: int | None, target: int = TARGET_BATCH) -> tuple[int, int]:
+def pick_batch(
+    params: int,
+    tokens: int,
+    width: int,
+    depth: int,
+    device: str,
+    memory_bytes: int | None,
+    target: int = TARGET_BATCH,
+) -> tuple[int, int]:
     """Batch size and gradient accumulation for fine-tuning a DiT on ``device``.
 
     On a GPU with ``memory_bytes`` free: weights, gradients, AdamW moments and the EMA cost
@@ -165,25 +173,31 @@ class FinetuneJob:
     stops the job at the next check with :class:`~ambisketch.engine.errors.Cancelled`.
     ``text_encoder`` may be an already loaded encoder to share."""
 
-    def __init__(self, settings: FinetuneSettings,
-                 progress: Callable[[FinetuneProgress], None] | None = None,
-                 cancel: Callable[[], bool] | None = None, *,
-                 text_encoder: TextEncoder | None = None) -> None:
+    def __init__(
+        self,
+        settings: FinetuneSettings,
+        progress: Callable[[FinetuneProgress], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+        *,
+        text_encoder: TextEncoder | None = None,
+    ) -> None:
         self.settings = settings
         self._progress = progress
         self._cancel = cancel
         self._text = text_encoder
 
     # --- helpers ---------------------------------------------------------------------
-    def _report(self, stage: str, step: int, total: int, message: str,
-                loss: float | None = None) -> None:
+    def _report(
+        self, stage: str, step: int, total: int, message: str, loss: float | None = None
+    ) -> None:
         if self._progress is not None:
             self._progress(FinetuneProgress(stage, step, total, loss, message))
 
     def _check_cancel(self, where: str) -> None:
         if self._cancel is not None and self._cancel():
-            raise Cancelled(f"fine-tuning cancelled {where}; run it again with the same "
-                            "settings to continue")
+            raise Cancelled(
+                f"fine-tuning cancelled {where}; run it again with the same settings to continue"
+            )
 
     def _check(self) -> Path:
         s = self.settings
@@ -221,10 +235,19 @@ class FinetuneJob:
     def _settle_work(self, work: Path, base: Path, batch: int, accum: int) -> None:
         """A work folder of other settings is started over (its runs would not match)."""
         s = self.settings
-        key = {"library": str(Path(s.library).resolve()), "base": str(base.resolve()),
-               "codec_too": s.codec_too, "codec_steps": s.codec_steps, "lr": s.lr,
-               "batch": batch, "accumulate": accum, "augmentations": s.augmentations,
-               "seed": s.seed, "holdout": s.holdout, "method": s.method}
+        key = {
+            "library": str(Path(s.library).resolve()),
+            "base": str(base.resolve()),
+            "codec_too": s.codec_too,
+            "codec_steps": s.codec_steps,
+            "lr": s.lr,
+            "batch": batch,
+            "accumulate": accum,
+            "augmentations": s.augmentations,
+            "seed": s.seed,
+            "holdout": s.holdout,
+            "method": s.method,
+        }
         path = work / "job.json"
         if path.is_file():
             try:
@@ -248,20 +271,31 @@ class FinetuneJob:
         out = self._check()
         base = Path(s.base) if s.base is not None else default_base_bundle()
         if base is None:
-            raise ModelLoadError("no default model is installed (resources/models/starter); "
-                                 "pass --base BUNDLE_DIR with the model to fine-tune")
+            raise ModelLoadError(
+                "no default model is installed (resources/models/starter); "
+                "pass --base BUNDLE_DIR with the model to fine-tune"
+            )
         device = pick_device(s.device)
         bundle = load_bundle(base)
         self._report("scan", 0, 1, f"scanning {s.library}")
-        scan = scan_library(Path(s.library), ScanConfig(rate=bundle.sample_rate,
-                                                        clip_seconds=bundle.info.clip_seconds),
-                            cache_dir=s.cache_dir)
+        scan = scan_library(
+            Path(s.library),
+            ScanConfig(rate=bundle.sample_rate, clip_seconds=bundle.info.clip_seconds),
+            cache_dir=s.cache_dir,
+        )
         n = len(scan.problems)
-        self._report("scan", 1, 1, f"{scan.usable} usable clips, {n} file{'s' * (n != 1)} "
-                                   "skipped" + "".join(f"\n  {f}: {r}" for f, r in scan.problems))
+        self._report(
+            "scan",
+            1,
+            1,
+            f"{scan.usable} usable clips, {n} file{'s' * (n != 1)} "
+            "skipped" + "".join(f"\n  {f}: {r}" for f, r in scan.problems),
+        )
         if scan.usable == 0:
-            raise EngineError(f"{s.library}: no usable sound files "
-                              f"({len(scan.problems)} skipped; see the scan report)")
+            raise EngineError(
+                f"{s.library}: no usable sound files "
+                f"({len(scan.problems)} skipped; see the scan report)"
+            )
         self._check_cancel("after the scan")
         config = self._train_config(bundle, device)
         work = self.work_dir()
@@ -271,11 +305,13 @@ class FinetuneJob:
         train_idx, held_idx = split_holdout(scan.library, s.holdout, s.seed)
         library = scan.library.subset(train_idx) if held_idx else scan.library
         held = self._held_out(scan.library, held_idx, bundle.sample_rate)
-        self.content: JSONObject = {"held_out": [scan.library.records[i].rel_path
-                                                     for i in held_idx]}
+        self.content: JSONObject = {
+            "held_out": [scan.library.records[i].rel_path for i in held_idx]
+        }
         if held is not None:
-            self.content["before"] = self._evaluate(held, bundle, work / "content-before.json",
-                                                    "the base model")
+            self.content["before"] = self._evaluate(
+                held, bundle, work / "content-before.json", "the base model"
+            )
         codec = bundle.codec
         if s.codec_too:
             codec = self._tune_codec(library, codec, work / "codec-run", device)
@@ -305,8 +341,9 @@ class FinetuneJob:
             self._report("evaluate", 0, 0, f"no held-out content test: {exc}")
             return None
 
-    def _evaluate(self, held: HeldOut, bundle: ModelBundle, cache: Path | None, who: str
-                  ) -> JSONObject:
+    def _evaluate(
+        self, held: HeldOut, bundle: ModelBundle, cache: Path | None, who: str
+    ) -> JSONObject:
         """The content scores of ``bundle`` on the held-out files (cached in ``cache``)."""
         if cache is not None and cache.is_file():
             try:
@@ -314,8 +351,13 @@ class FinetuneJob:
             except (OSError, ValueError):
                 pass
         total = held.takes * len(held.real.prompts)
-        self._report("evaluate", 0, total, f"testing {who} on {len(held.clips)} held-out files "
-                                           f"({total} takes)")
+        self._report(
+            "evaluate",
+            0,
+            total,
+            f"testing {who} on {len(held.clips)} held-out files ({total} takes)",
+        )
+
         def tick(done: int, n: int) -> None:
             self._check_cancel("during the held-out test")
             self._report("evaluate", done, n, f"testing {who}: take {done} of {n}")
@@ -323,9 +365,13 @@ class FinetuneJob:
         scores = held.score(bundle, self._text, self.settings.seed, tick)
         if cache is not None:
             cache.write_text(json.dumps(scores), encoding="utf-8")
-        self._report("evaluate", total, total,
-                     f"{who}: FD aiSFX {scores['fd_aisfx_w']:.1f}, class accuracy "
-                     f"{scores['class_accuracy']:.0%} (chance {scores['chance']:.0%})")
+        self._report(
+            "evaluate",
+            total,
+            total,
+            f"{who}: FD aiSFX {scores['fd_aisfx_w']:.1f}, class accuracy "
+            f"{scores['class_accuracy']:.0%} (chance {scores['chance']:.0%})",
+        )
         return scores
 
     def _train_config(self, bundle: ModelBundle, device: str) -> DitTrainConfig:
@@ -337,20 +383,35 @@ class FinetuneJob:
         model = bundle.model
         dit = model.dit.config
         frames = bundle.clip_frames
-        auto_batch, auto_accum = pick_batch(count_parameters(model), frames + 1, dit.width,
-                                            dit.depth, device, _device_memory(device))
+        auto_batch, auto_accum = pick_batch(
+            count_parameters(model),
+            frames + 1,
+            dit.width,
+            dit.depth,
+            device,
+            _device_memory(device),
+        )
         batch = s.batch_size or auto_batch
-        accum = s.accumulate or (auto_accum if s.batch_size is None
-                                 else max(1, math.ceil(TARGET_BATCH / batch)))
+        accum = s.accumulate or (
+            auto_accum if s.batch_size is None else max(1, math.ceil(TARGET_BATCH / batch))
+        )
         every = max(1, min(10, s.steps // 20))
         return DitTrainConfig(
-            dit=dit, conditioner=model.conditioner.config, text_encoder=bundle.info.text_encoder,
-            text_max_tokens=bundle.info.text_max_tokens, batch_size=batch, grad_accum=accum,
-            clip_seconds=bundle.info.clip_seconds, lr=s.lr or FINETUNE_LR, warmup=0.9,
-            checkpoint_every=max(10, min(250, s.steps // 4)), log_every=every, seed=s.seed)
+            dit=dit,
+            conditioner=model.conditioner.config,
+            text_encoder=bundle.info.text_encoder,
+            text_max_tokens=bundle.info.text_max_tokens,
+            batch_size=batch,
+            grad_accum=accum,
+            clip_seconds=bundle.info.clip_seconds,
+            lr=s.lr or FINETUNE_LR,
+            warmup=0.9,
+            checkpoint_every=max(10, min(250, s.steps // 4)),
+            log_every=every,
+            seed=s.seed,
+        )
 
-    def _tune_codec(self, library: Library, codec: AnyCodec, run: Path, device: str
-                    ) -> AnyCodec:
+    def _tune_codec(self, library: Library, codec: AnyCodec, run: Path, device: str) -> AnyCodec:
         from .codec.config import TRAIN_PRESETS
         from .codec.trainer import CodecTrainer
         from .data.augment import AugmentConfig
@@ -360,14 +421,21 @@ class FinetuneJob:
 
         s = self.settings
         steps = s.codec_steps or max(1, s.steps // 2)
-        cfg = replace(TRAIN_PRESETS["small"], codec=codec.config, batch_size=4,
-                      crop_seconds=min(2.0, library.config.clip_seconds), lr=s.lr or FINETUNE_LR,
-                      adversarial_after=10**9, checkpoint_every=max(10, min(250, steps // 4)),
-                      log_every=max(1, min(10, steps // 20)), seed=s.seed)
-        data = SpatialDataset(library, fit_augment(AugmentConfig(), library.config.clip_seconds),
-                              seed=s.seed)
-        trainer = CodecTrainer(cfg, run, data,
-                               accelerator=device, log=lambda m: None)
+        cfg = replace(
+            TRAIN_PRESETS["small"],
+            codec=codec.config,
+            batch_size=4,
+            crop_seconds=min(2.0, library.config.clip_seconds),
+            lr=s.lr or FINETUNE_LR,
+            adversarial_after=10**9,
+            checkpoint_every=max(10, min(250, steps // 4)),
+            log_every=max(1, min(10, steps // 20)),
+            seed=s.seed,
+        )
+        data = SpatialDataset(
+            library, fit_augment(AugmentConfig(), library.config.clip_seconds), seed=s.seed
+        )
+        trainer = CodecTrainer(cfg, run, data, accelerator=device, log=lambda m: None)
         if trainer.step == 0:  # a new run starts from the base codec, not at random
             state = codec.state_dict()
             unwrap(trainer.codec).load_state_dict(state)
@@ -376,8 +444,7 @@ class FinetuneJob:
         self._fit(trainer, steps, "the codec")
         return trainer.ema_codec()
 
-    def _encode(self, library: Library, codec: AnyCodec, folder: Path, device: str
-                ) -> LatentCache:
+    def _encode(self, library: Library, codec: AnyCodec, folder: Path, device: str) -> LatentCache:
         from .latents import EncodeSettings, encode_library
 
         s = self.settings
@@ -387,64 +454,122 @@ class FinetuneJob:
         def tick(done: int, n: int) -> None:
             self._report("encode", done, n, f"encoded {done} of {n} samples")
 
-        return encode_library(library, codec, folder, device=device, overwrite=True,
-                              settings=EncodeSettings(s.augmentations, seed=s.seed,
-                                                      shard_size=64),
-                              progress=tick, cancel=self._cancel)
+        return encode_library(
+            library,
+            codec,
+            folder,
+            device=device,
+            overwrite=True,
+            settings=EncodeSettings(s.augmentations, seed=s.seed, shard_size=64),
+            progress=tick,
+            cancel=self._cancel,
+        )
 
     def _fit(self, trainer: StepTrainer, steps: int, what: str) -> dict[str, float]:
         def on_log(row: dict[str, float]) -> None:
             loss = row.get("loss")
-            self._report("train", int(row["step"]), steps,
-                         f"{what}: step {int(row['step'])} of {steps}", loss)
+            self._report(
+                "train",
+                int(row["step"]),
+                steps,
+                f"{what}: step {int(row['step'])} of {steps}",
+                loss,
+            )
 
         try:
             return trainer.fit(steps, progress=False, should_stop=self._cancel, on_log=on_log)
         except Cancelled:
-            raise Cancelled(f"fine-tuning cancelled at step {trainer.step} of {what}; run it "
-                            "again with the same settings to continue") from None
+            raise Cancelled(
+                f"fine-tuning cancelled at step {trainer.step} of {what}; run it "
+                "again with the same settings to continue"
+            ) from None
 
-    def _train(self, config: DitTrainConfig, cache: LatentCache, codec: AnyCodec,
-               base_model: DiffusionModel, run: Path, device: str) -> tuple[DiffusionModel, int]:
+    def _train(
+        self,
+        config: DitTrainConfig,
+        cache: LatentCache,
+        codec: AnyCodec,
+        base_model: DiffusionModel,
+        run: Path,
+        device: str,
+    ) -> tuple[DiffusionModel, int]:
         from .dit.trainer import DitTrainer
 
         s = self.settings
-        trainer = DitTrainer(config, run, cache, codec, accelerator=device, log=lambda m: None,
-                             text_encoder=self._text, init_model=base_model)
-        self._report("train", trainer.step, s.steps,
-                     f"fine-tuning the generator: batch {config.batch_size} × "
-                     f"{config.grad_accum} on {device}")
+        trainer = DitTrainer(
+            config,
+            run,
+            cache,
+            codec,
+            accelerator=device,
+            log=lambda m: None,
+            text_encoder=self._text,
+            init_model=base_model,
+        )
+        self._report(
+            "train",
+            trainer.step,
+            s.steps,
+            f"fine-tuning the generator: batch {config.batch_size} × "
+            f"{config.grad_accum} on {device}",
+        )
         self._check_cancel("before training")
         _freeze(trainer.diffusion, s.method)
         self._fit(trainer, s.steps, "the generator")
         return trainer.ema_model(), trainer.step
 
-    def _export(self, base_bundle: ModelBundle, codec: AnyCodec, model: DiffusionModel, step: int, scan: LibraryReport,
-                out: Path, base: Path) -> Path:
+    def _export(
+        self,
+        base_bundle: ModelBundle,
+        codec: AnyCodec,
+        model: DiffusionModel,
+        step: int,
+        scan: LibraryReport,
+        out: Path,
+        base: Path,
+    ) -> Path:
         from ambisketch.engine.models.bundle import BundleInfo, ModelBundle, save_bundle
 
         s = self.settings
         info0 = base_bundle.info
         name = s.name or f"{info0.name or base.name} + {Path(s.library).name}"
         when = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-        tuned = {"library": str(Path(s.library).resolve()), "clips": scan.usable,
-                 "skipped": len(scan.problems), "steps": step, "lr": s.lr or FINETUNE_LR,
-                 "codec_too": s.codec_too, "augmentations": s.augmentations,
-                 "method": s.method, "base": str(base.resolve()), "base_name": info0.name,
-                 "finished": when, **self._content_record()}
-        info = BundleInfo(clip_seconds=info0.clip_seconds, text_encoder=info0.text_encoder,
-                          text_max_tokens=info0.text_max_tokens, name=name,
-                          training_data={**info0.training_data, "finetune": tuned},
-                          defaults=dict(info0.defaults))
-        card = (f"# {name}\n\nFine-tuned from `{info0.name or base.name}` on "
-                f"{scan.usable} clips of `{Path(s.library).name}` ({scan.report.hours:.2f} h; "
-                f"{len(scan.problems)} files skipped) for {step} steps at lr "
-                f"{s.lr or FINETUNE_LR:g}, {s.augmentations} augmentation passes"
-                f"{', codec fine-tuned too' if s.codec_too else ''}; EMA weights.\n\n"
-                f"{self._content_card()}"
-                f"## The base model\n\n{base_bundle.card}")
-        return save_bundle(out, ModelBundle(codec.cpu().eval(), model.cpu().eval(), info, card),
-                           overwrite=s.overwrite)
+        tuned = {
+            "library": str(Path(s.library).resolve()),
+            "clips": scan.usable,
+            "skipped": len(scan.problems),
+            "steps": step,
+            "lr": s.lr or FINETUNE_LR,
+            "codec_too": s.codec_too,
+            "augmentations": s.augmentations,
+            "method": s.method,
+            "base": str(base.resolve()),
+            "base_name": info0.name,
+            "finished": when,
+            **self._content_record(),
+        }
+        info = BundleInfo(
+            clip_seconds=info0.clip_seconds,
+            text_encoder=info0.text_encoder,
+            text_max_tokens=info0.text_max_tokens,
+            name=name,
+            training_data={**info0.training_data, "finetune": tuned},
+            defaults=dict(info0.defaults),
+        )
+        card = (
+            f"# {name}\n\nFine-tuned from `{info0.name or base.name}` on "
+            f"{scan.usable} clips of `{Path(s.library).name}` ({scan.report.hours:.2f} h; "
+            f"{len(scan.problems)} files skipped) for {step} steps at lr "
+            f"{s.lr or FINETUNE_LR:g}, {s.augmentations} augmentation passes"
+            f"{', codec fine-tuned too' if s.codec_too else ''}; EMA weights.\n\n"
+            f"{self._content_card()}"
+            f"## The base model\n\n{base_bundle.card}"
+        )
+        return save_bundle(
+            out,
+            ModelBundle(codec.cpu().eval(), model.cpu().eval(), info, card),
+            overwrite=s.overwrite,
+        )
 
     def _content_record(self) -> JSONObject:
         from .finetune_eval import summary
@@ -471,8 +596,11 @@ def _freeze(diffusion: torch.nn.Module, method: str) -> None:
         if method == "attention":
             keep = "attn" in name
         elif method == "cross-attention":
-            keep = ("cross_attn" in name or name.startswith("conditioner.text_proj")
-                    or name.startswith("conditioner.global_proj"))
+            keep = (
+                "cross_attn" in name
+                or name.startswith("conditioner.text_proj")
+                or name.startswith("conditioner.global_proj")
+            )
         else:
             keep = True
         p.requires_grad_(keep)

@@ -36,8 +36,7 @@ EVAL_TAKES = 2
 EVAL_STEPS = 25
 
 
-def split_holdout(library: Library, share: float, seed: int = 0
-                  ) -> tuple[list[int], list[int]]:
+def split_holdout(library: Library, share: float, seed: int = 0) -> tuple[list[int], list[int]]:
     """``(train, held)`` clip indices. Per caption with ≥ 3 clips, ``share`` of them (at least
     one) is held out; a library where no caption has 3 clips holds out ``share`` of all
     clips. Nothing is held out when fewer than 2 clips would be, or ``share`` is 0."""
@@ -70,8 +69,14 @@ class HeldOut:
     steps: int
 
     @classmethod
-    def build(cls, library: Library, held: list[int], rate: int, takes: int = EVAL_TAKES,
-              steps: int = EVAL_STEPS) -> HeldOut:
+    def build(
+        cls,
+        library: Library,
+        held: list[int],
+        rate: int,
+        takes: int = EVAL_TAKES,
+        steps: int = EVAL_STEPS,
+    ) -> HeldOut:
         from .content_metric.aisfx import AisfxEmbedder
         from .content_metric.score import embed_real
 
@@ -79,13 +84,21 @@ class HeldOut:
         for i in held:
             counts[library.records[i].caption] = counts.get(library.records[i].caption, 0) + 1
         top = set(sorted(counts, key=lambda c: (-counts[c], c))[:MAX_LABELS])
-        clips = [RealClip(library.root / library.records[i].rel_path, r.caption, r.caption)
-                 for i in held if (r := library.records[i]).caption in top]
+        clips = [
+            RealClip(library.root / library.records[i].rel_path, r.caption, r.caption)
+            for i in held
+            if (r := library.records[i]).caption in top
+        ]
         embedder = AisfxEmbedder()
         return cls(clips, embed_real(embedder, clips, rate), embedder, takes, steps)
 
-    def score(self, bundle: ModelBundle, text_encoder: TextEncoder | None = None, seed: int = 0,
-              progress: Callable[[int, int], None] | None = None) -> JSONObject:
+    def score(
+        self,
+        bundle: ModelBundle,
+        text_encoder: TextEncoder | None = None,
+        seed: int = 0,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> JSONObject:
         """The content scores of ``bundle`` (a ModelBundle) as a dict (JSON-ready)."""
         from ambisketch.engine.generate import Generator
 
@@ -93,8 +106,9 @@ class HeldOut:
 
         gen = Generator(bundle, device="cpu", text_encoder=text_encoder)
         d = bundle.info.defaults or {}
-        make = generator_take_maker(gen, self.steps, float(d.get("cfg_scale", 7.0)),
-                                    str(d.get("sampler", "dpmpp-3m-sde")))
+        make = generator_take_maker(
+            gen, self.steps, float(d.get("cfg_scale", 7.0)), str(d.get("sampler", "dpmpp-3m-sde"))
+        )
         scores = content_scores(make, self.real, self.embedder, self.takes, seed, progress)
         return {**scores.to_dict(), "steps": self.steps}
 
@@ -104,12 +118,16 @@ def summary(before: JSONObject | None, after: JSONObject | None) -> str:
     if not before or not after:
         return ""
     held = after["real_clips"]
-    lines = [f"held-out test ({held} library files not trained on, {after['takes']} takes of "
-             f"{after['labels']} captions at {after['steps']} steps; aiSFX embedding):",
-             f"  FD aiSFX        {before['fd_aisfx_w']:8.1f} → {after['fd_aisfx_w']:8.1f}  "
-             "(lower is nearer the library)"]
+    lines = [
+        f"held-out test ({held} library files not trained on, {after['takes']} takes of "
+        f"{after['labels']} captions at {after['steps']} steps; aiSFX embedding):",
+        f"  FD aiSFX        {before['fd_aisfx_w']:8.1f} → {after['fd_aisfx_w']:8.1f}  "
+        "(lower is nearer the library)",
+    ]
     if after["labels"] >= 2:
-        lines.append(f"  class accuracy  {before['class_accuracy']:8.0%} → "
-                     f"{after['class_accuracy']:8.0%}  (chance {after['chance']:.0%}; the held-out "
-                     f"files themselves {after['real_accuracy']:.0%})")
+        lines.append(
+            f"  class accuracy  {before['class_accuracy']:8.0%} → "
+            f"{after['class_accuracy']:8.0%}  (chance {after['chance']:.0%}; the held-out "
+            f"files themselves {after['real_accuracy']:.0%})"
+        )
     return "\n".join(lines)

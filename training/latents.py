@@ -89,14 +89,22 @@ def library_fingerprint(library: Library) -> str:
     return h.hexdigest()
 
 
-def _settings(library: Library, codec: AnyCodec, augment: AugmentConfig, enc: EncodeSettings
-              ) -> JSONObject:
-    return {"codec": codec_fingerprint(codec), "library": library_fingerprint(library),
-            "augment": json.loads(json.dumps(asdict(augment))),
-            "augmentations": enc.augmentations, "seed": enc.seed,
-            "shard_size": enc.shard_size, "samples": 2 * len(library) * enc.augmentations,
-            "rate": int(codec.config.sample_rate), "clip_seconds": library.config.clip_seconds,
-            "latent_channels": int(codec.config.latent_channels), "hop": int(codec.hop)}
+def _settings(
+    library: Library, codec: AnyCodec, augment: AugmentConfig, enc: EncodeSettings
+) -> JSONObject:
+    return {
+        "codec": codec_fingerprint(codec),
+        "library": library_fingerprint(library),
+        "augment": json.loads(json.dumps(asdict(augment))),
+        "augmentations": enc.augmentations,
+        "seed": enc.seed,
+        "shard_size": enc.shard_size,
+        "samples": 2 * len(library) * enc.augmentations,
+        "rate": int(codec.config.sample_rate),
+        "clip_seconds": library.config.clip_seconds,
+        "latent_channels": int(codec.config.latent_channels),
+        "hop": int(codec.hop),
+    }
 
 
 def fit_augment(augment: AugmentConfig, clip_seconds: float) -> AugmentConfig:
@@ -121,8 +129,9 @@ def _read_index(folder: Path) -> JSONObject:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DatasetError(f"{folder}: not a latent cache (no {INDEX}; make one with "
-                           "'ambisketch dataset encode')") from None
+        raise DatasetError(
+            f"{folder}: not a latent cache (no {INDEX}; make one with 'ambisketch dataset encode')"
+        ) from None
     except (OSError, ValueError) as exc:
         raise DatasetError(f"{path}: cannot read ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -137,19 +146,34 @@ def is_latent_cache(path: str | Path) -> bool:
 
 
 def _sample_meta(item: JSONObject, rate: int, pass_: int) -> JSONObject:
-    keep = ("caption", "spatial_caption", "kind", "source", "channel", "trajectory", "index",
-            "room")
+    keep = (
+        "caption",
+        "spatial_caption",
+        "kind",
+        "source",
+        "channel",
+        "trajectory",
+        "index",
+        "room",
+    )
     meta = {k: item[k] for k in keep if k in item}
     meta.update(seconds=item["foa"].shape[-1] / rate, augmentation=pass_)
     return meta
 
 
-def encode_library(library: Library, codec: AnyCodec, out: str | Path, *,
-                   augment: AugmentConfig | None = None,
-                   settings: EncodeSettings | None = None, device: str = "cpu",
-                   workers: int = 0, overwrite: bool = False,
-                   progress: Progress | None = None,
-                   cancel: Callable[[], bool] | None = None) -> LatentCache:
+def encode_library(
+    library: Library,
+    codec: AnyCodec,
+    out: str | Path,
+    *,
+    augment: AugmentConfig | None = None,
+    settings: EncodeSettings | None = None,
+    device: str = "cpu",
+    workers: int = 0,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> LatentCache:
     """Encode ``settings.augmentations`` augmented passes over ``library`` with ``codec``
     into the cache folder ``out`` (resuming one made with the same settings).
 
@@ -169,8 +193,10 @@ def encode_library(library: Library, codec: AnyCodec, out: str | Path, *,
     if len(library) == 0:
         raise DatasetError(f"{library.root}: no usable clips to encode (see the scan report)")
     if library.config.rate != codec.config.sample_rate:
-        raise DatasetError(f"{library.root}: scanned at {library.config.rate} Hz, the codec "
-                           f"works at {codec.config.sample_rate} Hz")
+        raise DatasetError(
+            f"{library.root}: scanned at {library.config.rate} Hz, the codec "
+            f"works at {codec.config.sample_rate} Hz"
+        )
     wanted = _settings(library, codec, augment, enc)
     shards: list[JSONObject] = []
     if (folder / INDEX).is_file():
@@ -178,9 +204,11 @@ def encode_library(library: Library, codec: AnyCodec, out: str | Path, *,
         if index["settings"] != wanted:
             if not overwrite:
                 diff = sorted(k for k in wanted if index["settings"].get(k) != wanted[k])
-                raise DatasetError(f"{folder}: holds a latent cache of other settings "
-                                   f"({', '.join(diff)} differ); choose another output or "
-                                   "use --force to replace it")
+                raise DatasetError(
+                    f"{folder}: holds a latent cache of other settings "
+                    f"({', '.join(diff)} differ); choose another output or "
+                    "use --force to replace it"
+                )
             shutil.rmtree(folder)
         else:
             shards = list(index["shards"])
@@ -192,9 +220,14 @@ def encode_library(library: Library, codec: AnyCodec, out: str | Path, *,
     if not (folder / CODEC_DIR / "codec.json").is_file():
         shutil.rmtree(folder / CODEC_DIR, ignore_errors=True)
         save_codec_bundle(folder / CODEC_DIR, codec)
-    index = {"format": FORMAT, "version": FORMAT_VERSION, "settings": wanted,
-             "library_root": str(library.root), "shards": shards,
-             "complete": False}
+    index = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "settings": wanted,
+        "library_root": str(library.root),
+        "shards": shards,
+        "complete": False,
+    }
     total = wanted["samples"]
     n_shards = -(-total // enc.shard_size)
     done = sum(s["count"] for s in shards)
@@ -202,19 +235,25 @@ def encode_library(library: Library, codec: AnyCodec, out: str | Path, *,
         progress(done, total)
     codec = codec.to(device).eval()
     per_pass = 2 * len(library)
-    datasets = [SpatialDataset(library, augment, seed=enc.seed, epoch=p)
-                for p in range(enc.augmentations)]
+    datasets = [
+        SpatialDataset(library, augment, seed=enc.seed, epoch=p) for p in range(enc.augmentations)
+    ]
     for s in range(len(shards), n_shards):
         first, count = s * enc.shard_size, min(enc.shard_size, total - s * enc.shard_size)
         ids = list(range(first, first + count))
         loader = torch.utils.data.DataLoader(
-            _Samples(datasets, ids, per_pass), batch_size=enc.batch_size,
-            num_workers=workers, collate_fn=list, worker_init_fn=quiet_worker)
+            _Samples(datasets, ids, per_pass),
+            batch_size=enc.batch_size,
+            num_workers=workers,
+            collate_fn=list,
+            worker_init_fn=quiet_worker,
+        )
         latents, metas = [], []
         for batch in loader:
             if cancel is not None and cancel():  # the shard in progress is dropped
-                raise Cancelled(f"encoding stopped after {first} of {total} samples; run "
-                                "again to continue")
+                raise Cancelled(
+                    f"encoding stopped after {first} of {total} samples; run again to continue"
+                )
             foa = torch.stack([b[1]["foa"] for b in batch]).to(device)
             with torch.no_grad():
                 z = codec.encode(foa.float())
@@ -226,11 +265,22 @@ def encode_library(library: Library, codec: AnyCodec, out: str | Path, *,
         name = f"shard-{s:05d}.safetensors"
         block = torch.cat(latents).contiguous()
         with atomic_target(folder / name) as tmp:
-            save_file({"latents": block}, str(tmp),
-                      metadata={"format": FORMAT, "items": json.dumps(metas)})
+            save_file(
+                {"latents": block},
+                str(tmp),
+                metadata={"format": FORMAT, "items": json.dumps(metas)},
+            )
         z = block.double()
-        shards.append({"file": name, "first": first, "count": count, "values": z.numel(),
-                       "sum": float(z.sum()), "sum_sq": float((z * z).sum())})
+        shards.append(
+            {
+                "file": name,
+                "first": first,
+                "count": count,
+                "values": z.numel(),
+                "sum": float(z.sum()),
+                "sum_sq": float((z * z).sum()),
+            }
+        )
         index["shards"] = shards
         _write_json(folder / INDEX, index)
     index["complete"] = True
@@ -265,9 +315,11 @@ class LatentCache:
         index = _read_index(self.folder)
         if not index.get("complete"):
             n = sum(s["count"] for s in index["shards"])
-            raise DatasetError(f"{self.folder}: incomplete latent cache ({n} of "
-                               f"{index['settings']['samples']} samples); run "
-                               "'ambisketch dataset encode' again to finish it")
+            raise DatasetError(
+                f"{self.folder}: incomplete latent cache ({n} of "
+                f"{index['settings']['samples']} samples); run "
+                "'ambisketch dataset encode' again to finish it"
+            )
         self.settings: JSONObject = index["settings"]
         self.shards = index["shards"]
         self.items: list[JSONObject] = []
@@ -279,11 +331,14 @@ class LatentCache:
                     items = json.loads((f.metadata() or {})["items"])
                     rows = f.get_slice("latents").get_shape()[0]
             except Exception as exc:  # safetensors raises its own types
-                raise DatasetError(f"{path}: unreadable latent shard ({exc}); "
-                                   "encode the cache again") from None
+                raise DatasetError(
+                    f"{path}: unreadable latent shard ({exc}); encode the cache again"
+                ) from None
             if len(items) != shard["count"] or rows != shard["count"]:
-                raise DatasetError(f"{path}: holds {rows} samples, the index says "
-                                   f"{shard['count']}; encode the cache again")
+                raise DatasetError(
+                    f"{path}: holds {rows} samples, the index says "
+                    f"{shard['count']}; encode the cache again"
+                )
             self.items += items
             self._where += [(s, i) for i in range(len(items))]
         self._handles: dict[int, Any] = {}
@@ -330,8 +385,9 @@ class LatentCache:
         s, i = self._where[j]
         f = self._handles.get(s)
         if f is None:
-            f = self._handles[s] = safe_open(str(self.folder / self.shards[s]["file"]),
-                                             framework="pt")
+            f = self._handles[s] = safe_open(
+                str(self.folder / self.shards[s]["file"]), framework="pt"
+            )
         return {"latents": f.get_slice("latents")[i], **self.items[j]}
 
     def __getstate__(self) -> dict[str, Any]:  # loader workers open their own handles

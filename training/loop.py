@@ -85,19 +85,28 @@ def make_fabric(accelerator: str, devices: int | str, strategy: str) -> Fabric:
         devices, num_nodes = layout
         if strategy == "auto" and devices * num_nodes > 1:
             strategy = "ddp"
-    return Fabric(accelerator=accelerator, devices=devices, num_nodes=num_nodes,
-                  strategy=strategy, precision=precision)
+    return Fabric(
+        accelerator=accelerator,
+        devices=devices,
+        num_nodes=num_nodes,
+        strategy=strategy,
+        precision=precision,
+    )
 
 
-def shard_draw(draw: Callable[..., torch.Tensor], shape: tuple[int, ...],
-               shard: tuple[int, int], device: torch.device | str) -> torch.Tensor:
+def shard_draw(
+    draw: Callable[..., torch.Tensor],
+    shape: tuple[int, ...],
+    shard: tuple[int, int],
+    device: torch.device | str,
+) -> torch.Tensor:
     """``draw(shape)`` (``torch.rand``, ``torch.randn``) for a data-parallel step: every rank
     draws for the whole global batch (``world`` × ``shape[0]`` rows, the same numbers on
     every rank, whose generators stay in step) and keeps its own rows; one process with the
     whole batch draws exactly the same numbers."""
     rank, world = shard
     b = shape[0]
-    return draw((world * b, *shape[1:]), device=device)[rank * b:(rank + 1) * b]
+    return draw((world * b, *shape[1:]), device=device)[rank * b : (rank + 1) * b]
 
 
 def quiet_log(message: str) -> None:
@@ -159,8 +168,9 @@ class StepTrainer:
         at the same point). One process: ``flag``."""
         if self.fabric.world_size == 1:
             return bool(flag)
-        total = self.fabric.all_reduce(torch.tensor(float(flag), device=self.fabric.device),
-                                       reduce_op="sum")
+        total = self.fabric.all_reduce(
+            torch.tensor(float(flag), device=self.fabric.device), reduce_op="sum"
+        )
         return bool(float(total) > 0)
 
     def all_finite(self, value: torch.Tensor) -> bool:
@@ -175,21 +185,32 @@ class StepTrainer:
             return row
         keys = [k for k in self.METRICS if k not in ("step", "seconds", "skipped")]
         have = [k in row for k in keys]
-        values = torch.tensor([[row.get(k, 0.0) for k in keys], [float(h) for h in have]],
-                              dtype=torch.float64, device=self.fabric.device)
+        values = torch.tensor(
+            [[row.get(k, 0.0) for k in keys], [float(h) for h in have]],
+            dtype=torch.float64,
+            device=self.fabric.device,
+        )
         total = self.fabric.all_reduce(values, reduce_op="sum")
-        return {k: float(total[0, i] / total[1, i]) for i, k in enumerate(keys)
-                if float(total[1, i]) > 0}
+        return {
+            k: float(total[0, i] / total[1, i])
+            for i, k in enumerate(keys)
+            if float(total[1, i]) > 0
+        }
 
-    def fit(self, steps: int, *, progress: bool = True, should_stop: Callable[[], bool] | None = None,
-            on_log: Callable[[dict[str, float]], None] | None = None) -> dict[str, float]:
+    def fit(
+        self,
+        steps: int,
+        *,
+        progress: bool = True,
+        should_stop: Callable[[], bool] | None = None,
+        on_log: Callable[[dict[str, float]], None] | None = None,
+    ) -> dict[str, float]:
         """Train until the run reaches ``steps`` steps in all; returns the last logged metrics."""
         cfg = self.config
         if self.step >= steps:
             self.log(f"{self.run_dir} is already at step {self.step} (asked for {steps})")
             return {}
-        bar = progress_bar(progress and self.fabric.global_rank == 0, self.step, steps,
-                           self.LABEL)
+        bar = progress_bar(progress and self.fabric.global_rank == 0, self.step, steps, self.LABEL)
         last: dict[str, float] = {}
         sums: dict[str, float] = {}
         count, t0 = 0, time.perf_counter()
@@ -209,8 +230,9 @@ class StepTrainer:
                     bar.set_postfix(loss=f"{metrics['loss']:.3f}")
                 if self.step % cfg.log_every == 0 or self.step == steps:
                     last = self._mean_over_ranks({k: v / count for k, v in sums.items()})
-                    last.update(step=self.step, seconds=time.perf_counter() - t0,
-                                skipped=self.skipped)
+                    last.update(
+                        step=self.step, seconds=time.perf_counter() - t0, skipped=self.skipped
+                    )
                     self._write_metrics(last)
                     if on_log is not None:
                         on_log(last)
@@ -222,8 +244,10 @@ class StepTrainer:
                 # All ranks decide together (one rank's CPU budget may run out first).
                 if should_stop is not None and self.agree(should_stop()):
                     self.save()
-                    raise Cancelled(f"training stopped at step {self.step}; "
-                                    f"run again with the same --out to resume")
+                    raise Cancelled(
+                        f"training stopped at step {self.step}; "
+                        f"run again with the same --out to resume"
+                    )
         except KeyboardInterrupt:
             self.save()
             raise
@@ -241,8 +265,12 @@ class StepTrainer:
             writer = csv.DictWriter(f, fieldnames=self.METRICS, extrasaction="ignore")
             if new:
                 writer.writeheader()
-            writer.writerow({k: (f"{row[k]:.6g}" if isinstance(row.get(k), float) else row.get(k, ""))
-                             for k in self.METRICS})
+            writer.writerow(
+                {
+                    k: (f"{row[k]:.6g}" if isinstance(row.get(k), float) else row.get(k, ""))
+                    for k in self.METRICS
+                }
+            )
 
 
 def quiet_worker(worker_id: int) -> None:

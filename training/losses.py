@@ -42,14 +42,24 @@ class FoaReconstructionLoss(nn.Module):
     inputs are ``(batch, 4, samples)`` AmbiX.
     """
 
-    def __init__(self, sample_rate: int, weights: ReconstructionWeights | None = None,
-                 fft_sizes: tuple[int, ...] = FFT_SIZES) -> None:
+    def __init__(
+        self,
+        sample_rate: int,
+        weights: ReconstructionWeights | None = None,
+        fft_sizes: tuple[int, ...] = FFT_SIZES,
+    ) -> None:
         super().__init__()
         self.weights = weights or ReconstructionWeights()
         sizes = list(fft_sizes)
         self.mrstft = MultiResolutionSTFTLoss(
-            fft_sizes=sizes, hop_sizes=[s // 4 for s in sizes], win_lengths=sizes,
-            sample_rate=sample_rate, w_sc=1.0, w_log_mag=1.0, w_lin_mag=0.0, w_phs=0.0,
+            fft_sizes=sizes,
+            hop_sizes=[s // 4 for s in sizes],
+            win_lengths=sizes,
+            sample_rate=sample_rate,
+            w_sc=1.0,
+            w_log_mag=1.0,
+            w_lin_mag=0.0,
+            w_phs=0.0,
         )
 
     def forward(self, recon: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -56,7 +56,7 @@ class _Part:
 
 def _prefixed(tensors: Tensors, name: str) -> Tensors:
     prefix = name + "."
-    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
 
 
 class RunFolderTrainer(StepTrainer):
@@ -74,8 +74,9 @@ class RunFolderTrainer(StepTrainer):
         """The module at ``self.<attribute>`` is saved as ``<name>.<key>``."""
         self._parts[name] = _Part("module", attribute)
 
-    def register_ema(self, name: str, attribute: str,
-                     defaults: Callable[[], Tensors] | None = None) -> None:
+    def register_ema(
+        self, name: str, attribute: str, defaults: Callable[[], Tensors] | None = None
+    ) -> None:
         """The :class:`Ema` at ``self.<attribute>``; ``defaults()`` fills keys it lacks."""
         self._parts[name] = _Part("ema", attribute, defaults)
 
@@ -85,12 +86,16 @@ class RunFolderTrainer(StepTrainer):
     def every(self, steps: int, callback: Callable[[int], object]) -> None:
         """``callback(step)`` after every ``steps``-th optimizer step (0: never)."""
         if steps > 0:
-            self.step_callbacks.append(lambda step: callback(step) if step % steps == 0
-                                       else None)
+            self.step_callbacks.append(lambda step: callback(step) if step % steps == 0 else None)
 
     # --- config ------------------------------------------------------------------------
-    def settle_config(self, config: C, load: Callable[[dict[str, object]], C],
-                      same_size: Callable[[C, C], bool], what: str) -> C:
+    def settle_config(
+        self,
+        config: C,
+        load: Callable[[dict[str, object]], C],
+        same_size: Callable[[C, C], bool],
+        what: str,
+    ) -> C:
         """A run keeps the config it started with; another ``what`` (size) is an error."""
         if self.fabric.global_rank == 0:
             self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -99,7 +104,8 @@ class RunFolderTrainer(StepTrainer):
             saved = load(json.loads(path.read_text(encoding="utf-8")))
             if not same_size(saved, config):
                 raise TrainingConfigError(
-                    f"{self.run_dir}: holds a run of another {what}; choose a new --out")
+                    f"{self.run_dir}: holds a run of another {what}; choose a new --out"
+                )
             if saved != config:
                 self.log(f"{self.run_dir}: resuming with the run's own settings")
             return saved
@@ -145,8 +151,9 @@ class RunFolderTrainer(StepTrainer):
                 for key, value in (part.defaults() if part.defaults else {}).items():
                     state.setdefault(key, value)
                 assert isinstance(held, Ema)
-                held.load_state_dict(state, meta["ema_updates" if name == "ema"
-                                                 else f"{name}_updates"])
+                held.load_state_dict(
+                    state, meta["ema_updates" if name == "ema" else f"{name}_updates"]
+                )
             else:
                 optimizer_from_flat(held, tensors, meta[name], name)
         set_rng_state(tensors, meta["rng"])

@@ -25,24 +25,36 @@ def starter_corpus_dir() -> Path:
     return Path(user_data_dir("ambisketch")) / "corpus" / "starter"
 
 
-def resolve_source(spec: str, *, rate: int, split: str = "train", seed: int = 0,
-                   cache_dir: str | Path | None = None, progress: bool | None = None) -> FoaSource:
+def resolve_source(
+    spec: str,
+    *,
+    rate: int,
+    split: str = "train",
+    seed: int = 0,
+    cache_dir: str | Path | None = None,
+    progress: bool | None = None,
+) -> FoaSource:
     """A training source for ``spec`` (a folder, ``starter`` or ``synthetic``) at ``rate``."""
     if spec == "synthetic":
         return SyntheticFoaSource(count=512, seconds=4.0, rate=rate, seed=seed)
     root = starter_corpus_dir() if spec == "starter" else Path(spec)
     if not root.is_dir():
         if spec == "starter":
-            raise EngineError(f"{root}: the starter corpus is not built yet; run "
-                              f"'ambisketch dataset build-starter {root}' first")
-        raise EngineError(f"{root}: no such folder (give a sound library, 'starter' or "
-                          "'synthetic')")
+            raise EngineError(
+                f"{root}: the starter corpus is not built yet; run "
+                f"'ambisketch dataset build-starter {root}' first"
+            )
+        raise EngineError(
+            f"{root}: no such folder (give a sound library, 'starter' or 'synthetic')"
+        )
     from .data.dataset import SpatialDataset, split_library
     from .data.library import ScanConfig, scan_library
 
     library = scan_library(root, ScanConfig(rate=rate), cache_dir=cache_dir, progress=progress)
     part = split_library(library)[split]
     if len(part) == 0:
-        raise EngineError(f"{root}: no usable clips in the {split} split "
-                          f"({len(library)} clips in all; see the scan report)")
+        raise EngineError(
+            f"{root}: no usable clips in the {split} split "
+            f"({len(library)} clips in all; see the scan report)"
+        )
     return SpatialDataset(part, seed=seed)

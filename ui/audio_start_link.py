@@ -41,7 +41,7 @@ from .takes.range_select import RangeSelector
 
 
 class StartFromBar(QWidget):
-    """"Starts from noise" / "Starts from dog.wav · strength 0.50", the button and ×."""
+    """ "Starts from noise" / "Starts from dog.wav · strength 0.50", the button and ×."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,8 +49,10 @@ class StartFromBar(QWidget):
         self.label.setProperty("role", "caption")
         self.label.setWordWrap(True)
         self.choose = QPushButton("Start from a Sound…", self)
-        self.choose.setToolTip("Start the takes from a sound file, a take or the nearest "
-                               "recording in your library (audio-to-audio)")
+        self.choose.setToolTip(
+            "Start the takes from a sound file, a take or the nearest "
+            "recording in your library (audio-to-audio)"
+        )
         self.clear = QToolButton(self)
         self.clear.setText("×")
         self.clear.setToolTip("Start from noise again")
@@ -77,14 +79,20 @@ class VaryDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Vary This Take")
         self.strength = StrengthSlider(strength, self)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Vary")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(f"Make {name} again from itself, with its prompt and path and a new "
-                             "seed. How much should change?", self))
+        lay.addWidget(
+            QLabel(
+                f"Make {name} again from itself, with its prompt and path and a new "
+                "seed. How much should change?",
+                self,
+            )
+        )
         lay.addWidget(self.strength)
         lay.addWidget(buttons)
 
@@ -106,8 +114,10 @@ class AudioStartLink:
 
         takes = window.takes
         self.vary_action = QAction("Vary This Take…", takes)
-        self.vary_action.setStatusTip("Make the take again from itself with a new seed, keeping "
-                                      "as much of it as the strength says")
+        self.vary_action.setStatusTip(
+            "Make the take again from itself with a new seed, keeping "
+            "as much of it as the strength says"
+        )
         self.vary_action.triggered.connect(self.vary_current)
         takes.view.addAction(self.vary_action)
         extra = getattr(takes, "extra_actions", None)
@@ -130,9 +140,13 @@ class AudioStartLink:
         records = self.window.store.list()
         takes = [(r.name, str(r.path)) for r in records]
         settings = self.window.settings
-        dialog = StartFromDialog(takes, self.window, choice=self.choice,
-                                 library=str(settings.get("audio_start/library") or ""),
-                                 retrieve=self.retrieve)
+        dialog = StartFromDialog(
+            takes,
+            self.window,
+            choice=self.choice,
+            library=str(settings.get("audio_start/library") or ""),
+            retrieve=self.retrieve,
+        )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         choice = dialog.choice()
@@ -148,8 +162,13 @@ class AudioStartLink:
             req = GenerationRequest.from_dict(record.request)
             if req.init is not None and req.init.inpaint:
                 req = replace(req, init=None)
-            return replace(req, seconds=record.seconds, path=record.trajectory, variations=1,
-                           seed=secrets.randbelow(2 ** 31))
+            return replace(
+                req,
+                seconds=record.seconds,
+                path=record.trajectory,
+                variations=1,
+                seed=secrets.randbelow(2**31),
+            )
         req = self.window.panel.request(self.window.current_path())
         return replace(req, seconds=record.seconds, variations=1)
 
@@ -167,19 +186,28 @@ class AudioStartLink:
             return
         strength = dialog.strength.value()
         self.window.settings.set("audio_start/vary_strength", strength)
-        self._run(record, lambda req: replace(
-            req, init=StartFrom(audio=str(record.path), strength=strength)))
+        self._run(
+            record,
+            lambda req: replace(req, init=StartFrom(audio=str(record.path), strength=strength)),
+        )
 
     def regenerate_range(self, t0: float, t1: float) -> None:
         record = self.window.takes.current()
         if record is None or self.window.generation.busy():
             return
-        self._run(record, lambda req: replace(
-            req, init=StartFrom(take=str(record.path), start=t0, end=min(t1, record.seconds),
-                                strength=1.0)))
+        self._run(
+            record,
+            lambda req: replace(
+                req,
+                init=StartFrom(
+                    take=str(record.path), start=t0, end=min(t1, record.seconds), strength=1.0
+                ),
+            ),
+        )
 
-    def _run(self, record: TakeRecord,
-             with_start: Callable[[GenerationRequest], GenerationRequest]) -> None:
+    def _run(
+        self, record: TakeRecord, with_start: Callable[[GenerationRequest], GenerationRequest]
+    ) -> None:
         try:
             request = with_start(self._take_request(record))
             request.check()

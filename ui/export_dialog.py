@@ -44,9 +44,12 @@ from .preview.controls import pitch_text, yaw_text
 from .settings_port import MemorySettings, SettingsPort, flag, integer
 from .settings_port import text as setting_text
 
-FORMATS = (("AmbiX — ACN, SN3D (4 ch)", "ambix"), ("FuMa — W X Y Z (4 ch)", "fuma"),
-           ("Binaural — headphones (2 ch)", "binaural"),
-           ("Loudspeakers — AllRAD decode (stereo … 7.1.4)", "speakers"))
+FORMATS = (
+    ("AmbiX — ACN, SN3D (4 ch)", "ambix"),
+    ("FuMa — W X Y Z (4 ch)", "fuma"),
+    ("Binaural — headphones (2 ch)", "binaural"),
+    ("Loudspeakers — AllRAD decode (stereo … 7.1.4)", "speakers"),
+)
 LAYOUT_FILE_ITEM = "Layout file…"
 BITS = (("24-bit PCM", "24"), ("16-bit PCM, dithered", "16"), ("32-bit float", "32f"))
 RATES = ((44100, "44.1 kHz"), (48000, "48 kHz"))
@@ -76,10 +79,16 @@ class ExportDialog(QDialog):
     After :meth:`exec` returns Accepted, :attr:`exported` holds what was written.
     """
 
-    def __init__(self, record: TakeRecord, store: TakeStore | None = None,
-                 parent: QWidget | None = None, *, hrtf: HrirSet | None = None,
-                 rotation: tuple[float, float] = (0.0, 0.0),
-                 settings: SettingsPort | None = None) -> None:
+    def __init__(
+        self,
+        record: TakeRecord,
+        store: TakeStore | None = None,
+        parent: QWidget | None = None,
+        *,
+        hrtf: HrirSet | None = None,
+        rotation: tuple[float, float] = (0.0, 0.0),
+        settings: SettingsPort | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Export “{record.name}”")
         self.record, self.store, self.hrtf, self.rotation = record, store, hrtf, rotation
@@ -123,12 +132,13 @@ class ExportDialog(QDialog):
         self.target.setSuffix(" LUFS")
         remembered_target = setting_text(settings, "export/loudness")
         self.normalise.setChecked(bool(remembered_target))
-        self.target.setValue(float(remembered_target) if remembered_target
-                             else DEFAULT_TARGET_LUFS)
+        self.target.setValue(float(remembered_target) if remembered_target else DEFAULT_TARGET_LUFS)
         self.target.setEnabled(self.normalise.isChecked())
         self.normalise.toggled.connect(self.target.setEnabled)
-        self.normalise.setToolTip("ITU-R BS.1770 integrated loudness (AmbiX: measured on W), by "
-                                  "gain alone: a true-peak ceiling of -1 dBTP wins")
+        self.normalise.setToolTip(
+            "ITU-R BS.1770 integrated loudness (AmbiX: measured on W), by "
+            "gain alone: a true-peak ceiling of -1 dBTP wins"
+        )
         loud_row = QHBoxLayout()
         loud_row.addWidget(self.normalise)
         loud_row.addWidget(self.target)
@@ -142,12 +152,14 @@ class ExportDialog(QDialog):
         file_row.addWidget(self.file, 1)
         file_row.addWidget(browse)
 
-        hrtf_name = getattr(hrtf, "name", None) or (Path(hrtf).name if hrtf else
-                                                    "MIT KEMAR (default)")
+        hrtf_name = getattr(hrtf, "name", None) or (
+            Path(hrtf).name if hrtf else "MIT KEMAR (default)"
+        )
         self.hrtf_label = QLabel(hrtf_name, self)
         yaw, pitch = rotation
-        self.use_rotation = QCheckBox(f"With the preview's head turn (yaw {yaw_text(yaw)}, "
-                                      f"pitch {pitch_text(pitch)})", self)
+        self.use_rotation = QCheckBox(
+            f"With the preview's head turn (yaw {yaw_text(yaw)}, pitch {pitch_text(pitch)})", self
+        )
         self.use_rotation.setVisible(bool(yaw or pitch))
         self.summary = QLabel(self)
         self.summary.setProperty("role", "caption")
@@ -157,9 +169,12 @@ class ExportDialog(QDialog):
         form.addRow("Bit depth", self.bits)
         form.addRow("Sample rate", self.rate)
         if record.rate < 32000:  # the model's native rate: say what resampling cannot add
-            band = QLabel(f"Generated at {record.rate / 1000:g} kHz: its sound stops at "
-                          f"{record.rate / 2000:g} kHz. Exporting at 44.1 or 48 kHz changes the "
-                          "file's rate, not its bandwidth.", self)
+            band = QLabel(
+                f"Generated at {record.rate / 1000:g} kHz: its sound stops at "
+                f"{record.rate / 2000:g} kHz. Exporting at 44.1 or 48 kHz changes the "
+                "file's rate, not its bandwidth.",
+                self,
+            )
             band.setObjectName("bandLimitNote")
             band.setWordWrap(True)
             form.addRow("", band)
@@ -202,8 +217,9 @@ class ExportDialog(QDialog):
 
     def _layout_chosen(self, index: int) -> None:
         if self.layout_combo.itemData(index) == LAYOUT_FILE_ITEM:
-            path, _ = QFileDialog.getOpenFileName(self, "Loudspeaker layout", "",
-                                                  "Layout JSON (*.json);;All files (*)")
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Loudspeaker layout", "", "Layout JSON (*.json);;All files (*)"
+            )
             if not path:
                 self.layout_combo.setCurrentIndex(self._layout_index)
                 return
@@ -249,16 +265,19 @@ class ExportDialog(QDialog):
                 channels = 0
         out_rate = rate or self.record.rate
         size = channels * out_rate * self.record.seconds * BYTES[bits]
-        self.summary.setText(f"{channels} channels · {out_rate / 1000:g} kHz · "
-                             f"{dict((k, t) for t, k in BITS)[bits]} · "
-                             f"{self.record.seconds:.2f} s · about {size / 1e6:.1f} MB")
+        self.summary.setText(
+            f"{channels} channels · {out_rate / 1000:g} kHz · "
+            f"{dict((k, t) for t, k in BITS)[bits]} · "
+            f"{self.record.seconds:.2f} s · about {size / 1e6:.1f} MB"
+        )
 
     def _name_edited(self, _: str) -> None:
         self._auto_name = False
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export take", self.file.text(),
-                                              "WAV files (*.wav)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export take", self.file.text(), "WAV files (*.wav)"
+        )
         if path:
             self.file.setText(path)
             self._auto_name = False
@@ -267,14 +286,19 @@ class ExportDialog(QDialog):
         """A typed folder that does not exist yet is offered to be created."""
         if folder.is_dir():
             return True
-        if QMessageBox.question(self, "Create folder?", f"The folder {folder} does not exist. "
-                                "Create it?") != QMessageBox.StandardButton.Yes:
+        if (
+            QMessageBox.question(
+                self, "Create folder?", f"The folder {folder} does not exist. Create it?"
+            )
+            != QMessageBox.StandardButton.Yes
+        ):
             return False
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            QMessageBox.warning(self, "Export failed", f"{folder}: cannot create the folder "
-                                f"({exc.strerror or exc})")
+            QMessageBox.warning(
+                self, "Export failed", f"{folder}: cannot create the folder ({exc.strerror or exc})"
+            )
             return False
         return True
 
@@ -290,20 +314,29 @@ class ExportDialog(QDialog):
             return
         overwrite = False
         if out.exists():
-            answer = QMessageBox.question(self, "Replace file?",
-                                          f"{out.name} already exists in {out.parent}. "
-                                          "Replace it?")
+            answer = QMessageBox.question(
+                self, "Replace file?", f"{out.name} already exists in {out.parent}. Replace it?"
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return
             overwrite = True
         yaw, pitch = self.rotation if self.use_rotation.isChecked() else (0.0, 0.0)
         try:
             record = self.store.read_record(self.record.path) if self.store else self.record
-            self.exported = export_take(record, out, fmt, bits, rate, self.hrtf if fmt ==
-                                      "binaural" else None, overwrite=overwrite, yaw=yaw,
-                                      pitch=pitch, layout=self.layout() if fmt == "speakers"
-                                      else None, loudness_lufs=self.loudness_target(),
-                                      lfe=self.lfe.isChecked())
+            self.exported = export_take(
+                record,
+                out,
+                fmt,
+                bits,
+                rate,
+                self.hrtf if fmt == "binaural" else None,
+                overwrite=overwrite,
+                yaw=yaw,
+                pitch=pitch,
+                layout=self.layout() if fmt == "speakers" else None,
+                loudness_lufs=self.loudness_target(),
+                lfe=self.lfe.isChecked(),
+            )
         except EngineError as exc:
             QMessageBox.warning(self, "Export failed", str(exc))
             return

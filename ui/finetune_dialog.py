@@ -67,8 +67,10 @@ class ResumableWork:
 
     def label(self) -> str:
         when = _dt.datetime.fromtimestamp(self.modified).strftime("%d %b %H:%M")
-        return (f"{self.out.name} — from {self.library.name or self.library} "
-                f"({self.size / 1e6:.1f} MB, {when})")
+        return (
+            f"{self.out.name} — from {self.library.name or self.library} "
+            f"({self.size / 1e6:.1f} MB, {when})"
+        )
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,15 @@ class FinetuneService(Protocol):
 class FinetuneDialog(QDialog):
     """``bundle_ready(path)`` is reported through ``on_bundle`` when training finished."""
 
-    def __init__(self, service: FinetuneService, runner: JobRunner, models: list[BundleEntry],
-                 on_bundle: Callable[[Path], None], parent: QWidget | None = None,
-                 current_model: str = "") -> None:
+    def __init__(
+        self,
+        service: FinetuneService,
+        runner: JobRunner,
+        models: list[BundleEntry],
+        on_bundle: Callable[[Path], None],
+        parent: QWidget | None = None,
+        current_model: str = "",
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Fine-tune on my sounds")
         self.resize(620, 560)
@@ -106,17 +114,21 @@ class FinetuneDialog(QDialog):
         self._scan: ScanSummary | None = None
         self._proposed: Path | None = None  # the output folder the dialog proposed
         lay = QVBoxLayout(self)
-        intro = QLabel("Teach the generator your own sounds. Pick a folder of WAV/FLAC/OGG/MP3 "
-                       "files; captions come from sidecar .txt files, a captions.csv, or the "
-                       "file names. Training runs in the background; on a CPU it is slow — "
-                       "start with a few hundred steps.")
+        intro = QLabel(
+            "Teach the generator your own sounds. Pick a folder of WAV/FLAC/OGG/MP3 "
+            "files; captions come from sidecar .txt files, a captions.csv, or the "
+            "file names. Training runs in the background; on a CPU it is slow — "
+            "start with a few hundred steps."
+        )
         intro.setWordWrap(True)
         lay.addWidget(intro)
 
         form = QFormLayout()
         self.resume = QComboBox()
-        self.resume.setToolTip("Fine-tuning stopped before it finished, with its work kept: "
-                               "choose one to continue it where it stopped")
+        self.resume.setToolTip(
+            "Fine-tuning stopped before it finished, with its work kept: "
+            "choose one to continue it where it stopped"
+        )
         self.resume.activated.connect(self._resume_chosen)
         self.discard_button = QPushButton("Discard")
         self.discard_button.setToolTip("Delete the chosen unfinished work")
@@ -157,8 +169,9 @@ class FinetuneDialog(QDialog):
         self.lr.setSpecialValueText("automatic")
         self.lr.setToolTip("Learning rate; 'automatic' uses the fine-tuning default")
         form.addRow("Learning rate", self.lr)
-        self.codec_too = QCheckBox("Also adapt the codec (slower; for sounds unlike the "
-                                   "model's own)")
+        self.codec_too = QCheckBox(
+            "Also adapt the codec (slower; for sounds unlike the model's own)"
+        )
         form.addRow("", self.codec_too)
         self.output = QLineEdit()
         self.output.setToolTip("Folder the new model bundle is written to")
@@ -176,8 +189,9 @@ class FinetuneDialog(QDialog):
         self.status.setWordWrap(True)
         lay.addWidget(self.status)
         self.buttons = QDialogButtonBox()
-        self.start_button = self.buttons.addButton("Start training",
-                                                   QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button = self.buttons.addButton(
+            "Start training", QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.start_button.setEnabled(False)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.start_button.clicked.connect(self.start)
@@ -185,8 +199,9 @@ class FinetuneDialog(QDialog):
         lay.addWidget(self.buttons)
         self.refresh_resumable()
         if not models:
-            self.status.setText("No model to start from: install the starter model or open a "
-                                "bundle first.")
+            self.status.setText(
+                "No model to start from: install the starter model or open a bundle first."
+            )
 
     # --- unfinished work ---------------------------------------------------------------
     def refresh_resumable(self) -> list[ResumableWork]:
@@ -198,8 +213,9 @@ class FinetuneDialog(QDialog):
         self.resume.addItem(f"{len(works)} unfinished — choose one to continue", None)
         for w in works:
             self.resume.addItem(w.label(), w)
-            self.resume.setItemData(self.resume.count() - 1, str(w.work),
-                                    Qt.ItemDataRole.ToolTipRole)
+            self.resume.setItemData(
+                self.resume.count() - 1, str(w.work), Qt.ItemDataRole.ToolTipRole
+            )
         self._form.setRowVisible(0, bool(works))  # row 0: Resume
         self.discard_button.setEnabled(False)
         return works
@@ -211,8 +227,10 @@ class FinetuneDialog(QDialog):
             return
         self.library.setText(str(work.library))
         self.output.setText(str(work.out))
-        self.status.setText(f"Continues the unfinished work in {work.work} after the scan "
-                            "(same library, base model and settings).")
+        self.status.setText(
+            f"Continues the unfinished work in {work.work} after the scan "
+            "(same library, base model and settings)."
+        )
         if work.library.is_dir():
             self.scan()
 
@@ -226,7 +244,9 @@ class FinetuneDialog(QDialog):
 
     # --- scanning ---------------------------------------------------------------------
     def _choose_library(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder of your sounds", self.library.text())
+        folder = QFileDialog.getExistingDirectory(
+            self, "Folder of your sounds", self.library.text()
+        )
         if folder:
             self.library.setText(folder)
             self.scan()
@@ -242,8 +262,9 @@ class FinetuneDialog(QDialog):
         self.status.setText("Scanning…")
         self.scan_button.setEnabled(False)
         self.start_button.setEnabled(False)
-        self.runner.start("scan", lambda progress, cancelled: self.service.scan(folder),
-                          self._hook_scan)
+        self.runner.start(
+            "scan", lambda progress, cancelled: self.service.scan(folder), self._hook_scan
+        )
 
     def _hook_scan(self, task: TaskHandle) -> None:
         task.finished.connect(self._scanned)
@@ -261,16 +282,24 @@ class FinetuneDialog(QDialog):
         self.report.setPlainText("\n".join(lines))
         ok = summary.usable > 0 and self.base.count() > 0
         self.start_button.setEnabled(ok)
-        self.status.setText("Ready to train." if ok else
-                            "Nothing usable to train on." if summary.usable == 0 else "")
+        self.status.setText(
+            "Ready to train."
+            if ok
+            else "Nothing usable to train on."
+            if summary.usable == 0
+            else ""
+        )
 
     # --- training ---------------------------------------------------------------------
     def options(self) -> FinetuneRequest:
         return FinetuneRequest(
-            library=Path(self.library.text().strip()), out=Path(self.output.text().strip()),
+            library=Path(self.library.text().strip()),
+            out=Path(self.output.text().strip()),
             base=Path(self.base.currentData()) if self.base.currentData() else None,
-            steps=int(self.steps.value()), lr=float(self.lr.value()) or None,
-            codec_too=bool(self.codec_too.isChecked()))
+            steps=int(self.steps.value()),
+            lr=float(self.lr.value()) or None,
+            codec_too=bool(self.codec_too.isChecked()),
+        )
 
     def start(self) -> None:
         if self._task is not None:
@@ -300,16 +329,21 @@ class FinetuneDialog(QDialog):
         if parent.is_dir():
             return True
         proposed = self._proposed is not None and out == self._proposed
-        if not proposed and QMessageBox.question(
+        if (
+            not proposed
+            and QMessageBox.question(
                 self, "Create folder?", f"The folder {parent} does not exist. Create it?"
-        ) != QMessageBox.StandardButton.Yes:
+            )
+            != QMessageBox.StandardButton.Yes
+        ):
             self.status.setText(f"{parent}: no such folder; choose another place to save.")
             return False
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            QMessageBox.warning(self, "Cannot create the folder",
-                                f"{parent}: {exc.strerror or exc}")
+            QMessageBox.warning(
+                self, "Cannot create the folder", f"{parent}: {exc.strerror or exc}"
+            )
             return False
         return True
 
@@ -331,9 +365,11 @@ class FinetuneDialog(QDialog):
             return
         size = sum(f.stat().st_size for f in work.rglob("*") if f.is_file())
         if self.ask_keep_work(work, size):
-            self.status.setText(f"Cancelled; the model was not written. The work so far is kept "
-                                f"in {work} ({size / 1e6:.1f} MB): start again with the same "
-                                "settings, or choose it under Resume, to continue.")
+            self.status.setText(
+                f"Cancelled; the model was not written. The work so far is kept "
+                f"in {work} ({size / 1e6:.1f} MB): start again with the same "
+                "settings, or choose it under Resume, to continue."
+            )
         else:
             self.service.discard(work)
             self.status.setText("Cancelled; nothing was written and the work was discarded.")
@@ -341,10 +377,14 @@ class FinetuneDialog(QDialog):
 
     def ask_keep_work(self, work: Path, size: int) -> bool:
         """Ask whether to keep a cancelled job's work for resuming (True) or discard it."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Keep the work so far?",
-                          f"Fine-tuning stopped before writing the model. Its work so far "
-                          f"({size / 1e6:.1f} MB, in {work}) lets it continue later where it "
-                          "stopped.", parent=self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Keep the work so far?",
+            f"Fine-tuning stopped before writing the model. Its work so far "
+            f"({size / 1e6:.1f} MB, in {work}) lets it continue later where it "
+            "stopped.",
+            parent=self,
+        )
         keep = box.addButton("Keep for resuming", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(keep)

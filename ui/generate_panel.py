@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ambisketch.engine.catalog import BundleEntry
 from ambisketch.engine.generate import GenerationRequest, SamplingDefaults
@@ -19,8 +30,12 @@ from ambisketch.engine.spatial.trajectory import Trajectory
 
 OPEN_BUNDLE = "__open__"
 MODES = (("parametric", "Follow the drawn path"), ("descriptive", "Text only (words place it)"))
-ROOMS = (("", "Dry (no room)"), ("small", "Small room"), ("medium", "Medium room"),
-         ("large", "Large hall"))
+ROOMS = (
+    ("", "Dry (no room)"),
+    ("small", "Small room"),
+    ("medium", "Medium room"),
+    ("large", "Large hall"),
+)
 
 
 class GeneratePanel(QWidget):
@@ -49,8 +64,9 @@ class GeneratePanel(QWidget):
         self.prompt.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.prompt.lineEdit().setPlaceholderText("a dog barking, footsteps on gravel, …")
         self.prompt.lineEdit().setClearButtonEnabled(True)
-        self.prompt.setToolTip("What the sound is. Ctrl+Enter generates; the arrow shows "
-                               "recent prompts.")
+        self.prompt.setToolTip(
+            "What the sound is. Ctrl+Enter generates; the arrow shows recent prompts."
+        )
         self.prompt.lineEdit().returnPressed.connect(self._generate_clicked)
         outer.addWidget(self.prompt)
 
@@ -59,9 +75,11 @@ class GeneratePanel(QWidget):
         self.mode = QComboBox()
         for key, label in MODES:
             self.mode.addItem(label, key)
-        self.mode.setToolTip("Parametric: the sound follows the path you draw.\n"
-                             "Descriptive: only the prompt's words (\"from the left\", "
-                             "\"moving up\") place it.")
+        self.mode.setToolTip(
+            "Parametric: the sound follows the path you draw.\n"
+            'Descriptive: only the prompt\'s words ("from the left", '
+            '"moving up") place it.'
+        )
         form.addRow("Mode", self.mode)
 
         self.seconds = QDoubleSpinBox()
@@ -75,8 +93,10 @@ class GeneratePanel(QWidget):
         seed_row = QHBoxLayout()
         self.random_seed = QCheckBox("random")
         self.random_seed.setChecked(True)
-        self.random_seed.setToolTip("A new seed for every Generate. Untick to repeat a take "
-                                    "exactly (the seed of every take is in its details).")
+        self.random_seed.setToolTip(
+            "A new seed for every Generate. Untick to repeat a take "
+            "exactly (the seed of every take is in its details)."
+        )
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setEnabled(False)
@@ -94,17 +114,20 @@ class GeneratePanel(QWidget):
         self.cfg.setRange(0.0, 20.0)
         self.cfg.setSingleStep(0.5)
         self.cfg.setValue(7.0)
-        self.cfg.setToolTip("Guidance: how closely the take follows the prompt and path "
-                            "(1 = no guidance).")
+        self.cfg.setToolTip(
+            "Guidance: how closely the take follows the prompt and path (1 = no guidance)."
+        )
         form.addRow("Guidance", self.cfg)
         self.variations = QSpinBox()
         self.variations.setRange(1, 8)
         self.variations.setToolTip("Takes per Generate (one batch, consecutive seeds).")
         form.addRow("Variations", self.variations)
         self.lock_path = QCheckBox("Lock to path")
-        self.lock_path.setToolTip("Re-encode the direct sound exactly onto the drawn path: "
-                                  "guaranteed placement, at the cost of some of the model's "
-                                  "own spatial detail.")
+        self.lock_path.setToolTip(
+            "Re-encode the direct sound exactly onto the drawn path: "
+            "guaranteed placement, at the cost of some of the model's "
+            "own spatial detail."
+        )
         form.addRow("", self.lock_path)
         self.mode.currentIndexChanged.connect(self._mode_changed)
         outer.addLayout(form)
@@ -112,8 +135,10 @@ class GeneratePanel(QWidget):
         self.room_box = QGroupBox("Room and distance")
         self.room_box.setCheckable(True)
         self.room_box.setChecked(False)
-        self.room_box.setToolTip("Ask the model for a distance and a room (models trained with "
-                                 "rooms follow these; others ignore them).")
+        self.room_box.setToolTip(
+            "Ask the model for a distance and a room (models trained with "
+            "rooms follow these; others ignore them)."
+        )
         room_form = QFormLayout(self.room_box)
         self.room = QComboBox()
         for key, label in ROOMS:
@@ -137,8 +162,9 @@ class GeneratePanel(QWidget):
         model_heading.setProperty("role", "heading")
         outer.addWidget(model_heading)
         self.model = QComboBox()
-        self.model.setToolTip("The generator. Fine-tuned models appear here; "
-                              "'Open bundle…' loads any bundle folder.")
+        self.model.setToolTip(
+            "The generator. Fine-tuned models appear here; 'Open bundle…' loads any bundle folder."
+        )
         self.model.activated.connect(self._model_activated)
         outer.addWidget(self.model)
         outer.addStretch(1)
@@ -166,9 +192,15 @@ class GeneratePanel(QWidget):
         outer.addLayout(buttons)
 
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self._generate_clicked,
-                      context=Qt.ShortcutContext.WindowShortcut)
-        QShortcut(QKeySequence("Esc"), self, self._escape, context=Qt.ShortcutContext.WindowShortcut)
+            QShortcut(
+                QKeySequence(keys),
+                self,
+                self._generate_clicked,
+                context=Qt.ShortcutContext.WindowShortcut,
+            )
+        QShortcut(
+            QKeySequence("Esc"), self, self._escape, context=Qt.ShortcutContext.WindowShortcut
+        )
 
     # --- settings in and out -----------------------------------------------------------
     def prompt_text(self) -> str:
@@ -191,9 +223,11 @@ class GeneratePanel(QWidget):
         """The model's clip: longer takes (up to 60 s) are made in overlapping windows."""
         self.seconds.setMaximum(max(60.0, seconds or 60.0))
         if seconds:
-            self.seconds.setToolTip(f"Take length. The path is stretched to it. Longer than "
-                                    f"the model's {seconds:g} s clip, it is made in overlapping "
-                                    "windows (about one clip's time each).")
+            self.seconds.setToolTip(
+                f"Take length. The path is stretched to it. Longer than "
+                f"the model's {seconds:g} s clip, it is made in overlapping "
+                "windows (about one clip's time each)."
+            )
 
     def parametric(self) -> dict[str, float]:
         """Distance, room size and decay for the number conditioners (empty when off), in
@@ -212,12 +246,17 @@ class GeneratePanel(QWidget):
         """The request for the current settings; ``path`` is used in parametric mode."""
         use_path = path if self.mode_key() == "parametric" else None
         return GenerationRequest(
-            prompt=self.prompt_text(), path=use_path, seconds=float(self.seconds.value()),
+            prompt=self.prompt_text(),
+            path=use_path,
+            seconds=float(self.seconds.value()),
             seed=None if self.random_seed.isChecked() else int(self.seed.value()),
-            steps=int(self.steps.value()), cfg_scale=float(self.cfg.value()),
-            sampler=self.sampler, variations=int(self.variations.value()),
+            steps=int(self.steps.value()),
+            cfg_scale=float(self.cfg.value()),
+            sampler=self.sampler,
+            variations=int(self.variations.value()),
             lock_path=bool(self.lock_path.isChecked() and use_path is not None),
-            parametric=self.parametric())
+            parametric=self.parametric(),
+        )
 
     def apply_request(self, request: GenerationRequest) -> None:
         """Show a take's settings (regenerate / 'use this take's settings')."""

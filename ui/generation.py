@@ -47,9 +47,14 @@ class GenerationController(QObject):
     takes_ready = Signal(list, float)
     failed = Signal(str)
 
-    def __init__(self, runner: JobRunner, panel: GeneratePanel, window: QWidget,
-                 settings: SettingsPort,
-                 device: str = "auto") -> None:
+    def __init__(
+        self,
+        runner: JobRunner,
+        panel: GeneratePanel,
+        window: QWidget,
+        settings: SettingsPort,
+        device: str = "auto",
+    ) -> None:
         super().__init__(window)
         self.runner, self.panel, self.window, self.settings = runner, panel, window, settings
         self.device = device
@@ -107,15 +112,20 @@ class GenerationController(QObject):
         self.panel.set_history(history)
         self.run_request(request, folder, self.start_from)
 
-    def run_request(self, request: GenerationRequest, folder: str | None = None,
-                    start: StartChoice | None = None) -> None:
+    def run_request(
+        self,
+        request: GenerationRequest,
+        folder: str | None = None,
+        start: StartChoice | None = None,
+    ) -> None:
         """Generate ``request`` with the model in ``folder`` (default: the panel's) off the
         GUI thread; ``start`` (a StartChoice) resolves the request's start in the job."""
         if self._task is not None:
             return
         folder = folder or self.model_folder()
-        self.panel.set_busy(True, "Loading the model…" if folder not in self._generators
-                            else "Generating…")
+        self.panel.set_busy(
+            True, "Loading the model…" if folder not in self._generators else "Generating…"
+        )
 
         def job(progress: JobProgress, cancelled: Cancelled) -> list[Take]:
             gen = self._generator(folder)
@@ -146,8 +156,10 @@ class GenerationController(QObject):
     def _done(self) -> None:
         self._task = None
         status = self.panel.status.text()
-        self.panel.set_busy(False, status if status not in ("Generating…", "Loading the model…",
-                                                            "Cancelling…") else "")
+        self.panel.set_busy(
+            False,
+            status if status not in ("Generating…", "Loading the model…", "Cancelling…") else "",
+        )
 
     def _fail(self, message: str) -> None:
         self.panel.set_status(message)

@@ -44,5 +44,6 @@ class TaskHandle(Protocol):
 
 
 class JobRunner(Protocol):
-    def start(self, name: str, job: Job, connect: Callable[[TaskHandle], None] | None = None
-              ) -> TaskHandle: ...
+    def start(
+        self, name: str, job: Job, connect: Callable[[TaskHandle], None] | None = None
+    ) -> TaskHandle: ...

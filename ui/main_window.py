@@ -14,54 +14,75 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QMainWindow, QMenu,
-                               QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QFrame,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ambisketch import __version__
 from ambisketch.engine.catalog import BundleEntry, describe_bundle, installed_bundles
 from ambisketch.engine.errors import EngineError
 from ambisketch.engine.generate import GenerationRequest, Take
-from ambisketch.engine.takes import TakeRecord, TakeStore
 from ambisketch.engine.spatial.trajectory import Trajectory
+from ambisketch.engine.takes import TakeRecord, TakeStore
 
+from .audio_start_link import AudioStartLink
 from .export_dialog import ExportDialog
-from .generate_panel import GeneratePanel
 from .finetune_dialog import FinetuneService
+from .generate_panel import GeneratePanel
 from .generation import GenerationController
 from .jobs import JobRunner
 from .path import PathEditor
 from .preview import NO_DEVICE_TEXT, TransportBar
 from .repath_preview import RepathPreview
-from .space_key import SpaceToPlay
+from .scene import SceneLink
 from .settings_port import SettingsPort, flag, integer, number
 from .settings_port import text as setting_text
-from .words_path import WordsPath
-from .audio_start_link import AudioStartLink
-from .scene import SceneLink
+from .space_key import SpaceToPlay
 from .takes import TakeList, TakeView
 from .theme import THEMES, apply_theme
+from .words_path import WordsPath
 
 log = logging.getLogger("ambisketch.ui")
 
 SHORTCUTS = (
-    ("Ctrl+Enter", "Generate"), ("Esc", "Cancel generation"), ("Space", "Play / pause"),
-    ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo a path edit"), ("Ctrl+E", "Export the selected take"),
-    ("Ctrl+O / Ctrl+S", "Open / save a path"), ("F2", "Rename the selected take"),
+    ("Ctrl+Enter", "Generate"),
+    ("Esc", "Cancel generation"),
+    ("Space", "Play / pause"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo a path edit"),
+    ("Ctrl+E", "Export the selected take"),
+    ("Ctrl+O / Ctrl+S", "Open / save a path"),
+    ("F2", "Rename the selected take"),
     ("Del", "Move the selected take to the trash"),
 )
 
 
 class MainWindow(QMainWindow):
     """Args:
-        runner: starts jobs off the GUI thread (``app.workers.TaskRunner``).
-        settings: the app's settings registry (``app.settings.Settings``).
-        store: where takes are kept; default from the settings' project folder.
-        gl: use the OpenGL sphere view (False where no OpenGL is available).
-        finetune: opens the fine-tune dialog (given by the app; None hides the action).
+    runner: starts jobs off the GUI thread (``app.workers.TaskRunner``).
+    settings: the app's settings registry (``app.settings.Settings``).
+    store: where takes are kept; default from the settings' project folder.
+    gl: use the OpenGL sphere view (False where no OpenGL is available).
+    finetune: opens the fine-tune dialog (given by the app; None hides the action).
     """
 
-    def __init__(self, runner: JobRunner, settings: SettingsPort, store: TakeStore | None = None,
-                 *, gl: bool = True, finetune: FinetuneService | None = None) -> None:
+    def __init__(
+        self,
+        runner: JobRunner,
+        settings: SettingsPort,
+        store: TakeStore | None = None,
+        *,
+        gl: bool = True,
+        finetune: FinetuneService | None = None,
+    ) -> None:
         super().__init__()
         self.setWindowTitle("Ambisketch")
         self.runner, self.settings = runner, settings
@@ -93,8 +114,9 @@ class MainWindow(QMainWindow):
         self.panel_scroll.setWidgetResizable(True)
         self.panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.panel_scroll.setMinimumWidth(self.panel.minimumWidth()
-                                          + self.panel_scroll.verticalScrollBar().sizeHint().width())
+        self.panel_scroll.setMinimumWidth(
+            self.panel.minimumWidth() + self.panel_scroll.verticalScrollBar().sizeHint().width()
+        )
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.panel_scroll)
         self.splitter.addWidget(self.path_editor)
@@ -120,8 +142,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file = bar.addMenu("&File")
-        self._action(file, "&New path", self._new_path, "Ctrl+N", "Start again from a static "
-                     "sound in front")
+        self._action(
+            file, "&New path", self._new_path, "Ctrl+N", "Start again from a static sound in front"
+        )
         self._action(file, "&Open path…", self._open_path, QKeySequence.StandardKey.Open)
         self._action(file, "&Save path as…", self._save_path, QKeySequence.StandardKey.Save)
         file.addSeparator()
@@ -158,9 +181,14 @@ class MainWindow(QMainWindow):
         self._action(help_, "Show &log folder", self._show_logs)
         self._action(help_, "&About Ambisketch", self._about)
 
-    def _action(self, menu: QMenu, text: str, slot: Callable[[], object],
-                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, tip: str = ""
-                ) -> QAction:
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+    ) -> QAction:
         a = QAction(text, self)
         if shortcut is not None:
             a.setShortcut(QKeySequence(shortcut))
@@ -179,8 +207,9 @@ class MainWindow(QMainWindow):
         self.panel.seconds.valueChanged.connect(self._length_changed)
         doc.changed.connect(self._path_changed)
         self.takes.take_selected.connect(self._take_selected)
-        doc.changed.connect(lambda: doc.showing_words()
-                            or self.repath.path_edited(doc.trajectory()))
+        doc.changed.connect(
+            lambda: doc.showing_words() or self.repath.path_edited(doc.trajectory())
+        )
         self.repath.rendered.connect(self._repath_rendered)
         self.repath.stale.connect(self._repath_stale)
         self.repath.restored.connect(self._repath_restored)
@@ -198,8 +227,11 @@ class MainWindow(QMainWindow):
     def _restore(self) -> None:
         s = self.settings
         self.set_theme(s.get("ui/theme"), save=False)
-        for key, restore in (("ui/geometry", self.restoreGeometry), ("ui/state", self.restoreState),
-                             ("ui/splitter", self.splitter.restoreState)):
+        for key, restore in (
+            ("ui/geometry", self.restoreGeometry),
+            ("ui/state", self.restoreState),
+            ("ui/splitter", self.splitter.restoreState),
+        ):
             data = s.get(key)
             if isinstance(data, QByteArray) and not data.isEmpty():
                 restore(data)
@@ -208,8 +240,10 @@ class MainWindow(QMainWindow):
         if link is not None and not (isinstance(state, QByteArray) and not state.isEmpty()):
             link.dock.hide()  # first start: the arrangement opens when a take is added to it
         geometry = s.get("ui/geometry")
-        if not (isinstance(geometry, QByteArray) and not geometry.isEmpty()) \
-                or self.geometry().width() < 600:
+        if (
+            not (isinstance(geometry, QByteArray) and not geometry.isEmpty())
+            or self.geometry().width() < 600
+        ):
             self.resize(self.first_size())  # first start (a new window is 640 px wide)
         self.panel.set_history(s.get("generate/prompt_history"))
         self.panel.set_mode(s.get("generate/mode"))
@@ -307,7 +341,8 @@ class MainWindow(QMainWindow):
     # --- path ------------------------------------------------------------------------
     def _new_path(self) -> None:
         self.path_editor.document.set_trajectory(
-            Trajectory.static(0.0, 0.0, self.path_editor.document.duration()), "New path")
+            Trajectory.static(0.0, 0.0, self.path_editor.document.duration()), "New path"
+        )
 
     def _open_path(self) -> None:
         start = self.settings.get("path/folder")
@@ -353,9 +388,11 @@ class MainWindow(QMainWindow):
         """Space: play or pause the selected take, or say why it cannot play."""
         bar = self.transport
         if bar.transport is None:
-            why = ("Select a take to play it (Space plays and pauses)." if self.store.folder
-                   and self.takes.model.rowCount() else
-                   "No take to play yet: generate one first (Ctrl+Enter).")
+            why = (
+                "Select a take to play it (Space plays and pauses)."
+                if self.store.folder and self.takes.model.rowCount()
+                else "No take to play yet: generate one first (Ctrl+Enter)."
+            )
         elif not bar.can_play:
             why = f"Cannot play: {NO_DEVICE_TEXT[0].lower()}{NO_DEVICE_TEXT[1:]} (Ctrl+E)."
         else:
@@ -395,8 +432,9 @@ class MainWindow(QMainWindow):
             self.error("Could not open the take", str(exc))
             return
         self._shown = (record, foa, rate, track, errors)
-        self.repath.take_selected(record, foa, rate,
-                                  errors.spatial_angle if errors is not None else None)
+        self.repath.take_selected(
+            record, foa, rate, errors.spatial_angle if errors is not None else None
+        )
         self._show_take(*self._shown)
 
     def _show_take(self, record: Any, foa: Any, rate: int, track: Any, errors: Any) -> None:
@@ -417,7 +455,8 @@ class MainWindow(QMainWindow):
         self.transport.set_audio(foa, rate)
         self.transport.seek(position)
         self.path_editor.document.set_measured_track(
-            track, f"re-pathed take, {errors.spatial_angle:.1f}° off")
+            track, f"re-pathed take, {errors.spatial_angle:.1f}° off"
+        )
 
     def _repath_stale(self, message: str) -> None:
         if self._shown is None:
@@ -426,7 +465,8 @@ class MainWindow(QMainWindow):
         errors = self._shown[4]
         own = f", {errors.spatial_angle:.1f}° off its own path" if errors is not None else ""
         self.path_editor.document.set_measured_track(
-            self._shown[3], f"take{own} (path edited: stale)")
+            self._shown[3], f"take{own} (path edited: stale)"
+        )
 
     def _repath_restored(self) -> None:
         if self._shown is not None:
@@ -471,8 +511,14 @@ class MainWindow(QMainWindow):
         self._export(record)
 
     def _export(self, record: TakeRecord) -> None:
-        ExportDialog(record, self.store, self, hrtf=self.transport.hrtf(),
-                     rotation=self.transport.rotation(), settings=self.settings).exec()
+        ExportDialog(
+            record,
+            self.store,
+            self,
+            hrtf=self.transport.hrtf(),
+            rotation=self.transport.rotation(),
+            settings=self.settings,
+        ).exec()
 
     def _choose_project(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder for takes", str(self.store.folder))
@@ -511,20 +557,32 @@ class MainWindow(QMainWindow):
         self._reveal(Path(platformdirs.user_log_dir("ambisketch")))
 
     def _show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
-        QMessageBox.information(self, "Keyboard shortcuts",
-                                f"<table>{rows}</table><p>Sphere view: click adds a keyframe, drag "
-                                f"moves it, right-click for more; Shift+drag turns the head.</p>")
+        rows = "".join(
+            f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS
+        )
+        QMessageBox.information(
+            self,
+            "Keyboard shortcuts",
+            f"<table>{rows}</table><p>Sphere view: click adds a keyframe, drag "
+            f"moves it, right-click for more; Shift+drag turns the head.</p>",
+        )
 
     def _about(self) -> None:
-        QMessageBox.about(self, "About Ambisketch",
-                          f"<b>Ambisketch {__version__}</b><p>Draw where a sound travels, get a "
-                          f"moving First-Order Ambisonics (AmbiX) take.</p>")
+        QMessageBox.about(
+            self,
+            "About Ambisketch",
+            f"<b>Ambisketch {__version__}</b><p>Draw where a sound travels, get a "
+            f"moving First-Order Ambisonics (AmbiX) take.</p>",
+        )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
-        if self.generation.busy() and QMessageBox.question(
+        if (
+            self.generation.busy()
+            and QMessageBox.question(
                 self, "Quit Ambisketch", "A generation is running. Stop it and quit?"
-        ) != QMessageBox.StandardButton.Yes:
+            )
+            != QMessageBox.StandardButton.Yes
+        ):
             event.ignore()
             return
         self.generation.cancel()

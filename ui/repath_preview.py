@@ -29,15 +29,17 @@ if TYPE_CHECKING:
 
 # a finished render: the take's file, its repather, the path, the FOA, the measured track
 # and the errors against the path
-Rendered = tuple[Path, "Repather", Trajectory, NDArray[np.float32], NDArray[np.float64],
-                 NDArray[np.float64]]
+Rendered = tuple[
+    Path, "Repather", Trajectory, NDArray[np.float32], NDArray[np.float64], NDArray[np.float64]
+]
 
 DEBOUNCE_MS = 120  # a drag sends many edits: render the latest once the hand pauses
 
 
 def same_path(a: Trajectory | None, b: Trajectory | None) -> bool:
-    return a is not None and b is not None and a.duration == b.duration and \
-        a.keyframes == b.keyframes
+    return (
+        a is not None and b is not None and a.duration == b.duration and a.keyframes == b.keyframes
+    )
 
 
 class RepathPreview(QObject):
@@ -64,9 +66,13 @@ class RepathPreview(QObject):
         self._timer.timeout.connect(self._start)
 
     # --- inputs ----------------------------------------------------------------------
-    def take_selected(self, record: TakeRecord | None, foa: NDArray[np.float32] | None = None,
-                      rate: int = 0,
-                      error: float | None = None) -> None:
+    def take_selected(
+        self,
+        record: TakeRecord | None,
+        foa: NDArray[np.float32] | None = None,
+        rate: int = 0,
+        error: float | None = None,
+    ) -> None:
         """The take now selected (None: none), with its samples and its own error."""
         self._record, self._foa, self._rate, self._error = record, foa, rate, error
         self._repather, self.preview, self._wanted = None, None, None
@@ -77,8 +83,7 @@ class RepathPreview(QObject):
         r = self._record
         if r is None or r.trajectory is None:
             return  # no take, or one placed by the model alone: no figure to keep true
-        wanted = path.with_duration(r.seconds) if abs(path.duration - r.seconds) > 1e-9 \
-            else path
+        wanted = path.with_duration(r.seconds) if abs(path.duration - r.seconds) > 1e-9 else path
         if same_path(wanted, r.trajectory):
             self._wanted, self.preview = None, None
             self._timer.stop()
@@ -86,9 +91,11 @@ class RepathPreview(QObject):
             return
         if not r.has_latents or r.placement == "locked":
             err = f"{self._error:.1f}° " if self._error is not None else ""
-            self.stale.emit(f"Path edited — the {err}error refers to the take's own path, "
-                            "not the one shown (this take has no latents to re-path it; "
-                            "'Use This Take's Path' shows its own)")
+            self.stale.emit(
+                f"Path edited — the {err}error refers to the take's own path, "
+                "not the one shown (this take has no latents to re-path it; "
+                "'Use This Take's Path' shows its own)"
+            )
             return
         self._wanted = wanted
         self._timer.start()
@@ -131,13 +138,16 @@ class RepathPreview(QObject):
 
     def _failed(self, message: str) -> None:
         self._wanted = None
-        self.stale.emit(f"Path edited — could not re-path the take ({message}); the error "
-                        "shown refers to its own path")
+        self.stale.emit(
+            f"Path edited — could not re-path the take ({message}); the error "
+            "shown refers to its own path"
+        )
 
     def _done(self) -> None:
         self._busy = False
-        if self._wanted is not None and (self.preview is None
-                                         or not same_path(self.preview[0], self._wanted)):
+        if self._wanted is not None and (
+            self.preview is None or not same_path(self.preview[0], self._wanted)
+        ):
             self._timer.start()  # the path moved on while rendering: render the latest
 
     def keep(self, store: TakeStore) -> TakeRecord:

@@ -38,14 +38,16 @@ def text(settings: SettingsPort, key: str, default: str = "") -> str:
 
 def integer(settings: SettingsPort, key: str, default: int = 0) -> int:
     value = settings.get(key)
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
-        else default
+    return (
+        int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+    )
 
 
 def number(settings: SettingsPort, key: str, default: float = 0.0) -> float:
     value = settings.get(key)
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
-        else default
+    return (
+        float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+    )
 
 
 def flag(settings: SettingsPort, key: str, default: bool = False) -> bool:

@@ -49,7 +49,9 @@ class SpaceToPlay(QObject):
         key = event  # a QKeyEvent for both types
         assert isinstance(key, QKeyEvent)
         if key.key() != Qt.Key.Key_Space or key.modifiers() not in (
-                Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        ):
             return False
         focus = QApplication.focusWidget()
         if focus is None or focus.window() is not self._window:
@@ -62,7 +64,10 @@ class SpaceToPlay(QObject):
         if event.type() == QEvent.Type.ShortcutOverride:
             event.accept()  # no shortcut fires: the key press below does the work, once
             return True
-        if isinstance(watched, QWidget) and watched is QApplication.focusWidget() \
-                and not event.isAutoRepeat():  # type: ignore[attr-defined]
+        if (
+            isinstance(watched, QWidget)
+            and watched is QApplication.focusWidget()
+            and not event.isAutoRepeat()
+        ):  # type: ignore[attr-defined]
             self._toggle()
         return True

@@ -1,4 +1,4 @@
-""""Start from a sound…": a file, a take, or the nearest recording in the user's library, and
+""" "Start from a sound…": a file, a take, or the nearest recording in the user's library, and
 how much of it the model makes new (the strength slider).
 
 :class:`StartChoice` is what the dialog returns and what the generation controller keeps:
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 KINDS = ("file", "take", "library")
 AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.aif *.aiff *.mp3);;All files (*)"
+
+
 class Retrieved(Protocol):
     @property
     def start(self) -> StartFrom: ...
@@ -51,8 +53,16 @@ class Retriever(Protocol):
     """``app.library_retrieval.retrieve``: the start from the library recording nearest to
     the prompt."""
 
-    def __call__(self, root: str, prompt: str, encoder: TextEncoder, *, top_k: int = 1,
-                 seed: int | None = None, strength: float = DEFAULT_STRENGTH) -> Retrieved: ...
+    def __call__(
+        self,
+        root: str,
+        prompt: str,
+        encoder: TextEncoder,
+        *,
+        top_k: int = 1,
+        seed: int | None = None,
+        strength: float = DEFAULT_STRENGTH,
+    ) -> Retrieved: ...
 
 
 @dataclass(frozen=True)
@@ -68,8 +78,11 @@ class StartChoice:
 
     def label(self) -> str:
         name = Path(self.path).name or self.path
-        what = {"file": name, "take": f"take {Path(self.path).stem}",
-                "library": f"the nearest in {name}"}[self.kind]
+        what = {
+            "file": name,
+            "take": f"take {Path(self.path).stem}",
+            "library": f"the nearest in {name}",
+        }[self.kind]
         return f"Starts from {what} · strength {self.strength:.2f}"
 
     def apply(self, request: GenerationRequest) -> GenerationRequest:
@@ -87,9 +100,15 @@ class StartChoice:
         if request.seed is None:
             import secrets
 
-            request = replace(request, seed=secrets.randbelow(2 ** 31))
-        found = self.retrieve(self.path, request.prompt, generator.text_encoder,
-                              top_k=self.top_k, seed=request.seed, strength=self.strength)
+            request = replace(request, seed=secrets.randbelow(2**31))
+        found = self.retrieve(
+            self.path,
+            request.prompt,
+            generator.text_encoder,
+            top_k=self.top_k,
+            seed=request.seed,
+            strength=self.strength,
+        )
         return replace(request, init=found.start)
 
 
@@ -100,8 +119,10 @@ class StrengthSlider(QWidget):
         super().__init__(parent)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, 100)
-        self.slider.setToolTip("How much the model makes new: 0 keeps the sound, 0.5 keeps its "
-                               "character and varies it, 1 ignores it (plain generation)")
+        self.slider.setToolTip(
+            "How much the model makes new: 0 keeps the sound, 0.5 keeps its "
+            "character and varies it, 1 ignores it (plain generation)"
+        )
         self.value_label = QLabel(self)
         self.value_label.setMinimumWidth(150)
         lay = QHBoxLayout(self)
@@ -120,25 +141,44 @@ class StrengthSlider(QWidget):
 
     def _show(self) -> None:
         v = self.value()
-        what = ("keeps it" if v < 0.2 else "close to it" if v < 0.45 else
-                "its character, varied" if v < 0.7 else "loosely after it" if v < 0.95 else
-                "ignores it")
+        what = (
+            "keeps it"
+            if v < 0.2
+            else "close to it"
+            if v < 0.45
+            else "its character, varied"
+            if v < 0.7
+            else "loosely after it"
+            if v < 0.95
+            else "ignores it"
+        )
         self.value_label.setText(f"{v:.2f} — {what}")
 
 
 class StartFromDialog(QDialog):
     """Pick what the next takes start from. ``takes`` are (name, WAV path) of the project."""
 
-    def __init__(self, takes: list[tuple[str, str]], parent: QWidget | None = None, *,
-                 choice: StartChoice | None = None, library: str = "",
-                 retrieve: Retriever | None = None) -> None:
+    def __init__(
+        self,
+        takes: list[tuple[str, str]],
+        parent: QWidget | None = None,
+        *,
+        choice: StartChoice | None = None,
+        library: str = "",
+        retrieve: Retriever | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Start from a Sound")
         self._retrieve = retrieve
         self.group = QButtonGroup(self)
-        self.radios = {k: QRadioButton(t, self) for k, t in (
-            ("file", "A sound file"), ("take", "A take"), ("library", "The nearest recording "
-                                                                     "in my library"))}
+        self.radios = {
+            k: QRadioButton(t, self)
+            for k, t in (
+                ("file", "A sound file"),
+                ("take", "A take"),
+                ("library", "The nearest recording in my library"),
+            )
+        }
         for i, k in enumerate(KINDS):
             self.group.addButton(self.radios[k], i)
         self.file_edit = QLineEdit(self)
@@ -149,8 +189,9 @@ class StartFromDialog(QDialog):
         for name, path in takes:
             self.take_combo.addItem(name, path)
         self.library_edit = QLineEdit(library, self)
-        self.library_edit.setPlaceholderText("a folder of recordings (captions.csv, NAME.txt or "
-                                             "file names)")
+        self.library_edit.setPlaceholderText(
+            "a folder of recordings (captions.csv, NAME.txt or file names)"
+        )
         library_button = QPushButton("Browse…", self)
         library_button.clicked.connect(self._browse_library)
         self.top_k = QSpinBox(self)
@@ -173,19 +214,26 @@ class StartFromDialog(QDialog):
         grid.addWidget(self.top_k, 3, 1, 1, 2)
         grid.addWidget(QLabel("Strength", self), 4, 0)
         grid.addWidget(self.strength, 4, 1, 1, 2)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel("The sound is encoded, noised to the strength and made again with "
-                             "your prompt and path.", self))
+        lay.addWidget(
+            QLabel(
+                "The sound is encoded, noised to the strength and made again with "
+                "your prompt and path.",
+                self,
+            )
+        )
         lay.addLayout(grid)
         lay.addWidget(buttons)
         kind = choice.kind if choice else ("take" if takes else "file")
         if choice is not None:
             {"file": self.file_edit, "library": self.library_edit}.get(
-                choice.kind, QLineEdit()).setText(choice.path)
+                choice.kind, QLineEdit()
+            ).setText(choice.path)
             if choice.kind == "take":
                 self.take_combo.setCurrentIndex(max(0, self.take_combo.findData(choice.path)))
             self.top_k.setValue(choice.top_k)
@@ -213,8 +261,13 @@ class StartFromDialog(QDialog):
             path = self.library_edit.text().strip()
             if not path or not Path(path).is_dir():
                 raise EngineError(f"{path or 'the library'}: choose a folder of recordings")
-        return StartChoice(kind, path, self.strength.value(), self.top_k.value(),
-                           self._retrieve if kind == "library" else None)
+        return StartChoice(
+            kind,
+            path,
+            self.strength.value(),
+            self.top_k.value(),
+            self._retrieve if kind == "library" else None,
+        )
 
     def accept(self) -> None:
         try:

@@ -26,20 +26,40 @@ class Colors:
     text: str
     dim_text: str
     button: str
-    accent: str      # the drawn path, selection, progress
-    measured: str    # the measured direction of a take
+    accent: str  # the drawn path, selection, progress
+    measured: str  # the measured direction of a take
     highlight_text: str
     plot_bg: str
     plot_fg: str
 
 
 COLORS = {
-    "dark": Colors(window="#2b2d30", base="#1f2023", alt_base="#26282b", text="#dcdfe4",
-                   dim_text="#8a8f98", button="#34373b", accent="#4a9eff", measured="#1fb57f",
-                   highlight_text="#0b0c0e", plot_bg="#1b1c1f", plot_fg="#aeb3bb"),
-    "light": Colors(window="#eceef1", base="#ffffff", alt_base="#f5f6f8", text="#1d1f23",
-                    dim_text="#6a6f78", button="#e1e4e8", accent="#1f6fd1", measured="#1fb57f",
-                    highlight_text="#ffffff", plot_bg="#fbfbfc", plot_fg="#3a3d42"),
+    "dark": Colors(
+        window="#2b2d30",
+        base="#1f2023",
+        alt_base="#26282b",
+        text="#dcdfe4",
+        dim_text="#8a8f98",
+        button="#34373b",
+        accent="#4a9eff",
+        measured="#1fb57f",
+        highlight_text="#0b0c0e",
+        plot_bg="#1b1c1f",
+        plot_fg="#aeb3bb",
+    ),
+    "light": Colors(
+        window="#eceef1",
+        base="#ffffff",
+        alt_base="#f5f6f8",
+        text="#1d1f23",
+        dim_text="#6a6f78",
+        button="#e1e4e8",
+        accent="#1f6fd1",
+        measured="#1fb57f",
+        highlight_text="#ffffff",
+        plot_bg="#fbfbfc",
+        plot_fg="#3a3d42",
+    ),
 }
 
 _current = "dark"
@@ -57,12 +77,22 @@ def palette(theme: str) -> QPalette:
     c = COLORS[theme]
     p = QPalette()
     role = QPalette.ColorRole
-    for r, value in ((role.Window, c.window), (role.Base, c.base), (role.AlternateBase, c.alt_base),
-                     (role.Text, c.text), (role.WindowText, c.text), (role.ButtonText, c.text),
-                     (role.Button, c.button), (role.ToolTipBase, c.base), (role.ToolTipText, c.text),
-                     (role.Highlight, c.accent), (role.HighlightedText, c.highlight_text),
-                     (role.PlaceholderText, c.dim_text), (role.Link, c.measured),
-                     (role.BrightText, "#ff5555")):
+    for r, value in (
+        (role.Window, c.window),
+        (role.Base, c.base),
+        (role.AlternateBase, c.alt_base),
+        (role.Text, c.text),
+        (role.WindowText, c.text),
+        (role.ButtonText, c.text),
+        (role.Button, c.button),
+        (role.ToolTipBase, c.base),
+        (role.ToolTipText, c.text),
+        (role.Highlight, c.accent),
+        (role.HighlightedText, c.highlight_text),
+        (role.PlaceholderText, c.dim_text),
+        (role.Link, c.measured),
+        (role.BrightText, "#ff5555"),
+    ):
         p.setColor(r, QColor(value))
     disabled = QPalette.ColorGroup.Disabled
     for r in (role.Text, role.WindowText, role.ButtonText):
@@ -86,4 +116,5 @@ def apply_theme(app: QApplication, theme: str) -> None:
         f" font-weight: bold; padding: 6px 18px; border-radius: 3px; }}"
         f"QPushButton#generate:disabled {{ background: {c.button}; color: {c.dim_text}; }}"
         f"QLabel[role='caption'] {{ color: {c.dim_text}; font-style: italic; }}"
-        f"QLabel[role='heading'] {{ font-weight: bold; }}")
+        f"QLabel[role='heading'] {{ font-weight: bold; }}"
+    )

@@ -19,13 +19,17 @@ from .path import PathEditor
 
 DEBOUNCE_MS = 250  # parse once the typing pauses
 
-NO_WORDS = ("Text only: the prompt has no spatial words, so the model places the sound "
-            "itself — the drawn path (grey) is not used.")
+NO_WORDS = (
+    "Text only: the prompt has no spatial words, so the model places the sound "
+    "itself — the drawn path (grey) is not used."
+)
 
 
 def words_note(caption: str) -> str:
-    return (f"Text only: the words say “{caption}” (shown). Edit the path to draw your own; "
-            "that switches to Follow the drawn path.")
+    return (
+        f"Text only: the words say “{caption}” (shown). Edit the path to draw your own; "
+        "that switches to Follow the drawn path."
+    )
 
 
 class WordsPath(QObject):

@@ -26,13 +26,14 @@ def _take() -> np.ndarray:
 def bench_binaural(repeats: int) -> list[Measurement]:
     hrirs = load_hrtf()
     cache = DecoderCache(folder=False)  # memory only: time the design, touch no user files
-    t_design = time_call(lambda: DecoderCache(folder=False).get(hrirs, RATE), max(1, repeats // 2),
-                         warmup=0)
+    t_design = time_call(
+        lambda: DecoderCache(folder=False).get(hrirs, RATE), max(1, repeats // 2), warmup=0
+    )
     decoder = cache.get(hrirs, RATE)
     foa = _take()
     t_offline = time_call(lambda: render(foa, decoder, yaw=30.0), repeats)
 
-    blocks = [foa[:, i:i + BLOCK] for i in range(0, 200 * BLOCK, BLOCK)]
+    blocks = [foa[:, i : i + BLOCK] for i in range(0, 200 * BLOCK, BLOCK)]
 
     def stream() -> None:
         r = BlockRenderer(decoder)
@@ -43,17 +44,29 @@ def bench_binaural(repeats: int) -> list[Measurement]:
     t_stream = time_call(stream, repeats) / len(blocks)
     period = BLOCK / RATE
     return [
-        realtime("binaural.offline", SECONDS, t_offline,
-                 f"{SECONDS:g} s FOA at {RATE} Hz, MagLS ({decoder.taps} taps), rotated"),
-        Measurement("binaural.block_512", 100 * t_stream / period, "% of the block period",
-                    f"{BLOCK}-sample blocks at {RATE} Hz, rotation changed every block "
-                    f"(1 core; {period * 1e3:.1f} ms period)", t_stream),
-        replace(ratio("binaural.design", t_design, t_offline, f"a {SECONDS:g} s offline decode"),
-                detail="one decoder design, no cache (HRTF 44.1→48 kHz + MagLS)"),
+        realtime(
+            "binaural.offline",
+            SECONDS,
+            t_offline,
+            f"{SECONDS:g} s FOA at {RATE} Hz, MagLS ({decoder.taps} taps), rotated",
+        ),
+        Measurement(
+            "binaural.block_512",
+            100 * t_stream / period,
+            "% of the block period",
+            f"{BLOCK}-sample blocks at {RATE} Hz, rotation changed every block "
+            f"(1 core; {period * 1e3:.1f} ms period)",
+            t_stream,
+        ),
+        replace(
+            ratio("binaural.design", t_design, t_offline, f"a {SECONDS:g} s offline decode"),
+            detail="one decoder design, no cache (HRTF 44.1→48 kHz + MagLS)",
+        ),
     ]
 
 
 BENCHMARKS = [
-    Benchmark("binaural", "FOA → binaural decoding: offline, per playback block, design",
-              bench_binaural),
+    Benchmark(
+        "binaural", "FOA → binaural decoding: offline, per playback block, design", bench_binaural
+    ),
 ]

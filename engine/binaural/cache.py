@@ -54,12 +54,14 @@ class DecoderCache:
             return None
         return default_cache_dir() if self._folder in (None, True) else Path(str(self._folder))
 
-    def get(self, hrirs: HrirSet, rate: int | None = None, *, diffuse_eq: bool = True
-            ) -> BinauralDecoder:
+    def get(
+        self, hrirs: HrirSet, rate: int | None = None, *, diffuse_eq: bool = True
+    ) -> BinauralDecoder:
         """A decoder for ``hrirs`` at ``rate`` (default: the set's own), designed once."""
         rate = int(rate or hrirs.rate)
-        key = hashlib.sha256(f"{hrirs.identity}|{rate}|{int(diffuse_eq)}|v{DESIGN_VERSION}"
-                             .encode()).hexdigest()[:24]
+        key = hashlib.sha256(
+            f"{hrirs.identity}|{rate}|{int(diffuse_eq)}|v{DESIGN_VERSION}".encode()
+        ).hexdigest()[:24]
         dec = self._memory.get(key)
         if dec is None:
             dec = self._load(key, hrirs.name)
@@ -87,11 +89,15 @@ class DecoderCache:
                 if str(z["key"]) != key:
                     return None
                 filters = np.asarray(z["filters"], dtype=np.float32)
-                if filters.ndim != 3 or filters.shape[:2] != (2, 4) or \
-                        not np.isfinite(filters).all():
+                if (
+                    filters.ndim != 3
+                    or filters.shape[:2] != (2, 4)
+                    or not np.isfinite(filters).all()
+                ):
                     return None
-                return BinauralDecoder(filters, int(z["rate"]), name, str(z["hrtf_identity"]),
-                                       bool(z["diffuse_eq"]))
+                return BinauralDecoder(
+                    filters, int(z["rate"]), name, str(z["hrtf_identity"]), bool(z["diffuse_eq"])
+                )
         except Exception as exc:  # damaged cache file: design again and overwrite it
             log.warning("ignoring the damaged decoder cache file %s (%s)", path, exc)
             return None
@@ -105,9 +111,14 @@ class DecoderCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".magls-", suffix=".npz", dir=path.parent)
             with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, key=np.array(key), filters=dec.filters, rate=np.array(dec.rate),
-                         hrtf_identity=np.array(dec.hrtf_identity),
-                         diffuse_eq=np.array(dec.diffuse_eq))
+                np.savez(
+                    fh,
+                    key=np.array(key),
+                    filters=dec.filters,
+                    rate=np.array(dec.rate),
+                    hrtf_identity=np.array(dec.hrtf_identity),
+                    diffuse_eq=np.array(dec.diffuse_eq),
+                )
             os.replace(tmp, path)
             tmp = None
         except OSError as exc:  # a read-only cache only costs design time next run
@@ -128,7 +139,12 @@ def shared_cache() -> DecoderCache:
     return _shared
 
 
-def decoder_for(hrirs: HrirSet, rate: int | None = None, *, diffuse_eq: bool = True,
-                cache: DecoderCache | None = None) -> BinauralDecoder:
+def decoder_for(
+    hrirs: HrirSet,
+    rate: int | None = None,
+    *,
+    diffuse_eq: bool = True,
+    cache: DecoderCache | None = None,
+) -> BinauralDecoder:
     """Shorthand: ``(cache or shared_cache()).get(hrirs, rate, diffuse_eq=diffuse_eq)``."""
     return (cache or shared_cache()).get(hrirs, rate, diffuse_eq=diffuse_eq)

@@ -52,9 +52,16 @@ class BinauralDecoder:
 
     def describe(self) -> dict[str, object]:
         """What a sidecar records about the decoder."""
-        return {"method": "MagLS", "order": ORDER, "design_version": DESIGN_VERSION,
-                "hrtf": self.hrtf_name, "hrtf_sha256": self.hrtf_identity, "rate": self.rate,
-                "taps": self.taps, "diffuse_field_eq": self.diffuse_eq}
+        return {
+            "method": "MagLS",
+            "order": ORDER,
+            "design_version": DESIGN_VERSION,
+            "hrtf": self.hrtf_name,
+            "hrtf_sha256": self.hrtf_identity,
+            "rate": self.rate,
+            "taps": self.taps,
+            "diffuse_field_eq": self.diffuse_eq,
+        }
 
 
 def quadrature_weights(hrirs: HrirSet) -> NDArray[np.float64]:
@@ -68,8 +75,13 @@ def quadrature_weights(hrirs: HrirSet) -> NDArray[np.float64]:
     return areas / areas.sum()
 
 
-def design_filters(hrirs: HrirSet, *, diffuse_eq: bool = True, f_trans: float = F_TRANS_HZ,
-                   regularisation: float = REGULARISATION) -> NDArray[np.float32]:
+def design_filters(
+    hrirs: HrirSet,
+    *,
+    diffuse_eq: bool = True,
+    f_trans: float = F_TRANS_HZ,
+    regularisation: float = REGULARISATION,
+) -> NDArray[np.float32]:
     """MagLS decoding filters ``(2, 4, taps)`` for AmbiX SN3D input at ``hrirs.rate``.
 
     The filters are as long as the HRIRs (plus 64 taps when equalising), faded out over
@@ -79,8 +91,9 @@ def design_filters(hrirs: HrirSet, *, diffuse_eq: bool = True, f_trans: float = 
     rate = hrirs.rate
     y = sh_gains(hrirs.azimuth, hrirs.elevation).T  # (M, 4)
     if np.linalg.matrix_rank(y) < 3:
-        raise HrtfError(f"{hrirs.name}: {hrirs.count} direction(s) are too few to fit a "
-                        "first-order decoder")
+        raise HrtfError(
+            f"{hrirs.name}: {hrirs.count} direction(s) are too few to fit a first-order decoder"
+        )
     w = quadrature_weights(hrirs)
     gram = y.T @ (w[:, None] * y)
     gram += regularisation * np.trace(gram) / 4 * np.eye(4)
@@ -96,7 +109,7 @@ def design_filters(hrirs: HrirSet, *, diffuse_eq: bool = True, f_trans: float = 
     if k_t < len(freqs):
         # Average phase step per bin of the fitted response over the last LS bins: the
         # group delay the magnitude-only part continues with (avoids HF dispersion).
-        avg = np.einsum("m,mc,eck->ek", w, y, f[:, :, k_t - 6:k_t])
+        avg = np.einsum("m,mc,eck->ek", w, y, f[:, :, k_t - 6 : k_t])
         step = np.mean(np.diff(np.unwrap(np.angle(avg), axis=-1), axis=-1), axis=-1)  # (2,)
         mag = np.abs(h)
         for k in range(k_t, len(freqs)):
@@ -113,8 +126,9 @@ def design_filters(hrirs: HrirSet, *, diffuse_eq: bool = True, f_trans: float = 
     return out.astype(np.float32)
 
 
-def _diffuse_response(f: NDArray[np.complex128], y: NDArray[np.float64],
-                      w: NDArray[np.float64]) -> NDArray[np.float64]:
+def _diffuse_response(
+    f: NDArray[np.complex128], y: NDArray[np.float64], w: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """RMS over directions (weighted) and both ears of the decoded response ``(K,)``."""
     resp = np.einsum("mc,eck->mek", y, f)
     return np.sqrt(np.einsum("m,mek->k", w, np.abs(resp) ** 2) / 2)
@@ -135,12 +149,17 @@ def _min_phase(mag: NDArray[np.float64]) -> NDArray[np.complex128]:
     cep = np.fft.irfft(np.log(mag), nfft)
     fold = np.zeros(nfft)
     fold[0] = cep[0]
-    fold[1:nfft // 2] = 2 * cep[1:nfft // 2]
+    fold[1 : nfft // 2] = 2 * cep[1 : nfft // 2]
     fold[nfft // 2] = cep[nfft // 2]
     return np.exp(np.fft.rfft(fold, nfft))
 
 
 def make_decoder(hrirs: HrirSet, *, diffuse_eq: bool = True) -> BinauralDecoder:
     """Design a decoder at ``hrirs.rate`` (no caching; see :class:`DecoderCache`)."""
-    return BinauralDecoder(design_filters(hrirs, diffuse_eq=diffuse_eq), hrirs.rate,
-                           hrirs.name, hrirs.identity, diffuse_eq)
+    return BinauralDecoder(
+        design_filters(hrirs, diffuse_eq=diffuse_eq),
+        hrirs.rate,
+        hrirs.name,
+        hrirs.identity,
+        diffuse_eq,
+    )

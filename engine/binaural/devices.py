@@ -31,9 +31,11 @@ def sounddevice_module() -> ModuleType:
     try:
         import sounddevice
     except OSError as exc:  # sounddevice raises OSError when libportaudio cannot be loaded
-        raise AudioDeviceError(f"audio playback is unavailable: the PortAudio library is "
-                               f"missing ({exc}); on Debian/Ubuntu: apt-get install "
-                               "libportaudio2") from None
+        raise AudioDeviceError(
+            f"audio playback is unavailable: the PortAudio library is "
+            f"missing ({exc}); on Debian/Ubuntu: apt-get install "
+            "libportaudio2"
+        ) from None
     return sounddevice
 
 
@@ -50,9 +52,16 @@ def output_devices() -> list[OutputDevice]:
     for i, d in enumerate(devices):
         if int(d.get("max_output_channels", 0)) >= 2:
             api = apis[d["hostapi"]]["name"] if 0 <= d.get("hostapi", -1) < len(apis) else ""
-            found.append(OutputDevice(i, str(d["name"]), int(d["max_output_channels"]),
-                                      float(d["default_samplerate"]), str(api),
-                                      i == default_out))
+            found.append(
+                OutputDevice(
+                    i,
+                    str(d["name"]),
+                    int(d["max_output_channels"]),
+                    float(d["default_samplerate"]),
+                    str(api),
+                    i == default_out,
+                )
+            )
     return found
 
 
@@ -71,12 +80,15 @@ def pick_output_device(device: int | str | None = None) -> OutputDevice:
         for d in devices:
             if d.index == int(device):
                 return d
-        raise AudioDeviceError(f"output device {device} does not exist "
-                               f"(outputs: {', '.join(str(d.index) for d in devices)}; "
-                               "see 'ambisketch devices')")
+        raise AudioDeviceError(
+            f"output device {device} does not exist "
+            f"(outputs: {', '.join(str(d.index) for d in devices)}; "
+            "see 'ambisketch devices')"
+        )
     matches = [d for d in devices if str(device).lower() in d.name.lower()]
     if len(matches) != 1:
         what = "matches no" if not matches else "matches more than one"
-        raise AudioDeviceError(f"output device {device!r} {what} output device "
-                               "(see 'ambisketch devices')")
+        raise AudioDeviceError(
+            f"output device {device!r} {what} output device (see 'ambisketch devices')"
+        )
     return matches[0]

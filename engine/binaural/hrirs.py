@@ -47,8 +47,9 @@ class HrirSet:
         where = self.source or self.name
         ir = np.asarray(self.ir)
         if ir.ndim != 3 or ir.shape[1] != 2 or ir.shape[0] < 1 or ir.shape[2] < 2:
-            raise HrtfError(f"{where}: HRIRs must have shape (directions, 2 ears, taps), "
-                            f"got {ir.shape}")
+            raise HrtfError(
+                f"{where}: HRIRs must have shape (directions, 2 ears, taps), got {ir.shape}"
+            )
         if self.azimuth.shape != (ir.shape[0],) or self.elevation.shape != (ir.shape[0],):
             raise HrtfError(f"{where}: {ir.shape[0]} HRIRs but {self.azimuth.shape[0]} positions")
         if not np.isfinite(ir).all():
@@ -56,8 +57,9 @@ class HrirSet:
         if not np.any(ir):
             raise HrtfError(f"{where}: the HRIRs are all zero")
         if not MIN_RATE <= self.rate <= MAX_RATE:
-            raise HrtfError(f"{where}: sample rate {self.rate} Hz is outside "
-                            f"{MIN_RATE}..{MAX_RATE} Hz")
+            raise HrtfError(
+                f"{where}: sample rate {self.rate} Hz is outside {MIN_RATE}..{MAX_RATE} Hz"
+            )
         if np.any(np.abs(self.elevation) > 90.0 + 1e-6):
             raise HrtfError(f"{where}: elevations must lie in [-90, 90] degrees")
 
@@ -81,8 +83,9 @@ class HrirSet:
 
     def nearest(self, azimuth: float, elevation: float = 0.0) -> int:
         """Index of the measured direction closest (great circle) to the one given."""
-        return int(np.argmax(unit_vectors(self.azimuth, self.elevation)
-                             @ unit_vectors(azimuth, elevation)))
+        return int(
+            np.argmax(unit_vectors(self.azimuth, self.elevation) @ unit_vectors(azimuth, elevation))
+        )
 
     def resampled(self, rate: int) -> HrirSet:
         """The same set at ``rate`` Hz (soxr VHQ on every HRIR); ``self`` if already there."""
@@ -90,12 +93,20 @@ class HrirSet:
         if rate == self.rate:
             return self
         if not MIN_RATE <= rate <= MAX_RATE:
-            raise HrtfError(f"{self.name}: cannot resample to {rate} Hz "
-                            f"(allowed {MIN_RATE}..{MAX_RATE} Hz)")
+            raise HrtfError(
+                f"{self.name}: cannot resample to {rate} Hz (allowed {MIN_RATE}..{MAX_RATE} Hz)"
+            )
         m, _, n = self.ir.shape
         flat = resample(self.ir.reshape(m * 2, n), self.rate, rate).astype(np.float64)
-        return HrirSet(flat.reshape(m, 2, -1), self.azimuth, self.elevation, rate, self.name,
-                       self.source, dict(self.info))
+        return HrirSet(
+            flat.reshape(m, 2, -1),
+            self.azimuth,
+            self.elevation,
+            rate,
+            self.name,
+            self.source,
+            dict(self.info),
+        )
 
 
 def unit_vectors(azimuth: object, elevation: object) -> NDArray[np.float64]:
@@ -105,8 +116,9 @@ def unit_vectors(azimuth: object, elevation: object) -> NDArray[np.float64]:
     return np.stack([np.cos(az) * np.cos(el), np.sin(az) * np.cos(el), np.sin(el)], axis=-1)
 
 
-def cartesian_to_spherical(xyz: NDArray[np.floating]) -> tuple[NDArray[np.float64],
-                                                               NDArray[np.float64]]:
+def cartesian_to_spherical(
+    xyz: NDArray[np.floating],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Azimuth and elevation in degrees of cartesian positions ``(M, 3)``."""
     x, y, z = (np.asarray(xyz, dtype=np.float64)[:, i] for i in range(3))
     az = np.degrees(np.arctan2(y, x))

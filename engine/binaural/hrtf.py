@@ -36,11 +36,20 @@ def load_hrtf(path: str | Path | None = None, rate: int | None = None) -> HrirSe
     if path is None:
         p = default_hrtf_path()
         if not p.is_file():
-            raise HrtfError(f"{p}: the default HRTF is missing (incomplete installation; "
-                            "rebuild it with scripts/build_hrtf.py or pass --hrtf FILE.sofa)")
+            raise HrtfError(
+                f"{p}: the default HRTF is missing (incomplete installation; "
+                "rebuild it with scripts/build_hrtf.py or pass --hrtf FILE.sofa)"
+            )
         hrirs = read_sofa(p)
-        hrirs = HrirSet(hrirs.ir, hrirs.azimuth, hrirs.elevation, hrirs.rate, DEFAULT_HRTF_NAME,
-                        hrirs.source, hrirs.info)
+        hrirs = HrirSet(
+            hrirs.ir,
+            hrirs.azimuth,
+            hrirs.elevation,
+            hrirs.rate,
+            DEFAULT_HRTF_NAME,
+            hrirs.source,
+            hrirs.info,
+        )
     else:
         hrirs = read_sofa(path)
     return hrirs.resampled(rate) if rate else hrirs

@@ -24,8 +24,9 @@ from .decoder import BinauralDecoder
 OFFLINE_BLOCK = 8192  # samples per FFT block of the offline renderer
 
 
-def head_rotation_matrix(yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0
-                         ) -> NDArray[np.float64]:
+def head_rotation_matrix(
+    yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0
+) -> NDArray[np.float64]:
     """4×4 AmbiX matrix that shows the scene as heard by a head turned by (yaw, pitch, roll)."""
     return foa_rotation_matrix(yaw, pitch, roll).T
 
@@ -37,8 +38,13 @@ def _as_foa(foa: ArrayLike) -> NDArray[np.float32]:
     return a
 
 
-def render(foa: ArrayLike, decoder: BinauralDecoder, yaw: float = 0.0, pitch: float = 0.0,
-           roll: float = 0.0) -> NDArray[np.float32]:
+def render(
+    foa: ArrayLike,
+    decoder: BinauralDecoder,
+    yaw: float = 0.0,
+    pitch: float = 0.0,
+    roll: float = 0.0,
+) -> NDArray[np.float32]:
     """Decode a whole AmbiX take ``(4, n)`` to binaural ``(2, n)`` float32 (same length).
 
     The output keeps the input's length and timing, so it lines up with the FOA take in a
@@ -46,7 +52,7 @@ def render(foa: ArrayLike, decoder: BinauralDecoder, yaw: float = 0.0, pitch: fl
     FFT overlap-add in single precision (all blocks in one batched FFT): about 4× faster
     than one FFT over the whole take, and it needs memory for a few copies of the take only.
     """
-    x = (head_rotation_matrix(yaw, pitch, roll).astype(np.float32) @ _as_foa(foa))
+    x = head_rotation_matrix(yaw, pitch, roll).astype(np.float32) @ _as_foa(foa)
     n, taps = x.shape[1], decoder.taps
     if n == 0:
         return np.zeros((2, 0), dtype=np.float32)
@@ -59,9 +65,9 @@ def render(foa: ArrayLike, decoder: BinauralDecoder, yaw: float = 0.0, pitch: fl
     filt = rfft(decoder.filters, nfft, axis=-1)  # (2, 4, K) complex64
     y = irfft(np.einsum("eck,cbk->ebk", filt, spec), nfft, axis=-1)  # (2, blocks, nfft)
     out = np.zeros((2, (count + 1) * block), dtype=np.float32)
-    out[:, :count * block] += y[:, :, :block].reshape(2, -1)
+    out[:, : count * block] += y[:, :, :block].reshape(2, -1)
     tails = np.zeros((2, count, block), dtype=np.float32)  # each block's tail rings into
-    tails[:, :, :taps - 1] = y[:, :, block:block + taps - 1]  # the next one (taps ≤ block)
+    tails[:, :, : taps - 1] = y[:, :, block : block + taps - 1]  # the next one (taps ≤ block)
     out[:, block:] += tails.reshape(2, -1)
     return np.ascontiguousarray(out[:, :n])
 
@@ -76,8 +82,9 @@ class BlockRenderer:
     of the old and new filters over the next block. Neither clicks.
     """
 
-    def __init__(self, decoder: BinauralDecoder, yaw: float = 0.0, pitch: float = 0.0,
-                 roll: float = 0.0) -> None:
+    def __init__(
+        self, decoder: BinauralDecoder, yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0
+    ) -> None:
         self._decoder = decoder
         self._next_decoder: BinauralDecoder | None = None
         self._matrix = head_rotation_matrix(yaw, pitch, roll)
@@ -140,12 +147,16 @@ class BlockRenderer:
             out = out * (1 - ramp) + self._convolve(new, spec, nfft, buf.shape[1], n) * ramp
             self._decoder, self._next_decoder = new, None
             self._spectra.clear()
-        self._history = buf[:, buf.shape[1] - (self._decoder.taps - 1):] \
-            if self._decoder.taps > 1 else np.zeros((4, 0))
+        self._history = (
+            buf[:, buf.shape[1] - (self._decoder.taps - 1) :]
+            if self._decoder.taps > 1
+            else np.zeros((4, 0))
+        )
         return out.astype(np.float32)
 
-    def _convolve(self, decoder: BinauralDecoder, spec: NDArray[np.complex128], nfft: int,
-                  length: int, n: int) -> NDArray[np.float64]:
+    def _convolve(
+        self, decoder: BinauralDecoder, spec: NDArray[np.complex128], nfft: int, length: int, n: int
+    ) -> NDArray[np.float64]:
         """The last ``n`` samples of ``filters * buffer`` (circular wrap lands before them)."""
         key = (id(decoder), nfft)
         filt = self._spectra.get(key)
@@ -155,4 +166,4 @@ class BlockRenderer:
             filt = rfft(decoder.filters.astype(np.float64), nfft, axis=-1)
             self._spectra[key] = filt
         y = irfft(np.einsum("eck,ck->ek", filt, spec), nfft, axis=-1)
-        return y[:, length - n:length]
+        return y[:, length - n : length]

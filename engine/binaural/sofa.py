@@ -20,8 +20,18 @@ from .hrirs import HrirSet, cartesian_to_spherical
 
 CONVENTION = "SimpleFreeFieldHRIR"
 # Provenance attributes copied into HrirSet.info (and from there into sidecars).
-INFO_ATTRIBUTES = ("Title", "DatabaseName", "ListenerShortName", "License", "References",
-                   "Origin", "Comment", "History", "Organization", "AuthorContact")
+INFO_ATTRIBUTES = (
+    "Title",
+    "DatabaseName",
+    "ListenerShortName",
+    "License",
+    "References",
+    "Origin",
+    "Comment",
+    "History",
+    "Organization",
+    "AuthorContact",
+)
 
 
 def read_sofa(path: str | Path) -> HrirSet:
@@ -61,8 +71,10 @@ def _read_open(f: Any, p: Path) -> HrirSet:
     if conv is None:
         raise HrtfError(f"{p}: not a SOFA file (no SOFAConventions attribute)")
     if conv != CONVENTION:
-        raise HrtfError(f"{p}: SOFA convention {conv!r} is not supported; an HRTF must be "
-                        f"{CONVENTION!r} (head-related impulse responses)")
+        raise HrtfError(
+            f"{p}: SOFA convention {conv!r} is not supported; an HRTF must be "
+            f"{CONVENTION!r} (head-related impulse responses)"
+        )
     if attrs.get("DataType", "FIR") != "FIR":
         raise HrtfError(f"{p}: DataType {attrs['DataType']!r} is not supported (need 'FIR')")
     variables = f.variables
@@ -129,8 +141,9 @@ def _positions(var: Any, m: int, p: Path) -> tuple[NDArray[np.float64], NDArray[
             raise HrtfError(f"{p}: a cartesian SourcePosition at the listener (0, 0, 0)")
         az, el = cartesian_to_spherical(pos)
     else:
-        raise HrtfError(f"{p}: SourcePosition type {kind!r} is not supported "
-                        "(spherical or cartesian)")
+        raise HrtfError(
+            f"{p}: SourcePosition type {kind!r} is not supported (spherical or cartesian)"
+        )
     az = (np.asarray(az) + 180.0) % 360.0 - 180.0  # SOFA allows 0..360; we use (-180, 180]
     az[az == -180.0] = 180.0
     return az, np.asarray(el, dtype=np.float64).copy()
@@ -150,7 +163,7 @@ def _apply_delays(ir: NDArray[np.float64], var: Any, p: Path) -> NDArray[np.floa
     out = np.zeros((ir.shape[0], 2, ir.shape[2] + int(shift.max())))
     for i in range(ir.shape[0]):
         for e in range(2):
-            out[i, e, shift[i, e]:shift[i, e] + ir.shape[2]] = ir[i, e]
+            out[i, e, shift[i, e] : shift[i, e] + ir.shape[2]] = ir[i, e]
     return out
 
 
@@ -162,8 +175,14 @@ def _receivers_swapped(var: Any) -> bool:
     return y is not None and y[0] < 0 < y[1]
 
 
-def write_sofa(path: str | Path, hrirs: HrirSet, attributes: dict[str, str] | None = None,
-               *, distance: float = 1.4, compress: bool = True) -> Path:
+def write_sofa(
+    path: str | Path,
+    hrirs: HrirSet,
+    attributes: dict[str, str] | None = None,
+    *,
+    distance: float = 1.4,
+    compress: bool = True,
+) -> Path:
     """Write ``hrirs`` as a SimpleFreeFieldHRIR 1.0 SOFA file (spherical positions).
 
     Args:
@@ -177,27 +196,45 @@ def write_sofa(path: str | Path, hrirs: HrirSet, attributes: dict[str, str] | No
     m, _, n = hrirs.ir.shape
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
     attrs = {
-        "Conventions": "SOFA", "Version": "2.1", "SOFAConventions": CONVENTION,
-        "SOFAConventionsVersion": "1.0", "APIName": "ambisketch", "APIVersion": "1",
-        "DataType": "FIR", "RoomType": "free field", "Title": hrirs.name, "DateCreated": now,
-        "DateModified": now, "AuthorContact": "", "Organization": "", "License": "",
-        "ApplicationName": "ambisketch", "ApplicationVersion": "", "Comment": "",
-        "History": "", "References": "", "Origin": "", "DatabaseName": "",
+        "Conventions": "SOFA",
+        "Version": "2.1",
+        "SOFAConventions": CONVENTION,
+        "SOFAConventionsVersion": "1.0",
+        "APIName": "ambisketch",
+        "APIVersion": "1",
+        "DataType": "FIR",
+        "RoomType": "free field",
+        "Title": hrirs.name,
+        "DateCreated": now,
+        "DateModified": now,
+        "AuthorContact": "",
+        "Organization": "",
+        "License": "",
+        "ApplicationName": "ambisketch",
+        "ApplicationVersion": "",
+        "Comment": "",
+        "History": "",
+        "References": "",
+        "Origin": "",
+        "DatabaseName": "",
         "ListenerShortName": "",
     }
     attrs.update(hrirs.info)
     attrs.update(attributes or {})
-    opts: dict[str, Any] = {"compression": "gzip", "compression_opts": 9, "shuffle": True} \
-        if compress else {}
+    opts: dict[str, Any] = (
+        {"compression": "gzip", "compression_opts": 9, "shuffle": True} if compress else {}
+    )
     with h5netcdf.File(str(p), "w") as f:
         for k, v in attrs.items():
             f.attrs[k] = v
         f.dimensions.update({"I": 1, "C": 3, "R": 2, "E": 1, "M": m, "N": n})
 
-        def var(name: str, dims: tuple[str, ...], data: Any, attrs: dict[str, str],
-                big: bool = False) -> None:
-            v = f.create_variable(name, dims, data=np.asarray(data, dtype=np.float64),
-                                  **(opts if big else {}))
+        def var(
+            name: str, dims: tuple[str, ...], data: Any, attrs: dict[str, str], big: bool = False
+        ) -> None:
+            v = f.create_variable(
+                name, dims, data=np.asarray(data, dtype=np.float64), **(opts if big else {})
+            )
             for k, val in attrs.items():
                 v.attrs[k] = val
 
@@ -205,12 +242,23 @@ def write_sofa(path: str | Path, hrirs: HrirSet, attributes: dict[str, str] | No
         var("ListenerPosition", ("I", "C"), [[0.0, 0.0, 0.0]], cart)
         var("ListenerUp", ("I", "C"), [[0.0, 0.0, 1.0]], cart)
         var("ListenerView", ("I", "C"), [[1.0, 0.0, 0.0]], cart)
-        var("ReceiverPosition", ("R", "C", "I"), [[[0.0], [0.09], [0.0]], [[0.0], [-0.09], [0.0]]],
-            cart)
+        var(
+            "ReceiverPosition",
+            ("R", "C", "I"),
+            [[[0.0], [0.09], [0.0]], [[0.0], [-0.09], [0.0]]],
+            cart,
+        )
         var("EmitterPosition", ("E", "C", "I"), [[[0.0], [0.0], [0.0]]], cart)
-        pos = np.stack([hrirs.azimuth % 360.0, hrirs.elevation, np.full(m, float(distance))], axis=1)
-        var("SourcePosition", ("M", "C"), pos,
-            {"Type": "spherical", "Units": "degree, degree, metre"}, big=True)
+        pos = np.stack(
+            [hrirs.azimuth % 360.0, hrirs.elevation, np.full(m, float(distance))], axis=1
+        )
+        var(
+            "SourcePosition",
+            ("M", "C"),
+            pos,
+            {"Type": "spherical", "Units": "degree, degree, metre"},
+            big=True,
+        )
         var("Data.IR", ("M", "R", "N"), hrirs.ir, {}, big=True)
         var("Data.SamplingRate", ("I",), [float(hrirs.rate)], {"Units": "hertz"})
         var("Data.Delay", ("I", "R"), [[0.0, 0.0]], {})

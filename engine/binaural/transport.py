@@ -49,13 +49,23 @@ class Transport:
             head tracker's ``head_rotation``; it overrides :meth:`set_rotation`.
     """
 
-    def __init__(self, foa: ArrayLike, rate: int, hrirs: HrirSet | None = None, *,
-                 device: int | str | None = None, device_output: bool = True,
-                 diffuse_eq: bool = True, cache: DecoderCache | None = None,
-                 yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0,
-                 speakers: SpeakerDecoder | None = None, lfe: bool = False,
-                 rotation_source: Callable[[], tuple[float, float, float]] | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        foa: ArrayLike,
+        rate: int,
+        hrirs: HrirSet | None = None,
+        *,
+        device: int | str | None = None,
+        device_output: bool = True,
+        diffuse_eq: bool = True,
+        cache: DecoderCache | None = None,
+        yaw: float = 0.0,
+        pitch: float = 0.0,
+        roll: float = 0.0,
+        speakers: SpeakerDecoder | None = None,
+        lfe: bool = False,
+        rotation_source: Callable[[], tuple[float, float, float]] | None = None,
+    ) -> None:
         take = np.asarray(foa, dtype=np.float32)
         if take.ndim != 2 or take.shape[0] != 4:
             raise ValueError(f"expected FOA of shape (4, frames), got {take.shape}")
@@ -205,8 +215,9 @@ class Transport:
         self.close()
 
     # --- the audio callback -----------------------------------------------------------
-    def callback(self, outdata: NDArray[np.float32], frames: int, time: Any = None,
-                 status: Any = None) -> None:
+    def callback(
+        self, outdata: NDArray[np.float32], frames: int, time: Any = None, status: Any = None
+    ) -> None:
         """Fill ``outdata`` ``(frames, 2)`` with the next block (sounddevice's signature)."""
         try:
             with self._lock:
@@ -243,7 +254,7 @@ class Transport:
                     self.finished.set()
                     break
             n = min(frames - filled, total - self._pos)
-            block[:, filled:filled + n] = self._take[:, self._pos:self._pos + n]
+            block[:, filled : filled + n] = self._take[:, self._pos : self._pos + n]
             filled += n
             self._pos += n
         return block
@@ -251,8 +262,9 @@ class Transport:
     # --- internals --------------------------------------------------------------------
     def _change(self, state: str, frames: int | None) -> None:
         with self._lock:
-            pos = frames if frames is not None else (self._pending[1] if self._pending
-                                                     else self._pos)
+            pos = (
+                frames if frames is not None else (self._pending[1] if self._pending else self._pos)
+            )
             if self._state == PLAYING:
                 self._pending = (state, pos)  # the callback fades out, then applies it
                 return
@@ -286,22 +298,31 @@ class Transport:
         sd = devices.sounddevice_module()  # looked up on the module: tests replace it
         info = devices.pick_output_device(self._device)
         if info.channels < self.channels:
-            raise AudioDeviceError(f"output device {info.index} ({info.name}) has "
-                                   f"{info.channels} channel(s); this playback needs "
-                                   f"{self.channels}")
+            raise AudioDeviceError(
+                f"output device {info.index} ({info.name}) has "
+                f"{info.channels} channel(s); this playback needs "
+                f"{self.channels}"
+            )
         try:
-            sd.check_output_settings(device=info.index, channels=self.channels, dtype="float32",
-                                     samplerate=self._rate)
+            sd.check_output_settings(
+                device=info.index, channels=self.channels, dtype="float32", samplerate=self._rate
+            )
         except Exception:  # the device cannot play this rate: play at its own rate
             self._use_rate(int(info.default_rate))
         try:
-            stream = sd.OutputStream(samplerate=self._rate, channels=self.channels,
-                                     dtype="float32",
-                                     device=info.index, latency="high", callback=self.callback)
+            stream = sd.OutputStream(
+                samplerate=self._rate,
+                channels=self.channels,
+                dtype="float32",
+                device=info.index,
+                latency="high",
+                callback=self.callback,
+            )
             stream.start()
         except Exception as exc:  # sd.PortAudioError and friends
-            raise AudioDeviceError(f"cannot play on output device {info.index} "
-                                   f"({info.name}): {exc}") from None
+            raise AudioDeviceError(
+                f"cannot play on output device {info.index} ({info.name}): {exc}"
+            ) from None
         self._stream = stream
         self._device_info = info
 

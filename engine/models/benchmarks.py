@@ -62,6 +62,7 @@ def bench_codec(repeats: int) -> list[Measurement]:
 
         with torch.no_grad():
             z = codec.encode_chunked(x)
+
             def encode() -> None:
                 codec.encode_chunked(x)
                 sync()
@@ -72,27 +73,41 @@ def bench_codec(repeats: int) -> list[Measurement]:
 
             t_enc = time_call(encode, repeats)
             t_dec = time_call(decode, repeats)
-        detail = f"small codec ({sum(p.numel() for p in codec.parameters()) / 1e6:.2f} M), " \
-                 f"{SECONDS:g} s of FOA at {rate} Hz on {device}"
-        out += [realtime(f"codec.encode.{device}", SECONDS, t_enc, detail),
-                realtime(f"codec.decode.{device}", SECONDS, t_dec, detail)]
+        detail = (
+            f"small codec ({sum(p.numel() for p in codec.parameters()) / 1e6:.2f} M), "
+            f"{SECONDS:g} s of FOA at {rate} Hz on {device}"
+        )
+        out += [
+            realtime(f"codec.encode.{device}", SECONDS, t_enc, detail),
+            realtime(f"codec.decode.{device}", SECONDS, t_dec, detail),
+        ]
     return out
 
 
 def _peak_rss_kib(seconds: float, mode: str) -> float:
     """Peak growth of the resident memory of a fresh process encoding + decoding (Linux)."""
-    res = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, str(seconds), mode],
-                         capture_output=True, text=True, timeout=600, check=True)
+    res = subprocess.run(
+        [sys.executable, "-c", _PEAK_SCRIPT, str(seconds), mode],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
     return float(json.loads(res.stdout.strip().splitlines()[-1]))
 
 
 def bench_codec_memory(repeats: int) -> list[Measurement]:
     """Chunked inference keeps memory flat: its peak for a 60 s take against one pass."""
     chunked, whole = _peak_rss_kib(60.0, "chunked"), _peak_rss_kib(60.0, "whole")
-    return [Measurement("codec.peak_memory_chunked", chunked / max(whole, 1.0),
-                        "x the peak memory of one pass",
-                        f"{chunked / 1024:.0f} MiB chunked vs {whole / 1024:.0f} MiB in one pass "
-                        "for 60 s (encode + decode, small codec, CPU)")]
+    return [
+        Measurement(
+            "codec.peak_memory_chunked",
+            chunked / max(whole, 1.0),
+            "x the peak memory of one pass",
+            f"{chunked / 1024:.0f} MiB chunked vs {whole / 1024:.0f} MiB in one pass "
+            "for 60 s (encode + decode, small codec, CPU)",
+        )
+    ]
 
 
 def bench_dirac(repeats: int) -> list[Measurement]:
@@ -110,11 +125,14 @@ def bench_dirac(repeats: int) -> list[Measurement]:
     foa = encode(noise, preset("orbit", SECONDS), rate)
     params = analyze(foa, rate, hop, band_edges=cfg.band_edges)
     t_an = time_call(lambda: analyze(foa, rate, hop, band_edges=cfg.band_edges), repeats)
-    t_syn = time_call(lambda: synthesize(foa[0], params.vectors, rate, hop,
-                                         band_edges=cfg.band_edges), repeats)
+    t_syn = time_call(
+        lambda: synthesize(foa[0], params.vectors, rate, hop, band_edges=cfg.band_edges), repeats
+    )
     detail = f"{cfg.bands} bands, frames of {hop} samples, {SECONDS:g} s of FOA at {rate} Hz"
-    return [realtime("dirac.analyze", SECONDS, t_an, detail),
-            realtime("dirac.synthesize", SECONDS, t_syn, detail)]
+    return [
+        realtime("dirac.analyze", SECONDS, t_an, detail),
+        realtime("dirac.synthesize", SECONDS, t_syn, detail),
+    ]
 
 
 def bench_codec_kinds(repeats: int) -> list[Measurement]:
@@ -133,10 +151,12 @@ def bench_codec_kinds(repeats: int) -> list[Measurement]:
     try:
         with torch.no_grad():
             z = {"foa": foa.encode_chunked(x), "factored": fac.encode_chunked(x)}
-            calls = {("foa", "encode"): lambda: foa.encode_chunked(x),
-                     ("foa", "decode"): lambda: foa.decode_chunked(z["foa"]),
-                     ("factored", "encode"): lambda: fac.encode_chunked(x),
-                     ("factored", "decode"): lambda: fac.decode_chunked(z["factored"])}
+            calls = {
+                ("foa", "encode"): lambda: foa.encode_chunked(x),
+                ("foa", "decode"): lambda: foa.decode_chunked(z["foa"]),
+                ("factored", "encode"): lambda: fac.encode_chunked(x),
+                ("factored", "decode"): lambda: fac.decode_chunked(z["factored"]),
+            }
             times: dict[tuple[str, str], list[float]] = {k: [] for k in calls}
             for _ in range(max(1, repeats)):
                 for key, call in calls.items():
@@ -150,17 +170,29 @@ def bench_codec_kinds(repeats: int) -> list[Measurement]:
     out = []
     for op in ("encode", "decode"):
         out.append(realtime(f"codec.factored.{op}.cpu", SECONDS, median["factored", op], detail))
-        m = ratio(f"codec.factored.{op}_vs_foa", median["factored", op], median["foa", op],
-                  f"the 4-channel codec's {op}")
-        out.append(Measurement(m.name, m.value, m.unit, "small presets, 32 latent channels "
-                               "each, timed alternately on 1 thread", m.seconds))
+        m = ratio(
+            f"codec.factored.{op}_vs_foa",
+            median["factored", op],
+            median["foa", op],
+            f"the 4-channel codec's {op}",
+        )
+        out.append(
+            Measurement(
+                m.name,
+                m.value,
+                m.unit,
+                "small presets, 32 latent channels each, timed alternately on 1 thread",
+                m.seconds,
+            )
+        )
     return out
 
 
 BENCHMARKS = [
     Benchmark("codec", "FOA codec encode/decode real-time factors (small config)", bench_codec),
     Benchmark("dirac", "DirAC analysis and synthesis real-time factors", bench_dirac),
-    Benchmark("codec-kinds", "factored codec encode/decode vs the 4-channel codec",
-              bench_codec_kinds),
+    Benchmark(
+        "codec-kinds", "factored codec encode/decode vs the 4-channel codec", bench_codec_kinds
+    ),
     Benchmark("codec-memory", "FOA codec peak memory, long vs short takes", bench_codec_memory),
 ]

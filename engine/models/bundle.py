@@ -37,9 +37,13 @@ from .weights import load_state_strict, load_weights, save_weights
 
 BUNDLE_FORMAT = "ambisketch-model"
 BUNDLE_FORMAT_VERSION = 2  # 2: codec kinds ("codec_kind"). A bundle with the 4-channel
-                           # "foa" codec is still written as 1, readable by older Ambisketch.
+# "foa" codec is still written as 1, readable by older Ambisketch.
 META_FILE, CODEC_FILE, DIT_FILE, CARD_FILE = (
-    "model.json", "codec.safetensors", "dit.safetensors", "MODEL_CARD.md")
+    "model.json",
+    "codec.safetensors",
+    "dit.safetensors",
+    "MODEL_CARD.md",
+)
 BUNDLE_FILES = (META_FILE, CODEC_FILE, DIT_FILE, CARD_FILE)
 
 
@@ -81,16 +85,21 @@ class ModelBundle:
 
 def _check_fit(codec: AnyCodecConfig, dit: DiTConfig, cond: ConditionerConfig, where: str) -> None:
     if codec.latent_channels != dit.latent_channels:
-        raise ModelLoadError(f"{where}: the codec has {codec.latent_channels} latent channels, "
-                             f"the DiT expects {dit.latent_channels}")
+        raise ModelLoadError(
+            f"{where}: the codec has {codec.latent_channels} latent channels, "
+            f"the DiT expects {dit.latent_channels}"
+        )
     if dit.cond_dim != cond.cond_dim or dit.global_dim != cond.global_dim:
-        raise ModelLoadError(f"{where}: the DiT's conditioning sizes ({dit.cond_dim}, "
-                             f"{dit.global_dim}) differ from the conditioner's "
-                             f"({cond.cond_dim}, {cond.global_dim})")
+        raise ModelLoadError(
+            f"{where}: the DiT's conditioning sizes ({dit.cond_dim}, "
+            f"{dit.global_dim}) differ from the conditioner's "
+            f"({cond.cond_dim}, {cond.global_dim})"
+        )
 
 
-def save_bundle(out_dir: str | Path, bundle: ModelBundle, *, overwrite: bool = False,
-                half: bool = False) -> Path:
+def save_bundle(
+    out_dir: str | Path, bundle: ModelBundle, *, overwrite: bool = False, half: bool = False
+) -> Path:
     """Write ``bundle`` as a folder atomically (staged next to it, then renamed).
 
     ``half`` stores the floating-point weights as float16 (half the size); loading upcasts
@@ -106,21 +115,34 @@ def save_bundle(out_dir: str | Path, bundle: ModelBundle, *, overwrite: bool = F
     info = bundle.info
     kind = kind_of(bundle.codec.config)
     meta = {
-        "format": BUNDLE_FORMAT, "version": 1 if kind == DEFAULT_KIND else 2,
-        "ambisketch_version": __version__, "name": info.name, "codec_kind": kind,
-        "sample_rate": bundle.codec.config.sample_rate, "clip_seconds": info.clip_seconds,
+        "format": BUNDLE_FORMAT,
+        "version": 1 if kind == DEFAULT_KIND else 2,
+        "ambisketch_version": __version__,
+        "name": info.name,
+        "codec_kind": kind,
+        "sample_rate": bundle.codec.config.sample_rate,
+        "clip_seconds": info.clip_seconds,
         "text_encoder": {"id": info.text_encoder, "max_tokens": info.text_max_tokens},
-        "codec": bundle.codec.config.to_dict(), "dit": dit_cfg.to_dict(),
-        "conditioner": cond_cfg.to_dict(), "training_data": info.training_data,
-        "defaults": info.defaults, "dtype": "float16" if half else "float32",
+        "codec": bundle.codec.config.to_dict(),
+        "dit": dit_cfg.to_dict(),
+        "conditioner": cond_cfg.to_dict(),
+        "training_data": info.training_data,
+        "defaults": info.defaults,
+        "dtype": "float16" if half else "float32",
     }
-    card = bundle.card or (f"# {info.name or 'Ambisketch model'}\n\nAn Ambisketch FOA "
-                           "generator (codec + diffusion transformer).\n")
+    card = bundle.card or (
+        f"# {info.name or 'Ambisketch model'}\n\nAn Ambisketch FOA "
+        "generator (codec + diffusion transformer).\n"
+    )
     with atomic_folder(out, overwrite=overwrite) as staging:
-        save_weights(staging / CODEC_FILE, _stored(bundle.codec.state_dict(), half),
-                     {"format": BUNDLE_FORMAT})
-        save_weights(staging / DIT_FILE, _stored(bundle.model.state_dict(), half),
-                     {"format": BUNDLE_FORMAT})
+        save_weights(
+            staging / CODEC_FILE,
+            _stored(bundle.codec.state_dict(), half),
+            {"format": BUNDLE_FORMAT},
+        )
+        save_weights(
+            staging / DIT_FILE, _stored(bundle.model.state_dict(), half), {"format": BUNDLE_FORMAT}
+        )
         (staging / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         (staging / CARD_FILE).write_text(card, encoding="utf-8")
     return out
@@ -150,20 +172,27 @@ def load_bundle(path: str | Path, device: str | torch.device = "cpu") -> ModelBu
         dit_cfg = DiTConfig.from_dict(meta["dit"])
         cond_cfg = ConditionerConfig.from_dict(meta["conditioner"])
         enc = meta["text_encoder"]
-        info = BundleInfo(clip_seconds=float(meta["clip_seconds"]), text_encoder=str(enc["id"]),
-                          text_max_tokens=int(enc.get("max_tokens", 64)),
-                          training_data=dict(meta.get("training_data") or {}),
-                          name=str(meta.get("name") or ""),
-                          defaults=dict(meta.get("defaults") or {}))
+        info = BundleInfo(
+            clip_seconds=float(meta["clip_seconds"]),
+            text_encoder=str(enc["id"]),
+            text_max_tokens=int(enc.get("max_tokens", 64)),
+            training_data=dict(meta.get("training_data") or {}),
+            name=str(meta.get("name") or ""),
+            defaults=dict(meta.get("defaults") or {}),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         what = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
         raise ModelLoadError(f"{meta_path}: invalid model description ({what})") from None
     if meta.get("sample_rate") != codec_cfg.sample_rate:
-        raise ModelLoadError(f"{meta_path}: sample_rate {meta.get('sample_rate')!r} differs from "
-                             f"the codec's {codec_cfg.sample_rate}")
+        raise ModelLoadError(
+            f"{meta_path}: sample_rate {meta.get('sample_rate')!r} differs from "
+            f"the codec's {codec_cfg.sample_rate}"
+        )
     if not 0 < info.clip_seconds <= cond_cfg.max_seconds + 1e-6:
-        raise ModelLoadError(f"{meta_path}: clip_seconds {info.clip_seconds:g} must be in "
-                             f"(0, {cond_cfg.max_seconds:g}]")
+        raise ModelLoadError(
+            f"{meta_path}: clip_seconds {info.clip_seconds:g} must be in "
+            f"(0, {cond_cfg.max_seconds:g}]"
+        )
     _check_fit(codec_cfg, dit_cfg, cond_cfg, str(meta_path))
     codec = build_codec(codec_cfg)
     load_state_strict(codec, _float(load_weights(folder / CODEC_FILE)), str(folder / CODEC_FILE))
@@ -183,9 +212,16 @@ def _float(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
 
 
-def new_bundle(codec: AnyCodecConfig, dit: DiTConfig, conditioner: ConditionerConfig, *,
-               clip_seconds: float, text_encoder: str = "minilm-l6-v2", seed: int = 0,
-               name: str = "untrained") -> ModelBundle:
+def new_bundle(
+    codec: AnyCodecConfig,
+    dit: DiTConfig,
+    conditioner: ConditionerConfig,
+    *,
+    clip_seconds: float,
+    text_encoder: str = "minilm-l6-v2",
+    seed: int = 0,
+    name: str = "untrained",
+) -> ModelBundle:
     """A freshly initialised (untrained) bundle: the start of training, tests, benchmarks."""
     if conditioner.max_seconds < clip_seconds:
         from dataclasses import replace
@@ -193,6 +229,8 @@ def new_bundle(codec: AnyCodecConfig, dit: DiTConfig, conditioner: ConditionerCo
         conditioner = replace(conditioner, max_seconds=clip_seconds)
     _check_fit(codec, dit, conditioner, name)
     torch.manual_seed(seed)
-    return ModelBundle(build_codec(codec).eval(), DiffusionModel(dit, conditioner).eval(),
-                       BundleInfo(clip_seconds=clip_seconds, text_encoder=text_encoder,
-                                  name=name))
+    return ModelBundle(
+        build_codec(codec).eval(),
+        DiffusionModel(dit, conditioner).eval(),
+        BundleInfo(clip_seconds=clip_seconds, text_encoder=text_encoder, name=name),
+    )

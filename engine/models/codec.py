@@ -40,8 +40,10 @@ class CodecConfig:
         object.__setattr__(self, "multipliers", tuple(int(m) for m in self.multipliers))
         object.__setattr__(self, "strides", tuple(int(s) for s in self.strides))
         if len(self.multipliers) != len(self.strides):
-            raise ValueError("multipliers and strides must have the same length, got "
-                             f"{len(self.multipliers)} and {len(self.strides)}")
+            raise ValueError(
+                "multipliers and strides must have the same length, got "
+                f"{len(self.multipliers)} and {len(self.strides)}"
+            )
         for name in ("in_channels", "base_channels", "latent_channels", "sample_rate"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive")
@@ -74,8 +76,9 @@ CODEC_PRESETS: dict[str, CodecConfig] = {
     # Trains on a laptop CPU: ≈ 2.5 M parameters, ×2048, 32 latent channels.
     "small": CodecConfig(),
     # For tests: ×32, a few thousand parameters.
-    "tiny": CodecConfig(base_channels=4, multipliers=(1, 2, 2), strides=(2, 4, 4),
-                        latent_channels=8),
+    "tiny": CodecConfig(
+        base_channels=4, multipliers=(1, 2, 2), strides=(2, 4, 4), latent_channels=8
+    ),
 }
 
 
@@ -86,15 +89,20 @@ class Posterior:
     mean: torch.Tensor
     std: torch.Tensor
 
-    def sample(self, generator: torch.Generator | None = None,
-               shard: tuple[int, int] = (0, 1)) -> torch.Tensor:
+    def sample(
+        self, generator: torch.Generator | None = None, shard: tuple[int, int] = (0, 1)
+    ) -> torch.Tensor:
         """A draw from the posterior. ``shard=(rank, world)``: this process's rows of the noise
         drawn for the whole data-parallel batch (``world`` × this batch), so that several
         processes in step draw exactly what one process with the whole batch would."""
         rank, world = shard
         b = self.mean.shape[0]
-        noise = torch.randn((world * b, *self.mean.shape[1:]), generator=generator,
-                            device=self.mean.device, dtype=self.mean.dtype)[rank * b:(rank + 1) * b]
+        noise = torch.randn(
+            (world * b, *self.mean.shape[1:]),
+            generator=generator,
+            device=self.mean.device,
+            dtype=self.mean.dtype,
+        )[rank * b : (rank + 1) * b]
         return self.mean + self.std * noise
 
     def kl(self) -> torch.Tensor:
@@ -146,8 +154,9 @@ class FoaCodec(nn.Module):
         """Audio ``(batch, 4, frames · hop)`` from latents."""
         return self.decoder(latents)
 
-    def forward(self, audio: torch.Tensor, shard: tuple[int, int] = (0, 1)
-                ) -> tuple[torch.Tensor, Posterior]:
+    def forward(
+        self, audio: torch.Tensor, shard: tuple[int, int] = (0, 1)
+    ) -> tuple[torch.Tensor, Posterior]:
         """Training pass: reconstruction (cropped to the input length) and the posterior
         (``shard``: see :meth:`Posterior.sample`)."""
         post = self.posterior(audio)
@@ -156,8 +165,9 @@ class FoaCodec(nn.Module):
 
     # --- constant-memory inference for long takes ---------------------------------------
     @torch.no_grad()
-    def encode_chunked(self, audio: torch.Tensor, chunk_frames: int = 64,
-                       overlap_frames: int = 8) -> torch.Tensor:
+    def encode_chunked(
+        self, audio: torch.Tensor, chunk_frames: int = 64, overlap_frames: int = 8
+    ) -> torch.Tensor:
         """:meth:`encode` (mean) in chunks of ``chunk_frames`` latent frames, each with
         ``overlap_frames`` of context on both sides that is computed and thrown away."""
         x = self.pad_to_hop(audio)
@@ -166,13 +176,14 @@ class FoaCodec(nn.Module):
         for start in range(0, n, chunk_frames):
             stop = min(n, start + chunk_frames)
             lo, hi = max(0, start - overlap_frames), min(n, stop + overlap_frames)
-            z = self.encode(x[..., lo * self.hop: hi * self.hop])
-            out.append(z[..., start - lo: stop - lo])
+            z = self.encode(x[..., lo * self.hop : hi * self.hop])
+            out.append(z[..., start - lo : stop - lo])
         return torch.cat(out, dim=-1)
 
     @torch.no_grad()
-    def decode_chunked(self, latents: torch.Tensor, chunk_frames: int = 64,
-                       overlap_frames: int = 8) -> torch.Tensor:
+    def decode_chunked(
+        self, latents: torch.Tensor, chunk_frames: int = 64, overlap_frames: int = 8
+    ) -> torch.Tensor:
         """:meth:`decode` in chunks with ``overlap_frames`` of latent context on each side."""
         n = latents.shape[-1]
         out = []
@@ -180,13 +191,12 @@ class FoaCodec(nn.Module):
             stop = min(n, start + chunk_frames)
             lo, hi = max(0, start - overlap_frames), min(n, stop + overlap_frames)
             y = self.decode(latents[..., lo:hi])
-            out.append(y[..., (start - lo) * self.hop: (stop - lo) * self.hop])
+            out.append(y[..., (start - lo) * self.hop : (stop - lo) * self.hop])
         return torch.cat(out, dim=-1)
 
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
-
 
 
 def roundtrip(codec: FoaCodec, foa: np.ndarray) -> np.ndarray:

@@ -25,13 +25,19 @@ from .weights import load_state_strict, load_weights, save_weights
 
 CODEC_FORMAT = "ambisketch-codec"
 CODEC_FORMAT_VERSION = 2  # 2: codec kinds. A "foa" codec is still written as 1, which
-                          # Ambisketch from before kinds reads; other kinds need 2.
+# Ambisketch from before kinds reads; other kinds need 2.
 CONFIG_FILE, WEIGHTS_FILE, CARD_FILE = "codec.json", "codec.safetensors", "MODEL_CARD.md"
 
 
-def save_codec_bundle(out_dir: str | Path, codec: AnyCodec, *, half: bool = False,
-                      info: dict[str, Any] | None = None, card: str = "",
-                      overwrite: bool = False) -> Path:
+def save_codec_bundle(
+    out_dir: str | Path,
+    codec: AnyCodec,
+    *,
+    half: bool = False,
+    info: dict[str, Any] | None = None,
+    card: str = "",
+    overwrite: bool = False,
+) -> Path:
     """Write a codec bundle folder atomically (staged next to it, then renamed)."""
     out = Path(out_dir)
     if out.exists() and not overwrite:
@@ -45,10 +51,15 @@ def save_codec_bundle(out_dir: str | Path, codec: AnyCodec, *, half: bool = Fals
             state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
         save_weights(staging / WEIGHTS_FILE, state, {"format": CODEC_FORMAT})
         kind = kind_of(codec.config)
-        meta = {"format": CODEC_FORMAT, "version": 1 if kind == DEFAULT_KIND else 2,
-                "ambisketch_version": __version__, "kind": kind,
-                "config": codec.config.to_dict(),
-                "dtype": "float16" if half else "float32", **(info or {})}
+        meta = {
+            "format": CODEC_FORMAT,
+            "version": 1 if kind == DEFAULT_KIND else 2,
+            "ambisketch_version": __version__,
+            "kind": kind,
+            "config": codec.config.to_dict(),
+            "dtype": "float16" if half else "float32",
+            **(info or {}),
+        }
         (staging / CONFIG_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         if card:
             (staging / CARD_FILE).write_text(card, encoding="utf-8")

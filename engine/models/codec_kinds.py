@@ -38,15 +38,26 @@ class CodecKind:
 
 
 KINDS: dict[str, CodecKind] = {
-    "foa": CodecKind("foa", CodecConfig, FoaCodec, CODEC_PRESETS,
-                     "4-channel VAE that learns direction (SonicMotion)"),
-    "factored": CodecKind("factored", FactoredCodecConfig, FactoredCodec, FACTORED_PRESETS,
-                          "mono VAE for W + DirAC direction channels (exact direction)"),
+    "foa": CodecKind(
+        "foa",
+        CodecConfig,
+        FoaCodec,
+        CODEC_PRESETS,
+        "4-channel VAE that learns direction (SonicMotion)",
+    ),
+    "factored": CodecKind(
+        "factored",
+        FactoredCodecConfig,
+        FactoredCodec,
+        FACTORED_PRESETS,
+        "mono VAE for W + DirAC direction channels (exact direction)",
+    ),
 }
 
 # Every preset name of every kind (names are unique across kinds).
 CODEC_PRESET_NAMES: dict[str, AnyCodecConfig] = {
-    name: cfg for kind in KINDS.values() for name, cfg in kind.presets.items()}
+    name: cfg for kind in KINDS.values() for name, cfg in kind.presets.items()
+}
 
 
 def kind_of(config: AnyCodecConfig) -> str:
@@ -89,6 +100,5 @@ def codec_config_to_dict(config: AnyCodecConfig) -> dict[str, Any]:
 def codec_preset(name: str) -> AnyCodecConfig:
     """The codec config of a preset of any kind (``small``, ``factored-small``, …)."""
     if name not in CODEC_PRESET_NAMES:
-        raise ValueError(f"unknown codec preset {name!r} "
-                         f"(known: {', '.join(CODEC_PRESET_NAMES)})")
+        raise ValueError(f"unknown codec preset {name!r} (known: {', '.join(CODEC_PRESET_NAMES)})")
     return CODEC_PRESET_NAMES[name]

@@ -29,11 +29,15 @@ from ..spatial.trajectory import Trajectory
 from .configs import config_from_dict
 from .dit import Block, FourierFeatures, rotary_tables
 from .names import TIMING_NUMBERS
+
 # Normalisation ranges of the optional parametric values (units: degrees, metres, metres
 # (room edge), seconds (RT60)); values outside are clamped.
 PARAMETRIC_RANGES: dict[str, tuple[float, float]] = {
-    "azimuth": (-180.0, 180.0), "elevation": (-90.0, 90.0), "distance": (0.0, 20.0),
-    "room_size": (0.0, 50.0), "decay_time": (0.0, 5.0),
+    "azimuth": (-180.0, 180.0),
+    "elevation": (-90.0, 90.0),
+    "distance": (0.0, 20.0),
+    "room_size": (0.0, 50.0),
+    "decay_time": (0.0, 5.0),
 }
 
 
@@ -53,13 +57,23 @@ class ConditionerConfig:
     fourier_features: int = 32
 
     def __post_init__(self) -> None:
-        for name in ("text_dim", "cond_dim", "global_dim", "azimuth_bins", "elevation_bins",
-                     "fusion_layers", "fusion_heads", "fourier_features"):
+        for name in (
+            "text_dim",
+            "cond_dim",
+            "global_dim",
+            "azimuth_bins",
+            "elevation_bins",
+            "fusion_layers",
+            "fusion_heads",
+            "fourier_features",
+        ):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"conditioner config: {name} must be positive")
         if self.cond_dim % self.fusion_heads:
-            raise ValueError(f"conditioner config: cond_dim {self.cond_dim} is not a multiple "
-                             f"of fusion_heads {self.fusion_heads}")
+            raise ValueError(
+                f"conditioner config: cond_dim {self.cond_dim} is not a multiple "
+                f"of fusion_heads {self.fusion_heads}"
+            )
         if self.max_seconds <= 0 or self.bin_sigma < 0:
             raise ValueError("conditioner config: max_seconds must be > 0, bin_sigma >= 0")
 
@@ -76,16 +90,27 @@ class ConditionerConfig:
 
 
 CONDITIONER_PRESETS: dict[str, ConditionerConfig] = {
-    "tiny": ConditionerConfig(cond_dim=32, global_dim=32, azimuth_bins=12, elevation_bins=5,
-                              fusion_layers=1, fourier_features=8),
+    "tiny": ConditionerConfig(
+        cond_dim=32,
+        global_dim=32,
+        azimuth_bins=12,
+        elevation_bins=5,
+        fusion_layers=1,
+        fourier_features=8,
+    ),
     "default": ConditionerConfig(),
     "paper": ConditionerConfig(text_dim=768, cond_dim=768, global_dim=768),
 }
 
 
 # --- the state matrix (numpy; no torch needed) ---------------------------------------------
-def _soft_bins(values: NDArray[np.float64], centres: NDArray[np.float64], width: float,
-               sigma: float, period: float | None) -> NDArray[np.float64]:
+def _soft_bins(
+    values: NDArray[np.float64],
+    centres: NDArray[np.float64],
+    width: float,
+    sigma: float,
+    period: float | None,
+) -> NDArray[np.float64]:
     d = values[:, None] - centres[None, :]
     if period is not None:
         d = (d + period / 2) % period - period / 2
@@ -97,9 +122,14 @@ def _soft_bins(values: NDArray[np.float64], centres: NDArray[np.float64], width:
     return w / w.sum(axis=1, keepdims=True)
 
 
-def state_matrix(trajectory: Trajectory, frames: int, frame_rate: float,
-                 azimuth_bins: int = 36, elevation_bins: int = 13,
-                 bin_sigma: float = 0.5) -> NDArray[np.float32]:
+def state_matrix(
+    trajectory: Trajectory,
+    frames: int,
+    frame_rate: float,
+    azimuth_bins: int = 36,
+    elevation_bins: int = 13,
+    bin_sigma: float = 0.5,
+) -> NDArray[np.float32]:
     """The path as ``(frames, azimuth_bins + elevation_bins)`` bin weights per latent frame.
 
     Azimuth bins cover the full circle (centres at 0°, 360°/n, …; wrap-around distances), so
@@ -113,8 +143,10 @@ def state_matrix(trajectory: Trajectory, frames: int, frame_rate: float,
     az_c = np.arange(azimuth_bins, dtype=np.float64) * az_w
     el_w = 180.0 / max(elevation_bins - 1, 1)
     el_c = np.linspace(-90.0, 90.0, elevation_bins) if elevation_bins > 1 else np.zeros(1)
-    return np.concatenate([_soft_bins(az, az_c, az_w, bin_sigma, 360.0),
-                           _soft_bins(el, el_c, el_w, bin_sigma, None)], axis=1).astype(np.float32)
+    return np.concatenate(
+        [_soft_bins(az, az_c, az_w, bin_sigma, 360.0), _soft_bins(el, el_c, el_w, bin_sigma, None)],
+        axis=1,
+    ).astype(np.float32)
 
 
 # --- modules -------------------------------------------------------------------------------
@@ -136,8 +168,11 @@ class TokenSlots:
         if n != self.total:
             raise ValueError(f"conditioning has {n} tokens, its slots say {self.total}")
         i = torch.arange(n, device=device)
-        return {"text": i < self.text, "numbers": (i >= self.text) & (i < self.text + self.numbers),
-                "path": i >= self.text + self.numbers}
+        return {
+            "text": i < self.text,
+            "numbers": (i >= self.text) & (i < self.text + self.numbers),
+            "path": i >= self.text + self.numbers,
+        }
 
 
 @dataclass
@@ -157,15 +192,23 @@ class Conditioning:
 
     def cat(self, other: Conditioning) -> Conditioning:
         if other.slots != self.slots:
-            raise ValueError(f"cannot batch conditionings of different slots ({self.slots} vs "
-                             f"{other.slots})")
-        return Conditioning(torch.cat([self.tokens, other.tokens]),
-                            torch.cat([self.mask, other.mask]),
-                            torch.cat([self.global_embed, other.global_embed]), self.slots)
+            raise ValueError(
+                f"cannot batch conditionings of different slots ({self.slots} vs {other.slots})"
+            )
+        return Conditioning(
+            torch.cat([self.tokens, other.tokens]),
+            torch.cat([self.mask, other.mask]),
+            torch.cat([self.global_embed, other.global_embed]),
+            self.slots,
+        )
 
     def repeat(self, n: int) -> Conditioning:
-        return Conditioning(self.tokens.repeat_interleave(n, 0), self.mask.repeat_interleave(n, 0),
-                            self.global_embed.repeat_interleave(n, 0), self.slots)
+        return Conditioning(
+            self.tokens.repeat_interleave(n, 0),
+            self.mask.repeat_interleave(n, 0),
+            self.global_embed.repeat_interleave(n, 0),
+            self.slots,
+        )
 
 
 class NumberConditioner(nn.Module):
@@ -195,8 +238,9 @@ class TrajectoryConditioner(nn.Module):
         self.null = nn.Parameter(torch.randn(dim) * 0.02)
         self.rotary_dim = (dim // heads) // 2 * 2
 
-    def forward(self, states: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor
-                ) -> torch.Tensor:
+    def forward(
+        self, states: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor
+    ) -> torch.Tensor:
         h = self.proj(states)
         rotary = rotary_tables(h.shape[1], self.rotary_dim, h.device, h.dtype)
         for block in self.fusion:
@@ -212,17 +256,29 @@ class Conditioner(nn.Module):
         self.config = config
         d = config.cond_dim
         self.text_proj = nn.Linear(config.text_dim, d)
-        ranges = {**{name: (0.0, config.max_seconds) for name in TIMING_NUMBERS},
-                  **PARAMETRIC_RANGES}
-        self.numbers = nn.ModuleDict({name: NumberConditioner(d, lo, hi, config.fourier_features)
-                                      for name, (lo, hi) in ranges.items()})
-        self.trajectory = TrajectoryConditioner(config.state_features, d, config.fusion_layers,
-                                                config.fusion_heads)
+        ranges = {
+            **{name: (0.0, config.max_seconds) for name in TIMING_NUMBERS},
+            **PARAMETRIC_RANGES,
+        }
+        self.numbers = nn.ModuleDict(
+            {
+                name: NumberConditioner(d, lo, hi, config.fourier_features)
+                for name, (lo, hi) in ranges.items()
+            }
+        )
+        self.trajectory = TrajectoryConditioner(
+            config.state_features, d, config.fusion_layers, config.fusion_heads
+        )
         self.global_proj = nn.Linear(2 * d, config.global_dim)
 
-    def forward(self, text: torch.Tensor, text_mask: torch.Tensor,
-                numbers: Mapping[str, torch.Tensor], states: torch.Tensor | None = None,
-                has_path: torch.Tensor | None = None) -> Conditioning:
+    def forward(
+        self,
+        text: torch.Tensor,
+        text_mask: torch.Tensor,
+        numbers: Mapping[str, torch.Tensor],
+        states: torch.Tensor | None = None,
+        has_path: torch.Tensor | None = None,
+    ) -> Conditioning:
         """Build the conditioning of a batch.
 
         Args:
@@ -239,8 +295,9 @@ class Conditioner(nn.Module):
                 raise ValueError(f"conditioner: {name!r} is required")
         unknown = sorted(set(numbers) - set(self.numbers))
         if unknown:
-            raise ValueError(f"conditioner: unknown number {unknown[0]!r} "
-                             f"(known: {', '.join(self.numbers)})")
+            raise ValueError(
+                f"conditioner: unknown number {unknown[0]!r} (known: {', '.join(self.numbers)})"
+            )
         text_tokens = self.text_proj(text)
         tokens, masks = [text_tokens], [text_mask]
         seconds = []
@@ -263,8 +320,13 @@ class Conditioner(nn.Module):
             if has_path is not None:
                 has = has_path.to(device)
                 null = self.trajectory.null.to(traj.dtype).expand_as(traj[:, :1])
-                traj = torch.cat([torch.where(has[:, None, None], traj[:, :1], null),
-                                  traj[:, 1:] * has[:, None, None]], dim=1)
+                traj = torch.cat(
+                    [
+                        torch.where(has[:, None, None], traj[:, :1], null),
+                        traj[:, 1:] * has[:, None, None],
+                    ],
+                    dim=1,
+                )
                 traj_mask[:, 1:] &= has[:, None]
         tokens.append(traj)
         masks.append(traj_mask)

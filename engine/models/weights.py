@@ -32,8 +32,7 @@ def load_state_strict(model: nn.Module, state: dict[str, torch.Tensor], source: 
                 f"{source}: tensor {name!r} has shape {tuple(tensor.shape)}, "
                 f"the model expects {tuple(expected[name].shape)}"
             )
-    optional = {n for n in expected
-                if n.rsplit(".", 1)[-1] in getattr(model, "OPTIONAL_STATE", ())}
+    optional = {n for n in expected if n.rsplit(".", 1)[-1] in getattr(model, "OPTIONAL_STATE", ())}
     if any(n in optional for n in expected if n not in state):  # an older file: keep defaults
         state = {**{n: expected[n] for n in optional}, **state}
     missing = [n for n in expected if n not in state]
@@ -43,8 +42,9 @@ def load_state_strict(model: nn.Module, state: dict[str, torch.Tensor], source: 
     model.load_state_dict(state, strict=True)
 
 
-def save_weights(path: str | Path, state: dict[str, torch.Tensor],
-                 metadata: dict[str, Any] | None = None) -> Path:
+def save_weights(
+    path: str | Path, state: dict[str, torch.Tensor], metadata: dict[str, Any] | None = None
+) -> Path:
     """Write a safetensors file atomically; ``metadata`` is stored as JSON strings."""
     p = Path(path)
     meta = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (metadata or {}).items()}

@@ -11,14 +11,33 @@ Loudness (BS.1770) lives in :mod:`ambisketch.engine.loudness`.
 """
 
 from .layouts import LAYOUT_NAMES, STANDARD_LAYOUTS, Layout, LayoutError, Speaker, get_layout
-from .osc_tracker import (DEFAULT_PORT, DEFAULT_PREFIX, HeadTracker, OscError, OscHeadTracker,
-                          TrackerStatus)
+from .osc_tracker import (
+    DEFAULT_PORT,
+    DEFAULT_PREFIX,
+    HeadTracker,
+    OscError,
+    OscHeadTracker,
+    TrackerStatus,
+)
 from .speaker_decoder import SpeakerDecoder, SpeakerRenderer, design
 from .wavex import read_wavex_header, write_speaker_wav
 
 __all__ = [
-    "DEFAULT_PORT", "DEFAULT_PREFIX", "LAYOUT_NAMES", "STANDARD_LAYOUTS", "HeadTracker",
-    "Layout", "LayoutError", "OscError", "OscHeadTracker", "Speaker", "SpeakerDecoder",
-    "SpeakerRenderer", "TrackerStatus", "design", "get_layout", "read_wavex_header",
+    "DEFAULT_PORT",
+    "DEFAULT_PREFIX",
+    "LAYOUT_NAMES",
+    "STANDARD_LAYOUTS",
+    "HeadTracker",
+    "Layout",
+    "LayoutError",
+    "OscError",
+    "OscHeadTracker",
+    "Speaker",
+    "SpeakerDecoder",
+    "SpeakerRenderer",
+    "TrackerStatus",
+    "design",
+    "get_layout",
+    "read_wavex_header",
     "write_speaker_wav",
 ]

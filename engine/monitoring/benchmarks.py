@@ -33,7 +33,7 @@ def bench_decode(repeats: int) -> list[Measurement]:
     t_decode = time_call(lambda: dec.decode(foa, RATE), repeats)
     t_lfe = time_call(lambda: dec.decode(foa, RATE, lfe=True), repeats)
     r = SpeakerRenderer(dec, RATE)
-    blocks = [foa[:, i:i + BLOCK] for i in range(0, 200 * BLOCK, BLOCK)]
+    blocks = [foa[:, i : i + BLOCK] for i in range(0, 200 * BLOCK, BLOCK)]
 
     def stream() -> None:
         for i, b in enumerate(blocks):  # a new head rotation every block: the worst case
@@ -42,12 +42,25 @@ def bench_decode(repeats: int) -> list[Measurement]:
 
     t_block = time_call(stream, repeats) / len(blocks)
     return [
-        realtime("decode.7_1_4", seconds, t_decode,
-                 f"{seconds:g} s FOA at {RATE} Hz → 12 channels, AllRAD max-rE matrix"),
-        realtime("decode.7_1_4_lfe", seconds, t_lfe, "the same with the LFE fed (120 Hz, 4th-order Butterworth)"),
-        Measurement("decode.block_512", 100 * t_block / (BLOCK / RATE), "% of the block period",
-                    f"{BLOCK}-sample playback blocks to 7.1.4, rotation changed every block",
-                    t_block),
+        realtime(
+            "decode.7_1_4",
+            seconds,
+            t_decode,
+            f"{seconds:g} s FOA at {RATE} Hz → 12 channels, AllRAD max-rE matrix",
+        ),
+        realtime(
+            "decode.7_1_4_lfe",
+            seconds,
+            t_lfe,
+            "the same with the LFE fed (120 Hz, 4th-order Butterworth)",
+        ),
+        Measurement(
+            "decode.block_512",
+            100 * t_block / (BLOCK / RATE),
+            "% of the block period",
+            f"{BLOCK}-sample playback blocks to 7.1.4, rotation changed every block",
+            t_block,
+        ),
         ratio("decode.design_7_1_4", t_design, t_decode, f"a {seconds:g} s decode"),
     ]
 
@@ -65,9 +78,13 @@ def bench_loudness(repeats: int) -> list[Measurement]:
     binaural = foa[:2]
     t_stereo = time_call(lambda: measure(binaural, RATE), repeats)
     return [
-        realtime("loudness.take_60s", seconds, t_ambix,
-                 f"{seconds:g} s AmbiX at {RATE} Hz: integrated + LRA on W, true peak (4× "
-                 "oversampled) on all 4 channels"),
+        realtime(
+            "loudness.take_60s",
+            seconds,
+            t_ambix,
+            f"{seconds:g} s AmbiX at {RATE} Hz: integrated + LRA on W, true peak (4× "
+            "oversampled) on all 4 channels",
+        ),
         ratio("loudness.stereo_vs_ambix", t_stereo, t_ambix, "the AmbiX measurement"),
     ]
 
@@ -97,19 +114,35 @@ def bench_osc(repeats: int) -> list[Measurement]:
     median = lat[len(lat) // 2] if lat else float("nan")
     worst = lat[-1] if lat else float("nan")
     return [
-        Measurement("osc.receive_latency", 100 * median / period, "% of the block period",
-                    f"median UDP send → pose held, {len(lat)} messages; applied at the next "
-                    f"{BLOCK}-sample block ({period * 1e3:.1f} ms at {RATE} Hz)", median,
-                    {"worst_percent": 100 * worst / period}),
-        Measurement("osc.read_per_block", 100 * t_read / period, "% of the block period",
-                    "the audio callback's read of the pose (lock, glide, angles)", t_read),
+        Measurement(
+            "osc.receive_latency",
+            100 * median / period,
+            "% of the block period",
+            f"median UDP send → pose held, {len(lat)} messages; applied at the next "
+            f"{BLOCK}-sample block ({period * 1e3:.1f} ms at {RATE} Hz)",
+            median,
+            {"worst_percent": 100 * worst / period},
+        ),
+        Measurement(
+            "osc.read_per_block",
+            100 * t_read / period,
+            "% of the block period",
+            "the audio callback's read of the pose (lock, glide, angles)",
+            t_read,
+        ),
     ]
 
 
 BENCHMARKS = [
-    Benchmark("decode", "FOA → loudspeakers (AllRAD): offline 7.1.4, playback blocks, design",
-              bench_decode),
-    Benchmark("loudness", "BS.1770 integrated loudness, range and true peak of a 60 s take",
-              bench_loudness),
+    Benchmark(
+        "decode",
+        "FOA → loudspeakers (AllRAD): offline 7.1.4, playback blocks, design",
+        bench_decode,
+    ),
+    Benchmark(
+        "loudness",
+        "BS.1770 integrated loudness, range and true peak of a 60 s take",
+        bench_loudness,
+    ),
     Benchmark("osc", "head tracking: an OSC message until the audio can use it", bench_osc),
 ]

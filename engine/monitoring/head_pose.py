@@ -68,11 +68,13 @@ def quaternion_matrix(w: float, x: float, y: float, z: float) -> NDArray[np.floa
     if not n or not math.isfinite(n):
         return np.eye(3)
     w, x, y, z = w / n, x / n, y / n, z / n
-    return np.array([
-        [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-        [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-        [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
-    ])
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+        ]
+    )
 
 
 def matrix_quaternion(m: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -103,4 +105,3 @@ def head_angles(scene: NDArray[np.float64]) -> tuple[float, float, float]:
     """
     a, b, c = zyx_angles(scene.T)
     return a, -b, c
-

@@ -36,9 +36,24 @@ from ..errors import EngineError
 
 # dwChannelMask bits (Microsoft ksmedia.h)
 SPEAKER_BITS = {
-    "FL": 0x1, "FR": 0x2, "FC": 0x4, "LFE": 0x8, "BL": 0x10, "BR": 0x20, "FLC": 0x40,
-    "FRC": 0x80, "BC": 0x100, "SL": 0x200, "SR": 0x400, "TC": 0x800, "TFL": 0x1000,
-    "TFC": 0x2000, "TFR": 0x4000, "TBL": 0x8000, "TBC": 0x10000, "TBR": 0x20000,
+    "FL": 0x1,
+    "FR": 0x2,
+    "FC": 0x4,
+    "LFE": 0x8,
+    "BL": 0x10,
+    "BR": 0x20,
+    "FLC": 0x40,
+    "FRC": 0x80,
+    "BC": 0x100,
+    "SL": 0x200,
+    "SR": 0x400,
+    "TC": 0x800,
+    "TFL": 0x1000,
+    "TFC": 0x2000,
+    "TFR": 0x4000,
+    "TBL": 0x8000,
+    "TBC": 0x10000,
+    "TBR": 0x20000,
 }
 MIN_CUSTOM_SPEAKERS = 4
 
@@ -56,8 +71,11 @@ class Speaker:
     bit: int = 0  # its dwChannelMask bit (0: none)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"name": self.name, "azimuth": self.azimuth,
-                             "elevation": self.elevation}
+        d: dict[str, Any] = {
+            "name": self.name,
+            "azimuth": self.azimuth,
+            "elevation": self.elevation,
+        }
         if self.lfe:
             d["lfe"] = True
         return d
@@ -93,26 +111,47 @@ class Layout:
         return next((i for i, s in enumerate(self.speakers) if s.lfe), None)
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "channel_mask": f"0x{self.channel_mask:X}",
-                "speakers": [s.to_dict() for s in self.speakers]}
+        return {
+            "name": self.name,
+            "channel_mask": f"0x{self.channel_mask:X}",
+            "speakers": [s.to_dict() for s in self.speakers],
+        }
 
 
 def _s(name: str, az: float, el: float, bit: str) -> Speaker:
     return Speaker(name, float(az), float(el), bit == "LFE", SPEAKER_BITS[bit])
 
 
-_FRONT = (_s("L", 30, 0, "FL"), _s("R", -30, 0, "FR"), _s("C", 0, 0, "FC"),
-          _s("LFE", 0, 0, "LFE"))
-_7_1 = _FRONT + (_s("Lrs", 135, 0, "BL"), _s("Rrs", -135, 0, "BR"), _s("Lss", 90, 0, "SL"),
-                 _s("Rss", -90, 0, "SR"))
+_FRONT = (_s("L", 30, 0, "FL"), _s("R", -30, 0, "FR"), _s("C", 0, 0, "FC"), _s("LFE", 0, 0, "LFE"))
+_7_1 = _FRONT + (
+    _s("Lrs", 135, 0, "BL"),
+    _s("Rrs", -135, 0, "BR"),
+    _s("Lss", 90, 0, "SL"),
+    _s("Rss", -90, 0, "SR"),
+)
 STANDARD_LAYOUTS: dict[str, Layout] = {
     "stereo": Layout("stereo", (_s("L", 30, 0, "FL"), _s("R", -30, 0, "FR"))),
-    "quad": Layout("quad", (_s("FL", 45, 0, "FL"), _s("FR", -45, 0, "FR"),
-                            _s("BL", 135, 0, "BL"), _s("BR", -135, 0, "BR"))),
+    "quad": Layout(
+        "quad",
+        (
+            _s("FL", 45, 0, "FL"),
+            _s("FR", -45, 0, "FR"),
+            _s("BL", 135, 0, "BL"),
+            _s("BR", -135, 0, "BR"),
+        ),
+    ),
     "5.1": Layout("5.1", _FRONT + (_s("Ls", 110, 0, "SL"), _s("Rs", -110, 0, "SR"))),
     "7.1": Layout("7.1", _7_1),
-    "7.1.4": Layout("7.1.4", _7_1 + (_s("Ltf", 45, 45, "TFL"), _s("Rtf", -45, 45, "TFR"),
-                                     _s("Ltr", 135, 45, "TBL"), _s("Rtr", -135, 45, "TBR"))),
+    "7.1.4": Layout(
+        "7.1.4",
+        _7_1
+        + (
+            _s("Ltf", 45, 45, "TFL"),
+            _s("Rtf", -45, 45, "TFR"),
+            _s("Ltr", 135, 45, "TBL"),
+            _s("Rtr", -135, 45, "TBR"),
+        ),
+    ),
 }
 LAYOUT_NAMES = tuple(STANDARD_LAYOUTS)
 
@@ -124,8 +163,10 @@ def get_layout(spec: str | Path) -> Layout:
         return STANDARD_LAYOUTS[text.lower()]
     if text.lower().endswith(".json"):
         return read_layout(Path(text))
-    raise LayoutError(f"unknown loudspeaker layout {text!r} (choose from "
-                      f"{', '.join(LAYOUT_NAMES)}, or a LAYOUT.json file)")
+    raise LayoutError(
+        f"unknown loudspeaker layout {text!r} (choose from "
+        f"{', '.join(LAYOUT_NAMES)}, or a LAYOUT.json file)"
+    )
 
 
 def read_layout(path: Path) -> Layout:
@@ -143,28 +184,37 @@ def layout_from_json(data: Any, name: str = "custom", where: str = "layout") -> 
     if isinstance(data, dict):
         data = data.get("speakers")
     if not isinstance(data, list):
-        raise LayoutError(f"{where}: expected a list of speakers "
-                          '([{"name": "L", "azimuth": 30, "elevation": 0}, …])')
+        raise LayoutError(
+            f"{where}: expected a list of speakers "
+            '([{"name": "L", "azimuth": 30, "elevation": 0}, …])'
+        )
     speakers: list[Speaker] = []
     for i, item in enumerate(data, 1):
         if not isinstance(item, dict):
-            raise LayoutError(f"{where}: speaker {i} is not an object with name, azimuth, "
-                              "elevation")
+            raise LayoutError(
+                f"{where}: speaker {i} is not an object with name, azimuth, elevation"
+            )
         label = str(item.get("name", "")).strip()
         if not label:
             raise LayoutError(f"{where}: speaker {i} has no name")
         values = []
         for key in ("azimuth", "elevation"):
             value = item.get(key, 0.0 if key == "elevation" else None)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not math.isfinite(value):
-                raise LayoutError(f"{where}: speaker {i} ({label}): {key} must be a finite "
-                                  f"number of degrees, got {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+            ):
+                raise LayoutError(
+                    f"{where}: speaker {i} ({label}): {key} must be a finite "
+                    f"number of degrees, got {value!r}"
+                )
             values.append(float(value))
         az, el = values
         if not -90.0 <= el <= 90.0:
-            raise LayoutError(f"{where}: speaker {i} ({label}): elevation {el:g} is outside "
-                              "-90…90 degrees")
+            raise LayoutError(
+                f"{where}: speaker {i} ({label}): elevation {el:g} is outside -90…90 degrees"
+            )
         az = (az + 180.0) % 360.0 - 180.0
         az = 180.0 if az == -180.0 else az
         speakers.append(Speaker(label, az, el, bool(item.get("lfe", False))))
@@ -174,13 +224,14 @@ def layout_from_json(data: Any, name: str = "custom", where: str = "layout") -> 
         raise LayoutError(f"{where}: two speakers are named {dup!r}")
     mains = [s for s in speakers if not s.lfe]
     if len(mains) < MIN_CUSTOM_SPEAKERS:
-        raise LayoutError(f"{where}: {len(mains)} speaker(s) besides the LFE; a layout needs at "
-                          f"least {MIN_CUSTOM_SPEAKERS}")
+        raise LayoutError(
+            f"{where}: {len(mains)} speaker(s) besides the LFE; a layout needs at "
+            f"least {MIN_CUSTOM_SPEAKERS}"
+        )
     seen: dict[tuple[float, float], str] = {}
     for s in mains:
         way = (round(s.azimuth, 3) if abs(s.elevation) < 90 else 0.0, round(s.elevation, 3))
         if way in seen:
-            raise LayoutError(f"{where}: speakers {seen[way]!r} and {s.name!r} point the same "
-                              "way")
+            raise LayoutError(f"{where}: speakers {seen[way]!r} and {s.name!r} point the same way")
         seen[way] = s.name
     return Layout(name, tuple(speakers))

@@ -28,8 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import EngineError
-from .head_pose import head_angles, iem_ypr, matrix_quaternion, quaternion_matrix, \
-    scene_matrix_iem
+from .head_pose import head_angles, iem_ypr, matrix_quaternion, quaternion_matrix, scene_matrix_iem
 
 DEFAULT_PORT = 7000
 DEFAULT_PREFIX = "/SceneRotator"
@@ -59,8 +58,11 @@ class HeadTracker:
         smoothing_ms: time constant of the glide towards a new pose (0 = none).
     """
 
-    def __init__(self, invert: tuple[bool, bool, bool] = (False, False, False),
-                 smoothing_ms: float = DEFAULT_SMOOTHING_MS) -> None:
+    def __init__(
+        self,
+        invert: tuple[bool, bool, bool] = (False, False, False),
+        smoothing_ms: float = DEFAULT_SMOOTHING_MS,
+    ) -> None:
         if not (math.isfinite(smoothing_ms) and 0.0 <= smoothing_ms <= 2000.0):
             raise OscError(f"smoothing {smoothing_ms:g} ms is outside 0…2000 ms")
         self._lock = threading.Lock()
@@ -120,7 +122,7 @@ class HeadTracker:
         """Apply one OSC message; False (and counted as ignored) when it is not a pose."""
         addr = address.lower()
         pre = prefix.lower().rstrip("/")
-        name = addr[len(pre):] if pre and addr.startswith(pre + "/") else addr
+        name = addr[len(pre) :] if pre and addr.startswith(pre + "/") else addr
         values: list[float] = []
         for a in args:
             if isinstance(a, bool) or not isinstance(a, (int, float)) or not math.isfinite(a):
@@ -157,8 +159,7 @@ class HeadTracker:
             else:
                 dt = min(max(now - self._last_read, 0.0), 1.0)
                 alpha = 1.0 - math.exp(-dt / self._smoothing)
-                target = self._target if np.dot(self._target, self._current) >= 0 else \
-                    -self._target
+                target = self._target if np.dot(self._target, self._current) >= 0 else -self._target
                 q = self._current + alpha * (target - self._current)  # nlerp: small steps
                 self._current = q / np.linalg.norm(q)
             self._last_read = now
@@ -174,8 +175,13 @@ class HeadTracker:
         now = time.monotonic() if now is None else now
         with self._lock:
             age = None if self._last_time is None else now - self._last_time
-            return TrackerStatus(age is not None and age < RECEIVING_S, self._messages,
-                                 self._ignored, self._last_address, age)
+            return TrackerStatus(
+                age is not None and age < RECEIVING_S,
+                self._messages,
+                self._ignored,
+                self._last_address,
+                age,
+            )
 
     # --- internals (under the lock) -------------------------------------------------------
     def _absolute(self) -> NDArray[np.float64]:
@@ -193,15 +199,22 @@ class OscHeadTracker(HeadTracker):
     by another program, a privileged port, a bad address).
     """
 
-    def __init__(self, port: int = DEFAULT_PORT, prefix: str = DEFAULT_PREFIX,
-                 host: str = "0.0.0.0", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        port: int = DEFAULT_PORT,
+        prefix: str = DEFAULT_PREFIX,
+        host: str = "0.0.0.0",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise OscError(f"OSC port {port!r} is not a port number (1…65535)")
         prefix = prefix.strip()
         if prefix and (not prefix.startswith("/") or " " in prefix):
-            raise OscError(f"OSC address prefix {prefix!r} must start with '/' and hold no "
-                           "spaces (e.g. /SceneRotator)")
+            raise OscError(
+                f"OSC address prefix {prefix!r} must start with '/' and hold no "
+                "spaces (e.g. /SceneRotator)"
+            )
         self.port = port
         self.prefix = prefix.rstrip("/")
         self.host = host
@@ -232,13 +245,19 @@ class OscHeadTracker(HeadTracker):
             server = BlockingOSCUDPServer((self.host, self.port), dispatcher)
         except OSError as exc:
             if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)):
-                raise OscError(f"OSC port {self.port} is in use by another program; choose "
-                               "another port") from None
-            raise OscError(f"cannot listen for OSC on {self.host}:{self.port} "
-                           f"({exc.strerror or exc})") from None
+                raise OscError(
+                    f"OSC port {self.port} is in use by another program; choose another port"
+                ) from None
+            raise OscError(
+                f"cannot listen for OSC on {self.host}:{self.port} ({exc.strerror or exc})"
+            ) from None
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name=f"osc-head-tracker-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name=f"osc-head-tracker-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
 
     def stop(self) -> None:

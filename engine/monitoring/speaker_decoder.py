@@ -50,9 +50,13 @@ class SpeakerDecoder:
         return self.layout.channels
 
     def describe(self) -> dict[str, Any]:
-        return {"method": "AllRAD (spaudiopy), max-rE weighted", "order": 1,
-                "kernel_points": _kernel_size(), "imaginary_speakers": self.imaginary,
-                "layout": self.layout.describe()}
+        return {
+            "method": "AllRAD (spaudiopy), max-rE weighted",
+            "order": 1,
+            "kernel_points": _kernel_size(),
+            "imaginary_speakers": self.imaginary,
+            "layout": self.layout.describe(),
+        }
 
     def decode(self, foa: ArrayLike, rate: int, lfe: bool = False) -> NDArray[np.float32]:
         """AmbiX ``(4, n)`` → speaker feeds ``(channels, n)`` float32.
@@ -69,8 +73,7 @@ class SpeakerDecoder:
             from scipy.signal import butter, sosfilt
 
             sos = butter(4, LFE_CUTOFF_HZ, btype="low", fs=rate, output="sos")
-            out[idx] = sosfilt(sos, x[0]).astype(np.float32) * np.float32(
-                10 ** (LFE_GAIN_DB / 20))
+            out[idx] = sosfilt(sos, x[0]).astype(np.float32) * np.float32(10 ** (LFE_GAIN_DB / 20))
         return out
 
 
@@ -79,8 +82,7 @@ def _unit(az: ArrayLike, el: ArrayLike) -> NDArray[np.float64]:
     return np.stack([np.cos(a) * np.cos(e), np.sin(a) * np.cos(e), np.sin(e)], axis=-1)
 
 
-def imaginary_speakers(azimuths: list[float], elevations: list[float]) -> list[tuple[float,
-                                                                                       float]]:
+def imaginary_speakers(azimuths: list[float], elevations: list[float]) -> list[tuple[float, float]]:
     """(azimuth, elevation) of the imaginary loudspeakers a layout needs (see the module)."""
     extra: list[tuple[float, float]] = []
     if max(elevations) < 30.0:
@@ -121,16 +123,17 @@ def _design(layout: Layout) -> SpeakerDecoder:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # scipy's sph_harm deprecation, qhull notes
             hull = spd.LoudspeakerSetup(points[:, 0], points[:, 1], points[:, 2])
-            hull.ambisonics_setup(update_hull=False, characteristic_order=1,
-                                  N_kernel=KERNEL_ORDER)
+            hull.ambisonics_setup(update_hull=False, characteristic_order=1, N_kernel=KERNEL_ORDER)
             d = spd.allrad(np.eye(4), hull, N_sph=1)  # (speakers + imaginary, 4)
     except (ValueError, RuntimeError, ArithmeticError) as exc:
-        raise LayoutError(f"layout {layout.name!r}: cannot design a decoder for it ({exc})") \
-            from None
+        raise LayoutError(
+            f"layout {layout.name!r}: cannot design a decoder for it ({exc})"
+        ) from None
     except Exception as exc:  # qhull's QhullError (degenerate, e.g. all speakers in a plane)
-        raise LayoutError(f"layout {layout.name!r}: the speakers do not span the sphere "
-                          f"({type(exc).__name__})") from None
-    d = d[:len(mains)] * _SCALE[None, :]  # AmbiX (SN3D) in; imaginary speakers dropped
+        raise LayoutError(
+            f"layout {layout.name!r}: the speakers do not span the sphere ({type(exc).__name__})"
+        ) from None
+    d = d[: len(mains)] * _SCALE[None, :]  # AmbiX (SN3D) in; imaginary speakers dropped
     if not np.isfinite(d).all() or not np.abs(d).sum():
         raise LayoutError(f"layout {layout.name!r}: the decoder came out empty")
     # Level: the mean energy a source at each real loudspeaker's direction produces is 1.
@@ -151,8 +154,15 @@ class SpeakerRenderer:
     scene before decoding, interpolated per sample across the next block (no clicks).
     """
 
-    def __init__(self, decoder: SpeakerDecoder, rate: int, yaw: float = 0.0,
-                 pitch: float = 0.0, roll: float = 0.0, lfe: bool = False) -> None:
+    def __init__(
+        self,
+        decoder: SpeakerDecoder,
+        rate: int,
+        yaw: float = 0.0,
+        pitch: float = 0.0,
+        roll: float = 0.0,
+        lfe: bool = False,
+    ) -> None:
         from ..binaural.render import head_rotation_matrix
 
         self._rot = head_rotation_matrix

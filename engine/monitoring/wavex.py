@@ -51,7 +51,7 @@ def _chunks(data: bytes) -> dict[bytes, tuple[int, int]]:
     found: dict[bytes, tuple[int, int]] = {}
     pos = 12
     while pos + 8 <= len(data):
-        cid, size = data[pos:pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
+        cid, size = data[pos : pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
         found.setdefault(cid, (pos + 8, size))
         if cid == b"data":
             break
@@ -99,9 +99,16 @@ def set_channel_mask(path: Path, mask: int) -> None:
         f.write(struct.pack("<I", mask))
 
 
-def write_speaker_wav(path: str | Path, samples: NDArray[np.floating], rate: int,
-                      channel_mask: int, *, bits: str = "24", overwrite: bool = False,
-                      sidecar: dict[str, Any] | None = None) -> Path:
+def write_speaker_wav(
+    path: str | Path,
+    samples: NDArray[np.floating],
+    rate: int,
+    channel_mask: int,
+    *,
+    bits: str = "24",
+    overwrite: bool = False,
+    sidecar: dict[str, Any] | None = None,
+) -> Path:
     """Write loudspeaker feeds ``(channels, frames)`` as WAVE_FORMAT_EXTENSIBLE with
     ``channel_mask`` (0 = positions unnamed), atomically, with an optional JSON sidecar.
 
@@ -115,8 +122,9 @@ def write_speaker_wav(path: str | Path, samples: NDArray[np.floating], rate: int
         raise ValueError(f"expected (channels, frames), got shape {x.shape}")
     if bits == "16":
         rng = np.random.default_rng(0)
-        x = x + (rng.random(x.shape, dtype=np.float32)
-                 - rng.random(x.shape, dtype=np.float32)) / np.float32(32768.0)
+        x = x + (
+            rng.random(x.shape, dtype=np.float32) - rng.random(x.shape, dtype=np.float32)
+        ) / np.float32(32768.0)
     if bits != "32f":
         x = np.clip(x, -1.0, 1.0)
     try:

@@ -16,16 +16,43 @@ from .export import SceneExport, export_scene, stem_name
 from .history import SceneHistory
 from .media import MediaCache, MediaInfo, media_info
 from .mixer import BlockMixer, prepare_scene, render_scene
-from .project_file import (FORMAT, VERSION, LoadedScene, backup_path, load_scene, relink,
-                           relink_folder, save_scene)
+from .project_file import (
+    FORMAT,
+    VERSION,
+    LoadedScene,
+    backup_path,
+    load_scene,
+    relink,
+    relink_folder,
+    save_scene,
+)
 from .scene import SCENE_RATE, Scene
 from .tracks import PALETTE, Track
 
 __all__ = [
-    "FORMAT", "PALETTE", "SCENE_RATE", "VERSION", "BlockMixer", "LoadedScene", "MediaCache",
-    "MediaInfo", "Scene", "SceneExport", "SceneHistory", "Track", "backup_path", "export_scene",
-    "load_scene", "media_info", "prepare_scene", "relink", "relink_folder", "render_scene",
-    "save_scene", "stem_name", "new_track",
+    "FORMAT",
+    "PALETTE",
+    "SCENE_RATE",
+    "VERSION",
+    "BlockMixer",
+    "LoadedScene",
+    "MediaCache",
+    "MediaInfo",
+    "Scene",
+    "SceneExport",
+    "SceneHistory",
+    "Track",
+    "backup_path",
+    "export_scene",
+    "load_scene",
+    "media_info",
+    "prepare_scene",
+    "relink",
+    "relink_folder",
+    "render_scene",
+    "save_scene",
+    "stem_name",
+    "new_track",
 ]
 
 
@@ -35,5 +62,10 @@ def new_track(scene: Scene, media: str, *, name: str | None = None, **fields: ob
 
     info = media_info(media)
     fields.setdefault("colour", scene.next_colour())
-    return Track(media=Path(media).resolve(), name=name or Path(media).stem,
-                 channels=info.channels, media_duration=info.duration, **fields)  # type: ignore[arg-type]
+    return Track(
+        media=Path(media).resolve(),
+        name=name or Path(media).stem,
+        channels=info.channels,
+        media_duration=info.duration,
+        **fields,  # type: ignore[arg-type]
+    )

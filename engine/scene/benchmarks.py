@@ -31,8 +31,20 @@ from .scene import SCENE_RATE, Scene
 SECONDS = 60.0
 TRACKS = 16
 BLOCK = 1024
-PATHS = ("orbit", "fly-over", "pass-by", "figure-eight", "half-orbit", "rising-spiral",
-         "left-to-right", "orbit", "static", "fly-over", "pass-by", "figure-eight")
+PATHS = (
+    "orbit",
+    "fly-over",
+    "pass-by",
+    "figure-eight",
+    "half-orbit",
+    "rising-spiral",
+    "left-to-right",
+    "orbit",
+    "static",
+    "fly-over",
+    "pass-by",
+    "figure-eight",
+)
 
 
 def _write_media(folder: Path, seconds: float, rate: int = SCENE_RATE) -> list[Path]:
@@ -42,8 +54,9 @@ def _write_media(folder: Path, seconds: float, rate: int = SCENE_RATE) -> list[P
     for i in range(TRACKS):
         channels = 1 if i < len(PATHS) else 4
         p = folder / f"src{i:02d}.wav"
-        sf.write(p, (rng.standard_normal((n, channels)) * 0.05).astype(np.float32), rate,
-                 subtype="FLOAT")
+        sf.write(
+            p, (rng.standard_normal((n, channels)) * 0.05).astype(np.float32), rate, subtype="FLOAT"
+        )
         paths.append(p)
     return paths
 
@@ -86,11 +99,12 @@ def bench_scene(repeats: int) -> list[Measurement]:
         t_mix = time_call(offline, max(1, repeats // 2))
         t_stems = time_call(offline_stems, 1)
         mixer = BlockMixer(scene, cache)
-        player = SceneTransport(scene, mixer, hrirs=load_hrtf(), device_output=False,
-                                cache=DecoderCache(folder=False))
+        player = SceneTransport(
+            scene, mixer, hrirs=load_hrtf(), device_output=False, cache=DecoderCache(folder=False)
+        )
         player.play()
         out = np.zeros((BLOCK, 2), dtype=np.float32)
-        angle = iter(range(10 ** 9))
+        angle = iter(range(10**9))
 
         def block() -> None:
             player.set_rotation(yaw=float(next(angle) % 360), pitch=5.0)
@@ -103,8 +117,14 @@ def bench_scene(repeats: int) -> list[Measurement]:
         period = BLOCK / SCENE_RATE
         errors = list(player.errors)
 
-        big = Scene(tuple(t.edited(id=f"{t.id[:8]}{i:04d}") for i in range(100 // TRACKS + 1)
-                          for t in scene.tracks)[:100], "hundred")
+        big = Scene(
+            tuple(
+                t.edited(id=f"{t.id[:8]}{i:04d}")
+                for i in range(100 // TRACKS + 1)
+                for t in scene.tracks
+            )[:100],
+            "hundred",
+        )
         target = folder / "hundred.json"
         save_scene(big, target)
         t_save = time_call(lambda: save_scene(big, target), repeats)
@@ -118,19 +138,43 @@ def bench_scene(repeats: int) -> list[Measurement]:
     return [
         realtime("scene.render_16x60s", SECONDS, t_mix, f"AmbiX mix of {detail}"),
         realtime("scene.render_16x60s_stems", SECONDS, t_stems, f"mix + 16 stems of {detail}"),
-        Measurement("scene.playback_block", 100.0 * t_block / period, "% of the block period",
-           f"{BLOCK}-frame block ({1000 * period:.1f} ms): {TRACKS}-track mix + binaural, "
-           "head turning every block", t_block),
-        replace(ratio("scene.save_100", t_save, t_plain, "json.dumps + plain write",
-                      tracks=100, ms=1000 * t_save),
-                detail=f"100 tracks, atomic with backup: {1000 * t_save:.1f} ms"),
-        replace(ratio("scene.load_100", t_load, t_parse, "a plain json.loads", tracks=100,
-                      ms=1000 * t_load),
-                detail=f"100 tracks, validated, media headers checked: {1000 * t_load:.1f} ms"),
+        Measurement(
+            "scene.playback_block",
+            100.0 * t_block / period,
+            "% of the block period",
+            f"{BLOCK}-frame block ({1000 * period:.1f} ms): {TRACKS}-track mix + binaural, "
+            "head turning every block",
+            t_block,
+        ),
+        replace(
+            ratio(
+                "scene.save_100",
+                t_save,
+                t_plain,
+                "json.dumps + plain write",
+                tracks=100,
+                ms=1000 * t_save,
+            ),
+            detail=f"100 tracks, atomic with backup: {1000 * t_save:.1f} ms",
+        ),
+        replace(
+            ratio(
+                "scene.load_100",
+                t_load,
+                t_parse,
+                "a plain json.loads",
+                tracks=100,
+                ms=1000 * t_load,
+            ),
+            detail=f"100 tracks, validated, media headers checked: {1000 * t_load:.1f} ms",
+        ),
     ]
 
 
 BENCHMARKS = [
-    Benchmark("scene", "scenes: 16x60 s offline mix, playback block with rotation, "
-              "100-track save/load", bench_scene),
+    Benchmark(
+        "scene",
+        "scenes: 16x60 s offline mix, playback block with rotation, 100-track save/load",
+        bench_scene,
+    ),
 ]

@@ -52,15 +52,27 @@ class _Writer:
     def __init__(self, path: Path, channels: int, rate: int, bits: str) -> None:
         self.bits = bits
         self.rng = np.random.default_rng(0)
-        self.file = sf.SoundFile(str(path), "w", samplerate=rate, channels=channels,
-                                 subtype=BIT_DEPTHS[bits], format="WAV")
+        self.file = sf.SoundFile(
+            str(path),
+            "w",
+            samplerate=rate,
+            channels=channels,
+            subtype=BIT_DEPTHS[bits],
+            format="WAV",
+        )
 
     def write(self, block: np.ndarray) -> None:
         x = block
         if self.bits == "16":
             lsb = np.float32(1.0 / 32768.0)
-            x = x + (self.rng.random(x.shape, dtype=np.float32)
-                     - self.rng.random(x.shape, dtype=np.float32)) * lsb
+            x = (
+                x
+                + (
+                    self.rng.random(x.shape, dtype=np.float32)
+                    - self.rng.random(x.shape, dtype=np.float32)
+                )
+                * lsb
+            )
         if self.bits != "32f":
             x = np.clip(x, -1.0, 1.0)
         self.file.write(np.ascontiguousarray(x.T))
@@ -69,11 +81,19 @@ class _Writer:
         self.file.close()
 
 
-def export_scene(scene: Scene, output: str | Path, media: MediaCache | None = None, *,
-                 stems_dir: str | Path | None = None, bits: str = "24", binaural: bool = False,
-                 head: tuple[float, float, float] = (0.0, 0.0, 0.0), hrirs: HrirSet | None = None,
-                 overwrite: bool = False,
-                 progress: Callable[[float], None] | None = None) -> SceneExport:
+def export_scene(
+    scene: Scene,
+    output: str | Path,
+    media: MediaCache | None = None,
+    *,
+    stems_dir: str | Path | None = None,
+    bits: str = "24",
+    binaural: bool = False,
+    head: tuple[float, float, float] = (0.0, 0.0, 0.0),
+    hrirs: HrirSet | None = None,
+    overwrite: bool = False,
+    progress: Callable[[float], None] | None = None,
+) -> SceneExport:
     """Render ``scene`` to ``output`` (AmbiX, or binaural stereo with ``binaural``) at the
     scene's rate, plus one AmbiX stem per audible track in ``stems_dir`` (created if missing).
 
@@ -86,8 +106,10 @@ def export_scene(scene: Scene, output: str | Path, media: MediaCache | None = No
     media = media if media is not None else MediaCache(scene.rate)
     audible = [(i, t) for i, t in enumerate(scene.tracks, 1) if scene.audible(t)]
     if not audible:
-        raise SceneError("nothing to render: the scene has no audible track"
-                         + (" (all muted)" if scene.tracks else ""))
+        raise SceneError(
+            "nothing to render: the scene has no audible track"
+            + (" (all muted)" if scene.tracks else "")
+        )
     check_writable(out, overwrite)
     stem_paths: list[Path] = []
     made_dir = False
@@ -115,8 +137,7 @@ def export_scene(scene: Scene, output: str | Path, media: MediaCache | None = No
                 folder.rmdir()
             raise
     try:
-        return _render_files(scene, media, out, stem_paths, bits, binaural, head, hrirs,
-                             progress)
+        return _render_files(scene, media, out, stem_paths, bits, binaural, head, hrirs, progress)
     except BaseException:
         if made_dir:
             for p in Path(stems_dir).iterdir():  # type: ignore[arg-type]
@@ -125,9 +146,17 @@ def export_scene(scene: Scene, output: str | Path, media: MediaCache | None = No
         raise
 
 
-def _render_files(scene: Scene, media: MediaCache, out: Path, stem_paths: list[Path], bits: str,
-                  binaural: bool, head: tuple[float, float, float], hrirs: HrirSet | None,
-                  progress: Callable[[float], None] | None) -> SceneExport:
+def _render_files(
+    scene: Scene,
+    media: MediaCache,
+    out: Path,
+    stem_paths: list[Path],
+    bits: str,
+    binaural: bool,
+    head: tuple[float, float, float],
+    hrirs: HrirSet | None,
+    progress: Callable[[float], None] | None,
+) -> SceneExport:
     prepared = prepare_scene(scene, media)
     total = total_frames(prepared)
     renderer = None
@@ -136,8 +165,9 @@ def _render_files(scene: Scene, media: MediaCache, out: Path, stem_paths: list[P
         from ..binaural.hrtf import load_hrtf
         from ..binaural.render import BlockRenderer
 
-        renderer = BlockRenderer(decoder_for(hrirs if hrirs is not None else load_hrtf(),
-                                             scene.rate), *head)
+        renderer = BlockRenderer(
+            decoder_for(hrirs if hrirs is not None else load_hrtf(), scene.rate), *head
+        )
     result = SceneExport(out, list(stem_paths), total, scene.rate)
     peak = 0.0
     try:

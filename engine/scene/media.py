@@ -92,8 +92,9 @@ class MediaCache:
         self._store(key, data)
         return data
 
-    def derived(self, key: tuple[object, ...], path: str | Path,
-                make: Callable[[], NDArray[np.float32]]) -> NDArray[np.float32]:
+    def derived(
+        self, key: tuple[object, ...], path: str | Path, make: Callable[[], NDArray[np.float32]]
+    ) -> NDArray[np.float32]:
         """A value computed from ``path`` (an air-filtered copy, a room render), cached while
         the file is unchanged."""
         full = (_key(Path(path)),) + key

@@ -26,8 +26,9 @@ def db_to_gain(db: float) -> float:
     return float(10.0 ** (db / 20.0))
 
 
-def prepare_scene(scene: Scene, media: MediaCache,
-                  progress: Callable[[int, int], None] | None = None) -> list[PreparedTrack]:
+def prepare_scene(
+    scene: Scene, media: MediaCache, progress: Callable[[int, int], None] | None = None
+) -> list[PreparedTrack]:
     """Every audible track, ready to mix (rooms are rendered here, once per setting)."""
     if media.rate != scene.rate:
         raise ValueError(f"media cache at {media.rate} Hz for a {scene.rate} Hz scene")
@@ -53,8 +54,9 @@ def mix_block(prepared: list[PreparedTrack], first: int, n: int) -> NDArray[np.f
     return out
 
 
-def render_blocks(prepared: list[PreparedTrack], block: int = BLOCK, stems: bool = False
-                  ) -> Iterator[tuple[NDArray[np.float32], list[NDArray[np.float32]]]]:
+def render_blocks(
+    prepared: list[PreparedTrack], block: int = BLOCK, stems: bool = False
+) -> Iterator[tuple[NDArray[np.float32], list[NDArray[np.float32]]]]:
     """The whole scene, block by block: ``(mix, stems)`` with one stem per prepared track
     (an empty list without ``stems``); the stems of a block sum to its mix."""
     total = total_frames(prepared)

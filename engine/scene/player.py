@@ -42,11 +42,13 @@ class SceneTransport(Transport):
                     self.finished.set()
                     break
             n = min(frames - filled, total - self._pos)
-            block[:, filled:filled + n] = self.mixer.block(self._pos, n)
+            block[:, filled : filled + n] = self.mixer.block(self._pos, n)
             filled += n
             self._pos += n
         return block
 
     def _use_rate(self, rate: int) -> None:
-        raise AudioDeviceError(f"the output device cannot play the scene's {self.mixer.rate} Hz "
-                               f"(it asks for {rate} Hz); choose another device")
+        raise AudioDeviceError(
+            f"the output device cannot play the scene's {self.mixer.rate} Hz "
+            f"(it asks for {rate} Hz); choose another device"
+        )

@@ -34,8 +34,25 @@ from .tracks import Track
 FORMAT = "ambisketch-scene"
 VERSION = 1
 _TOP = {"format", "version", "name", "rate", "tracks"}
-_TRACK = {"id", "name", "media", "channels", "media_duration", "path", "rotation", "start",
-          "trim_start", "length", "gain_db", "mute", "solo", "colour", "distance", "room", "rt60"}
+_TRACK = {
+    "id",
+    "name",
+    "media",
+    "channels",
+    "media_duration",
+    "path",
+    "rotation",
+    "start",
+    "trim_start",
+    "length",
+    "gain_db",
+    "mute",
+    "solo",
+    "colour",
+    "distance",
+    "room",
+    "rt60",
+}
 
 
 def backup_path(path: str | Path) -> Path:
@@ -54,10 +71,18 @@ def _media_ref(media: Path, folder: Path) -> str:
 
 def track_to_dict(track: Track, folder: Path) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": track.id, "name": track.name, "media": _media_ref(track.media, folder),
-        "channels": track.channels, "media_duration": track.media_duration,
-        "start": track.start, "trim_start": track.trim_start, "length": track.length,
-        "gain_db": track.gain_db, "mute": track.mute, "solo": track.solo, "colour": track.colour,
+        "id": track.id,
+        "name": track.name,
+        "media": _media_ref(track.media, folder),
+        "channels": track.channels,
+        "media_duration": track.media_duration,
+        "start": track.start,
+        "trim_start": track.trim_start,
+        "length": track.length,
+        "gain_db": track.gain_db,
+        "mute": track.mute,
+        "solo": track.solo,
+        "colour": track.colour,
     }
     if track.kind == "mono":
         out["path"] = None if track.path is None else track.path.to_dict()
@@ -69,8 +94,13 @@ def track_to_dict(track: Track, folder: Path) -> dict[str, Any]:
 
 def scene_to_json(scene: Scene, path: str | Path) -> str:
     folder = Path(path).parent
-    data = {"format": FORMAT, "version": VERSION, "name": scene.name, "rate": scene.rate,
-            "tracks": [track_to_dict(t, folder) for t in scene.tracks]}
+    data = {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": scene.name,
+        "rate": scene.rate,
+        "tracks": [track_to_dict(t, folder) for t in scene.tracks],
+    }
     return json.dumps(data, indent=2) + "\n"
 
 
@@ -108,15 +138,22 @@ class LoadedScene:
     problems: list[str] = field(default_factory=list)  # media present but changed/unusable
 
 
-def _get(item: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str,
-         default: Any = None, optional: bool = True) -> Any:
+def _get(
+    item: dict[str, Any],
+    key: str,
+    kind: type | tuple[type, ...],
+    where: str,
+    default: Any = None,
+    optional: bool = True,
+) -> Any:
     if key not in item or item[key] is None:
         if not optional:
             raise SceneError(f"{where} is missing {key!r}")
         return default
     value = item[key]
-    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in
-                                        (kind if isinstance(kind, tuple) else (kind,))):
+    if not isinstance(value, kind) or (
+        isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,))
+    ):
         raise SceneError(f"{where}: {key!r} has the wrong type ({type(value).__name__})")
     return value
 
@@ -143,7 +180,8 @@ def track_from_dict(item: Any, folder: Path, i: int) -> Track:
         name=_get(item, "name", str, where, optional=False),
         channels=_get(item, "channels", int, where, optional=False),
         media_duration=_get(item, "media_duration", num, where, optional=False),
-        path=path, rotation=tuple(rotation),
+        path=path,
+        rotation=tuple(rotation),
         start=_get(item, "start", num, where, 0.0),
         trim_start=_get(item, "trim_start", num, where, 0.0),
         length=_get(item, "length", num, where),
@@ -162,16 +200,20 @@ def scene_from_json(text: str, path: Path) -> Scene:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SceneError(f"not valid JSON ({exc.msg} at line {exc.lineno}); "
-                         f"the previous version may be in {backup_path(path).name}") from None
+        raise SceneError(
+            f"not valid JSON ({exc.msg} at line {exc.lineno}); "
+            f"the previous version may be in {backup_path(path).name}"
+        ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise SceneError(f"not an Ambisketch scene (no \"format\": \"{FORMAT}\")")
+        raise SceneError(f'not an Ambisketch scene (no "format": "{FORMAT}")')
     version = data.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise SceneError(f"scene version {version!r} is not a positive integer")
     if version > VERSION:
-        raise SceneError(f"scene file version {version} is newer than this Ambisketch reads "
-                         f"(up to {VERSION}); update Ambisketch to open it")
+        raise SceneError(
+            f"scene file version {version} is newer than this Ambisketch reads "
+            f"(up to {VERSION}); update Ambisketch to open it"
+        )
     unknown = sorted(set(data) - _TOP)
     if unknown:
         raise SceneError(f"unknown key {unknown[0]!r}")
@@ -182,8 +224,11 @@ def scene_from_json(text: str, path: Path) -> Scene:
     if not isinstance(name, str):
         raise SceneError("'name' must be text")
     folder = path.resolve().parent
-    return Scene(tuple(track_from_dict(t, folder, i) for i, t in enumerate(tracks)), name,
-                 data.get("rate", SCENE_RATE))
+    return Scene(
+        tuple(track_from_dict(t, folder, i) for i, t in enumerate(tracks)),
+        name,
+        data.get("rate", SCENE_RATE),
+    )
 
 
 def load_scene(path: str | Path) -> LoadedScene:
@@ -212,8 +257,10 @@ def load_scene(path: str | Path) -> LoadedScene:
             loaded.problems.append(str(exc))
             continue
         if info.channels != t.channels:
-            loaded.problems.append(f"{t.media}: now has {info.channels} channels, the track "
-                                   f"{t.name!r} was made with {t.channels}")
+            loaded.problems.append(
+                f"{t.media}: now has {info.channels} channels, the track "
+                f"{t.name!r} was made with {t.channels}"
+            )
     return loaded
 
 
@@ -223,11 +270,14 @@ def relink(scene: Scene, track_id: str, media: str | Path) -> Scene:
     track = scene.track(track_id)
     info = media_info(media)
     if info.channels != track.channels:
-        raise SceneError(f"{media}: has {info.channels} channel(s); track {track.name!r} needs "
-                         f"{track.channels} ({track.kind})")
+        raise SceneError(
+            f"{media}: has {info.channels} channel(s); track {track.name!r} needs "
+            f"{track.channels} ({track.kind})"
+        )
     trim = min(track.trim_start, max(info.duration - 1e-3, 0.0))
-    return scene.replace_track(track.edited(media=Path(media).resolve(),
-                                            media_duration=info.duration, trim_start=trim))
+    return scene.replace_track(
+        track.edited(media=Path(media).resolve(), media_duration=info.duration, trim_start=trim)
+    )
 
 
 def relink_folder(scene: Scene, folder: str | Path) -> tuple[Scene, list[str]]:

@@ -28,8 +28,11 @@ class Scene:
         ids = [t.id for t in tracks]
         if len(set(ids)) != len(ids):
             raise SceneError("two tracks share an id")
-        if isinstance(self.rate, bool) or not isinstance(self.rate, int) \
-                or not 8000 <= self.rate <= 384000:
+        if (
+            isinstance(self.rate, bool)
+            or not isinstance(self.rate, int)
+            or not 8000 <= self.rate <= 384000
+        ):
             raise SceneError(f"scene rate must be an integer 8000 … 384000 Hz, got {self.rate!r}")
         object.__setattr__(self, "tracks", tracks)
 
@@ -89,7 +92,7 @@ class Scene:
 
     def without_track(self, track_id: str) -> Scene:
         i = self.index(track_id)
-        return replace(self, tracks=self.tracks[:i] + self.tracks[i + 1:])
+        return replace(self, tracks=self.tracks[:i] + self.tracks[i + 1 :])
 
     def edit_track(self, track_id: str, **changes: Any) -> Scene:
         i = self.index(track_id)
@@ -97,7 +100,7 @@ class Scene:
 
     def replace_track(self, track: Track) -> Scene:
         i = self.index(track.id)
-        return replace(self, tracks=self.tracks[:i] + (track,) + self.tracks[i + 1:])
+        return replace(self, tracks=self.tracks[:i] + (track,) + self.tracks[i + 1 :])
 
     def moved_track(self, track_id: str, index: int) -> Scene:
         """Move a lane to ``index`` (0 = top)."""

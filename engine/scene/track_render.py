@@ -28,16 +28,23 @@ CONTROL = 32  # samples between exactly computed gains
 FADE_SECONDS = 0.005  # a trimmed edge fades over 5 ms so the cut does not click
 
 
-def encode_segment(x: NDArray[np.float32], path: Trajectory, rate: int, m0: int
-                   ) -> NDArray[np.float32]:
+def encode_segment(
+    x: NDArray[np.float32], path: Trajectory, rate: int, m0: int
+) -> NDArray[np.float32]:
     """Encode mono ``x`` — media samples ``m0 … m0 + len(x)`` — along ``path`` → ``(4, n)``."""
     out = np.zeros((4, x.size), dtype=np.float32)
     encode_into(out, x, path, rate, m0)
     return out
 
 
-def encode_into(out: NDArray[np.float32], x: NDArray[np.float32], path: Trajectory, rate: int,
-                m0: int, gain: float = 1.0) -> None:
+def encode_into(
+    out: NDArray[np.float32],
+    x: NDArray[np.float32],
+    path: Trajectory,
+    rate: int,
+    m0: int,
+    gain: float = 1.0,
+) -> None:
     """Add ``gain`` × mono ``x`` (media samples ``m0 …``) encoded along ``path`` to ``out``
     ``(4, len(x))`` — no intermediate 4-channel copy (the offline mix's inner loop)."""
     n = x.size
@@ -65,11 +72,11 @@ def encode_into(out: NDArray[np.float32], x: NDArray[np.float32], path: Trajecto
             continue
         if rows is None:
             buf = np.zeros(a1 - a0, dtype=np.float32)
-            buf[lo:lo + n] = x
+            buf[lo : lo + n] = x
             rows = buf.reshape(count, k)
         g = gains[c, :-1, None] + step[c, :, None] * ramp
         g *= rows
-        out[c] += g.reshape(-1)[lo:lo + n]
+        out[c] += g.reshape(-1)[lo : lo + n]
 
 
 @dataclass
@@ -105,12 +112,12 @@ class PreparedTrack:
         if lo >= hi or self.gain == 0.0:
             return
         r0, r1 = lo - self.start, hi - self.start  # clip-relative
-        dst = out[:, lo - first:hi - first]
+        dst = out[:, lo - first : hi - first]
         if self.kind == "rendered":
             dst += self.signal[:, r0:r1] * np.float32(self.gain)
             return
         m0 = self.offset + r0
-        src = self.signal[..., m0:self.offset + r1]
+        src = self.signal[..., m0 : self.offset + r1]
         env = self._envelope(r0, r1)
         if self.kind == "foa":
             if env is not None:
@@ -151,34 +158,71 @@ def prepare_track(track: Track, gain: float, rate: int, media: MediaCache) -> Pr
         matrix = None
         if any(track.rotation):
             matrix = foa_rotation_matrix(*track.rotation).astype(np.float32)
-        return PreparedTrack(kind="foa", signal=data, frames=clip, offset=offset,
-                             fade_in=fade_in, fade_out=fade_out, matrix=matrix, **common)
+        return PreparedTrack(
+            kind="foa",
+            signal=data,
+            frames=clip,
+            offset=offset,
+            fade_in=fade_in,
+            fade_out=fade_out,
+            matrix=matrix,
+            **common,
+        )
     mono = data[0]
     if track.room is not None:
         rendered = media.derived(
-            ("room", track.room, track.rt60, track.distance, track.trajectory.to_json(),
-             offset, clip, fade_in, fade_out, rate),
-            track.media, lambda: _render_room(track, mono, offset, clip, fade_in, fade_out, rate))
-        return PreparedTrack(kind="rendered", signal=rendered, frames=rendered.shape[1],
-                             offset=0, **common)
+            (
+                "room",
+                track.room,
+                track.rt60,
+                track.distance,
+                track.trajectory.to_json(),
+                offset,
+                clip,
+                fade_in,
+                fade_out,
+                rate,
+            ),
+            track.media,
+            lambda: _render_room(track, mono, offset, clip, fade_in, fade_out, rate),
+        )
+        return PreparedTrack(
+            kind="rendered", signal=rendered, frames=rendered.shape[1], offset=0, **common
+        )
     if track.distance is not None:
         d = track.distance
         mono = media.derived(
-            ("air", d, rate), track.media,
-            lambda: (air_absorption(mono, d, rate) * distance_gain(d)).astype(np.float32))
-    return PreparedTrack(kind="mono", signal=mono, frames=clip, offset=offset,
-                         fade_in=fade_in, fade_out=fade_out, **common)
+            ("air", d, rate),
+            track.media,
+            lambda: (air_absorption(mono, d, rate) * distance_gain(d)).astype(np.float32),
+        )
+    return PreparedTrack(
+        kind="mono",
+        signal=mono,
+        frames=clip,
+        offset=offset,
+        fade_in=fade_in,
+        fade_out=fade_out,
+        **common,
+    )
 
 
-def _render_room(track: Track, mono: NDArray[np.float32], offset: int, clip: int,
-                 fade_in: int, fade_out: int, rate: int) -> NDArray[np.float32]:
+def _render_room(
+    track: Track,
+    mono: NDArray[np.float32],
+    offset: int,
+    clip: int,
+    fade_in: int,
+    fade_out: int,
+    rate: int,
+) -> NDArray[np.float32]:
     """The clip placed in the track's room, from its first sample to the end of the ring-out.
 
     The room sees the media from its start with everything outside the clip silent, so the
     path keeps the media's time and the reflections are those of the clip alone.
     """
     x = np.zeros(offset + clip, dtype=np.float32)
-    x[offset:] = mono[offset:offset + clip]
+    x[offset:] = mono[offset : offset + clip]
     probe = PreparedTrack(track, "mono", x, rate, 0, clip, offset, 1.0, fade_in, fade_out, clip)
     env = probe._envelope(0, clip)
     if env is not None:

@@ -25,8 +25,18 @@ from ..spatial.trajectory import Trajectory
 KINDS = {1: "mono", 4: "foa"}
 MIN_GAIN_DB, MAX_GAIN_DB = -120.0, 24.0
 # Distinct colours on dark and light themes (Tableau 10), assigned to new tracks in turn.
-PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
-           "#ff9da7", "#9c755f", "#bab0ac")
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
@@ -38,8 +48,10 @@ def channel_problem(path: Path, channels: int) -> str | None:
     """Why a file with ``channels`` cannot be a track (None when it can)."""
     if channels in KINDS:
         return None
-    return (f"{path}: {channels} channels; a scene track takes a mono file (placed along a "
-            "path) or a 4-channel AmbiX FOA file")
+    return (
+        f"{path}: {channels} channels; a scene track takes a mono file (placed along a "
+        "path) or a 4-channel AmbiX FOA file"
+    )
 
 
 def _number(value: Any, what: str) -> float:
@@ -112,8 +124,9 @@ class Track:
         object.__setattr__(self, "start", start)
         trim = _number(self.trim_start, f"{where}: trim start")
         if not 0 <= trim < duration:
-            raise SceneError(f"{where}: trim start {trim:g} s is outside the file "
-                             f"(0 … {duration:g} s)")
+            raise SceneError(
+                f"{where}: trim start {trim:g} s is outside the file (0 … {duration:g} s)"
+            )
         object.__setattr__(self, "trim_start", trim)
         if self.length is not None:
             length = _number(self.length, f"{where}: length")
@@ -122,8 +135,9 @@ class Track:
             object.__setattr__(self, "length", length)
         gain = _number(self.gain_db, f"{where}: gain")
         if not MIN_GAIN_DB <= gain <= MAX_GAIN_DB:
-            raise SceneError(f"{where}: gain {gain:g} dB is outside "
-                             f"{MIN_GAIN_DB:g} … +{MAX_GAIN_DB:g} dB")
+            raise SceneError(
+                f"{where}: gain {gain:g} dB is outside {MIN_GAIN_DB:g} … +{MAX_GAIN_DB:g} dB"
+            )
         object.__setattr__(self, "gain_db", gain)
         if not isinstance(self.colour, str) or not _COLOUR.fullmatch(self.colour):
             raise SceneError(f"{where}: colour must be #rrggbb, got {self.colour!r}")
@@ -142,17 +156,20 @@ class Track:
             raise SceneError(f"{where}: an RT60 needs a room")
         if self.room is not None:
             self.room_model()  # a clear error for a bad room now, not at render time
-        if self.kind == "foa" and (self.path is not None or self.distance is not None
-                                   or self.room is not None):
-            raise SceneError(f"{where}: {self.media.name} is FOA and is used as it is; a path, "
-                             "distance or room places a mono file (rotate FOA instead)")
+        if self.kind == "foa" and (
+            self.path is not None or self.distance is not None or self.room is not None
+        ):
+            raise SceneError(
+                f"{where}: {self.media.name} is FOA and is used as it is; a path, "
+                "distance or room places a mono file (rotate FOA instead)"
+            )
         if self.kind == "mono" and any(rot):
             raise SceneError(f"{where}: rotation turns an FOA file; a mono file follows its path")
 
     # --- what the timeline needs ------------------------------------------------------
     @property
     def kind(self) -> str:
-        """"mono" or "foa"."""
+        """ "mono" or "foa"."""
         return KINDS[self.channels]
 
     @property
@@ -169,8 +186,11 @@ class Track:
     @property
     def trajectory(self) -> Trajectory:
         """The path a mono source follows (static in front when it has none)."""
-        return self.path if self.path is not None else Trajectory.static(
-            0.0, 0.0, duration=max(self.media_duration, 1e-3))
+        return (
+            self.path
+            if self.path is not None
+            else Trajectory.static(0.0, 0.0, duration=max(self.media_duration, 1e-3))
+        )
 
     def room_model(self) -> Room | None:
         if self.room is None:

@@ -44,8 +44,9 @@ def air_cutoff_hz(distance: ArrayLike) -> NDArray[np.float64]:
     return 20000.0 / (1.0 + np.asarray(distance, dtype=np.float64) / 12.0)
 
 
-def air_absorption(mono: ArrayLike, distance: ArrayLike, rate: float,
-                   bands: int = 12) -> NDArray[np.float64]:
+def air_absorption(
+    mono: ArrayLike, distance: ArrayLike, rate: float, bands: int = 12
+) -> NDArray[np.float64]:
     """Low-pass ``mono`` with a cut-off that follows ``distance`` (per sample, metres).
 
     A time-varying filter without zipper noise: the signal is run through ``bands`` fixed
@@ -74,8 +75,14 @@ def air_absorption(mono: ArrayLike, distance: ArrayLike, rate: float,
     return outputs[i0, idx] * (1.0 - frac) + outputs[i0 + 1, idx] * frac
 
 
-def encode(mono: ArrayLike, trajectory: Trajectory, rate: float, *,
-           distance: bool = False, air: bool = False) -> NDArray[np.float32]:
+def encode(
+    mono: ArrayLike,
+    trajectory: Trajectory,
+    rate: float,
+    *,
+    distance: bool = False,
+    air: bool = False,
+) -> NDArray[np.float32]:
     """Encode ``mono`` (samples,) moving along ``trajectory`` → AmbiX ``(4, samples)`` float32.
 
     Gains are computed per sample from the path (linear in azimuth/elevation between
@@ -140,8 +147,9 @@ def rotation_matrix(yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0) -> 
     return rz @ ry @ rx
 
 
-def foa_rotation_matrix(yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0
-                        ) -> NDArray[np.float64]:
+def foa_rotation_matrix(
+    yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0
+) -> NDArray[np.float64]:
     """4×4 matrix that rotates an AmbiX scene: ``rotated = M @ foa``."""
     r = rotation_matrix(yaw, pitch, roll)
     # Channels 1..3 hold the (y, z, x) components; P maps them to cartesian (x, y, z).
@@ -151,8 +159,9 @@ def foa_rotation_matrix(yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0
     return m
 
 
-def rotate(foa: ArrayLike, yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0
-           ) -> NDArray[np.float32]:
+def rotate(
+    foa: ArrayLike, yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0
+) -> NDArray[np.float32]:
     """Rotate an AmbiX scene ``(4, samples)`` (see :func:`rotation_matrix` for the signs)."""
     a = _as_foa(foa)
     return (foa_rotation_matrix(yaw, pitch, roll) @ a).astype(np.float32)

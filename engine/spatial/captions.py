@@ -12,8 +12,16 @@ from .angles import wrap_azimuth
 from .parametric import ParametricMotion, azimuth_turn, parametric_from_trajectory
 from .trajectory import Trajectory
 
-AZIMUTH_WORDS = ("front", "front-left", "left", "back-left", "back", "back-right", "right",
-                 "front-right")
+AZIMUTH_WORDS = (
+    "front",
+    "front-left",
+    "left",
+    "back-left",
+    "back",
+    "back-right",
+    "right",
+    "front-right",
+)
 ELEVATION_UP = 30.0
 ELEVATION_DOWN = -30.0
 SPEED_ADVERBS = {"slow": "slowly", "moderate": "at a moderate speed", "fast": "quickly"}
@@ -27,7 +35,7 @@ def azimuth_word(azimuth: float) -> str:
 
 
 def elevation_word(elevation: float) -> str:
-    """"up", "down" or "" (level) for an elevation in degrees."""
+    """ "up", "down" or "" (level) for an elevation in degrees."""
     if elevation >= ELEVATION_UP:
         return "up"
     if elevation <= ELEVATION_DOWN:
@@ -86,7 +94,9 @@ def describe(traj: Trajectory) -> str:
     middle = places[1:-1]
     if len(middle) > MAX_VIA:  # keep evenly spaced landmarks
         middle = [middle[round(i * (len(middle) - 1) / (MAX_VIA - 1))] for i in range(MAX_VIA)]
-    text = f"moves {SPEED_ADVERBS[p.speed]} from {places[0]} via {', '.join(middle)} to {places[-1]}"
+    text = (
+        f"moves {SPEED_ADVERBS[p.speed]} from {places[0]} via {', '.join(middle)} to {places[-1]}"
+    )
     if abs(azimuth_turn(traj)) > 1e-6:
         text += _turn_words(p.clockwise)
     return text

@@ -128,8 +128,9 @@ def frame_count(samples: int, hop: int) -> int:
     return max(1, math.ceil(samples / hop))
 
 
-def frame_sums(products: NDArray[np.float64], hop: int, frames: int,
-               window_frames: float = 2.0) -> NDArray[np.float64]:
+def frame_sums(
+    products: NDArray[np.float64], hop: int, frames: int, window_frames: float = 2.0
+) -> NDArray[np.float64]:
     """Hann-weighted sums of ``products`` (..., samples) around each frame centre.
 
     Returns ``(..., frames)``; frame ``j`` is centred at ``(j + ½)·hop`` and the window is
@@ -145,9 +146,14 @@ def frame_sums(products: NDArray[np.float64], hop: int, frames: int,
     return view @ window
 
 
-def analyze(foa: ArrayLike, rate: float, hop: int, *,
-            band_edges: tuple[float, ...] = DEFAULT_BAND_EDGES,
-            window_frames: float = 2.0) -> DiracParams:
+def analyze(
+    foa: ArrayLike,
+    rate: float,
+    hop: int,
+    *,
+    band_edges: tuple[float, ...] = DEFAULT_BAND_EDGES,
+    window_frames: float = 2.0,
+) -> DiracParams:
     """DirAC parameters of AmbiX ``foa`` (4, samples) per frame of ``hop`` samples and band.
 
     Args:
@@ -172,9 +178,12 @@ def analyze(foa: ArrayLike, rate: float, hop: int, *,
     energy = np.empty((len(filters), frames))
     for b, band in enumerate(filters):
         w, y, z, x = split_band(a, band)
-        stats = frame_sums(np.stack([w * x, w * y, w * z,
-                                     0.5 * (w * w + x * x + y * y + z * z)]),
-                           hop, frames, window_frames)
+        stats = frame_sums(
+            np.stack([w * x, w * y, w * z, 0.5 * (w * w + x * x + y * y + z * z)]),
+            hop,
+            frames,
+            window_frames,
+        )
         energy[b] = stats[3]
         vectors[b] = stats[:3] / (stats[3] + EPSILON)
     return DiracParams(vectors, energy, int(hop), float(rate), edges)

@@ -37,19 +37,20 @@ from numpy.typing import ArrayLike, NDArray
 from .dirac import DEFAULT_BAND_EDGES, band_filters, check_band_edges, split_band
 
 DECORRELATOR_SECONDS = 0.02  # half-length of the decorrelators: resolves their 100 Hz
-                             # sign blocks in the lowest band, short enough not to smear
+# sign blocks in the lowest band, short enough not to smear
 # Sign patterns of the three decorrelators over four blocks of each band: Walsh functions,
 # mutually orthogonal, so X, Y and Z's diffuse parts are incoherent band by band.
 WALSH = np.array([[1, 1, -1, -1], [1, -1, -1, 1], [1, -1, 1, -1]], dtype=np.float64)
 DESIGN_FFT = 8192
 ORTHOGONAL_SECONDS = 0.02  # window of the local projection of W out of the diffuse part
-                           # (measured on generated footsteps: 10 ms 1.0°, 20 ms 0.7°,
-                           # 40 ms 1.1° mean error along an orbit, from 3.0° without)
+# (measured on generated footsteps: 10 ms 1.0°, 20 ms 0.7°,
+# 40 ms 1.1° mean error along an orbit, from 3.0° without)
 
 
 @lru_cache(maxsize=8)
-def decorrelators(band_edges: tuple[float, ...], rate: float,
-                  seconds: float = DECORRELATOR_SECONDS) -> NDArray[np.float64]:
+def decorrelators(
+    band_edges: tuple[float, ...], rate: float, seconds: float = DECORRELATOR_SECONDS
+) -> NDArray[np.float64]:
     """``(3, taps)`` zero-phase FIR decorrelators for X, Y and Z, odd length.
 
     Each has a purely imaginary response ``−i·s_k(f)`` with ``s_k = ±1`` in four blocks
@@ -109,8 +110,12 @@ def _smooth(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     return oaconvolve(a, w.reshape((1,) * (a.ndim - 1) + (-1,)), mode="same", axes=-1)
 
 
-def orthogonal_diffuse(w_band: NDArray[np.float64], diffuse_band: NDArray[np.float64],
-                       rate: float, seconds: float = ORTHOGONAL_SECONDS) -> NDArray[np.float64]:
+def orthogonal_diffuse(
+    w_band: NDArray[np.float64],
+    diffuse_band: NDArray[np.float64],
+    rate: float,
+    seconds: float = ORTHOGONAL_SECONDS,
+) -> NDArray[np.float64]:
     """``diffuse_band`` (3, samples) less its locally correlated part of ``w_band``
     (samples,): ``d − (⟨W·d⟩ / ⟨W²⟩)·W`` with ⟨·⟩ a Hann window of ``seconds``."""
     n = max(3, int(round(seconds * rate)))
@@ -130,8 +135,14 @@ def limit_length(vectors: NDArray[np.float64]) -> NDArray[np.float64]:
     return vectors / np.maximum(norm, 1.0)
 
 
-def synthesize(w: ArrayLike, vectors: ArrayLike, rate: float, hop: int, *,
-               band_edges: tuple[float, ...] = DEFAULT_BAND_EDGES) -> NDArray[np.float32]:
+def synthesize(
+    w: ArrayLike,
+    vectors: ArrayLike,
+    rate: float,
+    hop: int,
+    *,
+    band_edges: tuple[float, ...] = DEFAULT_BAND_EDGES,
+) -> NDArray[np.float32]:
     """AmbiX ``(4, samples)`` from ``w`` (samples,) and ``vectors`` (bands, 3, frames).
 
     Args:

@@ -57,8 +57,14 @@ class DirectionErrors:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
 
 
-def intensity_doa(foa: NDArray[np.floating], rate: float, *, frame: float = 0.04,
-                  hop: float = 0.01, gate_db: float = 40.0) -> DirectionTrack:
+def intensity_doa(
+    foa: NDArray[np.floating],
+    rate: float,
+    *,
+    frame: float = 0.04,
+    hop: float = 0.01,
+    gate_db: float = 40.0,
+) -> DirectionTrack:
     """Direction track of an AmbiX signal ``(4, samples)``.
 
     Args:
@@ -92,8 +98,12 @@ def intensity_doa(foa: NDArray[np.floating], rate: float, *, frame: float = 0.04
     return DirectionTrack(np.asarray(times, dtype=np.float64), azimuth, elevation, energy_db, valid)
 
 
-def _errors(az: NDArray[np.float64], el: NDArray[np.float64], az_ref: NDArray[np.float64],
-            el_ref: NDArray[np.float64]) -> DirectionErrors:
+def _errors(
+    az: NDArray[np.float64],
+    el: NDArray[np.float64],
+    az_ref: NDArray[np.float64],
+    el_ref: NDArray[np.float64],
+) -> DirectionErrors:
     if az.size == 0:
         nan = float("nan")
         return DirectionErrors(nan, nan, nan, nan, nan, nan, 0)
@@ -101,8 +111,13 @@ def _errors(az: NDArray[np.float64], el: NDArray[np.float64], az_ref: NDArray[np
     d_el = np.abs(el - el_ref)
     d_sp = great_circle_angle(az, el, az_ref, el_ref)
     return DirectionErrors(
-        float(d_az.mean()), float(d_el.mean()), float(d_sp.mean()),
-        float(np.median(d_az)), float(np.median(d_el)), float(np.median(d_sp)), int(az.size),
+        float(d_az.mean()),
+        float(d_el.mean()),
+        float(d_sp.mean()),
+        float(np.median(d_az)),
+        float(np.median(d_el)),
+        float(np.median(d_sp)),
+        int(az.size),
     )
 
 
@@ -118,5 +133,9 @@ def compare_tracks(test: DirectionTrack, reference: DirectionTrack) -> Direction
     input) over the frames valid in both; the tracks must come from the same settings."""
     n = min(test.times.size, reference.times.size)
     mask = test.valid[:n] & reference.valid[:n]
-    return _errors(test.azimuth[:n][mask], test.elevation[:n][mask],
-                   reference.azimuth[:n][mask], reference.elevation[:n][mask])
+    return _errors(
+        test.azimuth[:n][mask],
+        test.elevation[:n][mask],
+        reference.azimuth[:n][mask],
+        reference.elevation[:n][mask],
+    )

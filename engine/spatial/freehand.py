@@ -33,8 +33,9 @@ TOLERANCE_RANGE = (0.5, 30.0)  # what the path editor offers
 MAX_SEGMENT_TURN = 270.0  # degrees; below 360° so that cw/ccw names the turn exactly
 
 
-def clean_stroke(times: ArrayLike, azimuth: ArrayLike, elevation: ArrayLike
-                 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+def clean_stroke(
+    times: ArrayLike, azimuth: ArrayLike, elevation: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Validate a stroke and return ``(times, unwrapped azimuth, elevation)`` as float arrays.
 
     Samples sharing a time keep the last position (the pointer moved twice within one clock
@@ -45,7 +46,8 @@ def clean_stroke(times: ArrayLike, azimuth: ArrayLike, elevation: ArrayLike
     el = np.asarray(elevation, dtype=np.float64).ravel()
     if not (t.size == az.size == el.size):
         raise TrajectoryError(
-            f"stroke has {t.size} times, {az.size} azimuths and {el.size} elevations")
+            f"stroke has {t.size} times, {az.size} azimuths and {el.size} elevations"
+        )
     if t.size == 0:
         raise TrajectoryError("stroke is empty: draw at least one point")
     if not (np.all(np.isfinite(t)) and np.all(np.isfinite(az)) and np.all(np.isfinite(el))):
@@ -53,22 +55,31 @@ def clean_stroke(times: ArrayLike, azimuth: ArrayLike, elevation: ArrayLike
     if np.any(np.diff(t) < 0):
         raise TrajectoryError("stroke times must not decrease")
     if np.any(np.abs(el) > 90.0):
-        raise TrajectoryError(f"stroke elevation {el[np.argmax(np.abs(el))]:g} is outside [-90, 90]")
+        raise TrajectoryError(
+            f"stroke elevation {el[np.argmax(np.abs(el))]:g} is outside [-90, 90]"
+        )
     last_of_tick = np.append(np.diff(t) > 0, True)
     t, az, el = t[last_of_tick], az[last_of_tick], el[last_of_tick]
     unwrapped = np.unwrap(az, period=360.0)
     return t, unwrapped, el
 
 
-def _split_point(t: NDArray[np.float64], az: NDArray[np.float64], el: NDArray[np.float64],
-                 i: int, j: int, tolerance: float) -> int | None:
+def _split_point(
+    t: NDArray[np.float64],
+    az: NDArray[np.float64],
+    el: NDArray[np.float64],
+    i: int,
+    j: int,
+    tolerance: float,
+) -> int | None:
     """Index in (i, j) at which to split the segment i→j, or None if it may stay one segment."""
     if j - i < 2:
         return None
     inner = np.arange(i + 1, j)
     frac = (t[inner] - t[i]) / (t[j] - t[i])
-    err = great_circle_angle(az[inner], el[inner],
-                             az[i] + frac * (az[j] - az[i]), el[i] + frac * (el[j] - el[i]))
+    err = great_circle_angle(
+        az[inner], el[inner], az[i] + frac * (az[j] - az[i]), el[i] + frac * (el[j] - el[i])
+    )
     worst = int(np.argmax(err))
     if err[worst] > tolerance:
         return int(inner[worst])
@@ -78,8 +89,9 @@ def _split_point(t: NDArray[np.float64], az: NDArray[np.float64], el: NDArray[np
     return None
 
 
-def _kept(t: NDArray[np.float64], az: NDArray[np.float64], el: NDArray[np.float64],
-          tolerance: float) -> NDArray[np.int64]:
+def _kept(
+    t: NDArray[np.float64], az: NDArray[np.float64], el: NDArray[np.float64], tolerance: float
+) -> NDArray[np.int64]:
     if not np.isfinite(tolerance) or tolerance <= 0:
         raise TrajectoryError(f"stroke tolerance must be > 0 degrees, got {tolerance!r}")
     keep = {0, t.size - 1}
@@ -93,14 +105,16 @@ def _kept(t: NDArray[np.float64], az: NDArray[np.float64], el: NDArray[np.float6
     return np.array(sorted(keep), dtype=np.int64)
 
 
-def simplify_indices(times: ArrayLike, azimuth: ArrayLike, elevation: ArrayLike,
-                     tolerance: float = DEFAULT_TOLERANCE) -> NDArray[np.int64]:
+def simplify_indices(
+    times: ArrayLike, azimuth: ArrayLike, elevation: ArrayLike, tolerance: float = DEFAULT_TOLERANCE
+) -> NDArray[np.int64]:
     """Indices (into the cleaned stroke, see :func:`clean_stroke`) of the samples to keep."""
     return _kept(*clean_stroke(times, azimuth, elevation), tolerance)
 
 
-def _keyframes(t: NDArray[np.float64], az: NDArray[np.float64], el: NDArray[np.float64]
-               ) -> list[Keyframe]:
+def _keyframes(
+    t: NDArray[np.float64], az: NDArray[np.float64], el: NDArray[np.float64]
+) -> list[Keyframe]:
     """Keyframes through unwrapped samples, naming the turn where 'shortest' would not."""
     kfs = [Keyframe(float(t[0]), float(wrap_azimuth(az[0])), float(el[0]))]
     for n in range(1, t.size):
@@ -115,8 +129,9 @@ def _keyframes(t: NDArray[np.float64], az: NDArray[np.float64], el: NDArray[np.f
     return kfs
 
 
-def simplify_stroke(times: ArrayLike, azimuth: ArrayLike, elevation: ArrayLike,
-                    tolerance: float = DEFAULT_TOLERANCE) -> list[Keyframe]:
+def simplify_stroke(
+    times: ArrayLike, azimuth: ArrayLike, elevation: ArrayLike, tolerance: float = DEFAULT_TOLERANCE
+) -> list[Keyframe]:
     """The fewest keyframes (at the stroke's own times) that re-trace it within ``tolerance``°.
 
     Parameters
@@ -133,8 +148,13 @@ def simplify_stroke(times: ArrayLike, azimuth: ArrayLike, elevation: ArrayLike,
     return _keyframes(t[keep], az[keep], el[keep])
 
 
-def stroke_to_trajectory(times: ArrayLike, azimuth: ArrayLike, elevation: ArrayLike,
-                         duration: float, tolerance: float = DEFAULT_TOLERANCE) -> Trajectory:
+def stroke_to_trajectory(
+    times: ArrayLike,
+    azimuth: ArrayLike,
+    elevation: ArrayLike,
+    duration: float,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> Trajectory:
     """A path of ``duration`` seconds that follows the stroke, its timing stretched to fit.
 
     The stroke's first sample lands at 0 s and its last at ``duration``, so the speed the

@@ -81,8 +81,10 @@ def trajectory_from_parametric(p: ParametricMotion) -> Trajectory:
 
 
 def _moves(a: Keyframe, b: Keyframe) -> bool:
-    return (abs(segment_delta(a.azimuth, b.azimuth, b.direction)) > 1e-9
-            or abs(b.elevation - a.elevation) > 1e-9)
+    return (
+        abs(segment_delta(a.azimuth, b.azimuth, b.direction)) > 1e-9
+        or abs(b.elevation - a.elevation) > 1e-9
+    )
 
 
 def azimuth_turn(traj: Trajectory) -> float:
@@ -106,12 +108,26 @@ def parametric_from_trajectory(traj: Trajectory) -> ParametricMotion:
     first, last = kfs[0], kfs[-1]
     moving = [i for i in range(1, len(kfs)) if _moves(kfs[i - 1], kfs[i])]
     if not moving:
-        return ParametricMotion(first.azimuth, first.elevation, first.azimuth, first.elevation,
-                                False, 0.0, 0.0, "static", traj.duration)
+        return ParametricMotion(
+            first.azimuth,
+            first.elevation,
+            first.azimuth,
+            first.elevation,
+            False,
+            0.0,
+            0.0,
+            "static",
+            traj.duration,
+        )
     start_t, end_t = kfs[moving[0] - 1].time, kfs[moving[-1]].time
     return ParametricMotion(
-        start_azimuth=first.azimuth, start_elevation=first.elevation,
-        end_azimuth=float(wrap_azimuth(last.azimuth)), end_elevation=last.elevation,
-        clockwise=bool(azimuth_turn(traj) < 0), movement_start=start_t, movement_end=end_t,
-        speed=speed_class(end_t - start_t), duration=traj.duration,
+        start_azimuth=first.azimuth,
+        start_elevation=first.elevation,
+        end_azimuth=float(wrap_azimuth(last.azimuth)),
+        end_elevation=last.elevation,
+        clockwise=bool(azimuth_turn(traj) < 0),
+        movement_start=start_t,
+        movement_end=end_t,
+        speed=speed_class(end_t - start_t),
+        duration=traj.duration,
     )

@@ -36,8 +36,14 @@ def _smooth(a: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     return np.stack([np.convolve(row, w, mode="same") for row in a])
 
 
-def lock_to_path(foa: NDArray[np.floating], trajectory: Trajectory, rate: float, *,
-                 window: float = 0.04, passes: int = 3) -> NDArray[np.float32]:
+def lock_to_path(
+    foa: NDArray[np.floating],
+    trajectory: Trajectory,
+    rate: float,
+    *,
+    window: float = 0.04,
+    passes: int = 3,
+) -> NDArray[np.float32]:
     """Re-encode the direct sound of AmbiX ``foa`` (4, samples) along ``trajectory``.
 
     Args:

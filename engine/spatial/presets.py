@@ -26,21 +26,31 @@ def _orbit() -> _Points:
 
 def _half_orbit() -> _Points:
     # Behind the listener, from the left round the back to the right.
-    return [(0.0, 90.0, 0.0, None, "shortest"), (0.5, 180.0, 0.0, None, "ccw"),
-            (1.0, -90.0, 0.0, None, "ccw")]
+    return [
+        (0.0, 90.0, 0.0, None, "shortest"),
+        (0.5, 180.0, 0.0, None, "ccw"),
+        (1.0, -90.0, 0.0, None, "ccw"),
+    ]
 
 
 def _fly_over() -> _Points:
     # From the front up over the head and down behind: the azimuth flips at the zenith,
     # where it is inaudible (cos(elevation) = 0), in a 1 % sliver of the path.
-    return [(0.0, 0.0, 0.0, None, "shortest"), (0.495, 0.0, 90.0, None, "shortest"),
-            (0.505, 180.0, 90.0, None, "ccw"), (1.0, 180.0, 0.0, None, "shortest")]
+    return [
+        (0.0, 0.0, 0.0, None, "shortest"),
+        (0.495, 0.0, 90.0, None, "shortest"),
+        (0.505, 180.0, 90.0, None, "ccw"),
+        (1.0, 180.0, 0.0, None, "shortest"),
+    ]
 
 
 def _pass_by() -> _Points:
     # Left to right in front of the listener, closest at mid-way.
-    return [(0.0, 75.0, 0.0, 6.0, "shortest"), (0.5, 0.0, 0.0, 1.5, "shortest"),
-            (1.0, -75.0, 0.0, 6.0, "shortest")]
+    return [
+        (0.0, 75.0, 0.0, 6.0, "shortest"),
+        (0.5, 0.0, 0.0, 1.5, "shortest"),
+        (1.0, -75.0, 0.0, 6.0, "shortest"),
+    ]
 
 
 def _figure_eight() -> _Points:
@@ -48,8 +58,15 @@ def _figure_eight() -> _Points:
     pts: _Points = []
     for i in range(9):
         u = i / 8
-        pts.append((u, 60.0 * math.sin(2 * math.pi * u), 30.0 * math.sin(4 * math.pi * u),
-                    None, "shortest"))
+        pts.append(
+            (
+                u,
+                60.0 * math.sin(2 * math.pi * u),
+                30.0 * math.sin(4 * math.pi * u),
+                None,
+                "shortest",
+            )
+        )
     return pts
 
 
@@ -59,8 +76,15 @@ def _rising_spiral() -> _Points:
     for i in range(9):
         u = i / 8
         az = (90.0 * i + 180.0) % 360.0 - 180.0
-        pts.append((u, az if az != -180.0 else 180.0, -30.0 + 90.0 * u, None,
-                    "shortest" if i == 0 else "ccw"))
+        pts.append(
+            (
+                u,
+                az if az != -180.0 else 180.0,
+                -30.0 + 90.0 * u,
+                None,
+                "shortest" if i == 0 else "ccw",
+            )
+        )
     return pts
 
 

@@ -87,7 +87,9 @@ class Room:
         if len(alpha) == 1:
             alpha = alpha * 6
         if len(alpha) != 6:
-            raise RoomError(f"absorption needs 1 or 6 values ({', '.join(WALLS)}), got {len(alpha)}")
+            raise RoomError(
+                f"absorption needs 1 or 6 values ({', '.join(WALLS)}), got {len(alpha)}"
+            )
         for wall, a in zip(WALLS, alpha):
             if not 0.0 < a <= 1.0:
                 raise RoomError(f"absorption of the {wall} wall must be in (0, 1], got {a:g}")
@@ -101,14 +103,22 @@ class Room:
             pos = (given[0], given[1], given[2])
             for v, size, axis in zip(pos, self.size_xyz, "xyz"):
                 if not 0.0 < v < size:
-                    raise RoomError(f"listener {axis} = {v:g} m is outside the room (0..{size:g} m)")
+                    raise RoomError(
+                        f"listener {axis} = {v:g} m is outside the room (0..{size:g} m)"
+                    )
         object.__setattr__(self, "listener", pos)
 
     # --- construction -------------------------------------------------------------
     @classmethod
-    def from_rt60(cls, width: float, depth: float, height: float, rt60: float,
-                  listener: tuple[float, float, float] | None = None,
-                  name: str | None = None) -> Room:
+    def from_rt60(
+        cls,
+        width: float,
+        depth: float,
+        height: float,
+        rt60: float,
+        listener: tuple[float, float, float] | None = None,
+        name: str | None = None,
+    ) -> Room:
         """A room whose walls (all alike) give reverberation time ``rt60`` seconds at 1 kHz
         by Sabine's formula with air absorption: ``α = (0.161·V/T − 4·m·V) / S``."""
         t = _finite(rt60, "RT60")
@@ -119,11 +129,15 @@ class Room:
         alpha = (SABINE * v / t - 4.0 * AIR_M[REFERENCE_BAND] * v) / s
         if alpha > 1.0:
             shortest = SABINE * v / (s + 4.0 * AIR_M[REFERENCE_BAND] * v)
-            raise RoomError(f"RT60 {t:g} s is too short for a {probe.size_text} m room "
-                            f"(at least {shortest:.2f} s with fully absorbing walls)")
+            raise RoomError(
+                f"RT60 {t:g} s is too short for a {probe.size_text} m room "
+                f"(at least {shortest:.2f} s with fully absorbing walls)"
+            )
         if alpha <= 1e-3:
-            raise RoomError(f"RT60 {t:g} s is too long for a {probe.size_text} m room "
-                            "(the air alone absorbs more)")
+            raise RoomError(
+                f"RT60 {t:g} s is too long for a {probe.size_text} m room "
+                "(the air alone absorbs more)"
+            )
         return cls(width, depth, height, (alpha,) * 6, listener, name)
 
     @classmethod
@@ -131,8 +145,9 @@ class Room:
         """One of :data:`ROOM_PRESETS`, optionally with another RT60."""
         key = name.strip().lower()
         if key not in ROOM_PRESETS:
-            raise RoomError(f"unknown room {name!r} (choose {', '.join(ROOM_PRESETS)} or WxDxH "
-                            "in metres)")
+            raise RoomError(
+                f"unknown room {name!r} (choose {', '.join(ROOM_PRESETS)} or WxDxH in metres)"
+            )
         w, d, h, t = ROOM_PRESETS[key]
         return cls.from_rt60(w, d, h, t if rt60 is None else rt60, name=key)
 
@@ -144,15 +159,17 @@ class Room:
             return cls.preset(text, rt60)
         m = re.fullmatch(r"\s*([-+0-9.e]+)\s*x\s*([-+0-9.e]+)\s*x\s*([-+0-9.e]+)\s*", text)
         if not m:
-            raise RoomError(f"room {spec!r}: give {', '.join(ROOM_PRESETS)} or WxDxH in metres "
-                            "(e.g. 6x8x3)")
+            raise RoomError(
+                f"room {spec!r}: give {', '.join(ROOM_PRESETS)} or WxDxH in metres (e.g. 6x8x3)"
+            )
         try:
             w, d, h = (float(g) for g in m.groups())
         except ValueError:
             raise RoomError(f"room {spec!r}: sizes must be numbers (e.g. 6x8x3)") from None
         probe = cls(w, d, h, (1.0,) * 6)  # a clear error for a size <= 0 first
-        return cls.from_rt60(w, d, h, default_rt60(probe.volume) if rt60 is None else rt60,
-                             name=f"{w:g}x{d:g}x{h:g}")
+        return cls.from_rt60(
+            w, d, h, default_rt60(probe.volume) if rt60 is None else rt60, name=f"{w:g}x{d:g}x{h:g}"
+        )
 
     @classmethod
     def from_dict(cls, data: Any) -> Room:
@@ -162,14 +179,24 @@ class Room:
         if not isinstance(size, (list, tuple)) or len(size) != 3:
             raise RoomError("room 'size' must be [width, depth, height] in metres")
         listener = data.get("listener")
-        return cls(size[0], size[1], size[2], absorption=tuple(data.get("absorption", (0.3,))),
-                   listener=None if listener is None else tuple(listener), name=data.get("name"))
+        return cls(
+            size[0],
+            size[1],
+            size[2],
+            absorption=tuple(data.get("absorption", (0.3,))),
+            listener=None if listener is None else tuple(listener),
+            name=data.get("name"),
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "size": [self.width, self.depth, self.height],
-                "absorption": [round(a, 5) for a in self.absorption],
-                "listener": [round(v, 4) for v in self.listener],  # type: ignore[union-attr]
-                "rt60": round(self.rt60, 4), "volume": round(self.volume, 2)}
+        return {
+            "name": self.name,
+            "size": [self.width, self.depth, self.height],
+            "absorption": [round(a, 5) for a in self.absorption],
+            "listener": [round(v, 4) for v in self.listener],  # type: ignore[union-attr]
+            "rt60": round(self.rt60, 4),
+            "volume": round(self.volume, 2),
+        }
 
     # --- acoustics ----------------------------------------------------------------
     @property
@@ -211,8 +238,11 @@ class Room:
     def rt60_eyring(self) -> float:
         """Eyring RT60 at 1 kHz: ``0.161·V / (−S·ln(1 − ᾱ) + 4·m·V)`` (Eyring 1930)."""
         a = min(self.mean_absorption, 1.0 - 1e-9)
-        return SABINE * self.volume / (-self.surface * math.log(1.0 - a)
-                                       + 4.0 * AIR_M[REFERENCE_BAND] * self.volume)
+        return (
+            SABINE
+            * self.volume
+            / (-self.surface * math.log(1.0 - a) + 4.0 * AIR_M[REFERENCE_BAND] * self.volume)
+        )
 
     def room_constant(self, band: int = REFERENCE_BAND) -> float:
         """``R = A / (1 − ᾱ)`` in m² with ``A = 0.161·V / T_b`` (air included)."""
@@ -276,13 +306,17 @@ def _ray_limit(room: Room, u: NDArray[np.float64]) -> NDArray[np.float64]:
     pos = np.asarray(room.listener)[:, None]
     size = np.asarray(room.size_xyz)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(u > 1e-12, (size - WALL_MARGIN - pos) / u,
-                     np.where(u < -1e-12, (pos - WALL_MARGIN) / -u, np.inf))
+        t = np.where(
+            u > 1e-12,
+            (size - WALL_MARGIN - pos) / u,
+            np.where(u < -1e-12, (pos - WALL_MARGIN) / -u, np.inf),
+        )
     return np.maximum(t.min(axis=0), 0.0)
 
 
-def source_positions(room: Room, trajectory: Trajectory, rate: float, n_samples: int,
-                     distance: float | None = None) -> tuple[NDArray[np.float64], bool]:
+def source_positions(
+    room: Room, trajectory: Trajectory, rate: float, n_samples: int, distance: float | None = None
+) -> tuple[NDArray[np.float64], bool]:
     """Source positions ``(3, n_samples)`` along ``trajectory`` (its distances, or
     ``distance`` metres throughout), kept inside the walls along the same direction, so the
     direction always follows the path. Returns the positions and whether any was pulled in."""
@@ -306,8 +340,9 @@ def room_size_of(volume: float) -> float:
     return float(volume) ** (1.0 / 3.0) if volume > 0 else 0.0
 
 
-def room_conditioning(distance: float | None = None, room: str | None = None,
-                      decay: float | None = None) -> dict[str, float]:
+def room_conditioning(
+    distance: float | None = None, room: str | None = None, decay: float | None = None
+) -> dict[str, float]:
     """Distance, room and decay as the generator's numbers (what training gives a sample
     rendered in that room): ``distance`` (m), ``room_size`` (:func:`room_size_of`) and
     ``decay_time`` (RT60, s). ``room``: a preset name, ``WxDxH`` in metres, or an edge in
@@ -326,9 +361,10 @@ def room_conditioning(distance: float | None = None, room: str | None = None,
             edge = None
         if edge is not None:
             if not (math.isfinite(edge) and edge > 0):
-                raise RoomError(f"room {room}: give a size > 0 m, a preset "
-                                f"({', '.join(ROOM_PRESETS)}) or WxDxH")
-            out["room_size"], rt60 = edge, default_rt60(edge ** 3)
+                raise RoomError(
+                    f"room {room}: give a size > 0 m, a preset ({', '.join(ROOM_PRESETS)}) or WxDxH"
+                )
+            out["room_size"], rt60 = edge, default_rt60(edge**3)
         else:
             r = Room.parse(text)  # a preset or WxDxH; a clear RoomError otherwise
             out["room_size"], rt60 = room_size_of(r.volume), r.rt60

@@ -63,8 +63,9 @@ def image_sources(room: Room, max_order: int) -> list[Image]:
                             order = int(n_low.sum() + n_high.sum())
                             if order > max_order:
                                 continue
-                            gain = float(np.prod(beta[0::2] ** n_low)
-                                         * np.prod(beta[1::2] ** n_high))
+                            gain = float(
+                                np.prod(beta[0::2] ** n_low) * np.prod(beta[1::2] ** n_high)
+                            )
                             out.append((p, q, gain, order))
     out.sort(key=lambda im: im[3])
     return out
@@ -118,10 +119,20 @@ def late_tail(room: Room, rate: int, start: float, seed: int = 0) -> NDArray[np.
     return tail * (0.5 - 0.5 * np.cos(np.pi * fade))
 
 
-def render_in_room(mono: ArrayLike, trajectory: Trajectory, rate: int, room: Room, *,
-                   distance: float | None = None, max_order: int = 3, air: bool = True,
-                   doppler: bool = False, late: bool = True, ring_out: bool = True,
-                   seed: int = 0) -> RoomRender:
+def render_in_room(
+    mono: ArrayLike,
+    trajectory: Trajectory,
+    rate: int,
+    room: Room,
+    *,
+    distance: float | None = None,
+    max_order: int = 3,
+    air: bool = True,
+    doppler: bool = False,
+    late: bool = True,
+    ring_out: bool = True,
+    seed: int = 0,
+) -> RoomRender:
     """Place ``mono`` (samples,) on ``trajectory`` inside ``room`` → AmbiX ``(4, n)`` float32.
 
     Args:
@@ -167,7 +178,7 @@ def render_in_room(mono: ArrayLike, trajectory: Trajectory, rate: int, room: Roo
 
     def buffer(key: int | None, signal: NDArray[np.float64]) -> NDArray[np.float64]:
         buf = np.zeros(pad + n_out + 2)
-        buf[pad:pad + n_in] = signal
+        buf[pad : pad + n_in] = signal
         if key is not None:
             padded[key] = buf
         return buf
@@ -183,8 +194,11 @@ def render_in_room(mono: ArrayLike, trajectory: Trajectory, rate: int, room: Roo
         else:  # reflections: a fixed low-pass for the image's mean distance, shared
             key = int(round(4.0 * math.log2(max(float(r.mean()), 1.0)))) if air else -1
             cached = padded.get(key)
-            src = cached if cached is not None else buffer(
-                key, air_absorption(x, 2.0 ** (key / 4.0), rate) if air else x)
+            src = (
+                cached
+                if cached is not None
+                else buffer(key, air_absorption(x, 2.0 ** (key / 4.0), rate) if air else x)
+            )
         read = base - r * to_samples  # linear interpolation at the fractional read position
         i0 = read.astype(np.int64)  # read >= 1: truncation is floor
         read -= i0
@@ -201,13 +215,20 @@ def render_in_room(mono: ArrayLike, trajectory: Trajectory, rate: int, room: Roo
         from scipy.signal import fftconvolve  # scipy.signal imports slowly: only when used
 
         wet = fftconvolve(x[None, :], tail, axes=1)[:, :n_out]
-        out[:, :wet.shape[1]] += wet
-    return RoomRender(out.astype(np.float32), int(rate), room, len(images), start, clamped,
-                      float(r_direct.mean()))
+        out[:, : wet.shape[1]] += wet
+    return RoomRender(
+        out.astype(np.float32), int(rate), room, len(images), start, clamped, float(r_direct.mean())
+    )
 
 
-def room_impulse_response(room: Room, rate: int, azimuth: float = 0.0, elevation: float = 0.0,
-                          distance: float = 2.0, **kwargs: Any) -> NDArray[np.float32]:
+def room_impulse_response(
+    room: Room,
+    rate: int,
+    azimuth: float = 0.0,
+    elevation: float = 0.0,
+    distance: float = 2.0,
+    **kwargs: Any,
+) -> NDArray[np.float32]:
     """The AmbiX impulse response ``(4, n)`` from a static source at (azimuth, elevation,
     distance) to the listener (same options as :func:`render_in_room`)."""
     impulse = np.zeros(1)
@@ -215,4 +236,3 @@ def room_impulse_response(room: Room, rate: int, azimuth: float = 0.0, elevation
     traj = Trajectory.static(azimuth, elevation, duration=1.0)
     kwargs.setdefault("air", False)
     return render_in_room(impulse, traj, rate, room, distance=distance, **kwargs).foa
-

@@ -29,8 +29,16 @@ from dataclasses import dataclass
 from .angles import wrap_azimuth
 from .trajectory import Keyframe, Trajectory, segment_delta
 
-AZIMUTHS = {"front": 0.0, "front-left": 45.0, "left": 90.0, "back-left": 135.0,
-            "back": 180.0, "back-right": -135.0, "right": -90.0, "front-right": -45.0}
+AZIMUTHS = {
+    "front": 0.0,
+    "front-left": 45.0,
+    "left": 90.0,
+    "back-left": 135.0,
+    "back": 180.0,
+    "back-right": -135.0,
+    "right": -90.0,
+    "front-right": -45.0,
+}
 UP, DOWN = 45.0, -45.0  # beside a direction: inside the captions' "up"/"down" bins
 OVERHEAD, BELOW, ZENITH = 85.0, -85.0, 90.0
 SPEED_SECONDS = {"slow": 8.5, "moderate": 5.0, "fast": 2.0}
@@ -38,66 +46,109 @@ SMALL_MOVE = 10.0  # "from front to front, clockwise": a move inside one bin
 PATH_NAME = "from the prompt"
 
 # --- the regular expressions --------------------------------------------------------------
-_AZ = (r"(?:front|back|rear)[- ]?(?:left|right)(?![- ]?hand(?:ed|er))|(?:left|right)[- ](?:front|"
-       r"back|rear)|in front|front|back|rear|left(?![- ]?hand(?:ed|er))|right(?![- ]?hand(?:ed|er)"
-       r")")
+_AZ = (
+    r"(?:front|back|rear)[- ]?(?:left|right)(?![- ]?hand(?:ed|er))|(?:left|right)[- ](?:front|"
+    r"back|rear)|in front|front|back|rear|left(?![- ]?hand(?:ed|er))|right(?![- ]?hand(?:ed|er)"
+    r")"
+)
 _YOU = r"(?:you|me|us|the listener|your head|my head|the camera|the mic(?:rophone)?)"
 _ELEV_SUFFIX = r"(?:\s*(?:,|and)\s*(?:up|down|above|below)(?![a-z]))"
-_ELEV_ONLY = (rf"(?:(?:directly|straight|right)\s+)?(?:overhead|above(?:\s+{_YOU})?|"
-              rf"below(?:\s+{_YOU})?|beneath(?:\s+{_YOU})?|underneath(?:\s+{_YOU})?)")
-_DIR_PLACE = (rf"(?:(?:the|your|my)\s+)?(?:(?:far|hard|fully|extreme)\s+)?(?:{_AZ})"
-              rf"(?:[- ]hand)?(?:\s+(?:side|ear|channel))?(?:\s+of\s+{_YOU})?{_ELEV_SUFFIX}?")
+_ELEV_ONLY = (
+    rf"(?:(?:directly|straight|right)\s+)?(?:overhead|above(?:\s+{_YOU})?|"
+    rf"below(?:\s+{_YOU})?|beneath(?:\s+{_YOU})?|underneath(?:\s+{_YOU})?)"
+)
+_DIR_PLACE = (
+    rf"(?:(?:the|your|my)\s+)?(?:(?:far|hard|fully|extreme)\s+)?(?:{_AZ})"
+    rf"(?:[- ]hand)?(?:\s+(?:side|ear|channel))?(?:\s+of\s+{_YOU})?{_ELEV_SUFFIX}?"
+)
 _PREFIX_PLACE = rf"(?:above|below),?\s+(?:at|on|to)\s+(?:the|your)\s+(?:{_AZ})"
 _BEHIND = rf"behind(?:\s+{_YOU})?"
 PLACE = rf"(?:{_PREFIX_PLACE}|{_DIR_PLACE}|{_ELEV_ONLY}|{_BEHIND}|ahead)"
 # Words after a place that make it part of a noun phrase ("the right answer").
-_NOUNS = ("track|thing|things|way|answer|answers|moment|time|choice|decision|idea|person|"
-          "people|one|ones|wing|winger|word|words|stuff|amount|tool|tools|key|keys|size|mind|"
-          "angle|angles|foot|hand|handed|hander|brain|click|pain|door|seat|seats|stage|story|"
-          "office|end|yard|garden|room|street|pocket|row|porch|burner|note|notes|order|place|"
-          "places|spot|price|kind|sort|reason|reasons")
+_NOUNS = (
+    "track|thing|things|way|answer|answers|moment|time|choice|decision|idea|person|"
+    "people|one|ones|wing|winger|word|words|stuff|amount|tool|tools|key|keys|size|mind|"
+    "angle|angles|foot|hand|handed|hander|brain|click|pain|door|seat|seats|stage|story|"
+    "office|end|yard|garden|room|street|pocket|row|porch|burner|note|notes|order|place|"
+    "places|spot|price|kind|sort|reason|reasons"
+)
 _END = rf"(?=\s*$|\s*[,.;:!?)\]]|\s+(?!(?:{_NOUNS})\b)[a-z])"
-_TURN_CCW = re.compile(r"\b(?:counter|anti)[- ]?clockwise\b|\bcounterclockwise\b|"
-                       r"\banticlockwise\b|\bccw\b")
+_TURN_CCW = re.compile(
+    r"\b(?:counter|anti)[- ]?clockwise\b|\bcounterclockwise\b|"
+    r"\banticlockwise\b|\bccw\b"
+)
 _TURN_CW = re.compile(r"(?<![-a-z])clockwise\b|\bcw\b")
 _SPEEDS = (
-    ("moderate", re.compile(r"\bat (?:a )?moderate (?:speed|pace)\b|\bmoderately\b|"
-                            r"\bat (?:a )?medium (?:speed|pace)\b|\bsteadily\b")),
-    ("slow", re.compile(r"\bslow(?:ly)?\b|\bat a slow pace\b|\bgently\b|\bleisurely\b|"
-                        r"\bgradually\b|\blazily\b")),
-    ("fast", re.compile(r"\bquick(?:ly)?\b|\bfast\b|\brapid(?:ly)?\b|\bswift(?:ly)?\b|"
-                        r"\bspeeding\b|\bwhizz\w*|\bzoom\w*|\bat (?:high|great) speed\b")),
+    (
+        "moderate",
+        re.compile(
+            r"\bat (?:a )?moderate (?:speed|pace)\b|\bmoderately\b|"
+            r"\bat (?:a )?medium (?:speed|pace)\b|\bsteadily\b"
+        ),
+    ),
+    (
+        "slow",
+        re.compile(
+            r"\bslow(?:ly)?\b|\bat a slow pace\b|\bgently\b|\bleisurely\b|"
+            r"\bgradually\b|\blazily\b"
+        ),
+    ),
+    (
+        "fast",
+        re.compile(
+            r"\bquick(?:ly)?\b|\bfast\b|\brapid(?:ly)?\b|\bswift(?:ly)?\b|"
+            r"\bspeeding\b|\bwhizz\w*|\bzoom\w*|\bat (?:high|great) speed\b"
+        ),
+    ),
 )
-_MOVE_VERB = (r"(?:mov\w*|travel\w*|pass\w*|go\w*|went|fl(?:y|ies|ying|ew|oats?|oating)|"
-              r"pan\w*|sweep\w*|swept|run\w*|ran|driv\w*|roll\w*|glid\w*|drift\w*|walk\w*|"
-              r"head\w*|comes?|coming|shift\w*|swing\w*|swung|slid\w*|whizz\w*|zoom\w*|"
-              r"rush\w*|crawl\w*|wander\w*|circl\w*|turn\w*)")
+_MOVE_VERB = (
+    r"(?:mov\w*|travel\w*|pass\w*|go\w*|went|fl(?:y|ies|ying|ew|oats?|oating)|"
+    r"pan\w*|sweep\w*|swept|run\w*|ran|driv\w*|roll\w*|glid\w*|drift\w*|walk\w*|"
+    r"head\w*|comes?|coming|shift\w*|swing\w*|swung|slid\w*|whizz\w*|zoom\w*|"
+    r"rush\w*|crawl\w*|wander\w*|circl\w*|turn\w*)"
+)
 _FROM_TO = re.compile(
     rf"\bfrom\s+(?P<a>{PLACE}){_END}\s*,?\s*(?:(?:via|through|past|over|by way of)\s+"
     rf"(?P<via>{PLACE}(?:\s*(?:,|,?\s*and|,?\s*then)\s*{PLACE})*)\s+)?"
-    rf"(?:to|towards?|into|until|till)\s+(?P<b>{PLACE}){_END}")
-_BARE_TO = re.compile(rf"(?<![a-z-])(?P<a>(?:the\s+)?(?:{_AZ}))\s+to\s+(?P<b>(?:the\s+)?"
-                      rf"(?:{_AZ})){_END}")
+    rf"(?:to|towards?|into|until|till)\s+(?P<b>{PLACE}){_END}"
+)
+_BARE_TO = re.compile(
+    rf"(?<![a-z-])(?P<a>(?:the\s+)?(?:{_AZ}))\s+to\s+(?P<b>(?:the\s+)?"
+    rf"(?:{_AZ})){_END}"
+)
 _ORBIT = re.compile(
     rf"\b(?:circl\w*|orbit\w*|revolv\w*|spinning|spins?|rotat\w*|swirl\w*|"
     rf"(?:{_MOVE_VERB})\s+(?:all\s+)?(?:a)?round(?:\s+and\s+(?:a)?round)?|"
-    rf"(?:a)?round\s+{_YOU}|in\s+(?:a\s+)?circles?\s+around)\b")
-_FLYOVER = re.compile(rf"\b(?:{_MOVE_VERB})\s+(?:right\s+|directly\s+|straight\s+)?"
-                      r"(?:over(?:head)?|above)(?!\s+(?:the|a|an|its|their|his|her)\b)(?![a-z])")
-_PASSBY = re.compile(rf"\b(?:{_MOVE_VERB})\s+(?:right\s+)?(?:by|past)\b(?!\s+(?:the|a|an)\b)"
-                     r"|\bpass-by\b|\bfly-by\b|\bdrive-by\b")
-_RISE = re.compile(r"\b(?:ris(?:es|e|ing)|ascend\w*|climb\w*|(?:mov|go|float|fl|lift)\w*\s+"
-                   r"up(?:wards?)?\b(?!\s+(?:the|a|an)\b))")
-_FALL = re.compile(r"\b(?:descend\w*|sink\w*|sank|fall(?:s|ing)?|dropp?\w*|(?:mov|go|float|fl)"
-                   r"\w*\s+down(?:wards?)?\b(?!\s+(?:the|a|an)\b))")
+    rf"(?:a)?round\s+{_YOU}|in\s+(?:a\s+)?circles?\s+around)\b"
+)
+_FLYOVER = re.compile(
+    rf"\b(?:{_MOVE_VERB})\s+(?:right\s+|directly\s+|straight\s+)?"
+    r"(?:over(?:head)?|above)(?!\s+(?:the|a|an|its|their|his|her)\b)(?![a-z])"
+)
+_PASSBY = re.compile(
+    rf"\b(?:{_MOVE_VERB})\s+(?:right\s+)?(?:by|past)\b(?!\s+(?:the|a|an)\b)"
+    r"|\bpass-by\b|\bfly-by\b|\bdrive-by\b"
+)
+_RISE = re.compile(
+    r"\b(?:ris(?:es|e|ing)|ascend\w*|climb\w*|(?:mov|go|float|fl|lift)\w*\s+"
+    r"up(?:wards?)?\b(?!\s+(?:the|a|an)\b))"
+)
+_FALL = re.compile(
+    r"\b(?:descend\w*|sink\w*|sank|fall(?:s|ing)?|dropp?\w*|(?:mov|go|float|fl)"
+    r"\w*\s+down(?:wards?)?\b(?!\s+(?:the|a|an)\b))"
+)
 _STATIC = [
     re.compile(rf"^\s*(?P<p>(?:the\s+)?{PLACE})\s*:"),  # "The front-left: a dog, static"
-    re.compile(rf"\b(?:static|stationary|not moving|stays?|staying|still|fixed)\s*,?\s*"
-               rf"(?:at\s+|on\s+|in\s+)?(?P<p>{_PREFIX_PLACE}|{_ELEV_ONLY}){_END}"),
+    re.compile(
+        rf"\b(?:static|stationary|not moving|stays?|staying|still|fixed)\s*,?\s*"
+        rf"(?:at\s+|on\s+|in\s+)?(?P<p>{_PREFIX_PLACE}|{_ELEV_ONLY}){_END}"
+    ),
     re.compile(rf"\b(?:at|from|to|on)\s+(?P<p>{_PREFIX_PLACE}|{_ELEV_ONLY}){_END}"),
     # ("back to back applause" is an idiom, not a place)
-    re.compile(rf"(?<!back )\b(?:on|to|at|from|in|towards?|toward|near|by)\s+"
-               rf"(?P<p>{_DIR_PLACE}){_END}"),
+    re.compile(
+        rf"(?<!back )\b(?:on|to|at|from|in|towards?|toward|near|by)\s+"
+        rf"(?P<p>{_DIR_PLACE}){_END}"
+    ),
     re.compile(r"(?P<p>\bpanned\s+(?:hard\s+|fully\s+)?(?:left|right))\b"),
     re.compile(rf"(?P<p>\bin front(?:\s+of\s+{_YOU})?){_END}"),
     re.compile(rf"(?P<p>\b(?:straight\s+)?ahead(?:\s+of\s+{_YOU})?)(?=\s*$|\s*[,.;:!?)])"),
@@ -106,10 +157,14 @@ _STATIC = [
     re.compile(r"(?P<p>\b(?:directly\s+|straight\s+|right\s+)?overhead)\b"),
     re.compile(rf"(?P<p>\b(?:above|below|beneath|underneath)\s+{_YOU})"),
 ]
-_OVER = re.compile(rf"\b(?:overhead|over\s+(?:your|my|the listener's)\s+head|above\s+{_YOU}|"
-                   r"over\s+(?:you|me|us)\b)")
-_FROM_ONLY = re.compile(rf"\b(?:start\w*|begin\w*)\s+(?:at|on|from|in)\s+(?P<p>{PLACE}){_END}"
-                        rf"|\bfrom\s+(?P<q>{PLACE}){_END}")
+_OVER = re.compile(
+    rf"\b(?:overhead|over\s+(?:your|my|the listener's)\s+head|above\s+{_YOU}|"
+    r"over\s+(?:you|me|us)\b)"
+)
+_FROM_ONLY = re.compile(
+    rf"\b(?:start\w*|begin\w*)\s+(?:at|on|from|in)\s+(?P<p>{PLACE}){_END}"
+    rf"|\bfrom\s+(?P<q>{PLACE}){_END}"
+)
 
 
 @dataclass(frozen=True)
@@ -138,8 +193,11 @@ def parse_place(phrase: str) -> Place | None:
         az = AZIMUTHS[f"{'front' if fb == 'front' else 'back'}-{lr}"]
     elif re.search(r"\bleft\b|\bleft-hand\b", p):
         az = AZIMUTHS["left"]
-    elif re.search(r"\bright\b|\bright-hand\b", p) and not re.search(r"\bright\s+(?:over|above"
-                                                                       r"|below|behind)", p):
+    elif re.search(r"\bright\b|\bright-hand\b", p) and not re.search(
+        r"\bright\s+(?:over|above"
+        r"|below|behind)",
+        p,
+    ):
         az = AZIMUTHS["right"]
     elif re.search(r"\b(?:back|rear|behind)\b", p):
         az = AZIMUTHS["back"]
@@ -226,17 +284,22 @@ def _directions(points: list[tuple[float, float]], turn: str | None) -> list[str
     return dirs
 
 
-def _move(places: list[Place], turn: str | None, speed: str | None, duration: float
-          ) -> Trajectory:
+def _move(places: list[Place], turn: str | None, speed: str | None, duration: float) -> Trajectory:
     points = _fill_azimuths(places)
     if len(points) == 2 and points[0] == points[1]:
         if turn is None:
-            return Trajectory.static(points[0][0], points[0][1], duration, )
+            return Trajectory.static(
+                points[0][0],
+                points[0][1],
+                duration,
+            )
         # "from front to front, clockwise": a move inside the bin, the way the words say
         sign = 1.0 if turn == "ccw" else -1.0
         az, el = points[0]
-        points = [(float(wrap_azimuth(az - sign * SMALL_MOVE)), el),
-                  (float(wrap_azimuth(az + sign * SMALL_MOVE)), el)]
+        points = [
+            (float(wrap_azimuth(az - sign * SMALL_MOVE)), el),
+            (float(wrap_azimuth(az + sign * SMALL_MOVE)), el),
+        ]
     dirs = _directions(points, turn)
     t0, t1 = _window(speed, duration)
     n = len(points) - 1
@@ -250,8 +313,7 @@ def _move(places: list[Place], turn: str | None, speed: str | None, duration: fl
     return Trajectory(duration, tuple(kfs), name=PATH_NAME)
 
 
-def _orbit(start: Place | None, turn: str | None, speed: str | None, duration: float
-           ) -> Trajectory:
+def _orbit(start: Place | None, turn: str | None, speed: str | None, duration: float) -> Trajectory:
     turn = turn or "ccw"
     az0 = start.azimuth if start is not None and start.azimuth is not None else 0.0
     el = start.elevation if start is not None else 0.0
@@ -262,8 +324,7 @@ def _orbit(start: Place | None, turn: str | None, speed: str | None, duration: f
     if t0 > 1e-9:
         kfs.append(Keyframe(t0, az0, el))
     for k in range(1, 5):
-        kfs.append(Keyframe(t0 + (t1 - t0) * k / 4, places[k].azimuth or 0.0, el,
-                            direction=turn))
+        kfs.append(Keyframe(t0 + (t1 - t0) * k / 4, places[k].azimuth or 0.0, el, direction=turn))
     if duration - t1 > 1e-9:
         kfs.append(Keyframe(duration, az0, el))
     return Trajectory(duration, tuple(kfs), name=PATH_NAME)
@@ -273,19 +334,32 @@ def _flyover(speed: str | None, duration: float) -> Trajectory:
     """From the front over the head and down behind (the azimuth flips at the zenith)."""
     t0, t1 = _window(speed, duration)
     span = t1 - t0
-    pts = [(t0, 0.0, 0.0), (t0 + 0.495 * span, 0.0, 90.0), (t0 + 0.505 * span, 180.0, 90.0),
-           (t1, 180.0, 0.0)]
+    pts = [
+        (t0, 0.0, 0.0),
+        (t0 + 0.495 * span, 0.0, 90.0),
+        (t0 + 0.505 * span, 180.0, 90.0),
+        (t1, 180.0, 0.0),
+    ]
     kfs = [Keyframe(0.0, 0.0, 0.0)] if t0 > 1e-9 else []
-    kfs += [Keyframe(t, az, el, direction="ccw" if az == 180.0 and el == 90.0 else "shortest")
-            for t, az, el in pts]
+    kfs += [
+        Keyframe(t, az, el, direction="ccw" if az == 180.0 and el == 90.0 else "shortest")
+        for t, az, el in pts
+    ]
     if duration - t1 > 1e-9:
         kfs.append(Keyframe(duration, 180.0, 0.0))
     return Trajectory(duration, tuple(kfs), name=PATH_NAME)
 
 
 def _split_via(text: str) -> list[str]:
-    return [s for s in re.split(r"\s*(?:,\s*and|,\s*then|,|\band\b(?!\s*(?:up|down|above|"
-                                r"below)\b)|\bthen\b)\s*", text) if s.strip()]
+    return [
+        s
+        for s in re.split(
+            r"\s*(?:,\s*and|,\s*then|,|\band\b(?!\s*(?:up|down|above|"
+            r"below)\b)|\bthen\b)\s*",
+            text,
+        )
+        if s.strip()
+    ]
 
 
 def _via_places(via: str) -> list[Place] | None:
@@ -312,7 +386,7 @@ def parse_spatial_words(text: str, duration: float) -> Trajectory | None:
         a, b = parse_place(m.group("a")), parse_place(m.group("b"))
         via = _via_places(m.group("via")) if m.group("via") else []
         if a is not None and b is not None and via is not None:
-            rest = t[:m.start()] + " " + t[m.end():]
+            rest = t[: m.start()] + " " + t[m.end() :]
             if not via and _OVER.search(rest) and a.elevation == b.elevation == 0.0:
                 via = [Place(None, OVERHEAD)]  # "from front to back overhead": over the top
             return _move([a, *via, b], turn, speed, duration)
@@ -331,10 +405,13 @@ def parse_spatial_words(text: str, duration: float) -> Trajectory | None:
         if side is not None and side.azimuth is not None and abs(abs(side.azimuth) - 90) < 1:
             # "passing by on the right": along that side, from front to back
             s = 1.0 if side.azimuth > 0 else -1.0
-            return _move([Place(45.0 * s, 0.0), Place(90.0 * s, 0.0), Place(135.0 * s, 0.0)],
-                         turn, speed, duration)
-        return _move([Place(90.0, 0.0), Place(0.0, 0.0), Place(-90.0, 0.0)], turn, speed,
-                     duration)
+            return _move(
+                [Place(45.0 * s, 0.0), Place(90.0 * s, 0.0), Place(135.0 * s, 0.0)],
+                turn,
+                speed,
+                duration,
+            )
+        return _move([Place(90.0, 0.0), Place(0.0, 0.0), Place(-90.0, 0.0)], turn, speed, duration)
     rise, fall = _RISE.search(t), _FALL.search(t)
     place = start or _static_place(t)
     if rise or fall:
@@ -344,8 +421,11 @@ def parse_spatial_words(text: str, duration: float) -> Trajectory | None:
             lo, hi = (0.0, UP) if rise else (0.0, UP)
         else:  # "rising at the front": inside the place's bin
             lo, hi = el - 20.0, el + 20.0
-        first, last = (lo, hi) if (rise and not fall) or (
-            rise and fall and rise.start() < fall.start()) else (hi, lo)
+        first, last = (
+            (lo, hi)
+            if (rise and not fall) or (rise and fall and rise.start() < fall.start())
+            else (hi, lo)
+        )
         return _move([Place(az, first), Place(az, last)], None, speed, duration)
     if place is not None:
         return _move([place, place], None, None, duration)
@@ -381,8 +461,12 @@ def strip_spatial_words(text: str) -> str:
     t = _TURN_CW.sub(" ", t)
     for _, pattern in _SPEEDS:
         t = pattern.sub(" ", t)
-    t = re.sub(r"\b(?:static|stationary|not moving|stays|moving|moves|travelling|passing|"
-               r"turning|which|it)\b", " ", t)
+    t = re.sub(
+        r"\b(?:static|stationary|not moving|stays|moving|moves|travelling|passing|"
+        r"turning|which|it)\b",
+        " ",
+        t,
+    )
     t = re.sub(r"\s*[,;:]\s*(?=[,;:]|$)", "", t)
     t = re.sub(r"\s+([,;:.])", r"\1", re.sub(r"\s+", " ", t)).strip(" ,;:")
     return t

@@ -79,7 +79,11 @@ class Keyframe:
         object.__setattr__(self, "elevation", el)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"time": self.time, "azimuth": self.azimuth, "elevation": self.elevation}
+        out: dict[str, Any] = {
+            "time": self.time,
+            "azimuth": self.azimuth,
+            "elevation": self.elevation,
+        }
         if self.distance is not None:
             out["distance"] = self.distance
         if self.direction != "shortest":
@@ -129,8 +133,13 @@ class Trajectory:
 
     # --- construction -------------------------------------------------------------
     @classmethod
-    def static(cls, azimuth: float, elevation: float = 0.0, duration: float = 10.0,
-               distance: float | None = None) -> Trajectory:
+    def static(
+        cls,
+        azimuth: float,
+        elevation: float = 0.0,
+        duration: float = 10.0,
+        distance: float | None = None,
+    ) -> Trajectory:
         """A source that does not move."""
         return cls(duration, (Keyframe(0.0, azimuth, elevation, distance),))
 
@@ -169,13 +178,15 @@ class Trajectory:
             direction = item.get("direction", "shortest")
             if not isinstance(direction, str):
                 raise TrajectoryError(f"keyframe {i}: direction must be a string")
-            kfs.append(Keyframe(
-                time=_number(item["time"], f"keyframe {i}: time"),
-                azimuth=_number(item["azimuth"], f"keyframe {i}: azimuth"),
-                elevation=_number(item.get("elevation", 0.0), f"keyframe {i}: elevation"),
-                distance=item.get("distance"),
-                direction=direction,
-            ))
+            kfs.append(
+                Keyframe(
+                    time=_number(item["time"], f"keyframe {i}: time"),
+                    azimuth=_number(item["azimuth"], f"keyframe {i}: azimuth"),
+                    elevation=_number(item.get("elevation", 0.0), f"keyframe {i}: elevation"),
+                    distance=item.get("distance"),
+                    direction=direction,
+                )
+            )
         return cls(data["duration"], tuple(kfs), name=name)
 
     @classmethod
@@ -229,8 +240,9 @@ class Trajectory:
             out[i] = out[i - 1] + segment_delta(prev.azimuth, cur.azimuth, cur.direction)
         return out
 
-    def sample(self, times: ArrayLike, *, unwrap: bool = False
-               ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    def sample(
+        self, times: ArrayLike, *, unwrap: bool = False
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         """Azimuth, elevation (degrees) and distance (metres) at ``times`` (seconds).
 
         With ``unwrap=True`` the azimuth is continuous (no jump at ±180), which is what
@@ -240,12 +252,16 @@ class Trajectory:
         kt = np.array([k.time for k in self.keyframes])
         az = np.interp(t, kt, self.unwrapped_keyframe_azimuths())
         el = np.interp(t, kt, [k.elevation for k in self.keyframes])
-        dist = np.interp(t, kt, [REFERENCE_DISTANCE if k.distance is None else k.distance
-                                 for k in self.keyframes])
+        dist = np.interp(
+            t,
+            kt,
+            [REFERENCE_DISTANCE if k.distance is None else k.distance for k in self.keyframes],
+        )
         return (az if unwrap else np.asarray(wrap_azimuth(az))), el, dist
 
-    def sample_at_rate(self, rate: float, n_samples: int | None = None, *, unwrap: bool = False
-                       ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    def sample_at_rate(
+        self, rate: float, n_samples: int | None = None, *, unwrap: bool = False
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         """Sample every ``1/rate`` seconds; ``n_samples`` defaults to the whole duration."""
         if n_samples is None:
             n_samples = int(round(self.duration * rate))

@@ -26,8 +26,7 @@ LISTED = 50
 
 
 def _take(seed: int = 0) -> Take:
-    x = (np.random.default_rng(seed).standard_normal(int(SECONDS * RATE)) * 0.1
-         ).astype(np.float32)
+    x = (np.random.default_rng(seed).standard_normal(int(SECONDS * RATE)) * 0.1).astype(np.float32)
     path = preset("orbit", SECONDS)
     request = GenerationRequest("benchmark noise orbit", path, SECONDS, seed=seed, steps=100)
     return Take(encode(x, path, RATE), RATE, request, 0, {"total": 0.0}, {"name": "bench"})
@@ -39,29 +38,45 @@ def bench_takes(repeats: int) -> list[Measurement]:
     with tempfile.TemporaryDirectory(prefix="ambisketch-bench-") as tmp:
         store = TakeStore(Path(tmp) / "takes")
         record = store.add(take)
-        counter = iter(range(10 ** 6))
+        counter = iter(range(10**6))
         t_add = time_call(lambda: store.add(take, f"add-{next(counter)}"), repeats)
         t_load = time_call(lambda: read_take_audio(record.path), repeats)
         out = Path(tmp) / "out.wav"
-        t_fuma = time_call(lambda: export_take(record, out, "fuma", "24", 48000,
-                                               overwrite=True), repeats)
+        t_fuma = time_call(
+            lambda: export_take(record, out, "fuma", "24", 48000, overwrite=True), repeats
+        )
         # The decoder is designed during the warm-up call (memory-only cache): the figure is
         # an export as every one after the first in a session (the design is in 'binaural').
         cache = DecoderCache(folder=False)
-        t_bin = time_call(lambda: export_take(record, out, "binaural", "24", 48000, hrtf=hrirs,
-                                              overwrite=True, cache=cache), repeats)
+        t_bin = time_call(
+            lambda: export_take(
+                record, out, "binaural", "24", 48000, hrtf=hrirs, overwrite=True, cache=cache
+            ),
+            repeats,
+        )
         for i in range(LISTED - len(store.list())):
             store.add(take, f"more-{i}")
         t_list = time_call(store.list, repeats)
     return [
-        realtime("takes.add", SECONDS, t_add,
-                 f"store a {SECONDS:g} s take at {RATE} Hz: AmbiX 32f WAV + sidecar, atomic"),
-        realtime("takes.export_fuma_48k", SECONDS, t_fuma,
-                 f"{SECONDS:g} s take {RATE} Hz → FuMa 48 kHz 24-bit (soxr VHQ) + sidecar"),
-        realtime("takes.export_binaural_48k", SECONDS, t_bin,
-                 f"{SECONDS:g} s take {RATE} Hz → 48 kHz, MagLS binaural 24-bit + sidecar"),
-        ratio("takes.list_50", t_list, t_load, f"loading one {SECONDS:g} s take",
-              takes=LISTED),
+        realtime(
+            "takes.add",
+            SECONDS,
+            t_add,
+            f"store a {SECONDS:g} s take at {RATE} Hz: AmbiX 32f WAV + sidecar, atomic",
+        ),
+        realtime(
+            "takes.export_fuma_48k",
+            SECONDS,
+            t_fuma,
+            f"{SECONDS:g} s take {RATE} Hz → FuMa 48 kHz 24-bit (soxr VHQ) + sidecar",
+        ),
+        realtime(
+            "takes.export_binaural_48k",
+            SECONDS,
+            t_bin,
+            f"{SECONDS:g} s take {RATE} Hz → 48 kHz, MagLS binaural 24-bit + sidecar",
+        ),
+        ratio("takes.list_50", t_list, t_load, f"loading one {SECONDS:g} s take", takes=LISTED),
     ]
 
 
@@ -82,18 +97,32 @@ def bench_repath(repeats: int) -> list[Measurement]:
     t_render = time_call(lambda: repather.render(fly), repeats)
     t_lock = time_call(lambda: lock_take(take.foa, fly, RATE), max(1, repeats // 2))
     return [
-        realtime("repath.render", SECONDS, t_render,
-                 f"{SECONDS:g} s take at {RATE} Hz onto 'fly-over' from its latents (cached "
-                 "W bands and diffuse part); target < 100 ms", ms=round(t_render * 1000, 1)),
+        realtime(
+            "repath.render",
+            SECONDS,
+            t_render,
+            f"{SECONDS:g} s take at {RATE} Hz onto 'fly-over' from its latents (cached "
+            "W bands and diffuse part); target < 100 ms",
+            ms=round(t_render * 1000, 1),
+        ),
         ratio("repath.vs_path_lock", t_render, t_lock, "the DSP path lock of the same take"),
-        ratio("repath.setup_vs_render", t_setup, t_render,
-              "one render (the cache is built once per take)", ms=round(t_setup * 1000, 1)),
+        ratio(
+            "repath.setup_vs_render",
+            t_setup,
+            t_render,
+            "one render (the cache is built once per take)",
+            ms=round(t_setup * 1000, 1),
+        ),
     ]
 
 
 BENCHMARKS = [
-    Benchmark("takes", "take store: keep a take, export AmbiX→FuMa 48 kHz and binaural, list",
-              bench_takes),
-    Benchmark("repath", "a take re-pathed from its latents (no regenerating) vs the path lock",
-              bench_repath),
+    Benchmark(
+        "takes", "take store: keep a take, export AmbiX→FuMa 48 kHz and binaural, list", bench_takes
+    ),
+    Benchmark(
+        "repath",
+        "a take re-pathed from its latents (no regenerating) vs the path lock",
+        bench_repath,
+    ),
 ]

@@ -55,20 +55,32 @@ def default_export_name(record: TakeRecord, fmt: str, layout: str | None = None)
 def check_export_options(fmt: str, bits: str, rate: int | None) -> None:
     """Raise :class:`EngineError` naming the first bad option, listing the allowed values."""
     if fmt not in EXPORT_FORMATS:
-        raise EngineError(f"unknown export format {fmt!r} (choose from "
-                          f"{', '.join(EXPORT_FORMATS)})")
+        raise EngineError(
+            f"unknown export format {fmt!r} (choose from {', '.join(EXPORT_FORMATS)})"
+        )
     if bits not in BIT_DEPTHS:
         raise EngineError(f"unknown bit depth {bits!r} (choose from {', '.join(BIT_DEPTHS)})")
     if rate is not None and not (isinstance(rate, int) and MIN_RATE <= rate <= MAX_RATE):
-        raise EngineError(f"rate {rate}: choose a rate between {MIN_RATE} and {MAX_RATE} Hz "
-                          "(or the take's own)")
+        raise EngineError(
+            f"rate {rate}: choose a rate between {MIN_RATE} and {MAX_RATE} Hz (or the take's own)"
+        )
 
 
-def export_take(record: TakeRecord, out: str | Path, format: str = "ambix", bits: str = "24",
-                rate: int | None = None, hrtf: str | Path | HrirSet | None = None,
-                overwrite: bool = False, yaw: float = 0.0, pitch: float = 0.0,
-                cache: DecoderCache | None = None, layout: str | None = None,
-                loudness_lufs: float | None = None, lfe: bool = False) -> ExportResult:
+def export_take(
+    record: TakeRecord,
+    out: str | Path,
+    format: str = "ambix",
+    bits: str = "24",
+    rate: int | None = None,
+    hrtf: str | Path | HrirSet | None = None,
+    overwrite: bool = False,
+    yaw: float = 0.0,
+    pitch: float = 0.0,
+    cache: DecoderCache | None = None,
+    layout: str | None = None,
+    loudness_lufs: float | None = None,
+    lfe: bool = False,
+) -> ExportResult:
     """Write ``record`` to ``out`` (and ``out.json``).
 
     Args:
@@ -95,8 +107,10 @@ def export_take(record: TakeRecord, out: str | Path, format: str = "ambix", bits
         from ..monitoring.layouts import get_layout
 
         if not layout:
-            raise EngineError("a loudspeaker export needs a layout (stereo, quad, 5.1, 7.1, "
-                              "7.1.4 or a LAYOUT.json file)")
+            raise EngineError(
+                "a loudspeaker export needs a layout (stereo, quad, 5.1, 7.1, "
+                "7.1.4 or a LAYOUT.json file)"
+            )
         speakers = get_layout(layout)
     if loudness_lufs is not None:
         from ..loudness import check_target
@@ -133,9 +147,15 @@ def export_take(record: TakeRecord, out: str | Path, format: str = "ambix", bits
         decoder = decoder_for(hrirs, out_rate, cache=cache)
         data = render(data, decoder, yaw, pitch)
         user_file = hrirs.source is not None and hrtf is not None
-        meta = binaural_metadata(record.path, hrtf_fields(hrirs, user_file), decoder.describe(),
-                                 out_rate, bits, rotation=(float(yaw), float(pitch), 0.0),
-                                 source_take=record.sidecar)
+        meta = binaural_metadata(
+            record.path,
+            hrtf_fields(hrirs, user_file),
+            decoder.describe(),
+            out_rate,
+            bits,
+            rotation=(float(yaw), float(pitch), 0.0),
+            source_take=record.sidecar,
+        )
     elif format == "speakers":
         from ..loudness import speaker_weights
         from ..monitoring.speaker_decoder import design
@@ -143,16 +163,21 @@ def export_take(record: TakeRecord, out: str | Path, format: str = "ambix", bits
         assert speakers is not None
         speaker_decoder = design(speakers)
         data = speaker_decoder.decode(data, out_rate, lfe=lfe)
-        meta = {"kind": "decode", "source_take": record.sidecar,
-                "decoder": speaker_decoder.describe(),
-                "lfe": bool(lfe and speakers.lfe_index is not None), "rate": out_rate,
-                "bits": bits}
+        meta = {
+            "kind": "decode",
+            "source_take": record.sidecar,
+            "decoder": speaker_decoder.describe(),
+            "lfe": bool(lfe and speakers.lfe_index is not None),
+            "rate": out_rate,
+            "bits": bits,
+        }
         if loudness_lufs is not None:
-            weights = speaker_weights([s.azimuth for s in speakers.speakers],
-                                      [s.elevation for s in speakers.speakers],
-                                      [s.lfe for s in speakers.speakers])
-            data, level, note = _normalise(data, out_rate, loudness_lufs, target,
-                                           weights=weights)
+            weights = speaker_weights(
+                [s.azimuth for s in speakers.speakers],
+                [s.elevation for s in speakers.speakers],
+                [s.lfe for s in speakers.speakers],
+            )
+            data, level, note = _normalise(data, out_rate, loudness_lufs, target, weights=weights)
             notes += note
     else:
         meta = {**record.sidecar, **format_fields("ambix", out_rate, bits)}
@@ -164,21 +189,38 @@ def export_take(record: TakeRecord, out: str | Path, format: str = "ambix", bits
         meta["loudness_lufs"] = level
     peak = peak_dbfs(data)
     if bits != "32f" and peak > 0.0:
-        notes.append(f"{target.name}: peak {peak:+.1f} dBFS clipped in {bits}-bit PCM; "
-                     "32-bit float keeps it")
+        notes.append(
+            f"{target.name}: peak {peak:+.1f} dBFS clipped in {bits}-bit PCM; 32-bit float keeps it"
+        )
     if speakers is not None:
         from ..monitoring.wavex import write_speaker_wav
 
-        write_speaker_wav(target, data, out_rate, speakers.channel_mask, bits=bits,
-                          overwrite=overwrite, sidecar=meta)
+        write_speaker_wav(
+            target,
+            data,
+            out_rate,
+            speakers.channel_mask,
+            bits=bits,
+            overwrite=overwrite,
+            sidecar=meta,
+        )
     else:
         write_audio(target, data, out_rate, bits=bits, overwrite=overwrite, sidecar=meta)
-    return ExportResult(target, format, out_rate, bits, data.shape[1] / out_rate, tuple(notes),
-                        speakers.name if speakers is not None else None, level)
+    return ExportResult(
+        target,
+        format,
+        out_rate,
+        bits,
+        data.shape[1] / out_rate,
+        tuple(notes),
+        speakers.name if speakers is not None else None,
+        level,
+    )
 
 
-def _normalise(data: NDArray[np.float32], rate: int, target_lufs: float, out: Path,
-               **how: Any) -> tuple[NDArray[np.float32], float, list[str]]:
+def _normalise(
+    data: NDArray[np.float32], rate: int, target_lufs: float, out: Path, **how: Any
+) -> tuple[NDArray[np.float32], float, list[str]]:
     """Normalised data, its loudness, and a note when the true-peak ceiling won."""
     from ..loudness import normalise
 

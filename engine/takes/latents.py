@@ -43,8 +43,7 @@ def has_latents(wav: str | Path) -> bool:
 def _check_array(latents: NDArray[np.floating], where: str) -> NDArray[np.float32]:
     a = np.asarray(latents)
     if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
-        raise LatentsError(f"{where}: latents must have shape (channels, frames), got "
-                           f"{a.shape}")
+        raise LatentsError(f"{where}: latents must have shape (channels, frames), got {a.shape}")
     if not np.issubdtype(a.dtype, np.floating):
         raise LatentsError(f"{where}: latents must be floating point, got {a.dtype}")
     a = np.ascontiguousarray(a, dtype=np.float32)
@@ -53,8 +52,9 @@ def _check_array(latents: NDArray[np.floating], where: str) -> NDArray[np.float3
     return a
 
 
-def save_latents(wav: str | Path, latents: NDArray[np.floating],
-                 meta: dict[str, str] | None = None) -> Path:
+def save_latents(
+    wav: str | Path, latents: NDArray[np.floating], meta: dict[str, str] | None = None
+) -> Path:
     """Write ``latents`` (channels, frames) beside ``wav`` atomically; returns the file.
 
     ``meta`` values must be strings (safetensors metadata); an existing file is replaced
@@ -86,14 +86,17 @@ def load_latents(wav: str | Path) -> tuple[NDArray[np.float32], dict[str, str]]:
 
     src = latents_path(wav)
     if not src.is_file():
-        raise LatentsError(f"{src}: no latents beside the take (imported, or made before "
-                           "takes kept their latents)")
+        raise LatentsError(
+            f"{src}: no latents beside the take (imported, or made before takes kept their latents)"
+        )
     try:
         with safe_open(str(src), framework="numpy") as f:
             keys = list(f.keys())
             if keys != [KEY]:
-                raise LatentsError(f"{src}: expected one tensor {KEY!r}, found "
-                                   f"{', '.join(map(repr, keys)) or 'none'}")
+                raise LatentsError(
+                    f"{src}: expected one tensor {KEY!r}, found "
+                    f"{', '.join(map(repr, keys)) or 'none'}"
+                )
             meta = dict(f.metadata() or {})
             data = f.get_tensor(KEY)
     except LatentsError:

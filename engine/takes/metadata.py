@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from ..binaural.hrirs import HrirSet
 
 FOA_FORMATS = ("ambix", "fuma")
-ROTATION_CONVENTION = ("degrees; +yaw = head turns left, +pitch = looks up, +roll = tilts right "
-                       "(left ear up)")
+ROTATION_CONVENTION = (
+    "degrees; +yaw = head turns left, +pitch = looks up, +roll = tilts right (left ear up)"
+)
 
 
 def now_iso() -> str:
@@ -37,17 +38,25 @@ def format_fields(fmt: str, rate: int, bits: str) -> dict[str, Any]:
         return {"format": fmt, "channel_order": "left, right", "sample_rate": rate, "bits": bits}
     if fmt not in FOA_FORMATS:
         raise ValueError(f"format must be one of ambix, fuma, binaural, got {fmt!r}")
-    return {"format": fmt,
-            "channel_order": "ACN (W, Y, Z, X)" if fmt == "ambix" else "FuMa (W, X, Y, Z)",
-            "normalisation": "SN3D" if fmt == "ambix" else "FuMa (W at -3 dB)",
-            "sample_rate": rate, "bits": bits}
+    return {
+        "format": fmt,
+        "channel_order": "ACN (W, Y, Z, X)" if fmt == "ambix" else "FuMa (W, X, Y, Z)",
+        "normalisation": "SN3D" if fmt == "ambix" else "FuMa (W at -3 dB)",
+        "sample_rate": rate,
+        "bits": bits,
+    }
 
 
-def take_metadata(kind: str, traj: Trajectory | None, fmt: str, rate: int, bits: str,
-                  extra: dict[str, Any]) -> dict[str, Any]:
+def take_metadata(
+    kind: str, traj: Trajectory | None, fmt: str, rate: int, bits: str, extra: dict[str, Any]
+) -> dict[str, Any]:
     """The sidecar of an FOA take: version, kind, time, layout, the path and ``extra``."""
-    meta: dict[str, Any] = {"ambisketch_version": __version__, "kind": kind,
-                            "created": now_iso(), **format_fields(fmt, rate, bits)}
+    meta: dict[str, Any] = {
+        "ambisketch_version": __version__,
+        "kind": kind,
+        "created": now_iso(),
+        **format_fields(fmt, rate, bits),
+    }
     if traj is not None:
         meta["path"] = traj.to_dict()
         meta["path_caption"] = describe(traj)
@@ -55,10 +64,17 @@ def take_metadata(kind: str, traj: Trajectory | None, fmt: str, rate: int, bits:
     return meta
 
 
-def binaural_metadata(src: Path, hrtf: dict[str, Any], decoder: dict[str, Any], rate: int,
-                      bits: str, *, input_format: str = "ambix",
-                      rotation: tuple[float, float, float] = (0.0, 0.0, 0.0),
-                      source_take: dict[str, Any] | None = None) -> dict[str, Any]:
+def binaural_metadata(
+    src: Path,
+    hrtf: dict[str, Any],
+    decoder: dict[str, Any],
+    rate: int,
+    bits: str,
+    *,
+    input_format: str = "ambix",
+    rotation: tuple[float, float, float] = (0.0, 0.0, 0.0),
+    source_take: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The sidecar of a binaural render of ``src``.
 
     Args:
@@ -69,11 +85,19 @@ def binaural_metadata(src: Path, hrtf: dict[str, Any], decoder: dict[str, Any], 
     """
     yaw, pitch, roll = rotation
     meta: dict[str, Any] = {
-        "ambisketch_version": __version__, "kind": "binaural", "created": now_iso(),
+        "ambisketch_version": __version__,
+        "kind": "binaural",
+        "created": now_iso(),
         **format_fields("binaural", rate, bits),
-        "input": str(Path(src).resolve()), "input_format": input_format, "hrtf": hrtf,
-        "head_rotation": {"yaw": yaw, "pitch": pitch, "roll": roll,
-                          "convention": ROTATION_CONVENTION},
+        "input": str(Path(src).resolve()),
+        "input_format": input_format,
+        "hrtf": hrtf,
+        "head_rotation": {
+            "yaw": yaw,
+            "pitch": pitch,
+            "roll": roll,
+            "convention": ROTATION_CONVENTION,
+        },
         "decoder": decoder,
     }
     if source_take is not None:
@@ -83,10 +107,16 @@ def binaural_metadata(src: Path, hrtf: dict[str, Any], decoder: dict[str, Any], 
 
 def hrtf_fields(hrirs: HrirSet, user_file: bool) -> dict[str, Any]:
     """Name, file (for a user's SOFA file), checksum and licence of an HRIR set."""
-    return {"name": hrirs.name, "file": str(hrirs.source) if user_file else None,
-            "sha256": hrirs.identity,
-            **{k.lower(): v for k, v in hrirs.info.items()
-               if k in ("DatabaseName", "License", "References")}}
+    return {
+        "name": hrirs.name,
+        "file": str(hrirs.source) if user_file else None,
+        "sha256": hrirs.identity,
+        **{
+            k.lower(): v
+            for k, v in hrirs.info.items()
+            if k in ("DatabaseName", "License", "References")
+        },
+    }
 
 
 def read_sidecar(audio_path: str | Path) -> dict[str, Any] | None:

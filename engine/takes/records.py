@@ -21,8 +21,14 @@ from ..spatial.trajectory import Trajectory
 
 MAX_NAME = 120
 _BAD_CHARS = set('/\\:*?"<>|')
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-             *(f"lpt{i}" for i in range(1, 10))}  # Windows device names: takes travel
+_RESERVED = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(1, 10)),
+    *(f"lpt{i}" for i in range(1, 10)),
+}  # Windows device names: takes travel
 
 
 def check_name(name: str) -> str:
@@ -35,8 +41,10 @@ def check_name(name: str) -> str:
     bad = sorted({c for c in text if c in _BAD_CHARS or ord(c) < 32})
     if bad:
         shown = " ".join(repr(c)[1:-1] for c in bad)
-        raise EngineError(f"take name {text!r} has characters files cannot hold ({shown}); "
-                          "use letters, digits, spaces and - _ . ( )")
+        raise EngineError(
+            f"take name {text!r} has characters files cannot hold ({shown}); "
+            "use letters, digits, spaces and - _ . ( )"
+        )
     if text.startswith("."):
         raise EngineError(f"take name {text!r} cannot start with a dot (hidden file)")
     if len(text) > MAX_NAME:
@@ -107,8 +115,7 @@ class TakeRecord:
     @property
     def path_error_deg(self) -> float | None:
         value = self.sidecar.get("path_error_deg")
-        if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                and math.isfinite(value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
             return float(value)
         return None
 
@@ -132,15 +139,27 @@ class TakeRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able summary (``takes list --json``)."""
-        return {"name": self.name, "path": str(self.path), "prompt": self.prompt,
-                "seed": self.seed, "seconds": round(self.seconds, 4), "rate": self.rate,
-                "model": self.model, "created": self.created.isoformat(timespec="seconds"),
-                "mode": self.mode, "kind": self.kind, "variation": self.variation,
-                "request": self.request,
-                "path_keyframes": None if self.trajectory is None
-                else self.trajectory.to_dict()["keyframes"],
-                "path_source": self.path_source, "placement": self.placement,
-                "path_error_deg": self.path_error_deg, "has_latents": self.has_latents}
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "prompt": self.prompt,
+            "seed": self.seed,
+            "seconds": round(self.seconds, 4),
+            "rate": self.rate,
+            "model": self.model,
+            "created": self.created.isoformat(timespec="seconds"),
+            "mode": self.mode,
+            "kind": self.kind,
+            "variation": self.variation,
+            "request": self.request,
+            "path_keyframes": None
+            if self.trajectory is None
+            else self.trajectory.to_dict()["keyframes"],
+            "path_source": self.path_source,
+            "placement": self.placement,
+            "path_error_deg": self.path_error_deg,
+            "has_latents": self.has_latents,
+        }
 
 
 @dataclass(frozen=True)
@@ -157,12 +176,12 @@ class TakeProblem:
 def read_take_audio(path: Path) -> tuple[NDArray[np.float32], int]:
     """The samples ``(4, n)`` float32 and rate of a take file (:class:`AudioFileError`)."""
     if not path.is_file():
-        raise AudioFileError(f"{path}: the take is gone (moved or deleted outside Ambisketch); "
-                             "refresh the list")
+        raise AudioFileError(
+            f"{path}: the take is gone (moved or deleted outside Ambisketch); refresh the list"
+        )
     audio = read_audio(path)
     if audio.channels != 4:
-        raise AudioFileError(f"{path}: has {audio.channels} channel(s); a take is 4-channel "
-                             "AmbiX")
+        raise AudioFileError(f"{path}: has {audio.channels} channel(s); a take is 4-channel AmbiX")
     return audio.samples, audio.rate
 
 
@@ -188,8 +207,9 @@ def make_record(path: Path, info: Any, side: dict[str, Any]) -> TakeRecord:
         except EngineError as exc:
             raise AudioFileError(f"{where}: bad generation request ({exc})") from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise AudioFileError(f"{where}: bad generation request "
-                                 f"({type(exc).__name__}: {exc})") from None
+            raise AudioFileError(
+                f"{where}: bad generation request ({type(exc).__name__}: {exc})"
+            ) from None
     seconds = info.frames / info.samplerate
     traj: Trajectory | None = None
     if request is not None and request.path is not None:
@@ -211,10 +231,18 @@ def make_record(path: Path, info: Any, side: dict[str, Any]) -> TakeRecord:
         prompt = path.stem
     variation = side.get("variation", 0)
     return TakeRecord(
-        path=path, name=path.stem, prompt=prompt,
-        seed=request.seed if request is not None else None, seconds=seconds,
-        model=str(model.get("name") or ""), created=_created(side, path),
+        path=path,
+        name=path.stem,
+        prompt=prompt,
+        seed=request.seed if request is not None else None,
+        seconds=seconds,
+        model=str(model.get("name") or ""),
+        created=_created(side, path),
         mode=request.mode if request is not None else str(side.get("kind", "import")),
-        request=raw_request if request is not None else None, trajectory=traj,
-        rate=int(info.samplerate), variation=int(variation) if isinstance(variation, int) else 0,
-        kind=str(side.get("kind", "generate")), sidecar=side)
+        request=raw_request if request is not None else None,
+        trajectory=traj,
+        rate=int(info.samplerate),
+        variation=int(variation) if isinstance(variation, int) else 0,
+        kind=str(side.get("kind", "generate")),
+        sidecar=side,
+    )

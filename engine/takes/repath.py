@@ -50,27 +50,45 @@ class DiracLayout:
     def of_codec(cls, codec: AnyCodec) -> DiracLayout:
         factored = _factored(codec)
         cfg = factored.config
-        return cls(cfg.mono.latent_channels, tuple(cfg.band_edges), int(cfg.hop),
-                   int(cfg.sample_rate), float(factored.direction_scale))
+        return cls(
+            cfg.mono.latent_channels,
+            tuple(cfg.band_edges),
+            int(cfg.hop),
+            int(cfg.sample_rate),
+            float(factored.direction_scale),
+        )
 
     def to_meta(self) -> dict[str, str]:
-        return {"mono_channels": str(self.mono_channels),
-                "band_edges": ",".join(f"{e:g}" for e in self.band_edges),
-                "hop": str(self.hop), "dirac_rate": str(self.rate),
-                "direction_scale": repr(self.direction_scale)}
+        return {
+            "mono_channels": str(self.mono_channels),
+            "band_edges": ",".join(f"{e:g}" for e in self.band_edges),
+            "hop": str(self.hop),
+            "dirac_rate": str(self.rate),
+            "direction_scale": repr(self.direction_scale),
+        }
 
     @classmethod
     def from_meta(cls, meta: dict[str, str], where: str = "latents") -> DiracLayout:
         try:
             edges = tuple(float(e) for e in meta["band_edges"].split(",") if e)
-            layout = cls(int(meta["mono_channels"]), edges, int(meta["hop"]),
-                         int(meta["dirac_rate"]), float(meta["direction_scale"]))
+            layout = cls(
+                int(meta["mono_channels"]),
+                edges,
+                int(meta["hop"]),
+                int(meta["dirac_rate"]),
+                float(meta["direction_scale"]),
+            )
         except (KeyError, ValueError) as exc:
-            raise LatentsError(f"{where}: its metadata does not describe DirAC directions "
-                               f"({type(exc).__name__}: {exc}); made by a 4-channel codec?"
-                               ) from None
-        if not (layout.hop > 0 and layout.rate > 0 and layout.direction_scale > 0
-                and math.isfinite(layout.direction_scale)):
+            raise LatentsError(
+                f"{where}: its metadata does not describe DirAC directions "
+                f"({type(exc).__name__}: {exc}); made by a 4-channel codec?"
+            ) from None
+        if not (
+            layout.hop > 0
+            and layout.rate > 0
+            and layout.direction_scale > 0
+            and math.isfinite(layout.direction_scale)
+        ):
             raise LatentsError(f"{where}: bad DirAC metadata {meta}")
         check_band_edges(layout.band_edges, layout.rate)
         return layout
@@ -87,15 +105,18 @@ class Repather:
             metadata).
     """
 
-    def __init__(self, w: NDArray[np.floating], latents: NDArray[np.floating],
-                 layout: DiracLayout) -> None:
+    def __init__(
+        self, w: NDArray[np.floating], latents: NDArray[np.floating], layout: DiracLayout
+    ) -> None:
         mono = np.asarray(w, dtype=np.float64).reshape(-1)
         lat = np.asarray(latents, dtype=np.float64)
         m = layout.mono_channels
         bands = len(layout.band_edges) + 1
         if lat.ndim != 2 or lat.shape[0] != m + 3 * bands:
-            raise LatentsError(f"latents of shape {lat.shape} do not hold {m} W channels and "
-                               f"{bands} bands of directions")
+            raise LatentsError(
+                f"latents of shape {lat.shape} do not hold {m} W channels and "
+                f"{bands} bands of directions"
+            )
         self.layout, self.latents = layout, np.asarray(latents, dtype=np.float32)
         self.n = mono.size
         self.frames = lat.shape[1]
@@ -104,16 +125,20 @@ class Repather:
         edges, rate = layout.band_edges, float(layout.rate)
         from scipy.signal import oaconvolve
 
-        diffuse = oaconvolve(np.broadcast_to(mono, (3, self.n)), decorrelators(edges, rate),
-                             mode="same", axes=-1)
+        diffuse = oaconvolve(
+            np.broadcast_to(mono, (3, self.n)), decorrelators(edges, rate), mode="same", axes=-1
+        )
         norm = diffuse_gains(edges, rate)
         self.w = mono.astype(np.float32)
         filters = band_filters(edges, rate)
         w_bands = [split_band(mono, band) for band in filters]
         self.w_bands = np.stack(w_bands).astype(np.float32)  # (bands, n)
-        self.diffuse_bands = np.stack([
-            orthogonal_diffuse(w_bands[b], split_band(diffuse, band), rate) * norm[b][:, None]
-            for b, band in enumerate(filters)]).astype(np.float32)  # (bands, 3, n)
+        self.diffuse_bands = np.stack(
+            [
+                orthogonal_diffuse(w_bands[b], split_band(diffuse, band), rate) * norm[b][:, None]
+                for b, band in enumerate(filters)
+            ]
+        ).astype(np.float32)  # (bands, 3, n)
         # Linear interpolation between frame centres ((j + ½)·hop − ½ samples, held before
         # the first and after the last), as dirac_synthesis.interpolate_frames does. Between
         # two centres lie exactly ``hop`` samples, so after a ``head`` before the first
@@ -126,8 +151,9 @@ class Repather:
         self._j1 = np.minimum(np.arange(blocks) + 1, self.frames - 1)
 
     @classmethod
-    def from_take(cls, wav: str | Path, foa: NDArray[np.floating] | None = None,
-                  codec: AnyCodec | None = None) -> Repather:
+    def from_take(
+        cls, wav: str | Path, foa: NDArray[np.floating] | None = None, codec: AnyCodec | None = None
+    ) -> Repather:
         """The repather of a stored take: its latents file and its W.
 
         The W channel of a held or learned take is the decoded W; a path-locked take's was
@@ -137,8 +163,9 @@ class Repather:
         layout = DiracLayout.from_meta(meta, str(wav))
         if meta.get("placement") == "locked":
             if codec is None:
-                raise LatentsError(f"{wav}: a path-locked take; re-pathing it needs its model's "
-                                   "codec to decode W")
+                raise LatentsError(
+                    f"{wav}: a path-locked take; re-pathing it needs its model's codec to decode W"
+                )
             try:
                 gain = float(meta.get("gain", "1"))
             except ValueError:
@@ -151,8 +178,13 @@ class Repather:
         return cls(np.asarray(foa)[0], latents, layout)
 
     @classmethod
-    def from_latents(cls, latents: NDArray[np.floating], codec: AnyCodec,
-                     samples: int | None = None, gain: float = 1.0) -> Repather:
+    def from_latents(
+        cls,
+        latents: NDArray[np.floating],
+        codec: AnyCodec,
+        samples: int | None = None,
+        gain: float = 1.0,
+    ) -> Repather:
         """Decode W from ``latents`` with a factored ``codec`` (cut to ``samples``, times
         ``gain``: the take's loudness normalisation)."""
         import torch
@@ -160,7 +192,12 @@ class Repather:
         layout = DiracLayout.of_codec(codec)
         x = torch.from_numpy(np.ascontiguousarray(latents, dtype=np.float32))[None]
         with torch.no_grad():
-            w = _factored(codec).mono.decode_chunked(x[:, :layout.mono_channels])[0, 0].float().numpy()
+            w = (
+                _factored(codec)
+                .mono.decode_chunked(x[:, : layout.mono_channels])[0, 0]
+                .float()
+                .numpy()
+            )
         return cls((w[:samples] if samples else w) * np.float32(gain), latents, layout)
 
     def vectors(self, trajectory: Trajectory) -> NDArray[np.float64]:
@@ -195,29 +232,39 @@ class Repather:
 def _factored(codec: AnyCodec) -> FactoredCodec:
     """``codec`` as the factored kind (DirAC directions in its latents), or an error."""
     if not hasattr(codec.config, "band_edges"):
-        raise EngineError("re-pathing from latents needs a factored codec (DirAC "
-                          "directions); this one is the 4-channel kind")
+        raise EngineError(
+            "re-pathing from latents needs a factored codec (DirAC "
+            "directions); this one is the 4-channel kind"
+        )
     return cast("FactoredCodec", codec)
 
 
-def repath(latents: NDArray[np.floating], trajectory: Trajectory, codec: AnyCodec,
-           samples: int | None = None) -> NDArray[np.float32]:
+def repath(
+    latents: NDArray[np.floating],
+    trajectory: Trajectory,
+    codec: AnyCodec,
+    samples: int | None = None,
+) -> NDArray[np.float32]:
     """The take decoded from ``latents`` by a factored ``codec``, placed on ``trajectory``
     (one call; hold a :class:`Repather` to place the same take on many paths)."""
     return Repather.from_latents(latents, codec, samples).render(trajectory)
 
 
-def lock_take(foa: NDArray[np.floating], trajectory: Trajectory, rate: int
-              ) -> NDArray[np.float32]:
+def lock_take(foa: NDArray[np.floating], trajectory: Trajectory, rate: int) -> NDArray[np.float32]:
     """A take without latents on ``trajectory``: the DSP path lock."""
     from ..spatial.path_lock import lock_to_path
 
     return lock_to_path(foa, trajectory, rate)
 
 
-def repath_take(store: TakeStore, record: TakeRecord, trajectory: Trajectory,
-                name: str | None = None, codec: AnyCodec | None = None,
-                repather: Repather | None = None) -> TakeRecord:
+def repath_take(
+    store: TakeStore,
+    record: TakeRecord,
+    trajectory: Trajectory,
+    name: str | None = None,
+    codec: AnyCodec | None = None,
+    repather: Repather | None = None,
+) -> TakeRecord:
     """A new take in ``store``: ``record``'s sound on ``trajectory`` (its length: the take's).
 
     From the take's latents when it has them (placement ``held``: exact, the new take keeps
@@ -246,11 +293,19 @@ def repath_take(store: TakeStore, record: TakeRecord, trajectory: Trajectory,
         out, placement = lock_take(foa, trajectory, rate), "locked"
     errors = direction_errors(intensity_doa(out, rate), trajectory).to_dict()
     side = dict(record.sidecar)
-    side.update({"created": now_iso(), "path": trajectory.to_dict(),
-                 "path_caption": describe(trajectory), "path_source": "drawn",
-                 "placement": placement, "path_errors": errors,
-                 "path_error_deg": errors["spatial_angle"],
-                 "repathed_from": record.name, "seconds": round(seconds, 6)})
+    side.update(
+        {
+            "created": now_iso(),
+            "path": trajectory.to_dict(),
+            "path_caption": describe(trajectory),
+            "path_source": "drawn",
+            "placement": placement,
+            "path_errors": errors,
+            "path_error_deg": errors["spatial_angle"],
+            "repathed_from": record.name,
+            "seconds": round(seconds, 6),
+        }
+    )
     side.pop("parsed_path", None)
     side.pop("placement_note", None)
     if isinstance(side.get("request"), dict):

@@ -17,7 +17,6 @@ only headers and sidecars, and reports what it cannot read instead of failing.
 from __future__ import annotations
 
 import builtins
-
 import os
 from pathlib import Path
 
@@ -91,8 +90,9 @@ class TakeStore:
             text = text[:-4]
         path = self.folder / f"{text}.wav"
         if not path.is_file() or text.startswith(".") or "/" in text or "\\" in text:
-            raise EngineError(f"no take named {text!r} in {self.folder} "
-                              "(see 'ambisketch takes list')")
+            raise EngineError(
+                f"no take named {text!r} in {self.folder} (see 'ambisketch takes list')"
+            )
         return self.read_record(path)
 
     def read_record(self, path: Path) -> TakeRecord:
@@ -103,14 +103,17 @@ class TakeStore:
             detail = str(exc).split(":")[-1].strip() or type(exc).__name__
             raise AudioFileError(f"{path}: not a readable WAV file ({detail})") from None
         if info.channels != 4:
-            raise AudioFileError(f"{path}: has {info.channels} channel(s); a take is 4-channel "
-                                 "AmbiX")
+            raise AudioFileError(
+                f"{path}: has {info.channels} channel(s); a take is 4-channel AmbiX"
+            )
         if info.frames == 0:
             raise AudioFileError(f"{path}: holds no audio (0 samples)")
         side = read_sidecar(path)
         if side is None:
-            raise AudioFileError(f"{path}: no sidecar {sidecar_path(path).name} (not an "
-                                 "Ambisketch take; add a file with 'ambisketch takes add')")
+            raise AudioFileError(
+                f"{path}: no sidecar {sidecar_path(path).name} (not an "
+                "Ambisketch take; add a file with 'ambisketch takes add')"
+            )
         if side.get("format", "ambix") != "ambix":
             raise AudioFileError(f"{path}: is {side.get('format')}; a project holds AmbiX takes")
         return make_record(path, info, side)
@@ -126,16 +129,19 @@ class TakeStore:
         again; the take is its ``record.variation``-th member.
         """
         if record.request is None:
-            raise GenerationError(f"{record.name}: was not generated ({record.kind}); there are "
-                                  "no settings to generate it again")
+            raise GenerationError(
+                f"{record.name}: was not generated ({record.kind}); there are "
+                "no settings to generate it again"
+            )
         return GenerationRequest.from_dict(record.request)
 
     def trajectory(self, record: TakeRecord) -> Trajectory | None:
         """The path the take follows (None: a descriptive take, placed by its prompt)."""
         return record.trajectory
 
-    def measure(self, record: TakeRecord, gate_db: float = 40.0
-                ) -> tuple[DirectionTrack, DirectionErrors | None]:
+    def measure(
+        self, record: TakeRecord, gate_db: float = 40.0
+    ) -> tuple[DirectionTrack, DirectionErrors | None]:
         """Intensity-vector direction of the take, and the papers' errors vs its path."""
         foa, rate = self.load(record)
         track = intensity_doa(foa, rate, gate_db=gate_db)
@@ -162,8 +168,14 @@ class TakeStore:
             path = path.with_duration(req.seconds)  # the path the take follows, for 'analyze'
         if path is None:
             path = take.path  # a text-only take placed on the path its words describe
-        meta = take_metadata("generate", path, "ambix", take.rate, STORE_BITS,
-                             {**take.sidecar(), "seconds": round(take.duration, 6)})
+        meta = take_metadata(
+            "generate",
+            path,
+            "ambix",
+            take.rate,
+            STORE_BITS,
+            {**take.sidecar(), "seconds": round(take.duration, 6)},
+        )
         self._make_folder()
         if take.latents is not None:  # first, so a take never lacks the latents it lists
             save_latents(target, take.latents, latents_meta(take))
@@ -185,12 +197,15 @@ class TakeStore:
             raise EngineError(f"{src}: is already in the project folder")
         audio = read_audio(src)
         if audio.channels != 4:
-            raise AudioFileError(f"{src}: has {audio.channels} channel(s); a take is 4-channel "
-                                 "FOA")
+            raise AudioFileError(f"{src}: has {audio.channels} channel(s); a take is 4-channel FOA")
         side = read_sidecar(src) or {"kind": "import"}
         foa = fuma_to_ambix(audio.samples) if side.get("format") == "fuma" else audio.samples
-        meta = {**side, **format_fields("ambix", audio.rate, STORE_BITS),
-                "imported_from": str(src.resolve()), "imported": now_iso()}
+        meta = {
+            **side,
+            **format_fields("ambix", audio.rate, STORE_BITS),
+            "imported_from": str(src.resolve()),
+            "imported": now_iso(),
+        }
         meta.setdefault("created", now_iso())
         target = self._new_path(name) if name is not None else self._free(check_name(src.stem))
         self._make_folder()
@@ -226,8 +241,9 @@ class TakeStore:
         try:
             trash.mkdir(exist_ok=True)
         except OSError as exc:
-            raise AudioFileError(f"{trash}: cannot create the trash folder "
-                                 f"({exc.strerror or exc})") from None
+            raise AudioFileError(
+                f"{trash}: cannot create the trash folder ({exc.strerror or exc})"
+            ) from None
         target = trash / wav.name
         n = 2
         while target.exists() or sidecar_path(target).exists() or latents_path(target).exists():
@@ -255,16 +271,19 @@ class TakeStore:
     # --- internals --------------------------------------------------------------------
     def _existing(self, record: TakeRecord) -> Path:
         if not record.path.is_file():
-            raise AudioFileError(f"{record.path}: the take is gone (moved or deleted outside "
-                                 "Ambisketch); refresh the list")
+            raise AudioFileError(
+                f"{record.path}: the take is gone (moved or deleted outside "
+                "Ambisketch); refresh the list"
+            )
         return record.path
 
     def _make_folder(self) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise AudioFileError(f"{self.folder}: cannot create the take folder "
-                                 f"({exc.strerror or exc})") from None
+            raise AudioFileError(
+                f"{self.folder}: cannot create the take folder ({exc.strerror or exc})"
+            ) from None
 
     def _new_path(self, name: str) -> Path:
         """The path of a new take called exactly ``name`` (refused when it exists)."""
@@ -283,8 +302,9 @@ class TakeStore:
         return target
 
 
-def _matching_latents(src: Path, rate: int, samples: int
-                      ) -> tuple[NDArray[np.float32], dict[str, str]] | None:
+def _matching_latents(
+    src: Path, rate: int, samples: int
+) -> tuple[NDArray[np.float32], dict[str, str]] | None:
     """The latents beside an imported file when they still describe it (same rate and
     length; a resampled or cut export's do not), else None."""
     from .latents import LatentsError, load_latents
@@ -303,20 +323,29 @@ def _matching_latents(src: Path, rate: int, samples: int
 def latents_meta(take: Take) -> dict[str, str]:
     """What the latents file says about itself (strings: safetensors metadata)."""
     model = take.model or {}
-    return {"format": "ambisketch-take-latents", "version": "1",
-            "sample_rate": str(take.rate), "samples": str(take.foa.shape[1]),
-            "model": str(model.get("name") or ""), "model_path": str(model.get("path") or ""),
-            "codec_kind": str(model.get("codec_kind") or ""), "placement": take.placement,
-            "gain": repr(float(take.latents_gain)),
-            **{str(k): str(v) for k, v in (model.get("dirac") or {}).items()}}
+    return {
+        "format": "ambisketch-take-latents",
+        "version": "1",
+        "sample_rate": str(take.rate),
+        "samples": str(take.foa.shape[1]),
+        "model": str(model.get("name") or ""),
+        "model_path": str(model.get("path") or ""),
+        "codec_kind": str(model.get("codec_kind") or ""),
+        "placement": take.placement,
+        "gain": repr(float(take.latents_gain)),
+        **{str(k): str(v) for k, v in (model.get("dirac") or {}).items()},
+    }
 
 
 def _move_pair(wav: Path, target: Path) -> None:
     """Move a WAV with its sidecar and latents (if any); undo the moves done when a later
     one fails."""
     done: list[tuple[Path, Path]] = []
-    pairs = [(wav, target), (sidecar_path(wav), sidecar_path(target)),
-             (latents_path(wav), latents_path(target))]
+    pairs = [
+        (wav, target),
+        (sidecar_path(wav), sidecar_path(target)),
+        (latents_path(wav), latents_path(target)),
+    ]
     for i, (src, dst) in enumerate(pairs):
         if i > 0 and not src.exists():
             continue
@@ -325,8 +354,7 @@ def _move_pair(wav: Path, target: Path) -> None:
         except OSError as exc:
             for a, b in reversed(done):
                 os.rename(b, a)
-            raise AudioFileError(f"{src}: cannot move to {dst} "
-                                 f"({exc.strerror or exc})") from None
+            raise AudioFileError(f"{src}: cannot move to {dst} ({exc.strerror or exc})") from None
         done.append((src, dst))
 
 
@@ -340,4 +368,4 @@ def _mtime(path: Path) -> int:
 def _strip_path(message: str, path: Path) -> str:
     """A problem message without the leading ``PATH: `` (the problem holds the path)."""
     prefix = f"{path}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
+    return message[len(prefix) :] if message.startswith(prefix) else message

@@ -38,13 +38,18 @@ def _error_line(capsys: pytest.CaptureFixture[str]) -> str:
     return err[0]
 
 
-def test_binaural_export_with_sidecar(tmp_path: Path, front_take: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_binaural_export_with_sidecar(
+    tmp_path: Path, front_take: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "turned.wav"
     assert main(["binaural", str(front_take), "-o", str(out), "--yaw", "90"]) == 0
     info = sf.info(out)
-    assert (info.channels, info.samplerate, info.subtype, info.frames) == (2, RATE, "PCM_24",
-                                                                            RATE // 2)
+    assert (info.channels, info.samplerate, info.subtype, info.frames) == (
+        2,
+        RATE,
+        "PCM_24",
+        RATE // 2,
+    )
     data, _ = sf.read(out, always_2d=True)
     assert ild_db(data.T) < -6  # head turned left: the front source is on the right
     meta = json.loads((tmp_path / "turned.wav.json").read_text())
@@ -57,8 +62,9 @@ def test_binaural_export_with_sidecar(tmp_path: Path, front_take: Path,
 @pytest.mark.parametrize("bits, subtype", [("16", "PCM_16"), ("32f", "FLOAT")])
 def test_bits_and_rate(tmp_path: Path, front_take: Path, bits: str, subtype: str) -> None:
     out = tmp_path / "o.wav"
-    assert main(["binaural", str(front_take), "-o", str(out), "--bits", bits,
-                 "--rate", "44100"]) == 0
+    assert (
+        main(["binaural", str(front_take), "-o", str(out), "--bits", bits, "--rate", "44100"]) == 0
+    )
     info = sf.info(out)
     assert info.subtype == subtype and info.samplerate == 44100 and info.channels == 2
 
@@ -66,19 +72,36 @@ def test_bits_and_rate(tmp_path: Path, front_take: Path, bits: str, subtype: str
 def test_own_sofa_file(tmp_path: Path, front_take: Path) -> None:
     kemar = load_hrtf()
     ring = kemar.elevation == 0
-    sofa = write_sofa(tmp_path / "mine.sofa", HrirSet(
-        kemar.ir[ring], kemar.azimuth[ring], kemar.elevation[ring], kemar.rate, "mine"))
+    sofa = write_sofa(
+        tmp_path / "mine.sofa",
+        HrirSet(kemar.ir[ring], kemar.azimuth[ring], kemar.elevation[ring], kemar.rate, "mine"),
+    )
     out = tmp_path / "o.wav"
-    assert main(["binaural", str(front_take), "-o", str(out), "--hrtf", str(sofa),
-                 "--yaw", "-90", "--no-eq"]) == 0
+    assert (
+        main(
+            [
+                "binaural",
+                str(front_take),
+                "-o",
+                str(out),
+                "--hrtf",
+                str(sofa),
+                "--yaw",
+                "-90",
+                "--no-eq",
+            ]
+        )
+        == 0
+    )
     data, _ = sf.read(out, always_2d=True)
     assert ild_db(data.T) > 6
     meta = json.loads((tmp_path / "o.wav.json").read_text())
     assert meta["hrtf"]["file"] == str(sofa) and meta["decoder"]["diffuse_field_eq"] is False
 
 
-def test_bad_inputs_are_one_line_and_leave_nothing(tmp_path: Path, front_take: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_inputs_are_one_line_and_leave_nothing(
+    tmp_path: Path, front_take: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out.wav"
     stereo = tmp_path / "stereo.wav"
     sf.write(stereo, np.zeros((100, 2)), RATE)
@@ -94,12 +117,15 @@ def test_bad_inputs_are_one_line_and_leave_nothing(tmp_path: Path, front_take: P
     for argv, words in cases:
         assert main([*argv, "-o", str(out)]) == 1
         assert words in _error_line(capsys)
-        assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".wav", ".json")) == \
-            ["front.wav", "stereo.wav"]
+        assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".wav", ".json")) == [
+            "front.wav",
+            "stereo.wav",
+        ]
 
 
-def test_existing_output_needs_force(tmp_path: Path, front_take: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_existing_output_needs_force(
+    tmp_path: Path, front_take: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out.wav"
     out.write_bytes(b"keep me")
     assert main(["binaural", str(front_take), "-o", str(out)]) == 1
@@ -109,12 +135,18 @@ def test_existing_output_needs_force(tmp_path: Path, front_take: Path,
 
 
 @pytest.mark.parametrize("fake", [True, False], ids=["no-device", "this-machine"])
-def test_play_and_devices_without_a_device(front_take: Path, fake: bool,
-                                           monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_play_and_devices_without_a_device(
+    front_take: Path,
+    fake: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     if fake:
-        empty = SimpleNamespace(query_devices=lambda: [], query_hostapis=lambda: [],
-                                default=SimpleNamespace(device=(-1, -1)))
+        empty = SimpleNamespace(
+            query_devices=lambda: [],
+            query_hostapis=lambda: [],
+            default=SimpleNamespace(device=(-1, -1)),
+        )
         monkeypatch.setattr(devices_mod, "sounddevice_module", lambda: empty)
     elif devices_mod.output_devices():
         pytest.skip("this machine has an audio output device")
@@ -141,8 +173,9 @@ class _FakeStream:
 
     played: list[np.ndarray] = []
 
-    def __init__(self, samplerate: int, channels: int, dtype: str, device: int, latency: str,
-                 callback) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, samplerate: int, channels: int, dtype: str, device: int, latency: str, callback
+    ) -> None:  # type: ignore[no-untyped-def]
         import threading
 
         self.callback, self.rate, self.device = callback, samplerate, device
@@ -166,13 +199,24 @@ class _FakeStream:
         pass
 
 
-def test_play_on_a_device(front_take: Path, monkeypatch: pytest.MonkeyPatch,
-                          capsys: pytest.CaptureFixture[str]) -> None:
-    devs = [{"name": "Headphones", "max_output_channels": 2, "hostapi": 0,
-             "default_samplerate": 48000.0}]
-    fake = SimpleNamespace(query_devices=lambda: devs, query_hostapis=lambda: [{"name": "ALSA"}],
-                           default=SimpleNamespace(device=(-1, 0)), OutputStream=_FakeStream,
-                           check_output_settings=lambda **kw: None)
+def test_play_on_a_device(
+    front_take: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    devs = [
+        {
+            "name": "Headphones",
+            "max_output_channels": 2,
+            "hostapi": 0,
+            "default_samplerate": 48000.0,
+        }
+    ]
+    fake = SimpleNamespace(
+        query_devices=lambda: devs,
+        query_hostapis=lambda: [{"name": "ALSA"}],
+        default=SimpleNamespace(device=(-1, 0)),
+        OutputStream=_FakeStream,
+        check_output_settings=lambda **kw: None,
+    )
     monkeypatch.setattr(devices_mod, "sounddevice_module", lambda: fake)
     _FakeStream.played = []
     assert main(["play", str(front_take), "--device", "0", "--yaw", "90"]) == 0

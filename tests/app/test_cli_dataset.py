@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
-
 from helpers.cli import run
 
 _spec = importlib.util.spec_from_file_location(
-    "ambisketch_tests_messy_library", Path(__file__).resolve().parents[1] / "training" / "messy_library.py")
+    "ambisketch_tests_messy_library",
+    Path(__file__).resolve().parents[1] / "training" / "messy_library.py",
+)
 _messy = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_messy)
 make_messy_library = _messy.make_messy_library
@@ -36,8 +37,9 @@ def test_scan_prints_and_writes_the_report(capsys, lib: Path, tmp_path: Path) ->
 
 
 def test_preview_writes_listenable_samples(capsys, lib: Path, tmp_path: Path) -> None:
-    code, out, err = run(capsys, "dataset", "preview", lib, "-o", tmp_path / "pv", "-n", 4,
-                         "--multi-segment", "0.5")
+    code, out, err = run(
+        capsys, "dataset", "preview", lib, "-o", tmp_path / "pv", "-n", 4, "--multi-segment", "0.5"
+    )
     assert code == 0, err
     wavs = sorted((tmp_path / "pv").glob("*.wav"))
     assert len(wavs) == 4 and len(out.strip().splitlines()) == 4
@@ -51,28 +53,46 @@ def test_preview_writes_listenable_samples(capsys, lib: Path, tmp_path: Path) ->
 
 
 def test_test_set_command(capsys, lib: Path, tmp_path: Path) -> None:
-    code, _, err = run(capsys, "dataset", "test-set", lib, "-o", tmp_path / "ts", "-n", 3,
-                       "--split", "train")
+    code, _, err = run(
+        capsys, "dataset", "test-set", lib, "-o", tmp_path / "ts", "-n", 3, "--split", "train"
+    )
     assert code == 0, err
     assert len(json.loads((tmp_path / "ts" / "testset.json").read_text())["clips"]) == 3
-    code, _, err = run(capsys, "dataset", "test-set", lib, "-o", tmp_path / "ts", "-n", 3,
-                       "--split", "train")
+    code, _, err = run(
+        capsys, "dataset", "test-set", lib, "-o", tmp_path / "ts", "-n", 3, "--split", "train"
+    )
     assert code == 1 and "written once" in err
 
 
 def test_build_starter_quick_mode(capsys, tmp_path: Path) -> None:
-    code, out, err = run(capsys, "dataset", "build-starter", tmp_path / "c", "--only", "procedural",
-                         "--limit", 1, "--max-concepts", 3, "--jobs", 1, "--no-install")
+    code, out, err = run(
+        capsys,
+        "dataset",
+        "build-starter",
+        tmp_path / "c",
+        "--only",
+        "procedural",
+        "--limit",
+        1,
+        "--max-concepts",
+        3,
+        "--jobs",
+        1,
+        "--no-install",
+    )
     assert code == 0, err
     assert "3 files, 3 concepts" in out and "procedural   built, 3 files" in out
     assert (tmp_path / "c" / "manifest.json").is_file()
 
 
-@pytest.mark.parametrize("args, words", [
-    (("dataset", "scan", "/no/such/folder"), "not a folder"),
-    (("dataset", "preview", "{lib}", "-o", "{tmp}/p", "-n", "0"), "-n must be at least 1"),
-    (("dataset", "build-starter", "{tmp}/c", "--only", "bogus"), "unknown source 'bogus'"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("dataset", "scan", "/no/such/folder"), "not a folder"),
+        (("dataset", "preview", "{lib}", "-o", "{tmp}/p", "-n", "0"), "-n must be at least 1"),
+        (("dataset", "build-starter", "{tmp}/c", "--only", "bogus"), "unknown source 'bogus'"),
+    ],
+)
 def test_errors_are_one_line(capsys, lib: Path, tmp_path: Path, args, words) -> None:
     code, _, err = run(capsys, *[a.format(lib=lib, tmp=tmp_path) for a in args])
     assert code == 1 and words in err and len(err.strip().splitlines()) == 1, err

@@ -7,24 +7,37 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
+from helpers.cli import one_line_error, run
 
 from ambisketch.engine.models.codec import CODEC_PRESETS, FoaCodec
 from ambisketch.engine.models.codec_bundle import save_codec_bundle
-from helpers.cli import one_line_error, run
 
 
 @pytest.fixture(scope="module")
 def codec_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_codec_bundle(tmp_path_factory.mktemp("models") / "codec",
-                             FoaCodec(CODEC_PRESETS["tiny"]).eval())
+    return save_codec_bundle(
+        tmp_path_factory.mktemp("models") / "codec", FoaCodec(CODEC_PRESETS["tiny"]).eval()
+    )
 
 
 def test_train_resume_export_generate(capsys, tmp_path: Path, codec_bundle: Path) -> None:
     out = tmp_path / "dit"
-    train = ("train", "dit", "--data", "synthetic", "--out", out, "--batch", 2,
-             "--device", "cpu", "--no-progress")
-    code, stdout, err = run(capsys, *train, "--codec", codec_bundle, "--steps", 2,
-                            "--config", "tiny")
+    train = (
+        "train",
+        "dit",
+        "--data",
+        "synthetic",
+        "--out",
+        out,
+        "--batch",
+        2,
+        "--device",
+        "cpu",
+        "--no-progress",
+    )
+    code, stdout, err = run(
+        capsys, *train, "--codec", codec_bundle, "--steps", 2, "--config", "tiny"
+    )
     assert code == 0, err
     assert stdout.startswith("step 2:") and (out / "codec" / "codec.json").is_file()
     code, _, err = run(capsys, *train, "--steps", 3)
@@ -42,32 +55,69 @@ def test_train_resume_export_generate(capsys, tmp_path: Path, codec_bundle: Path
     assert run(capsys, "export", "dit", out, "-o", bundle, "--force")[0] == 0
 
     wav = tmp_path / "take.wav"
-    code, _, err = run(capsys, "generate", "a bee", "-o", wav, "--path", "orbit",
-                       "--seconds", 0.2, "--seed", 1, "--steps", 2, "--model", bundle,
-                       "--device", "cpu", "--no-progress")
+    code, _, err = run(
+        capsys,
+        "generate",
+        "a bee",
+        "-o",
+        wav,
+        "--path",
+        "orbit",
+        "--seconds",
+        0.2,
+        "--seed",
+        1,
+        "--steps",
+        2,
+        "--model",
+        bundle,
+        "--device",
+        "cpu",
+        "--no-progress",
+    )
     assert code == 0, err
     info = sf.info(wav)
     assert (info.channels, info.samplerate, info.frames) == (4, 16000, 3200)
 
 
 def test_dit_command_errors(capsys, tmp_path: Path, codec_bundle: Path) -> None:
-    base = ("train", "dit", "--data", "synthetic", "--config", "tiny", "--device", "cpu",
-            "--no-progress")
+    base = (
+        "train",
+        "dit",
+        "--data",
+        "synthetic",
+        "--config",
+        "tiny",
+        "--device",
+        "cpu",
+        "--no-progress",
+    )
     code, _, err = run(capsys, *base, "--out", tmp_path / "a")
     one_line_error(code, err, "--codec is required")
     code, _, err = run(capsys, *base, "--out", tmp_path / "a", "--codec", tmp_path / "nope")
     one_line_error(code, err, "nope")
-    code, _, err = run(capsys, *base, "--out", tmp_path / "a", "--codec", codec_bundle,
-                       "--config", "default")
+    code, _, err = run(
+        capsys, *base, "--out", tmp_path / "a", "--codec", codec_bundle, "--config", "default"
+    )
     one_line_error(code, err, "latent channels")
-    code, _, err = run(capsys, *base, "--out", tmp_path / "a", "--codec", codec_bundle,
-                       "--config", "huge")
+    code, _, err = run(
+        capsys, *base, "--out", tmp_path / "a", "--codec", codec_bundle, "--config", "huge"
+    )
     one_line_error(code, err, "not a preset")
-    code, _, err = run(capsys, *base, "--out", tmp_path / "a", "--codec", codec_bundle,
-                       "--data", tmp_path / "no-library")
+    code, _, err = run(
+        capsys,
+        *base,
+        "--out",
+        tmp_path / "a",
+        "--codec",
+        codec_bundle,
+        "--data",
+        tmp_path / "no-library",
+    )
     one_line_error(code, err, "no such folder")
-    code, _, err = run(capsys, *base, "--out", tmp_path / "a", "--codec", codec_bundle,
-                       "--steps", 0)
+    code, _, err = run(
+        capsys, *base, "--out", tmp_path / "a", "--codec", codec_bundle, "--steps", 0
+    )
     one_line_error(code, err, "--steps")
     code, _, err = run(capsys, "export", "dit", tmp_path / "nothing", "-o", tmp_path / "m")
     one_line_error(code, err, "no such run folder")
@@ -77,9 +127,17 @@ def test_dit_command_errors(capsys, tmp_path: Path, codec_bundle: Path) -> None:
 
 
 # --- latent cache → training → evaluation, and a killed run -----------------------------------
-TINY_05 = {"dit": "tiny", "conditioner": "tiny", "clip_seconds": 0.5, "batch_size": 2,
-           "lr": 1e-3, "warmup": 0.9, "text_max_tokens": 16, "checkpoint_every": 5,
-           "log_every": 5}
+TINY_05 = {
+    "dit": "tiny",
+    "conditioner": "tiny",
+    "clip_seconds": 0.5,
+    "batch_size": 2,
+    "lr": 1e-3,
+    "warmup": 0.9,
+    "text_max_tokens": 16,
+    "checkpoint_every": 5,
+    "log_every": 5,
+}
 
 
 @pytest.fixture(scope="module")
@@ -87,63 +145,168 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "messy_library", Path(__file__).parents[1] / "training" / "messy_library.py")
+        "messy_library", Path(__file__).parents[1] / "training" / "messy_library.py"
+    )
     messy = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(messy)
     return messy.make_messy_library(tmp_path_factory.mktemp("sounds") / "library")
 
 
-def test_encode_train_from_cache_export_and_eval(capsys, tmp_path: Path, codec_bundle: Path,
-                                                 library: Path) -> None:
+def test_encode_train_from_cache_export_and_eval(
+    capsys, tmp_path: Path, codec_bundle: Path, library: Path
+) -> None:
     cache, scan = tmp_path / "cache", ("--seconds", 0.5, "--cache-dir", tmp_path / "clips")
-    code, stdout, err = run(capsys, "dataset", "encode", library, "--codec", codec_bundle,
-                            "-o", cache, "--split", "all", "--augmentations", 1,
-                            "--room-prob", 0.5, "--device", "cpu", *scan)
+    code, stdout, err = run(
+        capsys,
+        "dataset",
+        "encode",
+        library,
+        "--codec",
+        codec_bundle,
+        "-o",
+        cache,
+        "--split",
+        "all",
+        "--augmentations",
+        1,
+        "--room-prob",
+        0.5,
+        "--device",
+        "cpu",
+        *scan,
+    )
     assert code == 0, err
     assert stdout.startswith("12 samples from 6 clips (all split)") and "5 file(s) skipped" in err
-    code, _, err = run(capsys, "dataset", "encode", library, "--codec", codec_bundle, "-o",
-                       cache, "--split", "all", "--augmentations", 2, "--device", "cpu", *scan)
+    code, _, err = run(
+        capsys,
+        "dataset",
+        "encode",
+        library,
+        "--codec",
+        codec_bundle,
+        "-o",
+        cache,
+        "--split",
+        "all",
+        "--augmentations",
+        2,
+        "--device",
+        "cpu",
+        *scan,
+    )
     assert err.startswith("ambisketch: 5 file(s) skipped")  # the scan's note, then the error
     one_line_error(code, err.split("\n", 1)[1], "other settings", "augmentations", "--force")
 
     config = tmp_path / "tiny.json"
     config.write_text(json.dumps(TINY_05))
     run_dir = tmp_path / "run"
-    code, stdout, err = run(capsys, "train", "dit", "--data", cache, "--out", run_dir,
-                            "--config", config, "--steps", 3, "--device", "cpu", "--no-progress")
+    code, stdout, err = run(
+        capsys,
+        "train",
+        "dit",
+        "--data",
+        cache,
+        "--out",
+        run_dir,
+        "--config",
+        config,
+        "--steps",
+        3,
+        "--device",
+        "cpu",
+        "--no-progress",
+    )
     assert code == 0 and stdout.startswith("step 3:"), err
     bundle = tmp_path / "model"
     assert run(capsys, "export", "dit", run_dir, "-o", bundle)[0] == 0
 
     test_set = tmp_path / "testset"
-    code, _, err = run(capsys, "dataset", "test-set", library, "-o", test_set, "-n", 4,
-                       "--split", "train", "--room-prob", 1, *scan)
+    code, _, err = run(
+        capsys,
+        "dataset",
+        "test-set",
+        library,
+        "-o",
+        test_set,
+        "-n",
+        4,
+        "--split",
+        "train",
+        "--room-prob",
+        1,
+        *scan,
+    )
     assert code == 0, err
     entries = json.loads((test_set / "testset.json").read_text())["clips"]
     assert all(e["room"]["in_room"] and e["room"]["rt60"] > 0 for e in entries)
-    code, stdout, err = run(capsys, "eval", "generator", bundle, "--test-set", test_set,
-                            "--steps", 2, "--device", "cpu", "--no-progress")
+    code, stdout, err = run(
+        capsys,
+        "eval",
+        "generator",
+        bundle,
+        "--test-set",
+        test_set,
+        "--steps",
+        2,
+        "--device",
+        "cpu",
+        "--no-progress",
+    )
     assert code == 0, err
-    for needle in ("descriptive", "parametric", "paper SM-P", "FD log-mel (W)",
-                   "FD codec latents", "RT60 asked", "of 4 takes"):
+    for needle in (
+        "descriptive",
+        "parametric",
+        "paper SM-P",
+        "FD log-mel (W)",
+        "FD codec latents",
+        "RT60 asked",
+        "of 4 takes",
+    ):
         assert needle in stdout, needle
-    code, stdout, err = run(capsys, "eval", "generator", run_dir, "--test-set", test_set,
-                            "--steps", 2, "--device", "cpu", "--no-progress", "--json",
-                            "--modes", "parametric", "--limit", 2)
+    code, stdout, err = run(
+        capsys,
+        "eval",
+        "generator",
+        run_dir,
+        "--test-set",
+        test_set,
+        "--steps",
+        2,
+        "--device",
+        "cpu",
+        "--no-progress",
+        "--json",
+        "--modes",
+        "parametric",
+        "--limit",
+        2,
+    )
     assert code == 0, err
     scores = json.loads(stdout)
     assert list(scores["modes"]) == ["parametric"] and scores["clips"] == 2
     assert scores["settings"]["model"] == "run (step 3)"
-    code, _, err = run(capsys, "eval", "generator", bundle, "--test-set", tmp_path / "nope",
-                       "--device", "cpu")
+    code, _, err = run(
+        capsys, "eval", "generator", bundle, "--test-set", tmp_path / "nope", "--device", "cpu"
+    )
     one_line_error(code, err, "no such test-set folder")
-    code, _, err = run(capsys, "eval", "generator", bundle, "--test-set", test_set,
-                       "--device", "cpu", "--clap", tmp_path)
+    code, _, err = run(
+        capsys,
+        "eval",
+        "generator",
+        bundle,
+        "--test-set",
+        test_set,
+        "--device",
+        "cpu",
+        "--clap",
+        tmp_path,
+    )
     one_line_error(code, err, "not a CLAP checkpoint")
 
 
-def test_a_killed_training_run_resumes(capsys, tmp_path: Path, codec_bundle: Path,
-                                       library: Path) -> None:
+def test_a_killed_training_run_resumes(
+    capsys, tmp_path: Path, codec_bundle: Path, library: Path
+) -> None:
     import os
     import signal
     import subprocess
@@ -151,17 +314,56 @@ def test_a_killed_training_run_resumes(capsys, tmp_path: Path, codec_bundle: Pat
     import time
 
     cache = tmp_path / "cache"
-    assert run(capsys, "dataset", "encode", library, "--codec", codec_bundle, "-o", cache,
-               "--split", "all", "--augmentations", 1, "--seconds", 0.5, "--device", "cpu",
-               "--cache-dir", tmp_path / "clips")[0] == 0
+    assert (
+        run(
+            capsys,
+            "dataset",
+            "encode",
+            library,
+            "--codec",
+            codec_bundle,
+            "-o",
+            cache,
+            "--split",
+            "all",
+            "--augmentations",
+            1,
+            "--seconds",
+            0.5,
+            "--device",
+            "cpu",
+            "--cache-dir",
+            tmp_path / "clips",
+        )[0]
+        == 0
+    )
     config = tmp_path / "tiny.json"
     config.write_text(json.dumps(TINY_05))
     run_dir = tmp_path / "run"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ambisketch", "train", "dit", "--data", str(cache), "--out",
-         str(run_dir), "--config", str(config), "--steps", "100000", "--device", "cpu",
-         "--no-progress"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "ambisketch",
+            "train",
+            "dit",
+            "--data",
+            str(cache),
+            "--out",
+            str(run_dir),
+            "--config",
+            str(config),
+            "--steps",
+            "100000",
+            "--device",
+            "cpu",
+            "--no-progress",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     pointer = run_dir / "checkpoints" / "latest.json"
     try:
         deadline = time.monotonic() + 120
@@ -173,8 +375,21 @@ def test_a_killed_training_run_resumes(capsys, tmp_path: Path, codec_bundle: Pat
         proc.send_signal(signal.SIGKILL)  # no chance to save anything more
         proc.communicate()
     saved = json.loads(pointer.read_text())["step"]
-    code, stdout, err = run(capsys, "train", "dit", "--data", cache, "--out", run_dir,
-                            "--steps", saved + 5, "--resume", "--device", "cpu", "--no-progress")
+    code, stdout, err = run(
+        capsys,
+        "train",
+        "dit",
+        "--data",
+        cache,
+        "--out",
+        run_dir,
+        "--steps",
+        saved + 5,
+        "--resume",
+        "--device",
+        "cpu",
+        "--no-progress",
+    )
     assert code == 0, err
     assert f"resumed {run_dir} at step {saved}" in err
     assert stdout.startswith(f"step {saved + 5}:")

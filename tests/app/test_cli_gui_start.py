@@ -9,8 +9,9 @@ import pytest
 from ambisketch.app import cli
 
 
-def test_no_pyside_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_pyside_is_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setitem(sys.modules, "PySide6", None)  # import → ModuleNotFoundError
     assert cli.main([]) == 1
     err = capsys.readouterr().err.strip().splitlines()

@@ -15,21 +15,29 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from helpers.cli import one_line_error, run
 
 from ambisketch.engine.models.bundle import new_bundle, save_bundle
 from ambisketch.engine.models.codec import CODEC_PRESETS
 from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
 from ambisketch.engine.models.dit import DIT_PRESETS
-from helpers.cli import one_line_error, run
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def cli(*args: object, stdout: object = subprocess.PIPE, **kw: object
-        ) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: object, stdout: object = subprocess.PIPE, **kw: object
+) -> subprocess.CompletedProcess[str]:
     """``ambisketch ARGS…`` in a fresh process (for real stdout, signals and exit codes)."""
-    return subprocess.run([sys.executable, "-m", "ambisketch", *map(str, args)], stdout=stdout,
-                          stderr=subprocess.PIPE, text=True, env=ENV, timeout=300, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "ambisketch", *map(str, args)],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+        timeout=300,
+        **kw,
+    )
 
 
 def strays(folder: Path) -> list[str]:
@@ -38,23 +46,31 @@ def strays(folder: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    b = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
-                   clip_seconds=0.5, name="tiny")
+    b = new_bundle(
+        CODEC_PRESETS["tiny"],
+        DIT_PRESETS["tiny"],
+        CONDITIONER_PRESETS["tiny"],
+        clip_seconds=0.5,
+        name="tiny",
+    )
     return save_bundle(tmp_path_factory.mktemp("models") / "tiny", b)
 
 
 @pytest.fixture
 def small_disk(tmp_path: Path):
     """A real, small file system (tmpfs) that fills up; needs root (mount)."""
+
     def make(kib: int) -> Path:
         where = tmp_path / f"disk{kib}"
         where.mkdir()
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={kib}k", "tmpfs", str(where)],
-                              capture_output=True)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={kib}k", "tmpfs", str(where)], capture_output=True
+        )
         if done.returncode != 0:
             pytest.skip("cannot mount a small tmpfs here (needs root)")
         mounts.append(where)
         return where
+
     mounts: list[Path] = []
     yield make
     for m in mounts:
@@ -75,21 +91,25 @@ def test_every_file_output_option_checks_its_name() -> None:
             if "--output" in action.option_strings and "WAV" in (action.help or ""):
                 assert action.type is output_file, p.prog
                 checked.append(p.prog)
-    assert {"ambisketch spatialize", "ambisketch generate", "ambisketch takes export"} <= set(checked)
+    assert {"ambisketch spatialize", "ambisketch generate", "ambisketch takes export"} <= set(
+        checked
+    )
 
 
 @pytest.mark.parametrize("name", ["", ".", "..", "newname/"])
 @pytest.mark.parametrize("command", ["spatialize", "binaural", "generate"])
-def test_output_that_names_no_file_is_refused(capsys, tmp_path: Path, noise_wav: Path,
-                                              bundle: Path, monkeypatch, command: str,
-                                              name: str) -> None:
+def test_output_that_names_no_file_is_refused(
+    capsys, tmp_path: Path, noise_wav: Path, bundle: Path, monkeypatch, command: str, name: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     foa = tmp_path / "foa.wav"
     sf.write(foa, np.zeros((800, 4), np.float32) + 0.1, 16000)
     before = sorted(os.listdir(tmp_path))
-    args = {"spatialize": ["spatialize", noise_wav, "--path", "orbit"],
-            "binaural": ["binaural", foa],
-            "generate": ["generate", "rain", "--model", bundle, "--steps", 2, "--no-progress"]}
+    args = {
+        "spatialize": ["spatialize", noise_wav, "--path", "orbit"],
+        "binaural": ["binaural", foa],
+        "generate": ["generate", "rain", "--model", bundle, "--steps", 2, "--no-progress"],
+    }
     with pytest.raises(SystemExit) as exit_:
         run(capsys, *args[command], "-o", name)
     err = capsys.readouterr().err
@@ -106,7 +126,8 @@ def test_full_stdout_is_one_line_not_a_traceback(args) -> None:
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
     assert done.stderr.strip().splitlines() == [
-        "ambisketch: error: standard output: cannot write (disk full)"]
+        "ambisketch: error: standard output: cannot write (disk full)"
+    ]
 
 
 def test_spatialize_into_full_stdout_keeps_the_files(noise_wav: Path, tmp_path: Path) -> None:
@@ -119,8 +140,13 @@ def test_spatialize_into_full_stdout_keeps_the_files(noise_wav: Path, tmp_path: 
 
 
 def test_closed_pipe_is_quiet(noise_wav: Path) -> None:
-    done = subprocess.run(f"{sys.executable} -m ambisketch path show orbit | head -c 1",
-                          shell=True, capture_output=True, text=True, env=ENV)
+    done = subprocess.run(
+        f"{sys.executable} -m ambisketch path show orbit | head -c 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
     assert done.stdout == "{" and "Traceback" not in done.stderr and not done.stderr.strip()
 
 
@@ -133,16 +159,36 @@ def test_nan_weights_are_an_error_naming_the_model(capsys, tmp_path: Path, bundl
     broken = tmp_path / "diverged"
     shutil.copytree(bundle, broken)
     state = load_file(broken / "dit.safetensors")
-    name = next(k for k, v in state.items() if v.is_floating_point() and v.numel() > 16
-                and "latent" not in k)
+    name = next(
+        k
+        for k, v in state.items()
+        if v.is_floating_point() and v.numel() > 16 and "latent" not in k
+    )
     state[name] = state[name].clone()
     state[name].view(-1)[3] = float("nan")
     save_file(state, broken / "dit.safetensors")
     for bits in ("24", "32f"):
         out = tmp_path / f"rain{bits}.wav"
-        code, stdout, err = run(capsys, "generate", "rain", "-o", out, "--model", broken,
-                                "--steps", 2, "--seconds", 0.3, "--seed", 1, "--bits", bits,
-                                "--device", "cpu", "--no-progress")
+        code, stdout, err = run(
+            capsys,
+            "generate",
+            "rain",
+            "-o",
+            out,
+            "--model",
+            broken,
+            "--steps",
+            2,
+            "--seconds",
+            0.3,
+            "--seed",
+            1,
+            "--bits",
+            bits,
+            "--device",
+            "cpu",
+            "--no-progress",
+        )
         one_line_error(code, err, str(broken), "not finite")
         assert not out.exists() and not strays(tmp_path)
 
@@ -153,17 +199,18 @@ def test_generated_audio_check_rejects_silence_and_nan() -> None:
 
     good = np.random.default_rng(0).standard_normal((4, 800)).astype(np.float32) * 0.1
     check_generated(good, "m")
-    for bad, words in ((np.full((4, 800), np.nan, np.float32), "not finite"),
-                       (np.zeros((4, 800), np.float32), "silent"),
-                       (np.full((4, 800), -1.0, np.float32), "constant")):
+    for bad, words in (
+        (np.full((4, 800), np.nan, np.float32), "not finite"),
+        (np.zeros((4, 800), np.float32), "silent"),
+        (np.full((4, 800), -1.0, np.float32), "constant"),
+    ):
         with pytest.raises(GenerationError, match=words) as exc:
             check_generated(bad, "models/x")
         assert "models/x" in str(exc.value)
 
 
 # 4 and 5: SIGTERM and SIGKILL leave nothing behind --------------------------------------
-def test_sigterm_while_writing_removes_the_temporary_files(noise_wav: Path,
-                                                           tmp_path: Path) -> None:
+def test_sigterm_while_writing_removes_the_temporary_files(noise_wav: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.wav"
     script = textwrap.dedent(f"""
         import os, signal, sys, time
@@ -177,8 +224,9 @@ def test_sigterm_while_writing_removes_the_temporary_files(noise_wav: Path,
         from ambisketch.app.cli import main
         sys.exit(main(["spatialize", {str(noise_wav)!r}, "-o", {str(out)!r}, "--path", "orbit"]))
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=ENV, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=ENV, timeout=120
+    )
     assert done.returncode == 128 + signal.SIGTERM, done.stderr
     assert "Traceback" not in done.stderr and "terminated" in done.stderr
     assert os.listdir(tmp_path) == ["noise.wav"]
@@ -222,7 +270,7 @@ def test_truncated_wav_is_named_in_a_warning(capsys, tmp_path: Path) -> None:
     sf.write(ok, np.zeros((96000, 4), np.float32) + 0.01, 48000, subtype="PCM_16")
     data = bytearray(ok.read_bytes())
     i = data.find(b"data")
-    data[i + 4:i + 8] = struct.pack("<I", 2_073_600_000 * 8 % 2**32)
+    data[i + 4 : i + 8] = struct.pack("<I", 2_073_600_000 * 8 % 2**32)
     trunc = tmp_path / "trunc.wav"
     trunc.write_bytes(bytes(data))
     garbage = tmp_path / "garbage.wav"
@@ -240,12 +288,17 @@ def test_truncated_wav_is_named_in_a_warning(capsys, tmp_path: Path) -> None:
 
 
 # 8: NaN and infinity are refused by every numeric option ----------------------------------
-@pytest.mark.parametrize("args", [
-    ("analyze", "X.wav", "--gate"), ("play", "X.wav", "--yaw"), ("binaural", "X.wav", "-o",
-                                                                 "y.wav", "--pitch"),
-    ("spatialize", "X.wav", "-o", "y.wav", "--path", "orbit", "--rt60"),
-    ("path", "show", "orbit", "--duration"), ("generate", "rain", "-o", "y.wav", "--cfg"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("analyze", "X.wav", "--gate"),
+        ("play", "X.wav", "--yaw"),
+        ("binaural", "X.wav", "-o", "y.wav", "--pitch"),
+        ("spatialize", "X.wav", "-o", "y.wav", "--path", "orbit", "--rt60"),
+        ("path", "show", "orbit", "--duration"),
+        ("generate", "rain", "-o", "y.wav", "--cfg"),
+    ],
+)
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN"])
 def test_numeric_options_refuse_nan_and_inf(capsys, args, value: str) -> None:
     with pytest.raises(SystemExit) as exit_:
@@ -295,18 +348,42 @@ def test_one_sample_input_resampled_to_nothing_is_refused(capsys, tmp_path: Path
 
 
 # 11 and "System error": disk full and permission denied say so ---------------------------
-def test_variations_on_a_full_disk_say_which_takes_were_written(capsys, small_disk, bundle: Path
-                                                               ) -> None:
+def test_variations_on_a_full_disk_say_which_takes_were_written(
+    capsys, small_disk, bundle: Path
+) -> None:
     disk = small_disk(300)  # two 0.5 s 32-bit takes (128 KiB each) fit, the third does not
     out = disk / "take.wav"
-    code, stdout, err = run(capsys, "generate", "rain", "-o", out, "--model", bundle,
-                            "--steps", 2, "--seconds", 0.5, "--seed", 1, "--bits", "32f",
-                            "--variations", 3, "--device", "cpu", "--no-progress")
+    code, stdout, err = run(
+        capsys,
+        "generate",
+        "rain",
+        "-o",
+        out,
+        "--model",
+        bundle,
+        "--steps",
+        2,
+        "--seconds",
+        0.5,
+        "--seed",
+        1,
+        "--bits",
+        "32f",
+        "--variations",
+        3,
+        "--device",
+        "cpu",
+        "--no-progress",
+    )
     one_line_error(code, err, "take_3.wav", "disk full")
     assert ".tmp" not in err and "System error" not in err
     assert "take_1.wav" in stdout and "take_2.wav" in stdout and "take_3" not in stdout
-    assert sorted(os.listdir(disk)) == ["take_1.wav", "take_1.wav.json", "take_2.wav",
-                                        "take_2.wav.json"]
+    assert sorted(os.listdir(disk)) == [
+        "take_1.wav",
+        "take_1.wav.json",
+        "take_2.wav",
+        "take_2.wav.json",
+    ]
 
 
 def test_full_disk_is_named(capsys, small_disk, noise_wav: Path) -> None:
@@ -335,8 +412,9 @@ def test_unreadable_input_says_permission_denied(noise_wav: Path) -> None:
                 os.setgid(65534); os.setuid(65534)   # root reads anything: become nobody
             sys.exit(main(["analyze", {str(src)!r}]))
         """)
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                              env=ENV, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=ENV, timeout=120
+        )
     finally:
         shutil.rmtree(folder)
     one_line_error(done.returncode, done.stderr, str(src), "permission denied")
@@ -348,8 +426,12 @@ def test_non_utf8_file_names_are_read_and_written(noise_wav: Path, tmp_path: Pat
     src = os.path.join(os.fsencode(tmp_path), b"caf\xe9.wav")
     os.rename(noise_wav, src)
     out = os.path.join(os.fsencode(tmp_path), b"out\xff.wav")
-    done = subprocess.run([sys.executable, "-m", "ambisketch", b"spatialize", src, b"-o", out,
-                           b"--path", b"orbit"], capture_output=True, env=ENV, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "ambisketch", b"spatialize", src, b"-o", out, b"--path", b"orbit"],
+        capture_output=True,
+        env=ENV,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert b"Traceback" not in done.stderr
     assert b"out\xff.wav" in done.stdout  # the name as it is on disk

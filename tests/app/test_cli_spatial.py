@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from helpers.cli import run
 
 from ambisketch import __version__
 from ambisketch.app.cli import main
 from ambisketch.engine.spatial import preset
 from ambisketch.engine.spatial.ambisonics import encode
-from helpers.cli import run
 
 
 def assert_one_line_error(code: int, err: str, *words: str) -> None:
@@ -29,8 +29,9 @@ def assert_one_line_error(code: int, err: str, *words: str) -> None:
         assert w in lines[0], lines[0]
 
 
-def test_spatialize_with_a_preset_writes_ambix_and_sidecar(capsys, noise_wav: Path,
-                                                           tmp_path: Path) -> None:
+def test_spatialize_with_a_preset_writes_ambix_and_sidecar(
+    capsys, noise_wav: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "orbit.wav"
     code, stdout, _ = run(capsys, "spatialize", noise_wav, "-o", out, "--path", "orbit")
     assert code == 0 and "counter-clockwise" in stdout
@@ -46,11 +47,33 @@ def test_spatialize_with_a_preset_writes_ambix_and_sidecar(capsys, noise_wav: Pa
 
 def test_spatialize_fuma_rate_bits_and_json_path(capsys, noise_wav: Path, tmp_path: Path) -> None:
     path = tmp_path / "p.json"
-    path.write_text(json.dumps({"duration": 2, "keyframes": [
-        {"time": 0, "azimuth": 90}, {"time": 2, "azimuth": -90, "direction": "cw"}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "duration": 2,
+                "keyframes": [
+                    {"time": 0, "azimuth": 90},
+                    {"time": 2, "azimuth": -90, "direction": "cw"},
+                ],
+            }
+        )
+    )
     out = tmp_path / "o.wav"
-    code, _, _ = run(capsys, "spatialize", noise_wav, "-o", out, "--path", path, "--format", "fuma",
-                     "--rate", "16000", "--bits", "16")
+    code, _, _ = run(
+        capsys,
+        "spatialize",
+        noise_wav,
+        "-o",
+        out,
+        "--path",
+        path,
+        "--format",
+        "fuma",
+        "--rate",
+        "16000",
+        "--bits",
+        "16",
+    )
     assert code == 0
     info = sf.info(out)
     assert (info.samplerate, info.subtype, info.channels) == (16000, "PCM_16", 4)
@@ -60,15 +83,30 @@ def test_spatialize_fuma_rate_bits_and_json_path(capsys, noise_wav: Path, tmp_pa
     assert np.dot(y, w) / np.dot(w, w) == pytest.approx(np.sqrt(2), rel=0.05)
 
 
-def test_spatialize_multichannel_says_what_it_did(capsys, stereo_flac: Path, tmp_path: Path) -> None:
-    code, _, err = run(capsys, "spatialize", stereo_flac, "-o", tmp_path / "a.wav", "--path", "static")
+def test_spatialize_multichannel_says_what_it_did(
+    capsys, stereo_flac: Path, tmp_path: Path
+) -> None:
+    code, _, err = run(
+        capsys, "spatialize", stereo_flac, "-o", tmp_path / "a.wav", "--path", "static"
+    )
     assert code == 0 and "2 channels mixed down to mono" in err
-    code, _, err = run(capsys, "spatialize", stereo_flac, "-o", tmp_path / "b.wav", "--path",
-                       "static", "--channel", "1")
+    code, _, err = run(
+        capsys,
+        "spatialize",
+        stereo_flac,
+        "-o",
+        tmp_path / "b.wav",
+        "--path",
+        "static",
+        "--channel",
+        "1",
+    )
     assert code == 0 and "took channel 1 of 2" in err
 
 
-def test_spatialize_notes_a_path_shorter_than_the_sound(capsys, noise_wav: Path, tmp_path: Path) -> None:
+def test_spatialize_notes_a_path_shorter_than_the_sound(
+    capsys, noise_wav: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "short.json"
     path.write_text(json.dumps({"duration": 1, "keyframes": [{"time": 0, "azimuth": 0}]}))
     code, _, err = run(capsys, "spatialize", noise_wav, "-o", tmp_path / "o.wav", "--path", path)
@@ -88,31 +126,61 @@ def _bad_inputs(tmp: Path, noise_wav: Path) -> dict[str, tuple[list[str], tuple[
     unknown_key.write_text(json.dumps({"duration": 2, "keyframes": [{"time": 0, "azimut": 20}]}))
     out = str(tmp / "out.wav")
     return {
-        "missing input": (["spatialize", str(tmp / "nope.wav"), "-o", out, "--path", "orbit"],
-                          ("nope.wav", "no such file")),
-        "corrupt input": (["spatialize", str(corrupt), "-o", out, "--path", "orbit"],
-                          ("corrupt.wav", "not a readable audio file")),
-        "empty input": (["spatialize", str(empty), "-o", out, "--path", "orbit"],
-                        ("empty.wav", "not a readable audio file")),
-        "unknown preset": (["spatialize", str(noise_wav), "-o", out, "--path", "zigzag"],
-                           ("unknown path preset 'zigzag'", "orbit", "fly-over")),
-        "angle out of range": (["spatialize", str(noise_wav), "-o", out, "--path", str(range_json)],
-                               ("range.json", "azimuth 200 is outside")),
-        "broken JSON": (["spatialize", str(noise_wav), "-o", out, "--path", str(broken_json)],
-                        ("broken.json", "not valid JSON")),
-        "unknown key": (["spatialize", str(noise_wav), "-o", out, "--path", str(unknown_key)],
-                        ("key.json", "unknown key 'azimut'")),
-        "missing path file": (["spatialize", str(noise_wav), "-o", out, "--path",
-                               str(tmp / "gone.json")], ("gone.json", "no such file")),
-        "bad channel": (["spatialize", str(noise_wav), "-o", out, "--path", "orbit",
-                         "--channel", "3"], ("noise.wav", "channel 3 does not exist")),
-        "output is input": (["spatialize", str(noise_wav), "-o", str(noise_wav), "--path", "orbit"],
-                            ("overwrite the input",)),
+        "missing input": (
+            ["spatialize", str(tmp / "nope.wav"), "-o", out, "--path", "orbit"],
+            ("nope.wav", "no such file"),
+        ),
+        "corrupt input": (
+            ["spatialize", str(corrupt), "-o", out, "--path", "orbit"],
+            ("corrupt.wav", "not a readable audio file"),
+        ),
+        "empty input": (
+            ["spatialize", str(empty), "-o", out, "--path", "orbit"],
+            ("empty.wav", "not a readable audio file"),
+        ),
+        "unknown preset": (
+            ["spatialize", str(noise_wav), "-o", out, "--path", "zigzag"],
+            ("unknown path preset 'zigzag'", "orbit", "fly-over"),
+        ),
+        "angle out of range": (
+            ["spatialize", str(noise_wav), "-o", out, "--path", str(range_json)],
+            ("range.json", "azimuth 200 is outside"),
+        ),
+        "broken JSON": (
+            ["spatialize", str(noise_wav), "-o", out, "--path", str(broken_json)],
+            ("broken.json", "not valid JSON"),
+        ),
+        "unknown key": (
+            ["spatialize", str(noise_wav), "-o", out, "--path", str(unknown_key)],
+            ("key.json", "unknown key 'azimut'"),
+        ),
+        "missing path file": (
+            ["spatialize", str(noise_wav), "-o", out, "--path", str(tmp / "gone.json")],
+            ("gone.json", "no such file"),
+        ),
+        "bad channel": (
+            ["spatialize", str(noise_wav), "-o", out, "--path", "orbit", "--channel", "3"],
+            ("noise.wav", "channel 3 does not exist"),
+        ),
+        "output is input": (
+            ["spatialize", str(noise_wav), "-o", str(noise_wav), "--path", "orbit"],
+            ("overwrite the input",),
+        ),
     }
 
 
-CASES = ["missing input", "corrupt input", "empty input", "unknown preset", "angle out of range",
-         "broken JSON", "unknown key", "missing path file", "bad channel", "output is input"]
+CASES = [
+    "missing input",
+    "corrupt input",
+    "empty input",
+    "unknown preset",
+    "angle out of range",
+    "broken JSON",
+    "unknown key",
+    "missing path file",
+    "bad channel",
+    "output is input",
+]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -136,13 +204,17 @@ def test_existing_output_is_kept_without_force(capsys, noise_wav: Path, tmp_path
 
 
 def test_unwritable_folder(capsys, noise_wav: Path, unwritable_dir: Path) -> None:
-    code, _, err = run(capsys, "spatialize", noise_wav, "-o", unwritable_dir / "x.wav", "--path", "orbit")
+    code, _, err = run(
+        capsys, "spatialize", noise_wav, "-o", unwritable_dir / "x.wav", "--path", "orbit"
+    )
     assert_one_line_error(code, err, "not writable")
     assert not (unwritable_dir / "x.wav").exists()
 
 
 def test_missing_folder(capsys, noise_wav: Path, tmp_path: Path) -> None:
-    code, _, err = run(capsys, "spatialize", noise_wav, "-o", tmp_path / "no" / "x.wav", "--path", "orbit")
+    code, _, err = run(
+        capsys, "spatialize", noise_wav, "-o", tmp_path / "no" / "x.wav", "--path", "orbit"
+    )
     assert_one_line_error(code, err, "does not exist")
 
 
@@ -154,9 +226,13 @@ def test_malformed_command_line_exits_2(capsys, noise_wav: Path) -> None:
     assert "the following arguments are required: -o/--output" in err and "Traceback" not in err
 
 
-def test_analyze_reports_small_errors_against_the_path(capsys, noise_wav: Path, tmp_path: Path) -> None:
+def test_analyze_reports_small_errors_against_the_path(
+    capsys, noise_wav: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "o.wav"
-    assert run(capsys, "spatialize", noise_wav, "-o", out, "--path", "orbit", "--bits", "32f")[0] == 0
+    assert (
+        run(capsys, "spatialize", noise_wav, "-o", out, "--path", "orbit", "--bits", "32f")[0] == 0
+    )
     code, stdout, _ = run(capsys, "analyze", out, "--path", "orbit", "--json")
     assert code == 0
     result = json.loads(stdout)
@@ -170,7 +246,9 @@ def test_analyze_reports_small_errors_against_the_path(capsys, noise_wav: Path, 
 def test_analyze_fuma_file(capsys, noise_wav: Path, tmp_path: Path) -> None:
     out = tmp_path / "f.wav"
     run(capsys, "spatialize", noise_wav, "-o", out, "--path", "half-orbit", "--format", "fuma")
-    code, stdout, _ = run(capsys, "analyze", out, "--path", "half-orbit", "--format", "fuma", "--json")
+    code, stdout, _ = run(
+        capsys, "analyze", out, "--path", "half-orbit", "--format", "fuma", "--json"
+    )
     assert code == 0 and json.loads(stdout)["errors"]["azimuth_median"] < 2.0
 
 
@@ -188,7 +266,9 @@ def test_path_list_show_describe(capsys, tmp_path: Path) -> None:
     f.write_text(stdout)
     assert json.loads(stdout)["duration"] == 4
     code, stdout, _ = run(capsys, "path", "describe", f)
-    assert code == 0 and stdout.strip() == "moves at a moderate speed from front via overhead to back"
+    assert (
+        code == 0 and stdout.strip() == "moves at a moderate speed from front via overhead to back"
+    )
     code, stdout, _ = run(capsys, "path", "describe", "orbit", "--json")
     assert json.loads(stdout)["parametric"]["speed"] == "slow"
     code, _, err = run(capsys, "path", "show", "nope")
@@ -205,11 +285,19 @@ def test_bench_json(capsys) -> None:
 
 
 def test_version_and_module_entry_point() -> None:
-    res = subprocess.run([sys.executable, "-m", "ambisketch", "--version"], capture_output=True,
-                         text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "ambisketch", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 0 and res.stdout.strip() == f"ambisketch {__version__}"
-    res = subprocess.run([sys.executable, "-m", "ambisketch", "path", "describe", "orbit"],
-                         capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "ambisketch", "path", "describe", "orbit"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 0 and "counter-clockwise" in res.stdout
 
 

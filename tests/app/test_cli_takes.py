@@ -12,9 +12,9 @@ import soundfile as sf
 
 from ambisketch.app.cli import main
 from ambisketch.engine.generate import GenerationRequest, Take
-from ambisketch.engine.takes import TakeStore
 from ambisketch.engine.spatial import Trajectory, preset
 from ambisketch.engine.spatial.ambisonics import encode, encode_static
+from ambisketch.engine.takes import TakeStore
 
 RATE = 16000
 
@@ -30,10 +30,26 @@ def project(tmp_path: Path) -> Path:
     store = TakeStore(tmp_path / "proj")
     x = (np.random.default_rng(0).standard_normal(RATE) * 0.1).astype(np.float32)
     orbit = preset("orbit", 1.0)
-    store.add(Take(encode(x, orbit, RATE), RATE, GenerationRequest("a bee buzzing", orbit, 1.0,
-                                                                   seed=42), 0, {}, {"name": "tiny"}))
-    store.add(Take(encode_static(x, 90.0), RATE, GenerationRequest("a dog on the left", None, 1.0,
-                                                                   seed=7), 0, {}, {"name": "tiny"}))
+    store.add(
+        Take(
+            encode(x, orbit, RATE),
+            RATE,
+            GenerationRequest("a bee buzzing", orbit, 1.0, seed=42),
+            0,
+            {},
+            {"name": "tiny"},
+        )
+    )
+    store.add(
+        Take(
+            encode_static(x, 90.0),
+            RATE,
+            GenerationRequest("a dog on the left", None, 1.0, seed=7),
+            0,
+            {},
+            {"name": "tiny"},
+        )
+    )
     return store.folder
 
 
@@ -64,7 +80,9 @@ def test_list_table_and_json(project: Path, capsys: pytest.CaptureFixture[str]) 
     assert "junk.wav" in err and "not a readable WAV" in err  # reported, not fatal
 
 
-def test_default_project_folder_and_empty(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_default_project_folder_and_empty(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, out, err = _run(capsys, "takes", "list")
     assert code == 0 and out == "" and str(tmp_path / "data" / "ambisketch" / "takes") in err
 
@@ -73,8 +91,12 @@ def test_rename_delete_restore(project: Path, capsys: pytest.CaptureFixture[str]
     p = ["--project", str(project)]
     code, out, _ = _run(capsys, "takes", "rename", "a-bee-buzzing_s42", "bee close", *p)
     assert code == 0 and (project / "bee close.wav").is_file()
-    assert (project / "bee close.wav.json").is_file() and not (project / "a-bee-buzzing_s42.wav").exists()
-    assert "already exists" in _error(capsys, "takes", "rename", "bee close", "a-dog-on-the-left_s7", *p)
+    assert (project / "bee close.wav.json").is_file() and not (
+        project / "a-bee-buzzing_s42.wav"
+    ).exists()
+    assert "already exists" in _error(
+        capsys, "takes", "rename", "bee close", "a-dog-on-the-left_s7", *p
+    )
     assert "characters" in _error(capsys, "takes", "rename", "bee close", "a/b", *p)
     code, out, _ = _run(capsys, "takes", "delete", "bee close", *p)
     assert code == 0 and (project / ".trash" / "bee close.wav").is_file()
@@ -84,25 +106,62 @@ def test_rename_delete_restore(project: Path, capsys: pytest.CaptureFixture[str]
     assert "no take named" in _error(capsys, "takes", "restore", "bee close", *p)
 
 
-def test_export_formats_bits_and_rates(project: Path, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_formats_bits_and_rates(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     p = ["--project", str(project)]
     out = tmp_path / "bee_fuma.wav"
-    code, text, _ = _run(capsys, "takes", "export", "a-bee-buzzing_s42", "-o", str(out),
-                         "--format", "fuma", "--bits", "16", "--rate", "48000", *p)
+    code, text, _ = _run(
+        capsys,
+        "takes",
+        "export",
+        "a-bee-buzzing_s42",
+        "-o",
+        str(out),
+        "--format",
+        "fuma",
+        "--bits",
+        "16",
+        "--rate",
+        "48000",
+        *p,
+    )
     info = sf.info(out)
     assert code == 0 and "wrote" in text
     assert (info.channels, info.samplerate, info.subtype) == (4, 48000, "PCM_16")
     phones = tmp_path / "phones.wav"
-    code, _, _ = _run(capsys, "takes", "export", "a-dog-on-the-left_s7", "-o", str(phones),
-                      "--format", "binaural", "--bits", "32f", *p)
+    code, _, _ = _run(
+        capsys,
+        "takes",
+        "export",
+        "a-dog-on-the-left_s7",
+        "-o",
+        str(phones),
+        "--format",
+        "binaural",
+        "--bits",
+        "32f",
+        *p,
+    )
     info = sf.info(phones)
     assert code == 0 and (info.channels, info.samplerate, info.subtype) == (2, RATE, "FLOAT")
-    assert json.loads(Path(str(phones) + ".json").read_text())["source_take"]["request"]["seed"] == 7
-    assert "already exists" in _error(capsys, "takes", "export", "a-dog-on-the-left_s7", "-o",
-                                      str(phones), *p)
-    assert "rate 100" in _error(capsys, "takes", "export", "a-dog-on-the-left_s7", "-o",
-                                str(tmp_path / "x.wav"), "--rate", "100", *p)
+    assert (
+        json.loads(Path(str(phones) + ".json").read_text())["source_take"]["request"]["seed"] == 7
+    )
+    assert "already exists" in _error(
+        capsys, "takes", "export", "a-dog-on-the-left_s7", "-o", str(phones), *p
+    )
+    assert "rate 100" in _error(
+        capsys,
+        "takes",
+        "export",
+        "a-dog-on-the-left_s7",
+        "-o",
+        str(tmp_path / "x.wav"),
+        "--rate",
+        "100",
+        *p,
+    )
 
 
 def test_measure_and_path(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -117,11 +176,25 @@ def test_measure_and_path(project: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "has no path" in _error(capsys, "takes", "path", "a-dog-on-the-left_s7", *p)
 
 
-def test_add_a_generated_file(project: Path, tmp_path: Path, noise_wav: Path,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_a_generated_file(
+    project: Path, tmp_path: Path, noise_wav: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spatial = tmp_path / "noise_orbit.wav"
-    assert main(["spatialize", str(noise_wav), "-o", str(spatial), "--path", "orbit",
-                 "--format", "fuma"]) == 0
+    assert (
+        main(
+            [
+                "spatialize",
+                str(noise_wav),
+                "-o",
+                str(spatial),
+                "--path",
+                "orbit",
+                "--format",
+                "fuma",
+            ]
+        )
+        == 0
+    )
     code, out, _ = _run(capsys, "takes", "add", str(spatial), "--project", str(project))
     assert code == 0 and "added noise_orbit" in out
     data = json.loads(_run(capsys, "takes", "list", "--json", "--project", str(project))[1])
@@ -132,9 +205,14 @@ def test_add_a_generated_file(project: Path, tmp_path: Path, noise_wav: Path,
 
 def test_bad_names_are_one_line_errors(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     p = ["--project", str(project)]
-    for argv in (("takes", "delete", "nope"), ("takes", "measure", "../escape"),
-                 ("takes", "export", "nope", "-o", "x.wav"), ("takes", "rename", "nope", "x")):
+    for argv in (
+        ("takes", "delete", "nope"),
+        ("takes", "measure", "../escape"),
+        ("takes", "export", "nope", "-o", "x.wav"),
+        ("takes", "rename", "nope", "x"),
+    ):
         assert "no take named" in _error(capsys, *argv, *p)
     (project.parent / "file").write_text("x")
-    assert "not a take folder" in _error(capsys, "takes", "list", "--project",
-                                         str(project.parent / "file"))
+    assert "not a take folder" in _error(
+        capsys, "takes", "list", "--project", str(project.parent / "file")
+    )

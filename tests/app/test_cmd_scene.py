@@ -23,8 +23,24 @@ def media(tmp_path: Path) -> dict[str, Path]:
 def scene(tmp_path: Path, media: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> Path:
     path = tmp_path / "forest.json"
     assert run(capsys, "scene", "new", path, "--name", "forest")[0] == 0
-    assert run(capsys, "scene", "add", path, media["mono"], "--path", "fly-over", "--start",
-               "0.5", "--gain", "-3", "--name", "bird")[0] == 0
+    assert (
+        run(
+            capsys,
+            "scene",
+            "add",
+            path,
+            media["mono"],
+            "--path",
+            "fly-over",
+            "--start",
+            "0.5",
+            "--gain",
+            "-3",
+            "--name",
+            "bird",
+        )[0]
+        == 0
+    )
     assert run(capsys, "scene", "add", path, media["foa"], "--rotate", "30")[0] == 0
     return path
 
@@ -32,8 +48,10 @@ def scene(tmp_path: Path, media: dict[str, Path], capsys: pytest.CaptureFixture[
 def test_new_add_and_list(scene: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(scene.read_text())
     assert data["name"] == "forest"
-    assert [(t["name"], t["channels"], t["start"], t["gain_db"]) for t in data["tracks"]] == \
-        [("bird", 1, 0.5, -3.0), ("rain", 4, 0.0, 0.0)]
+    assert [(t["name"], t["channels"], t["start"], t["gain_db"]) for t in data["tracks"]] == [
+        ("bird", 1, 0.5, -3.0),
+        ("rain", 4, 0.0, 0.0),
+    ]
     assert data["tracks"][0]["media"] == "media/bird.wav"
     assert data["tracks"][1]["rotation"] == [30.0, 0.0, 0.0]
     code, out, err = run(capsys, "scene", "list", scene)
@@ -46,8 +64,10 @@ def test_new_add_and_list(scene: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 def test_set_remove_and_backup(scene: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = scene.read_bytes()
-    assert run(capsys, "scene", "set", scene, "bird", "--gain", "-6", "--solo", "--trim",
-               "0.25")[0] == 0
+    assert (
+        run(capsys, "scene", "set", scene, "bird", "--gain", "-6", "--solo", "--trim", "0.25")[0]
+        == 0
+    )
     assert (scene.parent / "forest.json.bak").read_bytes() == before
     bird = json.loads(scene.read_text())["tracks"][0]
     assert (bird["gain_db"], bird["solo"], bird["trim_start"]) == (-6.0, True, 0.25)
@@ -55,11 +75,13 @@ def test_set_remove_and_backup(scene: Path, capsys: pytest.CaptureFixture[str]) 
     assert [t["name"] for t in json.loads(scene.read_text())["tracks"]] == ["bird"]
 
 
-def test_render_mix_stems_and_binaural(scene: Path, tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_render_mix_stems_and_binaural(
+    scene: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     mix = tmp_path / "mix.wav"
-    code, out, err = run(capsys, "scene", "render", scene, "-o", mix, "--stems",
-                         tmp_path / "stems", "--bits", "32f")
+    code, out, err = run(
+        capsys, "scene", "render", scene, "-o", mix, "--stems", tmp_path / "stems", "--bits", "32f"
+    )
     assert code == 0, err
     data, rate = sf.read(mix, always_2d=True)
     assert rate == 48000 and data.shape == (int(2.5 * 48000), 4)  # bird: 0.5 s + 2 s
@@ -67,8 +89,19 @@ def test_render_mix_stems_and_binaural(scene: Path, tmp_path: Path,
     assert [p.name for p in stems] == ["01-bird.wav", "02-rain.wav"]
     total = sum(sf.read(p, always_2d=True)[0] for p in stems)
     np.testing.assert_allclose(total, data, atol=1e-7)
-    code, out, err = run(capsys, "scene", "render", scene, "-o", tmp_path / "bin.wav",
-                         "--binaural", "--yaw", "30", "--bits", "16")
+    code, out, err = run(
+        capsys,
+        "scene",
+        "render",
+        scene,
+        "-o",
+        tmp_path / "bin.wav",
+        "--binaural",
+        "--yaw",
+        "30",
+        "--bits",
+        "16",
+    )
     assert code == 0, err
     info = sf.info(tmp_path / "bin.wav")
     assert (info.channels, info.subtype, info.samplerate) == (2, "PCM_16", 48000)
@@ -76,48 +109,72 @@ def test_render_mix_stems_and_binaural(scene: Path, tmp_path: Path,
     one_line_error(code, err, "mix.wav", "already exists")
 
 
-@pytest.mark.parametrize("args, words", [
-    (["add", "{scene}", "{media}/nope.wav"], ["nope.wav", "no such file"]),
-    (["add", "{scene}", "{media}/stereo.wav"], ["stereo.wav", "2 channels"]),
-    (["add", "{scene}", "{media}/three.wav"], ["three.wav", "3 channels"]),
-    (["add", "{scene}", "{junk}"], ["junk.wav", "not a readable audio file"]),
-    (["add", "{scene}", "{media}/bird.wav", "--path", "{badpath}"], ["bad_path.json",
-                                                                    "azimuth"]),
-    (["add", "{scene}", "{media}/bird.wav", "--path", "no-such-preset"], ["no-such-preset"]),
-    (["add", "{scene}", "{media}/rain.wav", "--path", "orbit"], ["FOA"]),
-    (["set", "{scene}", "bird", "--gain", "99"], ["gain 99 dB"]),
-    (["set", "{scene}", "7", "--gain", "1"], ["no track '7'"]),
-    (["add", "{scene}", "{media}/bird.wav", "--room", "cathedralish"], ["unknown room"]),
-    (["relink", "{scene}", "bird", "{media}/rain.wav"], ["rain.wav", "4 channel"]),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["add", "{scene}", "{media}/nope.wav"], ["nope.wav", "no such file"]),
+        (["add", "{scene}", "{media}/stereo.wav"], ["stereo.wav", "2 channels"]),
+        (["add", "{scene}", "{media}/three.wav"], ["three.wav", "3 channels"]),
+        (["add", "{scene}", "{junk}"], ["junk.wav", "not a readable audio file"]),
+        (
+            ["add", "{scene}", "{media}/bird.wav", "--path", "{badpath}"],
+            ["bad_path.json", "azimuth"],
+        ),
+        (["add", "{scene}", "{media}/bird.wav", "--path", "no-such-preset"], ["no-such-preset"]),
+        (["add", "{scene}", "{media}/rain.wav", "--path", "orbit"], ["FOA"]),
+        (["set", "{scene}", "bird", "--gain", "99"], ["gain 99 dB"]),
+        (["set", "{scene}", "7", "--gain", "1"], ["no track '7'"]),
+        (["add", "{scene}", "{media}/bird.wav", "--room", "cathedralish"], ["unknown room"]),
+        (["relink", "{scene}", "bird", "{media}/rain.wav"], ["rain.wav", "4 channel"]),
+    ],
+)
 def test_bad_input_is_one_line_and_leaves_the_scene_as_it_was(
-        scene: Path, tmp_path: Path, media: dict[str, Path], capsys: pytest.CaptureFixture[str],
-        args: list[str], words: list[str]) -> None:
+    scene: Path,
+    tmp_path: Path,
+    media: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    words: list[str],
+) -> None:
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"RIFF nonsense" * 20)
     bad_path = tmp_path / "bad_path.json"
     bad_path.write_text('{"duration": 2, "keyframes": [{"time": 0, "azimuth": 500}]}')
     before = scene.read_bytes()
     backup = (scene.parent / "forest.json.bak").read_bytes()
-    fill = {"scene": str(scene), "media": str(media["mono"].parent), "junk": str(junk),
-            "badpath": str(bad_path)}
+    fill = {
+        "scene": str(scene),
+        "media": str(media["mono"].parent),
+        "junk": str(junk),
+        "badpath": str(bad_path),
+    }
     code, _, err = run(capsys, "scene", *[a.format(**fill) for a in args])
     one_line_error(code, err, *words)
     assert scene.read_bytes() == before
     assert (scene.parent / "forest.json.bak").read_bytes() == backup
 
 
-@pytest.mark.parametrize("text, words", [
-    ("{ broken", ["not valid JSON"]),
-    ('{"format": "ambisketch-scene", "version": 99, "tracks": []}', ["version 99 is newer"]),
-])
-def test_corrupt_or_newer_scene_files(tmp_path: Path, media: dict[str, Path],
-                                      capsys: pytest.CaptureFixture[str], text: str,
-                                      words: list[str]) -> None:
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("{ broken", ["not valid JSON"]),
+        ('{"format": "ambisketch-scene", "version": 99, "tracks": []}', ["version 99 is newer"]),
+    ],
+)
+def test_corrupt_or_newer_scene_files(
+    tmp_path: Path,
+    media: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    words: list[str],
+) -> None:
     path = tmp_path / "bad.json"
     path.write_text(text)
-    for args in (["list", path], ["add", path, media["mono"]],
-                 ["render", path, "-o", tmp_path / "x.wav"]):
+    for args in (
+        ["list", path],
+        ["add", path, media["mono"]],
+        ["render", path, "-o", tmp_path / "x.wav"],
+    ):
         code, _, err = run(capsys, "scene", *args)
         one_line_error(code, err, "bad.json", *words)
         assert path.read_text() == text
@@ -127,8 +184,8 @@ def test_corrupt_or_newer_scene_files(tmp_path: Path, media: dict[str, Path],
 
 
 def test_missing_media_listed_render_refused_then_relinked(
-        scene: Path, tmp_path: Path, media: dict[str, Path],
-        capsys: pytest.CaptureFixture[str]) -> None:
+    scene: Path, tmp_path: Path, media: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     moved = tmp_path / "archive"
     moved.mkdir()
     os.replace(media["mono"], moved / "bird.wav")

@@ -53,9 +53,11 @@ OUTCOMES = ("finished", "failed", "cancelled", "crashed")
 
 def _recorder(seen: dict):
     """A ``connect`` hook that records each outcome signal's arguments in ``seen``."""
+
     def connect(task) -> None:
         for name in OUTCOMES:
             getattr(task, name).connect(lambda *a, n=name: seen.setdefault(n, a))
+
     return connect
 
 
@@ -110,8 +112,9 @@ def test_errors_and_bugs_are_told_apart(qtbot, caplog) -> None:
 def test_catalog_lists_bundles_without_loading_them(tmp_path: Path, monkeypatch) -> None:
     shipped, user = tmp_path / "res" / "models", tmp_path / "user"
     (shipped / "starter").mkdir(parents=True)
-    (shipped / "starter" / "model.json").write_text(json.dumps({"name": "Starter",
-                                                                "clip_seconds": 10}))
+    (shipped / "starter" / "model.json").write_text(
+        json.dumps({"name": "Starter", "clip_seconds": 10})
+    )
     (user / "mine").mkdir(parents=True)
     (user / "mine" / "model.json").write_text(json.dumps({"clip_seconds": 4}))
     (user / "broken").mkdir()
@@ -120,7 +123,9 @@ def test_catalog_lists_bundles_without_loading_them(tmp_path: Path, monkeypatch)
     monkeypatch.setattr(catalog, "user_models_dir", lambda: user)
     found = catalog.installed_bundles()
     assert [(e.name, e.source, e.clip_seconds) for e in found] == [
-        ("Starter", "default", 10.0), ("mine", "user", 4.0)]
+        ("Starter", "default", 10.0),
+        ("mine", "user", 4.0),
+    ]
     assert "built-in" in found[0].label
     assert catalog.default_bundle() == shipped / "starter"
     with pytest.raises(ModelLoadError, match="unreadable"):

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ambisketch.engine.audio_io import (read_audio, read_mono, resample, sidecar_path,
-                                        write_audio)
+from ambisketch.engine.audio_io import read_audio, read_mono, resample, sidecar_path, write_audio
 from ambisketch.engine.errors import AudioFileError, OutputExistsError
 
 
@@ -41,12 +40,15 @@ def test_resample_keeps_layout() -> None:
     assert y.shape == (4, 1600) and y.dtype == np.float32 and y.flags.c_contiguous
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda p: None, "no such file"),
-    (lambda p: p.write_bytes(b""), "not a readable audio file"),
-    (lambda p: p.write_bytes(os.urandom(2048)), "not a readable audio file"),
-    (lambda p: sf.write(p, np.zeros((0, 1), np.float32), 8000), "holds no audio"),
-])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda p: None, "no such file"),
+        (lambda p: p.write_bytes(b""), "not a readable audio file"),
+        (lambda p: p.write_bytes(os.urandom(2048)), "not a readable audio file"),
+        (lambda p: sf.write(p, np.zeros((0, 1), np.float32), 8000), "holds no audio"),
+    ],
+)
 def test_bad_files_name_the_file(tmp_path: Path, make, words: str) -> None:
     path = tmp_path / "bad.wav"
     make(path)
@@ -60,8 +62,9 @@ def test_folder_is_not_a_file(tmp_path: Path) -> None:
         read_audio(tmp_path)
 
 
-@pytest.mark.parametrize("bits, subtype, tol", [("16", "PCM_16", 1e-4), ("24", "PCM_24", 1e-6),
-                                                ("32f", "FLOAT", 0.0)])
+@pytest.mark.parametrize(
+    "bits, subtype, tol", [("16", "PCM_16", 1e-4), ("24", "PCM_24", 1e-6), ("32f", "FLOAT", 0.0)]
+)
 def test_write_formats(tmp_path: Path, bits: str, subtype: str, tol: float) -> None:
     x = (np.random.default_rng(3).standard_normal((4, 4800)) * 0.2).astype(np.float32)
     out = write_audio(tmp_path / "t.wav", x, 48000, bits=bits)
@@ -91,8 +94,12 @@ def test_refuses_to_overwrite_and_leaves_file_untouched(tmp_path: Path) -> None:
 
 
 def test_sidecar_is_written_next_to_the_take(tmp_path: Path) -> None:
-    out = write_audio(tmp_path / "take.wav", np.zeros((4, 10), np.float32), 8000,
-                      sidecar={"prompt": "a bell", "seed": np.int64(3), "gain": np.float32(0.5)})
+    out = write_audio(
+        tmp_path / "take.wav",
+        np.zeros((4, 10), np.float32),
+        8000,
+        sidecar={"prompt": "a bell", "seed": np.int64(3), "gain": np.float32(0.5)},
+    )
     side = sidecar_path(out)
     assert side.name == "take.wav.json"
     assert json.loads(side.read_text()) == {"prompt": "a bell", "seed": 3, "gain": 0.5}
@@ -112,8 +119,9 @@ def test_missing_or_unwritable_folder(tmp_path: Path, unwritable_dir: Path) -> N
         write_audio(unwritable_dir / "t.wav", np.zeros((1, 10), np.float32), 8000)
 
 
-
-def test_failed_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def boom(*args, **kwargs):
         raise OSError(28, "No space left on device")
 

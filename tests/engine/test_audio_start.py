@@ -38,8 +38,13 @@ def text_encoder() -> TextEncoder:
 
 def _bundle(kind: str):
     codec = CODEC_PRESETS["tiny"] if kind == "foa" else FACTORED_PRESETS["factored-tiny"]
-    b = new_bundle(codec, DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"], clip_seconds=CLIP,
-                   name=f"tiny-{kind}")
+    b = new_bundle(
+        codec,
+        DIT_PRESETS["tiny"],
+        CONDITIONER_PRESETS["tiny"],
+        clip_seconds=CLIP,
+        name=f"tiny-{kind}",
+    )
     g = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for p in b.model.parameters():
@@ -53,17 +58,25 @@ def gen(request: pytest.FixtureRequest, text_encoder: TextEncoder) -> Generator:
 
 
 def _req(**kw) -> GenerationRequest:
-    base = dict(prompt="a bee buzzing", path=None, seconds=0.4, seed=3, steps=4, cfg_scale=3.0,
-                placement="learned")
+    base = dict(
+        prompt="a bee buzzing",
+        path=None,
+        seconds=0.4,
+        seed=3,
+        steps=4,
+        cfg_scale=3.0,
+        placement="learned",
+    )
     base.update(kw)
     return GenerationRequest(**base)
 
 
-def _sound(folder: Path, name: str = "in.wav", channels: int = 1, seconds: float = 0.3,
-           level: float = 0.3) -> Path:
+def _sound(
+    folder: Path, name: str = "in.wav", channels: int = 1, seconds: float = 0.3, level: float = 0.3
+) -> Path:
     rng = np.random.default_rng(1)
     t = np.arange(int(seconds * RATE)) / RATE
-    x = (np.sin(2 * np.pi * 440 * t) * level + rng.standard_normal(t.size) * level * 0.2)
+    x = np.sin(2 * np.pi * 440 * t) * level + rng.standard_normal(t.size) * level * 0.2
     data = np.stack([x * (1 - 0.2 * c) for c in range(channels)], axis=1).astype(np.float32)
     path = folder / name
     sf.write(path, data, 22050 if channels == 2 else RATE)  # one of them needs resampling
@@ -72,8 +85,9 @@ def _sound(folder: Path, name: str = "in.wav", channels: int = 1, seconds: float
 
 # --- audio-to-audio -------------------------------------------------------------------------
 @pytest.mark.parametrize("placement", ["learned", "held"])
-def test_strength_near_zero_returns_the_input_latents(gen: Generator, tmp_path: Path,
-                                                      placement: str) -> None:
+def test_strength_near_zero_returns_the_input_latents(
+    gen: Generator, tmp_path: Path, placement: str
+) -> None:
     src = _sound(tmp_path, channels=4)
     req = _req(init=StartFrom(audio=str(src), strength=0.0), placement=placement)
     want = init_latents(gen, req, CLIP)[0]
@@ -89,8 +103,9 @@ def test_strength_near_zero_returns_the_input_latents(gen: Generator, tmp_path: 
     assert err_far > 3 * err  # the strength does something
 
 
-def test_full_strength_is_plain_generation_and_sidecar_names_the_file(gen: Generator,
-                                                                      tmp_path: Path) -> None:
+def test_full_strength_is_plain_generation_and_sidecar_names_the_file(
+    gen: Generator, tmp_path: Path
+) -> None:
     src = _sound(tmp_path, channels=1)
     plain = gen.generate(_req())[0]
     full = gen.generate(_req(init=StartFrom(audio=str(src), strength=1.0)))[0]
@@ -126,13 +141,16 @@ def test_loop_crossfades_and_cuts() -> None:
     assert y.shape == (1, 350) and np.allclose(y, 1.0, atol=1e-6)  # equal-gain: no dip
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda d: d / "missing.wav", "no such file"),
-    (lambda d: (d / "bad.wav").write_text("not audio") and d / "bad.wav", "not a readable"),
-    (lambda d: _sound(d, "quiet.wav", level=0.0), "silent"),
-    (lambda d: _sound(d, "short.wav", seconds=0.02), "too short"),
-    (lambda d: _sound(d, "three.wav", channels=3), "3 channels"),
-])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda d: d / "missing.wav", "no such file"),
+        (lambda d: (d / "bad.wav").write_text("not audio") and d / "bad.wav", "not a readable"),
+        (lambda d: _sound(d, "quiet.wav", level=0.0), "silent"),
+        (lambda d: _sound(d, "short.wav", seconds=0.02), "too short"),
+        (lambda d: _sound(d, "three.wav", channels=3), "3 channels"),
+    ],
+)
 def test_bad_init_files_name_the_file(gen: Generator, tmp_path: Path, make, words: str) -> None:
     path = make(tmp_path)
     with pytest.raises(AudioFileError) as err:
@@ -156,8 +174,7 @@ def test_schedule_of_a_strength() -> None:
     assert LatentStart(x0, 0.05).sigmas(5).tolist() == pytest.approx([strength_sigma(0.05), 0])
     assert LatentStart(x0, 0.0).sigmas(5).tolist() == [0.0]
     keep = frame_mask(10, 10.0, 0.25, 0.55)
-    assert keep[0, 0].tolist() == [True, True, False, False, False, False, True, True, True,
-                                   True]
+    assert keep[0, 0].tolist() == [True, True, False, False, False, False, True, True, True, True]
 
 
 # --- inpainting -----------------------------------------------------------------------------
@@ -170,13 +187,15 @@ def _stored_take(gen: Generator, store: TakeStore, with_latents: bool, **kw):
 
 
 @pytest.mark.parametrize("with_latents", [True, False])
-def test_inpainting_keeps_the_rest_of_the_take(gen: Generator, tmp_path: Path,
-                                               with_latents: bool) -> None:
+def test_inpainting_keeps_the_rest_of_the_take(
+    gen: Generator, tmp_path: Path, with_latents: bool
+) -> None:
     store = TakeStore(tmp_path / "takes")
     take, record = _stored_take(gen, store, with_latents)
     t0, t1 = 0.2, 0.3
-    req = replace(take.request, seed=11, init=StartFrom(take=str(record.path), start=t0, end=t1,
-                                                        strength=1.0))
+    req = replace(
+        take.request, seed=11, init=StartFrom(take=str(record.path), start=t0, end=t1, strength=1.0)
+    )
     new = gen.generate(req)[0]
     original, _ = store.load(record)
     a, b = int(t0 * RATE), int(t1 * RATE)
@@ -184,7 +203,7 @@ def test_inpainting_keeps_the_rest_of_the_take(gen: Generator, tmp_path: Path,
     # Outside the range: the take's own samples, bit for bit; inside: new sound.
     assert np.array_equal(new.foa[:, :a], original[:, :a])
     assert np.array_equal(new.foa[:, b:], original[:, b:])
-    assert not np.allclose(new.foa[:, a + 400:b - 400], original[:, a + 400:b - 400])
+    assert not np.allclose(new.foa[:, a + 400 : b - 400], original[:, a + 400 : b - 400])
     # In latent space the kept frames are the take's (stored, or its audio encoded) and
     # decoding the new latents gives the kept audio back within the codec's round-trip error.
     codec = gen.bundle.codec
@@ -194,9 +213,12 @@ def test_inpainting_keeps_the_rest_of_the_take(gen: Generator, tmp_path: Path,
     dec = dec * new.latents_gain  # the take's loudness levelling
     margin = 16 * codec.config.hop  # the decoder's receptive field (measured: 13 frames)
     edge = int(0.011 * RATE)  # generated takes fade their first and last 10 ms (edge clicks)
-    kept = np.r_[edge:a - margin, b + margin:original.shape[1] - edge]
-    round_trip = np.abs(roundtrip(codec, original) - original)[:, kept].max() if \
-        hasattr(codec, "encoder") else None
+    kept = np.r_[edge : a - margin, b + margin : original.shape[1] - edge]
+    round_trip = (
+        np.abs(roundtrip(codec, original) - original)[:, kept].max()
+        if hasattr(codec, "encoder")
+        else None
+    )
     err = np.abs(dec[:, kept] - original[:, kept]).max()
     if with_latents:
         assert err < 1e-4  # the take was decoded from exactly these latents
@@ -210,8 +232,11 @@ def test_inpainting_keeps_the_rest_of_the_take(gen: Generator, tmp_path: Path,
 def test_inpaint_range_outside_the_take_is_refused(gen: Generator, tmp_path: Path) -> None:
     store = TakeStore(tmp_path / "takes")
     take, record = _stored_take(gen, store, True)
-    for t0, t1, words in ((0.2, 0.9, "outside the take"), (0.6, 0.7, "outside the take"),
-                          (0.3, 0.2, "empty or negative")):
+    for t0, t1, words in (
+        (0.2, 0.9, "outside the take"),
+        (0.6, 0.7, "outside the take"),
+        (0.3, 0.2, "empty or negative"),
+    ):
         req = replace(take.request, init=StartFrom(take=str(record.path), start=t0, end=t1))
         with pytest.raises(GenerationError) as err:
             gen.generate(req)
@@ -238,16 +263,19 @@ def test_long_take_runs_the_path_through_without_seams(text_encoder: TextEncoder
     seconds = 6 * CLIP
     path = preset("orbit", seconds)
     steps: list[tuple[int, int]] = []
-    take = gen.generate(_req(seconds=seconds, path=path, placement="held"),
-                        progress=lambda i, n: steps.append((i, n)))[0]
+    take = gen.generate(
+        _req(seconds=seconds, path=path, placement="held"),
+        progress=lambda i, n: steps.append((i, n)),
+    )[0]
     assert take.foa.shape == (4, int(seconds * RATE)) and np.isfinite(take.foa).all()
     windows = int(take.timings["windows"])
     assert windows >= 7 and steps[-1] == (4 * windows, 4 * windows)
     # The direction follows the path over the whole length (held on every window's slice).
     assert take.path_errors is not None and take.path_errors["spatial_angle"] < 5.0
     # No level or spectral jump at the joins stands out from the take's own variation.
-    jumps = join_jumps(take.foa, RATE, join_times(seconds, gen.bundle.clip_frames,
-                                                  gen.bundle.latent_rate))
+    jumps = join_jumps(
+        take.foa, RATE, join_times(seconds, gen.bundle.clip_frames, gen.bundle.latent_rate)
+    )
     assert len(jumps["joins"]) == windows - 1
     for j in jumps["joins"]:
         assert j["level_percentile"] < 99 and j["spectral_percentile"] < 99, jumps
@@ -269,11 +297,12 @@ def test_join_measure_flags_a_seam_and_passes_a_smooth_take() -> None:
     noise = rng.standard_normal(n).astype(np.float32) * 0.1
     smooth = np.stack([noise] * 4)
     stepped = smooth.copy()
-    stepped[:, 3 * RATE:] *= 2.0  # +6 dB from 3 s on
+    stepped[:, 3 * RATE :] *= 2.0  # +6 dB from 3 s on
     spectral = smooth.copy()
     kernel = np.ones(8) / 8  # a low-pass from 3 s on: a timbre seam
-    spectral[:, 3 * RATE:] = np.stack([np.convolve(ch[3 * RATE:], kernel, "same") * 2.5
-                                       for ch in spectral])
+    spectral[:, 3 * RATE :] = np.stack(
+        [np.convolve(ch[3 * RATE :], kernel, "same") * 2.5 for ch in spectral]
+    )
     for foa, flagged in ((smooth, False), (stepped, True), (spectral, True)):
         j = join_jumps(foa, RATE, [3.0])["joins"][0]
         worst = max(j["level_percentile"], j["spectral_percentile"])

@@ -17,9 +17,9 @@ from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
 from ambisketch.engine.models.dit import DIT_PRESETS
 from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
 from ambisketch.engine.spatial import Keyframe, Trajectory, preset
+from ambisketch.engine.spatial.ambisonics import encode
 from ambisketch.engine.spatial.doa import direction_errors, intensity_doa
 from ambisketch.engine.spatial.path_lock import lock_to_path
-from ambisketch.engine.spatial.ambisonics import encode
 
 CLIP = 0.5
 
@@ -30,8 +30,13 @@ def text_encoder() -> TextEncoder:
 
 
 def tiny_bundle():
-    b = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
-                   clip_seconds=CLIP, name="tiny")
+    b = new_bundle(
+        CODEC_PRESETS["tiny"],
+        DIT_PRESETS["tiny"],
+        CONDITIONER_PRESETS["tiny"],
+        clip_seconds=CLIP,
+        name="tiny",
+    )
     g = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for p in b.model.parameters():  # untrained but not the identity: outputs depend on all
@@ -45,15 +50,24 @@ def generator(text_encoder: TextEncoder) -> Generator:
 
 
 def _req(**kw) -> GenerationRequest:
-    base = dict(prompt="a bee buzzing", path=preset("orbit", 0.3), seconds=0.3, seed=7,
-                steps=4, cfg_scale=3.0, sampler="dpmpp-3m-sde")
+    base = dict(
+        prompt="a bee buzzing",
+        path=preset("orbit", 0.3),
+        seconds=0.3,
+        seed=7,
+        steps=4,
+        cfg_scale=3.0,
+        sampler="dpmpp-3m-sde",
+    )
     base.update(kw)
     return GenerationRequest(**base)
 
 
 def test_request_imports_without_torch() -> None:
-    code = ("import sys; from ambisketch.engine.generate import GenerationRequest; "
-            "GenerationRequest('x').check(10.0); print('torch' in sys.modules)")
+    code = (
+        "import sys; from ambisketch.engine.generate import GenerationRequest; "
+        "GenerationRequest('x').check(10.0); print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -77,8 +91,9 @@ def test_take_length_seed_and_variations(generator: Generator) -> None:
 
 
 def test_modes_samplers_and_random_seed(generator: Generator) -> None:
-    desc = generator.generate(_req(path=None, prompt="a bird on the left", sampler="euler",
-                                   cfg_scale=1.0))[0]
+    desc = generator.generate(
+        _req(path=None, prompt="a bird on the left", sampler="euler", cfg_scale=1.0)
+    )[0]
     assert desc.request.mode == "descriptive" and desc.foa.shape == (4, 4800)
     par = generator.generate(_req(path=None, parametric={"azimuth": 90.0}, sampler="dpmpp-2m"))
     assert par[0].foa.shape == (4, 4800)
@@ -94,14 +109,16 @@ def test_modes_samplers_and_random_seed(generator: Generator) -> None:
 
 def test_bad_requests(generator: Generator) -> None:
     # (longer than the clip is a long take: tests/engine/test_audio_start.py)
-    for kw, msg in [({"seconds": -2.0}, "seconds must be > 0"),
-                    ({"steps": 0}, "steps must be at least 1"),
-                    ({"sampler": "ddim"}, "unknown sampler 'ddim'"),
-                    ({"prompt": "  "}, "prompt is empty"),
-                    ({"variations": 0}, "variations"),
-                    ({"cfg_scale": -1.0}, "cfg scale"),
-                    ({"path": None, "lock_path": True}, "path lock needs a path"),
-                    ({"parametric": {"speed": 1.0}}, "unknown parametric value 'speed'")]:
+    for kw, msg in [
+        ({"seconds": -2.0}, "seconds must be > 0"),
+        ({"steps": 0}, "steps must be at least 1"),
+        ({"sampler": "ddim"}, "unknown sampler 'ddim'"),
+        ({"prompt": "  "}, "prompt is empty"),
+        ({"variations": 0}, "variations"),
+        ({"cfg_scale": -1.0}, "cfg scale"),
+        ({"path": None, "lock_path": True}, "path lock needs a path"),
+        ({"parametric": {"speed": 1.0}}, "unknown parametric value 'speed'"),
+    ]:
         with pytest.raises(GenerationError, match=msg):
             generator.generate(_req(**kw))
 

@@ -18,8 +18,13 @@ from ambisketch.engine.spatial import preset
 
 @pytest.fixture(scope="module")
 def generator() -> Generator:
-    b = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
-                   clip_seconds=1.0, name="tiny")
+    b = new_bundle(
+        CODEC_PRESETS["tiny"],
+        DIT_PRESETS["tiny"],
+        CONDITIONER_PRESETS["tiny"],
+        clip_seconds=1.0,
+        name="tiny",
+    )
     g = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for p in b.model.parameters():
@@ -28,8 +33,16 @@ def generator() -> Generator:
 
 
 def _req(**kw) -> GenerationRequest:
-    base = dict(prompt="a bee buzzing", path=preset("orbit", 1.0), seconds=1.0, seed=3,
-                steps=3, cfg_scale=3.0, sampler="dpmpp-3m-sde", variations=2)
+    base = dict(
+        prompt="a bee buzzing",
+        path=preset("orbit", 1.0),
+        seconds=1.0,
+        seed=3,
+        steps=3,
+        cfg_scale=3.0,
+        sampler="dpmpp-3m-sde",
+        variations=2,
+    )
     base.update(kw)
     return GenerationRequest(**base)
 
@@ -48,8 +61,9 @@ def test_takes_are_normalised_to_minus_23_by_default(generator: Generator) -> No
         assert t.sidecar()["request"]["loudness_lufs"] == -23.0
         gain = t.foa[0] / r.foa[0]  # one gain, the same take
         assert torch.allclose(torch.from_numpy(gain), torch.from_numpy(gain[:1]), rtol=1e-3)
-        assert r.loudness_lufs == pytest.approx(measure(r.foa, r.rate, ambix=True)
-                                                .integrated_lufs, abs=0.02)
+        assert r.loudness_lufs == pytest.approx(
+            measure(r.foa, r.rate, ambix=True).integrated_lufs, abs=0.02
+        )
     assert GenerationRequest.from_dict(levelled[0].sidecar()["request"]).loudness_lufs == -23.0
     old = {k: v for k, v in levelled[0].sidecar()["request"].items() if k != "loudness_lufs"}
     assert GenerationRequest.from_dict(old).loudness_lufs is None  # old takes: as they were

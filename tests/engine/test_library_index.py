@@ -8,12 +8,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ambisketch.engine.library_index import (CaptionIndex, LibraryEntry, LibraryError,
-                                             cache_file, sentence_embeddings)
+from ambisketch.engine.library_index import (
+    CaptionIndex,
+    LibraryEntry,
+    LibraryError,
+    cache_file,
+    sentence_embeddings,
+)
 from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
 
-CAPTIONS = ["a dog barking loudly", "heavy rain on a tin roof", "a wooden door slamming shut",
-            "birds singing in a forest at dawn", "a car engine starting"]
+CAPTIONS = [
+    "a dog barking loudly",
+    "heavy rain on a tin roof",
+    "a wooden door slamming shut",
+    "birds singing in a forest at dawn",
+    "a car engine starting",
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +39,12 @@ def test_nearest_caption_and_seeded_choice(encoder: TextEncoder, tmp_path: Path)
     emb = sentence_embeddings(encoder, CAPTIONS)
     assert emb.shape == (5, 384) and np.allclose(np.linalg.norm(emb, axis=1), 1, atol=1e-5)
     index = CaptionIndex.build(tmp_path, _entries(tmp_path), encoder)
-    for prompt, want in (("rain falling on a roof", 1), ("a puppy yapping", 0),
-                         ("somebody shuts a door hard", 2), ("a motor revving", 4)):
+    for prompt, want in (
+        ("rain falling on a roof", 1),
+        ("a puppy yapping", 0),
+        ("somebody shuts a door hard", 2),
+        ("a motor revving", 4),
+    ):
         best = index.nearest(prompt, 2)
         assert best[0].entry.caption == CAPTIONS[want], (prompt, best)
         assert best[0].score > best[1].score and best[0].rank == 0

@@ -8,8 +8,13 @@ import pyloudnorm as pyln
 import pytest
 
 from ambisketch.engine.errors import EngineError
-from ambisketch.engine.loudness import (check_target, measure, normalise, speaker_weights,
-                                        true_peak_dbtp)
+from ambisketch.engine.loudness import (
+    check_target,
+    measure,
+    normalise,
+    speaker_weights,
+    true_peak_dbtp,
+)
 from ambisketch.engine.spatial.ambisonics import encode_static, rotate
 
 RATE = 48000
@@ -28,12 +33,14 @@ def test_integrated_and_range_match_pyloudnorm() -> None:
     x = _programme()
     meter = pyln.Meter(RATE)
     ours = measure(x, RATE)
-    assert ours.integrated_lufs == pytest.approx(meter.integrated_loudness(x.T.astype(float)),
-                                                 abs=0.01)
+    assert ours.integrated_lufs == pytest.approx(
+        meter.integrated_loudness(x.T.astype(float)), abs=0.01
+    )
     assert ours.lra == pytest.approx(meter.loudness_range(x.T.astype(float)), abs=0.3)
     mono = measure(x[:1], RATE)
     assert mono.integrated_lufs == pytest.approx(
-        pyln.Meter(RATE).integrated_loudness(x[0].astype(float)), abs=0.01)
+        pyln.Meter(RATE).integrated_loudness(x[0].astype(float)), abs=0.01
+    )
 
 
 def test_five_channels_with_surround_weights_match_pyloudnorm() -> None:
@@ -42,7 +49,8 @@ def test_five_channels_with_surround_weights_match_pyloudnorm() -> None:
     assert list(w) == [1.0, 1.0, 1.0, 1.41, 1.41]
     ours = measure(x, RATE, weights=w)
     assert ours.integrated_lufs == pytest.approx(
-        pyln.Meter(RATE).integrated_loudness(x.T.astype(float)), abs=0.01)
+        pyln.Meter(RATE).integrated_loudness(x.T.astype(float)), abs=0.01
+    )
 
 
 def test_full_scale_sine_reads_minus_three_lufs_and_zero_dbtp() -> None:
@@ -66,8 +74,7 @@ def test_ambix_is_measured_on_w_and_does_not_change_when_the_scene_turns() -> No
     foa = encode_static(mono, 60.0, 20.0)
     a = measure(foa, RATE, ambix=True)
     assert a.measured_on == "W"
-    assert a.integrated_lufs == pytest.approx(measure(mono[None], RATE).integrated_lufs,
-                                              abs=1e-6)
+    assert a.integrated_lufs == pytest.approx(measure(mono[None], RATE).integrated_lufs, abs=1e-6)
     turned = measure(rotate(foa, 100.0, 30.0, 10.0), RATE, ambix=True)
     assert turned.integrated_lufs == pytest.approx(a.integrated_lufs, abs=1e-6)
 
@@ -104,8 +111,9 @@ def test_silence_and_bad_targets_are_refused() -> None:
 
 
 def test_speaker_weights_leave_the_lfe_out() -> None:
-    w = speaker_weights([30, -30, 0, 0, 90, 135], [0, 0, 0, 0, 45, 0],
-                        [False, False, False, True, False, False])
+    w = speaker_weights(
+        [30, -30, 0, 0, 90, 135], [0, 0, 0, 0, 45, 0], [False, False, False, True, False, False]
+    )
     assert list(w) == [1.0, 1.0, 1.0, 0.0, 1.0, 1.0]  # a side speaker up high weighs 1
 
 
@@ -113,7 +121,7 @@ def test_quiet_passages_that_the_gain_lifts_over_the_gate_are_counted() -> None:
     """-70 LUFS is an absolute gate: after +40 dB, blocks that were under it count. The
     normalised file must measure the target, not the gain added to the old figure."""
     x = _programme(seconds=10.0, channels=1) * 0.0045  # about -62 LUFS
-    x[:, 5 * RATE:] *= 0.355  # 9 dB quieter: under -70 before the gain, counted after it
+    x[:, 5 * RATE :] *= 0.355  # 9 dB quieter: under -70 before the gain, counted after it
     before = measure(x, RATE).integrated_lufs
     naive = x * np.float32(10 ** ((-23.0 - before) / 20))
     assert measure(naive, RATE).integrated_lufs < -23.5  # the gain alone misses the target

@@ -31,8 +31,9 @@ SWEEP = Trajectory(CLIP, (Keyframe(0.0, 80.0), Keyframe(CLIP, -80.0, 20.0, direc
 
 
 def _tiny(codec) -> object:
-    b = new_bundle(codec, DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"], clip_seconds=CLIP,
-                   name="tiny")
+    b = new_bundle(
+        codec, DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"], clip_seconds=CLIP, name="tiny"
+    )
     g = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for p in b.model.parameters():
@@ -47,8 +48,9 @@ def text_encoder() -> TextEncoder:
 
 @pytest.fixture(scope="module")
 def factored(text_encoder: TextEncoder) -> Generator:
-    return Generator(_tiny(FACTORED_PRESETS["factored-tiny"]), device="cpu",
-                     text_encoder=text_encoder)
+    return Generator(
+        _tiny(FACTORED_PRESETS["factored-tiny"]), device="cpu", text_encoder=text_encoder
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +59,15 @@ def foa(text_encoder: TextEncoder) -> Generator:
 
 
 def _req(**kw) -> GenerationRequest:
-    base = dict(prompt="a bee buzzing", path=SWEEP, seconds=CLIP, seed=3, steps=4,
-                cfg_scale=3.0, loudness_lufs=None)
+    base = dict(
+        prompt="a bee buzzing",
+        path=SWEEP,
+        seconds=CLIP,
+        seed=3,
+        steps=4,
+        cfg_scale=3.0,
+        loudness_lufs=None,
+    )
     base.update(kw)
     return GenerationRequest(**base)
 
@@ -93,7 +102,9 @@ def test_denoiser_wrappers_compose_in_order() -> None:
                 out = d(x, s)
                 calls.append(name)
                 return out
+
             return inner
+
         return wrap
 
     denoise = wrap_denoiser(lambda x, s: x, [tag("hold"), tag("inpaint")])

@@ -11,13 +11,17 @@ import pytest
 import soundfile as sf
 
 from ambisketch.engine.binaural import ild_db
-from ambisketch.engine.errors import (AudioFileError, EngineError, GenerationError, HrtfError,
-                                      OutputExistsError)
+from ambisketch.engine.errors import (
+    AudioFileError,
+    EngineError,
+    GenerationError,
+    HrtfError,
+    OutputExistsError,
+)
 from ambisketch.engine.generate import GenerationRequest, Take
-from ambisketch.engine.takes import TakeStore, check_name, default_project_dir, export_take
 from ambisketch.engine.spatial import Trajectory, preset
 from ambisketch.engine.spatial.ambisonics import ambix_to_fuma, encode, encode_static
-from ambisketch.engine.takes import slug
+from ambisketch.engine.takes import TakeStore, check_name, default_project_dir, export_take, slug
 
 RATE = 16000
 
@@ -27,16 +31,23 @@ def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AMBISKETCH_CACHE_DIR", str(tmp_path / "cache"))
 
 
-def make_take(prompt: str = "A bee buzzing, close!", seed: int = 42, seconds: float = 1.0,
-              path: Trajectory | None = None, variation: int = 0, variations: int = 1,
-              descriptive: bool = False) -> Take:
+def make_take(
+    prompt: str = "A bee buzzing, close!",
+    seed: int = 42,
+    seconds: float = 1.0,
+    path: Trajectory | None = None,
+    variation: int = 0,
+    variations: int = 1,
+    descriptive: bool = False,
+) -> Take:
     """A real FOA take: noise moving along an orbit (what the generator hands the store)."""
     if path is None and not descriptive:
         path = preset("orbit", seconds)
     x = (np.random.default_rng(seed).standard_normal(int(seconds * RATE)) * 0.1).astype(np.float32)
     foa = encode(x, path, RATE) if path is not None else encode_static(x, 60.0)
-    request = GenerationRequest(prompt, path, seconds, seed=seed, steps=25, cfg_scale=5.0,
-                                variations=variations)
+    request = GenerationRequest(
+        prompt, path, seconds, seed=seed, steps=25, cfg_scale=5.0, variations=variations
+    )
     return Take(foa, RATE, request, variation, {"total": 1.5}, {"name": "tiny", "path": "/m"})
 
 
@@ -50,7 +61,12 @@ def test_add_list_load_request_round_trip(store: TakeStore) -> None:
     rec = store.add(take)
     assert rec.name == "a-bee-buzzing-close_s42" and rec.path.parent == store.folder
     assert (rec.prompt, rec.seed, rec.model, rec.mode, rec.rate) == (
-        "A bee buzzing, close!", 42, "tiny", "parametric", RATE)
+        "A bee buzzing, close!",
+        42,
+        "tiny",
+        "parametric",
+        RATE,
+    )
     assert rec.seconds == pytest.approx(1.0) and rec.created.tzinfo is not None
     info = sf.info(rec.path)
     assert (info.channels, info.samplerate, info.subtype) == (4, RATE, "FLOAT")
@@ -70,8 +86,7 @@ def test_add_list_load_request_round_trip(store: TakeStore) -> None:
 
 
 def test_names_variations_and_descriptive_takes(store: TakeStore) -> None:
-    batch = [store.add(make_take("door slam", seed=3, variation=i, variations=3))
-             for i in range(3)]
+    batch = [store.add(make_take("door slam", seed=3, variation=i, variations=3)) for i in range(3)]
     assert [r.name for r in batch] == ["door-slam_s3_v1", "door-slam_s3_v2", "door-slam_s3_v3"]
     assert batch[1].variation == 1 and store.request(batch[1]).variations == 3
     desc = store.add(make_take("a dog barking on the left", descriptive=True), name="dog (left)")
@@ -79,7 +94,10 @@ def test_names_variations_and_descriptive_takes(store: TakeStore) -> None:
     assert store.trajectory(desc) is None
     with pytest.raises(OutputExistsError, match="already exists"):
         store.add(make_take(), name="dog (left)")
-    assert slug("Ünïcödé   spaces / and:punct!") == "unicode-spaces-and-punct" and slug("!!!") == "take"
+    assert (
+        slug("Ünïcödé   spaces / and:punct!") == "unicode-spaces-and-punct"
+        and slug("!!!") == "take"
+    )
 
 
 def test_rename_moves_both_files_and_refuses_collisions(store: TakeStore) -> None:
@@ -90,8 +108,13 @@ def test_rename_moves_both_files_and_refuses_collisions(store: TakeStore) -> Non
     assert store.request(renamed).prompt == "bee"
     with pytest.raises(OutputExistsError, match="wasp_s2.* already exists"):
         store.rename(renamed, b.name)
-    for bad, why in [("a/b", "characters"), ("", "empty"), (".hidden", "dot"), ("CON", "reserved"),
-                     ("x" * 121, "at most")]:
+    for bad, why in [
+        ("a/b", "characters"),
+        ("", "empty"),
+        (".hidden", "dot"),
+        ("CON", "reserved"),
+        ("x" * 121, "at most"),
+    ]:
         with pytest.raises(EngineError, match=why) as exc:
             store.rename(renamed, bad)
         assert "\n" not in str(exc.value)
@@ -138,8 +161,14 @@ def test_broken_files_are_problems_not_failures(store: TakeStore) -> None:
     records = store.list()
     assert [r.name for r in records] == [good.name]
     problems = {p.path.name: p.message for p in store.problems}
-    assert set(problems) == {"garbage.wav", "stereo.wav", bad_json.path.name, bad_req.path.name,
-                             "orphan.wav", "lonely.wav.json"}
+    assert set(problems) == {
+        "garbage.wav",
+        "stereo.wav",
+        bad_json.path.name,
+        bad_req.path.name,
+        "orphan.wav",
+        "lonely.wav.json",
+    }
     assert "not a readable WAV" in problems["garbage.wav"]
     assert "2 channel(s)" in problems["stereo.wav"]
     assert "not valid JSON" in problems[bad_json.path.name]
@@ -149,8 +178,9 @@ def test_broken_files_are_problems_not_failures(store: TakeStore) -> None:
     assert all("\n" not in str(p) and str(p).startswith(str(folder)) for p in store.problems)
 
 
-def test_missing_folder_lists_nothing_and_default_folder(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_folder_lists_nothing_and_default_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert TakeStore(tmp_path / "nowhere").list() == []
     (tmp_path / "file").write_text("x")
     with pytest.raises(AudioFileError, match="not a take folder"):
@@ -163,14 +193,23 @@ def test_missing_folder_lists_nothing_and_default_folder(tmp_path: Path,
 def test_measure_against_the_take_path(store: TakeStore) -> None:
     # the request's path lasts 4 s, the take 1 s: the generator stretched it, so do we
     take = make_take(seconds=1.0)
-    stretched = Take(take.foa, RATE, GenerationRequest("orbit", preset("orbit", 4.0), 1.0, seed=1),
-                     0, {}, {})
+    stretched = Take(
+        take.foa, RATE, GenerationRequest("orbit", preset("orbit", 4.0), 1.0, seed=1), 0, {}, {}
+    )
     rec = store.add(stretched)
     assert rec.trajectory is not None and rec.trajectory.duration == pytest.approx(1.0)
     track, errors = store.measure(rec)
     assert errors is not None and errors.frames > 50 and errors.spatial_angle < 2.0
-    wrong = store.add(Take(take.foa, RATE, GenerationRequest("static", preset("static", 1.0), 1.0,
-                                                             seed=2), 0, {}, {}))
+    wrong = store.add(
+        Take(
+            take.foa,
+            RATE,
+            GenerationRequest("static", preset("static", 1.0), 1.0, seed=2),
+            0,
+            {},
+            {},
+        )
+    )
     assert store.measure(wrong)[1].spatial_angle > 45  # an orbit measured against a static path
     desc = store.add(make_take(descriptive=True))
     track, errors = store.measure(desc)
@@ -184,9 +223,16 @@ def _fuma_file(folder: Path) -> Path:
     x = np.random.default_rng(3).standard_normal(RATE // 2).astype(np.float32) * 0.1
     path = folder / "shaker.wav"
     sf.write(path, ambix_to_fuma(encode_static(x, 90.0)).T, RATE, subtype="FLOAT")
-    path.with_name("shaker.wav.json").write_text(json.dumps(
-        {"kind": "spatialize", "format": "fuma", "input": "/sounds/shaker.flac",
-         "path": {"duration": 0.5, "keyframes": [{"time": 0, "azimuth": 90}]}}))
+    path.with_name("shaker.wav.json").write_text(
+        json.dumps(
+            {
+                "kind": "spatialize",
+                "format": "fuma",
+                "input": "/sounds/shaker.flac",
+                "path": {"duration": 0.5, "keyframes": [{"time": 0, "azimuth": 90}]},
+            }
+        )
+    )
     return path
 
 
@@ -204,11 +250,17 @@ def test_add_file_converts_fuma_and_keeps_the_sidecar(store: TakeStore, tmp_path
         store.add_file(rec.path)
 
 
-@pytest.mark.parametrize("fmt, bits, rate, subtype", [
-    ("ambix", "24", 48000, "PCM_24"), ("fuma", "16", 44100, "PCM_16"),
-    ("ambix", "32f", None, "FLOAT")])
-def test_export_ambix_and_fuma(store: TakeStore, tmp_path: Path, fmt: str, bits: str,
-                               rate: int | None, subtype: str) -> None:
+@pytest.mark.parametrize(
+    "fmt, bits, rate, subtype",
+    [
+        ("ambix", "24", 48000, "PCM_24"),
+        ("fuma", "16", 44100, "PCM_16"),
+        ("ambix", "32f", None, "FLOAT"),
+    ],
+)
+def test_export_ambix_and_fuma(
+    store: TakeStore, tmp_path: Path, fmt: str, bits: str, rate: int | None, subtype: str
+) -> None:
     take = make_take()
     rec = store.add(take)
     out = tmp_path / f"out_{fmt}.wav"
@@ -220,10 +272,10 @@ def test_export_ambix_and_fuma(store: TakeStore, tmp_path: Path, fmt: str, bits:
     if rate is None:
         assert np.array_equal(data.T, take.foa)
     w_rms = np.sqrt(np.mean(data[:, 0] ** 2))
-    expected = np.sqrt(np.mean(take.foa[0] ** 2)) * (2 ** -0.5 if fmt == "fuma" else 1)
+    expected = np.sqrt(np.mean(take.foa[0] ** 2)) * (2**-0.5 if fmt == "fuma" else 1)
     # FuMa's W is 3 dB down (29 %); resampling loses a few % of white noise at the band edge
     assert w_rms == pytest.approx(expected, rel=0.05)
-    rms = np.sqrt(np.mean(data ** 2, axis=0))
+    rms = np.sqrt(np.mean(data**2, axis=0))
     if fmt == "fuma":  # W X Y Z: a horizontal orbit leaves FuMa's last channel (Z) silent
         assert rms[3] < 1e-3 < 0.03 < rms[1]
     else:  # W Y Z X: AmbiX's silent Z is channel 2
@@ -236,8 +288,14 @@ def test_export_ambix_and_fuma(store: TakeStore, tmp_path: Path, fmt: str, bits:
 
 def test_export_binaural_with_the_real_hrtf(store: TakeStore, tmp_path: Path) -> None:
     x = (np.random.default_rng(0).standard_normal(RATE) * 0.1).astype(np.float32)
-    left = Take(encode_static(x, 90.0), RATE, GenerationRequest("left", None, 1.0, seed=1), 0,
-                {}, {"name": "tiny"})
+    left = Take(
+        encode_static(x, 90.0),
+        RATE,
+        GenerationRequest("left", None, 1.0, seed=1),
+        0,
+        {},
+        {"name": "tiny"},
+    )
     rec = store.add(left)
     out = tmp_path / "phones.wav"
     result = export_take(rec, out, "binaural", "24")

@@ -8,8 +8,9 @@ import numpy as np
 import soundfile as sf
 
 
-def write_noise(path: Path, seconds: float, rate: int, channels: int, seed: int = 0,
-                level: float = 0.1) -> Path:
+def write_noise(
+    path: Path, seconds: float, rate: int, channels: int, seed: int = 0, level: float = 0.1
+) -> Path:
     rng = np.random.default_rng(seed)
     data = (rng.standard_normal((int(seconds * rate), channels)) * level).astype(np.float32)
     sf.write(path, data if channels > 1 else data[:, 0], rate, subtype="FLOAT")

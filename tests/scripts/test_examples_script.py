@@ -18,13 +18,33 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "examples.py"
 
 
 def test_examples_write_binaural_wavs_pictures_and_an_index(tmp_path: Path) -> None:
-    b = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
-                   clip_seconds=0.5, name="tiny")
+    b = new_bundle(
+        CODEC_PRESETS["tiny"],
+        DIT_PRESETS["tiny"],
+        CONDITIONER_PRESETS["tiny"],
+        clip_seconds=0.5,
+        name="tiny",
+    )
     model = save_bundle(tmp_path / "m", b)
     out = tmp_path / "ex"
-    res = subprocess.run([sys.executable, str(SCRIPT), "--model", str(model), "--out", str(out),
-                          "--steps", "2", "--only", "steps-keyframes", "bell-descriptive"],
-                         capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    res = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--model",
+            str(model),
+            "--out",
+            str(out),
+            "--steps",
+            "2",
+            "--only",
+            "steps-keyframes",
+            "bell-descriptive",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     for name in ("steps-keyframes", "bell-descriptive"):
         info = sf.info(out / f"{name}.wav")

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location("ambisketch_tests_messy_library",
-                                               Path(__file__).with_name("messy_library.py"))
+_spec = importlib.util.spec_from_file_location(
+    "ambisketch_tests_messy_library", Path(__file__).with_name("messy_library.py")
+)
 _messy = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_messy)
 make_messy_library = _messy.make_messy_library

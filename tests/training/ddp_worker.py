@@ -23,8 +23,15 @@ def codec_config(config, batch: int):  # type: ignore[no-untyped-def]
     items (time L1, KL). auraloss's spectral convergence is one norm ratio over a process's
     batch, so with it N processes train on N per-process ratios, not the ratio of the whole
     batch (as in stable-audio-tools): close, but not the same objective."""
-    return replace(config, batch_size=batch, checkpoint_every=2, log_every=1, num_workers=0,
-                   spectral_weight=0.0, direction_weight=0.0)
+    return replace(
+        config,
+        batch_size=batch,
+        checkpoint_every=2,
+        log_every=1,
+        num_workers=0,
+        spectral_weight=0.0,
+        direction_weight=0.0,
+    )
 
 
 def main(kind: str, run: str, record: str, steps: int, batch: int) -> None:
@@ -50,8 +57,9 @@ def main(kind: str, run: str, record: str, steps: int, batch: int) -> None:
         from ambisketch.training.codec.trainer import CodecTrainer
 
         config = codec_config(resolve_train_config("tiny"), batch)
-        trainer = CodecTrainer(config, run, SyntheticFoaSource(8, 0.5, seed=1),
-                               accelerator="cpu", log=logs.append)
+        trainer = CodecTrainer(
+            config, run, SyntheticFoaSource(8, 0.5, seed=1), accelerator="cpu", log=logs.append
+        )
     else:
         from ambisketch.engine.models.codec import CODEC_PRESETS, FoaCodec
         from ambisketch.training.dit.config import DIT_TRAIN_PRESETS
@@ -59,17 +67,35 @@ def main(kind: str, run: str, record: str, steps: int, batch: int) -> None:
 
         torch.manual_seed(3)  # the same frozen codec in every process
         codec = FoaCodec(CODEC_PRESETS["tiny"]).eval()
-        config = replace(DIT_TRAIN_PRESETS["tiny"], batch_size=batch, checkpoint_every=2,
-                         log_every=1, num_workers=0)
-        trainer = DitTrainer(config, run, SyntheticFoaSource(6, 0.3, seed=1), codec,
-                             accelerator="cpu", log=logs.append)
+        config = replace(
+            DIT_TRAIN_PRESETS["tiny"],
+            batch_size=batch,
+            checkpoint_every=2,
+            log_every=1,
+            num_workers=0,
+        )
+        trainer = DitTrainer(
+            config,
+            run,
+            SyntheticFoaSource(6, 0.3, seed=1),
+            codec,
+            accelerator="cpu",
+            log=logs.append,
+        )
     trainer.fit(steps, progress=False)
     out = Path(record) / f"rank{trainer.fabric.global_rank}.json"
-    out.write_text(json.dumps({"rank": trainer.fabric.global_rank,
-                               "world": trainer.fabric.world_size,
-                               "node_rank": trainer.fabric.node_rank,
-                               "strategy": type(trainer.fabric.strategy).__name__,
-                               "items": seen, "logs": logs}))
+    out.write_text(
+        json.dumps(
+            {
+                "rank": trainer.fabric.global_rank,
+                "world": trainer.fabric.world_size,
+                "node_rank": trainer.fabric.node_rank,
+                "strategy": type(trainer.fabric.strategy).__name__,
+                "items": seen,
+                "logs": logs,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

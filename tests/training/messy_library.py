@@ -12,8 +12,11 @@ import soundfile as sf
 def _tone(seconds: float, rate: int, freq: float, channels: int = 1, seed: int = 0) -> np.ndarray:
     t = np.arange(int(seconds * rate)) / rate
     rng = np.random.default_rng(seed)
-    cols = [0.3 * np.sin(2 * np.pi * freq * (1 + 0.1 * c) * t) * np.exp(-t / max(seconds, 0.1))
-            + 0.01 * rng.standard_normal(t.size) for c in range(channels)]
+    cols = [
+        0.3 * np.sin(2 * np.pi * freq * (1 + 0.1 * c) * t) * np.exp(-t / max(seconds, 0.1))
+        + 0.01 * rng.standard_normal(t.size)
+        for c in range(channels)
+    ]
     return np.stack(cols, axis=1).astype(np.float32)
 
 
@@ -38,9 +41,9 @@ def make_messy_library(root: Path) -> Path:
     sf.write(root / "studio" / "rain.flac", _tone(1.2, 44100, 150, channels=2, seed=3), 44100)
     (root / "studio" / "captions.csv").write_text(
         "file,caption\nTone 96k.wav,a pure sine tone\nrain.flac,light rain on a window\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     sf.write(root / "sidecar" / "thunder.wav", _tone(3.0, 22050, 60, seed=4), 22050)
     (root / "sidecar" / "thunder.txt").write_text("distant thunder\nrumbling\n", encoding="utf-8")
     (root / "notes.md").write_text("not audio", encoding="utf-8")
     return root
-

@@ -26,9 +26,12 @@ DRAWS = 150
 
 def _words(t: Trajectory) -> tuple:
     p = parametric_from_trajectory(t)
-    return (position_phrase(p.start_azimuth, p.start_elevation),
-            position_phrase(p.end_azimuth, p.end_elevation), p.speed,
-            None if p.is_static else p.clockwise)
+    return (
+        position_phrase(p.start_azimuth, p.start_elevation),
+        position_phrase(p.end_azimuth, p.end_elevation),
+        p.speed,
+        None if p.is_static else p.clockwise,
+    )
 
 
 @pytest.mark.parametrize("kind", ["static", "moving", "path"])

@@ -29,8 +29,9 @@ TINY = TRAIN_PRESETS["tiny"]
 
 
 def _trainer(run: Path, config: CodecTrainConfig, source=None) -> CodecTrainer:
-    return CodecTrainer(config, run, source or SyntheticFoaSource(4, 1.0), accelerator="cpu",
-                        log=lambda m: None)
+    return CodecTrainer(
+        config, run, source or SyntheticFoaSource(4, 1.0), accelerator="cpu", log=lambda m: None
+    )
 
 
 def _spatial_error(codec, foa: np.ndarray) -> float:
@@ -43,15 +44,23 @@ def test_crops_are_a_function_of_the_step() -> None:
     a = [list(b) for _, b in zip(range(3), StepBatchSampler(2, start_step=0))]
     b = [list(b) for _, b in zip(range(2), StepBatchSampler(2, start_step=1))]
     assert a[1:] == b
-    torch.testing.assert_close(data[a[2][0]], CropDataset(SyntheticFoaSource(3, 1.0), 4000, 5)[a[2][0]])
+    torch.testing.assert_close(
+        data[a[2][0]], CropDataset(SyntheticFoaSource(3, 1.0), 4000, 5)[a[2][0]]
+    )
     ranks = [next(iter(StepBatchSampler(2, 0, rank=r, world=2))) for r in (0, 1)]
     assert set(ranks[0]).isdisjoint(ranks[1])
 
 
 def test_overfitting_one_clip_lowers_losses_and_direction_error(tmp_path: Path) -> None:
     source = SyntheticFoaSource(1, 1.0, seed=3)
-    config = replace(TINY, batch_size=2, crop_seconds=0.25, adversarial_after=180, log_every=25,
-                     checkpoint_every=1000)
+    config = replace(
+        TINY,
+        batch_size=2,
+        crop_seconds=0.25,
+        adversarial_after=180,
+        log_every=25,
+        checkpoint_every=1000,
+    )
     trainer = _trainer(tmp_path / "run", config, source)
     foa = source[0]["foa"].numpy()
     before = _spatial_error(trainer.ema_codec(), foa)
@@ -85,16 +94,34 @@ def test_nan_guard_skips_the_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def _run_cli(run: Path, steps: int, config: Path, resume: bool = False) -> subprocess.Popen:
-    args = [sys.executable, "-m", "ambisketch", "train", "codec", "--data", "synthetic",
-            "--out", str(run), "--config", str(config), "--steps", str(steps), "--device", "cpu",
-            "--no-progress"] + (["--resume"] if resume else [])
+    args = [
+        sys.executable,
+        "-m",
+        "ambisketch",
+        "train",
+        "codec",
+        "--data",
+        "synthetic",
+        "--out",
+        str(run),
+        "--config",
+        str(config),
+        "--steps",
+        str(steps),
+        "--device",
+        "cpu",
+        "--no-progress",
+    ] + (["--resume"] if resume else [])
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_resume_after_sigkill_matches_the_uninterrupted_run(tmp_path: Path) -> None:
     config = tmp_path / "cfg.json"
-    config.write_text(json.dumps({**TINY.to_dict(), "checkpoint_every": 10, "log_every": 10,
-                                  "adversarial_after": 15}))
+    config.write_text(
+        json.dumps(
+            {**TINY.to_dict(), "checkpoint_every": 10, "log_every": 10, "adversarial_after": 15}
+        )
+    )
     # Uninterrupted: 40 steps.
     straight = _run_cli(tmp_path / "a", 40, config)
     assert straight.wait(timeout=300) == 0, straight.stderr.read()
@@ -121,8 +148,9 @@ def test_resume_after_sigkill_matches_the_uninterrupted_run(tmp_path: Path) -> N
         torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-4, msg=name)
     rows_b = (run / "metrics.csv").read_text().splitlines()
     assert rows_b[-1].split(",")[0] == "40"
-    assert os.listdir(run / "checkpoints") == ["latest.json", "step-0000040"] or \
-        sorted(os.listdir(run / "checkpoints")) == ["latest.json", "step-0000040"]
+    assert os.listdir(run / "checkpoints") == ["latest.json", "step-0000040"] or sorted(
+        os.listdir(run / "checkpoints")
+    ) == ["latest.json", "step-0000040"]
 
 
 def test_a_run_keeps_its_codec_size(tmp_path: Path) -> None:

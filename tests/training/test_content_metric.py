@@ -9,15 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.cli import one_line_error, run
 
 from ambisketch.engine.audio_io import write_audio
 from ambisketch.engine.errors import EngineError
 from ambisketch.training.content_metric import aisfx
 from ambisketch.training.content_metric.realset import MANIFEST, load_real_set
-from ambisketch.training.content_metric.score import (content_scores, embed_real,
-                                                      real_ceiling)
-
-from helpers.cli import one_line_error, run
+from ambisketch.training.content_metric.score import content_scores, embed_real, real_ceiling
 
 pytest.importorskip("aisfx.models", reason="aisfx is installed by scripts/setup")
 DATA = Path(__file__).with_name("data")
@@ -28,7 +26,7 @@ def _signal() -> np.ndarray:
     t = np.arange(int(0.8 * 44100)) / 44100
     rng = np.random.default_rng(7)
     x = 0.3 * np.sin(2 * np.pi * (200 + 3000 * t) * t) + 0.05 * rng.standard_normal(len(t))
-    x[len(t) // 2:] *= 0.1
+    x[len(t) // 2 :] *= 0.1
     return x.astype(np.float32)
 
 
@@ -107,7 +105,8 @@ def _real_set(root: Path, per: int = 4) -> Path:
 
 
 def test_takes_of_the_named_kind_score_right_and_one_sound_for_all_scores_chance(
-        embedder, tmp_path: Path) -> None:
+    embedder, tmp_path: Path
+) -> None:
     real = embed_real(embedder, load_real_set(_real_set(tmp_path / "real")), 16000)
     assert real_ceiling(real) == 1.0
     rng = np.random.default_rng(5)
@@ -130,15 +129,23 @@ def test_takes_of_the_named_kind_score_right_and_one_sound_for_all_scores_chance
 def test_a_folder_without_a_manifest_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(EngineError, match="no realset.json"):
         load_real_set(tmp_path)
-    (tmp_path / MANIFEST).write_text(json.dumps({"clips": [{"file": "x.wav", "label": "a",
-                                                            "prompt": "a"}]}))
+    (tmp_path / MANIFEST).write_text(
+        json.dumps({"clips": [{"file": "x.wav", "label": "a", "prompt": "a"}]})
+    )
     with pytest.raises(EngineError, match="x.wav: listed in"):
         load_real_set(tmp_path)
 
 
-def test_eval_generator_rejects_a_bad_real_set_before_generating(capsys, tmp_path: Path
-                                                                 ) -> None:
+def test_eval_generator_rejects_a_bad_real_set_before_generating(capsys, tmp_path: Path) -> None:
     (tmp_path / "testset").mkdir()
-    code, _, err = run(capsys, "eval", "generator", "resources/models/starter", "--test-set",
-                       tmp_path / "testset", "--real", tmp_path)
+    code, _, err = run(
+        capsys,
+        "eval",
+        "generator",
+        "resources/models/starter",
+        "--test-set",
+        tmp_path / "testset",
+        "--real",
+        tmp_path,
+    )
     one_line_error(code, err, str(tmp_path), "realset.json")

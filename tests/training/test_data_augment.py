@@ -33,7 +33,9 @@ def test_every_clip_gets_one_static_and_one_moving_sample(pairs) -> None:
         assert static.kind == "static" and s.speed == "static" and static.trajectory.is_static
         assert (s.start_azimuth, s.start_elevation) == (s.end_azimuth, s.end_elevation)
         assert s.movement_start == s.movement_end == 0.0
-        assert moving.kind in ("azimuth", "elevation", "both") and moving.parametric.speed != "static"
+        assert (
+            moving.kind in ("azimuth", "elevation", "both") and moving.parametric.speed != "static"
+        )
 
 
 def test_separations_and_ranges(pairs) -> None:
@@ -97,7 +99,9 @@ def test_motion_is_linear_inside_the_window_and_holds_outside(pairs) -> None:
         az, el, _ = traj.sample([t0 / 2, t0, (t0 + t1) / 2, t1, (t1 + p.duration) / 2], unwrap=True)
         assert _circ(az[0], p.start_azimuth) < 1e-6 and _circ(az[4], p.end_azimuth) < 1e-6
         assert el[0] == pytest.approx(p.start_elevation) and el[4] == pytest.approx(p.end_elevation)
-        assert az[2] == pytest.approx((az[1] + az[3]) / 2) and el[2] == pytest.approx((el[1] + el[3]) / 2)
+        assert az[2] == pytest.approx((az[1] + az[3]) / 2) and el[2] == pytest.approx(
+            (el[1] + el[3]) / 2
+        )
         assert parametric_from_trajectory(traj).speed == p.speed
 
 
@@ -108,8 +112,12 @@ def test_multi_segment_paths_obey_the_rules() -> None:
     for _ in range(2000):
         d = draw_path(rng, cfg)
         p, kfs = d.parametric, d.trajectory.keyframes
-        moving = [(a, b) for a, b in zip(kfs, kfs[1:])
-                  if abs(segment_delta(a.azimuth, b.azimuth, b.direction)) > 0 or a.elevation != b.elevation]
+        moving = [
+            (a, b)
+            for a, b in zip(kfs, kfs[1:])
+            if abs(segment_delta(a.azimuth, b.azimuth, b.direction)) > 0
+            or a.elevation != b.elevation
+        ]
         counts[len(moving)] += 1
         assert 2 <= len(moving) <= 4
         for a, b in moving:
@@ -134,12 +142,15 @@ def test_limited_azimuth_range_stays_inside() -> None:
         assert el.min() >= -10 - 1e-9 and el.max() <= 40 + 1e-9
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"elevation_range": (-10.0, 10.0)}, "too narrow"),
-    ({"azimuth_range": (0.0, 30.0)}, "too narrow"),
-    ({"motion_kinds": ("sideways",)}, "motion kinds"),
-    ({"duration": 0.5}, "no speed class fits"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"elevation_range": (-10.0, 10.0)}, "too narrow"),
+        ({"azimuth_range": (0.0, 30.0)}, "too narrow"),
+        ({"motion_kinds": ("sideways",)}, "motion kinds"),
+        ({"duration": 0.5}, "no speed class fits"),
+    ],
+)
 def test_bad_configs(kwargs, words) -> None:
     with pytest.raises(DatasetError, match=words):
         AugmentConfig(**kwargs)
@@ -161,10 +172,12 @@ def test_render_is_ambix_along_the_path() -> None:
     p = static.parametric
     az, el = np.radians(p.start_azimuth), np.radians(p.start_elevation)
     assert foa.shape == (4, 160000) and foa.dtype == np.float32
-    np.testing.assert_allclose(foa[:, 0], [1, np.sin(az) * np.cos(el), np.sin(el), np.cos(az) * np.cos(el)],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        foa[:, 0], [1, np.sin(az) * np.cos(el), np.sin(el), np.cos(az) * np.cos(el)], atol=1e-6
+    )
     foa = render(mono, moving, 16000)
     q = moving.parametric
     az1, el1 = np.radians(q.end_azimuth), np.radians(q.end_elevation)
-    np.testing.assert_allclose(foa[1:, -1], [np.sin(az1) * np.cos(el1), np.sin(el1), np.cos(az1) * np.cos(el1)],
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        foa[1:, -1], [np.sin(az1) * np.cos(el1), np.sin(el1), np.cos(az1) * np.cos(el1)], atol=1e-5
+    )

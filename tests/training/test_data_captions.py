@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from ambisketch.engine.spatial.captions import azimuth_word, position_phrase
 from ambisketch.engine.spatial.angles import wrap_azimuth
+from ambisketch.engine.spatial.captions import azimuth_word, position_phrase
 from ambisketch.training.data import AugmentConfig, captions_for, draw_pair, spatial_caption
 from ambisketch.training.data.captions import SPEED_FORMS, place_phrase
 
@@ -19,7 +19,10 @@ def _has_word(text: str, word: str) -> bool:
 
 
 def _says_from_to(text: str, a: str, b: str) -> bool:
-    return re.search(rf"from (the )?{re.escape(a)} to (the )?{re.escape(b)}\b(?![\w-])", text) is not None
+    return (
+        re.search(rf"from (the )?{re.escape(a)} to (the )?{re.escape(b)}\b(?![\w-])", text)
+        is not None
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +56,18 @@ def test_moving_captions_match_start_end_speed_and_turn(drawn) -> None:
         assert text.startswith("a bell rings")
         assert any(form in text for form in SPEED_FORMS[p.speed]), text
         for other in set(SPEED_FORMS) - {p.speed}:
-            assert not any(f in text for f in SPEED_FORMS[other] if f not in SPEED_FORMS[p.speed]), text
+            assert not any(
+                f in text for f in SPEED_FORMS[other] if f not in SPEED_FORMS[p.speed]
+            ), text
         a = position_phrase(p.start_azimuth, p.start_elevation)
         b = position_phrase(p.end_azimuth, p.end_elevation)
         azimuth_moved = abs(float(wrap_azimuth(p.end_azimuth - p.start_azimuth))) > 1e-6
         if a != b:
             assert _says_from_to(text, a, b), text
         else:  # an elevation change inside one Table 1 place
-            assert ("rising" in text or "rises" in text) == (p.end_elevation > p.start_elevation), text
+            assert ("rising" in text or "rises" in text) == (p.end_elevation > p.start_elevation), (
+                text
+            )
             assert _has_word(text, azimuth_word(p.start_azimuth))
         if azimuth_moved:
             assert ("counter-clockwise" in text) == (not p.clockwise), text
@@ -90,6 +97,12 @@ def test_path_captions_and_all_forms() -> None:
 
 def test_captions_are_reproducible() -> None:
     cfg = AugmentConfig()
-    a = [spatial_caption("x", d, np.random.default_rng(1)) for d in draw_pair(np.random.default_rng(9), cfg)]
-    b = [spatial_caption("x", d, np.random.default_rng(1)) for d in draw_pair(np.random.default_rng(9), cfg)]
+    a = [
+        spatial_caption("x", d, np.random.default_rng(1))
+        for d in draw_pair(np.random.default_rng(9), cfg)
+    ]
+    b = [
+        spatial_caption("x", d, np.random.default_rng(1))
+        for d in draw_pair(np.random.default_rng(9), cfg)
+    ]
     assert a == b

@@ -11,9 +11,17 @@ import soundfile as sf
 import torch
 from torch.utils.data import DataLoader
 
-from ambisketch.training.data import (AugmentConfig, DatasetError, SpatialDataset, collate,
-                                      load_test_set, scan_library, split_library, split_of,
-                                      write_test_set)
+from ambisketch.training.data import (
+    AugmentConfig,
+    DatasetError,
+    SpatialDataset,
+    collate,
+    load_test_set,
+    scan_library,
+    split_library,
+    split_of,
+    write_test_set,
+)
 
 
 @pytest.fixture
@@ -28,7 +36,9 @@ def test_items_are_reproducible_per_index(library) -> None:
     for i in (0, 3, 11):
         a, b = ds[i], again[i]
         assert torch.equal(a["foa"], b["foa"])
-        assert {k: v for k, v in a.items() if k != "foa"} == {k: v for k, v in b.items() if k != "foa"}
+        assert {k: v for k, v in a.items() if k != "foa"} == {
+            k: v for k, v in b.items() if k != "foa"
+        }
     assert ds[4]["parametric"] != SpatialDataset(library, seed=8)[4]["parametric"]
     before = ds[5]["trajectory"]
     ds.set_epoch(1)
@@ -71,7 +81,9 @@ def test_splits_never_share_a_source_file(tmp_path: Path, cache_dir: Path) -> No
     for i in range(60):
         folder = root / f"f{i % 4}"
         folder.mkdir(parents=True, exist_ok=True)
-        sf.write(folder / f"s{i}.wav", (rng.standard_normal((8000, 2)) * 0.2).astype(np.float32), 16000)
+        sf.write(
+            folder / f"s{i}.wav", (rng.standard_normal((8000, 2)) * 0.2).astype(np.float32), 16000
+        )
     from ambisketch.training.data import ScanConfig
 
     lib = scan_library(root, ScanConfig(channels="each"), cache_dir=cache_dir, progress=False)

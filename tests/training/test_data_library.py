@@ -41,7 +41,9 @@ def test_messy_library_report(messy_library: Path, cache_dir: Path, tmp_path: Pa
     assert r.caption_sources == {"sidecar": 1, "table": 2, "filename": 3}
     assert "same content as   DOG bark (final) v2.WAV" in r.skipped[-1]["detail"]
     assert "empty" in r.skipped[1]["detail"]
-    assert {rec.rel_path: (rec.caption, rec.caption_source) for rec in lib.records} == EXPECTED_CAPTIONS
+    assert {
+        rec.rel_path: (rec.caption, rec.caption_source) for rec in lib.records
+    } == EXPECTED_CAPTIONS
     # Trimmed lengths: 2 + 1.5 + 1 + 3 + 1 + 1.2 s (the test tones have no silence to trim).
     assert r.seconds == pytest.approx(9.7, abs=0.05)
     assert r.hours == pytest.approx(9.7 / 3600, abs=1e-4)
@@ -59,11 +61,12 @@ def test_clips_are_model_rate_mono_and_looped(messy_library: Path, cache_dir: Pa
         x = lib.load(i)
         assert x.shape == (160000,) and x.dtype == np.float32
         period = int(round(rec.seconds * 16000))
-        np.testing.assert_allclose(x[:1000], x[period:period + 1000], atol=1e-6)  # looped
+        np.testing.assert_allclose(x[:1000], x[period : period + 1000], atol=1e-6)  # looped
 
 
-def test_cache_is_reused_and_invalidated(messy_library: Path, cache_dir: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_is_reused_and_invalidated(
+    messy_library: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = scan_library(messy_library, cache_dir=cache_dir, progress=False)
     assert list(cache_dir.glob("*.safetensors")) and list(cache_dir.glob("index-*.json"))
     decoded: list[str] = []
@@ -82,15 +85,18 @@ def test_cache_is_reused_and_invalidated(messy_library: Path, cache_dir: Path,
     assert len(decoded) == 12  # other settings: another index, everything decoded
 
 
-def test_cache_dir_from_environment(messy_library: Path, tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_dir_from_environment(
+    messy_library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AMBISKETCH_CACHE_DIR", str(tmp_path / "envcache"))
     scan_library(messy_library, progress=False)
     assert list((tmp_path / "envcache").glob("index-*.json"))
 
 
 def test_channels_each_makes_one_clip_per_channel(messy_library: Path, cache_dir: Path) -> None:
-    lib = scan_library(messy_library, ScanConfig(channels="each"), cache_dir=cache_dir, progress=False)
+    lib = scan_library(
+        messy_library, ScanConfig(channels="each"), cache_dir=cache_dir, progress=False
+    )
     per_file: dict[str, list[int | None]] = {}
     for rec in lib.records:
         per_file.setdefault(rec.rel_path, []).append(rec.channel)
@@ -103,23 +109,26 @@ def test_channels_each_makes_one_clip_per_channel(messy_library: Path, cache_dir
 def test_trim_silence_and_loop() -> None:
     rate = 16000
     x = np.zeros(3 * rate, np.float32)
-    x[rate:2 * rate] = 0.5 * np.sin(np.arange(rate) * 0.1)
+    x[rate : 2 * rate] = 0.5 * np.sin(np.arange(rate) * 0.1)
     y, loudest = trim_silence(x, rate, 40.0, -60.0)
     assert abs(y.size - rate) <= rate // 100 and loudest > -10
     assert loop_to(np.arange(3, dtype=np.float32), 7).tolist() == [0, 1, 2, 0, 1, 2, 0]
     assert loop_to(np.arange(9, dtype=np.float32), 4).tolist() == [0, 1, 2, 3]
 
 
-@pytest.mark.parametrize("path, caption", [
-    ("bells/Small_Bell_02.wav", "small bell"),
-    ("  DOG bark (final) v2.WAV", "dog bark"),
-    ("dogs/bark_01.wav", "dog bark"),
-    ("animals/001.wav", "animal"),
-    ("sfx/DoorSlam_take3.flac", "door slam"),
-    ("ambience/city/traffic_48k_24bit.wav", "city traffic"),
-    ("x/123.wav", "x"),
-    ("456.wav", "a sound"),
-])
+@pytest.mark.parametrize(
+    "path, caption",
+    [
+        ("bells/Small_Bell_02.wav", "small bell"),
+        ("  DOG bark (final) v2.WAV", "dog bark"),
+        ("dogs/bark_01.wav", "dog bark"),
+        ("animals/001.wav", "animal"),
+        ("sfx/DoorSlam_take3.flac", "door slam"),
+        ("ambience/city/traffic_48k_24bit.wav", "city traffic"),
+        ("x/123.wav", "x"),
+        ("456.wav", "a sound"),
+    ],
+)
 def test_caption_from_name(path: str, caption: str) -> None:
     assert caption_from_name(PurePosixPath(path)) == caption
 
@@ -132,15 +141,22 @@ def test_caption_tables_nearest_first_and_jsonl(tmp_path: Path, cache_dir: Path)
     sf.write(root / "a" / "b" / "two.wav", tone * 0.9, 16000)
     sf.write(root / "a" / "three.ogg", tone * 0.8, 16000)
     sf.write(root / "four.wav", tone * 0.7, 16000)
-    (root / "metadata.csv").write_text("path,description\na/b/one.wav,far caption\n"
-                                       "a/b/two.wav,root caption\nfour.wav,four from root\n")
+    (root / "metadata.csv").write_text(
+        "path,description\na/b/one.wav,far caption\n"
+        "a/b/two.wav,root caption\nfour.wav,four from root\n"
+    )
     (root / "a" / "captions.jsonl").write_text(
-        '{"file": "b/one.wav", "caption": "near caption"}\n{"file": "three", "text": "a three"}\n')
+        '{"file": "b/one.wav", "caption": "near caption"}\n{"file": "three", "text": "a three"}\n'
+    )
     (root / "a" / "b" / "two.txt").write_text("  sidecar  wins \n")
     lib = scan_library(root, cache_dir=cache_dir, progress=False)
     got = {r.rel_path: (r.caption, r.caption_source) for r in lib.records}
-    assert got == {"a/b/one.wav": ("near caption", "table"), "a/b/two.wav": ("sidecar wins", "sidecar"),
-                   "a/three.ogg": ("a three", "table"), "four.wav": ("four from root", "table")}
+    assert got == {
+        "a/b/one.wav": ("near caption", "table"),
+        "a/b/two.wav": ("sidecar wins", "sidecar"),
+        "a/three.ogg": ("a three", "table"),
+        "four.wav": ("four from root", "table"),
+    }
 
 
 def test_bad_table_is_a_note_not_a_failure(tmp_path: Path, cache_dir: Path) -> None:

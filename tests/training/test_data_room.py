@@ -8,8 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from ambisketch.training.data import (AugmentConfig, DatasetError, SpatialDataset, collate,
-                                      scan_library)
+from ambisketch.training.data import (
+    AugmentConfig,
+    DatasetError,
+    SpatialDataset,
+    collate,
+    scan_library,
+)
 from ambisketch.training.data.augment import draw_room, draw_static, render
 
 
@@ -60,11 +65,14 @@ def test_dataset_adds_room_values_and_caption_words(messy_library: Path, cache_d
     assert len(batch["room"]["room_words"]) == 4
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"room_prob": 1.5}, ("room_prob",)),
-    ({"distance_range": (0.0, 4.0)}, ("distance_range",)),
-    ({"room_volume_range": (100.0, 10.0)}, ("room_volume_range",)),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"room_prob": 1.5}, ("room_prob",)),
+        ({"distance_range": (0.0, 4.0)}, ("distance_range",)),
+        ({"room_volume_range": (100.0, 10.0)}, ("room_volume_range",)),
+    ],
+)
 def test_bad_room_configs(kwargs, words) -> None:
     with pytest.raises(DatasetError) as info:
         AugmentConfig(**kwargs)

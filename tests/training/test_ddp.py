@@ -28,8 +28,16 @@ from ddp_worker import codec_config  # noqa: E402
 pytestmark = pytest.mark.ddp
 
 WORKER = str(Path(__file__).with_name("ddp_worker.py"))
-LAUNCHER_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK",
-                 "MASTER_ADDR", "MASTER_PORT", "NODE_RANK")
+LAUNCHER_VARS = (
+    "RANK",
+    "WORLD_SIZE",
+    "LOCAL_RANK",
+    "LOCAL_WORLD_SIZE",
+    "GROUP_RANK",
+    "MASTER_ADDR",
+    "MASTER_PORT",
+    "NODE_RANK",
+)
 # The largest difference allowed between DDP and one process: float rounding (the batch
 # means are summed in another order) after a few Adam steps; a wrong shard, a missed
 # all-reduce or a rank's own noise gives differences of the order of the learning rate.
@@ -37,8 +45,11 @@ TOLERANCE = 2e-5
 
 
 def base_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in LAUNCHER_VARS and not k.startswith(("SLURM_", "TORCHELASTIC_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in LAUNCHER_VARS and not k.startswith(("SLURM_", "TORCHELASTIC_"))
+    }
     env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(sys.path))
     return env
 
@@ -66,12 +77,27 @@ def torchrun(args: list[object], nproc: int, *, nnodes: int = 1) -> None:
     """``torchrun`` with ``nproc`` processes per node; ``nnodes`` > 1 starts one torchrun
     per "node" on localhost (``--node_rank``), meeting at one master address and port."""
     port = free_port()
-    procs = [subprocess.Popen(
-        [sys.executable, "-m", "torch.distributed.run", f"--nnodes={nnodes}",
-         f"--node_rank={node}", f"--nproc_per_node={nproc}", "--master_addr=127.0.0.1",
-         f"--master_port={port}", WORKER, *map(str, args)],
-        env=base_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for node in range(nnodes)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "torch.distributed.run",
+                f"--nnodes={nnodes}",
+                f"--node_rank={node}",
+                f"--nproc_per_node={nproc}",
+                "--master_addr=127.0.0.1",
+                f"--master_port={port}",
+                WORKER,
+                *map(str, args),
+            ],
+            env=base_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for node in range(nnodes)
+    ]
     finish(procs)
 
 
@@ -81,13 +107,28 @@ def slurm_step(args: list[object], ntasks: int) -> None:
     procs = []
     for rank in range(ntasks):
         env = base_env()
-        env.update(SLURM_NTASKS=str(ntasks), SLURM_NTASKS_PER_NODE=str(ntasks), SLURM_NNODES="1",
-                   SLURM_PROCID=str(rank), SLURM_LOCALID=str(rank), SLURM_NODEID="0",
-                   SLURM_JOB_ID="4242", SLURM_JOB_NAME="ambisketch-test",
-                   SLURM_NODELIST="localhost", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-        procs.append(subprocess.Popen([sys.executable, WORKER, *map(str, args)], env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                      text=True))
+        env.update(
+            SLURM_NTASKS=str(ntasks),
+            SLURM_NTASKS_PER_NODE=str(ntasks),
+            SLURM_NNODES="1",
+            SLURM_PROCID=str(rank),
+            SLURM_LOCALID=str(rank),
+            SLURM_NODEID="0",
+            SLURM_JOB_ID="4242",
+            SLURM_JOB_NAME="ambisketch-test",
+            SLURM_NODELIST="localhost",
+            MASTER_ADDR="127.0.0.1",
+            MASTER_PORT=str(port),
+        )
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, WORKER, *map(str, args)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
     finish(procs)
 
 
@@ -103,8 +144,9 @@ def weights(run: Path, prefixes: tuple[str, ...]) -> dict[str, torch.Tensor]:
 
 def max_difference(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> float:
     assert a.keys() == b.keys() and a
-    return max(float((a[k].double() - b[k].double()).abs().max()) for k in a
-               if a[k].is_floating_point())
+    return max(
+        float((a[k].double() - b[k].double()).abs().max()) for k in a if a[k].is_floating_point()
+    )
 
 
 def losses(run: Path) -> list[float]:
@@ -115,15 +157,17 @@ def losses(run: Path) -> list[float]:
 
 def files_of(run: Path) -> dict[str, int]:
     """Every file of a run folder (relative name → permission bits)."""
-    return {str(p.relative_to(run)): p.stat().st_mode & 0o777 for p in run.rglob("*")
-            if p.is_file()}
+    return {
+        str(p.relative_to(run)): p.stat().st_mode & 0o777 for p in run.rglob("*") if p.is_file()
+    }
 
 
 def test_launcher_layout_from_torchrun_and_slurm() -> None:
     assert launcher_layout({}) is None
     assert launcher_layout({"RANK": "3", "WORLD_SIZE": "4", "LOCAL_WORLD_SIZE": "2"}) == (2, 2)
-    assert launcher_layout({"SLURM_NTASKS": "8", "SLURM_NNODES": "2",
-                            "SLURM_JOB_NAME": "train"}) == (4, 2)
+    assert launcher_layout(
+        {"SLURM_NTASKS": "8", "SLURM_NNODES": "2", "SLURM_JOB_NAME": "train"}
+    ) == (4, 2)
     # an interactive SLURM shell is no launcher (Lightning's own rule)
     assert launcher_layout({"SLURM_NTASKS": "8", "SLURM_JOB_NAME": "bash"}) is None
 
@@ -136,8 +180,9 @@ def test_codec_ddp_equals_one_process_and_resumes(tmp_path: Path) -> None:
     # One process, batch 4: steps 1-2, then on to 4 (what the DDP run does with a restart).
     config = codec_config(resolve_train_config("tiny"), 4)
     ref_run = tmp_path / "one"
-    ref = CodecTrainer(config, ref_run, SyntheticFoaSource(8, 0.5, seed=1), accelerator="cpu",
-                       log=lambda m: None)
+    ref = CodecTrainer(
+        config, ref_run, SyntheticFoaSource(8, 0.5, seed=1), accelerator="cpu", log=lambda m: None
+    )
     start = weights_of(ref)
     ref.fit(2, progress=False)
     ref_2 = weights(ref_run, ("codec.", "ema."))
@@ -152,9 +197,11 @@ def test_codec_ddp_equals_one_process_and_resumes(tmp_path: Path) -> None:
     diff_2 = max_difference(weights(run, ("codec.", "ema.")), ref_2)
     torchrun(["codec", run, rec_b, 4, 2], nproc=2)
     diff_4 = max_difference(weights(run, ("codec.", "ema.")), ref_4)
-    print(f"codec DDP vs one process: max |weight difference| {diff_2:.2e} at step 2, "
-          f"{diff_4:.2e} at step 4 after resuming (weights moved by "
-          f"{max_difference(start, {k: v for k, v in ref_4.items() if k.startswith('codec.')}):.2e})")
+    print(
+        f"codec DDP vs one process: max |weight difference| {diff_2:.2e} at step 2, "
+        f"{diff_4:.2e} at step 4 after resuming (weights moved by "
+        f"{max_difference(start, {k: v for k, v in ref_4.items() if k.startswith('codec.')}):.2e})"
+    )
     assert diff_2 < TOLERANCE and diff_4 < TOLERANCE
 
     a, b = records(rec_a), records(rec_b)
@@ -189,12 +236,19 @@ def test_dit_on_two_torchrun_nodes_equals_one_process(tmp_path: Path) -> None:
 
     torch.manual_seed(3)
     codec = FoaCodec(CODEC_PRESETS["tiny"]).eval()
-    config = replace(DIT_TRAIN_PRESETS["tiny"], batch_size=4, checkpoint_every=2, log_every=1,
-                     num_workers=0)
+    config = replace(
+        DIT_TRAIN_PRESETS["tiny"], batch_size=4, checkpoint_every=2, log_every=1, num_workers=0
+    )
     ref_run = tmp_path / "one"
-    ref = DitTrainer(config, ref_run, SyntheticFoaSource(6, 0.3, seed=1), codec,
-                     accelerator="cpu", log=lambda m: None,
-                     text_encoder=TextEncoder(MINILM_ID, cache_size=64))
+    ref = DitTrainer(
+        config,
+        ref_run,
+        SyntheticFoaSource(6, 0.3, seed=1),
+        codec,
+        accelerator="cpu",
+        log=lambda m: None,
+        text_encoder=TextEncoder(MINILM_ID, cache_size=64),
+    )
     start = {f"model.{k}": v.detach().clone() for k, v in ref.diffusion.state_dict().items()}
     ref.fit(3, progress=False)
 
@@ -203,8 +257,10 @@ def test_dit_on_two_torchrun_nodes_equals_one_process(tmp_path: Path) -> None:
     torchrun(["dit", run, rec, 3, 2], nproc=1, nnodes=2)
     diff = max_difference(weights(run, ("model.", "ema.")), weights(ref_run, ("model.", "ema.")))
     moved = max_difference(start, weights(ref_run, ("model.",)))
-    print(f"DiT on 2 torchrun nodes vs one process: max |weight difference| {diff:.2e} "
-          f"(weights moved by {moved:.2e})")
+    print(
+        f"DiT on 2 torchrun nodes vs one process: max |weight difference| {diff:.2e} "
+        f"(weights moved by {moved:.2e})"
+    )
     assert diff < TOLERANCE
     r = records(rec)
     assert {r[0]["node_rank"], r[1]["node_rank"]} == {0, 1} and r[0]["world"] == 2
@@ -215,20 +271,49 @@ def test_dit_on_two_torchrun_nodes_equals_one_process(tmp_path: Path) -> None:
 
 
 def _train_codec_cli(run: Path) -> list[str]:
-    return ["-m", "ambisketch", "train", "codec", "--data", "synthetic", "--out", str(run),
-            "--config", "tiny", "--steps", "2", "--device", "cpu", "--no-progress"]
+    return [
+        "-m",
+        "ambisketch",
+        "train",
+        "codec",
+        "--data",
+        "synthetic",
+        "--out",
+        str(run),
+        "--config",
+        "tiny",
+        "--steps",
+        "2",
+        "--device",
+        "cpu",
+        "--no-progress",
+    ]
 
 
 def test_cli_on_two_torchrun_nodes_as_the_readme_says(tmp_path: Path) -> None:
     """``torchrun --nnodes 2 --node_rank N … -m ambisketch train codec …`` on each of two
     "nodes" (here both on localhost): one run, written and reported by rank 0 alone."""
     run, port = tmp_path / "run", free_port()
-    procs = [subprocess.Popen(
-        [sys.executable, "-m", "torch.distributed.run", "--nnodes=2", f"--node_rank={node}",
-         "--nproc_per_node=1", "--master_addr=127.0.0.1", f"--master_port={port}",
-         *_train_codec_cli(run)],
-        env=base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for node in (0, 1)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "torch.distributed.run",
+                "--nnodes=2",
+                f"--node_rank={node}",
+                "--nproc_per_node=1",
+                "--master_addr=127.0.0.1",
+                f"--master_port={port}",
+                *_train_codec_cli(run),
+            ],
+            env=base_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for node in (0, 1)
+    ]
     outs = []
     try:
         outs = [p.communicate(timeout=420) for p in procs]
@@ -248,8 +333,13 @@ def test_cli_gpus_2_on_a_cpu(tmp_path: Path) -> None:
     """``--gpus 2`` on one machine: Fabric starts the second process itself (it runs the
     command again), which finds the run folder rank 0 is writing and must not refuse it."""
     run = tmp_path / "run"
-    done = subprocess.run([sys.executable, *_train_codec_cli(run), "--gpus", "2"],
-                          env=base_env(), capture_output=True, text=True, timeout=420)
+    done = subprocess.run(
+        [sys.executable, *_train_codec_cli(run), "--gpus", "2"],
+        env=base_env(),
+        capture_output=True,
+        text=True,
+        timeout=420,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("step 2: loss") == 1 and "already holds" not in done.stderr
     assert (run / "checkpoints" / "step-0000002").is_dir()

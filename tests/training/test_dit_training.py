@@ -42,8 +42,15 @@ def codec() -> FoaCodec:
 
 
 def trainer(run: Path, codec, text_encoder, config: DitTrainConfig = TINY, clips: int = 4):
-    return DitTrainer(config, run, SyntheticFoaSource(clips, 0.3, seed=1), codec,
-                      accelerator="cpu", log=lambda m: None, text_encoder=text_encoder)
+    return DitTrainer(
+        config,
+        run,
+        SyntheticFoaSource(clips, 0.3, seed=1),
+        codec,
+        accelerator="cpu",
+        log=lambda m: None,
+        text_encoder=text_encoder,
+    )
 
 
 def test_config_round_trip_presets_and_errors(tmp_path: Path) -> None:
@@ -51,7 +58,11 @@ def test_config_round_trip_presets_and_errors(tmp_path: Path) -> None:
         assert DitTrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
     cfg = DIT_TRAIN_PRESETS["default"]
     assert (cfg.lr, cfg.betas, cfg.weight_decay, cfg.trajectory_lr_mult) == (
-        1e-4, (0.9, 0.99), 1e-3, 2.0)
+        1e-4,
+        (0.9, 0.99),
+        1e-3,
+        2.0,
+    )
     assert cfg.lr_factor(0) == pytest.approx(0.01) and cfg.lr_factor(10**6) < 0.71
     with pytest.raises(TrainingConfigError, match="unknown training setting 'lrr'"):
         DitTrainConfig.from_dict({"lrr": 1})
@@ -83,22 +94,32 @@ def test_cfg_dropout_drops_text_and_path_independently() -> None:
     assert drop_p.float().mean() == pytest.approx(0.3, abs=0.015)
     assert (drop_t & drop_p).float().mean() == pytest.approx(0.03, abs=0.006)  # independent
     b, text, numbers, path = 4, 3, 7, 5
-    cond = Conditioning(torch.ones(b, text + numbers + path, 2),
-                        torch.ones(b, 15, dtype=torch.bool), torch.ones(b, 2),
-                        TokenSlots(text, numbers, path))
-    out = apply_cfg_dropout(cond, torch.tensor([True, False, True, False]),
-                            torch.tensor([False, True, True, False]))
+    cond = Conditioning(
+        torch.ones(b, text + numbers + path, 2),
+        torch.ones(b, 15, dtype=torch.bool),
+        torch.ones(b, 2),
+        TokenSlots(text, numbers, path),
+    )
+    out = apply_cfg_dropout(
+        cond, torch.tensor([True, False, True, False]), torch.tensor([False, True, True, False])
+    )
     nz = out.tokens.abs().sum(-1) > 0
     assert not nz[0, :text].any() and nz[0, text:].all()  # text only
-    assert nz[1, :text + numbers].all() and not nz[1, text + numbers:].any()  # path only
+    assert nz[1, : text + numbers].all() and not nz[1, text + numbers :].any()  # path only
     assert not nz[2].any()  # both: exactly the null conditioning
     assert nz[3].all()
     assert torch.equal(out.global_embed, cond.global_embed)
 
 
 def test_loss_falls_when_overfitting(tmp_path: Path, codec, text_encoder) -> None:
-    cfg = replace(TINY, batch_size=4, text_dropout=0.0, trajectory_dropout=0.0,
-                  log_every=10, checkpoint_every=1000)
+    cfg = replace(
+        TINY,
+        batch_size=4,
+        text_dropout=0.0,
+        trajectory_dropout=0.0,
+        log_every=10,
+        checkpoint_every=1000,
+    )
     t = trainer(tmp_path / "run", codec, text_encoder, cfg, clips=2)
     logs: list[dict[str, float]] = []
     t.fit(100, progress=False, on_log=logs.append)
@@ -133,8 +154,7 @@ def test_resume_reproduces_the_uninterrupted_run(tmp_path: Path, codec, text_enc
         trainer(tmp_path / "c", FoaCodec(CODEC_PRESETS["small"]), text_encoder)
     assert not (tmp_path / "c").exists()
     with pytest.raises(TrainingConfigError, match="another model size"):
-        trainer(tmp_path / "b", codec, text_encoder,
-                replace(TINY, dit=replace(TINY.dit, depth=3)))
+        trainer(tmp_path / "b", codec, text_encoder, replace(TINY, dit=replace(TINY.dit, depth=3)))
 
 
 def test_export_loads_in_the_generator(tmp_path: Path, codec, text_encoder) -> None:
@@ -145,8 +165,9 @@ def test_export_loads_in_the_generator(tmp_path: Path, codec, text_encoder) -> N
     ema = t.ema_model().state_dict()
     for k, v in gen.bundle.model.state_dict().items():
         assert torch.equal(v, ema[k]), k
-    takes = gen.generate(GenerationRequest("a bee", path=Trajectory.static(30, 0, 0.2),
-                                           seconds=0.2, seed=1, steps=2))
+    takes = gen.generate(
+        GenerationRequest("a bee", path=Trajectory.static(30, 0, 0.2), seconds=0.2, seed=1, steps=2)
+    )
     assert takes[0].foa.shape == (4, 3200) and np.isfinite(takes[0].foa).all()
     assert gen.bundle.info.clip_seconds == TINY.clip_seconds
 
@@ -168,16 +189,31 @@ class _Captioned:
 
 
 def test_accumulation_captions_and_nan_guard(tmp_path: Path, codec, text_encoder) -> None:
-    cfg = replace(TINY, grad_accum=2, caption_mode="spatial", text_dropout=1.0,
-                  trajectory_dropout=0.0)
-    t = DitTrainer(cfg, tmp_path / "a", _Captioned(), codec, accelerator="cpu",
-                   log=lambda m: None, text_encoder=text_encoder)
+    cfg = replace(
+        TINY, grad_accum=2, caption_mode="spatial", text_dropout=1.0, trajectory_dropout=0.0
+    )
+    t = DitTrainer(
+        cfg,
+        tmp_path / "a",
+        _Captioned(),
+        codec,
+        accelerator="cpu",
+        log=lambda m: None,
+        text_encoder=text_encoder,
+    )
     logs: list[dict[str, float]] = []
     t.fit(2, progress=False, on_log=logs.append)
     assert logs[-1]["text_dropped"] == 1.0 and logs[-1]["path_dropped"] == 0.0
     assert "a bee circling left" in text_encoder._cache
-    bad = DitTrainer(TINY, tmp_path / "b", _Captioned(nan=True), codec, accelerator="cpu",
-                     log=lambda m: None, text_encoder=text_encoder)
+    bad = DitTrainer(
+        TINY,
+        tmp_path / "b",
+        _Captioned(nan=True),
+        codec,
+        accelerator="cpu",
+        log=lambda m: None,
+        text_encoder=text_encoder,
+    )
     before = {k: v.clone() for k, v in bad.model.state_dict().items()}
     bad.fit(2, progress=False)
     assert bad.skipped == 2 and bad.step == 2
@@ -188,8 +224,11 @@ def test_accumulation_captions_and_nan_guard(tmp_path: Path, codec, text_encoder
 class _InRooms:
     """Synthetic clips with room values: clip 0 in a room, clip 1 dry, clip 2 without any."""
 
-    ROOMS = [{"in_room": True, "distance": 3.0, "room_volume": 125.0, "rt60": 0.8},
-             {"in_room": False, "distance": 1.0, "room_volume": 0.0, "rt60": 0.0}, None]
+    ROOMS = [
+        {"in_room": True, "distance": 3.0, "room_volume": 125.0, "rt60": 0.8},
+        {"in_room": False, "distance": 1.0, "room_volume": 0.0, "rt60": 0.0},
+        None,
+    ]
 
     def __init__(self) -> None:
         self.inner = SyntheticFoaSource(3, 0.3, seed=6)
@@ -213,8 +252,10 @@ def test_room_numbers_reach_the_conditioner_with_their_own_dropout() -> None:
     assert np.isnan(room_numbers(_InRooms.ROOMS[1])[0]) and np.isnan(room_numbers(None)).all()
     assert room_size_of(3.5 * 4.5 * 2.6) == pytest.approx(3.45, abs=0.01)  # the "small" preset
     data = DitClipDataset(_InRooms(), replace(TINY, clip_seconds=0.1), hop=32, rate=16000)
-    rooms = {tuple(np.nan_to_num(data[k]["room"].double().numpy(), nan=-1).round(3).tolist())
-             for k in range(40)}
+    rooms = {
+        tuple(np.nan_to_num(data[k]["room"].double().numpy(), nan=-1).round(3).tolist())
+        for k in range(40)
+    }
     assert rooms == {(3.0, 5.0, 0.8), (-1.0, 0.0, 0.0), (-1.0, -1.0, -1.0)}
     torch.manual_seed(0)
     dropped = drop_room_numbers(torch.ones(20000, 3), 0.1)
@@ -225,8 +266,11 @@ def test_room_numbers_reach_the_conditioner_with_their_own_dropout() -> None:
 
     cond = Conditioner(CONDITIONER_PRESETS["tiny"])
     text, mask = torch.randn(2, 3, 384), torch.ones(2, 3, dtype=torch.bool)
-    numbers = {"seconds_start": torch.zeros(2), "seconds_total": torch.full((2,), 0.1),
-               "distance": torch.tensor([3.0, float("nan")])}
+    numbers = {
+        "seconds_start": torch.zeros(2),
+        "seconds_total": torch.full((2,), 0.1),
+        "distance": torch.tensor([3.0, float("nan")]),
+    }
     c = cond(text, mask, numbers)
     slot = 3 + 2 + 2  # text, seconds_start, seconds_total, azimuth, elevation, distance
     assert c.mask[0, slot] and not c.mask[1, slot]
@@ -241,22 +285,38 @@ def test_two_phase_captions_switch_at_the_step() -> None:
     assert resolve_dit_config("paper").caption_mode == "two-phase"
 
 
-def test_validation_takes_are_written_and_leave_training_exact(tmp_path: Path, codec,
-                                                               text_encoder) -> None:
+def test_validation_takes_are_written_and_leave_training_exact(
+    tmp_path: Path, codec, text_encoder
+) -> None:
     cfg = replace(TINY, validate_every=4, validate_takes=2, validate_steps=2)
-    with_takes = DitTrainer(cfg, tmp_path / "a", _InRooms(), codec, accelerator="cpu",
-                            log=lambda m: None, text_encoder=text_encoder)
+    with_takes = DitTrainer(
+        cfg,
+        tmp_path / "a",
+        _InRooms(),
+        codec,
+        accelerator="cpu",
+        log=lambda m: None,
+        text_encoder=text_encoder,
+    )
     with_takes.fit(8, progress=False)
     rows = (tmp_path / "a" / "validation" / "validation.csv").read_text().splitlines()
     assert rows[0] == "step,take,azimuth_l1,elevation_l1,spatial_angle,prompt"
     assert [r.split(",")[:2] for r in rows[1:]] == [["4", "0"], ["4", "1"], ["8", "0"], ["8", "1"]]
-    side = json.loads((tmp_path / "a" / "validation" / "step-0000008" / "take-1.wav.json")
-                      .read_text())
+    side = json.loads(
+        (tmp_path / "a" / "validation" / "step-0000008" / "take-1.wav.json").read_text()
+    )
     assert side["step"] == 8 and side["request"]["mode"] == "parametric"
     assert set(side["errors"]) >= {"azimuth_l1", "elevation_l1", "spatial_angle"}
     assert side["request"]["prompt"].startswith("clip ")
-    plain = DitTrainer(TINY, tmp_path / "b", _InRooms(), codec, accelerator="cpu",
-                       log=lambda m: None, text_encoder=text_encoder)
+    plain = DitTrainer(
+        TINY,
+        tmp_path / "b",
+        _InRooms(),
+        codec,
+        accelerator="cpu",
+        log=lambda m: None,
+        text_encoder=text_encoder,
+    )
     plain.fit(8, progress=False)
     a, b = with_takes.diffusion.state_dict(), plain.diffusion.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)  # generation did not touch the RNG
@@ -266,9 +326,16 @@ def test_a_run_can_start_from_a_trained_model(tmp_path: Path, codec, text_encode
     first = trainer(tmp_path / "a", codec, text_encoder)
     first.fit(3, progress=False)
     base = first.ema_model()
-    tuned = DitTrainer(TINY, tmp_path / "b", SyntheticFoaSource(4, 0.3, seed=1), codec,
-                       accelerator="cpu", log=lambda m: None, text_encoder=text_encoder,
-                       init_model=base)
+    tuned = DitTrainer(
+        TINY,
+        tmp_path / "b",
+        SyntheticFoaSource(4, 0.3, seed=1),
+        codec,
+        accelerator="cpu",
+        log=lambda m: None,
+        text_encoder=text_encoder,
+        init_model=base,
+    )
     start = tuned.diffusion.state_dict()
     assert all(torch.equal(v, start[k]) for k, v in base.state_dict().items())
     assert all(torch.equal(v, start[k]) for k, v in tuned.ema.state_dict().items())
@@ -295,8 +362,15 @@ def test_recipes_load_and_fit_their_codecs() -> None:
 @pytest.mark.gpu
 def test_bf16_training_with_accumulation_on_a_gpu(tmp_path: Path, codec, text_encoder) -> None:
     cfg = replace(TINY, grad_accum=2, validate_every=2, validate_takes=1, validate_steps=2)
-    t = DitTrainer(cfg, tmp_path / "run", _InRooms(), codec, accelerator="cuda",
-                   log=lambda m: None, text_encoder=text_encoder)
+    t = DitTrainer(
+        cfg,
+        tmp_path / "run",
+        _InRooms(),
+        codec,
+        accelerator="cuda",
+        log=lambda m: None,
+        text_encoder=text_encoder,
+    )
     assert "bf16" in str(t.fabric.strategy.precision.precision)
     logs: list[dict[str, float]] = []
     t.fit(4, progress=False, on_log=logs.append)
@@ -306,22 +380,51 @@ def test_bf16_training_with_accumulation_on_a_gpu(tmp_path: Path, codec, text_en
 
 
 def test_a_new_run_standardises_its_latents_and_keeps_them_on_resume(
-        tmp_path: Path, codec, text_encoder) -> None:
+    tmp_path: Path, codec, text_encoder
+) -> None:
     from ambisketch.training.checkpoint import load_checkpoint
 
-    t = DitTrainer(TINY, tmp_path / "run", _Captioned(), codec, accelerator="cpu",
-                   log=lambda m: None, text_encoder=text_encoder)
+    t = DitTrainer(
+        TINY,
+        tmp_path / "run",
+        _Captioned(),
+        codec,
+        accelerator="cpu",
+        log=lambda m: None,
+        text_encoder=text_encoder,
+    )
     std = t.diffusion.latent_std.clone()
     assert not torch.equal(std, torch.ones_like(std))  # measured, not the identity
-    z = torch.cat([codec.encode(torch.as_tensor(_Captioned()[i]["foa"]).float()[None])
-                   for i in range(len(_Captioned()))], -1)
+    z = torch.cat(
+        [
+            codec.encode(torch.as_tensor(_Captioned()[i]["foa"]).float()[None])
+            for i in range(len(_Captioned()))
+        ],
+        -1,
+    )
     assert torch.allclose(std, z[0].std(-1, unbiased=False).clamp_min(1e-3), rtol=0.05, atol=1e-4)
     t.fit(2, progress=False)
     tensors, _ = load_checkpoint(tmp_path / "run")
-    assert torch.equal(tensors["model.latent_std"], std) and torch.equal(tensors["ema.latent_std"], std)
-    again = DitTrainer(TINY, tmp_path / "run", _Captioned(), codec, accelerator="cpu",
-                       log=lambda m: None, text_encoder=text_encoder)
+    assert torch.equal(tensors["model.latent_std"], std) and torch.equal(
+        tensors["ema.latent_std"], std
+    )
+    again = DitTrainer(
+        TINY,
+        tmp_path / "run",
+        _Captioned(),
+        codec,
+        accelerator="cpu",
+        log=lambda m: None,
+        text_encoder=text_encoder,
+    )
     assert again.step == 2 and torch.equal(again.diffusion.latent_std, std)
-    raw = DitTrainer(replace(TINY, normalise_latents=False), tmp_path / "raw", _Captioned(),
-                     codec, accelerator="cpu", log=lambda m: None, text_encoder=text_encoder)
+    raw = DitTrainer(
+        replace(TINY, normalise_latents=False),
+        tmp_path / "raw",
+        _Captioned(),
+        codec,
+        accelerator="cpu",
+        log=lambda m: None,
+        text_encoder=text_encoder,
+    )
     assert torch.equal(raw.diffusion.latent_std, torch.ones_like(std))

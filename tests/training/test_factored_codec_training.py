@@ -29,8 +29,9 @@ TINY = TRAIN_PRESETS["factored-tiny"]
 
 
 def _trainer(run: Path, config: CodecTrainConfig = TINY, source=None) -> CodecTrainer:
-    return CodecTrainer(config, run, source or SyntheticFoaSource(4, 1.0), accelerator="cpu",
-                        log=lambda m: None)
+    return CodecTrainer(
+        config, run, source or SyntheticFoaSource(4, 1.0), accelerator="cpu", log=lambda m: None
+    )
 
 
 def test_configs_name_their_kind_and_old_ones_are_4_channel() -> None:
@@ -47,8 +48,7 @@ def test_configs_name_their_kind_and_old_ones_are_4_channel() -> None:
 
 def test_training_learns_w_and_direction_stays_exact(tmp_path: Path) -> None:
     source = SyntheticFoaSource(1, 1.0, seed=3)
-    config = replace(TINY, batch_size=2, adversarial_after=70, log_every=20,
-                     checkpoint_every=1000)
+    config = replace(TINY, batch_size=2, adversarial_after=70, log_every=20, checkpoint_every=1000)
     trainer = _trainer(tmp_path / "run", config, source)
     assert trainer.disc.scales[0].convs[0].weight.shape[1] == 2  # W only: real + imaginary
     logs: list[dict[str, float]] = []
@@ -83,8 +83,9 @@ def test_export_and_eval_keep_direction(tmp_path: Path) -> None:
     source = SyntheticFoaSource(2, 1.0, seed=9)
     files = []
     for i in range(2):
-        files.append(write_audio(tmp_path / f"clip{i}.wav", source[i]["foa"].numpy(), 16000,
-                                 bits="32f"))
+        files.append(
+            write_audio(tmp_path / f"clip{i}.wav", source[i]["foa"].numpy(), 16000, bits="32f")
+        )
     scores = evaluate_codec(codec, files)
     assert scores.clips == 2 and scores.spatial_angle < 3.0 and np.isfinite(scores.stft)
 
@@ -95,15 +96,24 @@ def test_a_dit_trains_and_generates_on_a_factored_codec(tmp_path: Path) -> None:
     codec = codec_from_run(tmp_path / "codec_run")[0]
     text = TextEncoder(MINILM_ID, cache_size=16)
     config = replace(DIT_TRAIN_PRESETS["tiny"], batch_size=2, checkpoint_every=3, log_every=3)
-    dit = DitTrainer(config, tmp_path / "dit", SyntheticFoaSource(4, 0.3, seed=1), codec,
-                     accelerator="cpu", log=lambda m: None, text_encoder=text)
+    dit = DitTrainer(
+        config,
+        tmp_path / "dit",
+        SyntheticFoaSource(4, 0.3, seed=1),
+        codec,
+        accelerator="cpu",
+        log=lambda m: None,
+        text_encoder=text,
+    )
     last = dit.fit(3, progress=False)
     assert np.isfinite(last["loss"])
-    gen = Generator(export_dit(tmp_path / "dit", tmp_path / "model"), device="cpu",
-                    text_encoder=text)
+    gen = Generator(
+        export_dit(tmp_path / "dit", tmp_path / "model"), device="cpu", text_encoder=text
+    )
     assert isinstance(gen.bundle.codec, FactoredCodec)
-    takes = gen.generate(GenerationRequest("a bee", path=Trajectory.static(30, 0, 0.2),
-                                           seconds=0.2, seed=1, steps=2))
+    takes = gen.generate(
+        GenerationRequest("a bee", path=Trajectory.static(30, 0, 0.2), seconds=0.2, seed=1, steps=2)
+    )
     assert takes[0].foa.shape == (4, 3200) and np.isfinite(takes[0].foa).all()
 
 
@@ -121,8 +131,14 @@ def test_init_from_starts_a_new_run_from_trained_weights(tmp_path: Path) -> None
     donor = _trainer(tmp_path / "donor", replace(TINY, batch_size=1, checkpoint_every=1000))
     donor.fit(3, progress=False)
     trained = codec_from_run(tmp_path / "donor")[0]
-    fresh = CodecTrainer(TINY, tmp_path / "new", SyntheticFoaSource(4, 1.0), accelerator="cpu",
-                         log=lambda m: None, init_from=trained)
+    fresh = CodecTrainer(
+        TINY,
+        tmp_path / "new",
+        SyntheticFoaSource(4, 1.0),
+        accelerator="cpu",
+        log=lambda m: None,
+        init_from=trained,
+    )
     assert fresh.step == 0
     want = trained.state_dict()
     for k, v in fresh.codec.state_dict().items():
@@ -131,5 +147,11 @@ def test_init_from_starts_a_new_run_from_trained_weights(tmp_path: Path) -> None
     assert all(torch.equal(exported[k], want[k]) for k in want)
     other = replace(TINY, codec=replace(TINY.codec, window_frames=4.0))
     with pytest.raises(Exception, match="another size or kind"):
-        CodecTrainer(other, tmp_path / "other", SyntheticFoaSource(4, 1.0), accelerator="cpu",
-                     log=lambda m: None, init_from=trained)
+        CodecTrainer(
+            other,
+            tmp_path / "other",
+            SyntheticFoaSource(4, 1.0),
+            accelerator="cpu",
+            log=lambda m: None,
+            init_from=trained,
+        )

@@ -18,15 +18,22 @@ from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
 from ambisketch.engine.models.dit import DIT_PRESETS
 from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
 from ambisketch.engine.spatial import preset
-from ambisketch.training.finetune import (FinetuneJob, FinetuneProgress, FinetuneSettings,
-                                          default_base_bundle, pick_batch, scan_library)
+from ambisketch.training.finetune import (
+    FinetuneJob,
+    FinetuneProgress,
+    FinetuneSettings,
+    default_base_bundle,
+    pick_batch,
+    scan_library,
+)
 
 CLIP = 0.5
 
 
 def make_messy_library(root: Path) -> Path:
-    spec = importlib.util.spec_from_file_location("messy_library",
-                                                  Path(__file__).with_name("messy_library.py"))
+    spec = importlib.util.spec_from_file_location(
+        "messy_library", Path(__file__).with_name("messy_library.py")
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.make_messy_library(root)
@@ -39,8 +46,13 @@ def text_encoder() -> TextEncoder:
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    b = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
-                   clip_seconds=CLIP, name="tiny base")
+    b = new_bundle(
+        CODEC_PRESETS["tiny"],
+        DIT_PRESETS["tiny"],
+        CONDITIONER_PRESETS["tiny"],
+        clip_seconds=CLIP,
+        name="tiny base",
+    )
     return save_bundle(tmp_path_factory.mktemp("models") / "base", b)
 
 
@@ -50,8 +62,17 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def settings(tmp_path: Path, library: Path, base: Path, **kw) -> FinetuneSettings:
-    values = dict(library=library, out=tmp_path / "tuned", base=base, steps=6, device="cpu",
-                  batch_size=2, accumulate=1, augmentations=1, cache_dir=tmp_path / "cache")
+    values = dict(
+        library=library,
+        out=tmp_path / "tuned",
+        base=base,
+        steps=6,
+        device="cpu",
+        batch_size=2,
+        accumulate=1,
+        augmentations=1,
+        cache_dir=tmp_path / "cache",
+    )
     values.update(kw)
     return FinetuneSettings(**values)
 
@@ -66,11 +87,13 @@ def test_scan_names_every_file_it_cannot_use(library: Path, tmp_path: Path) -> N
     assert "broken.wav" in report.summary()
 
 
-def test_finetune_writes_a_bundle_the_generator_loads(tmp_path: Path, library: Path, base: Path,
-                                                      text_encoder: TextEncoder) -> None:
+def test_finetune_writes_a_bundle_the_generator_loads(
+    tmp_path: Path, library: Path, base: Path, text_encoder: TextEncoder
+) -> None:
     seen: list[FinetuneProgress] = []
-    out = FinetuneJob(settings(tmp_path, library, base), seen.append,
-                      text_encoder=text_encoder).run()
+    out = FinetuneJob(
+        settings(tmp_path, library, base), seen.append, text_encoder=text_encoder
+    ).run()
     assert out == tmp_path / "tuned"
     stages = list(dict.fromkeys(p.stage for p in seen))
     assert stages == ["scan", "encode", "train", "export"]
@@ -86,23 +109,27 @@ def test_finetune_writes_a_bundle_the_generator_loads(tmp_path: Path, library: P
     tuned, original = load_bundle(out), load_bundle(base)
     a, b = tuned.model.state_dict(), original.model.state_dict()
     assert any(not torch.equal(a[k], b[k]) for k in a)  # trained from the base ...
-    assert all(torch.equal(v, original.codec.state_dict()[k])  # ... with the base's codec
-               for k, v in tuned.codec.state_dict().items())
+    assert all(
+        torch.equal(v, original.codec.state_dict()[k])  # ... with the base's codec
+        for k, v in tuned.codec.state_dict().items()
+    )
     info = json.loads((out / "model.json").read_text())
     tune = info["training_data"]["finetune"]
     assert (tune["clips"], tune["skipped"], tune["steps"]) == (6, 5, 6)
     assert info["name"] == "tiny base + library" and info["clip_seconds"] == CLIP
     assert "Fine-tuned from `tiny base`" in (out / "MODEL_CARD.md").read_text()
     gen = Generator(out, device="cpu", text_encoder=text_encoder)
-    take = gen.generate(GenerationRequest("a bell", preset("orbit", CLIP), CLIP, seed=1,
-                                          steps=2))[0]
+    take = gen.generate(GenerationRequest("a bell", preset("orbit", CLIP), CLIP, seed=1, steps=2))[
+        0
+    ]
     assert take.foa.shape == (4, 8000) and np.isfinite(take.foa).all()
     with pytest.raises(ModelLoadError, match="already exists"):
         FinetuneJob(settings(tmp_path, library, base), text_encoder=text_encoder).run()
 
 
-def test_cancel_writes_nothing_and_a_new_run_continues(tmp_path: Path, library: Path,
-                                                       base: Path, text_encoder) -> None:
+def test_cancel_writes_nothing_and_a_new_run_continues(
+    tmp_path: Path, library: Path, base: Path, text_encoder
+) -> None:
     steps: list[int] = []
 
     def cancel() -> bool:
@@ -120,22 +147,25 @@ def test_cancel_writes_nothing_and_a_new_run_continues(tmp_path: Path, library: 
     FinetuneJob(s, seen.append, text_encoder=text_encoder).run()
     first_train = [p for p in seen if p.stage == "train"][0]
     assert first_train.step == 3  # resumed from the checkpoint saved at the cancel
-    assert not [p for p in seen if p.stage == "encode" and p.step == 0 and p.message.startswith(
-        "encoded 0")]  # the latent cache was complete: nothing encoded again
+    assert not [
+        p for p in seen if p.stage == "encode" and p.step == 0 and p.message.startswith("encoded 0")
+    ]  # the latent cache was complete: nothing encoded again
     assert load_bundle(s.out).info.training_data["finetune"]["steps"] == 8
 
 
-def test_codec_too_tunes_the_codec(tmp_path: Path, library: Path, base: Path,
-                                   text_encoder) -> None:
-    out = FinetuneJob(settings(tmp_path, library, base, steps=2, codec_too=True, codec_steps=2),
-                      text_encoder=text_encoder).run()
+def test_codec_too_tunes_the_codec(tmp_path: Path, library: Path, base: Path, text_encoder) -> None:
+    out = FinetuneJob(
+        settings(tmp_path, library, base, steps=2, codec_too=True, codec_steps=2),
+        text_encoder=text_encoder,
+    ).run()
     a, b = load_bundle(out).codec.state_dict(), load_bundle(base).codec.state_dict()
     assert any(not torch.equal(a[k], b[k]) for k in a)
     assert load_bundle(out).info.training_data["finetune"]["codec_too"]
 
 
-def test_base_errors_and_the_installed_default(tmp_path: Path, library: Path, base: Path,
-                                               monkeypatch, text_encoder) -> None:
+def test_base_errors_and_the_installed_default(
+    tmp_path: Path, library: Path, base: Path, monkeypatch, text_encoder
+) -> None:
     monkeypatch.setenv("AMBISKETCH_RESOURCES", str(tmp_path / "resources"))
     assert default_base_bundle() is None
     with pytest.raises(ModelLoadError, match="pass --base"):
@@ -157,8 +187,7 @@ def test_base_errors_and_the_installed_default(tmp_path: Path, library: Path, ba
     installed.parent.mkdir(parents=True)
     save_bundle(installed, load_bundle(base))
     assert default_base_bundle() == installed
-    out = FinetuneJob(settings(tmp_path, library, None, steps=1),
-                      text_encoder=text_encoder).run()
+    out = FinetuneJob(settings(tmp_path, library, None, steps=1), text_encoder=text_encoder).run()
     assert load_bundle(out).info.training_data["finetune"]["base"] == str(installed.resolve())
 
 

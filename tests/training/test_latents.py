@@ -35,8 +35,9 @@ def _messy_library(root: Path) -> Path:
     """The shared messy library (tests/training/messy_library.py, loaded by path)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("messy_library",
-                                                  Path(__file__).with_name("messy_library.py"))
+    spec = importlib.util.spec_from_file_location(
+        "messy_library", Path(__file__).with_name("messy_library.py")
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.make_messy_library(root)
@@ -45,9 +46,12 @@ def _messy_library(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("lib")
-    return scan_library(_messy_library(root / "library"),
-                        ScanConfig(rate=16000, clip_seconds=CLIP), cache_dir=root / "cache",
-                        progress=False)
+    return scan_library(
+        _messy_library(root / "library"),
+        ScanConfig(rate=16000, clip_seconds=CLIP),
+        cache_dir=root / "cache",
+        progress=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +67,13 @@ def text_encoder() -> TextEncoder:
 
 def test_cache_holds_the_codec_latents_and_conditioning(tmp_path: Path, library, codec) -> None:
     assert len(library) == 6  # the messy library: 6 usable files, 5 skipped
-    cache = encode_library(library, codec, tmp_path / "cache", augment=ROOMS,
-                           settings=EncodeSettings(augmentations=2, shard_size=5, batch_size=3))
+    cache = encode_library(
+        library,
+        codec,
+        tmp_path / "cache",
+        augment=ROOMS,
+        settings=EncodeSettings(augmentations=2, shard_size=5, batch_size=3),
+    )
     assert len(cache) == 2 * 6 * 2 and len(cache.shards) == 5
     assert (cache.latent_channels, cache.hop, cache.sample_rate) == (8, 32, 16000)
     # sample 13 is item 1 of the second pass: the moving sample of clip 0, drawn anew
@@ -101,8 +110,13 @@ def test_an_interrupted_encode_continues_where_it_stopped(tmp_path: Path, librar
         open_latent_cache(tmp_path / "b")
     (tmp_path / "b" / ".shard-00001.safetensors.x.tmp").write_bytes(b"half")  # a killed write
     seen = []
-    resumed = encode_library(library, codec, tmp_path / "b", settings=settings,
-                             progress=lambda done, total: seen.append(done))
+    resumed = encode_library(
+        library,
+        codec,
+        tmp_path / "b",
+        settings=settings,
+        progress=lambda done, total: seen.append(done),
+    )
     assert seen[0] == 4  # the first shard was kept
     assert not list((tmp_path / "b").glob(".*.tmp"))
     for j in range(len(straight)):
@@ -123,23 +137,48 @@ def test_other_settings_are_refused_or_replaced(tmp_path: Path, library, codec) 
     with pytest.raises(DatasetError, match="not a latent cache"):
         encode_library(library, codec, tmp_path / "d", settings=settings)
     with pytest.raises(DatasetError, match="16000 Hz"):
-        encode_library(library, FoaCodec(replace(CODEC_PRESETS["tiny"], sample_rate=8000)),
-                       tmp_path / "e", settings=settings)
+        encode_library(
+            library,
+            FoaCodec(replace(CODEC_PRESETS["tiny"], sample_rate=8000)),
+            tmp_path / "e",
+            settings=settings,
+        )
     with pytest.raises(DatasetError, match="no such latent cache"):
         open_latent_cache(tmp_path / "nope")
     with pytest.raises(DatasetError, match="augmentations must be at least 1"):
         EncodeSettings(augmentations=0)
 
 
-def test_dit_training_from_the_cache_lowers_the_loss(tmp_path: Path, library, codec,
-                                                     text_encoder) -> None:
-    cache = encode_library(library, codec, tmp_path / "cache", augment=ROOMS,
-                           settings=EncodeSettings(augmentations=1, shard_size=64))
-    cfg = replace(DIT_TRAIN_PRESETS["tiny"], batch_size=4, clip_seconds=CLIP, log_every=10,
-                  checkpoint_every=1000, text_dropout=0.0, trajectory_dropout=0.0,
-                  room_dropout=0.0, normalise_latents=False)  # the raw scale it was measured on
-    trainer = DitTrainer(cfg, tmp_path / "run", LatentCache(tmp_path / "cache"), None,
-                         accelerator="cpu", log=lambda m: None, text_encoder=text_encoder)
+def test_dit_training_from_the_cache_lowers_the_loss(
+    tmp_path: Path, library, codec, text_encoder
+) -> None:
+    cache = encode_library(
+        library,
+        codec,
+        tmp_path / "cache",
+        augment=ROOMS,
+        settings=EncodeSettings(augmentations=1, shard_size=64),
+    )
+    cfg = replace(
+        DIT_TRAIN_PRESETS["tiny"],
+        batch_size=4,
+        clip_seconds=CLIP,
+        log_every=10,
+        checkpoint_every=1000,
+        text_dropout=0.0,
+        trajectory_dropout=0.0,
+        room_dropout=0.0,
+        normalise_latents=False,
+    )  # the raw scale it was measured on
+    trainer = DitTrainer(
+        cfg,
+        tmp_path / "run",
+        LatentCache(tmp_path / "cache"),
+        None,
+        accelerator="cpu",
+        log=lambda m: None,
+        text_encoder=text_encoder,
+    )
     assert codec_fingerprint(trainer.codec) == cache.codec_fingerprint  # the cache's codec
     logs: list[dict[str, float]] = []
     trainer.fit(30, progress=False, on_log=logs.append)
@@ -148,12 +187,33 @@ def test_dit_training_from_the_cache_lowers_the_loss(tmp_path: Path, library, co
     assert logs[-1]["loss"] < 0.67 * logs[0]["loss"], logs
     other = FoaCodec(CODEC_PRESETS["tiny"]).eval()
     with pytest.raises(TrainingConfigError, match="another codec"):
-        DitTrainer(cfg, tmp_path / "run2", cache, other, accelerator="cpu", log=lambda m: None,
-                   text_encoder=text_encoder)
+        DitTrainer(
+            cfg,
+            tmp_path / "run2",
+            cache,
+            other,
+            accelerator="cpu",
+            log=lambda m: None,
+            text_encoder=text_encoder,
+        )
     with pytest.raises(TrainingConfigError, match="sample_latents"):
-        DitTrainer(replace(cfg, sample_latents=True), tmp_path / "run3", cache, None,
-                   accelerator="cpu", log=lambda m: None, text_encoder=text_encoder)
+        DitTrainer(
+            replace(cfg, sample_latents=True),
+            tmp_path / "run3",
+            cache,
+            None,
+            accelerator="cpu",
+            log=lambda m: None,
+            text_encoder=text_encoder,
+        )
     with pytest.raises(TrainingConfigError, match="0.5 s clips"):
-        DitTrainer(replace(cfg, clip_seconds=1.0), tmp_path / "run4", cache, None,
-                   accelerator="cpu", log=lambda m: None, text_encoder=text_encoder)
+        DitTrainer(
+            replace(cfg, clip_seconds=1.0),
+            tmp_path / "run4",
+            cache,
+            None,
+            accelerator="cpu",
+            log=lambda m: None,
+            text_encoder=text_encoder,
+        )
     assert not (tmp_path / "run2").exists() and not (tmp_path / "run4").exists()

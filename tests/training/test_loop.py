@@ -21,8 +21,9 @@ class _Pids(torch.utils.data.Dataset):
 def test_data_workers_ignore_a_stop_signal_meant_for_the_run() -> None:
     """`kill`/`pkill -f` reaching the workers must not abort the step the main process is
     saving (the run checkpoints on SIGTERM and shuts its workers down itself)."""
-    loader = torch.utils.data.DataLoader(_Pids(), batch_size=1, num_workers=1,
-                                         worker_init_fn=quiet_worker, persistent_workers=True)
+    loader = torch.utils.data.DataLoader(
+        _Pids(), batch_size=1, num_workers=1, worker_init_fn=quiet_worker, persistent_workers=True
+    )
     it = iter(loader)
     worker = int(next(it)[0])
     assert worker != os.getpid()

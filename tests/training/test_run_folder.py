@@ -16,13 +16,21 @@ from ambisketch.training.codec.config import TRAIN_PRESETS, TrainingConfigError
 from ambisketch.training.codec.data import SyntheticFoaSource
 from ambisketch.training.codec.trainer import CodecTrainer
 
-TINY = replace(TRAIN_PRESETS["tiny"], batch_size=1, crop_seconds=0.25, adversarial_after=0,
-               log_every=1, checkpoint_every=2, num_workers=0)
+TINY = replace(
+    TRAIN_PRESETS["tiny"],
+    batch_size=1,
+    crop_seconds=0.25,
+    adversarial_after=0,
+    log_every=1,
+    checkpoint_every=2,
+    num_workers=0,
+)
 
 
 def _trainer(run: Path, config=TINY) -> CodecTrainer:  # type: ignore[no-untyped-def]
-    return CodecTrainer(config, run, SyntheticFoaSource(2, 0.5), accelerator="cpu",
-                        log=lambda m: None)
+    return CodecTrainer(
+        config, run, SyntheticFoaSource(2, 0.5), accelerator="cpu", log=lambda m: None
+    )
 
 
 def test_checkpoint_names_are_the_codec_trainers_own(tmp_path: Path) -> None:

@@ -15,16 +15,26 @@ from ambisketch.training.recipes.starter import BuildOptions, build_starter
 from ambisketch.training.recipes.starter import build as build_mod
 from ambisketch.training.recipes.starter import sources as sources_mod
 from ambisketch.training.recipes.starter.files import FREEDESKTOP, GAME_SOUNDS, game_key
-from ambisketch.training.recipes.starter.gm import (DRUMS, GM_NAMES, drum_sections, midi_file,
-                                                   note_range, program_sections)
+from ambisketch.training.recipes.starter.gm import (
+    DRUMS,
+    GM_NAMES,
+    drum_sections,
+    midi_file,
+    note_range,
+    program_sections,
+)
 from ambisketch.training.recipes.starter.procedural import CONCEPTS, render_variant
 from ambisketch.training.recipes.starter.speech import speech_jobs
 
 
 def test_quick_procedural_build(tmp_path: Path) -> None:
     out = tmp_path / "corpus"
-    m = build_starter(out, BuildOptions(only=("procedural",), limit=2, max_concepts=4, jobs=1),
-                      progress=False, log=lambda _: None)
+    m = build_starter(
+        out,
+        BuildOptions(only=("procedural",), limit=2, max_concepts=4, jobs=1),
+        progress=False,
+        log=lambda _: None,
+    )
     assert m["files"] == 8 and m["concept_count"] == 4 and m["hours"] > 0
     assert m["sources"]["procedural"]["status"] == "built"
     rows = list(csv.DictReader((out / "captions.csv").open()))
@@ -40,15 +50,21 @@ def test_quick_procedural_build(tmp_path: Path) -> None:
         build_starter(out, BuildOptions(only=("procedural",), limit=1, max_concepts=1, jobs=1))
 
 
-def test_missing_packages_are_skipped_with_a_reason(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_packages_are_skipped_with_a_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(build_mod, "package_installed", lambda p: False)
     monkeypatch.setattr(sources_mod, "package_installed", lambda p: False)
     monkeypatch.setattr(sources_mod.Source, "missing", lambda self: list(self.needs))
     said: list[str] = []
-    m = build_starter(tmp_path / "c", BuildOptions(only=("procedural", "gm", "games"), limit=1,
-                                                   max_concepts=1, jobs=1, install=False),
-                      progress=False, log=said.append)
+    m = build_starter(
+        tmp_path / "c",
+        BuildOptions(
+            only=("procedural", "gm", "games"), limit=1, max_concepts=1, jobs=1, install=False
+        ),
+        progress=False,
+        log=said.append,
+    )
     assert m["sources"]["procedural"]["status"] == "built"
     for name in ("gm", "games"):
         assert m["sources"][name]["status"] == "skipped"

@@ -20,9 +20,13 @@ from ambisketch.engine.models.dit import DIT_PRESETS
 from ambisketch.engine.models.factored_codec import FACTORED_PRESETS
 from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
 from ambisketch.engine.spatial import preset
-from ambisketch.training.recipes.starter.pipeline import (STAGES, RecipeError, RecipeSettings,
-                                                          StarterRecipe)
-from ambisketch.training.recipes.starter.pipeline import finish
+from ambisketch.training.recipes.starter.pipeline import (
+    STAGES,
+    RecipeError,
+    RecipeSettings,
+    StarterRecipe,
+    finish,
+)
 from ambisketch.training.recipes.starter.pipeline.sizes import CODEC_KINDS, codec_train_config
 
 
@@ -31,17 +35,20 @@ def text_encoder() -> TextEncoder:
     return TextEncoder(MINILM_ID, cache_size=256)
 
 
-def recipe(work: Path, text_encoder: TextEncoder, lines: list[str] | None = None,
-           **options) -> StarterRecipe:
+def recipe(
+    work: Path, text_encoder: TextEncoder, lines: list[str] | None = None, **options
+) -> StarterRecipe:
     values = dict(size="tiny", device="cpu", out=work.parent / "bundle")
     values.update(options)
-    return StarterRecipe(work, log=(lines.append if lines is not None else None),
-                         text_encoder=text_encoder, **values)
+    return StarterRecipe(
+        work, log=(lines.append if lines is not None else None), text_encoder=text_encoder, **values
+    )
 
 
 @pytest.fixture(scope="module")
-def done(tmp_path_factory: pytest.TempPathFactory, text_encoder: TextEncoder
-         ) -> tuple[Path, object, list[str]]:
+def done(
+    tmp_path_factory: pytest.TempPathFactory, text_encoder: TextEncoder
+) -> tuple[Path, object, list[str]]:
     """One complete tiny run (its work folder is copied by tests that change it)."""
     work = tmp_path_factory.mktemp("starter") / "work"
     lines: list[str] = []
@@ -63,19 +70,36 @@ def test_tiny_recipe_makes_a_bundle_the_generator_loads(done, text_encoder) -> N
     gen = Generator(bundle, device="cpu", text_encoder=text_encoder)
     defaults = gen.bundle.info.defaults
     assert defaults == {"steps": 4, "cfg_scale": 3.0, "sampler": "dpmpp-2m"}
-    take = gen.generate(GenerationRequest("a dog barking", preset("orbit", 0.5), 0.5, 1,
-                                          defaults["steps"], defaults["cfg_scale"],
-                                          defaults["sampler"]))[0]
+    take = gen.generate(
+        GenerationRequest(
+            "a dog barking",
+            preset("orbit", 0.5),
+            0.5,
+            1,
+            defaults["steps"],
+            defaults["cfg_scale"],
+            defaults["sampler"],
+        )
+    )[0]
     assert take.foa.shape == (4, 8000) and take.foa.dtype == np.float32
     assert np.isfinite(take.foa).all()
     meta = json.loads((bundle / "model.json").read_text())
     assert meta["codec_kind"] == "factored" and meta["dtype"] == "float32"
     assert meta["training_data"]["recipe"]["dit_step"] == 30
     card = (bundle / "MODEL_CARD.md").read_text()
-    for part in ("## Training data", "| procedural | built | 4 |", "## Training",
-                 "| train the DiT | 30 |", "SonicMotion Table 3", "SonicMotion Table 2",
-                 "paper SM-P", "Latency: a 0.5 s take at 4 steps", "## Known limits",
-                 "## Appendix: the training corpus's licences", "### procedural (built)"):
+    for part in (
+        "## Training data",
+        "| procedural | built | 4 |",
+        "## Training",
+        "| train the DiT | 30 |",
+        "SonicMotion Table 3",
+        "SonicMotion Table 2",
+        "paper SM-P",
+        "Latency: a 0.5 s take at 4 steps",
+        "## Known limits",
+        "## Appendix: the training corpus's licences",
+        "### procedural (built)",
+    ):
         assert part in card, part
     state = json.loads((work / "recipe.json").read_text())
     assert all(state["stages"][s]["done"] for s in STAGES)
@@ -87,8 +111,9 @@ def test_tiny_recipe_makes_a_bundle_the_generator_loads(done, text_encoder) -> N
     assert any(line.startswith("dit: training from scratch") for line in lines)
 
 
-def test_rerun_skips_every_done_stage_and_survives_a_move(done, text_encoder,
-                                                          tmp_path: Path) -> None:
+def test_rerun_skips_every_done_stage_and_survives_a_move(
+    done, text_encoder, tmp_path: Path
+) -> None:
     work = copy_of(done, tmp_path)  # another folder (machine): paths inside are relative
     result = recipe(work, text_encoder, out=done[0].parent / "bundle").run()
     assert result.ran == [] and result.skipped == list(STAGES)
@@ -112,7 +137,8 @@ def test_a_paused_dit_continues_from_its_checkpoint(done, text_encoder, tmp_path
 
 
 def test_a_larger_codec_budget_trains_the_codec_on_until_the_dit_starts(
-        tmp_path: Path, text_encoder) -> None:
+    tmp_path: Path, text_encoder
+) -> None:
     work = tmp_path / "work"
     upto = ("corpus", "testset", "codec", "codec-export", "encode")
     assert recipe(work, text_encoder, codec_steps=10, only=upto).run().ran == list(upto)
@@ -128,8 +154,9 @@ def test_a_larger_codec_budget_trains_the_codec_on_until_the_dit_starts(
     assert kept.ran == [] and any("codec: kept at step 14" in line for line in lines)
 
 
-def test_the_dit_trains_from_what_a_gpu_machine_is_carried(done, text_encoder,
-                                                           tmp_path: Path) -> None:
+def test_the_dit_trains_from_what_a_gpu_machine_is_carried(
+    done, text_encoder, tmp_path: Path
+) -> None:
     work = copy_of(done, tmp_path)  # without the audio, the codec run and the scan cache
     for folder in (work / "corpus" / "audio", work / "codec-run", work / "scan-cache"):
         shutil.rmtree(folder)
@@ -140,8 +167,9 @@ def test_the_dit_trains_from_what_a_gpu_machine_is_carried(done, text_encoder,
 
 def test_changed_settings_are_one_line_errors(done, text_encoder, tmp_path: Path) -> None:
     work = copy_of(done, tmp_path)
-    with pytest.raises(RecipeError, match="was started with codec_kind 'factored', not 'foa'"
-                                          ".*--force-stage codec"):
+    with pytest.raises(
+        RecipeError, match="was started with codec_kind 'factored', not 'foa'.*--force-stage codec"
+    ):
         recipe(work, text_encoder, codec_kind="foa").run()
     with pytest.raises(RecipeError, match="was started with size 'tiny'"):
         recipe(work, text_encoder, size="cpu", force_stages=("codec",)).run()
@@ -151,7 +179,8 @@ def test_changed_settings_are_one_line_errors(done, text_encoder, tmp_path: Path
 
 
 def test_forcing_eval_redoes_it_and_the_export_in_half_precision(
-        done, text_encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    done, text_encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     work = copy_of(done, tmp_path)
     monkeypatch.setattr(finish, "BUNDLE_LIMIT_BYTES", 1000)  # the tiny model is "too big"
     result = recipe(work, text_encoder, force_stages=("eval",)).run()
@@ -160,12 +189,16 @@ def test_forcing_eval_redoes_it_and_the_export_in_half_precision(
     assert json.loads((bundle / "model.json").read_text())["dtype"] == "float16"
     assert "float16" in (bundle / "MODEL_CARD.md").read_text()
     loaded = load_bundle(bundle)
-    assert all(t.dtype == torch.float32 for t in loaded.model.state_dict().values()
-               if t.is_floating_point())
+    assert all(
+        t.dtype == torch.float32
+        for t in loaded.model.state_dict().values()
+        if t.is_floating_point()
+    )
 
 
-def test_export_does_not_replace_a_bundle_it_did_not_write(done, text_encoder,
-                                                           tmp_path: Path) -> None:
+def test_export_does_not_replace_a_bundle_it_did_not_write(
+    done, text_encoder, tmp_path: Path
+) -> None:
     work = copy_of(done, tmp_path)
     other = tmp_path / "someone-elses"
     other.mkdir()
@@ -205,8 +238,7 @@ def test_stage_order_and_work_folder_errors(tmp_path: Path, text_encoder) -> Non
 def test_hours_split_ends_the_codec_by_its_share(tmp_path: Path, text_encoder) -> None:
     work = tmp_path / "work"
     hours = 1e-7  # 0.36 ms in all: the codec's share is spent after its first step
-    result = recipe(work, text_encoder, hours=hours,
-                    only=("corpus", "testset", "codec")).run()
+    result = recipe(work, text_encoder, hours=hours, only=("corpus", "testset", "codec")).run()
     assert result.status == "partial" and result.ran == ["corpus", "testset", "codec"]
     codec = json.loads((work / "recipe.json").read_text())["stages"]["codec"]
     assert codec["step"] == 1 and codec["output"]["ended_by"] == "its time share"
@@ -227,8 +259,12 @@ def test_settings_targets_and_kinds() -> None:
 
 
 def test_half_precision_bundles_load_as_float32(tmp_path: Path) -> None:
-    b = new_bundle(FACTORED_PRESETS["factored-tiny"], DIT_PRESETS["tiny"],
-                   CONDITIONER_PRESETS["tiny"], clip_seconds=0.5)
+    b = new_bundle(
+        FACTORED_PRESETS["factored-tiny"],
+        DIT_PRESETS["tiny"],
+        CONDITIONER_PRESETS["tiny"],
+        clip_seconds=0.5,
+    )
     save_bundle(tmp_path / "half", b, half=True)
     from safetensors import safe_open
 

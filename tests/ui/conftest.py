@@ -20,8 +20,9 @@ else:
 
 
 @pytest.fixture(autouse=True)
-def _private_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-                      ) -> Path:
+def _private_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """HOME, QSettings, platformdirs config/data/cache/music and the take project go to a
     temporary home (a new account: none of its folders exist yet)."""
     home = tmp_path_factory.mktemp("home")
@@ -40,7 +41,9 @@ def _private_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if os.environ.get("DISPLAY"):
         return
-    skip = pytest.mark.skip(reason="needs OpenGL on an X server: run under xvfb-run (scripts/test does)")
+    skip = pytest.mark.skip(
+        reason="needs OpenGL on an X server: run under xvfb-run (scripts/test does)"
+    )
     for item in items:
         if "gl" in item.keywords:
             item.add_marker(skip)

@@ -32,8 +32,13 @@ def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
     from ambisketch.engine.models.dit import DIT_PRESETS
 
-    b = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
-                   clip_seconds=CLIP, name="tiny test model")
+    b = new_bundle(
+        CODEC_PRESETS["tiny"],
+        DIT_PRESETS["tiny"],
+        CONDITIONER_PRESETS["tiny"],
+        clip_seconds=CLIP,
+        name="tiny test model",
+    )
     g = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for p in b.model.parameters():
@@ -45,8 +50,9 @@ def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def window(qtbot, tmp_path: Path, bundle_dir: Path, monkeypatch: pytest.MonkeyPatch):
     dialogs: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: dialogs.append(a[2]))
-    w = MainWindow(TaskRunner(), Settings(tmp_path / "settings.ini"),
-                   TakeStore(tmp_path / "takes"), gl=False)
+    w = MainWindow(
+        TaskRunner(), Settings(tmp_path / "settings.ini"), TakeStore(tmp_path / "takes"), gl=False
+    )
     w.dialogs = dialogs  # type: ignore[attr-defined]
     qtbot.addWidget(w)
     w.add_model(bundle_dir)
@@ -103,8 +109,11 @@ def test_vary_this_take_and_regenerate_a_selection(qtbot, window, monkeypatch) -
     monkeypatch.setattr(VaryDialog, "exec", accept)
     _wait_take(qtbot, w, w.audio_start.vary_action.trigger)
     varied = w.store.list()[0]
-    assert varied.request["init"] == {**varied.request["init"], "audio": str(first.path),
-                                      "strength": 0.3}
+    assert varied.request["init"] == {
+        **varied.request["init"],
+        "audio": str(first.path),
+        "strength": 0.3,
+    }
     assert varied.request["prompt"] == first.prompt and varied.seed != first.seed
 
     w.takes.select(first.name)
@@ -156,9 +165,11 @@ def test_start_dialog_refuses_bad_files(qtbot, tmp_path: Path) -> None:
     dialog = StartFromDialog([], None)
     qtbot.addWidget(dialog)
     assert not dialog.radios["library"].isEnabled()  # no retrieval handed in
-    for path, words in ((tmp_path / "gone.wav", "no such file"),
-                        (_sound(tmp_path / "quiet.wav", level=0.0), "silent"),
-                        (_sound(tmp_path / "short.wav", seconds=0.02), "too short")):
+    for path, words in (
+        (tmp_path / "gone.wav", "no such file"),
+        (_sound(tmp_path / "quiet.wav", level=0.0), "silent"),
+        (_sound(tmp_path / "short.wav", seconds=0.02), "too short"),
+    ):
         dialog.file_edit.setText(str(path))
         with pytest.raises(EngineError) as err:
             dialog.choice()

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 
 from ambisketch.app.settings import Settings
 from ambisketch.engine.generate import GenerationRequest, Take
-from ambisketch.engine.takes import TakeRecord, TakeStore
 from ambisketch.engine.spatial import preset
 from ambisketch.engine.spatial.ambisonics import encode
+from ambisketch.engine.takes import TakeRecord, TakeStore
 from ambisketch.ui.export_dialog import ExportDialog
 
 RATE = 16000
@@ -26,8 +26,16 @@ def take(tmp_path: Path) -> tuple[TakeStore, TakeRecord]:
     x = (np.random.default_rng(0).standard_normal(RATE // 2) * 0.1).astype(np.float32)
     path = preset("orbit", 0.5)
     store = TakeStore(tmp_path / "takes")
-    record = store.add(Take(encode(x, path, RATE), RATE,
-                            GenerationRequest("a bee", path, 0.5, seed=3), 0, {}, {"name": "t"}))
+    record = store.add(
+        Take(
+            encode(x, path, RATE),
+            RATE,
+            GenerationRequest("a bee", path, 0.5, seed=3),
+            0,
+            {},
+            {"name": "t"},
+        )
+    )
     return store, record
 
 
@@ -37,8 +45,9 @@ def boxes(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     seen: dict[str, list[str]] = {"warning": [], "question": [], "information": []}
     answer = [QMessageBox.StandardButton.Yes]
     monkeypatch.setattr(QMessageBox, "warning", lambda p, t, text, *a: seen["warning"].append(text))
-    monkeypatch.setattr(QMessageBox, "information",
-                        lambda p, t, text, *a: seen["information"].append(text))
+    monkeypatch.setattr(
+        QMessageBox, "information", lambda p, t, text, *a: seen["information"].append(text)
+    )
 
     def question(p: object, t: str, text: str, *a: object) -> QMessageBox.StandardButton:
         seen["question"].append(text)
@@ -51,8 +60,7 @@ def boxes(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
 
 def _dialog(qtbot, take: tuple[TakeStore, TakeRecord], **kw: object) -> ExportDialog:  # type: ignore[no-untyped-def]
     store, record = take  # the app's settings file: what one export chose, the next shows
-    dlg = ExportDialog(record, store, settings=Settings(store.folder.parent / "settings.ini"),
-                       **kw)
+    dlg = ExportDialog(record, store, settings=Settings(store.folder.parent / "settings.ini"), **kw)
     qtbot.addWidget(dlg)
     return dlg
 
@@ -75,8 +83,12 @@ def test_exports_fuma_and_remembers_the_choices(qtbot, take, tmp_path: Path, box
     dlg.export()
     assert dlg.result() == QDialog.DialogCode.Accepted and dlg.exported.path == out
     info = sf.info(out)
-    assert (info.channels, info.samplerate, info.subtype, info.frames) == (4, 48000, "PCM_16",
-                                                                          24000)
+    assert (info.channels, info.samplerate, info.subtype, info.frames) == (
+        4,
+        48000,
+        "PCM_16",
+        24000,
+    )
     assert json.loads(Path(str(out) + ".json").read_text())["format"] == "fuma"
     again = _dialog(qtbot, take)
     assert again.chosen() == ("fuma", "16", 48000)  # and the folder, with the take's name:
@@ -101,8 +113,13 @@ def test_binaural_at_native_rate_in_float(qtbot, take, tmp_path: Path, boxes) ->
     assert side["source_take"]["request"]["seed"] == 3
 
 
-def test_asks_before_replacing_and_shows_errors(qtbot, take, tmp_path: Path, boxes,  # type: ignore[no-untyped-def]
-                                                unwritable_dir: Path) -> None:
+def test_asks_before_replacing_and_shows_errors(
+    qtbot,
+    take,
+    tmp_path: Path,
+    boxes,  # type: ignore[no-untyped-def]
+    unwritable_dir: Path,
+) -> None:
     out = tmp_path / "keep.wav"
     out.write_bytes(b"the user's file")
     dlg = _dialog(qtbot, take)
@@ -137,8 +154,7 @@ def test_defaults_export_on_a_new_account(qtbot, take, boxes) -> None:
     assert dlg.exported.path.is_file()
 
 
-def test_missing_typed_folder_is_offered_to_be_created(qtbot, take, boxes, tmp_path: Path
-                                                       ) -> None:
+def test_missing_typed_folder_is_offered_to_be_created(qtbot, take, boxes, tmp_path: Path) -> None:
     dlg = _dialog(qtbot, take)
     target = tmp_path / "new" / "exports" / "bee.wav"
     dlg.file.setText(str(target))

@@ -28,21 +28,24 @@ RATE = 16000
 def dialog(qtbot, tmp_path: Path, monkeypatch):
     seen: dict[str, list[str]] = {"warning": [], "information": []}
     monkeypatch.setattr(QMessageBox, "warning", lambda p, t, text, *a: seen["warning"].append(text))
-    monkeypatch.setattr(QMessageBox, "information",
-                        lambda p, t, text, *a: seen["information"].append(text))
+    monkeypatch.setattr(
+        QMessageBox, "information", lambda p, t, text, *a: seen["information"].append(text)
+    )
     x = (np.random.default_rng(0).standard_normal(RATE) * 0.05).astype(np.float32)
     store = TakeStore(tmp_path / "takes")
     path = preset("orbit", 1.0)
-    record = store.add(Take(encode(x, path, RATE), RATE, GenerationRequest("a bee", path, 1.0,
-                                                                           seed=3), 0, {}, {}))
+    record = store.add(
+        Take(encode(x, path, RATE), RATE, GenerationRequest("a bee", path, 1.0, seed=3), 0, {}, {})
+    )
     dlg = ExportDialog(record, store, settings=Settings(tmp_path / "settings.ini"))
     qtbot.addWidget(dlg)
     dlg.seen = seen  # type: ignore[attr-defined]
     return dlg
 
 
-def test_exports_7_1_4_with_its_mask_at_a_loudness_target(dialog: ExportDialog,
-                                                          tmp_path: Path) -> None:
+def test_exports_7_1_4_with_its_mask_at_a_loudness_target(
+    dialog: ExportDialog, tmp_path: Path
+) -> None:
     dialog.format.setCurrentIndex(dialog.format.findData("speakers"))
     dialog.layout_combo.setCurrentIndex(dialog.layout_combo.findData("7.1.4"))
     assert dialog.layout_combo.isVisible() or not dialog.isVisible()
@@ -56,30 +59,36 @@ def test_exports_7_1_4_with_its_mask_at_a_loudness_target(dialog: ExportDialog,
     assert dialog.result() == QDialog.DialogCode.Accepted, dialog.seen
     header = read_wavex_header(tmp_path / "out.wav")
     assert (header.channels, header.channel_mask) == (12, 0x2D63F)
-    assert dialog.exported is not None and dialog.exported.loudness_lufs == pytest.approx(-27.0,
-                                                                                          abs=0.05)
+    assert dialog.exported is not None and dialog.exported.loudness_lufs == pytest.approx(
+        -27.0, abs=0.05
+    )
     assert dialog.settings.get("export/layout") == "7.1.4"
     assert dialog.settings.get("export/loudness") == "-27"
 
 
-def test_ambix_at_a_loud_target_says_the_ceiling_won(dialog: ExportDialog,
-                                                     tmp_path: Path) -> None:
+def test_ambix_at_a_loud_target_says_the_ceiling_won(dialog: ExportDialog, tmp_path: Path) -> None:
     dialog.normalise.setChecked(True)
     dialog.target.setValue(0.0)
     dialog.bits.setCurrentIndex(dialog.bits.findData("32f"))
     dialog.file.setText(str(tmp_path / "loud.wav"))
     dialog.export()
-    assert dialog.seen["information"] and "ceiling of -1 dBTP wins" in \
-        dialog.seen["information"][0]
+    assert dialog.seen["information"] and "ceiling of -1 dBTP wins" in dialog.seen["information"][0]
     foa, rate = sf.read(tmp_path / "loud.wav", always_2d=True)
     assert measure(foa.T, rate, ambix=True).true_peak_dbtp == pytest.approx(-1.0, abs=0.05)
 
 
-def test_a_layout_file_and_a_malformed_one(dialog: ExportDialog, tmp_path: Path,
-                                           monkeypatch) -> None:
+def test_a_layout_file_and_a_malformed_one(
+    dialog: ExportDialog, tmp_path: Path, monkeypatch
+) -> None:
     good = tmp_path / "ring.json"
-    good.write_text(json.dumps([{"name": f"S{i}", "azimuth": a, "elevation": 0}
-                                for i, a in enumerate(range(0, 360, 72))]))
+    good.write_text(
+        json.dumps(
+            [
+                {"name": f"S{i}", "azimuth": a, "elevation": 0}
+                for i, a in enumerate(range(0, 360, 72))
+            ]
+        )
+    )
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([{"name": "A", "azimuth": 0}]))
     dialog.format.setCurrentIndex(dialog.format.findData("speakers"))

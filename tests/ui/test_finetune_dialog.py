@@ -19,8 +19,9 @@ TESTS = Path(__file__).resolve().parents[1]
 
 
 def _messy_library(root: Path) -> Path:
-    spec = importlib.util.spec_from_file_location("messy_library",
-                                                  TESTS / "training" / "messy_library.py")
+    spec = importlib.util.spec_from_file_location(
+        "messy_library", TESTS / "training" / "messy_library.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module.make_messy_library(root)
@@ -33,8 +34,13 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
     from ambisketch.engine.models.dit import DIT_PRESETS
 
-    b = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
-                   clip_seconds=1.0, name="tiny base")
+    b = new_bundle(
+        CODEC_PRESETS["tiny"],
+        DIT_PRESETS["tiny"],
+        CONDITIONER_PRESETS["tiny"],
+        clip_seconds=1.0,
+        name="tiny base",
+    )
     return save_bundle(tmp_path_factory.mktemp("models") / "base", b)
 
 
@@ -43,8 +49,9 @@ def dialog(qtbot, tmp_path: Path, base: Path, monkeypatch: pytest.MonkeyPatch):
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
     made: list[Path] = []
-    d = FinetuneDialog(FinetuneService(), TaskRunner(), [describe_bundle(base, "user")],
-                       made.append)
+    d = FinetuneDialog(
+        FinetuneService(), TaskRunner(), [describe_bundle(base, "user")], made.append
+    )
     d.made, d.warnings = made, warnings  # type: ignore[attr-defined]
     qtbot.addWidget(d)
     d.library.setText(str(_messy_library(tmp_path / "library")))
@@ -88,14 +95,20 @@ def _train_then_cancel(qtbot, d: FinetuneDialog) -> None:
     qtbot.waitUntil(lambda: d.start_button.isEnabled(), timeout=60_000)
     d.steps.setValue(100_000)
     d.start()
-    qtbot.waitUntil(lambda: d.status.text().startswith("Training")  # past the scan: work exists
-                    and d.progress.value() > 0, timeout=120_000)
+    qtbot.waitUntil(
+        lambda: (
+            d.status.text().startswith("Training")  # past the scan: work exists
+            and d.progress.value() > 0
+        ),
+        timeout=120_000,
+    )
     d._close_or_cancel()
     qtbot.waitUntil(lambda: d._task is None, timeout=60_000)
 
 
-def test_cancel_then_discard_writes_nothing(qtbot, dialog, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cancel_then_discard_writes_nothing(
+    qtbot, dialog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     d = dialog
     asked = _answer(monkeypatch, "Discard")
     _train_then_cancel(qtbot, d)
@@ -106,7 +119,8 @@ def test_cancel_then_discard_writes_nothing(qtbot, dialog, tmp_path: Path,
 
 
 def test_new_account_creates_the_proposed_folder_and_keeps_work_for_resuming(
-        qtbot, dialog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    qtbot, dialog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ambisketch.engine.catalog import user_models_dir
 
     d = dialog

@@ -10,8 +10,10 @@ from ambisketch.app.finetune_jobs import FinetuneService
 from ambisketch.app.workers import TaskRunner
 from ambisketch.ui.finetune_dialog import FinetuneDialog
 
-SUMMARY = ("held-out test (10 library files not trained on, 10 takes of 5 captions at 25 "
-           "steps; aiSFX embedding):\n  class accuracy       20% →      60%  (chance 20%)")
+SUMMARY = (
+    "held-out test (10 library files not trained on, 10 takes of 5 captions at 25 "
+    "steps; aiSFX embedding):\n  class accuracy       20% →      60%  (chance 20%)"
+)
 
 
 def _bundle(folder: Path, content: dict | None) -> Path:

@@ -40,7 +40,9 @@ def test_window_fits_a_laptop_screen(qtbot, window: MainWindow, size: tuple[int,
     assert (w.width(), w.height()) == size
     combo = w.panel.model
     assert combo.currentText() and combo.width() >= combo.sizeHint().width(), (
-        combo.width(), combo.sizeHint().width())
+        combo.width(),
+        combo.sizeHint().width(),
+    )
     assert w.splitter.isCollapsible(0) and w.splitter.isCollapsible(2)
     assert not w.splitter.isCollapsible(1)  # the path editor never disappears
     # The panel scrolls where the screen is short, and nothing is cut off.
@@ -58,22 +60,28 @@ def test_first_start_fills_the_screen_up_to_1440x900(qtbot, window: MainWindow) 
 
 
 def test_one_length_control_and_an_undo_button_that_keeps_its_width(
-        qtbot, window: MainWindow) -> None:
+    qtbot, window: MainWindow
+) -> None:
     """Item 8: one Length control (the panel's) drives the path; Undo's text is fixed."""
     w = window
     w.resize(1280, 720)
     w.show()
     qtbot.waitExposed(w)
-    seconds_boxes = [b for b in w.findChildren(QAbstractSpinBox)
-                     if b.isVisible() and b.property("suffix") == " s"
-                     and b is not w.panel.decay]
+    seconds_boxes = [
+        b
+        for b in w.findChildren(QAbstractSpinBox)
+        if b.isVisible() and b.property("suffix") == " s" and b is not w.panel.decay
+    ]
     assert seconds_boxes == [w.panel.seconds]
     assert not w.path_editor.duration_box.isVisible()
     w.panel.seconds.setValue(6.0)
     assert w.path_editor.document.duration() == pytest.approx(6.0)
     w.path_editor.document.apply_preset("orbit")
-    undo = next(b for b in w.path_editor.findChildren(type(w.path_editor.table_button))
-                if b.defaultAction() is w.path_editor.undo_action)
+    undo = next(
+        b
+        for b in w.path_editor.findChildren(type(w.path_editor.table_button))
+        if b.defaultAction() is w.path_editor.undo_action
+    )
     width = undo.width()
     for i in range(4):
         w.path_editor.document.add_keyframe(0.5 + i, 30.0 * i, 10.0)
@@ -92,13 +100,21 @@ def _add_take(w: MainWindow, tmp_path: Path, seconds: float = 1.0) -> None:
     rate = 16000
     x = (np.random.default_rng(0).standard_normal(int(rate * seconds)) * 0.1).astype(np.float32)
     path = preset("orbit", seconds)
-    w.takes.add_take(Take(encode(x, path, rate), rate,
-                          GenerationRequest("a bee buzzing", path, seconds, seed=3), 0, {},
-                          {"name": "t"}))
+    w.takes.add_take(
+        Take(
+            encode(x, path, rate),
+            rate,
+            GenerationRequest("a bee buzzing", path, seconds, seed=3),
+            0,
+            {},
+            {"name": "t"},
+        )
+    )
 
 
 def test_space_plays_everywhere_but_text_fields_and_says_why_it_cannot(
-        qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Item 7: Space in the take list, the map, the timeline or on a button asks the
     transport to play; in the prompt it types; without a device the status bar says so."""
     w = window
@@ -115,8 +131,13 @@ def test_space_plays_everywhere_but_text_fields_and_says_why_it_cannot(
     _add_take(w, tmp_path)
     assert w.takes.current() is not None and bar.transport is not None
     bar._can_play = True  # as with an output device
-    for target in (w.takes.view, w.path_editor.flat_map, w.path_editor.timeline,
-                   w.panel.generate_button, w.panel.mode):
+    for target in (
+        w.takes.view,
+        w.path_editor.flat_map,
+        w.path_editor.timeline,
+        w.panel.generate_button,
+        w.panel.mode,
+    ):
         target.setFocus()
         QApplication.processEvents()
         before = len(calls)
@@ -157,17 +178,20 @@ def test_empty_take_view_axis_labels_do_not_overlap(qtbot, window: MainWindow) -
     qtbot.waitExposed(w)
     view = w.take_view
     QApplication.processEvents()
-    labels = (_tick_label_rects(view.wave.getAxis("left"))
-              + _tick_label_rects(view.spec.getAxis("left"))
-              + _tick_label_rects(view.spec.getAxis("bottom")))
+    labels = (
+        _tick_label_rects(view.wave.getAxis("left"))
+        + _tick_label_rects(view.spec.getAxis("left"))
+        + _tick_label_rects(view.spec.getAxis("bottom"))
+    )
     assert len(labels) >= 6
     for i, (text_a, a) in enumerate(labels):
-        for text_b, b in labels[i + 1:]:
+        for text_b, b in labels[i + 1 :]:
             assert not a.intersects(b), f"{text_a!r} overlaps {text_b!r}"
 
 
-def test_transport_icons_look_disabled_and_stop_is_visible_on_dark(qtbot, window: MainWindow
-                                                                   ) -> None:
+def test_transport_icons_look_disabled_and_stop_is_visible_on_dark(
+    qtbot, window: MainWindow
+) -> None:
     """Item 10: a disabled transport icon is drawn dimmer than an enabled one, and the Stop
     icon stands out from the dark theme's background."""
     import numpy as np
@@ -197,8 +221,9 @@ def test_transport_icons_look_disabled_and_stop_is_visible_on_dark(qtbot, window
     assert abs(light - bg) > 0.4
 
 
-def test_map_labels_and_legend_leave_the_map_readable(qtbot, window: MainWindow,
-                                                      tmp_path: Path) -> None:
+def test_map_labels_and_legend_leave_the_map_readable(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
     """Item 9: keyframe numbers do not overprint (an orbit starts and ends at the front),
     and the legend sits outside the map."""
     w = window
@@ -212,11 +237,12 @@ def test_map_labels_and_legend_leave_the_map_readable(qtbot, window: MainWindow,
     texts = [lab.toPlainText() for lab in shown]
     assert "1, 5" in texts or "5, 1" in texts or any("," in t for t in texts), texts
     assert sorted(int(n) for t in texts for n in t.split(", ")) == list(
-        range(1, len(doc.keyframes()) + 1))
+        range(1, len(doc.keyframes()) + 1)
+    )
     fmap.grab()  # labels place themselves when painted
     rects = [lab.textItem.sceneBoundingRect() for lab in shown]
     for i, a in enumerate(rects):
-        for b in rects[i + 1:]:
+        for b in rects[i + 1 :]:
             assert not a.intersects(b), (texts, rects)
     # A take's measured track brings the legend; it must not cover the map.
     _add_take(w, tmp_path)
@@ -227,7 +253,8 @@ def test_map_labels_and_legend_leave_the_map_readable(qtbot, window: MainWindow,
 
 
 def test_freehand_keeps_an_ellipse_to_a_few_keyframes_and_is_adjustable(
-        qtbot, window: MainWindow) -> None:
+    qtbot, window: MainWindow
+) -> None:
     """Item 9: a drawn ellipse becomes a handful of keyframes by default, and the toolbar's
     smoothing control changes how many."""
     import numpy as np
@@ -248,7 +275,8 @@ def test_freehand_keeps_an_ellipse_to_a_few_keyframes_and_is_adjustable(
 
 
 def test_take_list_shows_placement_error_and_loudness_at_a_glance(
-        qtbot, window: MainWindow) -> None:
+    qtbot, window: MainWindow
+) -> None:
     """Item 6 (and issue 19.4): each row carries a placement badge, the measured error
     against the take's own path and the loudness — no tooltip needed."""
     import numpy as np
@@ -263,13 +291,25 @@ def test_take_list_shows_placement_error_and_loudness_at_a_glance(
     rate, seconds = 16000, 1.0
     x = (np.random.default_rng(0).standard_normal(rate) * 0.1).astype(np.float32)
     path = preset("orbit", seconds)
-    for placement, err, lufs in (("held", 0.4, -23.0), ("learned", 41.0, -30.5),
-                                 ("locked", 3.0, None)):
-        w.takes.add_take(Take(encode(x, path, rate), rate,
-                              GenerationRequest(f"a bee {placement}", path, seconds, seed=3),
-                              0, {}, {"name": "t"}, placement=placement,
-                              path=path, path_errors={"spatial_angle": err},
-                              loudness_lufs=lufs))
+    for placement, err, lufs in (
+        ("held", 0.4, -23.0),
+        ("learned", 41.0, -30.5),
+        ("locked", 3.0, None),
+    ):
+        w.takes.add_take(
+            Take(
+                encode(x, path, rate),
+                rate,
+                GenerationRequest(f"a bee {placement}", path, seconds, seed=3),
+                0,
+                {},
+                {"name": "t"},
+                placement=placement,
+                path=path,
+                path_errors={"spatial_angle": err},
+                loudness_lufs=lufs,
+            )
+        )
     records = {r.placement: r for r in w.takes.model.records()}
     assert glance(records["held"]) == ("held", "0.4°", "-23.0 LUFS")
     assert glance(records["learned"]) == ("learned", "41.0°", "-30.5 LUFS")
@@ -279,8 +319,11 @@ def test_take_list_shows_placement_error_and_loudness_at_a_glance(
     qtbot.waitExposed(w)
     w.takes.view.clearSelection()
     image = w.takes.view.viewport().grab().toImage()
-    colors = {image.pixelColor(px, py).name() for px in range(0, image.width(), 2)
-              for py in range(0, image.height(), 2)}
+    colors = {
+        image.pixelColor(px, py).name()
+        for px in range(0, image.width(), 2)
+        for py in range(0, image.height(), 2)
+    }
     for placement, color in BADGE_COLORS.items():
         assert QColor(color).name() in colors, f"no {placement} badge drawn"
 
@@ -296,8 +339,13 @@ def factored_generator():
     from ambisketch.engine.models.dit import DIT_PRESETS
     from ambisketch.engine.models.factored_codec import FACTORED_PRESETS
 
-    b = new_bundle(FACTORED_PRESETS["factored-tiny"], DIT_PRESETS["tiny"],
-                   CONDITIONER_PRESETS["tiny"], clip_seconds=1.0, name="tiny")
+    b = new_bundle(
+        FACTORED_PRESETS["factored-tiny"],
+        DIT_PRESETS["tiny"],
+        CONDITIONER_PRESETS["tiny"],
+        clip_seconds=1.0,
+        name="tiny",
+    )
     g = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for p in b.model.parameters():
@@ -305,9 +353,9 @@ def factored_generator():
     return Generator(b, device="cpu")
 
 
-def test_editing_the_path_repaths_a_take_with_latents(qtbot, tmp_path: Path,
-                                                      factored_generator,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_editing_the_path_repaths_a_take_with_latents(
+    qtbot, tmp_path: Path, factored_generator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Item 4 / issue 19.3: with a take selected, a path edit re-renders it off the GUI
     thread; the overlay, the figure and the preview are the re-pathed take's, and
     'Keep as new take' stores it."""
@@ -319,16 +367,18 @@ def test_editing_the_path_repaths_a_take_with_latents(qtbot, tmp_path: Path,
     w = MainWindow(TaskRunner(), Settings(tmp_path / "settings.ini"), gl=False)
     qtbot.addWidget(w)
     sweep = Trajectory(1.0, (Keyframe(0.0, 80.0), Keyframe(1.0, -80.0, 20.0, direction="cw")))
-    take = factored_generator.generate(GenerationRequest(
-        "a bee buzzing", sweep, 1.0, seed=3, steps=4, cfg_scale=3.0, loudness_lufs=None))[0]
+    take = factored_generator.generate(
+        GenerationRequest(
+            "a bee buzzing", sweep, 1.0, seed=3, steps=4, cfg_scale=3.0, loudness_lufs=None
+        )
+    )[0]
     record = w.takes.add_take(take)
     assert record.has_latents and w.takes.current().path == record.path
     own = w.path_editor.document.measured().label
     assert "own path" in own
     w.panel.seconds.setValue(1.0)
     w.path_editor.document.set_trajectory(Trajectory.static(-120.0, 30.0, 1.0))
-    qtbot.waitUntil(lambda: w.repath.preview is not None and not w.repath.busy(),
-                    timeout=60_000)
+    qtbot.waitUntil(lambda: w.repath.preview is not None and not w.repath.busy(), timeout=60_000)
     label = w.path_editor.document.measured().label
     assert label.startswith("re-pathed take") and label != own
     assert "Re-pathed onto the edited path" in w.take_view.errors_label.text()
@@ -346,8 +396,9 @@ def test_editing_the_path_repaths_a_take_with_latents(qtbot, tmp_path: Path,
     w.runner.cancel_all(wait=10)
 
 
-def test_editing_the_path_marks_a_take_without_latents_stale(qtbot, window: MainWindow,
-                                                             tmp_path: Path) -> None:
+def test_editing_the_path_marks_a_take_without_latents_stale(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
     """Item 4: a take that cannot be re-pathed keeps its own figure, marked stale, and
     is fresh again when the path is its own again."""
     w = window
@@ -363,8 +414,7 @@ def test_editing_the_path_marks_a_take_without_latents_stale(qtbot, window: Main
     assert doc.measured().label == own
 
 
-def test_text_only_shows_what_the_words_say_or_greys_the_path(qtbot, window: MainWindow
-                                                              ) -> None:
+def test_text_only_shows_what_the_words_say_or_greys_the_path(qtbot, window: MainWindow) -> None:
     """Item 5 / issue 19.2: in Text only the editor shows the path the prompt's words
     describe (editing it makes it a drawn path and switches to Follow the drawn path), or
     greys the unused drawn path out when there are no spatial words."""
@@ -402,8 +452,9 @@ def test_text_only_shows_what_the_words_say_or_greys_the_path(qtbot, window: Mai
     assert "Caption" in editor.caption.text()
 
 
-def test_a_descriptive_take_has_no_click_at_its_edges(qtbot, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_descriptive_take_has_no_click_at_its_edges(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Item 10: the shipped model's decoder leaves a burst in a take's first and last few
     milliseconds (measured up to 13x the level next to it: the spike at the end of a
     descriptive take's waveform). A take generated from the window in Text only fades in
@@ -424,8 +475,10 @@ def test_a_descriptive_take_has_no_click_at_its_edges(qtbot, tmp_path: Path,
         w.generation.start()
     foa, rate = w.store.load(w.takes.current())
     ms = rate // 1000
-    w_rms = [float(np.sqrt(np.mean(foa[0, a:b] ** 2))) for a, b in (
-        (0, ms), (10 * ms, 30 * ms), (-30 * ms, -10 * ms), (-ms, None))]
+    w_rms = [
+        float(np.sqrt(np.mean(foa[0, a:b] ** 2)))
+        for a, b in ((0, ms), (10 * ms, 30 * ms), (-30 * ms, -10 * ms), (-ms, None))
+    ]
     first, after_start, before_end, last = w_rms
     assert first <= 0.25 * after_start and last <= 0.25 * before_end, w_rms
     w.runner.cancel_all(wait=10)

@@ -41,8 +41,12 @@ def test_click_adds_at_the_playhead_and_undo_redo(view: FlatMap) -> None:
     doc = view.document
     doc.set_playhead(3.0)
     before = doc.trajectory()
-    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     _px(view, 45, 30))
+    QTest.mouseClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        _px(view, 45, 30),
+    )
     after = doc.trajectory()
     k = after.keyframes[2]
     assert len(after.keyframes) == 6 and k.time == 3.0
@@ -57,11 +61,14 @@ def test_dragging_a_handle_moves_it_in_one_undo_step(view: FlatMap) -> None:
     doc = view.document
     before = doc.trajectory()
     vp = view.viewport()
-    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _px(view, 90, 0))
+    QTest.mousePress(
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _px(view, 90, 0)
+    )
     for az, el in ((80, 5), (70, 10), (60, 20)):
         QTest.mouseMove(vp, _px(view, az, el))
-    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                       _px(view, 60, 20))
+    QTest.mouseRelease(
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _px(view, 60, 20)
+    )
     k = doc.keyframes()[1]
     assert great_circle_angle(k.azimuth, k.elevation, 60, 20) < 1.0 and k.time == 2.0
     assert doc.selected() == 1 and doc.undo_stack.count() == 1
@@ -72,8 +79,12 @@ def test_dragging_a_handle_moves_it_in_one_undo_step(view: FlatMap) -> None:
 def test_clicking_a_handle_selects_without_moving_it(view: FlatMap) -> None:
     doc = view.document
     before = doc.trajectory()
-    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     _px(view, -90, 0) + QPoint(2, 1))
+    QTest.mouseClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        _px(view, -90, 0) + QPoint(2, 1),
+    )
     assert doc.selected() == 3 and doc.trajectory() == before and doc.undo_stack.count() == 0
 
 
@@ -83,12 +94,17 @@ def test_ctrl_drag_draws_a_freehand_path_in_one_step(view: FlatMap) -> None:
     vp = view.viewport()
     az = np.linspace(120, -120, 40)
     el = 30 * np.sin(np.linspace(0, np.pi, 40))
-    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier,
-                     _px(view, az[0], el[0]))
+    QTest.mousePress(
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, _px(view, az[0], el[0])
+    )
     for a, e in zip(az[1:], el[1:]):
         QTest.mouseMove(vp, _px(view, a, e))
-    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier,
-                       _px(view, az[-1], el[-1]))
+    QTest.mouseRelease(
+        vp,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.ControlModifier,
+        _px(view, az[-1], el[-1]),
+    )
     drawn = doc.trajectory()
     assert doc.undo_stack.count() == 1 and doc.undo_stack.undoText() == "Draw path"
     assert 3 <= len(drawn.keyframes) <= 15 and drawn.duration == 8.0
@@ -103,8 +119,12 @@ def test_ctrl_drag_draws_a_freehand_path_in_one_step(view: FlatMap) -> None:
 def test_a_click_in_draw_mode_is_refused(view: FlatMap, qtbot) -> None:
     view.pointer.draw_mode = True
     with qtbot.waitSignal(view.document.edit_refused) as refused:
-        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
-                         Qt.KeyboardModifier.NoModifier, _px(view, 10, 10))
+        QTest.mouseClick(
+            view.viewport(),
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+            _px(view, 10, 10),
+        )
     assert "a click is not a stroke" in refused.args[0]
     assert view.document.undo_stack.count() == 0
 
@@ -116,7 +136,9 @@ def test_a_path_across_the_back_is_cut_at_the_edges(view: FlatMap) -> None:
     assert len(gaps) == 1
     assert x[gaps[0] - 1] == 180.0 and x[gaps[0] + 1] == -180.0
     finite = np.isfinite(x)
-    assert np.all(np.abs(np.diff(x[:gaps[0]])) < 5) and np.all(np.abs(np.diff(x[gaps[0] + 1:])) < 5)
+    assert np.all(np.abs(np.diff(x[: gaps[0]])) < 5) and np.all(
+        np.abs(np.diff(x[gaps[0] + 1 :])) < 5
+    )
     assert finite.sum() > 100
 
 

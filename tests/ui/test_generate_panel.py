@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from PySide6.QtCore import Qt
 
 from ambisketch.engine.catalog import BundleEntry
@@ -28,7 +27,13 @@ def test_request_follows_the_controls(qtbot) -> None:
     panel.lock_path.setChecked(True)
     r = panel.request(path)
     assert (r.prompt, r.seconds, r.seed, r.steps, r.cfg_scale, r.variations) == (
-        "a dog barking", 4.0, 1234, 20, 3.5, 2)
+        "a dog barking",
+        4.0,
+        1234,
+        20,
+        3.5,
+        2,
+    )
     assert r.path is path and r.lock_path and r.mode == "parametric"
     assert r.parametric == {}
 
@@ -49,8 +54,11 @@ def test_room_values_reach_the_request(qtbot) -> None:
     from ambisketch.engine.spatial.room import ROOM_PRESETS, room_size_of
 
     w, d, h, rt60 = ROOM_PRESETS["large"]
-    assert values == {"distance": 8.0, "room_size": pytest.approx(room_size_of(w * d * h)),
-                      "decay_time": pytest.approx(rt60)}  # what training gives such a sample
+    assert values == {
+        "distance": 8.0,
+        "room_size": pytest.approx(room_size_of(w * d * h)),
+        "decay_time": pytest.approx(rt60),
+    }  # what training gives such a sample
     panel.room.setCurrentIndex(panel.room.findData(""))
     assert panel.request(None).parametric == {"distance": 8.0, "room_size": 0.0, "decay_time": 0.0}
 
@@ -61,7 +69,9 @@ def test_ctrl_enter_generates_and_escape_cancels_only_when_busy(qtbot) -> None:
     panel.show()
     qtbot.waitExposed(panel)
     with qtbot.waitSignal(panel.generate_requested, timeout=1000):
-        qtbot.keyClick(panel.prompt.lineEdit(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(
+            panel.prompt.lineEdit(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+        )
     panel.set_busy(True)
     with qtbot.assertNotEmitted(panel.generate_requested):
         panel.generate_button.click()
@@ -107,8 +117,13 @@ def test_model_picker_lists_bundles_and_offers_open(qtbot, tmp_path: Path) -> No
 def test_choosing_a_model_applies_its_own_sampler_settings(qtbot, tmp_path: Path) -> None:
     panel = GeneratePanel()
     qtbot.addWidget(panel)
-    a = BundleEntry(tmp_path / "a", "starter", 10.0, "default",
-                    {"steps": 24, "cfg_scale": 4.5, "sampler": "dpmpp-2m"})
+    a = BundleEntry(
+        tmp_path / "a",
+        "starter",
+        10.0,
+        "default",
+        {"steps": 24, "cfg_scale": 4.5, "sampler": "dpmpp-2m"},
+    )
     b = BundleEntry(tmp_path / "b", "plain", 8.0, "user")  # no defaults: Stable Audio's
     panel.set_models([a, b], str(b.path))
     panel.steps.setValue(80)  # the user's own choice survives start-up (settings restore it)

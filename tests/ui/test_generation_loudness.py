@@ -26,7 +26,9 @@ def test_the_default_setting_is_minus_23(tmp_path: Path) -> None:
     assert loudness_target(settings) == -16.0
 
 
-@pytest.mark.parametrize("value, expected", [("off", None), ("", None), ("-30.5", -30.5),
-                                             ("-90", -23.0), ("loud", -23.0)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [("off", None), ("", None), ("-30.5", -30.5), ("-90", -23.0), ("loud", -23.0)],
+)
 def test_values(value: str, expected: float | None) -> None:
     assert loudness_target(_Fake(value)) == expected

@@ -8,8 +8,8 @@ import socket
 
 import numpy as np
 import pytest
-from pythonosc.udp_client import SimpleUDPClient
 from PySide6.QtWidgets import QMessageBox
+from pythonosc.udp_client import SimpleUDPClient
 
 from ambisketch.engine.binaural import DecoderCache
 from ambisketch.engine.spatial.ambisonics import encode_static
@@ -56,8 +56,9 @@ def test_the_dials_follow_a_tracker_and_reset_to_front(qtbot, bar: TransportBar)
     assert bar.tracking.tracker is None and bar.transport.rotation_source is None
 
 
-def test_a_port_in_use_is_a_dialog_and_tracking_stays_off(qtbot, bar: TransportBar,
-                                                          monkeypatch) -> None:
+def test_a_port_in_use_is_a_dialog_and_tracking_stays_off(
+    qtbot, bar: TransportBar, monkeypatch
+) -> None:
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: shown.append(a[2]))
     blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

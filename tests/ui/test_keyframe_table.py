@@ -58,14 +58,18 @@ def test_typed_values_edit_the_document_and_undo(table: KeyframeTable) -> None:
     assert doc.trajectory() == before
 
 
-@pytest.mark.parametrize("column, value, words", [
-    ("azimuth", "left", "azimuth must be a number, got 'left'"),
-    ("azimuth", "200", "azimuth 200 is outside [-180, 180]"),
-    ("elevation", "nan", "elevation must be a number"),
-    ("time", "5", "keyframe 2 must stay after 0 s and before 4 s"),
-])
-def test_bad_values_are_refused_with_the_reason(table: KeyframeTable, column: str, value: str,
-                                                words: str) -> None:
+@pytest.mark.parametrize(
+    "column, value, words",
+    [
+        ("azimuth", "left", "azimuth must be a number, got 'left'"),
+        ("azimuth", "200", "azimuth 200 is outside [-180, 180]"),
+        ("elevation", "nan", "elevation must be a number"),
+        ("time", "5", "keyframe 2 must stay after 0 s and before 4 s"),
+    ],
+)
+def test_bad_values_are_refused_with_the_reason(
+    table: KeyframeTable, column: str, value: str, words: str
+) -> None:
     doc = table.document
     before = doc.trajectory()
     assert not table.model().setData(_index(table, 1, column), value, EDIT)

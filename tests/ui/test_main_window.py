@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from ambisketch.app.settings import Settings
 from ambisketch.app.workers import TaskRunner
-from ambisketch.engine.takes import TakeStore
 from ambisketch.engine.spatial.presets import preset
+from ambisketch.engine.takes import TakeStore
 from ambisketch.ui.main_window import MainWindow
 from ambisketch.ui.preview import NO_DEVICE_TEXT
 
@@ -30,8 +30,13 @@ def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
     from ambisketch.engine.models.dit import DIT_PRESETS
 
-    b = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
-                   clip_seconds=CLIP, name="tiny test model")
+    b = new_bundle(
+        CODEC_PRESETS["tiny"],
+        DIT_PRESETS["tiny"],
+        CONDITIONER_PRESETS["tiny"],
+        clip_seconds=CLIP,
+        name="tiny test model",
+    )
     g = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for p in b.model.parameters():
@@ -43,10 +48,10 @@ def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def window(qtbot, tmp_path: Path, bundle_dir: Path, monkeypatch: pytest.MonkeyPatch):
     dialogs: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: dialogs.append(a[2]))
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: QMessageBox.StandardButton.Yes)
-    w = MainWindow(TaskRunner(), Settings(tmp_path / "settings.ini"),
-                   TakeStore(tmp_path / "takes"), gl=False)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    w = MainWindow(
+        TaskRunner(), Settings(tmp_path / "settings.ini"), TakeStore(tmp_path / "takes"), gl=False
+    )
     w.dialogs = dialogs  # type: ignore[attr-defined]
     qtbot.addWidget(w)
     w.add_model(bundle_dir)
@@ -100,8 +105,9 @@ def test_cancel_stops_without_a_take(qtbot, window) -> None:
     assert w.store.list() == [] and w.dialogs == []
 
 
-def test_export_regenerate_and_no_device_preview(qtbot, tmp_path: Path, bundle_dir: Path,
-                                                 monkeypatch: pytest.MonkeyPatch, request) -> None:
+def test_export_regenerate_and_no_device_preview(
+    qtbot, tmp_path: Path, bundle_dir: Path, monkeypatch: pytest.MonkeyPatch, request
+) -> None:
     from ambisketch.engine.binaural import devices as devices_mod
     from ambisketch.engine.errors import AudioDeviceError
     from ambisketch.engine.takes import export_take
@@ -130,8 +136,7 @@ def test_export_regenerate_and_no_device_preview(qtbot, tmp_path: Path, bundle_d
     np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-def test_bad_input_gets_a_message_not_a_crash(qtbot, window, tmp_path: Path,
-                                             monkeypatch) -> None:
+def test_bad_input_gets_a_message_not_a_crash(qtbot, window, tmp_path: Path, monkeypatch) -> None:
     from ambisketch.engine import catalog
 
     monkeypatch.setattr(catalog, "shipped_models_dir", lambda: tmp_path / "no-models")
@@ -150,8 +155,9 @@ def test_window_state_and_path_survive_a_restart(qtbot, window, tmp_path: Path) 
     w.path_editor.document.set_trajectory(preset("fly-over", CLIP))
     w.set_theme("light")
     w.close()
-    again = MainWindow(TaskRunner(), Settings(tmp_path / "settings.ini"),
-                       TakeStore(tmp_path / "takes"), gl=False)
+    again = MainWindow(
+        TaskRunner(), Settings(tmp_path / "settings.ini"), TakeStore(tmp_path / "takes"), gl=False
+    )
     qtbot.addWidget(again)
     assert again.path_editor.document.trajectory().to_json() == preset("fly-over", CLIP).to_json()
     assert again.theme_actions["light"].isChecked()

@@ -75,19 +75,22 @@ def test_click_and_drag_after_an_add_is_one_step(doc: PathDocument) -> None:
     assert doc.trajectory() == start
 
 
-@pytest.mark.parametrize("edit, words", [
-    (lambda d: d.add_keyframe(2.0, 10.0, 0.0), "already sits at 2 s"),
-    (lambda d: d.add_keyframe(9.0, 10.0, 0.0), "outside the path"),
-    (lambda d: d.add_keyframe(3.0, 10.0, 95.0), "elevation 95"),
-    (lambda d: d.move_keyframe(1, time=4.5), "must stay after 0 s and before 4 s"),
-    (lambda d: d.move_keyframe(1, azimuth=200.0), "azimuth 200 is outside"),
-    (lambda d: d.move_keyframe(9, azimuth=0.0), "no keyframe 10"),
-    (lambda d: d.set_direction(0, "cw"), "first keyframe starts the path"),
-    (lambda d: d.set_direction(2, "sideways"), "not one of shortest, cw, ccw"),
-    (lambda d: d.set_duration(0.0), "duration must be > 0"),
-    (lambda d: d.apply_preset("zigzag"), "unknown path preset"),
-    (lambda d: d.draw_stroke([0.0, 1.0], [0.0], [0.0, 0.0]), "2 times, 1 azimuths"),
-])
+@pytest.mark.parametrize(
+    "edit, words",
+    [
+        (lambda d: d.add_keyframe(2.0, 10.0, 0.0), "already sits at 2 s"),
+        (lambda d: d.add_keyframe(9.0, 10.0, 0.0), "outside the path"),
+        (lambda d: d.add_keyframe(3.0, 10.0, 95.0), "elevation 95"),
+        (lambda d: d.move_keyframe(1, time=4.5), "must stay after 0 s and before 4 s"),
+        (lambda d: d.move_keyframe(1, azimuth=200.0), "azimuth 200 is outside"),
+        (lambda d: d.move_keyframe(9, azimuth=0.0), "no keyframe 10"),
+        (lambda d: d.set_direction(0, "cw"), "first keyframe starts the path"),
+        (lambda d: d.set_direction(2, "sideways"), "not one of shortest, cw, ccw"),
+        (lambda d: d.set_duration(0.0), "duration must be > 0"),
+        (lambda d: d.apply_preset("zigzag"), "unknown path preset"),
+        (lambda d: d.draw_stroke([0.0, 1.0], [0.0], [0.0, 0.0]), "2 times, 1 azimuths"),
+    ],
+)
 def test_invalid_edits_are_refused_with_a_reason(doc: PathDocument, edit, words: str) -> None:
     before = doc.trajectory()
     result = edit(doc)
@@ -181,7 +184,7 @@ def test_measured_overlay(doc: PathDocument, qtbot) -> None:
 def test_a_takes_direction_track_is_shown_with_gaps(doc: PathDocument) -> None:
     rate = 16000
     x = np.random.default_rng(0).standard_normal(2 * rate).astype(np.float32) * 0.1
-    x[rate // 2: rate] = 0.0  # half a second of silence: gated frames
+    x[rate // 2 : rate] = 0.0  # half a second of silence: gated frames
     track = intensity_doa(encode(x, preset("half-orbit", 2.0), rate), rate)
     doc.set_measured_track(track, "take 7")
     m = doc.measured()
@@ -205,13 +208,17 @@ def test_save_and_load_round_trip(doc: PathDocument, tmp_path: Path) -> None:
     assert other.trajectory() == Trajectory.static(0.0, 0.0, 10.0)
 
 
-@pytest.mark.parametrize("content, words", [
-    ("{not json", "not valid JSON"),
-    ('{"duration": 4, "keyframes": [{"time": 9, "azimuth": 0}]}', "after the end"),
-    ('{"duration": 4, "keyframes": [], "colour": 1}', "unknown key 'colour'"),
-])
-def test_a_broken_file_is_an_error_and_changes_nothing(doc: PathDocument, tmp_path: Path,
-                                                       content: str, words: str) -> None:
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"duration": 4, "keyframes": [{"time": 9, "azimuth": 0}]}', "after the end"),
+        ('{"duration": 4, "keyframes": [], "colour": 1}', "unknown key 'colour'"),
+    ],
+)
+def test_a_broken_file_is_an_error_and_changes_nothing(
+    doc: PathDocument, tmp_path: Path, content: str, words: str
+) -> None:
     doc.add_keyframe(3.0, 45.0, 20.0)
     before, steps = doc.trajectory(), doc.undo_stack.count()
     f = tmp_path / "broken.json"
@@ -223,7 +230,8 @@ def test_a_broken_file_is_an_error_and_changes_nothing(doc: PathDocument, tmp_pa
 
 
 def test_save_to_an_unwritable_place_is_an_error_and_leaves_no_file(
-        doc: PathDocument, unwritable_dir: Path) -> None:
+    doc: PathDocument, unwritable_dir: Path
+) -> None:
     target = unwritable_dir / "path.json"
     with pytest.raises(TrajectoryError, match="cannot write"):
         doc.save(target)

@@ -28,8 +28,9 @@ def editor(qtbot) -> PathEditor:
 @pytest.fixture
 def warnings(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(QMessageBox, "warning",
-                        lambda parent, title, text, *a: shown.append((title, text)))
+    monkeypatch.setattr(
+        QMessageBox, "warning", lambda parent, title, text, *a: shown.append((title, text))
+    )
     return shown
 
 
@@ -50,8 +51,10 @@ def test_presets_menu_replaces_the_path_and_the_caption_follows(editor: PathEdit
 
 def test_undo_and_redo_actions(editor: PathEditor) -> None:
     assert editor.undo_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Undo)
-    assert editor.redo_action.shortcuts()[0] == QKeySequence.keyBindings(
-        QKeySequence.StandardKey.Redo)[0]
+    assert (
+        editor.redo_action.shortcuts()[0]
+        == QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)[0]
+    )
     doc = editor.document
     start = doc.trajectory()
     assert not editor.undo_action.isEnabled()
@@ -82,14 +85,15 @@ def test_open_and_save_round_trip(editor: PathEditor, tmp_path: Path, warnings) 
     assert editor.document.trajectory() == saved and warnings == []
 
 
-def test_a_broken_file_shows_one_line_and_changes_nothing(editor: PathEditor, tmp_path: Path,
-                                                          warnings) -> None:
+def test_a_broken_file_shows_one_line_and_changes_nothing(
+    editor: PathEditor, tmp_path: Path, warnings
+) -> None:
     f = tmp_path / "broken.json"
     f.write_text('{"duration": 8, "keyframes": [{"time": 1, "azimuth": 400}]}')
     before = editor.document.trajectory()
     assert not editor.open_file(f)
     assert editor.document.trajectory() == before and editor.document.undo_stack.count() == 0
-    (title, text), = warnings
+    ((title, text),) = warnings
     assert title == "Cannot open path" and str(f) in text and "azimuth 400" in text
     assert "\n" not in text
 
@@ -97,8 +101,12 @@ def test_a_broken_file_shows_one_line_and_changes_nothing(editor: PathEditor, tm
 def test_a_timeline_click_seeks_and_moves_the_playhead(editor: PathEditor, qtbot) -> None:
     plot = editor.timeline.elevation_plot
     with qtbot.waitSignal(editor.seek_requested) as seek:
-        QTest.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton,
-                         Qt.KeyboardModifier.NoModifier, plot.pixel_of(6.0, 30.0).toPoint())
+        QTest.mouseClick(
+            plot.viewport(),
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+            plot.pixel_of(6.0, 30.0).toPoint(),
+        )
     assert seek.args[0] == pytest.approx(6.0, abs=0.05)
     assert editor.document.playhead() == pytest.approx(seek.args[0])
     assert f"{seek.args[0]:.2f} s" in editor.status.text()
@@ -145,8 +153,9 @@ def test_screenshot_with_the_sphere(qtbot, tmp_path: Path) -> None:
     qtbot.waitExposed(editor)
     assert editor.gl_enabled() and editor.views.widget(0) is editor.sphere
     t = np.linspace(0, 10, 200)
-    doc.set_measured(t, np.asarray((36.0 * t + 5 * np.sin(3 * t) + 180) % 360 - 180),
-                     6 * np.sin(2 * t), "take 1")
+    doc.set_measured(
+        t, np.asarray((36.0 * t + 5 * np.sin(3 * t) + 180) % 360 - 180), 6 * np.sin(2 * t), "take 1"
+    )
     doc.set_playhead(3.3)
     doc.select(1)
     editor.set_head_rotation(25.0, 0.0)
@@ -154,13 +163,16 @@ def test_screenshot_with_the_sphere(qtbot, tmp_path: Path) -> None:
     qtbot.wait(100)
     image = editor.grab()
     painter = QPainter(image)  # QWidget.grab() leaves GL widgets empty: paint their frame in
-    painter.drawImage(editor.sphere.mapTo(editor, editor.sphere.rect().topLeft()),
-                      editor.sphere.grabFramebuffer())
+    painter.drawImage(
+        editor.sphere.mapTo(editor, editor.sphere.rect().topLeft()), editor.sphere.grabFramebuffer()
+    )
     painter.end()
     assert image.save(str(tmp_path / "path_editor.png"))
     image.save("/tmp/path_editor.png")
     frame = editor.sphere.grabFramebuffer()
-    colours = {frame.pixel(x, y) for x in range(0, frame.width(), 7) for y in range(0, frame.height(), 7)}
+    colours = {
+        frame.pixel(x, y) for x in range(0, frame.width(), 7) for y in range(0, frame.height(), 7)
+    }
     assert len(colours) > 20  # drawn, not blank
 
 

@@ -6,19 +6,31 @@ import numpy as np
 import pytest
 
 from ambisketch.engine.spatial.angles import great_circle_angle
-from ambisketch.ui.path.picking import (Camera, closest_direction, direction_to_xyz, look_at,
-                                        nearest_point, perspective, pick, ray_sphere,
-                                        xyz_to_direction)
+from ambisketch.ui.path.picking import (
+    Camera,
+    closest_direction,
+    direction_to_xyz,
+    look_at,
+    nearest_point,
+    perspective,
+    pick,
+    ray_sphere,
+    xyz_to_direction,
+)
 
 
-def _camera(eye: tuple[float, float, float], width: float = 640, height: float = 480,
-            dpr: float = 1.0) -> Camera:
+def _camera(
+    eye: tuple[float, float, float], width: float = 640, height: float = 480, dpr: float = 1.0
+) -> Camera:
     return Camera(perspective(50.0, width, height, 0.01, 100.0), look_at(eye), width, height, dpr)
 
 
 def test_scene_axes_are_ambix() -> None:
-    np.testing.assert_allclose(direction_to_xyz([0, 90, -90, 0], [0, 0, 0, 90]),
-                               [[1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1]], atol=1e-12)
+    np.testing.assert_allclose(
+        direction_to_xyz([0, 90, -90, 0], [0, 0, 0, 90]),
+        [[1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1]],
+        atol=1e-12,
+    )
     az, el = xyz_to_direction([[0, 1, 0], [-1, 0, 0], [0, 0, -1]])
     np.testing.assert_allclose(az[:2], [90, 180])
     assert el[2] == -90.0

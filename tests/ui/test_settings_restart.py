@@ -32,8 +32,7 @@ def _window(qtbot, file: Path) -> MainWindow:
     return w
 
 
-def test_choices_survive_a_restart(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                   ) -> None:
+def test_choices_survive_a_restart(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: pytest.fail(str(a)))
     file = tmp_path / "settings.ini"
     sofa = write_sofa(tmp_path / "mine.sofa", load_hrtf())
@@ -64,8 +63,9 @@ def test_choices_survive_a_restart(qtbot, tmp_path: Path, monkeypatch: pytest.Mo
     store = TakeStore(tmp_path / "takes")
     x = (np.random.default_rng(0).standard_normal(RATE) * 0.05).astype(np.float32)
     path = preset("orbit", 1.0)
-    record = store.add(Take(encode(x, path, RATE), RATE,
-                            GenerationRequest("a bee", path, 1.0, seed=3), 0, {}, {}))
+    record = store.add(
+        Take(encode(x, path, RATE), RATE, GenerationRequest("a bee", path, 1.0, seed=3), 0, {}, {})
+    )
     dialog = ExportDialog(record, store, w, settings=w.settings)
     dialog.format.setCurrentIndex(dialog.format.findData("speakers"))
     dialog.layout_combo.setCurrentIndex(dialog.layout_combo.findData("7.1.4"))
@@ -104,8 +104,7 @@ def test_choices_survive_a_restart(qtbot, tmp_path: Path, monkeypatch: pytest.Mo
     assert Path(dialog.file.text()).parent == tmp_path / "out"
 
 
-def test_a_remembered_hrtf_that_is_gone_falls_back_to_the_default(qtbot, tmp_path: Path
-                                                                  ) -> None:
+def test_a_remembered_hrtf_that_is_gone_falls_back_to_the_default(qtbot, tmp_path: Path) -> None:
     file = tmp_path / "settings.ini"
     settings = Settings(file)
     settings.set("preview/hrtf", str(tmp_path / "moved.sofa"))
@@ -115,14 +114,23 @@ def test_a_remembered_hrtf_that_is_gone_falls_back_to_the_default(qtbot, tmp_pat
 
 
 def test_widgets_use_the_registry_not_their_own_qsettings() -> None:
-    calls = [f"{f.relative_to(UI.parent)}:{i}" for f in sorted(UI.rglob("*.py"))
-             for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
-             if re.search(r"\bQSettings\s*\(", line)]
+    calls = [
+        f"{f.relative_to(UI.parent)}:{i}"
+        for f in sorted(UI.rglob("*.py"))
+        for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\bQSettings\s*\(", line)
+    ]
     assert calls == []
 
 
 def test_every_key_the_ui_uses_is_registered() -> None:
-    keys = {m.group(1) for f in UI.rglob("*.py")
-            for m in re.finditer(r'"((?:ui|project|generate|path|preview|export|audio_start)/'
-                                 r'[a-z_]+)"', f.read_text(encoding="utf-8"))}
+    keys = {
+        m.group(1)
+        for f in UI.rglob("*.py")
+        for m in re.finditer(
+            r'"((?:ui|project|generate|path|preview|export|audio_start)/'
+            r'[a-z_]+)"',
+            f.read_text(encoding="utf-8"),
+        )
+    }
     assert keys and keys <= set(OPTIONS), keys - set(OPTIONS)

@@ -11,9 +11,9 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QMessageBox
 
 from ambisketch.engine.generate import GenerationRequest, Take
-from ambisketch.engine.takes import TakeStore
 from ambisketch.engine.spatial import preset
 from ambisketch.engine.spatial.ambisonics import encode, encode_static
+from ambisketch.engine.takes import TakeStore
 from ambisketch.ui.takes import TakeList
 from ambisketch.ui.takes.take_model import RECORD_ROLE
 
@@ -24,8 +24,14 @@ def make_take(prompt: str, seed: int, with_path: bool = True) -> Take:
     x = (np.random.default_rng(seed).standard_normal(RATE // 2) * 0.1).astype(np.float32)
     path = preset("orbit", 0.5) if with_path else None
     foa = encode(x, path, RATE) if path is not None else encode_static(x, 45.0)
-    return Take(foa, RATE, GenerationRequest(prompt, path, 0.5, seed=seed, steps=10), 0, {},
-                {"name": "tiny"})
+    return Take(
+        foa,
+        RATE,
+        GenerationRequest(prompt, path, 0.5, seed=seed, steps=10),
+        0,
+        {},
+        {"name": "tiny"},
+    )
 
 
 @pytest.fixture
@@ -52,8 +58,7 @@ def takes(qtbot, store: TakeStore) -> TakeList:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning",
-                        lambda parent, title, text, *a: shown.append(text))
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append(text))
     return shown
 
 
@@ -77,13 +82,18 @@ def test_lists_newest_first_and_selecting_emits(qtbot, takes: TakeList) -> None:
     assert sig.args[0] is None and takes.current() is None
 
 
-def test_context_actions_emit_the_current_take(qtbot, takes: TakeList,  # type: ignore[no-untyped-def]
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_context_actions_emit_the_current_take(
+    qtbot,
+    takes: TakeList,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     _select(takes, 0)
     rain = takes.current()
-    for action, signal in ((takes.regenerate_action, takes.regenerate_requested),
-                           (takes.use_path_action, takes.use_path_requested),
-                           (takes.export_action, takes.export_requested)):
+    for action, signal in (
+        (takes.regenerate_action, takes.regenerate_requested),
+        (takes.use_path_action, takes.use_path_requested),
+        (takes.export_action, takes.export_requested),
+    ):
         with qtbot.waitSignal(signal) as sig:
             action.trigger()
         assert sig.args[0] == rain
@@ -93,12 +103,21 @@ def test_context_actions_emit_the_current_take(qtbot, takes: TakeList,  # type: 
     takes._context_menu(rect.center())
     assert takes.current().prompt == "a bee buzzing"  # right-click selects the row
     texts = [a.text() for a in takes._menu.actions() if not a.isSeparator()]
-    assert texts == ["Regenerate", "Use This Take's Path", "Export…", "Add to Scene", "Rename",
-                     "Show in Folder", "Move to Trash", "Restore Last Deleted"]
+    assert texts == [
+        "Regenerate",
+        "Use This Take's Path",
+        "Export…",
+        "Add to Scene",
+        "Rename",
+        "Show in Folder",
+        "Move to Trash",
+        "Restore Last Deleted",
+    ]
     takes._menu.close()
     opened: list[str] = []  # the file manager is the desktop's: catch the request
-    monkeypatch.setattr(QDesktopServices, "openUrl",
-                        lambda url: opened.append(url.toLocalFile()) or True)
+    monkeypatch.setattr(
+        QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True
+    )
     takes.reveal_action.trigger()
     assert opened == [str(takes.store.folder)]
 
@@ -119,8 +138,11 @@ def _editor(takes: TakeList) -> QLineEdit:
     return editor
 
 
-def test_f2_renames_inline_and_refuses_a_taken_name(qtbot, takes: TakeList,  # type: ignore[no-untyped-def]
-                                                    warnings: list[str]) -> None:
+def test_f2_renames_inline_and_refuses_a_taken_name(
+    qtbot,
+    takes: TakeList,  # type: ignore[no-untyped-def]
+    warnings: list[str],
+) -> None:
     _select(takes, 0)
     old = takes.current()
     takes.view.setFocus()
@@ -161,7 +183,9 @@ def test_delete_moves_to_trash_selects_the_neighbour_and_restores(qtbot, takes: 
     assert takes.current() is None and takes.stack.currentWidget() is takes.empty
 
 
-def test_add_take_selects_it_and_filter_and_problems(qtbot, takes: TakeList, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_add_take_selects_it_and_filter_and_problems(
+    qtbot, takes: TakeList, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(takes.take_selected) as sig:
         record = takes.add_take(make_take("a bell far away", 9))
     assert sig.args[0] == record and takes.current() == record

@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from ambisketch.engine.generate import GenerationRequest, Take
-from ambisketch.engine.takes import TakeRecord, TakeStore
 from ambisketch.engine.spatial import preset
 from ambisketch.engine.spatial.ambisonics import encode, encode_static
+from ambisketch.engine.takes import TakeRecord, TakeStore
 from ambisketch.ui.takes import TakeView
 from ambisketch.ui.takes.plot_data import envelope, spectrogram_db
 
@@ -25,8 +25,16 @@ def _store_take(tmp_path: Path, with_path: bool) -> tuple[TakeStore, TakeRecord]
     path = preset("orbit", SECONDS) if with_path else None
     foa = encode(tone, path, RATE) if path is not None else encode_static(tone, 30.0)
     store = TakeStore(tmp_path / "takes")
-    record = store.add(Take(foa, RATE, GenerationRequest("a whistle", path, SECONDS, seed=5),
-                            0, {}, {"name": "tiny"}))
+    record = store.add(
+        Take(
+            foa,
+            RATE,
+            GenerationRequest("a whistle", path, SECONDS, seed=5),
+            0,
+            {},
+            {"name": "tiny"},
+        )
+    )
     return store, record
 
 
@@ -52,8 +60,9 @@ def test_waveform_spectrogram_and_errors_of_a_take(view: TakeView, tmp_path: Pat
     image = view.image.image
     assert image is not None and image.shape[1] == 257 and image.max() == pytest.approx(0.0)
     rect = view.image.boundingRect()
-    assert rect.width() == image.shape[0] and view.image.mapRectToParent(rect).height() == \
-        pytest.approx(RATE / 2)
+    assert rect.width() == image.shape[0] and view.image.mapRectToParent(
+        rect
+    ).height() == pytest.approx(RATE / 2)
     loudest_bin = int(np.argmax(image.mean(axis=0)))
     assert loudest_bin * RATE / 512 == pytest.approx(1000, abs=RATE / 512)  # the tone's row
     text = view.errors_label.text()
@@ -85,7 +94,9 @@ def test_playhead_and_click_to_seek(qtbot, view: TakeView, tmp_path: Path) -> No
     pos = view.plots.mapFromScene(scene)
     with qtbot.waitSignal(view.seek_requested) as sig:
         qtbot.mouseClick(view.plots.viewport(), Qt.MouseButton.LeftButton, pos=pos)
-    assert sig.args[0] == pytest.approx(0.5, abs=0.02) and view.playhead() == pytest.approx(0.5, abs=0.02)
+    assert sig.args[0] == pytest.approx(0.5, abs=0.02) and view.playhead() == pytest.approx(
+        0.5, abs=0.02
+    )
 
 
 def test_plot_data_helpers() -> None:

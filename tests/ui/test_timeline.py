@@ -37,8 +37,12 @@ def _drag(plot: TrackPlot, points: list[QPoint], modifiers=Qt.KeyboardModifier.N
 def test_clicking_empty_space_requests_a_seek(timeline: Timeline, qtbot) -> None:
     plot = timeline.elevation_plot
     with qtbot.waitSignal(timeline.seek_requested) as seek:
-        QTest.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton,
-                         Qt.KeyboardModifier.NoModifier, _px(plot, 5.0, 45.0))
+        QTest.mouseClick(
+            plot.viewport(),
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+            _px(plot, 5.0, 45.0),
+        )
     assert seek.args[0] == pytest.approx(5.0, abs=0.05)
     assert timeline.document.undo_stack.count() == 0
 
@@ -56,8 +60,11 @@ def test_dragging_a_keyframe_changes_time_and_value_in_one_step(timeline: Timeli
 
 def test_shift_drag_changes_only_the_larger_move(timeline: Timeline) -> None:
     doc, plot = timeline.document, timeline.elevation_plot
-    _drag(plot, [_px(plot, 4.0, 0.0), _px(plot, 4.4, 5.0), _px(plot, 5.0, 8.0)],
-          Qt.KeyboardModifier.ShiftModifier)
+    _drag(
+        plot,
+        [_px(plot, 4.0, 0.0), _px(plot, 4.4, 5.0), _px(plot, 5.0, 8.0)],
+        Qt.KeyboardModifier.ShiftModifier,
+    )
     k = doc.keyframes()[2]
     assert k.time == pytest.approx(5.0, abs=0.05) and k.elevation == 0.0
 

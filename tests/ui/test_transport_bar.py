@@ -17,8 +17,13 @@ from ambisketch.engine.binaural import devices as devices_mod
 from ambisketch.engine.errors import AudioDeviceError
 from ambisketch.engine.spatial.ambisonics import encode_static
 from ambisketch.ui.preview import NO_DEVICE_TEXT, TransportBar
-from ambisketch.ui.preview.controls import (dial_to_yaw, format_clock, pitch_text, yaw_text,
-                                            yaw_to_dial)
+from ambisketch.ui.preview.controls import (
+    dial_to_yaw,
+    format_clock,
+    pitch_text,
+    yaw_text,
+    yaw_to_dial,
+)
 
 RATE = 16000
 
@@ -36,6 +41,7 @@ def foa() -> np.ndarray:
 
 def _fake_sounddevice(streams: list[Any], devices: list[dict] | None = None) -> SimpleNamespace:
     """PortAudio with one output device whose stream is driven by the test."""
+
     class Stream:
         def __init__(self, **kw: Any) -> None:
             self.kw, self.started, self.closed = kw, False, False
@@ -50,12 +56,25 @@ def _fake_sounddevice(streams: list[Any], devices: list[dict] | None = None) -> 
         def close(self) -> None:
             self.closed = True
 
-    devs = devices if devices is not None else [
-        {"name": "Headphones", "max_output_channels": 2, "hostapi": 0,
-         "default_samplerate": 48000.0}]
-    return SimpleNamespace(query_devices=lambda: devs, query_hostapis=lambda: [{"name": "ALSA"}],
-                           default=SimpleNamespace(device=(-1, 0)), OutputStream=Stream,
-                           check_output_settings=lambda **kw: None)
+    devs = (
+        devices
+        if devices is not None
+        else [
+            {
+                "name": "Headphones",
+                "max_output_channels": 2,
+                "hostapi": 0,
+                "default_samplerate": 48000.0,
+            }
+        ]
+    )
+    return SimpleNamespace(
+        query_devices=lambda: devs,
+        query_hostapis=lambda: [{"name": "ALSA"}],
+        default=SimpleNamespace(device=(-1, 0)),
+        OutputStream=Stream,
+        check_output_settings=lambda **kw: None,
+    )
 
 
 @pytest.fixture
@@ -74,8 +93,12 @@ def _bar(qtbot, cache: DecoderCache) -> TransportBar:  # type: ignore[no-untyped
     return bar
 
 
-def test_no_device_shows_the_message_and_keeps_working(qtbot, no_device: None, foa: np.ndarray,  # type: ignore[no-untyped-def]
-                                                       cache: DecoderCache) -> None:
+def test_no_device_shows_the_message_and_keeps_working(
+    qtbot,
+    no_device: None,
+    foa: np.ndarray,  # type: ignore[no-untyped-def]
+    cache: DecoderCache,
+) -> None:
     bar = _bar(qtbot, cache)
     assert bar.message.isVisibleTo(bar) and bar.message.text() == NO_DEVICE_TEXT
     assert not bar.play_button.isEnabled() and not bar.device_combo.isEnabled()
@@ -90,8 +113,11 @@ def test_no_device_shows_the_message_and_keeps_working(qtbot, no_device: None, f
     assert bar.time_label.text() == "0:00.5 / 0:01.0"
 
 
-def test_missing_portaudio_is_a_message_not_a_crash(qtbot, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
-                                                    cache: DecoderCache) -> None:
+def test_missing_portaudio_is_a_message_not_a_crash(
+    qtbot,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    cache: DecoderCache,
+) -> None:
     def missing() -> None:
         raise AudioDeviceError("audio playback is unavailable: the PortAudio library is missing")
 
@@ -101,15 +127,22 @@ def test_missing_portaudio_is_a_message_not_a_crash(qtbot, monkeypatch: pytest.M
     assert not bar.can_play
 
 
-def test_dials_rotate_the_scene_live(qtbot, no_device: None, foa: np.ndarray,  # type: ignore[no-untyped-def]
-                                     cache: DecoderCache, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dials_rotate_the_scene_live(
+    qtbot,
+    no_device: None,
+    foa: np.ndarray,  # type: ignore[no-untyped-def]
+    cache: DecoderCache,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     bar = _bar(qtbot, cache)
     bar.set_audio(foa, RATE)
     calls: list[tuple[float, float]] = []
     real = bar.transport.set_rotation
-    monkeypatch.setattr(bar.transport, "set_rotation",
-                        lambda yaw=0.0, pitch=0.0, roll=0.0: (calls.append((yaw, pitch)),
-                                                              real(yaw, pitch, roll)))
+    monkeypatch.setattr(
+        bar.transport,
+        "set_rotation",
+        lambda yaw=0.0, pitch=0.0, roll=0.0: (calls.append((yaw, pitch)), real(yaw, pitch, roll)),
+    )
     with qtbot.waitSignal(bar.rotation_changed) as sig:
         bar.yaw_dial.setValue(-30)  # the pointer turned anticlockwise: the head turns left
     assert calls == [(30.0, 0.0)] and sig.args == [30.0, 0.0]
@@ -125,8 +158,12 @@ def test_dials_rotate_the_scene_live(qtbot, no_device: None, foa: np.ndarray,  #
     assert bar.transport.rotation[:2] == (-90.0, -10.0)
 
 
-def test_plays_on_a_device_and_reports_the_position(qtbot, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
-                                                    foa: np.ndarray, cache: DecoderCache) -> None:
+def test_plays_on_a_device_and_reports_the_position(
+    qtbot,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    foa: np.ndarray,
+    cache: DecoderCache,
+) -> None:
     streams: list[Any] = []
     monkeypatch.setattr(devices_mod, "sounddevice_module", lambda: _fake_sounddevice(streams))
     bar = _bar(qtbot, cache)
@@ -151,8 +188,12 @@ def test_plays_on_a_device_and_reports_the_position(qtbot, monkeypatch: pytest.M
     assert streams[0].closed and bar.transport is None and not bar.play_button.isEnabled()
 
 
-def test_stream_closed_when_the_widget_goes(qtbot, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
-                                           foa: np.ndarray, cache: DecoderCache) -> None:
+def test_stream_closed_when_the_widget_goes(
+    qtbot,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    foa: np.ndarray,
+    cache: DecoderCache,
+) -> None:
     streams: list[Any] = []
     monkeypatch.setattr(devices_mod, "sounddevice_module", lambda: _fake_sounddevice(streams))
     bar = TransportBar(cache=cache)
@@ -163,9 +204,14 @@ def test_stream_closed_when_the_widget_goes(qtbot, monkeypatch: pytest.MonkeyPat
     qtbot.waitUntil(lambda: streams[0].closed, timeout=2000)
 
 
-def test_hrtf_choice_bad_file_keeps_the_previous(qtbot, no_device: None, foa: np.ndarray,  # type: ignore[no-untyped-def]
-                                                cache: DecoderCache, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hrtf_choice_bad_file_keeps_the_previous(
+    qtbot,
+    no_device: None,
+    foa: np.ndarray,  # type: ignore[no-untyped-def]
+    cache: DecoderCache,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     bar = _bar(qtbot, cache)
     bar.set_audio(foa, RATE)
     default = bar.transport.hrirs

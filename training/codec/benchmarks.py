@@ -14,11 +14,16 @@ from .trainer import CodecTrainer
 
 
 def _steps_per_second(adversarial: bool, steps: int) -> tuple[float, float]:
-    cfg = replace(TRAIN_PRESETS["small"], adversarial_after=0 if adversarial else 10**9,
-                  checkpoint_every=10**9, log_every=10**9)
+    cfg = replace(
+        TRAIN_PRESETS["small"],
+        adversarial_after=0 if adversarial else 10**9,
+        checkpoint_every=10**9,
+        log_every=10**9,
+    )
     with tempfile.TemporaryDirectory() as run:
-        trainer = CodecTrainer(cfg, run, SyntheticFoaSource(8, cfg.crop_seconds + 0.5),
-                               log=lambda m: None)
+        trainer = CodecTrainer(
+            cfg, run, SyntheticFoaSource(8, cfg.crop_seconds + 0.5), log=lambda m: None
+        )
         trainer.fit(1, progress=False)  # warm-up
         t0 = time.perf_counter()
         trainer.fit(1 + steps, progress=False)
@@ -34,9 +39,16 @@ def bench_codec_training(repeats: int) -> list[Measurement]:
     for adversarial in (False, True):
         rate, audio = _steps_per_second(adversarial, steps)
         name = "codec.train_steps" + ("_with_discriminator" if adversarial else "")
-        out.append(Measurement(name, rate, "steps/s",
-                               f"{detail}{' + discriminator' if adversarial else ''}: "
-                               f"{audio:.1f} s of audio per second", 1.0 / rate))
+        out.append(
+            Measurement(
+                name,
+                rate,
+                "steps/s",
+                f"{detail}{' + discriminator' if adversarial else ''}: "
+                f"{audio:.1f} s of audio per second",
+                1.0 / rate,
+            )
+        )
     return out
 
 
@@ -52,8 +64,12 @@ def _alternating_steps(names: tuple[str, ...], steps: int) -> list[float]:
         with tempfile.TemporaryDirectory() as root:
             trainers = {}
             for name in names:
-                cfg = replace(TRAIN_PRESETS[name], adversarial_after=10**9,
-                              checkpoint_every=10**9, log_every=10**9)
+                cfg = replace(
+                    TRAIN_PRESETS[name],
+                    adversarial_after=10**9,
+                    checkpoint_every=10**9,
+                    log_every=10**9,
+                )
                 source = SyntheticFoaSource(8, cfg.crop_seconds + 0.5, rate=cfg.codec.sample_rate)
                 trainers[name] = CodecTrainer(cfg, f"{root}/{name}", source, log=lambda m: None)
                 trainers[name].fit(1, progress=False)  # warm-up
@@ -73,11 +89,21 @@ def bench_factored_training(repeats: int) -> list[Measurement]:
     fac_cfg = TRAIN_PRESETS["factored-small"]
     audio = fac_cfg.batch_size * fac_cfg.crop_seconds
     detail = "factored-small codec, batch 8 x 2 s of FOA, 1 thread"
-    return [Measurement("codec.factored.train_steps", fac, "steps/s",
-                        f"{detail}: {audio * fac:.1f} s of audio per second", 1.0 / fac),
-            Measurement("codec.factored.train_speedup", fac / foa,
-                        "x the steps/s of the 4-channel codec",
-                        f"{fac:.2f} vs {foa:.2f} steps/s, alternating steps, no discriminator")]
+    return [
+        Measurement(
+            "codec.factored.train_steps",
+            fac,
+            "steps/s",
+            f"{detail}: {audio * fac:.1f} s of audio per second",
+            1.0 / fac,
+        ),
+        Measurement(
+            "codec.factored.train_speedup",
+            fac / foa,
+            "x the steps/s of the 4-channel codec",
+            f"{fac:.2f} vs {foa:.2f} steps/s, alternating steps, no discriminator",
+        ),
+    ]
 
 
 def _codec_seconds(name: str, seconds: float, repeats: int) -> float:
@@ -117,12 +143,22 @@ def bench_full_band(repeats: int) -> list[Measurement]:
     s16, s48 = _alternating_steps((base, full), max(2, repeats))
     take = 10.0
     c16, c48 = _codec_seconds(base, take, repeats), _codec_seconds(full, take, repeats)
-    out = [Measurement("codec.full_band.train_steps_ratio", s48 / s16,
-                       "x the 16 kHz codec's training steps/s",
-                       f"{s48:.2f} vs {s16:.2f} steps/s, batch 8 x 2 s, 1 thread"),
-           Measurement("codec.full_band.codec_realtime", take / c48, "x real time",
-                       f"encode + decode of {take:g} s at 48 kHz: {c48:.2f} s "
-                       f"(16 kHz: {c16:.2f} s, {c48 / c16:.1f}x)", c48)]
+    out = [
+        Measurement(
+            "codec.full_band.train_steps_ratio",
+            s48 / s16,
+            "x the 16 kHz codec's training steps/s",
+            f"{s48:.2f} vs {s16:.2f} steps/s, batch 8 x 2 s, 1 thread",
+        ),
+        Measurement(
+            "codec.full_band.codec_realtime",
+            take / c48,
+            "x real time",
+            f"encode + decode of {take:g} s at 48 kHz: {c48:.2f} s "
+            f"(16 kHz: {c16:.2f} s, {c48 / c16:.1f}x)",
+            c48,
+        ),
+    ]
     try:
         bundle = default_bundle()
     except ModelLoadError:  # no model installed: the codec figures alone
@@ -135,24 +171,45 @@ def bench_full_band(repeats: int) -> list[Measurement]:
         try:
             gen = Generator(bundle, device="cpu")
             d = gen.defaults
-            req = GenerationRequest("rain on a tin roof", seconds=take, seed=1, steps=d.steps,
-                                    cfg_scale=d.cfg_scale, sampler=d.sampler)
+            req = GenerationRequest(
+                "rain on a tin roof",
+                seconds=take,
+                seed=1,
+                steps=d.steps,
+                cfg_scale=d.cfg_scale,
+                sampler=d.sampler,
+            )
             timings = gen.generate(req)[0].timings
         finally:
             torch.set_num_threads(threads)
         latency = timings["total"] - timings["decode"] + c48
-        out.append(Measurement("codec.full_band.take_seconds", latency, "s",
-                               f"estimated {take:g} s take at {d.steps} steps, 1 thread, with a "
-                               f"48 kHz codec: the shipped model's sampling "
-                               f"{timings['total'] - timings['decode']:.2f} s + 48 kHz "
-                               f"encode/decode {c48:.2f} s (target < 5 s)", latency))
+        out.append(
+            Measurement(
+                "codec.full_band.take_seconds",
+                latency,
+                "s",
+                f"estimated {take:g} s take at {d.steps} steps, 1 thread, with a "
+                f"48 kHz codec: the shipped model's sampling "
+                f"{timings['total'] - timings['decode']:.2f} s + 48 kHz "
+                f"encode/decode {c48:.2f} s (target < 5 s)",
+                latency,
+            )
+        )
     return out
 
 
-BENCHMARKS = [Benchmark("codec-training", "codec training steps per second (small config)",
-                        bench_codec_training),
-              Benchmark("codec-kinds-training",
-                        "factored vs 4-channel codec training steps per second",
-                        bench_factored_training),
-              Benchmark("full-band", "a 48 kHz W codec's cost against the 16 kHz one "
-                        "(training, encode/decode, take latency)", bench_full_band)]
+BENCHMARKS = [
+    Benchmark(
+        "codec-training", "codec training steps per second (small config)", bench_codec_training
+    ),
+    Benchmark(
+        "codec-kinds-training",
+        "factored vs 4-channel codec training steps per second",
+        bench_factored_training,
+    ),
+    Benchmark(
+        "full-band",
+        "a 48 kHz W codec's cost against the 16 kHz one (training, encode/decode, take latency)",
+        bench_full_band,
+    ),
+]

@@ -31,8 +31,9 @@ def check_settings(cls: type, data: JSONObject) -> None:
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise TrainingConfigError(f"unknown training setting {unknown[0]!r} "
-                                  f"(known: {', '.join(sorted(known))})")
+        raise TrainingConfigError(
+            f"unknown training setting {unknown[0]!r} (known: {', '.join(sorted(known))})"
+        )
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,9 @@ class CodecTrainConfig:
         try:
             if "codec" in data:
                 codec = data["codec"]
-                data["codec"] = (codec_preset(codec) if isinstance(codec, str)
-                                 else codec_config_from_dict(codec))
+                data["codec"] = (
+                    codec_preset(codec) if isinstance(codec, str) else codec_config_from_dict(codec)
+                )
             if "betas" in data:
                 data["betas"] = tuple(data["betas"])
             return cls(**data)
@@ -94,30 +96,58 @@ class CodecTrainConfig:
 
 TRAIN_PRESETS: dict[str, CodecTrainConfig] = {
     # Seconds per step on a CPU: tests and smoke runs.
-    "tiny": CodecTrainConfig(codec=CODEC_PRESETS["tiny"], batch_size=2, crop_seconds=0.25,
-                             lr=1e-3, disc_lr=1e-3, adversarial_after=100, disc_channels=4,
-                             checkpoint_every=50, log_every=10),
+    "tiny": CodecTrainConfig(
+        codec=CODEC_PRESETS["tiny"],
+        batch_size=2,
+        crop_seconds=0.25,
+        lr=1e-3,
+        disc_lr=1e-3,
+        adversarial_after=100,
+        disc_channels=4,
+        checkpoint_every=50,
+        log_every=10,
+    ),
     # The starter codec: ≈ 1.3 s per step on a 2-core CPU, much faster on a GPU.
     "small": CodecTrainConfig(),
     # The papers' size (one large GPU): batch 32 of 2 s crops, discriminator from 10k steps.
-    "paper": CodecTrainConfig(codec=CODEC_PRESETS["paper"], batch_size=32, ema_decay=0.9999,
-                              adversarial_after=10000, disc_channels=32, checkpoint_every=1000,
-                              log_every=50),
+    "paper": CodecTrainConfig(
+        codec=CODEC_PRESETS["paper"],
+        batch_size=32,
+        ema_decay=0.9999,
+        adversarial_after=10000,
+        disc_channels=32,
+        checkpoint_every=1000,
+        log_every=50,
+    ),
     # The factored kind (mono VAE for W + DirAC direction channels), same sizes and settings.
-    "factored-tiny": CodecTrainConfig(codec=FACTORED_PRESETS["factored-tiny"], batch_size=2,
-                                      crop_seconds=0.25, lr=1e-3, disc_lr=1e-3,
-                                      adversarial_after=100, disc_channels=4,
-                                      checkpoint_every=50, log_every=10),
+    "factored-tiny": CodecTrainConfig(
+        codec=FACTORED_PRESETS["factored-tiny"],
+        batch_size=2,
+        crop_seconds=0.25,
+        lr=1e-3,
+        disc_lr=1e-3,
+        adversarial_after=100,
+        disc_channels=4,
+        checkpoint_every=50,
+        log_every=10,
+    ),
     "factored-small": CodecTrainConfig(codec=FACTORED_PRESETS["factored-small"]),
     "factored-small-48k": CodecTrainConfig(codec=FACTORED_PRESETS["factored-small-48k"]),
-    "factored-paper": CodecTrainConfig(codec=FACTORED_PRESETS["factored-paper"], batch_size=32,
-                                       ema_decay=0.9999, adversarial_after=10000,
-                                       disc_channels=32, checkpoint_every=1000, log_every=50),
+    "factored-paper": CodecTrainConfig(
+        codec=FACTORED_PRESETS["factored-paper"],
+        batch_size=32,
+        ema_decay=0.9999,
+        adversarial_after=10000,
+        disc_channels=32,
+        checkpoint_every=1000,
+        log_every=50,
+    ),
 }
 
 
-def resolve_config(spec: str, presets: dict[str, T], load: Callable[[JSONObject], T],
-                   **overrides: Any) -> T:
+def resolve_config(
+    spec: str, presets: dict[str, T], load: Callable[[JSONObject], T], **overrides: Any
+) -> T:
     """A preset name or a JSON file of settings (read with ``load``); ``overrides`` (non-None
     values) replace fields. Problems are one-line :class:`TrainingConfigError` s."""
     if spec in presets:
@@ -125,8 +155,9 @@ def resolve_config(spec: str, presets: dict[str, T], load: Callable[[JSONObject]
     else:
         path = Path(spec)
         if not path.is_file():
-            raise TrainingConfigError(f"unknown config {spec!r}: not a preset "
-                                      f"({', '.join(presets)}) and no such file")
+            raise TrainingConfigError(
+                f"unknown config {spec!r}: not a preset ({', '.join(presets)}) and no such file"
+            )
         try:
             cfg = load(json.loads(path.read_text(encoding="utf-8")))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -48,7 +48,7 @@ def _signal(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
         step = int(rate * rng.uniform(0.08, 0.4))
         for i in range(int(rng.integers(0, step)), n, step):
             m = min(n - i, 200)
-            x[i: i + m] += rng.standard_normal(m) * np.exp(-np.arange(m) / 30)
+            x[i : i + m] += rng.standard_normal(m) * np.exp(-np.arange(m) / 30)
     x = np.asarray(x, dtype=np.float64)
     return (0.5 * x / (np.abs(x).max() + 1e-9)).astype(np.float32)
 
@@ -59,8 +59,9 @@ class SyntheticFoaSource:
     Item ``i`` is a function of ``(seed, i)``; nothing is read from disk.
     """
 
-    def __init__(self, count: int = 256, seconds: float = 4.0, rate: int = 16000,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, count: int = 256, seconds: float = 4.0, rate: int = 16000, seed: int = 0
+    ) -> None:
         self.count, self.seconds, self.rate, self.seed = count, seconds, rate, seed
 
     def __len__(self) -> int:
@@ -73,9 +74,13 @@ class SyntheticFoaSource:
         n = int(self.seconds * self.rate)
         start = (rng.uniform(-180, 180), rng.uniform(-60, 60))
         end = (rng.uniform(-180, 180), rng.uniform(-60, 60))
-        traj = Trajectory(self.seconds, (Keyframe(0.0, *start),
-                                         Keyframe(self.seconds, *end,
-                                                  direction=str(rng.choice(["cw", "ccw"])))))
+        traj = Trajectory(
+            self.seconds,
+            (
+                Keyframe(0.0, *start),
+                Keyframe(self.seconds, *end, direction=str(rng.choice(["cw", "ccw"]))),
+            ),
+        )
         foa = encode(_signal(rng, n, self.rate), traj, self.rate)
         return {"foa": torch.from_numpy(foa), "trajectory": traj.to_dict()}
 
@@ -99,14 +104,19 @@ class CropDataset(Dataset):
         if n <= self.crop:
             return torch.nn.functional.pad(foa, (0, self.crop - n))
         start = int(rng.integers(0, n - self.crop + 1))
-        return foa[:, start: start + self.crop]
+        return foa[:, start : start + self.crop]
 
 
 class StepBatchSampler(Sampler[list[int]]):
     """Batch ``b`` (from ``start_step`` on) holds items ``((b·world + rank)·size + j)``."""
 
     def __init__(self, batch_size: int, start_step: int = 0, rank: int = 0, world: int = 1) -> None:
-        self.batch_size, self.start_step, self.rank, self.world = batch_size, start_step, rank, world
+        self.batch_size, self.start_step, self.rank, self.world = (
+            batch_size,
+            start_step,
+            rank,
+            world,
+        )
 
     def __iter__(self) -> Iterator[list[int]]:
         b = self.start_step

@@ -50,32 +50,60 @@ def trained_channels(codec: AnyCodec) -> int:
 class CodecTrainer(RunFolderTrainer):
     """Trains a codec of either kind on ``source`` into ``run_dir`` (resuming if it holds a run)."""
 
-    METRICS = ("step", "seconds", "loss", "spectral", "direction", "time", "kl", "adversarial",
-               "feature_matching", "disc", "skipped", "cpu_seconds")
+    METRICS = (
+        "step",
+        "seconds",
+        "loss",
+        "spectral",
+        "direction",
+        "time",
+        "kl",
+        "adversarial",
+        "feature_matching",
+        "disc",
+        "skipped",
+        "cpu_seconds",
+    )
     LABEL = "codec"
 
-    def __init__(self, config: CodecTrainConfig, run_dir: str | Path, source: FoaSource, *,
-                 accelerator: str = "auto", devices: int | str = 1, strategy: str = "auto",
-                 log: Callable[[str], None] = print, init_from: AnyCodec | None = None) -> None:
+    def __init__(
+        self,
+        config: CodecTrainConfig,
+        run_dir: str | Path,
+        source: FoaSource,
+        *,
+        accelerator: str = "auto",
+        devices: int | str = 1,
+        strategy: str = "auto",
+        log: Callable[[str], None] = print,
+        init_from: AnyCodec | None = None,
+    ) -> None:
         self.run_dir = Path(run_dir)
         self.fabric = make_fabric(accelerator, devices, strategy)
         self.fabric.launch()
         self.source = source
         self.log = log if self.fabric.global_rank == 0 else quiet_log
         self.init_run_folder()
-        self.config: CodecTrainConfig = self.rank0_first(lambda: self.settle_config(
-            config, CodecTrainConfig.from_dict, lambda a, b: a.codec == b.codec, "codec size"))
+        self.config: CodecTrainConfig = self.rank0_first(
+            lambda: self.settle_config(
+                config, CodecTrainConfig.from_dict, lambda a, b: a.codec == b.codec, "codec size"
+            )
+        )
         torch.manual_seed(self.config.seed)
         cfg = self.config
         self.codec = build_codec(cfg.codec)
         self.disc = MultiScaleStftDiscriminator(trained_channels(self.codec), cfg.disc_channels)
         self.ema = Ema(self.codec, cfg.ema_decay)
-        self.opt_g = torch.optim.AdamW(self.codec.parameters(), cfg.lr, cfg.betas,
-                                       weight_decay=cfg.weight_decay)
-        self.opt_d = torch.optim.AdamW(self.disc.parameters(), cfg.disc_lr, cfg.betas,
-                                       weight_decay=cfg.weight_decay)
-        self.recon_loss = FoaReconstructionLoss(cfg.codec.sample_rate, ReconstructionWeights(
-            cfg.spectral_weight, cfg.direction_weight, cfg.time_weight))
+        self.opt_g = torch.optim.AdamW(
+            self.codec.parameters(), cfg.lr, cfg.betas, weight_decay=cfg.weight_decay
+        )
+        self.opt_d = torch.optim.AdamW(
+            self.disc.parameters(), cfg.disc_lr, cfg.betas, weight_decay=cfg.weight_decay
+        )
+        self.recon_loss = FoaReconstructionLoss(
+            cfg.codec.sample_rate,
+            ReconstructionWeights(cfg.spectral_weight, cfg.direction_weight, cfg.time_weight),
+        )
         self.register_module("codec", "codec")
         self.register_module("disc", "disc")
         self.register_ema("ema", "ema")
@@ -96,8 +124,10 @@ class CodecTrainer(RunFolderTrainer):
         """Start a new run from a trained codec's weights (generator and EMA; the
         discriminator and the optimizers start fresh and re-warm)."""
         if codec.config != self.config.codec:
-            raise TrainingConfigError(f"{self.run_dir}: --init-from holds a codec of another "
-                                      "size or kind than the run's config")
+            raise TrainingConfigError(
+                f"{self.run_dir}: --init-from holds a codec of another "
+                "size or kind than the run's config"
+            )
         load_state_strict(self.codec, codec.state_dict(), "--init-from")
         floats = {k: v for k, v in self.codec.state_dict().items() if v.dtype.is_floating_point}
         self.ema.load_state_dict(floats, updates=10_000)  # the full decay from the first step
@@ -111,13 +141,19 @@ class CodecTrainer(RunFolderTrainer):
     def _loader(self) -> DataLoader:
         cfg = self.config
         data = CropDataset(self.source, cfg.crop_samples, cfg.seed)
-        sampler = StepBatchSampler(cfg.batch_size, self.step, self.fabric.global_rank,
-                                   self.fabric.world_size)
+        sampler = StepBatchSampler(
+            cfg.batch_size, self.step, self.fabric.global_rank, self.fabric.world_size
+        )
         # Its own generator: a DataLoader otherwise draws its workers' base seed from the
         # global RNG, which would shift the training noise of a resumed run.
-        loader = DataLoader(data, batch_sampler=sampler, num_workers=cfg.num_workers,
-                            persistent_workers=cfg.num_workers > 0, worker_init_fn=quiet_worker,
-                            generator=torch.Generator().manual_seed(cfg.seed))
+        loader = DataLoader(
+            data,
+            batch_sampler=sampler,
+            num_workers=cfg.num_workers,
+            persistent_workers=cfg.num_workers > 0,
+            worker_init_fn=quiet_worker,
+            generator=torch.Generator().manual_seed(cfg.seed),
+        )
         return self.fabric.setup_dataloaders(loader, use_distributed_sampler=False)
 
     def _reconstruction(self, recon: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -125,8 +161,10 @@ class CodecTrainer(RunFolderTrainer):
         if recon.shape[1] == 4:
             return self.recon_loss(recon, target)
         loss, w = self.recon_loss, self.recon_loss.weights
-        terms = {"spectral": w.spectral * loss.mrstft(recon.float(), target.float()),
-                 "time": w.time * (recon.float() - target.float()).abs().mean()}
+        terms = {
+            "spectral": w.spectral * loss.mrstft(recon.float(), target.float()),
+            "time": w.time * (recon.float() - target.float()).abs().mean(),
+        }
         terms["total"] = terms["spectral"] + terms["time"]
         return terms
 
@@ -158,13 +196,18 @@ class CodecTrainer(RunFolderTrainer):
             fake = self.disc(recon)
             adv, fm = generator_adversarial_loss(fake), feature_matching_loss(real, fake)
             loss = loss + cfg.adversarial_weight * adv + cfg.feature_matching_weight * fm
-            out.update(adversarial=float(adv.detach()), feature_matching=float(fm.detach()),
-                       disc=float(d_loss.detach()))
+            out.update(
+                adversarial=float(adv.detach()),
+                feature_matching=float(fm.detach()),
+                disc=float(d_loss.detach()),
+            )
         if not self.all_finite(loss):
             self.skipped += 1
             self.opt_g.zero_grad(set_to_none=True)
-            self.log(f"step {self.step}: loss is {float(loss.detach())}, step skipped "
-                     f"({self.skipped} so far)")
+            self.log(
+                f"step {self.step}: loss is {float(loss.detach())}, step skipped "
+                f"({self.skipped} so far)"
+            )
             return {**out, "loss": float("nan")}
         self.opt_g.zero_grad(set_to_none=True)
         self.fabric.backward(loss)
@@ -179,4 +222,3 @@ class CodecTrainer(RunFolderTrainer):
         model = build_codec(self.config.codec)
         model.load_state_dict(self.ema.model_state(model))
         return model.eval()
-

@@ -46,8 +46,10 @@ def checkpoint_path() -> Path:
 
     spec = find_spec("aisfx")
     if spec is None or not spec.submodule_search_locations:
-        raise ModelLoadError("the aisfx package is not installed (scripts/setup installs it; "
-                             "or: pip install --no-deps aisfx==0.1.2)")
+        raise ModelLoadError(
+            "the aisfx package is not installed (scripts/setup installs it; "
+            "or: pip install --no-deps aisfx==0.1.2)"
+        )
     path = Path(list(spec.submodule_search_locations)[0]) / "models" / "checkpoint.pth"
     if not path.is_file():
         raise ModelLoadError(f"{path}: missing from the aisfx package")
@@ -75,8 +77,11 @@ def convert_checkpoint(src: Path, dst: Path) -> Path:
     except ImportError:  # numpy < 2
         from numpy.core.multiarray import scalar  # type: ignore[no-redef]
     allowed: list[Any] = [(scalar, "numpy.core.multiarray.scalar"), np.dtype]
-    allowed += [getattr(np.dtypes, n) for n in ("Int64DType", "Float64DType", "Float32DType",
-                                                "Int32DType") if hasattr(np, "dtypes")]
+    allowed += [
+        getattr(np.dtypes, n)
+        for n in ("Int64DType", "Float64DType", "Float32DType", "Int32DType")
+        if hasattr(np, "dtypes")
+    ]
     try:
         with torch.serialization.safe_globals(allowed):
             weights, _datasets = torch.load(src, map_location="cpu", weights_only=True)
@@ -84,12 +89,21 @@ def convert_checkpoint(src: Path, dst: Path) -> Path:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ModelLoadError(f"{src}: cannot read the aisfx checkpoint ({first})") from None
     prefix = "embedding_net."
-    tensors = {k[len(prefix):]: v.contiguous() for k, v in weights.items()
-               if k.startswith(prefix) and not k.endswith("num_batches_tracked")}
+    tensors = {
+        k[len(prefix) :]: v.contiguous()
+        for k, v in weights.items()
+        if k.startswith(prefix) and not k.endswith("num_batches_tracked")
+    }
     dst.parent.mkdir(parents=True, exist_ok=True)
     with atomic_target(dst) as tmp:
-        save_file(tensors, str(tmp), metadata={"source": "aisfx 0.1.2 checkpoint.pth",
-                                                "license": "CC BY 4.0 (weights), MIT (code)"})
+        save_file(
+            tensors,
+            str(tmp),
+            metadata={
+                "source": "aisfx 0.1.2 checkpoint.pth",
+                "license": "CC BY 4.0 (weights), MIT (code)",
+            },
+        )
     return dst
 
 
@@ -134,8 +148,7 @@ def spectrogram(mono: NDArray[np.floating]) -> NDArray[np.float32]:
     """The network's input ``(frames, 96)`` of ``mono`` (samples,) at 44.1 kHz."""
     x = np.asarray(mono, np.float32).reshape(-1)
     frames = 1 + -(-len(x) // HOP)  # centres 0, HOP, … while a frame starts inside x
-    padded = np.concatenate([np.zeros(FRAME // 2, np.float32), x,
-                             np.zeros(FRAME, np.float32)])
+    padded = np.concatenate([np.zeros(FRAME // 2, np.float32), x, np.zeros(FRAME, np.float32)])
     idx = np.arange(FRAME)[None, :] + HOP * np.arange(frames)[:, None]
     window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(FRAME) / (FRAME - 1))).astype(np.float32)
     power = np.abs(np.fft.rfft(padded[idx] * window, axis=1)) ** 2
@@ -148,7 +161,7 @@ def blocks(spec: NDArray[np.float32]) -> NDArray[np.float32]:
     dropped, and a spectrogram shorter than one block is zero padded to one."""
     n = max(1, 1 + (len(spec) - BLOCK) // BLOCK_HOP) if len(spec) >= BLOCK else 1
     padded = np.concatenate([spec, np.zeros((BLOCK, spec.shape[1]), np.float32)])
-    return np.stack([padded[i * BLOCK_HOP: i * BLOCK_HOP + BLOCK] for i in range(n)])
+    return np.stack([padded[i * BLOCK_HOP : i * BLOCK_HOP + BLOCK] for i in range(n)])
 
 
 def _network() -> Any:
@@ -181,8 +194,7 @@ def _network() -> Any:
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             x = x[:, None]
-            for block in (self.conv_block1, self.conv_block2, self.conv_block3,
-                          self.conv_block4):
+            for block in (self.conv_block1, self.conv_block2, self.conv_block3, self.conv_block4):
                 x = block(x)
             return x.mean(dim=3).amax(dim=2)
 
@@ -204,16 +216,24 @@ class AisfxEmbedder:
             raise ModelLoadError(f"{path}: damaged ({exc}); run again to convert anew") from None
         self.net = _network()
         self.net.load_state_dict(state, strict=False)
-        missing = [k for k in self.net.state_dict()
-                   if k not in state and not k.endswith("num_batches_tracked")]
+        missing = [
+            k
+            for k in self.net.state_dict()
+            if k not in state and not k.endswith("num_batches_tracked")
+        ]
         if missing:
             raise ModelLoadError(f"{path}: lacks {missing[0]} (not the aisfx embedding weights)")
         self.net.to(device).eval()
         self.device = device
         self.torch = torch
 
-    def blocks(self, audio: NDArray[np.floating], rate: int, batch: int = 16,
-               active_db: float | None = None) -> NDArray[np.float64]:
+    def blocks(
+        self,
+        audio: NDArray[np.floating],
+        rate: int,
+        batch: int = 16,
+        active_db: float | None = None,
+    ) -> NDArray[np.float64]:
         """``(blocks, 512)`` embeddings of ``audio`` (samples,) or (channels, samples); the
         channels are averaged (pass ``foa[:1]`` for W). With ``active_db`` only the blocks
         within that many dB of the loudest block's RMS are kept (the sound, not the silence
@@ -227,15 +247,21 @@ class AisfxEmbedder:
         b = blocks(spectrogram(x))
         keep = np.arange(len(b))
         if active_db is not None and len(b) > 1:
-            rms = np.array([np.sqrt(np.mean(np.square(x[i * BLOCK_HOP * HOP:
-                                                        (i * BLOCK_HOP + BLOCK) * HOP])) + 1e-20)
-                            for i in range(len(b))])
+            rms = np.array(
+                [
+                    np.sqrt(
+                        np.mean(np.square(x[i * BLOCK_HOP * HOP : (i * BLOCK_HOP + BLOCK) * HOP]))
+                        + 1e-20
+                    )
+                    for i in range(len(b))
+                ]
+            )
             keep = np.flatnonzero(20 * np.log10(rms / rms.max()) >= -active_db)
             b = b[keep]
         out = []
         with self.torch.no_grad():
             for i in range(0, len(b), batch):
-                t = self.torch.from_numpy(b[i:i + batch]).to(self.device)
+                t = self.torch.from_numpy(b[i : i + batch]).to(self.device)
                 out.append(self.net(t).double().cpu().numpy())
         return np.concatenate(out)
 
@@ -250,5 +276,13 @@ def block_count(seconds: float) -> int:
     return max(1, 1 + (frames - BLOCK) // BLOCK_HOP) if frames >= BLOCK else 1
 
 
-__all__ = ["AisfxEmbedder", "DIM", "RATE", "SECONDS_PER_BLOCK", "block_count",
-           "convert_checkpoint", "spectrogram", "weights_path"]
+__all__ = [
+    "AisfxEmbedder",
+    "DIM",
+    "RATE",
+    "SECONDS_PER_BLOCK",
+    "block_count",
+    "convert_checkpoint",
+    "spectrogram",
+    "weights_path",
+]

@@ -35,23 +35,40 @@ RATE = 44100
 CLASSES: dict[str, tuple[str, tuple[str, ...]]] = {
     "rain": ("rain falling steadily", (r"megaglest/tilesets/[^/]+/sounds/rain\.",)),
     "water": ("water splashing", (r"megaglest/.*/water\d*\.", r"wesnoth/.*/water-blast")),
-    "wolf": ("a wolf howling and growling", (r"megaglest/.*/sounds/wolf\.",
-                                            r"wesnoth/.*/wolf-(growl|hit|die)")),
+    "wolf": (
+        "a wolf howling and growling",
+        (r"megaglest/.*/sounds/wolf\.", r"wesnoth/.*/wolf-(growl|hit|die)"),
+    ),
     "chicken": ("a chicken clucking", (r"megaglest/.*/chicken[^/]*\.", r"/rooster\.")),
-    "farm animals": ("sheep, cows and pigs calling", (r"megaglest/.*/sounds/(sheep|cow|pig|"
-                                                      r"bull)[^/]*\.",)),
+    "farm animals": (
+        "sheep, cows and pigs calling",
+        (
+            r"megaglest/.*/sounds/(sheep|cow|pig|"
+            r"bull)[^/]*\.",
+        ),
+    ),
     "swords": ("swords clashing", (r"megaglest/.*/swordman_attack", r"wesnoth/.*/sword")),
-    "bow": ("an arrow shot from a bow", (r"wesnoth/.*/(cross)?bow[^/]*\.",
-                                         r"megaglest/.*/archer_attack")),
-    "explosion": ("an explosion", (r"wesnoth/.*/(explosion|cave-in)",
-                                   r"megaglest/.*/(tech|magic)_building_fall")),
-    "horse": ("a horse galloping", (r"wesnoth/.*/horse(-elf)?-canter",
-                                    r"megaglest/.*/(horseman|catapult)_walk")),
-    "scream": ("a man screaming in pain", (r"wesnoth/.*/human(-old)?-(die|hit)",
-                                            r"megaglest/.*/swordman_die")),
+    "bow": (
+        "an arrow shot from a bow",
+        (r"wesnoth/.*/(cross)?bow[^/]*\.", r"megaglest/.*/archer_attack"),
+    ),
+    "explosion": (
+        "an explosion",
+        (r"wesnoth/.*/(explosion|cave-in)", r"megaglest/.*/(tech|magic)_building_fall"),
+    ),
+    "horse": (
+        "a horse galloping",
+        (r"wesnoth/.*/horse(-elf)?-canter", r"megaglest/.*/(horseman|catapult)_walk"),
+    ),
+    "scream": (
+        "a man screaming in pain",
+        (r"wesnoth/.*/human(-old)?-(die|hit)", r"megaglest/.*/swordman_die"),
+    ),
 }
-SOURCES = {"wesnoth": ("wesnoth-1.16-data", "GPL-2+"),
-           "megaglest": ("megaglest-data", "CC BY-SA 3.0")}
+SOURCES = {
+    "wesnoth": ("wesnoth-1.16-data", "GPL-2+"),
+    "megaglest": ("megaglest-data", "CC BY-SA 3.0"),
+}
 
 
 @dataclass(frozen=True)
@@ -66,8 +83,10 @@ def load_real_set(folder: str | Path) -> list[RealClip]:
     root = Path(folder)
     manifest = root / MANIFEST
     if not manifest.is_file():
-        raise EngineError(f"{root}: not a labelled real set (no {MANIFEST}; build one with "
-                          "scripts/build-eval-real)")
+        raise EngineError(
+            f"{root}: not a labelled real set (no {MANIFEST}; build one with "
+            "scripts/build-eval-real)"
+        )
     try:
         rows = json.loads(manifest.read_text())["clips"]
         clips = [RealClip(root / r["file"], str(r["label"]), str(r["prompt"])) for r in rows]
@@ -97,8 +116,7 @@ def _label_of(rel: str) -> str | None:
     return None
 
 
-def build_eval_set(games: Path, out: Path, max_per_class: int = MAX_PER_CLASS
-                   ) -> JSONObject:
+def build_eval_set(games: Path, out: Path, max_per_class: int = MAX_PER_CLASS) -> JSONObject:
     """Write the evaluation set from the unpacked packages' ``usr/share/games`` folder
     ``games`` to ``out`` (replaced atomically); returns the manifest."""
     from ambisketch.engine.audio_io import read_mono, write_audio
@@ -129,19 +147,27 @@ def build_eval_set(games: Path, out: Path, max_per_class: int = MAX_PER_CLASS
                 except AudioFileError:
                     continue
                 x = audio.samples[:, : int(MAX_SECONDS * RATE)]
-                if x.shape[1] < RATE // 4 or float(np.sqrt(np.mean(x ** 2))) < 1e-4:
+                if x.shape[1] < RATE // 4 or float(np.sqrt(np.mean(x**2))) < 1e-4:
                     continue  # under 0.25 s or silent
                 rel = f"{label.replace(' ', '_')}/{n:02d}.wav"
                 (stage / rel).parent.mkdir(parents=True, exist_ok=True)
                 write_audio(stage / rel, x, RATE, bits="16")
                 package, licence = SOURCES[path.relative_to(games).parts[0]]
-                rows.append({"file": rel, "label": label, "prompt": CLASSES[label][0],
-                             "source": f"{package}:{path.relative_to(games).as_posix()}",
-                             "license": licence})
+                rows.append(
+                    {
+                        "file": rel,
+                        "label": label,
+                        "prompt": CLASSES[label][0],
+                        "source": f"{package}:{path.relative_to(games).as_posix()}",
+                        "license": licence,
+                    }
+                )
                 n += 1
-        manifest = {"about": "Real recordings for evaluation only (never trained on): "
-                             "wesnoth-1.16-data and megaglest-data, labelled by file name.",
-                    "clips": rows}
+        manifest = {
+            "about": "Real recordings for evaluation only (never trained on): "
+            "wesnoth-1.16-data and megaglest-data, labelled by file name.",
+            "clips": rows,
+        }
         (stage / MANIFEST).write_text(json.dumps(manifest, indent=1))
     return manifest
 
@@ -159,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in manifest["clips"]:
         counts[r["label"]] = counts.get(r["label"], 0) + 1
     for label, n in counts.items():
-        print(f"{label:<14}{n:>4}  \"{CLASSES[label][0]}\"")
+        print(f'{label:<14}{n:>4}  "{CLASSES[label][0]}"')
     print(f"wrote {len(manifest['clips'])} recordings of {len(counts)} labels to {a.out}")
     return 0
 

@@ -34,9 +34,9 @@ Progress = Callable[[int, int], None]
 ACTIVE_DB = 30.0  # blocks quieter than the loudest by more than this are not judged
 METRICS = {
     "fd_aisfx_w": "FD aiSFX (W): Fréchet distance of aiSFX sound-effects embeddings (512-d, "
-                  "one per 2.3 s) of W, takes vs held-out real recordings at the model's rate",
+    "one per 2.3 s) of W, takes vs held-out real recordings at the model's rate",
     "class_accuracy": "class accuracy: share of takes whose aiSFX embedding is nearest to "
-                      "the real recordings of the class their prompt names",
+    "the real recordings of the class their prompt names",
 }
 
 
@@ -55,9 +55,11 @@ class ContentScores:
         return asdict(self)
 
     def line(self) -> str:
-        return (f"FD aiSFX {self.fd_aisfx_w:.1f}, class accuracy {self.class_accuracy:.0%} "
-                f"(chance {self.chance:.0%}, real recordings {self.real_accuracy:.0%}; "
-                f"{self.takes} takes, {self.labels} classes)")
+        return (
+            f"FD aiSFX {self.fd_aisfx_w:.1f}, class accuracy {self.class_accuracy:.0%} "
+            f"(chance {self.chance:.0%}, real recordings {self.real_accuracy:.0%}; "
+            f"{self.takes} takes, {self.labels} classes)"
+        )
 
 
 @dataclass
@@ -75,8 +77,7 @@ def _unit(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
-def embed_real(embedder: AisfxEmbedder, clips: Sequence[RealClip], rate: int
-               ) -> RealEmbeddings:
+def embed_real(embedder: AisfxEmbedder, clips: Sequence[RealClip], rate: int) -> RealEmbeddings:
     """Embed ``clips`` after a round trip through ``rate`` (the generator's)."""
     from ambisketch.engine.audio_io import read_mono, resample
 
@@ -90,12 +91,14 @@ def embed_real(embedder: AisfxEmbedder, clips: Sequence[RealClip], rate: int
     prompts: dict[str, str] = {}
     for c in clips:
         prompts.setdefault(c.label, c.prompt)
-    return RealEmbeddings(rate, [c.label for c in clips], prompts, np.concatenate(blocks),
-                          _unit(np.array(means)))
+    return RealEmbeddings(
+        rate, [c.label for c in clips], prompts, np.concatenate(blocks), _unit(np.array(means))
+    )
 
 
-def _centroids(real: RealEmbeddings, skip: int | None = None
-               ) -> tuple[list[str], NDArray[np.float64]]:
+def _centroids(
+    real: RealEmbeddings, skip: int | None = None
+) -> tuple[list[str], NDArray[np.float64]]:
     names = sorted(real.prompts)
     rows = []
     for name in names:
@@ -104,22 +107,25 @@ def _centroids(real: RealEmbeddings, skip: int | None = None
     return names, _unit(np.nan_to_num(np.array(rows), nan=0.0))
 
 
-def nearest_label(real: RealEmbeddings, clip: NDArray[np.float64], skip: int | None = None
-                  ) -> str:
+def nearest_label(real: RealEmbeddings, clip: NDArray[np.float64], skip: int | None = None) -> str:
     names, cents = _centroids(real, skip)
     return names[int(np.argmax(cents @ _unit(clip)))]
 
 
 def real_ceiling(real: RealEmbeddings) -> float:
     """Leave-one-out nearest-centroid accuracy of the recordings themselves."""
-    hits = [nearest_label(real, real.clips[i], skip=i) == lab
-            for i, lab in enumerate(real.labels)]
+    hits = [nearest_label(real, real.clips[i], skip=i) == lab for i, lab in enumerate(real.labels)]
     return float(np.mean(hits))
 
 
-def content_scores(make_take: MakeTake, real: RealEmbeddings, embedder: AisfxEmbedder,
-                   takes_per_label: int = 3, seed: int = 0,
-                   progress: Progress | None = None) -> ContentScores:
+def content_scores(
+    make_take: MakeTake,
+    real: RealEmbeddings,
+    embedder: AisfxEmbedder,
+    takes_per_label: int = 3,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> ContentScores:
     """Generate ``takes_per_label`` takes for every label's prompt and score them."""
     from .aisfx import DIM
 
@@ -143,12 +149,21 @@ def content_scores(make_take: MakeTake, real: RealEmbeddings, embedder: AisfxEmb
 
     takes = np.concatenate(blocks) if blocks else np.zeros((0, DIM))
     fd = frechet_distance(takes, real.blocks) if len(takes) >= 2 else float("nan")
-    return ContentScores(fd, float(np.mean(hits)) if hits else float("nan"), 1.0 / len(names),
-                         len(hits), len(names), len(real.labels), real_ceiling(real), per)
+    return ContentScores(
+        fd,
+        float(np.mean(hits)) if hits else float("nan"),
+        1.0 / len(names),
+        len(hits),
+        len(names),
+        len(real.labels),
+        real_ceiling(real),
+        per,
+    )
 
 
-def generator_take_maker(generator: Any, steps: int, cfg_scale: float, sampler: str,
-                         seconds: float | None = None) -> MakeTake:
+def generator_take_maker(
+    generator: Any, steps: int, cfg_scale: float, sampler: str, seconds: float | None = None
+) -> MakeTake:
     """Takes from an :class:`~ambisketch.engine.generate.Generator` for a text-only prompt
     (descriptive mode: no path) at the model's clip length."""
     from ambisketch.engine.generate import GenerationRequest

@@ -28,8 +28,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ambisketch.engine.errors import RoomError
-from ambisketch.engine.spatial import (Keyframe, ParametricMotion, Trajectory,
-                                       parametric_from_trajectory, trajectory_from_parametric)
+from ambisketch.engine.spatial import (
+    Keyframe,
+    ParametricMotion,
+    Trajectory,
+    parametric_from_trajectory,
+    trajectory_from_parametric,
+)
 from ambisketch.engine.spatial.ambisonics import encode
 from ambisketch.engine.spatial.angles import wrap_azimuth
 from ambisketch.engine.spatial.parametric import SPEED_CLASSES
@@ -55,7 +60,8 @@ class AugmentConfig:
     min_elevation_change: float = 30.0
     motion_kinds: tuple[str, ...] = MOTION_KINDS
     speed_classes: dict[str, tuple[float, float]] = field(
-        default_factory=lambda: dict(SPEED_CLASSES))
+        default_factory=lambda: dict(SPEED_CLASSES)
+    )
     multi_segment_prob: float = 0.0
     segments: tuple[int, int] = (2, 4)
     room_prob: float = 0.0  # share of samples placed in a room (the rest stay dry)
@@ -70,28 +76,38 @@ class AugmentConfig:
         if bad or not self.motion_kinds:
             raise DatasetError(f"motion kinds must be among {', '.join(MOTION_KINDS)}, got {bad}")
         if not -180.0 <= a0 < a1 <= 180.0 or not -90.0 <= e0 < e1 <= 90.0:
-            raise DatasetError("azimuth range must lie in [-180, 180] and elevation in [-90, 90], "
-                               "low < high")
+            raise DatasetError(
+                "azimuth range must lie in [-180, 180] and elevation in [-90, 90], low < high"
+            )
         if self.min_azimuth_change > min(a1 - a0, 180.0):
-            raise DatasetError(f"azimuth range {a0:g}..{a1:g} is too narrow for a change of "
-                               f"{self.min_azimuth_change:g} degrees")
+            raise DatasetError(
+                f"azimuth range {a0:g}..{a1:g} is too narrow for a change of "
+                f"{self.min_azimuth_change:g} degrees"
+            )
         if self.min_elevation_change > e1 - e0:
-            raise DatasetError(f"elevation range {e0:g}..{e1:g} is too narrow for a change of "
-                               f"{self.min_elevation_change:g} degrees")
+            raise DatasetError(
+                f"elevation range {e0:g}..{e1:g} is too narrow for a change of "
+                f"{self.min_elevation_change:g} degrees"
+            )
         if not self.fitting_speeds:
             raise DatasetError(f"no speed class fits a {self.duration:g} s clip")
-        if not 0.0 <= self.multi_segment_prob <= 1.0 or not 1 <= self.segments[0] <= self.segments[1]:
+        if (
+            not 0.0 <= self.multi_segment_prob <= 1.0
+            or not 1 <= self.segments[0] <= self.segments[1]
+        ):
             raise DatasetError("multi_segment_prob must be in [0, 1] and segments (low, high) >= 1")
         if not 0.0 <= self.room_prob <= 1.0:
             raise DatasetError(f"room_prob must be in [0, 1], got {self.room_prob:g}")
         for name in ("room_volume_range", "rt60_scale_range", "distance_range"):
             lo, hi = getattr(self, name)
             if not 0.0 < lo <= hi:
-                raise DatasetError(f"{name} must be (low, high) with 0 < low <= high, "
-                                   f"got ({lo:g}, {hi:g})")
+                raise DatasetError(
+                    f"{name} must be (low, high) with 0 < low <= high, got ({lo:g}, {hi:g})"
+                )
         if not isinstance(self.room_max_order, int) or self.room_max_order < 0:
-            raise DatasetError("room_max_order must be an integer >= 0, "
-                               f"got {self.room_max_order!r}")
+            raise DatasetError(
+                f"room_max_order must be an integer >= 0, got {self.room_max_order!r}"
+            )
 
     @property
     def full_circle(self) -> bool:
@@ -205,7 +221,9 @@ def draw_path(rng: np.random.Generator, cfg: AugmentConfig) -> MotionDraw:
     azimuth, elevation or both by the paper's minimum separations, in a random direction."""
     n = int(rng.integers(cfg.segments[0], cfg.segments[1] + 1))
     speed, t0, t1 = _window(rng, cfg)
-    weights = 0.5 / n + 0.5 * rng.dirichlet(np.full(n, 2.0))  # no segment shorter than half its share
+    weights = 0.5 / n + 0.5 * rng.dirichlet(
+        np.full(n, 2.0)
+    )  # no segment shorter than half its share
     times = t0 + (t1 - t0) * np.cumsum(weights)
     times[-1] = t1
     az, el = _start(rng, cfg, cfg.motion_kinds[0])
@@ -244,15 +262,28 @@ class RoomDraw:
     def to_dict(self) -> dict[str, float | bool | list[float] | str]:
         """The parametric values a sample carries (ImmerseDiffusion's environment)."""
         r = self.room
-        return {"in_room": True, "distance": round(self.distance, 4),
-                "room_size": [round(r.width, 3), round(r.depth, 3), round(r.height, 3)],
-                "room_volume": round(r.volume, 2), "rt60": round(r.rt60, 4),
-                "drr_db": round(r.expected_drr_db(self.distance), 2),
-                "distance_words": distance_word(self.distance), "room_words": size_word(r)}
+        return {
+            "in_room": True,
+            "distance": round(self.distance, 4),
+            "room_size": [round(r.width, 3), round(r.depth, 3), round(r.height, 3)],
+            "room_volume": round(r.volume, 2),
+            "rt60": round(r.rt60, 4),
+            "drr_db": round(r.expected_drr_db(self.distance), 2),
+            "distance_words": distance_word(self.distance),
+            "room_words": size_word(r),
+        }
 
 
-DRY = {"in_room": False, "distance": 1.0, "room_size": [0.0, 0.0, 0.0], "room_volume": 0.0,
-       "rt60": 0.0, "drr_db": 0.0, "distance_words": "", "room_words": ""}
+DRY = {
+    "in_room": False,
+    "distance": 1.0,
+    "room_size": [0.0, 0.0, 0.0],
+    "room_volume": 0.0,
+    "rt60": 0.0,
+    "drr_db": 0.0,
+    "distance_words": "",
+    "room_words": "",
+}
 
 
 def draw_room(rng: np.random.Generator, cfg: AugmentConfig) -> RoomDraw | None:
@@ -276,15 +307,28 @@ def draw_room(rng: np.random.Generator, cfg: AugmentConfig) -> RoomDraw | None:
     if room is None:
         room = Room.from_rt60(float(w), float(d), float(h), default_rt60(w * d * h))
     distance = float(np.exp(rng.uniform(*np.log(cfg.distance_range))))
-    return RoomDraw(room, distance, int(rng.integers(2 ** 31)))
+    return RoomDraw(room, distance, int(rng.integers(2**31)))
 
 
-def render(mono: NDArray[np.float32], draw: MotionDraw, rate: int,
-           room: RoomDraw | None = None, max_order: int = 2) -> NDArray[np.float32]:
+def render(
+    mono: NDArray[np.float32],
+    draw: MotionDraw,
+    rate: int,
+    room: RoomDraw | None = None,
+    max_order: int = 2,
+) -> NDArray[np.float32]:
     """Encode ``mono`` (samples,) along the draw's path → AmbiX ``(4, samples)`` float32; with
     ``room``, inside that room at its distance (the direction still follows the path), cut
     to the clip's length."""
     if room is None:
         return encode(mono, draw.trajectory, rate)
-    return render_in_room(mono, draw.trajectory, rate, room.room, distance=room.distance,
-                          max_order=max_order, ring_out=False, seed=room.seed).foa
+    return render_in_room(
+        mono,
+        draw.trajectory,
+        rate,
+        room.room,
+        distance=room.distance,
+        max_order=max_order,
+        ring_out=False,
+        seed=room.seed,
+    ).foa

@@ -66,8 +66,11 @@ class ClipCache:
         self._pending_shard = self._new_shard_name()
         self._dirty = False
         self.entries: dict[str, JSONObject] = self._load_index()
-        self._shards = ({p.name for p in self.folder.glob("shard-*.safetensors")}
-                        if self.folder.is_dir() else set())
+        self._shards = (
+            {p.name for p in self.folder.glob("shard-*.safetensors")}
+            if self.folder.is_dir()
+            else set()
+        )
 
     def _load_index(self) -> dict[str, JSONObject]:
         if not self.index_path.is_file():
@@ -116,8 +119,10 @@ class ClipCache:
                 with safe_open(str(path), framework="np") as f:
                     q = f.get_tensor(clip["tensor"])
             except (OSError, KeyError, Exception) as exc:  # safetensors raises its own types
-                raise DatasetError(f"{path}: cached clip unreadable ({exc}); "
-                                   "delete the cache folder and scan again") from None
+                raise DatasetError(
+                    f"{path}: cached clip unreadable ({exc}); "
+                    "delete the cache folder and scan again"
+                ) from None
         return q.astype(np.float32) * np.float32(clip["scale"])
 
     def flush(self) -> None:
@@ -126,14 +131,18 @@ class ClipCache:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         if self._pending:
-            _atomic(self.folder / self._pending_shard,
-                    lambda tmp: save_file(self._pending, str(tmp),
-                                          metadata={"fingerprint": self.fingerprint}))
+            _atomic(
+                self.folder / self._pending_shard,
+                lambda tmp: save_file(
+                    self._pending, str(tmp), metadata={"fingerprint": self.fingerprint}
+                ),
+            )
             self._shards.add(self._pending_shard)
             self._pending, self._pending_bytes = {}, 0
             self._pending_shard = self._new_shard_name()
-        text = json.dumps({"version": INDEX_VERSION, "fingerprint": self.fingerprint,
-                           "entries": self.entries})
+        text = json.dumps(
+            {"version": INDEX_VERSION, "fingerprint": self.fingerprint, "entries": self.entries}
+        )
         _atomic(self.index_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         self._dirty = False
 

@@ -19,14 +19,67 @@ SOURCES = ("sidecar", "table", "filename")
 
 # Words in file and folder names that say nothing about the sound.
 _NOISE_WORDS = {
-    "final", "copy", "take", "new", "old", "edit", "edited", "master", "mix", "mixdown", "export",
-    "bounce", "render", "mono", "stereo", "wav", "flac", "ogg", "mp3", "aif", "aiff", "raw",
-    "version", "ver", "rev", "alt", "tmp", "temp", "sample", "untitled", "and", "the",
+    "final",
+    "copy",
+    "take",
+    "new",
+    "old",
+    "edit",
+    "edited",
+    "master",
+    "mix",
+    "mixdown",
+    "export",
+    "bounce",
+    "render",
+    "mono",
+    "stereo",
+    "wav",
+    "flac",
+    "ogg",
+    "mp3",
+    "aif",
+    "aiff",
+    "raw",
+    "version",
+    "ver",
+    "rev",
+    "alt",
+    "tmp",
+    "temp",
+    "sample",
+    "untitled",
+    "and",
+    "the",
 }
 _GENERIC_FOLDERS = {
-    "audio", "sounds", "sound", "samples", "sample", "sfx", "fx", "files", "wav", "wavs", "flac",
-    "ogg", "mp3", "misc", "other", "library", "data", "raw", "recordings", "clips", "new folder",
-    "stereo", "mono", "final", "export", "exports", "renders",
+    "audio",
+    "sounds",
+    "sound",
+    "samples",
+    "sample",
+    "sfx",
+    "fx",
+    "files",
+    "wav",
+    "wavs",
+    "flac",
+    "ogg",
+    "mp3",
+    "misc",
+    "other",
+    "library",
+    "data",
+    "raw",
+    "recordings",
+    "clips",
+    "new folder",
+    "stereo",
+    "mono",
+    "final",
+    "export",
+    "exports",
+    "renders",
 }
 _VERSION = re.compile(r"^(v|ver|take|tk|rev|r|var|alt)?\d+[a-z]?$|^\d+(ch|k|khz|hz|bit|bits)$")
 
@@ -37,8 +90,11 @@ def clean_words(text: str) -> list[str]:
     text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)  # "(final)", "[1]"
     text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)  # camelCase
     words = re.split(r"[^A-Za-z0-9']+", text.lower())
-    return [w.strip("'") for w in words
-            if w.strip("'") and not _VERSION.match(w) and w not in _NOISE_WORDS]
+    return [
+        w.strip("'")
+        for w in words
+        if w.strip("'") and not _VERSION.match(w) and w not in _NOISE_WORDS
+    ]
 
 
 def singular(word: str) -> str:
@@ -57,8 +113,11 @@ def caption_from_name(rel_path: PurePosixPath) -> str:
     something; a name with no words left (``001.wav``) takes the two nearest folders'.
     """
     stem_words = clean_words(rel_path.stem)
-    folders = [clean_words(part) for part in reversed(rel_path.parent.parts)
-               if part.lower().strip() not in _GENERIC_FOLDERS]
+    folders = [
+        clean_words(part)
+        for part in reversed(rel_path.parent.parts)
+        if part.lower().strip() not in _GENERIC_FOLDERS
+    ]
     folders = [f for f in folders if f]
     have = {singular(w) for w in stem_words}
     words = list(stem_words)
@@ -116,7 +175,11 @@ class CaptionTables:
             entries = self.tables.get(folder)
             if entries:
                 inner = _norm(rel_path.relative_to(folder).as_posix())
-                for key in (inner, str(PurePosixPath(inner).with_suffix("")), rel_path.name.lower()):
+                for key in (
+                    inner,
+                    str(PurePosixPath(inner).with_suffix("")),
+                    rel_path.name.lower(),
+                ):
                     if key in entries:
                         return entries[key]
             if folder == PurePosixPath("."):
@@ -156,5 +219,8 @@ def _read_table(path: Path) -> list[tuple[str, str]]:
         fcol, ccol = 0, 1  # no header: the first two columns
     else:
         table = table[1:]
-    return [(r[fcol], " ".join(r[ccol].split())) for r in table
-            if len(r) > max(fcol, ccol) and r[fcol].strip() and r[ccol].strip()]
+    return [
+        (r[fcol], " ".join(r[ccol].split()))
+        for r in table
+        if len(r) > max(fcol, ccol) and r[fcol].strip() and r[ccol].strip()
+    ]

@@ -13,16 +13,28 @@ import numpy as np
 
 from ambisketch.engine.spatial import describe
 from ambisketch.engine.spatial.angles import wrap_azimuth
+from ambisketch.engine.spatial.captions import (
+    SPEED_ADVERBS,
+    azimuth_word,
+    elevation_word,
+    position_phrase,
+)
 from ambisketch.engine.spatial.room import distance_word, size_word
-from ambisketch.engine.spatial.captions import (SPEED_ADVERBS, azimuth_word, elevation_word,
-                                                position_phrase)
 
 from .augment import MotionDraw, RoomDraw
 
 # Ways to say a speed class; the first is the engine's Table 1 adverb.
-SPEED_FORMS = {s: (adv, *alt) for (s, adv), alt in zip(
-    SPEED_ADVERBS.items(), (("slowly", "at a slow pace"), ("at a moderate speed", "at moderate pace"),
-                            ("quickly", "fast")))}
+SPEED_FORMS = {
+    s: (adv, *alt)
+    for (s, adv), alt in zip(
+        SPEED_ADVERBS.items(),
+        (
+            ("slowly", "at a slow pace"),
+            ("at a moderate speed", "at moderate pace"),
+            ("quickly", "fast"),
+        ),
+    )
+}
 UP_WORDS = {"up": ("up", "above"), "down": ("down", "below")}
 
 STATIC_TEMPLATES = (
@@ -72,7 +84,9 @@ def spatial_caption(caption: str, draw: MotionDraw, rng: np.random.Generator) ->
         if style == 2 and not place.startswith("the "):  # "above, at the back-left"
             return f"{s}, static {place}"
         place = place_phrase(p.start_azimuth, p.start_elevation, style % 2)
-        return pick(STATIC_TEMPLATES).format(s=s, place=place, place_cap=place[:1].upper() + place[1:])
+        return pick(STATIC_TEMPLATES).format(
+            s=s, place=place, place_cap=place[:1].upper() + place[1:]
+        )
     speed = pick(SPEED_FORMS[p.speed])
     if draw.kind == "path":
         text = describe(draw.trajectory)  # "moves slowly from front via left … to back, cw"
@@ -83,14 +97,22 @@ def spatial_caption(caption: str, draw: MotionDraw, rng: np.random.Generator) ->
     if not azimuth_moved and a == b:  # elevation change within one Table 1 place
         rising = p.end_elevation > p.start_elevation
         return pick(ELEVATION_TEMPLATES).format(
-            s=s, speed=speed, place=_the(a), rising="rising" if rising else "descending",
-            rises="rises" if rising else "descends")
+            s=s,
+            speed=speed,
+            place=_the(a),
+            rising="rising" if rising else "descending",
+            rises="rises" if rising else "descends",
+        )
     turn = ""
     if azimuth_moved:
-        turn = pick((", clockwise", ", turning clockwise")) if p.clockwise else \
-            pick((", counter-clockwise", ", turning counter-clockwise"))
-    return pick(MOVING_TEMPLATES).format(s=s, a=pick((a, _the(a))), b=pick((b, _the(b))),
-                                         speed=speed, turn=turn)
+        turn = (
+            pick((", clockwise", ", turning clockwise"))
+            if p.clockwise
+            else pick((", counter-clockwise", ", turning counter-clockwise"))
+        )
+    return pick(MOVING_TEMPLATES).format(
+        s=s, a=pick((a, _the(a))), b=pick((b, _the(b))), speed=speed, turn=turn
+    )
 
 
 def room_phrase(room: RoomDraw, rng: np.random.Generator) -> str:
@@ -100,14 +122,18 @@ def room_phrase(room: RoomDraw, rng: np.random.Generator) -> str:
     return (f"{dist} {size}", f"{size}, {dist}", size, dist)[int(rng.integers(4))]
 
 
-def captions_for(caption: str, draw: MotionDraw, rng: np.random.Generator,
-                 room: RoomDraw | None = None) -> dict[str, str]:
+def captions_for(
+    caption: str, draw: MotionDraw, rng: np.random.Generator, room: RoomDraw | None = None
+) -> dict[str, str]:
     """All caption forms of a sample: plain, templated spatial, and the canonical
     Table 1 description of the path alone; a sample in a room gets the distance and room
     words ("far away", "in a small room", …) in its spatial caption and a
     ``room_description``."""
-    out = {"caption": caption, "spatial_caption": spatial_caption(caption, draw, rng),
-           "spatial_description": describe(draw.trajectory)}
+    out = {
+        "caption": caption,
+        "spatial_caption": spatial_caption(caption, draw, rng),
+        "spatial_description": describe(draw.trajectory),
+    }
     if room is not None:
         out["spatial_caption"] += ", " + room_phrase(room, rng)
         out["room_description"] = f"{distance_word(room.distance)} {size_word(room.room)}"

@@ -16,27 +16,44 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .augment import (DRY, AugmentConfig, MotionDraw, RoomDraw, draw_moving, draw_room,
-                      draw_static, render)
+from .augment import (
+    DRY,
+    AugmentConfig,
+    MotionDraw,
+    RoomDraw,
+    draw_moving,
+    draw_room,
+    draw_static,
+    render,
+)
 from .captions import captions_for
 from .errors import DatasetError
 from .library import Library
 
 DEFAULT_SPLITS = {"train": 0.9, "valid": 0.05, "test": 0.05}
-NUMERIC_FIELDS = ("start_azimuth", "start_elevation", "end_azimuth", "end_elevation",
-                  "clockwise", "movement_start", "movement_end", "duration")
+NUMERIC_FIELDS = (
+    "start_azimuth",
+    "start_elevation",
+    "end_azimuth",
+    "end_elevation",
+    "clockwise",
+    "movement_start",
+    "movement_end",
+    "duration",
+)
 ROOM_FIELDS = ("in_room", "distance", "room_volume", "rt60", "drr_db")
 
 
-def split_of(source_id: str, fractions: Mapping[str, float] = DEFAULT_SPLITS,
-             salt: str = "") -> str:
+def split_of(
+    source_id: str, fractions: Mapping[str, float] = DEFAULT_SPLITS, salt: str = ""
+) -> str:
     """The split a source file belongs to, from a hash of its relative path (stable across
     runs, machines and library growth)."""
     total = sum(fractions.values())
     if total <= 0 or any(v < 0 for v in fractions.values()):
         raise DatasetError(f"split fractions must be >= 0 and not all 0, got {dict(fractions)}")
     digest = hashlib.blake2b(f"{salt}|{source_id}".encode(), digest_size=8).digest()
-    u = int.from_bytes(digest, "big") / 2.0 ** 64 * total
+    u = int.from_bytes(digest, "big") / 2.0**64 * total
     acc = 0.0
     for name, frac in fractions.items():
         acc += frac
@@ -45,8 +62,9 @@ def split_of(source_id: str, fractions: Mapping[str, float] = DEFAULT_SPLITS,
     return list(fractions)[-1]
 
 
-def split_library(library: Library, fractions: Mapping[str, float] = DEFAULT_SPLITS,
-                  salt: str = "") -> dict[str, Library]:
+def split_library(
+    library: Library, fractions: Mapping[str, float] = DEFAULT_SPLITS, salt: str = ""
+) -> dict[str, Library]:
     """Libraries per split; all clips (channels) of one file land in the same split."""
     idx: dict[str, list[int]] = {name: [] for name in fractions}
     for i, rec in enumerate(library.records):
@@ -64,8 +82,9 @@ class SpatialDataset(Dataset):
     and, for samples in a room, ``room_description``.
     """
 
-    def __init__(self, library: Library, augment: AugmentConfig | None = None, seed: int = 0,
-                 epoch: int = 0) -> None:
+    def __init__(
+        self, library: Library, augment: AugmentConfig | None = None, seed: int = 0, epoch: int = 0
+    ) -> None:
         if len(library) == 0:
             raise DatasetError(f"{library.root}: no usable clips (see the scan report)")
         cfg = augment or AugmentConfig()
@@ -103,10 +122,16 @@ class SpatialDataset(Dataset):
         rec = self.library.records[index // 2]
         mono = self.library.load(index // 2)
         foa = render(mono, draw, self.library.config.rate, room, self.augment.room_max_order)
-        item = {"foa": torch.from_numpy(foa), **caps, "kind": draw.kind, "source": rec.rel_path,
-                "channel": -1 if rec.channel is None else rec.channel,
-                "parametric": draw.parametric.to_dict(),
-                "trajectory": draw.trajectory.to_dict(), "index": index}
+        item = {
+            "foa": torch.from_numpy(foa),
+            **caps,
+            "kind": draw.kind,
+            "source": rec.rel_path,
+            "channel": -1 if rec.channel is None else rec.channel,
+            "parametric": draw.parametric.to_dict(),
+            "trajectory": draw.trajectory.to_dict(),
+            "index": index,
+        }
         if self.augment.room_prob > 0:
             item["room"] = dict(DRY) if room is None else room.to_dict()
             item.setdefault("room_description", "")
@@ -125,7 +150,8 @@ def collate(batch: list[dict[str, Any]]) -> dict[str, Any]:
         for k in batch[0]["room"]:
             if k not in ROOM_FIELDS:
                 out["room"][k] = [b["room"][k] for b in batch]
-    out["parametric"] = {k: torch.tensor([float(b["parametric"][k]) for b in batch])
-                         for k in NUMERIC_FIELDS}
+    out["parametric"] = {
+        k: torch.tensor([float(b["parametric"][k]) for b in batch]) for k in NUMERIC_FIELDS
+    }
     out["parametric"]["speed"] = [b["parametric"]["speed"] for b in batch]
     return out

@@ -33,8 +33,21 @@ from .errors import DatasetError
 from .progress import Progress
 from .report import ScanReport
 
-AUDIO_EXTENSIONS = (".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff",
-                    ".aifc", ".au", ".caf", ".w64")
+AUDIO_EXTENSIONS = (
+    ".wav",
+    ".wave",
+    ".flac",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".mp3",
+    ".aif",
+    ".aiff",
+    ".aifc",
+    ".au",
+    ".caf",
+    ".w64",
+)
 CHANNEL_MODES = ("mix", "each")
 FRAME_SECONDS = 0.01
 
@@ -46,15 +59,16 @@ class ScanConfig:
     rate: int = 16000
     clip_seconds: float = 10.0
     channels: str = "mix"
-    min_seconds: float = 0.3       # shorter after trimming → "too-short"
-    silence_dbfs: float = -60.0    # loudest frame below this → "silent"
-    trim_db: float = 50.0          # trim edge frames this far below the loudest frame
+    min_seconds: float = 0.3  # shorter after trimming → "too-short"
+    silence_dbfs: float = -60.0  # loudest frame below this → "silent"
+    trim_db: float = 50.0  # trim edge frames this far below the loudest frame
     max_read_seconds: float = 60.0  # decode at most this much of a file
 
     def __post_init__(self) -> None:
         if self.channels not in CHANNEL_MODES:
-            raise DatasetError(f"channels must be one of {', '.join(CHANNEL_MODES)}, "
-                               f"got {self.channels!r}")
+            raise DatasetError(
+                f"channels must be one of {', '.join(CHANNEL_MODES)}, got {self.channels!r}"
+            )
         if self.rate < 1000 or self.clip_seconds <= 0 or self.min_seconds < 0:
             raise DatasetError("rate must be >= 1000 Hz and clip length > 0 s")
 
@@ -84,8 +98,9 @@ class ClipRecord:
         return self.rel_path
 
 
-def trim_silence(x: NDArray[np.float32], rate: int, trim_db: float, floor_dbfs: float
-                 ) -> tuple[NDArray[np.float32], float]:
+def trim_silence(
+    x: NDArray[np.float32], rate: int, trim_db: float, floor_dbfs: float
+) -> tuple[NDArray[np.float32], float]:
     """Cut leading/trailing 10 ms frames quieter than ``max(loudest - trim_db, floor)``.
 
     Returns the trimmed signal and the loudest frame's level in dBFS.
@@ -93,7 +108,7 @@ def trim_silence(x: NDArray[np.float32], rate: int, trim_db: float, floor_dbfs: 
     hop = max(1, int(rate * FRAME_SECONDS))
     n = x.size // hop
     if n == 0:
-        peak = float(np.sqrt(np.mean(x ** 2))) if x.size else 0.0
+        peak = float(np.sqrt(np.mean(x**2))) if x.size else 0.0
         return x, 20 * np.log10(max(peak, 1e-12))
     rms = np.sqrt(np.mean(x[: n * hop].reshape(n, hop).astype(np.float64) ** 2, axis=1))
     db = 20 * np.log10(np.maximum(rms, 1e-12))
@@ -102,7 +117,7 @@ def trim_silence(x: NDArray[np.float32], rate: int, trim_db: float, floor_dbfs: 
     if loud.size == 0:
         return x[:0], loudest
     end = x.size if loud[-1] == n - 1 else (loud[-1] + 1) * hop
-    return x[loud[0] * hop: end], loudest
+    return x[loud[0] * hop : end], loudest
 
 
 def loop_to(x: NDArray[np.float32], frames: int) -> NDArray[np.float32]:
@@ -118,10 +133,13 @@ def _decode(path: Path, cfg: ScanConfig) -> tuple[JSONObject, list[NDArray[np.fl
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return {"hash": "", "clips": [], "status": "unreadable",
-                "detail": f"cannot read ({exc.strerror or exc})"}, []
-    meta: JSONObject = {"hash": hashlib.blake2b(raw, digest_size=16).hexdigest(),
-                            "clips": []}
+        return {
+            "hash": "",
+            "clips": [],
+            "status": "unreadable",
+            "detail": f"cannot read ({exc.strerror or exc})",
+        }, []
+    meta: JSONObject = {"hash": hashlib.blake2b(raw, digest_size=16).hexdigest(), "clips": []}
     if not raw:
         return {**meta, "status": "unreadable", "detail": "empty file (0 bytes)"}, []
     try:
@@ -130,7 +148,11 @@ def _decode(path: Path, cfg: ScanConfig) -> tuple[JSONObject, list[NDArray[np.fl
             data = f.read(int(cfg.max_read_seconds * rate), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError, TypeError) as exc:
         detail = str(exc).split(":")[-1].strip() or exc.__class__.__name__
-        return {**meta, "status": "unreadable", "detail": f"not a readable audio file ({detail})"}, []
+        return {
+            **meta,
+            "status": "unreadable",
+            "detail": f"not a readable audio file ({detail})",
+        }, []
     meta.update(rate_in=rate, channels=channels)
     if data.shape[0] == 0:
         return {**meta, "status": "unreadable", "detail": "the file holds no audio (0 samples)"}, []
@@ -143,16 +165,26 @@ def _decode(path: Path, cfg: ScanConfig) -> tuple[JSONObject, list[NDArray[np.fl
     for ch, sig in enumerate(x):
         trimmed, loudest = trim_silence(sig, cfg.rate, cfg.trim_db, cfg.silence_dbfs)
         if loudest < cfg.silence_dbfs:
-            reasons.append(("silent", f"no sound above {cfg.silence_dbfs:g} dBFS "
-                                      f"(loudest 10 ms frame {max(loudest, -200):.0f} dBFS)"))
+            reasons.append(
+                (
+                    "silent",
+                    f"no sound above {cfg.silence_dbfs:g} dBFS "
+                    f"(loudest 10 ms frame {max(loudest, -200):.0f} dBFS)",
+                )
+            )
         elif trimmed.size < cfg.min_seconds * cfg.rate:
-            reasons.append(("too-short", f"{trimmed.size / cfg.rate:.2f} s after trimming "
-                                         f"(< {cfg.min_seconds:g} s)"))
+            reasons.append(
+                (
+                    "too-short",
+                    f"{trimmed.size / cfg.rate:.2f} s after trimming (< {cfg.min_seconds:g} s)",
+                )
+            )
         else:
             clip = np.ascontiguousarray(trimmed[: cfg.clip_frames], dtype=np.float32)
             clips.append(clip)
-            meta["clips"].append({"channel": None if cfg.channels == "mix" else ch,
-                                  "seconds": clip.size / cfg.rate})
+            meta["clips"].append(
+                {"channel": None if cfg.channels == "mix" else ch, "seconds": clip.size / cfg.rate}
+            )
     if not clips:
         reason, detail = reasons[0]
         return {**meta, "status": reason, "detail": detail}, []
@@ -192,13 +224,19 @@ class Library:
         return loop_to(self.cache.load(self.records[i].cache_entry), self.config.clip_frames)
 
     def subset(self, indices: list[int]) -> Library:
-        return Library(self.root, self.config, [self.records[i] for i in indices],
-                       self.report, self.cache)
+        return Library(
+            self.root, self.config, [self.records[i] for i in indices], self.report, self.cache
+        )
 
 
-def scan_library(root: str | Path, config: ScanConfig | None = None, *,
-                 cache_dir: str | Path | None = None, progress: bool | None = None,
-                 workers: int = 2) -> Library:
+def scan_library(
+    root: str | Path,
+    config: ScanConfig | None = None,
+    *,
+    cache_dir: str | Path | None = None,
+    progress: bool | None = None,
+    workers: int = 2,
+) -> Library:
     """Scan ``root``: decode new files (cached ones are reused), caption, report.
 
     Args:
@@ -216,16 +254,23 @@ def scan_library(root: str | Path, config: ScanConfig | None = None, *,
     keys = [file_key(p, p.stat()) for p in audio]
     metas: list[JSONObject | None] = [cache.get(k) for k in keys]
     todo = [i for i, m in enumerate(metas) if m is None]
-    with Progress(len(todo), "decoding", progress) as bar, \
-            ThreadPoolExecutor(max(1, workers)) as pool:
+    with (
+        Progress(len(todo), "decoding", progress) as bar,
+        ThreadPoolExecutor(max(1, workers)) as pool,
+    ):
         for i, (meta, clips) in zip(todo, pool.map(lambda i: _decode(audio[i], cfg), todo)):
             metas[i] = cache.put(keys[i], meta, clips)
             bar.update()
     cache.flush()
 
     tables = CaptionTables.discover(root, table_paths)
-    report = ScanReport(root=str(root), files_found=len(audio), cached_files=len(audio) - len(todo),
-                        settings=asdict(cfg), notes=list(tables.notes))
+    report = ScanReport(
+        root=str(root),
+        files_found=len(audio),
+        cached_files=len(audio) - len(todo),
+        settings=asdict(cfg),
+        notes=list(tables.notes),
+    )
     first_of_hash: dict[str, str] = {}
     records: list[ClipRecord] = []
     mixed = 0
@@ -246,12 +291,17 @@ def scan_library(root: str | Path, config: ScanConfig | None = None, *,
         if caption is None:
             caption, source = caption_from_name(rel), "filename"
         mixed += meta.get("channels", 1) > 1 and cfg.channels == "mix"
-        report.use(source, sum(c["seconds"] for c in meta["clips"]), len(meta["clips"]),
-                   str(rel), caption)
-        records += [ClipRecord(str(rel), c["channel"], caption, source, c["seconds"], c)
-                    for c in meta["clips"]]
+        report.use(
+            source, sum(c["seconds"] for c in meta["clips"]), len(meta["clips"]), str(rel), caption
+        )
+        records += [
+            ClipRecord(str(rel), c["channel"], caption, source, c["seconds"], c)
+            for c in meta["clips"]
+        ]
     if mixed:
-        report.notes.append(f"{mixed} multichannel file(s) mixed down to mono "
-                            "(channels='each' makes one clip per channel)")
+        report.notes.append(
+            f"{mixed} multichannel file(s) mixed down to mono "
+            "(channels='each' makes one clip per channel)"
+        )
     report.scan_seconds = time.perf_counter() - t0
     return Library(root, cfg, records, report, cache)

@@ -10,8 +10,14 @@ from typing import TextIO
 class Progress:
     """``with Progress(total, "scanning") as bar: bar.update()``; silent when disabled."""
 
-    def __init__(self, total: int, label: str, enabled: bool | None = None,
-                 stream: TextIO | None = None, width: int = 30) -> None:
+    def __init__(
+        self,
+        total: int,
+        label: str,
+        enabled: bool | None = None,
+        stream: TextIO | None = None,
+        width: int = 30,
+    ) -> None:
         self.stream = stream or sys.stderr
         if enabled is None:
             enabled = bool(getattr(self.stream, "isatty", lambda: False)())
@@ -34,8 +40,9 @@ class Progress:
         rate = self.done / max(now - self._t0, 1e-9)
         eta = (self.total - self.done) / rate if rate > 0 else 0.0
         bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total} "
-                          f"{rate:6.1f}/s eta {eta:5.0f} s")
+        self.stream.write(
+            f"\r{self.label} [{bar}] {self.done}/{self.total} {rate:6.1f}/s eta {eta:5.0f} s"
+        )
         self.stream.flush()
 
     def __enter__(self) -> Progress:

@@ -33,21 +33,29 @@ class ScanReport:
     skipped: list[dict[str, str]] = field(default_factory=list)
     used: list[JSONObject] = field(default_factory=list)
     caption_sources: dict[str, int] = field(
-        default_factory=lambda: {"sidecar": 0, "table": 0, "filename": 0})
+        default_factory=lambda: {"sidecar": 0, "table": 0, "filename": 0}
+    )
     notes: list[str] = field(default_factory=list)
     settings: JSONObject = field(default_factory=dict)
 
     def skip(self, file: str, reason: str, detail: str) -> None:
         self.skipped.append({"file": file, "reason": reason, "detail": detail})
 
-    def use(self, caption_source: str, seconds: float, clips: int, file: str = "",
-            caption: str = "") -> None:
+    def use(
+        self, caption_source: str, seconds: float, clips: int, file: str = "", caption: str = ""
+    ) -> None:
         """Count a used file; with ``file``, list it with its caption and where that came
         from (the JSON report's ``used``)."""
         if file:
-            self.used.append({"file": file, "caption": caption,
-                              "caption_source": caption_source, "clips": clips,
-                              "seconds": round(seconds, 3)})
+            self.used.append(
+                {
+                    "file": file,
+                    "caption": caption,
+                    "caption_source": caption_source,
+                    "clips": clips,
+                    "seconds": round(seconds, 3),
+                }
+            )
         self.files_used += 1
         self.clips += clips
         self.seconds += seconds
@@ -77,12 +85,14 @@ class ScanReport:
 
     def format(self, max_listed: int = 20) -> str:
         """A human summary: totals, skip reasons with the first files, caption sources."""
-        lines = [f"library: {self.root}",
-                 f"files: {self.files_found} found, {self.files_used} used "
-                 f"({self.clips} clips, {duration_text(self.seconds)} long), "
-                 f"{len(self.skipped)} skipped; "
-                 f"{self.cached_files} from cache, scan {self.scan_seconds:.1f} s",
-                 "captions: " + ", ".join(f"{k} {v}" for k, v in self.caption_sources.items())]
+        lines = [
+            f"library: {self.root}",
+            f"files: {self.files_found} found, {self.files_used} used "
+            f"({self.clips} clips, {duration_text(self.seconds)} long), "
+            f"{len(self.skipped)} skipped; "
+            f"{self.cached_files} from cache, scan {self.scan_seconds:.1f} s",
+            "captions: " + ", ".join(f"{k} {v}" for k, v in self.caption_sources.items()),
+        ]
         counts = {k: v for k, v in self.skip_counts.items() if v}
         if counts:
             lines.append("skipped: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -23,8 +23,14 @@ INDEX_NAME = "testset.json"
 FORMAT_VERSION = 1
 
 
-def write_samples(dataset: SpatialDataset, indices: list[int], out_dir: str | Path, *,
-                  overwrite: bool = False, prefix: str = "") -> list[JSONObject]:
+def write_samples(
+    dataset: SpatialDataset,
+    indices: list[int],
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    prefix: str = "",
+) -> list[JSONObject]:
     """Write samples ``indices`` of ``dataset`` as 24-bit AmbiX WAVs with JSON sidecars."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -32,18 +38,43 @@ def write_samples(dataset: SpatialDataset, indices: list[int], out_dir: str | Pa
     for n, i in enumerate(indices):
         item = dataset[i]
         name = f"{prefix}{n:04d}_{item['kind']}.wav"
-        meta = {k: item[k] for k in ("caption", "spatial_caption", "spatial_description", "kind",
-                                     "source", "channel", "parametric", "trajectory", "index")}
-        meta.update(rate=dataset.library.config.rate, format="ambix", seed=dataset.seed,
-                    epoch=dataset.epoch)
-        write_audio(out / name, item["foa"].numpy(), dataset.library.config.rate, bits="24",
-                    overwrite=overwrite, sidecar=meta)
+        meta = {
+            k: item[k]
+            for k in (
+                "caption",
+                "spatial_caption",
+                "spatial_description",
+                "kind",
+                "source",
+                "channel",
+                "parametric",
+                "trajectory",
+                "index",
+            )
+        }
+        meta.update(
+            rate=dataset.library.config.rate, format="ambix", seed=dataset.seed, epoch=dataset.epoch
+        )
+        write_audio(
+            out / name,
+            item["foa"].numpy(),
+            dataset.library.config.rate,
+            bits="24",
+            overwrite=overwrite,
+            sidecar=meta,
+        )
         entries.append({"file": name, **meta})
     return entries
 
 
-def write_test_set(dataset: SpatialDataset, out_dir: str | Path, n: int, *, seed: int = 1234,
-                   overwrite: bool = False) -> Path:
+def write_test_set(
+    dataset: SpatialDataset,
+    out_dir: str | Path,
+    n: int,
+    *,
+    seed: int = 1234,
+    overwrite: bool = False,
+) -> Path:
     """Pick ``n`` samples (a seeded choice, static and moving alike) and write them once.
 
     Pass a dataset over the *test split* (see :func:`~.dataset.split_library`). Returns the
@@ -52,15 +83,21 @@ def write_test_set(dataset: SpatialDataset, out_dir: str | Path, n: int, *, seed
     out = Path(out_dir)
     index = out / INDEX_NAME
     if index.exists() and not overwrite:
-        raise DatasetError(f"{index}: a test set is already there (it is written once; "
-                           "use --force to replace it)")
+        raise DatasetError(
+            f"{index}: a test set is already there (it is written once; use --force to replace it)"
+        )
     if n < 1:
         raise DatasetError(f"the test set needs at least 1 clip, got {n}")
     n = min(n, len(dataset))
     picks = sorted(np.random.default_rng(seed).choice(len(dataset), n, replace=False).tolist())
     entries = write_samples(dataset, picks, out, overwrite=overwrite)
-    data = {"version": FORMAT_VERSION, "seed": seed, "clips": entries,
-            "library": str(dataset.library.root), "augment": _jsonable(vars(dataset.augment))}
+    data = {
+        "version": FORMAT_VERSION,
+        "seed": seed,
+        "clips": entries,
+        "library": str(dataset.library.root),
+        "augment": _jsonable(vars(dataset.augment)),
+    }
     tmp = index.with_name(index.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     tmp.replace(index)

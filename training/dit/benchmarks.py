@@ -49,8 +49,12 @@ def _library(root: Path, seconds: float) -> Path:
 
 
 def _scan(tmp: Path, seconds: float, rate: int = 16000) -> Any:
-    return scan_library(_library(tmp / "lib", seconds), ScanConfig(rate=rate, clip_seconds=seconds),
-                        cache_dir=tmp / "clips", progress=False)
+    return scan_library(
+        _library(tmp / "lib", seconds),
+        ScanConfig(rate=rate, clip_seconds=seconds),
+        cache_dir=tmp / "clips",
+        progress=False,
+    )
 
 
 def bench_latent_cache(repeats: int) -> list[Measurement]:
@@ -65,31 +69,47 @@ def _bench_latent_cache(repeats: int) -> list[Measurement]:
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
         lib = _scan(tmp, SECONDS)
-        for name, augment, what in (("latents.encode", AugmentConfig(), "dry"),
-                                    ("latents.encode_rooms", AugmentConfig(room_prob=1.0),
-                                     "every sample in a room (image sources + tail)")):
+        for name, augment, what in (
+            ("latents.encode", AugmentConfig(), "dry"),
+            (
+                "latents.encode_rooms",
+                AugmentConfig(room_prob=1.0),
+                "every sample in a room (image sources + tail)",
+            ),
+        ):
             runs = []
             for r in range(max(1, min(repeats, 2))):
                 t0 = time.perf_counter()
-                cache = encode_library(lib, codec, tmp / f"{name}-{r}", augment=augment,
-                                       settings=EncodeSettings(augmentations=1, batch_size=4))
+                cache = encode_library(
+                    lib,
+                    codec,
+                    tmp / f"{name}-{r}",
+                    augment=augment,
+                    settings=EncodeSettings(augmentations=1, batch_size=4),
+                )
                 runs.append(time.perf_counter() - t0)
             seconds = sorted(runs)[len(runs) // 2]
             audio = len(cache) * SECONDS
-            out.append(realtime(name, audio, seconds,
-                                f"{len(cache)} augmented 10 s samples → 'small' codec latents, "
-                                f"{what}, one thread"))
+            out.append(
+                realtime(
+                    name,
+                    audio,
+                    seconds,
+                    f"{len(cache)} augmented 10 s samples → 'small' codec latents, "
+                    f"{what}, one thread",
+                )
+            )
     return out
 
 
 def _steps_per_second(config: Any, source: Any, codec: Any, text: Any, steps: int) -> float:
     from .trainer import DitTrainer
 
-    cfg = replace(config, checkpoint_every=10**9, log_every=10**9, validate_every=0,
-                  num_workers=0)
+    cfg = replace(config, checkpoint_every=10**9, log_every=10**9, validate_every=0, num_workers=0)
     with tempfile.TemporaryDirectory() as run:
-        trainer = DitTrainer(cfg, run, source, codec, accelerator="cpu", log=lambda m: None,
-                             text_encoder=text)
+        trainer = DitTrainer(
+            cfg, run, source, codec, accelerator="cpu", log=lambda m: None, text_encoder=text
+        )
         trainer.fit(1, progress=False)  # warm-up (and the text encoder's cache)
         t0 = time.perf_counter()
         trainer.fit(1 + steps, progress=False)
@@ -118,28 +138,43 @@ def _bench_dit_training(repeats: int) -> list[Measurement]:
             torch.manual_seed(0)
             codec = build_codec(CODEC_PRESETS[codec_preset]).eval()
             lib = _scan(tmp / recipe, seconds)
-            cache = encode_library(lib, codec, tmp / recipe / "cache",
-                                   settings=EncodeSettings(augmentations=1))
+            cache = encode_library(
+                lib, codec, tmp / recipe / "cache", settings=EncodeSettings(augmentations=1)
+            )
             rate = _steps_per_second(cfg, cache, codec, text, steps)
             audio = cfg.batch_size * cfg.clip_seconds
-            detail = (f"'{recipe}' recipe, one micro-batch of {cfg.batch_size} × "
-                      f"{cfg.clip_seconds:g} s latents from the cache, one CPU thread: "
-                      f"{audio * rate:.1f} s of audio per second")
-            out.append(Measurement(f"dit.train_steps_{recipe}", rate, "steps/s", detail,
-                                   1.0 / rate))
+            detail = (
+                f"'{recipe}' recipe, one micro-batch of {cfg.batch_size} × "
+                f"{cfg.clip_seconds:g} s latents from the cache, one CPU thread: "
+                f"{audio * rate:.1f} s of audio per second"
+            )
+            out.append(
+                Measurement(f"dit.train_steps_{recipe}", rate, "steps/s", detail, 1.0 / rate)
+            )
             if recipe == "laptop":
                 live = _steps_per_second(cfg, SyntheticFoaSource(8, seconds), codec, text, steps)
-                out.append(Measurement("dit.encode_every_step", rate / live,
-                                       "x the time of a cached step",
-                                       f"'laptop' recipe: the codec encodes each batch's audio "
-                                       f"({live:.2f} steps/s) instead of reading latents",
-                                       1.0 / live))
+                out.append(
+                    Measurement(
+                        "dit.encode_every_step",
+                        rate / live,
+                        "x the time of a cached step",
+                        f"'laptop' recipe: the codec encodes each batch's audio "
+                        f"({live:.2f} steps/s) instead of reading latents",
+                        1.0 / live,
+                    )
+                )
     return out
 
 
 BENCHMARKS = [
-    Benchmark("latent-cache", "latent cache: augmented samples encoded per second of compute",
-              bench_latent_cache),
-    Benchmark("dit-training", "DiT training steps per second (tiny and laptop recipes)",
-              bench_dit_training),
+    Benchmark(
+        "latent-cache",
+        "latent cache: augmented samples encoded per second of compute",
+        bench_latent_cache,
+    ),
+    Benchmark(
+        "dit-training",
+        "DiT training steps per second (tiny and laptop recipes)",
+        bench_dit_training,
+    ),
 ]

@@ -67,24 +67,36 @@ class DitTrainConfig:
 
     def __post_init__(self) -> None:
         if self.caption_mode not in CAPTION_MODES:
-            raise ValueError(f"caption_mode must be one of {', '.join(CAPTION_MODES)}, "
-                             f"got {self.caption_mode!r}")
+            raise ValueError(
+                f"caption_mode must be one of {', '.join(CAPTION_MODES)}, got {self.caption_mode!r}"
+            )
         for name in ("text_dropout", "trajectory_dropout", "room_dropout", "warmup"):
             if not 0.0 <= float(getattr(self, name)) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1]")
-        for name in ("batch_size", "grad_accum", "checkpoint_every", "log_every",
-                     "text_max_tokens", "validate_takes", "validate_steps"):
+        for name in (
+            "batch_size",
+            "grad_accum",
+            "checkpoint_every",
+            "log_every",
+            "text_max_tokens",
+            "validate_takes",
+            "validate_steps",
+        ):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1")
         if not 0 < self.clip_seconds <= self.conditioner.max_seconds:
-            raise ValueError(f"clip_seconds must be in (0, {self.conditioner.max_seconds:g}] "
-                             "(the conditioner's max_seconds)")
+            raise ValueError(
+                f"clip_seconds must be in (0, {self.conditioner.max_seconds:g}] "
+                "(the conditioner's max_seconds)"
+            )
         if self.validate_every < 0 or self.plain_phase_steps < 0:
             raise ValueError("validate_every and plain_phase_steps must be >= 0")
         if self.lr <= 0 or self.inv_gamma <= 0:
             raise ValueError("lr and inv_gamma must be > 0")
-        if (self.dit.cond_dim, self.dit.global_dim) != (self.conditioner.cond_dim,
-                                                         self.conditioner.global_dim):
+        if (self.dit.cond_dim, self.dit.global_dim) != (
+            self.conditioner.cond_dim,
+            self.conditioner.global_dim,
+        ):
             raise ValueError("the DiT's cond_dim/global_dim differ from the conditioner's")
 
     def lr_factor(self, step: int) -> float:
@@ -103,8 +115,10 @@ class DitTrainConfig:
         check_settings(cls, data)
         data = dict(data)
         try:
-            for key, presets, kind in (("dit", DIT_PRESETS, DiTConfig),
-                                       ("conditioner", CONDITIONER_PRESETS, ConditionerConfig)):
+            for key, presets, kind in (
+                ("dit", DIT_PRESETS, DiTConfig),
+                ("conditioner", CONDITIONER_PRESETS, ConditionerConfig),
+            ):
                 if key in data:
                     v = data[key]
                     data[key] = presets[v] if isinstance(v, str) else kind.from_dict(v)
@@ -117,12 +131,21 @@ class DitTrainConfig:
 
 DIT_TRAIN_PRESETS: dict[str, DitTrainConfig] = {
     # Seconds per step on a CPU, with the "tiny" codec: tests and smoke runs.
-    "tiny": DitTrainConfig(dit=DIT_PRESETS["tiny"], conditioner=CONDITIONER_PRESETS["tiny"],
-                           batch_size=4, clip_seconds=0.25, lr=1e-3, warmup=0.9,
-                           text_max_tokens=16, checkpoint_every=50, log_every=10),
+    "tiny": DitTrainConfig(
+        dit=DIT_PRESETS["tiny"],
+        conditioner=CONDITIONER_PRESETS["tiny"],
+        batch_size=4,
+        clip_seconds=0.25,
+        lr=1e-3,
+        warmup=0.9,
+        text_max_tokens=16,
+        checkpoint_every=50,
+        log_every=10,
+    ),
     # With the "small" codec (32 latent channels): 10 s clips, the papers' optimiser.
-    "default": DitTrainConfig(dit=DIT_PRESETS["default"],
-                              conditioner=CONDITIONER_PRESETS["default"]),
+    "default": DitTrainConfig(
+        dit=DIT_PRESETS["default"], conditioner=CONDITIONER_PRESETS["default"]
+    ),
 }
 
 
@@ -138,7 +161,9 @@ def resolve_dit_config(spec: str, **overrides: Any) -> DitTrainConfig:
     if spec not in DIT_TRAIN_PRESETS and "/" not in spec and recipe.is_file():
         spec = str(recipe)
     elif spec not in DIT_TRAIN_PRESETS and not Path(spec).is_file():
-        raise TrainingConfigError(f"unknown config {spec!r}: not a preset "
-                                  f"({', '.join(DIT_TRAIN_PRESETS)}), not a recipe "
-                                  f"({', '.join(recipe_names())}) and no such file")
+        raise TrainingConfigError(
+            f"unknown config {spec!r}: not a preset "
+            f"({', '.join(DIT_TRAIN_PRESETS)}), not a recipe "
+            f"({', '.join(recipe_names())}) and no such file"
+        )
     return resolve_config(spec, DIT_TRAIN_PRESETS, DitTrainConfig.from_dict, **overrides)

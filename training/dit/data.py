@@ -48,8 +48,7 @@ def room_numbers(room: Mapping[str, object] | None) -> tuple[float, float, float
         return nan, nan, nan
     if not room.get("in_room"):
         return nan, 0.0, 0.0
-    return (float(room["distance"]), room_size_of(float(room["room_volume"])),
-            float(room["rt60"]))
+    return (float(room["distance"]), room_size_of(float(room["room_volume"])), float(room["rt60"]))
 
 
 class DitClipDataset(Dataset):
@@ -61,8 +60,14 @@ class DitClipDataset(Dataset):
     accumulation × devices) turns ``k`` into its optimiser step for the two-phase captions.
     """
 
-    def __init__(self, source: FoaSource | LatentCache, config: DitTrainConfig, hop: int, rate: int,
-                 items_per_step: int | None = None) -> None:
+    def __init__(
+        self,
+        source: FoaSource | LatentCache,
+        config: DitTrainConfig,
+        hop: int,
+        rate: int,
+        items_per_step: int | None = None,
+    ) -> None:
         if len(source) == 0:
             raise ValueError("the training source holds no clips")
         self.source, self.config, self.hop, self.rate = source, config, hop, rate
@@ -74,7 +79,7 @@ class DitClipDataset(Dataset):
         return 2**62
 
     def caption_mode(self, k: int, rng: np.random.Generator) -> str:
-        """"plain" or "spatial" for item ``k``."""
+        """ "plain" or "spatial" for item ``k``."""
         mode = self.config.caption_mode
         if mode == "two-phase":
             step = k // self.items_per_step
@@ -106,28 +111,40 @@ class DitClipDataset(Dataset):
             start_frame = 0
             data = torch.nn.functional.pad(data, (0, length - data.shape[-1]))
         else:
-            start_frame = (int(rng.integers(0, (n - self.crop) // self.hop + 1))
-                           if n > self.crop else 0)
-            data = data[:, start_frame * unit: start_frame * unit + length]
+            start_frame = (
+                int(rng.integers(0, (n - self.crop) // self.hop + 1)) if n > self.crop else 0
+            )
+            data = data[:, start_frame * unit : start_frame * unit + length]
         seconds = min(n, self.crop) / self.rate
         c = cfg.conditioner
         traj = item.get("trajectory")
         if traj:
             path = Trajectory.from_dict(traj)
-            full = state_matrix(path, max(clip_frames, start_frame + self.frames),
-                                self.rate / self.hop, c.azimuth_bins, c.elevation_bins,
-                                c.bin_sigma)
-            states = torch.from_numpy(full[start_frame: start_frame + self.frames])
+            full = state_matrix(
+                path,
+                max(clip_frames, start_frame + self.frames),
+                self.rate / self.hop,
+                c.azimuth_bins,
+                c.elevation_bins,
+                c.bin_sigma,
+            )
+            states = torch.from_numpy(full[start_frame : start_frame + self.frames])
         else:
             states = torch.zeros(self.frames, c.state_features)
         mode = self.caption_mode(k, rng)
-        return {key: data, "states": states, "has_path": bool(traj),
-                "caption": self._caption(item, mode), "seconds": float(seconds),
-                "room": torch.tensor(room_numbers(item.get("room")), dtype=torch.float32)}
+        return {
+            key: data,
+            "states": states,
+            "has_path": bool(traj),
+            "caption": self._caption(item, mode),
+            "seconds": float(seconds),
+            "room": torch.tensor(room_numbers(item.get("room")), dtype=torch.float32),
+        }
 
 
-def drop_room_numbers(room: torch.Tensor, p: float, shard: tuple[int, int] = (0, 1)
-                      ) -> torch.Tensor:
+def drop_room_numbers(
+    room: torch.Tensor, p: float, shard: tuple[int, int] = (0, 1)
+) -> torch.Tensor:
     """``room`` (B, 3) with each value independently replaced by NaN (unknown) with
     probability ``p`` — classifier-free dropout of the environmental numbers. ``shard``
     ``(rank, world)``: this rank's rows of the draw for the global batch."""
@@ -135,5 +152,7 @@ def drop_room_numbers(room: torch.Tensor, p: float, shard: tuple[int, int] = (0,
         return room
     rank, world = shard
     b = room.shape[0]
-    drop = torch.rand((world * b, *room.shape[1:]), device=room.device)[rank * b:(rank + 1) * b] < p
+    drop = (
+        torch.rand((world * b, *room.shape[1:]), device=room.device)[rank * b : (rank + 1) * b] < p
+    )
     return torch.where(drop, torch.full_like(room, math.nan), room)

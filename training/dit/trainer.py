@@ -53,23 +53,32 @@ __all__ = ["DitClipDataset", "DitTrainer", "apply_cfg_dropout", "cfg_drop_masks"
 CODEC_DIR = "codec"
 
 
-def cfg_drop_masks(batch: int, p_text: float, p_path: float, device: torch.device | str = "cpu",
-                   shard: tuple[int, int] = (0, 1)) -> tuple[torch.Tensor, torch.Tensor]:
+def cfg_drop_masks(
+    batch: int,
+    p_text: float,
+    p_path: float,
+    device: torch.device | str = "cpu",
+    shard: tuple[int, int] = (0, 1),
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Independent (B,) bool masks: which items lose their text, which their path
     (``shard``: this rank's items of the global batch, see :func:`.loop.shard_draw`)."""
     rank, world = shard
-    draws = torch.rand(2, world * batch, device=device)[:, rank * batch:(rank + 1) * batch]
+    draws = torch.rand(2, world * batch, device=device)[:, rank * batch : (rank + 1) * batch]
     return draws[0] < p_text, draws[1] < p_path
 
 
-def apply_cfg_dropout(cond: Conditioning, drop_text: torch.Tensor, drop_path: torch.Tensor
-                      ) -> Conditioning:
+def apply_cfg_dropout(
+    cond: Conditioning, drop_text: torch.Tensor, drop_path: torch.Tensor
+) -> Conditioning:
     """Zero the text tokens of ``drop_text`` items, the path tokens of ``drop_path`` items
     (the slots the conditioner reports), and every token of items that lose both (exactly
     :meth:`Conditioning.null` at inference)."""
     slot = cond.slots.slot_of(cond.tokens.shape[1], cond.tokens.device)
-    zero = ((drop_text[:, None] & slot["text"][None]) | (drop_path[:, None] & slot["path"][None])
-            | (drop_text & drop_path)[:, None])
+    zero = (
+        (drop_text[:, None] & slot["text"][None])
+        | (drop_path[:, None] & slot["path"][None])
+        | (drop_text & drop_path)[:, None]
+    )
     tokens = cond.tokens * (~zero).to(cond.tokens.dtype)[..., None]
     return Conditioning(tokens, cond.mask, cond.global_embed, cond.slots)
 
@@ -78,23 +87,37 @@ class _DitLoss(torch.nn.Module):
     """Conditioning, CFG dropout and the v-objective loss as one ``forward``, so that DDP
     sees every parameter used inside its wrapper's forward."""
 
-    def __init__(self, model: DiffusionModel, text_dropout: float, path_dropout: float,
-                 room_dropout: float, shard: tuple[int, int] = (0, 1)) -> None:
+    def __init__(
+        self,
+        model: DiffusionModel,
+        text_dropout: float,
+        path_dropout: float,
+        room_dropout: float,
+        shard: tuple[int, int] = (0, 1),
+    ) -> None:
         super().__init__()
         self.model, self.text_dropout, self.path_dropout = model, text_dropout, path_dropout
         self.room_dropout, self.shard = room_dropout, shard
 
-    def forward(self, x0: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor,
-                seconds: torch.Tensor, states: torch.Tensor, has_path: torch.Tensor,
-                room: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self,
+        x0: torch.Tensor,
+        text: torch.Tensor,
+        text_mask: torch.Tensor,
+        seconds: torch.Tensor,
+        states: torch.Tensor,
+        has_path: torch.Tensor,
+        room: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         b = x0.shape[0]
         numbers = {"seconds_start": torch.zeros(b, device=x0.device), "seconds_total": seconds}
         # Every draw is this rank's slice of the global batch's (see StepTrainer.shard).
         room = drop_room_numbers(room, self.room_dropout if self.training else 0.0, self.shard)
         numbers.update({name: room[:, i] for i, name in enumerate(ROOM_NUMBERS)})
         cond = self.model.condition(text, text_mask, numbers, states, has_path)
-        drop_text, drop_path = cfg_drop_masks(b, self.text_dropout, self.path_dropout, x0.device,
-                                              self.shard)
+        drop_text, drop_path = cfg_drop_masks(
+            b, self.text_dropout, self.path_dropout, x0.device, self.shard
+        )
         cond = apply_cfg_dropout(cond, drop_text, drop_path)
         t = shard_draw(torch.rand, (b,), self.shard, x0.device)
         noise = shard_draw(torch.randn, tuple(x0.shape), self.shard, x0.device)
@@ -114,10 +137,20 @@ class DitTrainer(RunFolderTrainer):
     METRICS = ("step", "seconds", "loss", "lr", "text_dropped", "path_dropped", "skipped")
     LABEL = "dit"
 
-    def __init__(self, config: DitTrainConfig, run_dir: str | Path,
-                 source: FoaSource | LatentCache, codec: AnyCodec | None, *, accelerator: str = "auto", devices: int | str = 1,
-                 strategy: str = "auto", log: Callable[[str], None] = print,
-                 text_encoder: TextEncoder | None = None, init_model: DiffusionModel | None = None) -> None:
+    def __init__(
+        self,
+        config: DitTrainConfig,
+        run_dir: str | Path,
+        source: FoaSource | LatentCache,
+        codec: AnyCodec | None,
+        *,
+        accelerator: str = "auto",
+        devices: int | str = 1,
+        strategy: str = "auto",
+        log: Callable[[str], None] = print,
+        text_encoder: TextEncoder | None = None,
+        init_model: DiffusionModel | None = None,
+    ) -> None:
         self.run_dir = Path(run_dir)
         self.fabric = make_fabric(accelerator, devices, strategy)
         self.fabric.launch()
@@ -129,9 +162,14 @@ class DitTrainer(RunFolderTrainer):
             _check_codec(codec, config)
         self.init_run_folder()
         # Rank 0 writes the run folder (config, codec); the other ranks read what it wrote.
-        self.config: DitTrainConfig = self.rank0_first(lambda: self.settle_config(
-            config, DitTrainConfig.from_dict,
-            lambda a, b: (a.dit, a.conditioner) == (b.dit, b.conditioner), "model size"))
+        self.config: DitTrainConfig = self.rank0_first(
+            lambda: self.settle_config(
+                config,
+                DitTrainConfig.from_dict,
+                lambda a, b: (a.dit, a.conditioner) == (b.dit, b.conditioner),
+                "model size",
+            )
+        )
         cfg = self.config
         self.codec = self.rank0_first(lambda: self._settle_codec(codec))
         torch.manual_seed(cfg.seed)
@@ -141,37 +179,56 @@ class DitTrainer(RunFolderTrainer):
         elif cfg.normalise_latents and not has_checkpoint(self.run_dir):
             mean, std = self._latent_stats()
             self.diffusion.set_latent_stats(mean, std)
-            self.log(f"latents: per-channel std {float(std.min()):.3f}–{float(std.max()):.3f}, "
-                     f"|mean| ≤ {float(mean.abs().max()):.3f}; the DiT works on them "
-                     "standardised")
+            self.log(
+                f"latents: per-channel std {float(std.min()):.3f}–{float(std.max()):.3f}, "
+                f"|mean| ≤ {float(mean.abs().max()):.3f}; the DiT works on them "
+                "standardised"
+            )
         self.ema = Ema(self.diffusion, cfg.ema_decay)
         traj = list(self.diffusion.conditioner.trajectory.parameters())
         traj_ids = {id(p) for p in traj}
         rest = [p for p in self.diffusion.parameters() if id(p) not in traj_ids]
         self.opt = torch.optim.AdamW(
-            [{"params": rest, "lr": cfg.lr, "lr_mult": 1.0},
-             {"params": traj, "lr": cfg.lr * cfg.trajectory_lr_mult,
-              "lr_mult": cfg.trajectory_lr_mult}],
-            cfg.lr, cfg.betas, weight_decay=cfg.weight_decay)
+            [
+                {"params": rest, "lr": cfg.lr, "lr_mult": 1.0},
+                {
+                    "params": traj,
+                    "lr": cfg.lr * cfg.trajectory_lr_mult,
+                    "lr_mult": cfg.trajectory_lr_mult,
+                },
+            ],
+            cfg.lr,
+            cfg.betas,
+            weight_decay=cfg.weight_decay,
+        )
         self.register_module("model", "diffusion")
         self.register_ema("ema", "ema", self._ema_defaults)
         self.register_optimizer("opt", "opt")
         self.resume()
         self.every(cfg.validate_every, self.validate)
         self.model, self.opt = self.fabric.setup(
-            _DitLoss(self.diffusion, cfg.text_dropout, cfg.trajectory_dropout,
-                     cfg.room_dropout, self.shard), self.opt)
+            _DitLoss(
+                self.diffusion,
+                cfg.text_dropout,
+                cfg.trajectory_dropout,
+                cfg.room_dropout,
+                self.shard,
+            ),
+            self.opt,
+        )
         optimizer_state_to(self.opt, self.fabric.device)
         self.codec = self.codec.to(self.fabric.device).eval().requires_grad_(False)
         if text_encoder is None:
             from ambisketch.engine.models.text_encoder import TextEncoder
 
-            text_encoder = TextEncoder(cfg.text_encoder, self.fabric.device, cfg.text_max_tokens,
-                                       cache_size=4096)
+            text_encoder = TextEncoder(
+                cfg.text_encoder, self.fabric.device, cfg.text_max_tokens, cache_size=4096
+            )
         if text_encoder.id != cfg.text_encoder or text_encoder.dim != cfg.conditioner.text_dim:
             raise TrainingConfigError(
                 f"text encoder {text_encoder.id!r} ({text_encoder.dim}-d) does not fit the "
-                f"config ({cfg.text_encoder!r}, text_dim {cfg.conditioner.text_dim})")
+                f"config ({cfg.text_encoder!r}, text_dim {cfg.conditioner.text_dim})"
+            )
         self.text = text_encoder
         self._validation: list[GenerationRequest] | None = None
 
@@ -182,8 +239,10 @@ class DitTrainer(RunFolderTrainer):
         if folder.is_dir():
             saved = load_codec_bundle(folder)
             if codec is not None and not _same_weights(saved, codec):
-                raise TrainingConfigError(f"{self.run_dir}: was trained with another codec; "
-                                          "leave --codec out to resume, or choose a new --out")
+                raise TrainingConfigError(
+                    f"{self.run_dir}: was trained with another codec; "
+                    "leave --codec out to resume, or choose a new --out"
+                )
             return saved
         if codec is None:
             raise TrainingConfigError(f"{self.run_dir}: holds no codec; pass --codec")
@@ -198,13 +257,27 @@ class DitTrainer(RunFolderTrainer):
     # --- training ---------------------------------------------------------------------
     def _loader(self) -> DataLoader:
         cfg = self.config
-        data = DitClipDataset(self.source, cfg, self.codec.hop, self.codec.config.sample_rate,
-                              cfg.batch_size * cfg.grad_accum * self.fabric.world_size)
-        sampler = StepBatchSampler(cfg.batch_size * cfg.grad_accum, self.step,
-                                   self.fabric.global_rank, self.fabric.world_size)
-        loader = DataLoader(data, batch_sampler=sampler, num_workers=cfg.num_workers,
-                            persistent_workers=cfg.num_workers > 0, worker_init_fn=quiet_worker,
-                            generator=torch.Generator().manual_seed(cfg.seed))
+        data = DitClipDataset(
+            self.source,
+            cfg,
+            self.codec.hop,
+            self.codec.config.sample_rate,
+            cfg.batch_size * cfg.grad_accum * self.fabric.world_size,
+        )
+        sampler = StepBatchSampler(
+            cfg.batch_size * cfg.grad_accum,
+            self.step,
+            self.fabric.global_rank,
+            self.fabric.world_size,
+        )
+        loader = DataLoader(
+            data,
+            batch_sampler=sampler,
+            num_workers=cfg.num_workers,
+            persistent_workers=cfg.num_workers > 0,
+            worker_init_fn=quiet_worker,
+            generator=torch.Generator().manual_seed(cfg.seed),
+        )
         return self.fabric.setup_dataloaders(loader, use_distributed_sampler=False)
 
     @torch.no_grad()
@@ -238,8 +311,9 @@ class DitTrainer(RunFolderTrainer):
         return mean.float(), std.float()
 
     def latents(self, foa: torch.Tensor) -> torch.Tensor:
-        return self.codec.encode(foa.to(self.fabric.device).float(),
-                                 sample=self.config.sample_latents)
+        return self.codec.encode(
+            foa.to(self.fabric.device).float(), sample=self.config.sample_latents
+        )
 
     def _micro_loss(self, batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         dev = self.fabric.device
@@ -250,8 +324,15 @@ class DitTrainer(RunFolderTrainer):
         text, mask = self.text.encode(list(batch["caption"]))
         seconds = torch.as_tensor(batch["seconds"], dtype=torch.float32, device=dev)
         has_path = torch.as_tensor(batch["has_path"], device=dev)
-        return self.model(x0, text.to(dev), mask.to(dev), seconds, batch["states"].to(dev),
-                          has_path, batch["room"].to(dev))
+        return self.model(
+            x0,
+            text.to(dev),
+            mask.to(dev),
+            seconds,
+            batch["states"].to(dev),
+            has_path,
+            batch["room"].to(dev),
+        )
 
     def train_step(self, batch: dict[str, Any]) -> dict[str, float]:
         cfg = self.config
@@ -261,15 +342,17 @@ class DitTrainer(RunFolderTrainer):
         total, dropped_t, dropped_p = 0.0, 0.0, 0.0
         n = cfg.batch_size
         for i in range(cfg.grad_accum):
-            micro = {k: v[i * n:(i + 1) * n] for k, v in batch.items()}
+            micro = {k: v[i * n : (i + 1) * n] for k, v in batch.items()}
             last = i == cfg.grad_accum - 1
             with self.fabric.no_backward_sync(self.model, enabled=not last):
                 loss, dt, dp = self._micro_loss(micro)
                 if not self.all_finite(loss):
                     self.skipped += 1
                     self.opt.zero_grad(set_to_none=True)
-                    self.log(f"step {self.step}: loss is {float(loss.detach())}, step skipped "
-                             f"({self.skipped} so far)")
+                    self.log(
+                        f"step {self.step}: loss is {float(loss.detach())}, step skipped "
+                        f"({self.skipped} so far)"
+                    )
                     return {"loss": float("nan")}
                 self.fabric.backward(loss / cfg.grad_accum)
             total += float(loss.detach()) / cfg.grad_accum
@@ -279,8 +362,12 @@ class DitTrainer(RunFolderTrainer):
             self.fabric.clip_gradients(self.model, self.opt, max_norm=cfg.grad_clip)
         self.opt.step()
         self.ema.update(self.diffusion)
-        return {"loss": total, "lr": self.opt.param_groups[0]["lr"],
-                "text_dropped": dropped_t, "path_dropped": dropped_p}
+        return {
+            "loss": total,
+            "lr": self.opt.param_groups[0]["lr"],
+            "text_dropped": dropped_t,
+            "path_dropped": dropped_p,
+        }
 
     def validate(self, step: int) -> list[dict[str, Any]]:
         """Write the validation takes of ``step`` (EMA weights) with their direction errors
@@ -293,17 +380,34 @@ class DitTrainer(RunFolderTrainer):
         if self.fabric.global_rank != 0:
             return []
         if self._validation is None:
-            self._validation = validation_requests(self.source, cfg.validate_takes,
-                                                   cfg.clip_seconds, cfg.validate_steps,
-                                                   cfg.default_caption)
-        info = BundleInfo(clip_seconds=cfg.clip_seconds, text_encoder=cfg.text_encoder,
-                          text_max_tokens=cfg.text_max_tokens, name=self.run_dir.name)
+            self._validation = validation_requests(
+                self.source,
+                cfg.validate_takes,
+                cfg.clip_seconds,
+                cfg.validate_steps,
+                cfg.default_caption,
+            )
+        info = BundleInfo(
+            clip_seconds=cfg.clip_seconds,
+            text_encoder=cfg.text_encoder,
+            text_max_tokens=cfg.text_max_tokens,
+            name=self.run_dir.name,
+        )
         device = self.fabric.device
         # A fresh model initialises its weights from the global RNG: keep it out of training's.
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             model = self.ema_model().to(device)
-            return write_validation(self.run_dir, step, model, self.codec, self.text, info,
-                                    self._validation, device, self.log)
+            return write_validation(
+                self.run_dir,
+                step,
+                model,
+                self.codec,
+                self.text,
+                info,
+                self._validation,
+                device,
+                self.log,
+            )
 
     def train_mode(self) -> None:
         self.model.train()
@@ -315,19 +419,24 @@ class DitTrainer(RunFolderTrainer):
         return model.eval()
 
 
-def _check_cache(cache: LatentCache, codec: AnyCodec | None, config: DitTrainConfig
-                 ) -> AnyCodec:
+def _check_cache(cache: LatentCache, codec: AnyCodec | None, config: DitTrainConfig) -> AnyCodec:
     """The codec of a latent cache (the given one must be the same); its clips must be at
     least the model's clip length, and cached latents are means (no posterior samples)."""
     if config.sample_latents:
-        raise TrainingConfigError(f"{cache.folder}: a latent cache holds the codec's means; "
-                                  "sample_latents needs audio (encoding on the fly)")
+        raise TrainingConfigError(
+            f"{cache.folder}: a latent cache holds the codec's means; "
+            "sample_latents needs audio (encoding on the fly)"
+        )
     if cache.clip_seconds + 1e-9 < config.clip_seconds:
-        raise TrainingConfigError(f"{cache.folder}: holds {cache.clip_seconds:g} s clips, the "
-                                  f"model trains on {config.clip_seconds:g} s")
+        raise TrainingConfigError(
+            f"{cache.folder}: holds {cache.clip_seconds:g} s clips, the "
+            f"model trains on {config.clip_seconds:g} s"
+        )
     if codec is not None and codec_fingerprint(codec) != cache.codec_fingerprint:
-        raise TrainingConfigError(f"{cache.folder}: was encoded with another codec than the "
-                                  "one given; leave --codec out to use the cache's")
+        raise TrainingConfigError(
+            f"{cache.folder}: was encoded with another codec than the "
+            "one given; leave --codec out to use the cache's"
+        )
     return codec if codec is not None else cache.codec()
 
 
@@ -335,7 +444,8 @@ def _check_codec(codec: AnyCodec, config: DitTrainConfig) -> None:
     if codec.config.latent_channels != config.dit.latent_channels:
         raise TrainingConfigError(
             f"the codec has {codec.config.latent_channels} latent channels, the DiT "
-            f"config expects {config.dit.latent_channels}; choose a matching --config")
+            f"config expects {config.dit.latent_channels}; choose a matching --config"
+        )
 
 
 def _same_weights(a: AnyCodec, b: AnyCodec) -> bool:
@@ -343,4 +453,5 @@ def _same_weights(a: AnyCodec, b: AnyCodec) -> bool:
         return False
     sa, sb = a.state_dict(), b.state_dict()
     return sa.keys() == sb.keys() and all(
-        torch.equal(sa[k].float().cpu(), sb[k].float().cpu()) for k in sa)
+        torch.equal(sa[k].float().cpu(), sb[k].float().cpu()) for k in sa
+    )

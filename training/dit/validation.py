@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 COLUMNS = ("step", "take", "azimuth_l1", "elevation_l1", "spatial_angle", "prompt")
 
 
-def validation_requests(source: Any, count: int, seconds: float, steps: int,
-                        default_caption: str = "a sound") -> list[GenerationRequest]:
+def validation_requests(
+    source: Any, count: int, seconds: float, steps: int, default_caption: str = "a sound"
+) -> list[GenerationRequest]:
     """Requests for ``count`` items spread over ``source`` (moving ones preferred; fixed
     seeds): the plain caption, the item's path and its room values."""
     stride = max(1, len(source) // (2 * count))
@@ -53,14 +54,25 @@ def validation_requests(source: Any, count: int, seconds: float, steps: int,
         numbers = dict(zip(ROOM_NUMBERS, room_numbers(item.get("room"))))
         params = {k: v for k, v in numbers.items() if not math.isnan(v)}
         prompt = str(item.get("caption") or item.get("spatial_caption") or default_caption)
-        requests.append(GenerationRequest(prompt, path, seconds, seed=len(requests),
-                                          steps=steps, parametric=params))
+        requests.append(
+            GenerationRequest(
+                prompt, path, seconds, seed=len(requests), steps=steps, parametric=params
+            )
+        )
     return requests
 
 
-def write_validation(run_dir: Path, step: int, model: torch.nn.Module, codec: AnyCodec,
-                     text_encoder: TextEncoder, info: BundleInfo, requests: list[GenerationRequest],
-                     device: torch.device, log: Callable[[str], None]) -> list[JSONObject]:
+def write_validation(
+    run_dir: Path,
+    step: int,
+    model: torch.nn.Module,
+    codec: AnyCodec,
+    text_encoder: TextEncoder,
+    info: BundleInfo,
+    requests: list[GenerationRequest],
+    device: torch.device,
+    log: Callable[[str], None],
+) -> list[JSONObject]:
     """Generate ``requests`` with ``model`` (the EMA weights) and ``codec`` on ``device``;
     write the takes and their errors; returns the CSV rows. The global random state is left
     as it was (a resumed run stays exact)."""
@@ -70,21 +82,37 @@ def write_validation(run_dir: Path, step: int, model: torch.nn.Module, codec: An
     cuda = [device] if device.type == "cuda" else []
     rows = []
     with torch.random.fork_rng(devices=cuda):
-        gen = Generator(ModelBundle(codec, model, info), device=device.type,
-                        text_encoder=text_encoder)
+        gen = Generator(
+            ModelBundle(codec, model, info), device=device.type, text_encoder=text_encoder
+        )
         for k, request in enumerate(requests):
             take = gen.generate(request)[0]
             track = intensity_doa(take.foa, take.rate)
             err = direction_errors(track, request.path)  # type: ignore[arg-type]
-            rows.append({"step": step, "take": k, "azimuth_l1": err.azimuth_l1,
-                         "elevation_l1": err.elevation_l1, "spatial_angle": err.spatial_angle,
-                         "prompt": request.prompt})
-            write_audio(out / f"take-{k}.wav", take.foa, take.rate, bits="24", overwrite=True,
-                        sidecar={**take.sidecar(), "step": step, "errors": err.to_dict()})
+            rows.append(
+                {
+                    "step": step,
+                    "take": k,
+                    "azimuth_l1": err.azimuth_l1,
+                    "elevation_l1": err.elevation_l1,
+                    "spatial_angle": err.spatial_angle,
+                    "prompt": request.prompt,
+                }
+            )
+            write_audio(
+                out / f"take-{k}.wav",
+                take.foa,
+                take.rate,
+                bits="24",
+                overwrite=True,
+                sidecar={**take.sidecar(), "step": step, "errors": err.to_dict()},
+            )
     _append_csv(folder / "validation.csv", rows)
     mean = np.nanmean([r["spatial_angle"] for r in rows]) if rows else math.nan
-    log(f"step {step}: {len(rows)} validation takes in {out} "
-        f"(mean spatial angle {mean:.1f} degrees)")
+    log(
+        f"step {step}: {len(rows)} validation takes in {out} "
+        f"(mean spatial angle {mean:.1f} degrees)"
+    )
     return rows
 
 

@@ -14,8 +14,15 @@ from .keyframe_table import KeyframeTable
 from .path_editor import PathEditor
 from .timeline import Timeline
 
-__all__ = ["FlatMap", "KeyframeTable", "MeasuredTrack", "PathDocument", "PathEditor",
-           "SphereView", "Timeline"]
+__all__ = [
+    "FlatMap",
+    "KeyframeTable",
+    "MeasuredTrack",
+    "PathDocument",
+    "PathEditor",
+    "SphereView",
+    "Timeline",
+]
 
 
 def __getattr__(name: str) -> Any:

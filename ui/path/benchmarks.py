@@ -49,15 +49,27 @@ def bench_path_editor(repeats: int) -> list[Measurement]:
 
     t_move = time_call(moves, repeats) / len(points)
     return [
-        realtime("path.freehand_stroke", STROKE_SECONDS, t_stroke,
-                 f"{STROKE_SECONDS:g} s stroke at {MOUSE_RATE:g} events/s → {kept} keyframes "
-                 f"({DEFAULT_TOLERANCE:g}° tolerance)"),
-        Measurement("path.sphere_pointer_move", 100.0 * t_move / FRAME, "% of a 60 Hz frame",
-                    f"ray cast + hit test among {KEYFRAMES} handles, per mouse move", t_move),
+        realtime(
+            "path.freehand_stroke",
+            STROKE_SECONDS,
+            t_stroke,
+            f"{STROKE_SECONDS:g} s stroke at {MOUSE_RATE:g} events/s → {kept} keyframes "
+            f"({DEFAULT_TOLERANCE:g}° tolerance)",
+        ),
+        Measurement(
+            "path.sphere_pointer_move",
+            100.0 * t_move / FRAME,
+            "% of a 60 Hz frame",
+            f"ray cast + hit test among {KEYFRAMES} handles, per mouse move",
+            t_move,
+        ),
     ]
 
 
 BENCHMARKS = [
-    Benchmark("path", "path editor: freehand stroke simplification, sphere picking per mouse move",
-              bench_path_editor),
+    Benchmark(
+        "path",
+        "path editor: freehand stroke simplification, sphere picking per mouse move",
+        bench_path_editor,
+    ),
 ]

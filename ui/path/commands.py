@@ -27,9 +27,18 @@ MERGE_ID = 0x7A7  # QUndoStack merges only commands with equal, non-negative ids
 class ReplacePath(QUndoCommand):
     """Swap the document's path (and selected keyframe) between two values."""
 
-    def __init__(self, document: PathDocument, before: Trajectory, after: Trajectory, text: str,
-                 *, selected_before: int, selected_after: int,
-                 merge_key: Hashable | None = None, merge: bool = False) -> None:
+    def __init__(
+        self,
+        document: PathDocument,
+        before: Trajectory,
+        after: Trajectory,
+        text: str,
+        *,
+        selected_before: int,
+        selected_after: int,
+        merge_key: Hashable | None = None,
+        merge: bool = False,
+    ) -> None:
         super().__init__(text)
         self._document = document
         self.before, self.after = before, after

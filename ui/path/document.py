@@ -157,8 +157,11 @@ class PathDocument(QObject):
             return self.refuse(f"duration must be > 0 s, got {seconds:g}")
         if abs(seconds - self.duration()) < 1e-12:
             return True
-        self._push(self._trajectory.with_duration(float(seconds)),
-                   f"Duration {seconds:g} s", selected=self._selected)
+        self._push(
+            self._trajectory.with_duration(float(seconds)),
+            f"Duration {seconds:g} s",
+            selected=self._selected,
+        )
         return True
 
     def add_keyframe(self, time: float, azimuth: float, elevation: float) -> int:
@@ -188,8 +191,12 @@ class PathDocument(QObject):
         if 0 < index < len(kfs) - 1:
             kfs[index], kfs[index + 1] = _split_turn(kfs[index - 1], kfs[index], kfs[index + 1])
         self._drag += 1  # a drag may follow the add (click and hold): fold it into this step
-        self._push_keyframes(kfs, f"Add keyframe at {time:.2f} s", selected=index,
-                             merge_key=("move", index, self._drag))
+        self._push_keyframes(
+            kfs,
+            f"Add keyframe at {time:.2f} s",
+            selected=index,
+            merge_key=("move", index, self._drag),
+        )
         return index
 
     def place(self, time: float, azimuth: float, elevation: float) -> int:
@@ -200,9 +207,15 @@ class PathDocument(QObject):
             return near if self.move_keyframe(near, azimuth=azimuth, elevation=elevation) else -1
         return self.add_keyframe(time, azimuth, elevation)
 
-    def move_keyframe(self, index: int, *, azimuth: float | None = None,
-                      elevation: float | None = None, time: float | None = None,
-                      merge: bool = False) -> bool:
+    def move_keyframe(
+        self,
+        index: int,
+        *,
+        azimuth: float | None = None,
+        elevation: float | None = None,
+        time: float | None = None,
+        merge: bool = False,
+    ) -> bool:
         """Change a keyframe. During a drag pass ``merge=False`` on the first move and
         ``merge=True`` on the rest: the whole drag becomes one undo step."""
         if not self._valid_index(index):
@@ -224,8 +237,13 @@ class PathDocument(QObject):
             return self.refuse(str(exc))
         if not merge:
             self._drag += 1  # a new drag: never fold into the previous one's undo step
-        self._push_keyframes(kfs, f"Move keyframe {index + 1}", selected=index,
-                             merge_key=("move", index, self._drag), merge=merge)
+        self._push_keyframes(
+            kfs,
+            f"Move keyframe {index + 1}",
+            selected=index,
+            merge_key=("move", index, self._drag),
+            merge=merge,
+        )
         return True
 
     def delete_keyframe(self, index: int) -> bool:
@@ -245,8 +263,10 @@ class PathDocument(QObject):
         if direction not in DIRECTIONS:
             return self.refuse(f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}")
         if index == 0:
-            return self.refuse("the first keyframe starts the path: a direction belongs to "
-                                "the segment that ends at a keyframe")
+            return self.refuse(
+                "the first keyframe starts the path: a direction belongs to "
+                "the segment that ends at a keyframe"
+            )
         kfs = list(self._trajectory.keyframes)
         if kfs[index].direction == direction:
             return True
@@ -254,8 +274,13 @@ class PathDocument(QObject):
         self._push_keyframes(kfs, f"Direction {direction}", selected=index)
         return True
 
-    def draw_stroke(self, times: ArrayLike, azimuth: ArrayLike, elevation: ArrayLike,
-                    tolerance: float | None = None) -> bool:
+    def draw_stroke(
+        self,
+        times: ArrayLike,
+        azimuth: ArrayLike,
+        elevation: ArrayLike,
+        tolerance: float | None = None,
+    ) -> bool:
         """Replace the path by a freehand stroke, simplified to keyframes (one undo step)
         within ``tolerance`` degrees (default :attr:`freehand_tolerance`). The stroke's
         timing is stretched over the path's duration."""
@@ -281,20 +306,27 @@ class PathDocument(QObject):
             self._playhead = s
             self.playhead_changed.emit(s)
 
-    def set_measured(self, times: ArrayLike, azimuth: ArrayLike, elevation: ArrayLike,
-                     label: str = "") -> None:
+    def set_measured(
+        self, times: ArrayLike, azimuth: ArrayLike, elevation: ArrayLike, label: str = ""
+    ) -> None:
         """Show a measured direction track (e.g. a take's DOA) beside the drawn path."""
         t, az, el = (np.asarray(v, dtype=np.float64).ravel() for v in (times, azimuth, elevation))
         if not (t.size == az.size == el.size):
-            raise TrajectoryError(f"measured track {label!r} has {t.size} times, "
-                                  f"{az.size} azimuths and {el.size} elevations")
+            raise TrajectoryError(
+                f"measured track {label!r} has {t.size} times, "
+                f"{az.size} azimuths and {el.size} elevations"
+            )
         self._measured = MeasuredTrack(t, az, el, label)
         self.measured_changed.emit()
 
     def set_measured_track(self, track: DirectionTrack, label: str = "") -> None:
         """Show a take's measured direction (:func:`intensity_doa`); gated frames are gaps."""
-        self.set_measured(track.times, np.where(track.valid, track.azimuth, np.nan),
-                          np.where(track.valid, track.elevation, np.nan), label)
+        self.set_measured(
+            track.times,
+            np.where(track.valid, track.azimuth, np.nan),
+            np.where(track.valid, track.elevation, np.nan),
+            label,
+        )
 
     def clear_measured(self) -> None:
         if self._measured is not None:
@@ -331,19 +363,42 @@ class PathDocument(QObject):
         self.changed.emit()
         self.select(selected)
 
-    def _push(self, t: Trajectory, text: str, *, selected: int,
-              merge_key: Hashable | None = None, merge: bool = False) -> None:
+    def _push(
+        self,
+        t: Trajectory,
+        text: str,
+        *,
+        selected: int,
+        merge_key: Hashable | None = None,
+        merge: bool = False,
+    ) -> None:
         if t == self._trajectory and t.name == self._trajectory.name:
             return  # nothing changed: no empty undo step
         if self._drawn is not None:  # the words' path, edited: it is the drawn path now
             self._drawn = None
             self.words_edited.emit()
-        self.undo_stack.push(ReplacePath(self, self._trajectory, t, text,
-                                         selected_before=self._selected, selected_after=selected,
-                                         merge_key=merge_key, merge=merge))
+        self.undo_stack.push(
+            ReplacePath(
+                self,
+                self._trajectory,
+                t,
+                text,
+                selected_before=self._selected,
+                selected_after=selected,
+                merge_key=merge_key,
+                merge=merge,
+            )
+        )
 
-    def _push_keyframes(self, kfs: list[Keyframe], text: str, *, selected: int,
-                        merge_key: Hashable | None = None, merge: bool = False) -> None:
+    def _push_keyframes(
+        self,
+        kfs: list[Keyframe],
+        text: str,
+        *,
+        selected: int,
+        merge_key: Hashable | None = None,
+        merge: bool = False,
+    ) -> None:
         try:
             t = Trajectory(self.duration(), tuple(kfs))  # an edited preset is no longer it
         except TrajectoryError as exc:
@@ -354,14 +409,18 @@ class PathDocument(QObject):
     def _valid_index(self, index: int) -> bool:
         if 0 <= index < len(self._trajectory.keyframes):
             return True
-        return self.refuse(f"no keyframe {index + 1} (the path has "
-                            f"{len(self._trajectory.keyframes)})")
+        return self.refuse(
+            f"no keyframe {index + 1} (the path has {len(self._trajectory.keyframes)})"
+        )
 
     def _time_allowed(self, index: int, time: float) -> bool:
         kfs = self._trajectory.keyframes
-        return (bool(np.isfinite(time)) and 0.0 <= time <= self.duration()
-                and (index == 0 or time > kfs[index - 1].time)
-                and (index + 1 == len(kfs) or time < kfs[index + 1].time))
+        return (
+            bool(np.isfinite(time))
+            and 0.0 <= time <= self.duration()
+            and (index == 0 or time > kfs[index - 1].time)
+            and (index + 1 == len(kfs) or time < kfs[index + 1].time)
+        )
 
     def _time_reason(self, index: int, time: float) -> str:
         kfs = self._trajectory.keyframes

@@ -35,18 +35,19 @@ from .plot_style import (
 from .pointer import PathPointer
 from .style import colors_for
 
-TIP = ("Flat map of all directions (left edge = +180° behind, middle = front, right edge = "
-       "−180° behind).\nClick: put the sound here at the playhead time (hold to drag). "
-       "Drag a handle: move a keyframe.\nCtrl+drag or Draw mode: draw a path freehand. "
-       "Right click: keyframe or path menu.")
+TIP = (
+    "Flat map of all directions (left edge = +180° behind, middle = front, right edge = "
+    "−180° behind).\nClick: put the sound here at the playhead time (hold to drag). "
+    "Drag a handle: move a keyframe.\nCtrl+drag or Draw mode: draw a path freehand. "
+    "Right click: keyframe or path menu."
+)
 
 
 NARROW_MAP_PX = 330  # below this map width the azimuth labels are the short ones
 LABEL_PIXELS = 16.0  # keyframes closer than this on screen share one number label
 
 
-def label_groups(points: list[tuple[float, float]], degrees_per_pixel: float
-                 ) -> list[list[int]]:
+def label_groups(points: list[tuple[float, float]], degrees_per_pixel: float) -> list[list[int]]:
     """Keyframe indices grouped where their handles sit within :data:`LABEL_PIXELS` of the
     group's first (degrees on the map, where +180 and -180 are at opposite edges)."""
     reach = LABEL_PIXELS * degrees_per_pixel
@@ -96,8 +97,17 @@ class FlatMap(pg.PlotWidget):
         self.selected_handle = pg.ScatterPlotItem(pxMode=True)
         self.playhead_marker = pg.ScatterPlotItem(size=16, symbol="o")
         self.stroke_curve = pg.PlotDataItem(connect="finite")
-        for it in (self.grid, self.axes_lines, self.measured_curve, self.path_curve, self.tick_dots, self.handles,
-                   self.selected_handle, self.playhead_marker, self.stroke_curve):
+        for it in (
+            self.grid,
+            self.axes_lines,
+            self.measured_curve,
+            self.path_curve,
+            self.tick_dots,
+            self.handles,
+            self.selected_handle,
+            self.playhead_marker,
+            self.stroke_curve,
+        ):
             item.addItem(it)
         self._labels: list[pg.TextItem] = []
         # Says which curve is which, while a measured track is shown: in a margin above the
@@ -127,8 +137,9 @@ class FlatMap(pg.PlotWidget):
             xs += [-180, 180, np.nan]
             ys += [el, el, np.nan]
         self.grid.setData(np.array(xs, float), np.array(ys, float))
-        self.axes_lines.setData(np.array([-180, 180, np.nan, 0, 0], float),
-                                np.array([0, 0, np.nan, -90, 90], float))
+        self.axes_lines.setData(
+            np.array([-180, 180, np.nan, 0, 0], float), np.array([0, 0, np.nan, -90, 90], float)
+        )
 
     def apply_palette(self) -> None:
         c = colors_for(self)
@@ -164,8 +175,13 @@ class FlatMap(pg.PlotWidget):
 
     def refresh_handles(self, *_: object) -> None:
         kfs = self.document.keyframes()
-        show_handles(self.handles, self.selected_handle, [k.azimuth for k in kfs],
-                     [k.elevation for k in kfs], self.document.selected())
+        show_handles(
+            self.handles,
+            self.selected_handle,
+            [k.azimuth for k in kfs],
+            [k.elevation for k in kfs],
+            self.document.selected(),
+        )
         groups = label_groups([(k.azimuth, k.elevation) for k in kfs], self._degrees_per_pixel())
         while len(self._labels) < len(groups):  # reuse the number labels: making items is slow
             label = pg.TextItem("", color=self._colors.text)
@@ -189,7 +205,8 @@ class FlatMap(pg.PlotWidget):
         """Azimuth labels that fit: short ones ("0°" for "0° front") on a narrow map."""
         narrow = self.getPlotItem().getViewBox().width() < NARROW_MAP_PX
         self.getPlotItem().getAxis("bottom").setTicks(
-            [AZIMUTH_SHORT_TICKS if narrow else AZIMUTH_TICKS, minor(-180, 180, 30)])
+            [AZIMUTH_SHORT_TICKS if narrow else AZIMUTH_TICKS, minor(-180, 180, 30)]
+        )
 
     def resizeEvent(self, ev: object) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(ev)  # type: ignore[arg-type]
@@ -242,8 +259,11 @@ class FlatMap(pg.PlotWidget):
         self.stroke_curve.setData(*geometry.split_at_wrap(azimuth, elevation))
 
     def open_menu(self, index: int, global_pos: QPoint) -> None:
-        self._menu = (keyframe_menu(self.document, index, self) if index >= 0
-                      else path_menu(self.document, self))
+        self._menu = (
+            keyframe_menu(self.document, index, self)
+            if index >= 0
+            else path_menu(self.document, self)
+        )
         self._menu.popup(global_pos)
 
     # --- Qt events ---------------------------------------------------------------------
@@ -278,6 +298,9 @@ class FlatMap(pg.PlotWidget):
 
     def changeEvent(self, ev: QEvent) -> None:  # noqa: N802
         super().changeEvent(ev)
-        if (ev.type() == QEvent.Type.PaletteChange and hasattr(self, "_colors")
-                and not getattr(self, "closed", False)):
+        if (
+            ev.type() == QEvent.Type.PaletteChange
+            and hasattr(self, "_colors")
+            and not getattr(self, "closed", False)
+        ):
             self.apply_palette()

@@ -24,8 +24,9 @@ def curve(traj: Trajectory) -> tuple[NDArray[np.float64], NDArray[np.float64], N
     return t, az, el
 
 
-def ticks(traj: Trajectory, step: float = 1.0
-          ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+def ticks(
+    traj: Trajectory, step: float = 1.0
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Positions every ``step`` seconds (from 0, excluding the end): the path's speed shows
     in how far apart they are."""
     t = np.arange(0.0, traj.duration - 1e-9, step)
@@ -41,8 +42,9 @@ def tick_step(duration: float) -> float:
     return 120.0
 
 
-def split_at_wrap(azimuth: ArrayLike, other: ArrayLike
-                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def split_at_wrap(
+    azimuth: ArrayLike, other: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Cut a polyline over (azimuth, other) where it crosses ±180°.
 
     Consecutive samples are joined along the shorter way round; where that crosses the back,

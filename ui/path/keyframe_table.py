@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import (QAbstractTableModel, QItemSelectionModel, QModelIndex,
-                            QPersistentModelIndex, Qt)
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHeaderView, QStyledItemDelegate,
-                               QStyleOptionViewItem, QTableView, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 from ...engine.spatial.trajectory import DIRECTIONS
 from .document import PathDocument
@@ -54,8 +66,12 @@ class KeyframeModel(QAbstractTableModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,  # noqa: N802
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
         if orientation == Qt.Orientation.Horizontal:
             if role == Qt.ItemDataRole.DisplayRole:
                 return HEADERS[section]
@@ -86,13 +102,20 @@ class KeyframeModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == "direction":
-                return ("The first keyframe starts the path" if index.row() == 0
-                        else DIRECTION_TIPS[k.direction])
+                return (
+                    "The first keyframe starts the path"
+                    if index.row() == 0
+                    else DIRECTION_TIPS[k.direction]
+                )
             return HEADER_TIPS[index.column()]
         return None
 
-    def setData(self, index: _Index, value: object,  # noqa: N802
-                role: int = Qt.ItemDataRole.EditRole) -> bool:
+    def setData(
+        self,
+        index: _Index,
+        value: object,  # noqa: N802
+        role: int = Qt.ItemDataRole.EditRole,
+    ) -> bool:
         """Apply a typed value through the document; refused values return False."""
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
@@ -118,8 +141,12 @@ def _parse_number(value: object) -> float | None:
 class DirectionDelegate(QStyledItemDelegate):
     """A combo box for the direction column."""
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,  # noqa: N802
-                     index: _Index) -> QWidget:
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,  # noqa: N802
+        index: _Index,
+    ) -> QWidget:
         if COLUMNS[index.column()] != "direction":
             return super().createEditor(parent, option, index)
         combo = QComboBox(parent)
@@ -135,8 +162,12 @@ class DirectionDelegate(QStyledItemDelegate):
         else:
             super().setEditorData(editor, index)
 
-    def setModelData(self, editor: QWidget, model: QAbstractTableModel,  # noqa: N802
-                     index: _Index) -> None:
+    def setModelData(
+        self,
+        editor: QWidget,
+        model: QAbstractTableModel,  # noqa: N802
+        index: _Index,
+    ) -> None:
         if isinstance(editor, QComboBox):
             model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
         else:
@@ -153,14 +184,18 @@ class KeyframeTable(QTableView):
         self.setItemDelegate(DirectionDelegate(self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                             | QAbstractItemView.EditTrigger.EditKeyPressed
-                             | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.setAlternatingRowColors(True)
-        self.setToolTip("Keyframes: double click or type to edit a value exactly; "
-                        "Delete removes the selected keyframe")
+        self.setToolTip(
+            "Keyframes: double click or type to edit a value exactly; "
+            "Delete removes the selected keyframe"
+        )
         self._syncing = False
         self.selectionModel().currentRowChanged.connect(self._row_changed)
         document.selection_changed.connect(self._show_selection)
@@ -180,15 +215,20 @@ class KeyframeTable(QTableView):
                 sm.clearSelection()
                 sm.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate)
             else:
-                sm.setCurrentIndex(self.model().index(index, 0),
-                                   QItemSelectionModel.SelectionFlag.ClearAndSelect
-                                   | QItemSelectionModel.SelectionFlag.Rows)
+                sm.setCurrentIndex(
+                    self.model().index(index, 0),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
         finally:
             self._syncing = False
 
     def keyPressEvent(self, ev: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        if ev.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.state() != \
-                QAbstractItemView.State.EditingState and self.document.selected() >= 0:
+        if (
+            ev.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+            and self.state() != QAbstractItemView.State.EditingState
+            and self.document.selected() >= 0
+        ):
             self.document.delete_keyframe(self.document.selected())
             return
         super().keyPressEvent(ev)

@@ -37,8 +37,14 @@ def ask_time(document: PathDocument, index: int, parent: QWidget | None) -> None
     """Ask for a keyframe's exact time (seconds) and move it there."""
     k = document.keyframes()[index]
     value, ok = QInputDialog.getDouble(
-        parent, "Keyframe time", f"Time of keyframe {index + 1} (seconds):", k.time,
-        0.0, document.duration(), 3)
+        parent,
+        "Keyframe time",
+        f"Time of keyframe {index + 1} (seconds):",
+        k.time,
+        0.0,
+        document.duration(),
+        3,
+    )
     if ok:
         document.move_keyframe(index, time=value)
 
@@ -48,8 +54,9 @@ def keyframe_menu(document: PathDocument, index: int, parent: QWidget | None = N
     k = document.keyframes()[index]
     menu = QMenu(parent)
     menu.setToolTipsVisible(True)
-    title = menu.addAction(f"Keyframe {index + 1}: {k.time:.2f} s, az {k.azimuth:.0f}°, "
-                           f"el {k.elevation:.0f}°")
+    title = menu.addAction(
+        f"Keyframe {index + 1}: {k.time:.2f} s, az {k.azimuth:.0f}°, el {k.elevation:.0f}°"
+    )
     title.setEnabled(False)
     menu.addSeparator()
     delete = menu.addAction("Delete keyframe")

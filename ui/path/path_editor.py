@@ -53,8 +53,13 @@ class PathEditor(QWidget):
     seek_requested = Signal(float)  # the user clicked the timeline at t seconds
     head_rotation_requested = Signal(float, float)  # yaw, pitch (degrees), Shift+drag on the head
 
-    def __init__(self, document: PathDocument | None = None, parent: QWidget | None = None,
-                 *, gl: bool | None = None) -> None:
+    def __init__(
+        self,
+        document: PathDocument | None = None,
+        parent: QWidget | None = None,
+        *,
+        gl: bool | None = None,
+    ) -> None:
         super().__init__(parent)
         self.document = document or PathDocument(parent=self)
         doc = self.document
@@ -88,8 +93,10 @@ class PathEditor(QWidget):
         self.caption = QLabel(self)
         self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.caption.setToolTip("The spatial caption of this path in the words of the papers' "
-                                "Table 1: what the descriptive model is told about motion")
+        self.caption.setToolTip(
+            "The spatial caption of this path in the words of the papers' "
+            "Table 1: what the descriptive model is told about motion"
+        )
         self.status = ElidedLabel(self)  # long hints shorten; they never widen the window
         self.status.setToolTip("Why the last edit was refused, or what the mouse does")
         self._status_timer = QTimer(self, singleShot=True, interval=MESSAGE_MS)
@@ -154,7 +161,8 @@ class PathEditor(QWidget):
         self.draw_action.setCheckable(True)
         self.draw_action.setToolTip(
             "Draw mode: drag on the sphere or the map to draw the path freehand; the speed you "
-            "draw at is kept, stretched over the whole duration (Ctrl+drag draws once)")
+            "draw at is kept, stretched over the whole duration (Ctrl+drag draws once)"
+        )
         self.draw_action.toggled.connect(self.set_draw_mode)
         self.smoothing = QDoubleSpinBox(bar)
         self.smoothing.setRange(*TOLERANCE_RANGE)
@@ -163,9 +171,11 @@ class PathEditor(QWidget):
         self.smoothing.setPrefix("±")
         self.smoothing.setSuffix("°")
         self.smoothing.setValue(self.document.freehand_tolerance)
-        self.smoothing.setToolTip("Freehand smoothing: how far (degrees) the keyframes may stray "
-                                  "from what you drew. Larger = fewer keyframes; smaller = "
-                                  "every wobble kept")
+        self.smoothing.setToolTip(
+            "Freehand smoothing: how far (degrees) the keyframes may stray "
+            "from what you drew. Larger = fewer keyframes; smaller = "
+            "every wobble kept"
+        )
         self.smoothing.valueChanged.connect(self._smoothing_changed)
         bar.addWidget(self.smoothing)
         bar.addSeparator()
@@ -287,13 +297,19 @@ class PathEditor(QWidget):
     def _update_undo(self, *_: object) -> None:
         stack = self.document.undo_stack
         try:
-            rows = ((self.undo_action, stack.canUndo(), stack.undoText(), "Undo", "Ctrl+Z"),
-                    (self.redo_action, stack.canRedo(), stack.redoText(), "Redo", "Ctrl+Shift+Z"))
+            rows = (
+                (self.undo_action, stack.canUndo(), stack.undoText(), "Undo", "Ctrl+Z"),
+                (self.redo_action, stack.canRedo(), stack.redoText(), "Redo", "Ctrl+Shift+Z"),
+            )
         except RuntimeError:  # the stack is being deleted with the document
             return
         for action, can, text, verb, keys in rows:
             action.setEnabled(can)
-            tip = f"{verb} {text[:1].lower()}{text[1:]} ({keys})" if can else f"Nothing to {verb.lower()}"
+            tip = (
+                f"{verb} {text[:1].lower()}{text[1:]} ({keys})"
+                if can
+                else f"Nothing to {verb.lower()}"
+            )
             action.setToolTip(tip)
             action.setStatusTip(tip)
 
@@ -304,8 +320,10 @@ class PathEditor(QWidget):
         if self.draw_action.isChecked():
             self.status.setText("Draw mode: drag to draw the whole path; release to finish.")
         else:
-            self.status.setText(f"Click the sphere or map to put the sound there at the "
-                                f"playhead ({t:.2f} s); click the timeline to move the playhead.")
+            self.status.setText(
+                f"Click the sphere or map to put the sound there at the "
+                f"playhead ({t:.2f} s); click the timeline to move the playhead."
+            )
 
     def _seek(self, seconds: float) -> None:
         self.document.set_playhead(seconds)

@@ -20,8 +20,9 @@ from numpy.typing import ArrayLike, NDArray
 from ...engine.spatial.angles import from_cartesian, to_cartesian
 
 
-def direction_to_xyz(azimuth: ArrayLike, elevation: ArrayLike, radius: float = 1.0
-                     ) -> NDArray[np.float64]:
+def direction_to_xyz(
+    azimuth: ArrayLike, elevation: ArrayLike, radius: float = 1.0
+) -> NDArray[np.float64]:
     """Scene points ``(N, 3)`` for directions in degrees (+90 azimuth = left = +y)."""
     xyz = to_cartesian(np.atleast_1d(azimuth), np.atleast_1d(elevation))
     return radius * np.moveaxis(xyz, 0, -1).reshape(-1, 3)
@@ -34,20 +35,27 @@ def xyz_to_direction(xyz: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.fl
     return np.atleast_1d(az), np.atleast_1d(el)
 
 
-def perspective(fov_x: float, width: float, height: float, near: float, far: float
-                ) -> NDArray[np.float64]:
+def perspective(
+    fov_x: float, width: float, height: float, near: float, far: float
+) -> NDArray[np.float64]:
     """OpenGL frustum matrix with horizontal field of view ``fov_x`` (degrees), the way
     pyqtgraph builds it (its ``fov`` is horizontal)."""
     r = near * np.tan(np.radians(fov_x) / 2)
     t = r * height / width
-    return np.array([[near / r, 0, 0, 0],
-                     [0, near / t, 0, 0],
-                     [0, 0, -(far + near) / (far - near), -2 * far * near / (far - near)],
-                     [0, 0, -1, 0]], dtype=np.float64)
+    return np.array(
+        [
+            [near / r, 0, 0, 0],
+            [0, near / t, 0, 0],
+            [0, 0, -(far + near) / (far - near), -2 * far * near / (far - near)],
+            [0, 0, -1, 0],
+        ],
+        dtype=np.float64,
+    )
 
 
-def look_at(eye: ArrayLike, target: ArrayLike = (0, 0, 0), up: ArrayLike = (0, 0, 1)
-            ) -> NDArray[np.float64]:
+def look_at(
+    eye: ArrayLike, target: ArrayLike = (0, 0, 0), up: ArrayLike = (0, 0, 1)
+) -> NDArray[np.float64]:
     """View matrix of a camera at ``eye`` looking at ``target`` (gluLookAt)."""
     eye, target, up = (np.asarray(v, dtype=np.float64) for v in (eye, target, up))
     f = target - eye
@@ -113,8 +121,9 @@ class Camera:
         return p @ self.eye > np.sum(p * p, axis=1)
 
 
-def ray_sphere(origin: ArrayLike, direction: ArrayLike, radius: float = 1.0
-               ) -> NDArray[np.float64] | None:
+def ray_sphere(
+    origin: ArrayLike, direction: ArrayLike, radius: float = 1.0
+) -> NDArray[np.float64] | None:
     """First point where the ray meets the sphere about the origin, or None if it misses."""
     o, d = np.asarray(origin, dtype=np.float64), np.asarray(direction, dtype=np.float64)
     b = float(o @ d)
@@ -139,8 +148,7 @@ def closest_direction(origin: ArrayLike, direction: ArrayLike) -> NDArray[np.flo
     return p / n if n > 1e-12 else -d
 
 
-def pick(camera: Camera, x: float, y: float, *, clamp: bool = False
-         ) -> tuple[float, float] | None:
+def pick(camera: Camera, x: float, y: float, *, clamp: bool = False) -> tuple[float, float] | None:
     """Azimuth and elevation (degrees) under logical pixel (x, y) on the unit sphere.
 
     Off the sphere: None, or with ``clamp`` the direction the ray passes closest
@@ -156,8 +164,9 @@ def pick(camera: Camera, x: float, y: float, *, clamp: bool = False
     return float(az[0]), float(el[0])
 
 
-def nearest_point(points: ArrayLike, x: float, y: float, radius: float,
-                  prefer: ArrayLike | None = None) -> int:
+def nearest_point(
+    points: ArrayLike, x: float, y: float, radius: float, prefer: ArrayLike | None = None
+) -> int:
     """Index of the screen point nearest (x, y) within ``radius`` pixels, or -1.
 
     Points where ``prefer`` is True win over the others (handles on the visible side of

@@ -10,12 +10,27 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from .style import PathColors
 
-AZIMUTH_TICKS = [(180.0, "180° back"), (90.0, "90° L"), (0.0, "0° front"), (-90.0, "−90° R"),
-                 (-180.0, "−180°")]
-AZIMUTH_SHORT_TICKS = [(180.0, "180°"), (90.0, "90° L"), (0.0, "0°"), (-90.0, "−90° R"),
-                       (-180.0, "−180°")]
-ELEVATION_TICKS = [(90.0, "90° up"), (45.0, "45°"), (0.0, "0°"), (-45.0, "−45°"),
-                   (-90.0, "−90° down")]
+AZIMUTH_TICKS = [
+    (180.0, "180° back"),
+    (90.0, "90° L"),
+    (0.0, "0° front"),
+    (-90.0, "−90° R"),
+    (-180.0, "−180°"),
+]
+AZIMUTH_SHORT_TICKS = [
+    (180.0, "180°"),
+    (90.0, "90° L"),
+    (0.0, "0°"),
+    (-90.0, "−90° R"),
+    (-180.0, "−180°"),
+]
+ELEVATION_TICKS = [
+    (90.0, "90° up"),
+    (45.0, "45°"),
+    (0.0, "0°"),
+    (-45.0, "−45°"),
+    (-90.0, "−90° down"),
+]
 LEFT_AXIS_WIDTH = 78  # pixels; the same in every plot so the timeline's two plots align
 HANDLE_SIZE = 12.0
 HIT_RADIUS = 10.0  # pixels around a handle that grab it
@@ -50,8 +65,9 @@ def brush(color: QColor, alpha: float = 1.0) -> pg.QtGui.QBrush:
     return pg.mkBrush(c)
 
 
-def style_handles(handles: pg.ScatterPlotItem, selected: pg.ScatterPlotItem,
-                  colors: PathColors) -> None:
+def style_handles(
+    handles: pg.ScatterPlotItem, selected: pg.ScatterPlotItem, colors: PathColors
+) -> None:
     """One style for all keyframe handles and a larger, orange one drawn over the selected
     one: uniform styles let pyqtgraph draw every handle from one cached symbol."""
     handles.setBrush(pg.mkBrush(colors.path))
@@ -62,8 +78,13 @@ def style_handles(handles: pg.ScatterPlotItem, selected: pg.ScatterPlotItem,
     selected.setSize(HANDLE_SIZE * 1.35)
 
 
-def show_handles(handles: pg.ScatterPlotItem, selected: pg.ScatterPlotItem, x: list[float],
-                 y: list[float], index: int) -> None:
+def show_handles(
+    handles: pg.ScatterPlotItem,
+    selected: pg.ScatterPlotItem,
+    x: list[float],
+    y: list[float],
+    index: int,
+) -> None:
     handles.setData(x, y)
     if 0 <= index < len(x):
         selected.setData([x[index]], [y[index]])

@@ -83,12 +83,17 @@ class PathPointer:
             self._record(pos)
             return True
         if self._dragging >= 0:
-            if self._press is not None and not self._merge and _distance(pos, self._press) < DRAG_THRESHOLD:
+            if (
+                self._press is not None
+                and not self._merge
+                and _distance(pos, self._press) < DRAG_THRESHOLD
+            ):
                 return True  # a click on a handle selects it; it does not nudge it
             direction = self.surface.direction_at(pos, clamp=True)
             if direction is not None:
-                self.document.move_keyframe(self._dragging, azimuth=direction[0],
-                                            elevation=direction[1], merge=self._merge)
+                self.document.move_keyframe(
+                    self._dragging, azimuth=direction[0], elevation=direction[1], merge=self._merge
+                )
                 self._merge = True
             return True
         if buttons == Qt.MouseButton.NoButton:

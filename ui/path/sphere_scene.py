@@ -29,16 +29,24 @@ SURFACE_RADIUS = 0.992  # just inside the grid so that it never hides the near s
 # handles above the curve, so the near side always shows them whole.
 CURVE_RADIUS = 1.006
 HANDLE_RADIUS = 1.012
-_BLEND = {GL.GL_DEPTH_TEST: True, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
-          "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)}
+_BLEND = {
+    GL.GL_DEPTH_TEST: True,
+    GL.GL_BLEND: True,
+    GL.GL_CULL_FACE: False,
+    "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA),
+}
 # Lines and points test depth (the head hides what is behind it) but write none: the
 # antialiased fringe of one segment would otherwise cut gaps into the next one.
 DATA_OPTIONS = {**_BLEND, "glDepthMask": (False,)}
 # The translucent sphere is drawn last, one face only (no doubled tint); it turns depth
 # writes back on, which the next frame's depth clear needs.
 SURFACE_OPTIONS = {**_BLEND, GL.GL_CULL_FACE: True, "glDepthMask": (True,)}
-OPAQUE_OPTIONS = {GL.GL_DEPTH_TEST: True, GL.GL_BLEND: False, GL.GL_CULL_FACE: False,
-                  "glDepthMask": (True,)}
+OPAQUE_OPTIONS = {
+    GL.GL_DEPTH_TEST: True,
+    GL.GL_BLEND: False,
+    GL.GL_CULL_FACE: False,
+    "glDepthMask": (True,),
+}
 
 
 def rgba(color: QColor, alpha: float | None = None) -> tuple[float, float, float, float]:
@@ -46,10 +54,12 @@ def rgba(color: QColor, alpha: float | None = None) -> tuple[float, float, float
     return (r, g, b, a if alpha is None else alpha)
 
 
-def grid_segments(step_az: int = 30, rings: tuple[int, ...] = ELEVATION_RINGS,
-                  resolution: int = 96) -> tuple[np.ndarray, np.ndarray]:
+def grid_segments(
+    step_az: int = 30, rings: tuple[int, ...] = ELEVATION_RINGS, resolution: int = 96
+) -> tuple[np.ndarray, np.ndarray]:
     """Line segments ``(2N, 3)`` of the grid (meridians every ``step_az``°, elevation rings)
     and, separately, of the horizon and the front-back/left-right meridians."""
+
     def polyline_segments(points: np.ndarray) -> np.ndarray:
         return np.repeat(points, 2, axis=0)[1:-1]
 
@@ -66,8 +76,9 @@ def grid_segments(step_az: int = 30, rings: tuple[int, ...] = ELEVATION_RINGS,
 
 
 def _mesh(md: gl.MeshData, color: QColor, parent: gl.GLGraphicsItem) -> gl.GLMeshItem:
-    item = gl.GLMeshItem(meshdata=md, color=rgba(color), shader="shaded", smooth=True,
-                         glOptions=OPAQUE_OPTIONS)
+    item = gl.GLMeshItem(
+        meshdata=md, color=rgba(color), shader="shaded", smooth=True, glOptions=OPAQUE_OPTIONS
+    )
     item.setParentItem(parent)
     return item
 
@@ -81,8 +92,9 @@ class Head:
         skin, dark = QColor("#c9b29c"), QColor("#8c7260")
         self.skull = _mesh(gl.MeshData.sphere(24, 32, radius=HEAD_RADIUS), skin, self.group)
         self.skull.scale(1.0, 0.85, 1.05)  # a head is narrower than it is deep
-        self.nose = _mesh(gl.MeshData.cylinder(4, 16, radius=[0.045, 0.0], length=0.11),
-                          dark, self.group)
+        self.nose = _mesh(
+            gl.MeshData.cylinder(4, 16, radius=[0.045, 0.0], length=0.11), dark, self.group
+        )
         self.nose.rotate(90, 0, 1, 0)  # the cone points along +x
         self.nose.translate(HEAD_RADIUS * 0.92, 0, -0.01)
         self.ears = []
@@ -93,9 +105,13 @@ class Head:
             self.ears.append(ear)
         # Where the listener looks: seen from behind the nose hides behind the head, a line
         # to the front of the sphere does not (and it turns with the head).
-        self.gaze = gl.GLLinePlotItem(pos=np.array([[HEAD_RADIUS, 0, 0], [0.97, 0, 0]]),
-                                      mode="lines", width=2.0, antialias=True,
-                                      glOptions=DATA_OPTIONS)
+        self.gaze = gl.GLLinePlotItem(
+            pos=np.array([[HEAD_RADIUS, 0, 0], [0.97, 0, 0]]),
+            mode="lines",
+            width=2.0,
+            antialias=True,
+            glOptions=DATA_OPTIONS,
+        )
         self.gaze.setParentItem(self.group)
 
     def apply_colors(self, c: PathColors) -> None:
@@ -114,12 +130,18 @@ class SphereScene:
     def __init__(self, view: gl.GLViewWidget) -> None:
         self.view = view
         minor, major = grid_segments()
-        self.grid = gl.GLLinePlotItem(pos=minor, mode="lines", width=1, antialias=True,
-                                      glOptions=DATA_OPTIONS)
-        self.axes = gl.GLLinePlotItem(pos=major, mode="lines", width=1.5, antialias=True,
-                                      glOptions=DATA_OPTIONS)
-        self.surface = gl.GLMeshItem(meshdata=gl.MeshData.sphere(32, 64, radius=SURFACE_RADIUS),
-                                     smooth=True, shader=None, glOptions=SURFACE_OPTIONS)
+        self.grid = gl.GLLinePlotItem(
+            pos=minor, mode="lines", width=1, antialias=True, glOptions=DATA_OPTIONS
+        )
+        self.axes = gl.GLLinePlotItem(
+            pos=major, mode="lines", width=1.5, antialias=True, glOptions=DATA_OPTIONS
+        )
+        self.surface = gl.GLMeshItem(
+            meshdata=gl.MeshData.sphere(32, 64, radius=SURFACE_RADIUS),
+            smooth=True,
+            shader=None,
+            glOptions=SURFACE_OPTIONS,
+        )
         self.surface.setDepthValue(10)  # after everything opaque: it tints what lies behind it
         self.head = Head(view)
         # Scatter items default to additive blending, which washes colours out on a light
@@ -132,8 +154,18 @@ class SphereScene:
         self.playhead_ray = gl.GLLinePlotItem(width=1.5, antialias=True, mode="lines", **opts)
         self.playhead = gl.GLScatterPlotItem(size=18, pxMode=True, **opts)
         self.stroke = gl.GLLinePlotItem(width=3, antialias=True, mode="line_strip", **opts)
-        for item in (self.grid, self.axes, self.measured, self.path, self.ticks, self.handles,
-                     self.playhead_ray, self.playhead, self.stroke, self.surface):
+        for item in (
+            self.grid,
+            self.axes,
+            self.measured,
+            self.path,
+            self.ticks,
+            self.handles,
+            self.playhead_ray,
+            self.playhead,
+            self.stroke,
+            self.surface,
+        ):
             view.addItem(item)
         self.labels: list[gl.GLTextItem] = []
         font = QFont()
@@ -173,7 +205,9 @@ class SphereScene:
         t, az, el = geometry.curve(traj)
         frac = (t / traj.duration)[:, None]
         start, end = np.array(rgba(c.path_start)), np.array(rgba(c.path))
-        self.path.setData(pos=direction_to_xyz(az, el, CURVE_RADIUS), color=start + frac * (end - start))
+        self.path.setData(
+            pos=direction_to_xyz(az, el, CURVE_RADIUS), color=start + frac * (end - start)
+        )
         tt, taz, tel = geometry.ticks(traj, geometry.tick_step(traj.duration))
         self.ticks.setData(pos=direction_to_xyz(taz, tel, HANDLE_RADIUS), color=rgba(c.tick))
         self.show_handles(traj, selected)

@@ -42,10 +42,12 @@ VIEWS = {  # menu name: camera azimuth, elevation (degrees; where the camera sta
     "Right": (-90.0, 10.0),
 }
 DEGREES_PER_PIXEL = 0.5  # head turn per pixel of Shift+drag
-TIP = ("The listener (nose = front) inside the sphere of directions.\n"
-       "Click: put the sound here at the playhead time (hold to drag). Drag a handle: move it.\n"
-       "Ctrl+drag or Draw mode: draw freehand.  Right drag or Alt+drag: orbit.  Wheel: zoom.\n"
-       "Shift+drag: turn the listener's head.  Right click: menu.")
+TIP = (
+    "The listener (nose = front) inside the sphere of directions.\n"
+    "Click: put the sound here at the playhead time (hold to drag). Drag a handle: move it.\n"
+    "Ctrl+drag or Draw mode: draw freehand.  Right drag or Alt+drag: orbit.  Wheel: zoom.\n"
+    "Shift+drag: turn the listener's head.  Right click: menu."
+)
 
 
 def _forget_shader_programs() -> None:
@@ -148,8 +150,13 @@ class SphereView(gl.GLViewWidget):
     def camera(self) -> Camera:
         """The camera as drawn now, in logical pixels (mouse coordinates)."""
         vp = (0, 0, self.width(), self.height())
-        return Camera(_matrix(self.projectionMatrix(vp, vp)), _matrix(self.viewMatrix()),
-                      float(self.width()), float(self.height()), self.devicePixelRatioF())
+        return Camera(
+            _matrix(self.projectionMatrix(vp, vp)),
+            _matrix(self.viewMatrix()),
+            float(self.width()),
+            float(self.height()),
+            self.devicePixelRatioF(),
+        )
 
     def pixel_of(self, azimuth: float, elevation: float) -> tuple[QPointF, bool]:
         """Widget pixel of a direction, and whether it is on the side facing the camera."""
@@ -180,7 +187,8 @@ class SphereView(gl.GLViewWidget):
             views = menu.addMenu("View from")
             for name, (az, el) in VIEWS.items():
                 views.addAction(name).triggered.connect(
-                    lambda _=False, a=az, e=el: self.set_view(a, e))
+                    lambda _=False, a=az, e=el: self.set_view(a, e)
+                )
             menu.addAction("Straighten head").triggered.connect(self._straighten_head)
         self._menu = menu
         menu.popup(global_pos)
@@ -194,7 +202,9 @@ class SphereView(gl.GLViewWidget):
         pos, button, mods = ev.position(), ev.button(), ev.modifiers()
         self._last, self._press = QPointF(pos), QPointF(pos)
         left = button == Qt.MouseButton.LeftButton
-        if button == Qt.MouseButton.RightButton or (left and mods & Qt.KeyboardModifier.AltModifier):
+        if button == Qt.MouseButton.RightButton or (
+            left and mods & Qt.KeyboardModifier.AltModifier
+        ):
             self._mode = "menu" if button == Qt.MouseButton.RightButton else "orbit"
         elif left and mods & Qt.KeyboardModifier.ShiftModifier:
             self._mode, self._press_head = "head", self._head
@@ -206,8 +216,11 @@ class SphereView(gl.GLViewWidget):
         pos = ev.position()
         last = self._last or pos
         self._last = QPointF(pos)
-        if self._mode == "menu" and self._press is not None and \
-                (pos - self._press).manhattanLength() >= DRAG_THRESHOLD:
+        if (
+            self._mode == "menu"
+            and self._press is not None
+            and (pos - self._press).manhattanLength() >= DRAG_THRESHOLD
+        ):
             self._mode = "orbit"  # a right drag orbits; a right click opens the menu
         if self._mode == "orbit":
             d = pos - last
@@ -233,7 +246,7 @@ class SphereView(gl.GLViewWidget):
     def wheelEvent(self, ev: QWheelEvent) -> None:  # noqa: N802
         delta = ev.angleDelta().y() or ev.angleDelta().x()
         # Stay outside the sphere (picking needs it) and close enough to see the path.
-        self._zoom = float(np.clip(self._zoom * 0.999 ** delta, *ZOOM_RANGE))
+        self._zoom = float(np.clip(self._zoom * 0.999**delta, *ZOOM_RANGE))
         self._fit()
         ev.accept()
 

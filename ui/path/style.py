@@ -19,7 +19,9 @@ STROKE = QColor("#c25de8")  # violet: a freehand stroke being drawn
 
 def _mix(a: QColor, b: QColor, amount: float) -> QColor:
     """``a`` moved ``amount`` (0..1) of the way towards ``b``."""
-    return QColor.fromRgbF(*(x + (y - x) * amount for x, y in zip(a.getRgbF()[:3], b.getRgbF()[:3])))
+    return QColor.fromRgbF(
+        *(x + (y - x) * amount for x, y in zip(a.getRgbF()[:3], b.getRgbF()[:3]))
+    )
 
 
 @dataclass(frozen=True)

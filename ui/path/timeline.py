@@ -40,7 +40,9 @@ class TrackPlot(pg.PlotWidget):
 
     seek_requested = Signal(float)
 
-    def __init__(self, document: PathDocument, quantity: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, document: PathDocument, quantity: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent=parent)
         self.document = document
         self.quantity = quantity
@@ -53,7 +55,8 @@ class TrackPlot(pg.PlotWidget):
         self.setToolTip(
             f"{quantity.capitalize()} over time. Drag a keyframe to change its time and "
             f"{quantity} (Shift: only one of them).\nClick or drag on empty space: move the "
-            "playhead. Wheel: zoom time; double click: show all. Right click: menu.")
+            "playhead. Wheel: zoom time; double click: show all. Right click: menu."
+        )
         self.setMinimumHeight(120)
         item = self.getPlotItem()
         item.setMenuEnabled(False)
@@ -63,7 +66,9 @@ class TrackPlot(pg.PlotWidget):
         low, high = LIMITS[quantity]
         vb.setYRange(low, high, padding=0.06)
         ticks = AZIMUTH_SHORT_TICKS if quantity == "azimuth" else ELEVATION_TICKS
-        item.getAxis("left").setTicks([ticks, minor(low, high, 30 if quantity == "azimuth" else 15)])
+        item.getAxis("left").setTicks(
+            [ticks, minor(low, high, 30 if quantity == "azimuth" else 15)]
+        )
         item.setLabel("left", quantity)
         item.getAxis("left").setStyle(textFillLimits=[(0, 0.95)])  # all five angle labels
         item.showGrid(x=True, y=True, alpha=0.25)
@@ -73,8 +78,13 @@ class TrackPlot(pg.PlotWidget):
         self.handles = pg.ScatterPlotItem(pxMode=True)
         self.selected_handle = pg.ScatterPlotItem(pxMode=True)
         self.playhead_line = pg.InfiniteLine(angle=90, movable=False)
-        for it in (self.measured_curve, self.path_curve, self.handles, self.selected_handle,
-                   self.playhead_line):
+        for it in (
+            self.measured_curve,
+            self.path_curve,
+            self.handles,
+            self.selected_handle,
+            self.playhead_line,
+        ):
             item.addItem(it)
         self.apply_palette()
         document.changed.connect(self.refresh_path)
@@ -120,8 +130,13 @@ class TrackPlot(pg.PlotWidget):
 
     def refresh_handles(self, *_: object) -> None:
         kfs = self.document.keyframes()
-        show_handles(self.handles, self.selected_handle, [k.time for k in kfs],
-                     [getattr(k, self.quantity) for k in kfs], self.document.selected())
+        show_handles(
+            self.handles,
+            self.selected_handle,
+            [k.time for k in kfs],
+            [getattr(k, self.quantity) for k in kfs],
+            self.document.selected(),
+        )
 
     def refresh_playhead(self, *_: object) -> None:
         self.playhead_line.setValue(self.document.playhead())
@@ -151,8 +166,11 @@ class TrackPlot(pg.PlotWidget):
         pos = ev.position()
         index = self.handle_at(pos)
         if ev.button() == Qt.MouseButton.RightButton:
-            self._menu = (keyframe_menu(self.document, index, self) if index >= 0
-                          else path_menu(self.document, self))
+            self._menu = (
+                keyframe_menu(self.document, index, self)
+                if index >= 0
+                else path_menu(self.document, self)
+            )
             self._menu.popup(ev.globalPosition().toPoint())
             ev.accept()
             return
@@ -179,8 +197,11 @@ class TrackPlot(pg.PlotWidget):
                 return
             self._drag_to(pos, delta)
         else:
-            self.setCursor(Qt.CursorShape.SizeAllCursor if self.handle_at(pos) >= 0
-                           else Qt.CursorShape.ArrowCursor)
+            self.setCursor(
+                Qt.CursorShape.SizeAllCursor
+                if self.handle_at(pos) >= 0
+                else Qt.CursorShape.ArrowCursor
+            )
             super().mouseMoveEvent(ev)
             return
         ev.accept()

@@ -11,14 +11,23 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QDial, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .controls import (PITCH_RANGE, ROLL_RANGE, YAW_RANGE, dial_to_yaw, pitch_text, roll_text,
-                       wrap_degrees, yaw_text, yaw_to_dial)
+from .controls import (
+    PITCH_RANGE,
+    ROLL_RANGE,
+    YAW_RANGE,
+    dial_to_yaw,
+    pitch_text,
+    roll_text,
+    wrap_degrees,
+    yaw_text,
+    yaw_to_dial,
+)
 
 
 class HeadDials(QWidget):
     """Signals:
-        rotation_changed(float, float): yaw and pitch in degrees, when the head turns (also
-            when only the roll changed; read it with :meth:`roll`).
+    rotation_changed(float, float): yaw and pitch in degrees, when the head turns (also
+        when only the roll changed; read it with :meth:`roll`).
     """
 
     rotation_changed = Signal(float, float)
@@ -29,23 +38,34 @@ class HeadDials(QWidget):
         self._pitch = 0.0
         self._roll = 0.0
         self.yaw_dial, self.yaw_label = self._dial(
-            YAW_RANGE, wrapping=True,
-            tip="Head yaw: the pointer is your nose, seen from above (double-click: front)")
+            YAW_RANGE,
+            wrapping=True,
+            tip="Head yaw: the pointer is your nose, seen from above (double-click: front)",
+        )
         self.pitch_dial, self.pitch_label = self._dial(
-            PITCH_RANGE, wrapping=False, tip="Head pitch: clockwise looks up (double-click: level)")
+            PITCH_RANGE, wrapping=False, tip="Head pitch: clockwise looks up (double-click: level)"
+        )
         self.roll_dial, self.roll_label = self._dial(
-            ROLL_RANGE, wrapping=False,
-            tip="Head roll: clockwise tilts the head right, left ear up (double-click: level)")
+            ROLL_RANGE,
+            wrapping=False,
+            tip="Head roll: clockwise tilts the head right, left ear up (double-click: level)",
+        )
         self.yaw_dial.valueChanged.connect(
-            lambda v: self._rotate(dial_to_yaw(v), self._pitch, self._roll))
+            lambda v: self._rotate(dial_to_yaw(v), self._pitch, self._roll)
+        )
         self.pitch_dial.valueChanged.connect(
-            lambda v: self._rotate(self._yaw, float(v), self._roll))
+            lambda v: self._rotate(self._yaw, float(v), self._roll)
+        )
         self.roll_dial.valueChanged.connect(
-            lambda v: self._rotate(self._yaw, self._pitch, float(v)))
+            lambda v: self._rotate(self._yaw, self._pitch, float(v))
+        )
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        for dial, label in ((self.yaw_dial, self.yaw_label), (self.pitch_dial, self.pitch_label),
-                            (self.roll_dial, self.roll_label)):
+        for dial, label in (
+            (self.yaw_dial, self.yaw_label),
+            (self.pitch_dial, self.pitch_label),
+            (self.roll_dial, self.roll_label),
+        ):
             col = QVBoxLayout()
             col.setSpacing(0)
             col.addWidget(dial, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -68,10 +88,12 @@ class HeadDials(QWidget):
         ``roll`` None keeps the roll)."""
         yaw = wrap_degrees(float(yaw))
         pitch = min(max(float(pitch), PITCH_RANGE[0]), PITCH_RANGE[1])
-        roll = self._roll if roll is None else min(max(float(roll), ROLL_RANGE[0]),
-                                                   ROLL_RANGE[1])
-        for dial, value in ((self.yaw_dial, yaw_to_dial(yaw)), (self.pitch_dial, round(pitch)),
-                            (self.roll_dial, round(roll))):
+        roll = self._roll if roll is None else min(max(float(roll), ROLL_RANGE[0]), ROLL_RANGE[1])
+        for dial, value in (
+            (self.yaw_dial, yaw_to_dial(yaw)),
+            (self.pitch_dial, round(pitch)),
+            (self.roll_dial, round(roll)),
+        ):
             dial.blockSignals(True)  # the exact angles below, not the dials' whole degrees
             dial.setValue(int(value))
             dial.blockSignals(False)
@@ -107,7 +129,10 @@ class HeadDials(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if event.type() == QEvent.Type.MouseButtonDblClick and watched in (
-                self.yaw_dial, self.pitch_dial, self.roll_dial):
+            self.yaw_dial,
+            self.pitch_dial,
+            self.roll_dial,
+        ):
             watched.setValue(0)  # type: ignore[attr-defined]
             return True
         return super().eventFilter(watched, event)

@@ -38,8 +38,14 @@ LIGHT = {"off": "#777777", "waiting": "#e0a030", "receiving": "#40c040"}
 class TrackerSettingsDialog(QDialog):
     """Port, prefix, invert switches and smoothing; read back with :meth:`values`."""
 
-    def __init__(self, port: int, prefix: str, invert: tuple[bool, bool, bool],
-                 smoothing_ms: float, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        prefix: str,
+        invert: tuple[bool, bool, bool],
+        smoothing_ms: float,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Head tracker (OSC)")
         self.port = QSpinBox(self)
@@ -47,8 +53,10 @@ class TrackerSettingsDialog(QDialog):
         self.port.setValue(port)
         self.prefix = QLineEdit(prefix, self)
         self.prefix.setPlaceholderText(DEFAULT_PREFIX)
-        self.prefix.setToolTip("Messages PREFIX/ypr, PREFIX/quaternions, PREFIX/yaw, /pitch, "
-                               "/roll (and the bare /ypr) are followed")
+        self.prefix.setToolTip(
+            "Messages PREFIX/ypr, PREFIX/quaternions, PREFIX/yaw, /pitch, "
+            "/roll (and the bare /ypr) are followed"
+        )
         self.invert = [QCheckBox(name, self) for name in ("Yaw", "Pitch", "Roll")]
         for box, on in zip(self.invert, invert):
             box.setChecked(on)
@@ -64,31 +72,42 @@ class TrackerSettingsDialog(QDialog):
         form.addRow("Address prefix", self.prefix)
         form.addRow("Invert", inverts)
         form.addRow("Smoothing", self.smoothing)
-        form.addRow(QLabel("Signs as IEM SceneRotator's: +yaw turns the scene left, +pitch "
-                           "turns its front down, +roll lifts its left side.", self))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        form.addRow(
+            QLabel(
+                "Signs as IEM SceneRotator's: +yaw turns the scene left, +pitch "
+                "turns its front down, +roll lifts its left side.",
+                self,
+            )
+        )
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
     def values(self) -> tuple[int, str, tuple[bool, bool, bool], float]:
         invert = tuple(b.isChecked() for b in self.invert)
-        return (int(self.port.value()), self.prefix.text().strip() or DEFAULT_PREFIX,
-                invert, float(self.smoothing.value()))  # type: ignore[return-value]
+        return (
+            int(self.port.value()),
+            self.prefix.text().strip() or DEFAULT_PREFIX,
+            invert,
+            float(self.smoothing.value()),
+        )  # type: ignore[return-value]
 
 
 class HeadTrackingControls(QWidget):
     """Signals:
-        pose_changed(float, float, float): the tracked head (yaw, pitch, roll) in degrees.
-        tracking_changed(bool): the tracker was switched on or off.
+    pose_changed(float, float, float): the tracked head (yaw, pitch, roll) in degrees.
+    tracking_changed(bool): the tracker was switched on or off.
     """
 
     pose_changed = Signal(float, float, float)
     tracking_changed = Signal(bool)
 
-    def __init__(self, parent: QWidget | None = None, *,
-                 settings: SettingsPort | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, settings: SettingsPort | None = None
+    ) -> None:
         super().__init__(parent)
         self._store: SettingsPort = settings if settings is not None else MemorySettings()
         self.tracker: OscHeadTracker | None = None
@@ -126,11 +145,16 @@ class HeadTrackingControls(QWidget):
         q = self._store
         invert_text = text(q, KEY_INVERT)
         yaw, pitch, roll = (axis in invert_text.split(",") for axis in ("yaw", "pitch", "roll"))
-        return (integer(q, KEY_PORT, DEFAULT_PORT), text(q, KEY_PREFIX) or DEFAULT_PREFIX,
-                (yaw, pitch, roll), number(q, KEY_SMOOTHING, DEFAULT_SMOOTHING_MS))
+        return (
+            integer(q, KEY_PORT, DEFAULT_PORT),
+            text(q, KEY_PREFIX) or DEFAULT_PREFIX,
+            (yaw, pitch, roll),
+            number(q, KEY_SMOOTHING, DEFAULT_SMOOTHING_MS),
+        )
 
-    def store_settings(self, port: int, prefix: str, invert: tuple[bool, bool, bool],
-                       smoothing_ms: float) -> None:
+    def store_settings(
+        self, port: int, prefix: str, invert: tuple[bool, bool, bool], smoothing_ms: float
+    ) -> None:
         """Remember the settings; a running tracker restarts with them."""
         q = self._store
         q.set(KEY_PORT, int(port))
@@ -211,16 +235,22 @@ class HeadTrackingControls(QWidget):
         self._state = state
         self.light.setStyleSheet(f"background: {LIGHT[state]}; border-radius: 6px;")
         port, prefix, _, _ = self.settings()
-        self.light.setToolTip({"off": "Head tracker off",
-                               "waiting": f"Listening on UDP port {port} for {prefix}/…; no "
-                                          "messages in the last second",
-                               "receiving": f"Messages arriving on port {port}"}[state])
+        self.light.setToolTip(
+            {
+                "off": "Head tracker off",
+                "waiting": f"Listening on UDP port {port} for {prefix}/…; no "
+                "messages in the last second",
+                "receiving": f"Messages arriving on port {port}",
+            }[state]
+        )
         self.light.setAccessibleName(f"head tracker {state}")
 
     def _update_tip(self) -> None:
         port, prefix, _, _ = self.settings()
-        self.enable.setToolTip(f"Follow a head tracker sending IEM SceneRotator OSC messages "
-                               f"({prefix}/ypr, {prefix}/quaternions, …) to UDP port {port}")
+        self.enable.setToolTip(
+            f"Follow a head tracker sending IEM SceneRotator OSC messages "
+            f"({prefix}/ypr, {prefix}/quaternions, …) to UDP port {port}"
+        )
 
     @property
     def state(self) -> str:

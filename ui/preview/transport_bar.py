@@ -68,15 +68,20 @@ def _close(holder: _Holder, *_: object) -> None:
 
 class TransportBar(QWidget):
     """Signals:
-        position_changed(float): seconds, ~30 times a second while playing, and on seeks.
-        rotation_changed(float, float): head yaw and pitch in degrees (+yaw = head left).
+    position_changed(float): seconds, ~30 times a second while playing, and on seeks.
+    rotation_changed(float, float): head yaw and pitch in degrees (+yaw = head left).
     """
 
     position_changed = Signal(float)
     rotation_changed = Signal(float, float)
 
-    def __init__(self, parent: QWidget | None = None, *, cache: DecoderCache | None = None,
-                 settings: SettingsPort | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        cache: DecoderCache | None = None,
+        settings: SettingsPort | None = None,
+    ) -> None:
         super().__init__(parent)
         self._cache = cache
         self._settings: SettingsPort = settings if settings is not None else MemorySettings()
@@ -118,8 +123,10 @@ class TransportBar(QWidget):
         self.tracking.pose_changed.connect(self._tracked)
         self.tracking.tracking_changed.connect(self._tracking_changed)
         self.monitor_combo = QComboBox(self)
-        self.monitor_combo.setToolTip("Listen on headphones (binaural) or decode to "
-                                      "loudspeakers (AllRAD) on a multichannel device")
+        self.monitor_combo.setToolTip(
+            "Listen on headphones (binaural) or decode to "
+            "loudspeakers (AllRAD) on a multichannel device"
+        )
         self.monitor_combo.addItem("Headphones (binaural)", "")
         for name in LAYOUT_NAMES:
             self.monitor_combo.addItem(f"Loudspeakers {name}", name)
@@ -169,8 +176,14 @@ class TransportBar(QWidget):
             hrirs = self._hrirs if self._hrirs is not None else self._chosen_hrtf()
             self._hrirs = hrirs
             yaw, pitch = self.rotation()  # a new take keeps the head where it is
-            transport = make(hrirs, device=self._device_index(), device_output=self._can_play,
-                             cache=self._cache, yaw=yaw, pitch=pitch)
+            transport = make(
+                hrirs,
+                device=self._device_index(),
+                device_output=self._can_play,
+                cache=self._cache,
+                yaw=yaw,
+                pitch=pitch,
+            )
         except (EngineError, ValueError) as exc:
             self._show_message(str(exc))
             self._enable(False)
@@ -261,8 +274,9 @@ class TransportBar(QWidget):
             try:
                 return load_hrtf(path)
             except EngineError as exc:
-                self._show_message(f"The remembered HRTF cannot be used ({exc}); using the "
-                                   "default.")
+                self._show_message(
+                    f"The remembered HRTF cannot be used ({exc}); using the default."
+                )
                 self.hrtf_combo.setCurrentIndex(0)
                 self._hrtf_index = 0
                 self._settings.set(SETTINGS_HRTF, "")
@@ -327,13 +341,17 @@ class TransportBar(QWidget):
             self._no_device(reason)
             return
         wanted = text(self._settings, SETTINGS_DEVICE)
-        current = next((i for i, d in enumerate(self._devices) if d.name == wanted),
-                       next((i for i, d in enumerate(self._devices) if d.is_default), 0))
+        current = next(
+            (i for i, d in enumerate(self._devices) if d.name == wanted),
+            next((i for i, d in enumerate(self._devices) if d.is_default), 0),
+        )
         for d in self._devices:
             self.device_combo.addItem(d.name, d.index)
-            self.device_combo.setItemData(self.device_combo.count() - 1,
-                                          f"{d.name} ({d.host_api}, {d.channels} ch, "
-                                          f"{d.default_rate:g} Hz)", Qt.ItemDataRole.ToolTipRole)
+            self.device_combo.setItemData(
+                self.device_combo.count() - 1,
+                f"{d.name} ({d.host_api}, {d.channels} ch, {d.default_rate:g} Hz)",
+                Qt.ItemDataRole.ToolTipRole,
+            )
         self.device_combo.setCurrentIndex(current)
         self.device_combo.setEnabled(True)
         self.device_combo.blockSignals(False)
@@ -365,8 +383,9 @@ class TransportBar(QWidget):
     def _hrtf_chosen(self, index: int) -> None:
         data = self.hrtf_combo.itemData(index)
         if data == LOAD_SOFA_ITEM:
-            path, _ = QFileDialog.getOpenFileName(self, "Load an HRTF", "",
-                                                  "SOFA files (*.sofa);;All files (*)")
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Load an HRTF", "", "SOFA files (*.sofa);;All files (*)"
+            )
             if not path:
                 self.hrtf_combo.setCurrentIndex(self._hrtf_index)
                 return
@@ -404,7 +423,9 @@ class TransportBar(QWidget):
     def _rotate(self, yaw: float, pitch: float) -> None:
         t = self.transport
         if t is not None:
-            t.set_rotation(yaw, pitch, self.head.roll())  # crossfaded inside the renderer: live, no click
+            t.set_rotation(
+                yaw, pitch, self.head.roll()
+            )  # crossfaded inside the renderer: live, no click
         self.rotation_changed.emit(yaw, pitch)
 
     # --- head tracking and loudspeakers ------------------------------------------------

@@ -11,8 +11,15 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QScrollArea, QToolBar,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...engine.spatial.trajectory import Trajectory
 from .controller import SceneController
@@ -25,10 +32,10 @@ AUDIO_FILES = "Audio (*.wav *.flac *.ogg *.aif *.aiff *.mp3);;All files (*)"
 
 class ArrangementView(QWidget):
     """Signals:
-        add_take_requested(): add the take selected in the take list.
-        play_requested(): play the scene (binaural, live head rotation).
-        export_requested(): export the mix, stems or a binaural mix.
-        seek_requested(float): the user moved the playhead to t seconds.
+    add_take_requested(): add the take selected in the take list.
+    play_requested(): play the scene (binaural, live head rotation).
+    export_requested(): export the mix, stems or a binaural mix.
+    seek_requested(float): the user moved the playhead to t seconds.
     """
 
     add_take_requested = Signal()
@@ -36,8 +43,9 @@ class ArrangementView(QWidget):
     export_requested = Signal()
     seek_requested = Signal(float)
 
-    def __init__(self, controller: SceneController | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, controller: SceneController | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.controller = controller or SceneController(self)
         self.path_for_mono: Callable[[], Trajectory | None] = lambda: None
@@ -76,8 +84,10 @@ class ArrangementView(QWidget):
         bar.addWidget(self.title)
         bar.addSeparator()
         self.add_file_action = bar.addAction("Add files…", self.ask_add_files)
-        self.add_file_action.setToolTip("Add sound files as tracks at the playhead (mono files "
-                                        "follow the path being drawn; FOA files as they are)")
+        self.add_file_action.setToolTip(
+            "Add sound files as tracks at the playhead (mono files "
+            "follow the path being drawn; FOA files as they are)"
+        )
         self.add_take_action = bar.addAction("Add take", self.add_take_requested)
         self.add_take_action.setToolTip("Add the take selected in the take list")
         self.remove_action = bar.addAction("Remove", self._remove)
@@ -87,24 +97,30 @@ class ArrangementView(QWidget):
         bar.addAction(self.controller.redo_action)
         bar.addSeparator()
         self.play_action = bar.addAction("Play scene", self.play_requested)
-        self.play_action.setToolTip("Load the scene into the transport below (binaural, with "
-                                    "head rotation); edits are heard while it plays")
+        self.play_action.setToolTip(
+            "Load the scene into the transport below (binaural, with "
+            "head rotation); edits are heard while it plays"
+        )
         self.export_action = bar.addAction("Export…", self.export_requested)
         self.export_action.setToolTip("Write the AmbiX mix, one stem per track, or a binaural mix")
         bar.addSeparator()
-        bar.addAction("−", lambda: self.canvas.set_zoom(self.canvas.pixels_per_second / 1.5)
-                      ).setToolTip("Zoom out")
-        bar.addAction("+", lambda: self.canvas.set_zoom(self.canvas.pixels_per_second * 1.5)
-                      ).setToolTip("Zoom in")
+        bar.addAction(
+            "−", lambda: self.canvas.set_zoom(self.canvas.pixels_per_second / 1.5)
+        ).setToolTip("Zoom out")
+        bar.addAction(
+            "+", lambda: self.canvas.set_zoom(self.canvas.pixels_per_second * 1.5)
+        ).setToolTip("Zoom in")
         return bar
 
     def _show_title(self) -> None:
         self.title.setText(f"<b>Scene:</b> {self.controller.title()}")
 
     def _fit_height(self) -> None:
-        self.canvas_scroll.setFixedHeight(self.canvas.minimumHeight()
-                                          + self.canvas_scroll.horizontalScrollBar()
-                                          .sizeHint().height() + 2)
+        self.canvas_scroll.setFixedHeight(
+            self.canvas.minimumHeight()
+            + self.canvas_scroll.horizontalScrollBar().sizeHint().height()
+            + 2
+        )
 
     def _remove(self) -> None:
         t = self.controller.selected()
@@ -121,8 +137,9 @@ class ArrangementView(QWidget):
         return added
 
     def ask_add_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Add sound files to the scene", "",
-                                                AUDIO_FILES)
+        names, _ = QFileDialog.getOpenFileNames(
+            self, "Add sound files to the scene", "", AUDIO_FILES
+        )
         self.add_files(names)
 
     def dragEnterEvent(self, ev: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name

@@ -15,19 +15,28 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
 from ...engine.errors import EngineError
-from ...engine.scene import (MediaCache, Scene, SceneHistory, Track, load_scene, media_info,
-                             new_track, relink, save_scene)
+from ...engine.scene import (
+    MediaCache,
+    Scene,
+    SceneHistory,
+    Track,
+    load_scene,
+    media_info,
+    new_track,
+    relink,
+    save_scene,
+)
 from ...engine.spatial.trajectory import Trajectory
 
 
 class SceneController(QObject):
     """Signals:
-        changed(): the scene changed (an edit, undo/redo, new, open).
-        selection_changed(str): the selected track's id ("" = none).
-        playhead_changed(float): seconds on the scene's timeline.
-        file_changed(str): the scene file's path ("" = not saved yet) or its modified flag.
-        failed(str, str): a title and a one-line message for a dialog.
-        missing_media(list): tracks whose media were not found on open (relink them).
+    changed(): the scene changed (an edit, undo/redo, new, open).
+    selection_changed(str): the selected track's id ("" = none).
+    playhead_changed(float): seconds on the scene's timeline.
+    file_changed(str): the scene file's path ("" = not saved yet) or its modified flag.
+    failed(str, str): a title and a one-line message for a dialog.
+    missing_media(list): tracks whose media were not found on open (relink them).
     """
 
     changed = Signal()
@@ -116,8 +125,9 @@ class SceneController(QObject):
         return True
 
     # --- edits (each one undoable) ----------------------------------------------------
-    def add_file(self, path: str | Path, start: float | None = None,
-                 path_of_mono: Trajectory | None = None) -> Track | None:
+    def add_file(
+        self, path: str | Path, start: float | None = None, path_of_mono: Trajectory | None = None
+    ) -> Track | None:
         """Add ``path`` as a new track (at the playhead unless ``start``) and select it; a
         mono file follows ``path_of_mono`` stretched to its length (static front without)."""
         try:

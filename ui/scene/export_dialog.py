@@ -11,9 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QHBoxLayout, QLineEdit, QMessageBox, QPushButton,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
 
 from ...engine.audio_io import BIT_DEPTHS
 from ...engine.scene import MediaCache, Scene, export_scene
@@ -46,23 +56,40 @@ class SceneExportChoice:
         return out
 
 
-def export_job(scene: Scene, choice: SceneExportChoice, media: MediaCache, hrirs: Any = None,
-               head: tuple[float, float, float] = (0.0, 0.0, 0.0)
-               ) -> Callable[[Any, Callable[[], bool]], str]:
+def export_job(
+    scene: Scene,
+    choice: SceneExportChoice,
+    media: MediaCache,
+    hrirs: Any = None,
+    head: tuple[float, float, float] = (0.0, 0.0, 0.0),
+) -> Callable[[Any, Callable[[], bool]], str]:
     """The job for the window's runner: writes what ``choice`` asks, returns a summary."""
 
     def job(progress: Any, cancelled: Callable[[], bool]) -> str:
         steps = 2 if choice.binaural else 1
         done: list[str] = []
-        result = export_scene(scene, choice.mix, media,
-                              stems_dir=choice.stems_dir if choice.stems else None,
-                              bits=choice.bits, overwrite=choice.overwrite,
-                              progress=lambda f: progress(int(100 * f / steps), 100))
+        result = export_scene(
+            scene,
+            choice.mix,
+            media,
+            stems_dir=choice.stems_dir if choice.stems else None,
+            bits=choice.bits,
+            overwrite=choice.overwrite,
+            progress=lambda f: progress(int(100 * f / steps), 100),
+        )
         done.append(choice.mix.name + (f" and {len(result.stems)} stems" if choice.stems else ""))
         if choice.binaural:
-            export_scene(scene, choice.binaural_path, media, bits=choice.bits, binaural=True,
-                         head=head, hrirs=hrirs, overwrite=choice.overwrite,
-                         progress=lambda f: progress(50 + int(50 * f), 100))
+            export_scene(
+                scene,
+                choice.binaural_path,
+                media,
+                bits=choice.bits,
+                binaural=True,
+                head=head,
+                hrirs=hrirs,
+                overwrite=choice.overwrite,
+                progress=lambda f: progress(50 + int(50 * f), 100),
+            )
             done.append(choice.binaural_path.name)
         note = " (the mix clips: lower the gains or use 32-bit float)" if result.clipped else ""
         return "Exported " + ", ".join(done) + note
@@ -84,17 +111,18 @@ class SceneExportDialog(QDialog):
         for key in BIT_DEPTHS:
             self.bits.addItem(BIT_LABELS[key], key)
         self.bits.setCurrentIndex(list(BIT_DEPTHS).index("24"))
-        self.stems = QCheckBox("One AmbiX stem per track (NAME_stems/, each the full length)",
-                               self)
-        self.binaural = QCheckBox("A binaural mix for headphones (NAME_binaural.wav, the "
-                                  "transport's HRTF and head)", self)
+        self.stems = QCheckBox("One AmbiX stem per track (NAME_stems/, each the full length)", self)
+        self.binaural = QCheckBox(
+            "A binaural mix for headphones (NAME_binaural.wav, the transport's HRTF and head)", self
+        )
         form = QFormLayout(self)
         form.addRow("AmbiX mix (48 kHz)", row)
         form.addRow("Bit depth", self.bits)
         form.addRow("", self.stems)
         form.addRow("", self.binaural)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -103,8 +131,13 @@ class SceneExportDialog(QDialog):
     def choice(self, overwrite: bool = False) -> SceneExportChoice:
         text = self.path.text().strip()
         mix = Path(text if text.lower().endswith(".wav") else text + ".wav")
-        return SceneExportChoice(mix, self.bits.currentData(), self.stems.isChecked(),
-                                 self.binaural.isChecked(), overwrite)
+        return SceneExportChoice(
+            mix,
+            self.bits.currentData(),
+            self.stems.isChecked(),
+            self.binaural.isChecked(),
+            overwrite,
+        )
 
     def _browse(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, "AmbiX mix", self.path.text(), "WAV (*.wav)")
@@ -116,8 +149,10 @@ class SceneExportDialog(QDialog):
         existing = [p for p in choice.targets() if p.exists()]
         if existing:
             names = ", ".join(p.name for p in existing)
-            if QMessageBox.question(self, "Replace?", f"{names} already exist(s). Replace?") \
-                    != QMessageBox.StandardButton.Yes:
+            if (
+                QMessageBox.question(self, "Replace?", f"{names} already exist(s). Replace?")
+                != QMessageBox.StandardButton.Yes
+            ):
                 return
             choice = self.choice(overwrite=True)
         self.choice_made = choice

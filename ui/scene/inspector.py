@@ -3,8 +3,15 @@ of an FOA file, its media (relink a missing one). Each change is one undo step."
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel,
-                               QPushButton, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QWidget,
+)
 
 from ...engine.scene import Track
 from ...engine.spatial.room import ROOM_PRESETS
@@ -29,8 +36,13 @@ class TrackInspector(QWidget):
         self.controller = controller
         self.label = QLabel("No track selected", self)
         self.start = _spin(self, 0.0, 36000.0, " s", "Where the clip starts on the timeline")
-        self.distance = _spin(self, 0.0, 200.0, " m", "Metres from the listener (0 = dry at "
-                                                      "the 1 m reference): 1/r gain and air")
+        self.distance = _spin(
+            self,
+            0.0,
+            200.0,
+            " m",
+            "Metres from the listener (0 = dry at the 1 m reference): 1/r gain and air",
+        )
         self.room = QComboBox(self)
         self.room.addItems([NO_ROOM, *ROOM_PRESETS])
         self.room.setToolTip("Place the mono source in a room (reflections and a tail)")
@@ -47,7 +59,8 @@ class TrackInspector(QWidget):
         row.addWidget(self.relink_button)
         self.start.valueChanged.connect(lambda v: self._edit("Start", start=float(v)))
         self.distance.valueChanged.connect(
-            lambda v: self._edit("Distance", distance=float(v) if v > 0 else None))
+            lambda v: self._edit("Distance", distance=float(v) if v > 0 else None)
+        )
         self.room.activated.connect(self._room)
         self.yaw.valueChanged.connect(self._rotation)
         self.pitch.valueChanged.connect(self._rotation)
@@ -86,8 +99,9 @@ class TrackInspector(QWidget):
         self.yaw.setValue(t.rotation[0])
         self.pitch.setValue(t.rotation[1])
         missing = not t.media.exists()
-        self.media.setText(("<span style='color:#e05050'>missing: </span>" if missing else "")
-                           + t.media.name)
+        self.media.setText(
+            ("<span style='color:#e05050'>missing: </span>" if missing else "") + t.media.name
+        )
         self.media.setToolTip(str(t.media))
 
     def _edit(self, label: str, **changes: object) -> None:
@@ -108,7 +122,8 @@ class TrackInspector(QWidget):
         t = self.controller.selected()
         if t is None:
             return
-        name, _ = QFileDialog.getOpenFileName(self, f"New place of {t.media.name}",
-                                              str(t.media.parent))
+        name, _ = QFileDialog.getOpenFileName(
+            self, f"New place of {t.media.name}", str(t.media.parent)
+        )
         if name:
             self.controller.relink(t.id, name)

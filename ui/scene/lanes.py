@@ -26,7 +26,7 @@ TAIL_SECONDS = 1.0  # drawn length of a room's ring-out (its real length depends
 
 class LaneCanvas(QWidget):
     """Signals:
-        seek_requested(float): the user clicked the ruler or an empty lane at t seconds.
+    seek_requested(float): the user clicked the ruler or an empty lane at t seconds.
     """
 
     seek_requested = Signal(float)
@@ -38,8 +38,9 @@ class LaneCanvas(QWidget):
         self._drag: tuple[str, Track, float] | None = None  # (mode, track at press, press time)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.setToolTip("Drag a clip to move it, drag its edges to trim; click the ruler to "
-                        "move the playhead")
+        self.setToolTip(
+            "Drag a clip to move it, drag its edges to trim; click the ruler to move the playhead"
+        )
         controller.changed.connect(self._relayout)
         controller.selection_changed.connect(lambda _id: self.update())
         controller.playhead_changed.connect(lambda _t: self.update())
@@ -61,8 +62,12 @@ class LaneCanvas(QWidget):
 
     def clip_rect(self, index: int) -> QRectF:
         t = self.controller.scene.tracks[index]
-        return QRectF(self.x_of(t.start), RULER_HEIGHT + index * LANE_HEIGHT + 4,
-                      max(2.0, self.x_of(t.clip_length)), LANE_HEIGHT - 8)
+        return QRectF(
+            self.x_of(t.start),
+            RULER_HEIGHT + index * LANE_HEIGHT + 4,
+            max(2.0, self.x_of(t.clip_length)),
+            LANE_HEIGHT - 8,
+        )
 
     def hit(self, pos: QPointF) -> tuple[int, str]:
         """(lane, "head" | "tail" | "body" | "") for a point."""
@@ -108,16 +113,19 @@ class LaneCanvas(QWidget):
             y = RULER_HEIGHT + i * LANE_HEIGHT
             if i % 2:
                 p.fillRect(QRectF(0, y, self.width(), LANE_HEIGHT), pal.alternateBase())
-            self._draw_clip(p, i, t, scene.audible(t), selected is not None
-                            and selected.id == t.id, text)
+            self._draw_clip(
+                p, i, t, scene.audible(t), selected is not None and selected.id == t.id, text
+            )
         x = self.x_of(self.controller.playhead())
         p.setPen(QPen(QColor("#e0a030"), 1.5))
         p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
         if not scene.tracks:
             p.setPen(text)
-            p.drawText(self.rect().adjusted(12, RULER_HEIGHT, 0, 0),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                       "Drop sound files or takes here, or use Add to scene")
+            p.drawText(
+                self.rect().adjusted(12, RULER_HEIGHT, 0, 0),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                "Drop sound files or takes here, or use Add to scene",
+            )
         p.end()
 
     def _draw_ruler(self, p: QPainter, text: QColor) -> None:
@@ -134,8 +142,9 @@ class LaneCanvas(QWidget):
             n += 1
         p.drawLine(QPointF(0, RULER_HEIGHT), QPointF(self.width(), RULER_HEIGHT))
 
-    def _draw_clip(self, p: QPainter, i: int, t: Track, audible: bool, selected: bool,
-                   text: QColor) -> None:
+    def _draw_clip(
+        self, p: QPainter, i: int, t: Track, audible: bool, selected: bool, text: QColor
+    ) -> None:
         r = self.clip_rect(i)
         colour = QColor(t.colour)
         fill = QColor(colour)
@@ -146,16 +155,23 @@ class LaneCanvas(QWidget):
         if t.room is not None:
             tail = QColor(colour)
             tail.setAlphaF(0.2 if audible else 0.08)
-            p.fillRect(QRectF(r.right(), r.top() + r.height() * 0.3, self.x_of(TAIL_SECONDS),
-                              r.height() * 0.4), tail)
+            p.fillRect(
+                QRectF(
+                    r.right(), r.top() + r.height() * 0.3, self.x_of(TAIL_SECONDS), r.height() * 0.4
+                ),
+                tail,
+            )
         label = t.name + ("" if t.kind == "mono" else "  (FOA)")
         if t.mute:
             label += "  [muted]"
         if t.solo:
             label += "  [solo]"
         p.setPen(text)
-        p.drawText(r.adjusted(6, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter
-                   | Qt.AlignmentFlag.AlignLeft, label)
+        p.drawText(
+            r.adjusted(6, 0, -4, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            label,
+        )
 
     # --- mouse --------------------------------------------------------------------------
     def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802 - Qt's name
@@ -177,8 +193,11 @@ class LaneCanvas(QWidget):
         pos = ev.position()
         if self._drag is None:
             _, part = self.hit(pos)
-            shape = {"head": Qt.CursorShape.SizeHorCursor, "tail": Qt.CursorShape.SizeHorCursor,
-                     "body": Qt.CursorShape.OpenHandCursor}.get(part, Qt.CursorShape.ArrowCursor)
+            shape = {
+                "head": Qt.CursorShape.SizeHorCursor,
+                "tail": Qt.CursorShape.SizeHorCursor,
+                "body": Qt.CursorShape.OpenHandCursor,
+            }.get(part, Qt.CursorShape.ArrowCursor)
             self.setCursor(shape)
             return
         mode, track, t0 = self._drag

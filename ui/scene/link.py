@@ -86,14 +86,23 @@ class SceneLink(QObject):
         w.transport.position_changed.connect(self._position)
 
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if obj is self.window and ev.type() == QEvent.Type.Close and self.controller.history.modified \
-                and self.controller.scene.tracks:
+        if (
+            obj is self.window
+            and ev.type() == QEvent.Type.Close
+            and self.controller.history.modified
+            and self.controller.scene.tracks
+        ):
             answer = QMessageBox.question(
-                self.window, "Unsaved scene", f"Save the changes to {self.controller.title()}?",
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel)
+                self.window,
+                "Unsaved scene",
+                f"Save the changes to {self.controller.title()}?",
+                QMessageBox.StandardButton.Save
+                | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel,
+            )
             if answer == QMessageBox.StandardButton.Cancel or (
-                    answer == QMessageBox.StandardButton.Save and not self.save_scene()):
+                answer == QMessageBox.StandardButton.Save and not self.save_scene()
+            ):
                 ev.ignore()
                 return True
         return False
@@ -109,8 +118,9 @@ class SceneLink(QObject):
     def ask_open(self) -> None:
         if not self._discard_ok():
             return
-        name, _ = QFileDialog.getOpenFileName(self.window, "Open a scene", self._folder(),
-                                              SCENE_FILTER)
+        name, _ = QFileDialog.getOpenFileName(
+            self.window, "Open a scene", self._folder(), SCENE_FILTER
+        )
         if name:
             self.controller.open(name)
 
@@ -120,8 +130,9 @@ class SceneLink(QObject):
         return self.controller.save()
 
     def ask_save_as(self) -> bool:
-        name, _ = QFileDialog.getSaveFileName(self.window, "Save the scene", self._folder(),
-                                              SCENE_FILTER)
+        name, _ = QFileDialog.getSaveFileName(
+            self.window, "Save the scene", self._folder(), SCENE_FILTER
+        )
         if not name:
             return False
         if not name.endswith(".json"):
@@ -131,17 +142,21 @@ class SceneLink(QObject):
     def _discard_ok(self) -> bool:
         if not self.controller.history.modified or not self.controller.scene.tracks:
             return True
-        return QMessageBox.question(self.window, "Unsaved scene",
-                                    "Discard the changes to the scene?") \
+        return (
+            QMessageBox.question(self.window, "Unsaved scene", "Discard the changes to the scene?")
             == QMessageBox.StandardButton.Yes
+        )
 
     def _offer_relink(self, missing: list[Track]) -> None:
         names = ", ".join(t.media.name for t in missing[:5]) + (" …" if len(missing) > 5 else "")
-        box = QMessageBox(QMessageBox.Icon.Warning, "Missing media",
-                          f"{len(missing)} track(s) lost their media: {names}. Find them in a "
-                          "folder? (Or select a track and use Relink… below the lanes.)",
-                          QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Ignore,
-                          self.window)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Missing media",
+            f"{len(missing)} track(s) lost their media: {names}. Find them in a "
+            "folder? (Or select a track and use Relink… below the lanes.)",
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Ignore,
+            self.window,
+        )
         if box.exec() != QMessageBox.StandardButton.Open:
             return
         folder = QFileDialog.getExistingDirectory(self.window, "Folder holding the media")
@@ -205,7 +220,8 @@ class SceneLink(QObject):
             self.window.error("Cannot play the scene", str(exc))
             return
         self.window.transport.set_player(
-            lambda hrirs, **kw: SceneTransport(scene, mixer, hrirs=hrirs, **kw))
+            lambda hrirs, **kw: SceneTransport(scene, mixer, hrirs=hrirs, **kw)
+        )
         player = self.scene_player()
         if player is not None:
             player.seek(self.controller.playhead())
@@ -238,7 +254,8 @@ class SceneLink(QObject):
         if t is not None and t.kind == "mono":
             local = self.controller.playhead() - t.start + t.trim_start
             self.window.path_editor.document.set_playhead(
-                min(max(local, 0.0), t.trajectory.duration))
+                min(max(local, 0.0), t.trajectory.duration)
+            )
 
     # --- export ---------------------------------------------------------------------------
     def ask_export(self) -> None:
@@ -246,22 +263,25 @@ class SceneLink(QObject):
         if not any(c.scene.audible(t) for t in c.scene.tracks):
             self.window.error("Nothing to export", "the scene has no audible track")
             return
-        base = (c.file.with_suffix(".wav") if c.file else Path(self._folder()) / "scene.wav")
+        base = c.file.with_suffix(".wav") if c.file else Path(self._folder()) / "scene.wav"
         dialog = SceneExportDialog(base, self.window)
         if not dialog.exec() or dialog.choice_made is None:
             return
         yaw, pitch = self.window.transport.rotation()
-        job = export_job(c.scene, dialog.choice_made, c.media, self.window.transport.hrtf(),
-                         (yaw, pitch, 0.0))
+        job = export_job(
+            c.scene, dialog.choice_made, c.media, self.window.transport.hrtf(), (yaw, pitch, 0.0)
+        )
         status = self.window.statusBar()
 
         def connect(task: Any) -> None:
             self._export_task = task
-            task.progressed.connect(lambda i, n: status.showMessage(f"Exporting the scene… "
-                                                                    f"{i}%"))
+            task.progressed.connect(lambda i, n: status.showMessage(f"Exporting the scene… {i}%"))
             task.finished.connect(lambda text: status.showMessage(text, 8000))
             task.failed.connect(lambda m: self.window.error("Could not export the scene", m))
-            task.crashed.connect(lambda m: self.window.error(
-                "Could not export the scene", f"unexpected error ({m}); see the log"))
+            task.crashed.connect(
+                lambda m: self.window.error(
+                    "Could not export the scene", f"unexpected error ({m}); see the log"
+                )
+            )
 
         self.window.runner.start("scene-export", job, connect)

@@ -70,8 +70,11 @@ class SceneOverlay(QObject):
     # --- paths ----------------------------------------------------------------------------
     def _shown(self) -> dict[str, Track]:
         sel = self.controller.selected()
-        return {t.id: t for t in self.controller.scene.tracks
-                if t.kind == "mono" and (sel is None or t.id != sel.id)}
+        return {
+            t.id: t
+            for t in self.controller.scene.tracks
+            if t.kind == "mono" and (sel is None or t.id != sel.id)
+        }
 
     def refresh_paths(self) -> None:
         shown = self._shown()
@@ -95,8 +98,14 @@ class SceneOverlay(QObject):
     # --- sources at the playhead ---------------------------------------------------------
     def refresh_sources(self) -> None:
         found = sources_at(self.controller.scene, self.controller.playhead())
-        spots = [{"pos": (az, el), "brush": pg.mkBrush(QColor(t.colour)),
-                  "pen": pg.mkPen("#202020", width=1)} for t, az, el in found]
+        spots = [
+            {
+                "pos": (az, el),
+                "brush": pg.mkBrush(QColor(t.colour)),
+                "pen": pg.mkPen("#202020", width=1),
+            }
+            for t, az, el in found
+        ]
         self.flat_sources.setData(spots)
         self._refresh_gl_sources(found)
 
@@ -122,14 +131,17 @@ class SceneOverlay(QObject):
         for tid, t in shown.items():
             item = self._gl_paths.get(tid)
             if item is None:
-                item = gl.GLLinePlotItem(width=2.0, antialias=True, mode="line_strip",
-                                         glOptions=DATA_OPTIONS)
+                item = gl.GLLinePlotItem(
+                    width=2.0, antialias=True, mode="line_strip", glOptions=DATA_OPTIONS
+                )
                 view.addItem(item)
                 self._gl_paths[tid] = item
             _, az, el = geometry.curve(t.trajectory)
             c = QColor(t.colour)
-            item.setData(pos=direction_to_xyz(az, el, CURVE_RADIUS),
-                         color=(c.redF(), c.greenF(), c.blueF(), PATH_ALPHA))
+            item.setData(
+                pos=direction_to_xyz(az, el, CURVE_RADIUS),
+                color=(c.redF(), c.greenF(), c.blueF(), PATH_ALPHA),
+            )
 
     def _refresh_gl_sources(self, found: list[tuple[Track, float, float]]) -> None:
         view = self._gl()
@@ -141,13 +153,18 @@ class SceneOverlay(QObject):
         from ..path.sphere_scene import DATA_OPTIONS, HANDLE_RADIUS
 
         if self._gl_sources is None:
-            self._gl_sources = gl.GLScatterPlotItem(pxMode=True, size=SOURCE_SIZE,
-                                                    glOptions=DATA_OPTIONS)
+            self._gl_sources = gl.GLScatterPlotItem(
+                pxMode=True, size=SOURCE_SIZE, glOptions=DATA_OPTIONS
+            )
             view.addItem(self._gl_sources)
         if not found:
             self._gl_sources.setData(pos=np.zeros((0, 3)))
             return
         pos = np.vstack([direction_to_xyz(az, el, HANDLE_RADIUS) for _, az, el in found])
-        colours = np.array([(QColor(t.colour).redF(), QColor(t.colour).greenF(),
-                             QColor(t.colour).blueF(), 1.0) for t, _, _ in found])
+        colours = np.array(
+            [
+                (QColor(t.colour).redF(), QColor(t.colour).greenF(), QColor(t.colour).blueF(), 1.0)
+                for t, _, _ in found
+            ]
+        )
         self._gl_sources.setData(pos=pos, color=colours)

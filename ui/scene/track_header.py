@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QColorDialog, QDoubleSpinBox, QHBoxLayout, QLineEdit, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLineEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...engine.scene import Track
 from ...engine.scene.tracks import MAX_GAIN_DB, MIN_GAIN_DB
@@ -22,8 +29,9 @@ HEADER_WIDTH = 250
 class TrackHeader(QWidget):
     """One lane's controls, bound to the track with ``track_id``."""
 
-    def __init__(self, controller: SceneController, track: Track,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, controller: SceneController, track: Track, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.track_id = track.id

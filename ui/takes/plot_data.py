@@ -9,8 +9,9 @@ from numpy.typing import NDArray
 FLOOR_DB = -100.0
 
 
-def envelope(signal: NDArray[np.floating], rate: float, bins: int = 2000
-             ) -> tuple[NDArray[np.float64], NDArray[np.float32], NDArray[np.float32]]:
+def envelope(
+    signal: NDArray[np.floating], rate: float, bins: int = 2000
+) -> tuple[NDArray[np.float64], NDArray[np.float32], NDArray[np.float32]]:
     """Times (bin centres, s), minimum and maximum of ``signal`` per bin.
 
     Drawing ``bins`` min/max pairs instead of every sample keeps a 10-minute take as fast
@@ -29,8 +30,9 @@ def envelope(signal: NDArray[np.floating], rate: float, bins: int = 2000
     return times, lo, hi
 
 
-def spectrogram_db(signal: NDArray[np.floating], rate: float, nfft: int = 512,
-                   max_frames: int = 1500) -> tuple[NDArray[np.float32], int]:
+def spectrogram_db(
+    signal: NDArray[np.floating], rate: float, nfft: int = 512, max_frames: int = 1500
+) -> tuple[NDArray[np.float32], int]:
     """Magnitude spectrogram in dB re the loudest bin, ``(frames, nfft // 2 + 1)``, and the hop.
 
     Hann window; the hop is a quarter of ``nfft`` or larger, so at most ``max_frames``

@@ -50,9 +50,11 @@ class RangeSelector(QObject):
         self.label = QLabel(self.bar)
         self.label.setProperty("role", "caption")
         self.regenerate_button = QPushButton("Regenerate Selection", self.bar)
-        self.regenerate_button.setToolTip("Generate the selected range again in the context of "
-                                          "the rest; the rest of the take stays as it is (a new "
-                                          "take)")
+        self.regenerate_button.setToolTip(
+            "Generate the selected range again in the context of "
+            "the rest; the rest of the take stays as it is (a new "
+            "take)"
+        )
         self.regenerate_button.clicked.connect(self._regenerate)
         self.clear_button = QPushButton("Clear", self.bar)
         self.clear_button.clicked.connect(self.clear)
@@ -62,8 +64,12 @@ class RangeSelector(QObject):
         lay.addWidget(self.regenerate_button)
         lay.addWidget(self.clear_button)
         view.layout().addWidget(self.bar)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), view, self.clear,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(
+            QKeySequence(Qt.Key.Key_Escape),
+            view,
+            self.clear,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
         view.plots.scene().installEventFilter(self)
         self._show_bar()
 
@@ -124,8 +130,10 @@ class RangeSelector(QObject):
 
     def _on_item(self, event: QGraphicsSceneMouseEvent) -> bool:
         items = self.view.plots.scene().items(event.scenePos())
-        movable = [*self.view.playheads, *(line for r in self.regions if r.isVisible()
-                                           for line in r.lines)]
+        movable = [
+            *self.view.playheads,
+            *(line for r in self.regions if r.isVisible() for line in r.lines),
+        ]
         return any(item in movable for item in items)
 
     # --- the bar ------------------------------------------------------------------------
@@ -142,8 +150,7 @@ class RangeSelector(QObject):
         if sel is None:
             self.label.setText("Drag across the waveform to select a range to regenerate.")
         else:
-            self.label.setText(f"Selected {sel[0]:.2f}–{sel[1]:.2f} s "
-                               f"({sel[1] - sel[0]:.2f} s)")
+            self.label.setText(f"Selected {sel[0]:.2f}–{sel[1]:.2f} s ({sel[1] - sel[0]:.2f} s)")
 
     def _regenerate(self) -> None:
         sel = self.selection()

@@ -5,11 +5,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import (QFileSystemWatcher, QItemSelectionModel, QModelIndex,
-                            QSortFilterProxyModel, Qt, QTimer, QUrl, Signal)
+from PySide6.QtCore import (
+    QFileSystemWatcher,
+    QItemSelectionModel,
+    QModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QListView,
-                               QMenu, QMessageBox, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ambisketch.engine.errors import EngineError
 from ambisketch.engine.generate import Take
@@ -37,8 +55,9 @@ class TakeList(QWidget):
     export_requested = Signal(object)
     add_to_scene_requested = Signal(object)
 
-    def __init__(self, store: TakeStore | str | Path | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: TakeStore | str | Path | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.store = store if isinstance(store, TakeStore) else TakeStore(store)
         self._last_deleted: Path | None = None
@@ -158,8 +177,9 @@ class TakeList(QWidget):
 
     # --- actions ------------------------------------------------------------------------
     def _make_actions(self) -> None:
-        def action(text: str, slot: object, shortcut: QKeySequence | str | None = None,
-                   tip: str = "") -> QAction:
+        def action(
+            text: str, slot: object, shortcut: QKeySequence | str | None = None, tip: str = ""
+        ) -> QAction:
             a = QAction(text, self)
             if shortcut is not None:
                 a.setShortcut(QKeySequence(shortcut))
@@ -170,23 +190,40 @@ class TakeList(QWidget):
             return a
 
         self.rename_action = action("Rename", self.start_rename, "F2", "Rename the take's files")
-        self.delete_action = action("Move to Trash", self.delete_current,
-                                    QKeySequence.StandardKey.Delete,
-                                    "Move the take to the project's .trash folder")
-        self.regenerate_action = action("Regenerate", self._emit(self.regenerate_requested),
-                                        tip="Generate again with the same prompt, path and "
-                                            "settings")
-        self.use_path_action = action("Use This Take's Path", self._emit(self.use_path_requested),
-                                      tip="Load the take's path into the path editor")
-        self.export_action = action("Export…", self._emit(self.export_requested),
-                                    tip="Write the take as AmbiX, FuMa or binaural WAV")
-        self.add_to_scene_action = action("Add to Scene", self._emit(self.add_to_scene_requested),
-                                          tip="Add the take as a track of the scene at the "
-                                              "playhead")
-        self.reveal_action = action("Show in Folder", self.reveal_current,
-                                    tip="Open the folder holding the take")
-        self.restore_action = action("Restore Last Deleted", self.restore_last,
-                                     tip="Bring the last take moved to the trash back")
+        self.delete_action = action(
+            "Move to Trash",
+            self.delete_current,
+            QKeySequence.StandardKey.Delete,
+            "Move the take to the project's .trash folder",
+        )
+        self.regenerate_action = action(
+            "Regenerate",
+            self._emit(self.regenerate_requested),
+            tip="Generate again with the same prompt, path and settings",
+        )
+        self.use_path_action = action(
+            "Use This Take's Path",
+            self._emit(self.use_path_requested),
+            tip="Load the take's path into the path editor",
+        )
+        self.export_action = action(
+            "Export…",
+            self._emit(self.export_requested),
+            tip="Write the take as AmbiX, FuMa or binaural WAV",
+        )
+        self.add_to_scene_action = action(
+            "Add to Scene",
+            self._emit(self.add_to_scene_requested),
+            tip="Add the take as a track of the scene at the playhead",
+        )
+        self.reveal_action = action(
+            "Show in Folder", self.reveal_current, tip="Open the folder holding the take"
+        )
+        self.restore_action = action(
+            "Restore Last Deleted",
+            self.restore_last,
+            tip="Bring the last take moved to the trash back",
+        )
         self.extra_actions: list[QAction] = []  # added by other controls (Vary This Take…)
         self._update_actions()
 
@@ -194,6 +231,7 @@ class TakeList(QWidget):
         def fire() -> None:
             if self._current is not None:
                 signal.emit(self._current)  # type: ignore[attr-defined]
+
         return fire
 
     def start_rename(self) -> None:
@@ -253,10 +291,19 @@ class TakeList(QWidget):
             self.view.clearSelection()
             self.view.setCurrentIndex(QModelIndex())
         menu = QMenu(self)
-        for a in (self.regenerate_action, self.use_path_action, self.export_action,
-                  self.add_to_scene_action, *self.extra_actions, None,
-                  self.rename_action, self.reveal_action, None, self.delete_action,
-                  self.restore_action):
+        for a in (
+            self.regenerate_action,
+            self.use_path_action,
+            self.export_action,
+            self.add_to_scene_action,
+            *self.extra_actions,
+            None,
+            self.rename_action,
+            self.reveal_action,
+            None,
+            self.delete_action,
+            self.restore_action,
+        ):
             if a is None:
                 menu.addSeparator()
             else:
@@ -273,7 +320,8 @@ class TakeList(QWidget):
         self._current = record  # a re-read record of the same take replaces it silently
         self._update_actions()
         if (record is None) != (before is None) or (
-                record is not None and before is not None and record.path != before.path):
+            record is not None and before is not None and record.path != before.path
+        ):
             self.take_selected.emit(record)
 
     def _select_source_row(self, row: int) -> None:
@@ -282,15 +330,21 @@ class TakeList(QWidget):
             self.filter.clear()
             index = self.proxy.mapFromSource(self.model.index(row, 0))
         self.view.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows)
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
         self.view.scrollTo(index)
         self._set_current(self.model.record(row))
 
     def _update_actions(self) -> None:
         r = self._current
-        for a in (self.rename_action, self.delete_action, self.export_action,
-                  self.add_to_scene_action):
+        for a in (
+            self.rename_action,
+            self.delete_action,
+            self.export_action,
+            self.add_to_scene_action,
+        ):
             a.setEnabled(r is not None)
         self.regenerate_action.setEnabled(r is not None and r.request is not None)
         self.use_path_action.setEnabled(r is not None and r.trajectory is not None)
@@ -301,8 +355,9 @@ class TakeList(QWidget):
             self.problems.hide()
             return
         n = len(problems)
-        self.problems.setText(f"⚠ {n} file{'s' if n > 1 else ''} in the folder could not be "
-                              "read (hover for details)")
+        self.problems.setText(
+            f"⚠ {n} file{'s' if n > 1 else ''} in the folder could not be read (hover for details)"
+        )
         self.problems.setToolTip("\n".join(problems))
         self.problems.show()
 

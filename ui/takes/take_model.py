@@ -84,12 +84,13 @@ def glance(r: TakeRecord) -> tuple[str, str, str]:
 
 def tooltip(r: TakeRecord) -> str:
     """Everything needed to tell takes apart, as the row's tooltip."""
-    lines = [f"<b>{_html(r.prompt)}</b>", f"{_html(r.name)}.wav — {r.seconds:.2f} s at "
-             f"{r.rate} Hz"]
+    lines = [f"<b>{_html(r.prompt)}</b>", f"{_html(r.name)}.wav — {r.seconds:.2f} s at {r.rate} Hz"]
     if r.request is not None:
         q = r.request
-        lines.append(f"seed {q.get('seed')} · {q.get('steps')} steps · cfg {q.get('cfg_scale')}"
-                     f" · {q.get('sampler')}" + (" · path locked" if q.get("lock_path") else ""))
+        lines.append(
+            f"seed {q.get('seed')} · {q.get('steps')} steps · cfg {q.get('cfg_scale')}"
+            f" · {q.get('sampler')}" + (" · path locked" if q.get("lock_path") else "")
+        )
     if r.trajectory is not None:
         words = " (from the prompt's words)" if r.path_source == "words" else ""
         lines.append(f"path{words}: {_html(describe(r.trajectory))}")
@@ -119,8 +120,9 @@ class TakeListModel(QAbstractListModel):
     rename_failed = Signal(str)
     renamed = Signal(object)
 
-    def __init__(self, rename: Callable[[TakeRecord, str], TakeRecord],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, rename: Callable[[TakeRecord, str], TakeRecord], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._records: list[TakeRecord] = []
         self._rename = rename
@@ -164,11 +166,19 @@ class TakeListModel(QAbstractListModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-                | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsEditable)
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsDragEnabled
+            | Qt.ItemFlag.ItemIsEditable
+        )
 
-    def setData(self, index: Index, value: Any,  # noqa: N802
-                role: int = Qt.ItemDataRole.EditRole) -> bool:
+    def setData(
+        self,
+        index: Index,
+        value: Any,  # noqa: N802
+        role: int = Qt.ItemDataRole.EditRole,
+    ) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
         old = self._records[index.row()]
@@ -232,16 +242,26 @@ class TakeDelegate(QStyledItemDelegate):
             return
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         pal = opt.palette
-        main = pal.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        main = pal.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        )
         dim = QColor(main) if selected else pal.color(QPalette.ColorRole.PlaceholderText)
         if selected:
             dim.setAlphaF(0.75)
         painter.save()
         if record.trajectory is not None:
-            stripe = pal.color(QPalette.ColorRole.HighlightedText if selected
-                               else QPalette.ColorRole.Highlight)
-            painter.fillRect(QRect(opt.rect.left() + 1, opt.rect.top() + self.PAD, self.STRIPE,
-                                   opt.rect.height() - 2 * self.PAD), stripe)
+            stripe = pal.color(
+                QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Highlight
+            )
+            painter.fillRect(
+                QRect(
+                    opt.rect.left() + 1,
+                    opt.rect.top() + self.PAD,
+                    self.STRIPE,
+                    opt.rect.height() - 2 * self.PAD,
+                ),
+                stripe,
+            )
         rect = opt.rect.adjusted(self.PAD + self.STRIPE + 4, self.PAD, -self.PAD - 2, -self.PAD)
         fm = QFontMetrics(opt.font)
         small = QFont(opt.font)
@@ -259,8 +279,9 @@ class TakeDelegate(QStyledItemDelegate):
         painter.setFont(opt.font)
         painter.setPen(main)
         room = top.adjusted(0, 0, -sfm.horizontalAdvance(length) - 10, 0)
-        painter.drawText(room, left, fm.elidedText(record.prompt, Qt.TextElideMode.ElideRight,
-                                                   room.width()))
+        painter.drawText(
+            room, left, fm.elidedText(record.prompt, Qt.TextElideMode.ElideRight, room.width())
+        )
 
         bottom = QRect(rect.left(), top.bottom() + 2, rect.width(), fm.height())
         when = created_text(record.created)
@@ -290,17 +311,29 @@ class TakeDelegate(QStyledItemDelegate):
             meta.append(f"seed {record.seed}")
         if record.model:
             meta.append(record.model)
-        meta.append("path" if record.trajectory is not None else
-                    "text only" if record.request is not None else record.kind)
+        meta.append(
+            "path"
+            if record.trajectory is not None
+            else "text only"
+            if record.request is not None
+            else record.kind
+        )
         if not record.name.startswith(slug(record.prompt)):
             meta.insert(0, record.name)  # a name the user gave; automatic ones repeat the prompt
         room = bottom.adjusted(0, 0, -sfm.horizontalAdvance(when) - 10, 0)
-        painter.drawText(room, left, sfm.elidedText("  ·  ".join(meta),
-                                                    Qt.TextElideMode.ElideRight, room.width()))
+        painter.drawText(
+            room,
+            left,
+            sfm.elidedText("  ·  ".join(meta), Qt.TextElideMode.ElideRight, room.width()),
+        )
         painter.restore()
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,  # noqa: N802
-                     index: Index) -> QWidget:
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,  # noqa: N802
+        index: Index,
+    ) -> QWidget:
         editor = QLineEdit(parent)
         editor.setToolTip("New name of the take (Enter renames, Esc cancels)")
         return editor
@@ -314,9 +347,14 @@ class TakeDelegate(QStyledItemDelegate):
         assert isinstance(editor, QLineEdit)
         model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
 
-    def updateEditorGeometry(self, editor: QWidget, option: QStyleOptionViewItem,  # noqa: N802
-                             index: Index) -> None:
+    def updateEditorGeometry(
+        self,
+        editor: QWidget,
+        option: QStyleOptionViewItem,  # noqa: N802
+        index: Index,
+    ) -> None:
         r = option.rect
         h = QFontMetrics(option.font).height() + 8
-        editor.setGeometry(r.left() + self.PAD, r.top() + (r.height() - h) // 2,
-                           r.width() - 2 * self.PAD, h)
+        editor.setGeometry(
+            r.left() + self.PAD, r.top() + (r.height() - h) // 2, r.width() - 2 * self.PAD, h
+        )

@@ -24,8 +24,9 @@ DB_RANGE = (-90.0, 0.0)
 GOOD_DEG, FAIR_DEG = 10.0, 30.0  # spatial-angle error bands for the colour of the verdict
 
 
-def errors_text(errors: DirectionErrors | None, track: DirectionTrack | None = None,
-                has_path: bool = True) -> str:
+def errors_text(
+    errors: DirectionErrors | None, track: DirectionTrack | None = None, has_path: bool = True
+) -> str:
     """The one line under the title: the papers' errors, or why there are none."""
     if errors is None:
         if not has_path:
@@ -33,9 +34,11 @@ def errors_text(errors: DirectionErrors | None, track: DirectionTrack | None = N
         return "Direction not measured"
     if errors.frames == 0:
         return "No frame loud enough to measure the direction"
-    return (f"Measured vs its own path — spatial angle {errors.spatial_angle:.1f}° · "
-            f"azimuth {errors.azimuth_l1:.1f}° · elevation {errors.elevation_l1:.1f}° "
-            f"(mean of {errors.frames} frames)")
+    return (
+        f"Measured vs its own path — spatial angle {errors.spatial_angle:.1f}° · "
+        f"azimuth {errors.azimuth_l1:.1f}° · elevation {errors.elevation_l1:.1f}° "
+        f"(mean of {errors.frames} frames)"
+    )
 
 
 def verdict_color(errors: DirectionErrors | None) -> str:
@@ -68,8 +71,10 @@ class TakeView(QWidget):
         self.errors_label.setWordWrap(True)
         self.errors_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.errors_dot = QLabel("●", self)
-        self.errors_dot.setToolTip("Spatial-angle error: green ≤ 10°, amber ≤ 30°, red above "
-                                   "(intensity-vector direction vs the drawn path)")
+        self.errors_dot.setToolTip(
+            "Spatial-angle error: green ≤ 10°, amber ≤ 30°, red above "
+            "(intensity-vector direction vs the drawn path)"
+        )
 
         self.plots = pg.GraphicsLayoutWidget(self)
         self.plots.ci.setContentsMargins(2, 2, 6, 2)
@@ -112,8 +117,9 @@ class TakeView(QWidget):
         self.plots.scene().sigMouseClicked.connect(self._clicked)
 
         self.keep_button = QPushButton("Keep as new take", self)
-        self.keep_button.setToolTip("Store the take re-pathed onto the edited path as a new take "
-                                    "(the original stays)")
+        self.keep_button.setToolTip(
+            "Store the take re-pathed onto the edited path as a new take (the original stays)"
+        )
         self.keep_button.clicked.connect(self.keep_requested)
         self.keep_button.hide()
         err = QHBoxLayout()
@@ -132,9 +138,16 @@ class TakeView(QWidget):
         self.clear()
 
     # --- public slots -------------------------------------------------------------------
-    def set_take(self, record: TakeRecord | None, foa: NDArray[np.floating], rate: int,
-                 track: DirectionTrack | None = None,
-                 errors: DirectionErrors | None = None, *, repathed: bool = False) -> None:
+    def set_take(
+        self,
+        record: TakeRecord | None,
+        foa: NDArray[np.floating],
+        rate: int,
+        track: DirectionTrack | None = None,
+        errors: DirectionErrors | None = None,
+        *,
+        repathed: bool = False,
+    ) -> None:
         """Show a take (AmbiX ``(4, n)`` at ``rate``) and its measured errors (if any);
         ``repathed``: a preview of the take re-pathed onto the edited path (not stored)."""
         w = np.asarray(foa, dtype=np.float32)[0]
@@ -164,8 +177,9 @@ class TakeView(QWidget):
         self.info.setText(f"{rate / 1000:g} kHz  ·  {self._duration:.2f} s  ·  {loudness}")
         text = errors_text(errors, track, has_path)
         if repathed:
-            text = ("Re-pathed onto the edited path (preview, not stored) — "
-                    + text.replace("Measured vs its own path — ", "measured: "))
+            text = "Re-pathed onto the edited path (preview, not stored) — " + text.replace(
+                "Measured vs its own path — ", "measured: "
+            )
         self.errors_label.setText(text)
         color = verdict_color(errors)
         self.errors_dot.setVisible(bool(color))
@@ -188,8 +202,9 @@ class TakeView(QWidget):
         self.title.setText("No take selected")
         self.title.setToolTip("")
         self.info.setText("")
-        self.errors_label.setText("Select a take to see its waveform, spectrogram and how "
-                                  "well it follows the path.")
+        self.errors_label.setText(
+            "Select a take to see its waveform, spectrogram and how well it follows the path."
+        )
         self.errors_dot.hide()
         self.keep_button.hide()
         for line in self.playheads:
@@ -257,5 +272,3 @@ class TakeView(QWidget):
         if event.type() == QEvent.Type.PaletteChange:
             self._style()  # the theme was switched
         super().changeEvent(event)
-
-

@@ -39,23 +39,33 @@ def decoder48(kemar: HrirSet, memory_cache: DecoderCache) -> BinauralDecoder:
 
 
 def noise(seconds: float = 0.5, rate: int = RATE, seed: int = 0) -> np.ndarray:
-    return (np.random.default_rng(seed).standard_normal(int(seconds * rate)) * 0.1
-            ).astype(np.float32)
+    return (np.random.default_rng(seed).standard_normal(int(seconds * rate)) * 0.1).astype(
+        np.float32
+    )
 
 
-def write_test_sofa(path: Path, *, convention: str = "SimpleFreeFieldHRIR",
-                    ir: np.ndarray | None = None, positions: np.ndarray | None = None,
-                    position_type: str = "spherical", units: str = "degree, degree, metre",
-                    rate: Any = 48000.0, receivers: np.ndarray | None = None,
-                    skip: tuple[str, ...] = ()) -> Path:
+def write_test_sofa(
+    path: Path,
+    *,
+    convention: str = "SimpleFreeFieldHRIR",
+    ir: np.ndarray | None = None,
+    positions: np.ndarray | None = None,
+    position_type: str = "spherical",
+    units: str = "degree, degree, metre",
+    rate: Any = 48000.0,
+    receivers: np.ndarray | None = None,
+    skip: tuple[str, ...] = (),
+) -> Path:
     """A small SOFA file written with h5netcdf directly (independent of the engine's writer).
 
     By default: 6 directions (front, left, back, right, up, down), 2 ears, 32 taps, where
     the ear facing the source gets a louder, earlier impulse.
     """
     if positions is None:
-        positions = np.array([[0, 0, 1.2], [90, 0, 1.2], [180, 0, 1.2], [270, 0, 1.2],
-                              [0, 90, 1.2], [0, -90, 1.2]], dtype=float)
+        positions = np.array(
+            [[0, 0, 1.2], [90, 0, 1.2], [180, 0, 1.2], [270, 0, 1.2], [0, 90, 1.2], [0, -90, 1.2]],
+            dtype=float,
+        )
     if ir is None:
         ir = np.zeros((len(positions), 2, 32))
         for i, (az, el, _) in enumerate(positions):
@@ -63,11 +73,27 @@ def write_test_sofa(path: Path, *, convention: str = "SimpleFreeFieldHRIR",
             ir[i, 0, 4 + int(round(-3 * side)) + 3] = 1.0 + 0.8 * side
             ir[i, 1, 4 + int(round(3 * side)) + 3] = 1.0 - 0.8 * side
     with h5netcdf.File(str(path), "w") as f:
-        f.attrs.update({"Conventions": "SOFA", "Version": "2.1", "SOFAConventions": convention,
-                        "SOFAConventionsVersion": "1.0", "DataType": "FIR",
-                        "Title": "test set", "License": "CC0"})
-        f.dimensions.update({"I": 1, "C": 3, "R": ir.shape[1], "M": ir.shape[0],
-                             "N": ir.shape[2], "P": len(positions)})
+        f.attrs.update(
+            {
+                "Conventions": "SOFA",
+                "Version": "2.1",
+                "SOFAConventions": convention,
+                "SOFAConventionsVersion": "1.0",
+                "DataType": "FIR",
+                "Title": "test set",
+                "License": "CC0",
+            }
+        )
+        f.dimensions.update(
+            {
+                "I": 1,
+                "C": 3,
+                "R": ir.shape[1],
+                "M": ir.shape[0],
+                "N": ir.shape[2],
+                "P": len(positions),
+            }
+        )
         if "Data.IR" not in skip:
             f.create_variable("Data.IR", ("M", "R", "N"), data=ir)
         if "Data.SamplingRate" not in skip:

@@ -7,9 +7,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ambisketch.engine.binaural import (BinauralDecoder, DecoderCache, HrirSet, default_cache_dir,
-                                        design_filters, head_rotation_matrix, ild_db, itd_seconds,
-                                        render)
+from ambisketch.engine.binaural import (
+    BinauralDecoder,
+    DecoderCache,
+    HrirSet,
+    default_cache_dir,
+    design_filters,
+    head_rotation_matrix,
+    ild_db,
+    itd_seconds,
+    render,
+)
 from ambisketch.engine.binaural.decoder import quadrature_weights
 from ambisketch.engine.errors import HrtfError
 from ambisketch.engine.spatial.ambisonics import encode_static, sh_gains
@@ -17,9 +25,10 @@ from ambisketch.engine.spatial.ambisonics import encode_static, sh_gains
 RATE = 48000
 
 
-def _cues(decoder: BinauralDecoder, az: float, el: float = 0.0, seconds: float = 0.5,
-          **rotation: float) -> tuple[float, float]:
-    x = (np.random.default_rng(0).standard_normal(int(seconds * decoder.rate)) * 0.1)
+def _cues(
+    decoder: BinauralDecoder, az: float, el: float = 0.0, seconds: float = 0.5, **rotation: float
+) -> tuple[float, float]:
+    x = np.random.default_rng(0).standard_normal(int(seconds * decoder.rate)) * 0.1
     out = render(encode_static(x, az, el), decoder, **rotation)
     return ild_db(out), itd_seconds(out, decoder.rate)
 
@@ -75,15 +84,16 @@ def test_sn3d_filters_match_spaudiopy_n3d_magls(kemar: HrirSet) -> None:
     from spaudiopy import sig as sp_sig
 
     h = kemar.resampled(RATE)
-    sp_hrirs = sp_sig.HRIRs(h.ir[:, 0], h.ir[:, 1], np.radians(h.azimuth),
-                            np.radians(90 - h.elevation), RATE)
+    sp_hrirs = sp_sig.HRIRs(
+        h.ir[:, 0], h.ir[:, 1], np.radians(h.azimuth), np.radians(90 - h.elevation), RATE
+    )
     sp_filters = sp_decoder.magls_bin(sp_hrirs, 1)
     to_n3d = np.array([1.0, np.sqrt(3), np.sqrt(3), np.sqrt(3)]) / np.sqrt(4 * np.pi)
     ours = BinauralDecoder(design_filters(h, diffuse_eq=False), RATE, "kemar", h.identity, False)
     x = np.random.default_rng(1).standard_normal(RATE // 2) * 0.1
     for az in (90, 30, -60):
         foa = encode_static(x, az, 0)
-        theirs = sp_decoder.sh2bin(foa * to_n3d[:, None], sp_filters)[:, :x.size]
+        theirs = sp_decoder.sh2bin(foa * to_n3d[:, None], sp_filters)[:, : x.size]
         assert ild_db(render(foa, ours)) == pytest.approx(ild_db(theirs), abs=1.5)
         assert np.sign(itd_seconds(theirs, RATE)) == np.sign(az)
 
@@ -140,8 +150,9 @@ def test_cache_in_memory_and_on_disk(tmp_path: Path, kemar: HrirSet) -> None:
     assert np.array_equal(again.get(kemar, 16000).filters, a.filters) and again.designed == 1
 
 
-def test_cache_folder_follows_the_environment(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_folder_follows_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AMBISKETCH_CACHE_DIR", str(tmp_path / "c"))
     assert default_cache_dir() == tmp_path / "c" / "binaural"
     assert DecoderCache().folder == tmp_path / "c" / "binaural"

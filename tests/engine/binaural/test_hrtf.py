@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ambisketch.engine.binaural import (HrirSet, default_hrtf_path, load_hrtf, read_sofa,
-                                        write_sofa)
+from ambisketch.engine.binaural import HrirSet, default_hrtf_path, load_hrtf, read_sofa, write_sofa
 from ambisketch.engine.errors import HrtfError
 
 
@@ -26,7 +25,7 @@ def test_default_hrirs_put_plus_90_on_the_left_ear(kemar: HrirSet) -> None:
     """Ear 0 is left and +90° is left: the near ear is louder and hears it first."""
     for az, near in ((90, 0), (-90, 1)):
         h = kemar.ir[kemar.nearest(az, 0)]
-        energy = np.sum(h ** 2, axis=1)
+        energy = np.sum(h**2, axis=1)
         onset = [int(np.argmax(np.abs(h[e]) > 0.2 * np.abs(h[e]).max())) for e in (0, 1)]
         assert 10 * np.log10(energy[near] / energy[1 - near]) > 6
         assert onset[near] < onset[1 - near]
@@ -36,8 +35,14 @@ def test_default_hrirs_put_plus_90_on_the_left_ear(kemar: HrirSet) -> None:
 
 def test_round_trip_and_resample(tmp_path: Path, kemar: HrirSet) -> None:
     ring = kemar.elevation == 0
-    small = HrirSet(kemar.ir[ring], kemar.azimuth[ring], kemar.elevation[ring], kemar.rate,
-                    "ring", info={"License": "test"})
+    small = HrirSet(
+        kemar.ir[ring],
+        kemar.azimuth[ring],
+        kemar.elevation[ring],
+        kemar.rate,
+        "ring",
+        info={"License": "test"},
+    )
     back = read_sofa(write_sofa(tmp_path / "ring.sofa", small))
     assert np.array_equal(back.ir, small.ir)
     assert np.allclose(back.azimuth, small.azimuth) and back.info["License"] == "test"
@@ -52,8 +57,9 @@ def test_positions_in_cartesian_and_degrees_0_to_360(tmp_path: Path, make_sofa) 
     assert np.allclose(sph.azimuth, [0, 90, 180, -90, 0, 0])
     assert np.allclose(sph.elevation, [0, 0, 0, 0, 90, -90])
     xyz = np.array([[1, 0, 0], [0, 2, 0], [-1, 0, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1.0]])
-    cart = read_sofa(make_sofa(tmp_path / "cart.sofa", positions=xyz,
-                                     position_type="cartesian", units="metre"))
+    cart = read_sofa(
+        make_sofa(tmp_path / "cart.sofa", positions=xyz, position_type="cartesian", units="metre")
+    )
     assert np.allclose(cart.azimuth, sph.azimuth) and np.allclose(cart.elevation, sph.elevation)
 
 
@@ -91,22 +97,26 @@ def test_wrong_convention_is_refused_by_name(tmp_path: Path, make_sofa) -> None:
     assert "SingleRoomSRIR" in msg and "SimpleFreeFieldHRIR" in msg
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"ir": np.ones((6, 3, 16))}, "(M, 2, N)"),
-    ({"skip": ("Data.IR",)}, "Data.IR"),
-    ({"skip": ("SourcePosition",)}, "SourcePosition"),
-    ({"units": "radian, radian, metre"}, "degrees"),
-    ({"position_type": "polar"}, "not supported"),
-    ({"positions": np.array([[0, 0, 1.0], [90, 0, 1.0]]), "ir": np.ones((6, 2, 16))},
-     "SourcePosition"),
-    ({"positions": np.array([[0, 95, 1.0]] * 6)}, "elevations"),
-    ({"rate": 0.0}, "sample rate"),
-    ({"rate": 1000.0}, "outside"),
-    ({"ir": np.full((6, 2, 16), np.nan)}, "NaN"),
-    ({"ir": np.zeros((6, 2, 16))}, "all zero"),
-])
-def test_invalid_contents_are_named(tmp_path: Path, make_sofa, kwargs: dict, words: str
-                                   ) -> None:
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"ir": np.ones((6, 3, 16))}, "(M, 2, N)"),
+        ({"skip": ("Data.IR",)}, "Data.IR"),
+        ({"skip": ("SourcePosition",)}, "SourcePosition"),
+        ({"units": "radian, radian, metre"}, "degrees"),
+        ({"position_type": "polar"}, "not supported"),
+        (
+            {"positions": np.array([[0, 0, 1.0], [90, 0, 1.0]]), "ir": np.ones((6, 2, 16))},
+            "SourcePosition",
+        ),
+        ({"positions": np.array([[0, 95, 1.0]] * 6)}, "elevations"),
+        ({"rate": 0.0}, "sample rate"),
+        ({"rate": 1000.0}, "outside"),
+        ({"ir": np.full((6, 2, 16), np.nan)}, "NaN"),
+        ({"ir": np.zeros((6, 2, 16))}, "all zero"),
+    ],
+)
+def test_invalid_contents_are_named(tmp_path: Path, make_sofa, kwargs: dict, words: str) -> None:
     path = make_sofa(tmp_path / "bad.sofa", **kwargs)
     with pytest.raises(HrtfError) as exc:
         read_sofa(path)

@@ -16,13 +16,14 @@ def _stream(renderer: BlockRenderer, foa: np.ndarray, sizes: list[int]) -> np.nd
     out, i, k = [], 0, 0
     while i < foa.shape[1]:
         n = sizes[k % len(sizes)]
-        out.append(renderer.process(foa[:, i:i + n]))
+        out.append(renderer.process(foa[:, i : i + n]))
         i, k = i + n, k + 1
     return np.concatenate(out, axis=1)
 
 
-def test_streamed_equals_offline_with_fixed_rotation(decoder48: BinauralDecoder,
-                                                     make_noise) -> None:
+def test_streamed_equals_offline_with_fixed_rotation(
+    decoder48: BinauralDecoder, make_noise
+) -> None:
     x = make_noise(1.0)
     foa = encode(x, preset("orbit", 1.0), RATE)
     offline = render(foa, decoder48, yaw=30, pitch=10, roll=-5)
@@ -53,23 +54,24 @@ def test_yaw_jump_of_90_degrees_does_not_click(decoder48: BinauralDecoder) -> No
     for k in range(foa.shape[1] // block):
         if k == switch:
             r.set_rotation(yaw=90)
-        parts.append(r.process(foa[:, k * block:(k + 1) * block]))
+        parts.append(r.process(foa[:, k * block : (k + 1) * block]))
     out = np.concatenate(parts, axis=1)
-    steady = max(_max_jump(out[:, 5 * block:switch * block]), _max_jump(out[:, -10 * block:]))
-    around = _max_jump(out[:, (switch - 1) * block:(switch + 2) * block])
+    steady = max(_max_jump(out[:, 5 * block : switch * block]), _max_jump(out[:, -10 * block :]))
+    around = _max_jump(out[:, (switch - 1) * block : (switch + 2) * block])
     assert around <= 1.2 * steady
     # A hard switch between the two renders (no crossfade) would click: the test can see it.
     before, after = render(foa, decoder48), render(foa, decoder48, yaw=90)
-    hard = np.concatenate([before[:, :switch * block], after[:, switch * block:]], axis=1)
-    assert _max_jump(hard[:, (switch - 1) * block:(switch + 1) * block]) > 3 * steady
+    hard = np.concatenate([before[:, : switch * block], after[:, switch * block :]], axis=1)
+    assert _max_jump(hard[:, (switch - 1) * block : (switch + 1) * block]) > 3 * steady
     # Once the filters have forgotten the old rotation, the stream is the new offline render.
     settled = (switch + 1) * block + decoder48.taps
-    assert np.allclose(out[:, settled:], after[:, settled:out.shape[1]], atol=1e-5)
+    assert np.allclose(out[:, settled:], after[:, settled : out.shape[1]], atol=1e-5)
     assert r.rotation == (90.0, 0.0, 0.0)
 
 
-def test_hrtf_swap_crossfades_and_settles(decoder48: BinauralDecoder, kemar: HrirSet,
-                                          make_noise) -> None:
+def test_hrtf_swap_crossfades_and_settles(
+    decoder48: BinauralDecoder, kemar: HrirSet, make_noise
+) -> None:
     other = DecoderCache(folder=False).get(kemar, RATE, diffuse_eq=False)
     t = np.arange(RATE // 2) / RATE
     foa = encode_static((0.5 * np.sin(2 * np.pi * 150 * t)).astype(np.float32), 40.0)
@@ -80,12 +82,12 @@ def test_hrtf_swap_crossfades_and_settles(decoder48: BinauralDecoder, kemar: Hri
         if k == switch:
             r.set_decoder(other)
             assert r.decoder is other
-        parts.append(r.process(foa[:, k * block:(k + 1) * block]))
+        parts.append(r.process(foa[:, k * block : (k + 1) * block]))
     out = np.concatenate(parts, axis=1)
-    steady = max(_max_jump(out[:, 5 * block:switch * block]), _max_jump(out[:, -10 * block:]))
-    assert _max_jump(out[:, (switch - 1) * block:(switch + 2) * block]) <= 1.2 * steady
+    steady = max(_max_jump(out[:, 5 * block : switch * block]), _max_jump(out[:, -10 * block :]))
+    assert _max_jump(out[:, (switch - 1) * block : (switch + 2) * block]) <= 1.2 * steady
     settled = (switch + 1) * block
-    assert np.allclose(out[:, settled:], render(foa, other)[:, settled:out.shape[1]], atol=1e-5)
+    assert np.allclose(out[:, settled:], render(foa, other)[:, settled : out.shape[1]], atol=1e-5)
 
 
 def test_decoder_of_another_rate_is_refused(decoder48: BinauralDecoder, kemar: HrirSet) -> None:

@@ -8,8 +8,18 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from ambisketch.engine.binaural import (PAUSED, PLAYING, STOPPED, BinauralDecoder, DecoderCache,
-                                        HrirSet, Transport, ild_db, pick_output_device, render)
+from ambisketch.engine.binaural import (
+    PAUSED,
+    PLAYING,
+    STOPPED,
+    BinauralDecoder,
+    DecoderCache,
+    HrirSet,
+    Transport,
+    ild_db,
+    pick_output_device,
+    render,
+)
 from ambisketch.engine.binaural import devices as devices_mod
 from ambisketch.engine.errors import AudioDeviceError
 from ambisketch.engine.spatial.ambisonics import encode_static
@@ -37,12 +47,13 @@ def pull(player: Transport, blocks: int, frames: int = BLOCK) -> np.ndarray:
     return np.concatenate(out, axis=1)
 
 
-def test_silent_until_played_then_the_offline_render(player: Transport, take: np.ndarray,
-                                                      decoder48: BinauralDecoder) -> None:
+def test_silent_until_played_then_the_offline_render(
+    player: Transport, take: np.ndarray, decoder48: BinauralDecoder
+) -> None:
     assert not np.any(pull(player, 2)) and player.state == STOPPED
     player.play()
     out = pull(player, 4)
-    offline = render(take, decoder48)[:, :4 * BLOCK]
+    offline = render(take, decoder48)[:, : 4 * BLOCK]
     assert abs(out[0, 0]) < 1e-3 * np.max(np.abs(offline))  # fades in
     assert np.allclose(out[:, BLOCK:], offline[:, BLOCK:], atol=1e-5)
     assert player.position == pytest.approx(4 * BLOCK / RATE) and not player.errors
@@ -53,7 +64,7 @@ def test_plays_to_the_end_then_stops_with_zeros(player: Transport, take: np.ndar
     n_blocks = take.shape[1] // BLOCK + 1
     out = pull(player, n_blocks + 2)
     assert player.state == STOPPED and player.finished.is_set() and player.position == 0
-    assert not np.any(out[:, (n_blocks) * BLOCK:])
+    assert not np.any(out[:, (n_blocks) * BLOCK :])
 
 
 def test_loop_wraps_around(player: Transport, take: np.ndarray) -> None:
@@ -61,7 +72,7 @@ def test_loop_wraps_around(player: Transport, take: np.ndarray) -> None:
     player.play()
     out = pull(player, take.shape[1] // BLOCK + 4)
     assert player.state == PLAYING and not player.finished.is_set()
-    assert np.max(np.abs(out[:, -2 * BLOCK:])) > 0.05
+    assert np.max(np.abs(out[:, -2 * BLOCK :])) > 0.05
     assert 0 < player.position < 4 * BLOCK / RATE + 1e-9
 
 
@@ -102,10 +113,11 @@ def test_rotation_and_hrtf_switch_while_playing(player: Transport, kemar: HrirSe
     pull(player, 3)
     assert ild_db(pull(player, 4)) < -6 and player.rotation == (90.0, 0.0, 0.0)
     ring = kemar.elevation == 0
-    player.set_hrtf(HrirSet(kemar.ir[ring], kemar.azimuth[ring], kemar.elevation[ring],
-                            kemar.rate, "ring"))
+    player.set_hrtf(
+        HrirSet(kemar.ir[ring], kemar.azimuth[ring], kemar.elevation[ring], kemar.rate, "ring")
+    )
     assert player.hrirs.name == "ring"
-    assert ild_db(pull(player, 6)[:, 2 * BLOCK:]) < -6 and not player.errors
+    assert ild_db(pull(player, 6)[:, 2 * BLOCK :]) < -6 and not player.errors
 
 
 def test_callback_never_raises(player: Transport) -> None:
@@ -115,11 +127,14 @@ def test_callback_never_raises(player: Transport) -> None:
     assert not np.any(wrong) and player.errors and "ValueError" in player.errors[0]
 
 
-def test_play_without_a_device_is_one_clear_error(take: np.ndarray, kemar: HrirSet,
-                                                  memory_cache: DecoderCache,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = SimpleNamespace(query_devices=lambda: [], query_hostapis=lambda: [],
-                           default=SimpleNamespace(device=(-1, -1)))
+def test_play_without_a_device_is_one_clear_error(
+    take: np.ndarray, kemar: HrirSet, memory_cache: DecoderCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = SimpleNamespace(
+        query_devices=lambda: [],
+        query_hostapis=lambda: [],
+        default=SimpleNamespace(device=(-1, -1)),
+    )
     monkeypatch.setattr(devices_mod, "sounddevice_module", lambda: fake)
     player = Transport(take, RATE, kemar, cache=memory_cache)
     with pytest.raises(AudioDeviceError, match="no audio output device") as exc:
@@ -128,8 +143,9 @@ def test_play_without_a_device_is_one_clear_error(take: np.ndarray, kemar: HrirS
     player.close()
 
 
-def test_this_machine_without_sound_gives_the_error_too(take: np.ndarray, kemar: HrirSet,
-                                                        memory_cache: DecoderCache) -> None:
+def test_this_machine_without_sound_gives_the_error_too(
+    take: np.ndarray, kemar: HrirSet, memory_cache: DecoderCache
+) -> None:
     """Real PortAudio, no device here (or on CI): the same one-line error."""
     if devices_mod.output_devices():
         pytest.skip("this machine has an audio output device")
@@ -150,14 +166,26 @@ def test_missing_portaudio_is_an_audio_device_error(monkeypatch: pytest.MonkeyPa
 
 
 def test_device_choice(monkeypatch: pytest.MonkeyPatch) -> None:
-    devs = [{"name": "Built-in Mic", "max_output_channels": 0, "hostapi": 0,
-             "default_samplerate": 48000.0},
-            {"name": "Speakers", "max_output_channels": 2, "hostapi": 0,
-             "default_samplerate": 48000.0},
-            {"name": "USB Headphones", "max_output_channels": 2, "hostapi": 0,
-             "default_samplerate": 44100.0}]
-    fake = SimpleNamespace(query_devices=lambda: devs, query_hostapis=lambda: [{"name": "ALSA"}],
-                           default=SimpleNamespace(device=(0, 1)))
+    devs = [
+        {
+            "name": "Built-in Mic",
+            "max_output_channels": 0,
+            "hostapi": 0,
+            "default_samplerate": 48000.0,
+        },
+        {"name": "Speakers", "max_output_channels": 2, "hostapi": 0, "default_samplerate": 48000.0},
+        {
+            "name": "USB Headphones",
+            "max_output_channels": 2,
+            "hostapi": 0,
+            "default_samplerate": 44100.0,
+        },
+    ]
+    fake = SimpleNamespace(
+        query_devices=lambda: devs,
+        query_hostapis=lambda: [{"name": "ALSA"}],
+        default=SimpleNamespace(device=(0, 1)),
+    )
     monkeypatch.setattr(devices_mod, "sounddevice_module", lambda: fake)
     assert pick_output_device().name == "Speakers"
     assert pick_output_device(2).name == "USB Headphones"
@@ -168,9 +196,9 @@ def test_device_choice(monkeypatch: pytest.MonkeyPatch) -> None:
         pick_output_device("hdmi")
 
 
-def test_device_that_cannot_play_the_rate_gets_its_own(take: np.ndarray, kemar: HrirSet,
-                                                       memory_cache: DecoderCache,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_device_that_cannot_play_the_rate_gets_its_own(
+    take: np.ndarray, kemar: HrirSet, memory_cache: DecoderCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
     opened: list[dict] = []
 
     class Stream:
@@ -185,11 +213,16 @@ def test_device_that_cannot_play_the_rate_gets_its_own(take: np.ndarray, kemar: 
         if samplerate != 44100:
             raise ValueError("Invalid sample rate")
 
-    devs = [{"name": "Old DAC", "max_output_channels": 2, "hostapi": 0,
-             "default_samplerate": 44100.0}]
-    fake = SimpleNamespace(query_devices=lambda: devs, query_hostapis=lambda: [{"name": "ALSA"}],
-                           default=SimpleNamespace(device=(-1, 0)), OutputStream=Stream,
-                           check_output_settings=check)
+    devs = [
+        {"name": "Old DAC", "max_output_channels": 2, "hostapi": 0, "default_samplerate": 44100.0}
+    ]
+    fake = SimpleNamespace(
+        query_devices=lambda: devs,
+        query_hostapis=lambda: [{"name": "ALSA"}],
+        default=SimpleNamespace(device=(-1, 0)),
+        OutputStream=Stream,
+        check_output_settings=check,
+    )
     monkeypatch.setattr(devices_mod, "sounddevice_module", lambda: fake)
     with Transport(take, RATE, kemar, cache=memory_cache) as player:
         player.seek(0.1)

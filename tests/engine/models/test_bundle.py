@@ -9,8 +9,15 @@ import pytest
 import torch
 
 from ambisketch.engine.errors import ModelLoadError
-from ambisketch.engine.models.bundle import (CARD_FILE, CODEC_FILE, DIT_FILE, META_FILE,
-                                             load_bundle, new_bundle, save_bundle)
+from ambisketch.engine.models.bundle import (
+    CARD_FILE,
+    CODEC_FILE,
+    DIT_FILE,
+    META_FILE,
+    load_bundle,
+    new_bundle,
+    save_bundle,
+)
 from ambisketch.engine.models.codec import CODEC_PRESETS
 from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
 from ambisketch.engine.models.dit import DIT_PRESETS
@@ -18,8 +25,13 @@ from ambisketch.engine.models.weights import load_weights, save_weights
 
 
 def _tiny():
-    b = new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"],
-                   clip_seconds=0.25, name="tiny test")
+    b = new_bundle(
+        CODEC_PRESETS["tiny"],
+        DIT_PRESETS["tiny"],
+        CONDITIONER_PRESETS["tiny"],
+        clip_seconds=0.25,
+        name="tiny test",
+    )
     for p in b.model.parameters():  # make the zero-initialised layers count
         torch.nn.init.normal_(p, std=0.05)
     return b
@@ -46,7 +58,8 @@ def test_save_load_identical_outputs(tmp_path: Path) -> None:
     original = _tiny()
     folder = save_bundle(tmp_path / "m", original)
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [META_FILE, CODEC_FILE, DIT_FILE, CARD_FILE])
+        [META_FILE, CODEC_FILE, DIT_FILE, CARD_FILE]
+    )
     loaded = load_bundle(folder)
     for a, b in zip(_outputs(original), _outputs(loaded)):
         assert torch.equal(a, b)
@@ -108,8 +121,11 @@ def test_shape_mismatch_and_missing_tensor(saved: Path) -> None:
     name = "dit.proj_in.weight"
     state[name] = torch.zeros(3, 3)
     save_weights(saved / DIT_FILE, state)
-    with pytest.raises(ModelLoadError, match=r"dit.safetensors: tensor 'dit.proj_in.weight' has "
-                                             r"shape \(3, 3\)"):
+    with pytest.raises(
+        ModelLoadError,
+        match=r"dit.safetensors: tensor 'dit.proj_in.weight' has "
+        r"shape \(3, 3\)",
+    ):
         load_bundle(saved)
     del state[name]
     save_weights(saved / DIT_FILE, state)
@@ -143,7 +159,8 @@ def test_saved_weights_are_readable_by_others(tmp_path) -> None:
 
 
 def test_latent_statistics_travel_with_the_bundle_and_old_files_load_as_identity(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     b = _tiny()
     mean, std = torch.linspace(-0.2, 0.2, 8), torch.linspace(0.05, 0.5, 8)
     b.model.set_latent_stats(mean, std)

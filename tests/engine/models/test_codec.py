@@ -73,8 +73,9 @@ def test_snake_runs_in_float32_under_autocast() -> None:
 
 
 def test_weights_round_trip(tmp_path: Path, codec: FoaCodec) -> None:
-    path = save_weights(tmp_path / "codec.safetensors", codec.state_dict(),
-                        {"config": TINY.to_dict()})
+    path = save_weights(
+        tmp_path / "codec.safetensors", codec.state_dict(), {"config": TINY.to_dict()}
+    )
     other = FoaCodec(TINY)
     load_state_strict(other, load_weights(path), str(path))
     x = torch.randn(1, 4, 320)
@@ -84,8 +85,9 @@ def test_weights_round_trip(tmp_path: Path, codec: FoaCodec) -> None:
 
 def test_strict_loading_names_the_tensor(tmp_path: Path, codec: FoaCodec) -> None:
     state = codec.state_dict()
-    bigger = FoaCodec(CodecConfig(base_channels=4, multipliers=(1, 2, 2), strides=(2, 4, 4),
-                                  latent_channels=16))
+    bigger = FoaCodec(
+        CodecConfig(base_channels=4, multipliers=(1, 2, 2), strides=(2, 4, 4), latent_channels=16)
+    )
     with pytest.raises(ModelLoadError, match=r"tensor 'encoder\..*' has shape .* expects"):
         load_state_strict(bigger, state, "codec.safetensors")
     partial = dict(state)

@@ -8,11 +8,16 @@ import numpy as np
 import pytest
 import torch
 
-from ambisketch.engine.models.conditioners import (CONDITIONER_PRESETS, Conditioner,
-                                                   ConditionerConfig, state_matrix)
+from ambisketch.engine.models.conditioners import (
+    CONDITIONER_PRESETS,
+    Conditioner,
+    ConditionerConfig,
+    state_matrix,
+)
 from ambisketch.engine.spatial import Keyframe, Trajectory
 
 CFG = CONDITIONER_PRESETS["tiny"]
+
 
 def _half_turn(direction: str) -> Trajectory:
     return Trajectory(4.0, (Keyframe(0.0, 0.0), Keyframe(4.0, 180.0, direction=direction)))

@@ -10,6 +10,7 @@ from ambisketch.engine.models.diffusion import DiffusionModel
 from ambisketch.engine.models.dit import DIT_PRESETS, DiT, DiTConfig, count_parameters
 from ambisketch.engine.spatial import preset
 
+
 def test_presets_and_shapes() -> None:
     cfg = DIT_PRESETS["tiny"]
     torch.manual_seed(0)
@@ -41,8 +42,9 @@ def test_masked_tokens_are_ignored() -> None:
     other = cross.clone()
     other[0, 3:] = torch.randn(3, cfg.cond_dim) * 10
     assert torch.allclose(dit(x, t, cross, mask, g), dit(x, t, other, mask, g), atol=1e-6)
-    assert not torch.allclose(dit(x, t, cross, mask, g),
-                              dit(x, t, other, torch.ones_like(mask), g), atol=1e-4)
+    assert not torch.allclose(
+        dit(x, t, cross, mask, g), dit(x, t, other, torch.ones_like(mask), g), atol=1e-4
+    )
 
 
 def test_tiny_dit_overfits_one_latent() -> None:
@@ -61,6 +63,7 @@ def test_tiny_dit_overfits_one_latent() -> None:
         with torch.no_grad():
             cond = model.condition(text, mask, nums, states).repeat(8)
             from ambisketch.engine.models.sampling import add_noise, v_target
+
             xb = x0.expand(8, -1, -1)
             v = model(add_noise(xb, noise_eval, t_eval), t_eval, cond)
             return float((v - v_target(xb, noise_eval, t_eval)).pow(2).mean())

@@ -12,14 +12,22 @@ import torch
 from ambisketch.engine.errors import ModelLoadError
 from ambisketch.engine.models.bundle import META_FILE, load_bundle, new_bundle, save_bundle
 from ambisketch.engine.models.codec import CODEC_PRESETS, FoaCodec, roundtrip
-from ambisketch.engine.models.codec_bundle import (CONFIG_FILE, load_codec_bundle,
-                                                   save_codec_bundle)
-from ambisketch.engine.models.codec_kinds import (KINDS, build_codec, codec_config_from_dict,
-                                                  codec_config_to_dict, codec_preset, kind_of)
+from ambisketch.engine.models.codec_bundle import CONFIG_FILE, load_codec_bundle, save_codec_bundle
+from ambisketch.engine.models.codec_kinds import (
+    KINDS,
+    build_codec,
+    codec_config_from_dict,
+    codec_config_to_dict,
+    codec_preset,
+    kind_of,
+)
 from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
 from ambisketch.engine.models.dit import DIT_PRESETS
-from ambisketch.engine.models.factored_codec import (FACTORED_PRESETS, FactoredCodec,
-                                                     FactoredCodecConfig)
+from ambisketch.engine.models.factored_codec import (
+    FACTORED_PRESETS,
+    FactoredCodec,
+    FactoredCodecConfig,
+)
 from ambisketch.engine.spatial import preset
 from ambisketch.engine.spatial.ambisonics import encode
 from ambisketch.engine.spatial.dirac import analyze
@@ -33,8 +41,9 @@ def _moving(seconds: float, name: str = "orbit", seed: int = 0) -> np.ndarray:
     return encode(noise, preset(name, seconds), RATE)
 
 
-@pytest.mark.parametrize("name, channels, hop", [("factored-tiny", 8, 32),
-                                                 ("factored-small", 32, 2048)])
+@pytest.mark.parametrize(
+    "name, channels, hop", [("factored-tiny", 8, 32), ("factored-small", 32, 2048)]
+)
 def test_latent_shapes_match_the_4_channel_presets(name: str, channels: int, hop: int) -> None:
     cfg = FACTORED_PRESETS[name]
     assert cfg.latent_channels == channels == CODEC_PRESETS[name.split("-")[1]].latent_channels
@@ -62,7 +71,7 @@ def test_direction_channels_are_the_scaled_dirac_vectors() -> None:
         z = codec.encode(torch.from_numpy(foa)[None])
     params = analyze(foa, RATE, cfg.hop, band_edges=cfg.band_edges)
     expected = params.vectors.reshape(-1, params.frames) * 0.5 * np.sqrt(3.0)
-    assert np.allclose(z[0, cfg.mono.latent_channels:].numpy(), expected, atol=1e-5)
+    assert np.allclose(z[0, cfg.mono.latent_channels :].numpy(), expected, atol=1e-5)
 
 
 def test_untrained_codec_already_keeps_direction() -> None:
@@ -153,8 +162,13 @@ def test_a_bundle_without_a_kind_is_the_4_channel_codec(tmp_path: Path) -> None:
 
 
 def test_model_bundle_holds_and_names_a_factored_codec(tmp_path: Path) -> None:
-    bundle = new_bundle(FACTORED_PRESETS["factored-tiny"], DIT_PRESETS["tiny"],
-                        CONDITIONER_PRESETS["tiny"], clip_seconds=0.25, name="factored")
+    bundle = new_bundle(
+        FACTORED_PRESETS["factored-tiny"],
+        DIT_PRESETS["tiny"],
+        CONDITIONER_PRESETS["tiny"],
+        clip_seconds=0.25,
+        name="factored",
+    )
     folder = save_bundle(tmp_path / "model", bundle)
     meta = json.loads((folder / META_FILE).read_text())
     assert meta["codec_kind"] == "factored" and meta["version"] == 2
@@ -164,9 +178,15 @@ def test_model_bundle_holds_and_names_a_factored_codec(tmp_path: Path) -> None:
     with torch.no_grad():
         assert torch.equal(bundle.codec.decode(z), loaded.codec.decode(z))
 
-    foa = save_bundle(tmp_path / "foa", new_bundle(CODEC_PRESETS["tiny"], DIT_PRESETS["tiny"],
-                                                   CONDITIONER_PRESETS["tiny"],
-                                                   clip_seconds=0.25))
+    foa = save_bundle(
+        tmp_path / "foa",
+        new_bundle(
+            CODEC_PRESETS["tiny"],
+            DIT_PRESETS["tiny"],
+            CONDITIONER_PRESETS["tiny"],
+            clip_seconds=0.25,
+        ),
+    )
     meta = json.loads((foa / META_FILE).read_text())
     assert meta["codec_kind"] == "foa" and meta["version"] == 1
     del meta["codec_kind"]
@@ -184,7 +204,7 @@ def test_lock_to_path_places_a_take_exactly_and_keeps_diffuseness() -> None:
     foa = _moving(4.0, "orbit")
     with torch.no_grad():
         z = codec.encode(torch.from_numpy(foa)[None])
-        z[:, cfg.mono.latent_channels::3] *= 0.5  # x of every band: some diffuseness
+        z[:, cfg.mono.latent_channels :: 3] *= 0.5  # x of every band: some diffuseness
         target = preset("fly-over", 4.0)
         locked = codec.lock_to_path(z, target)
         out = codec.decode(locked)[0, :, : foa.shape[1]].numpy()

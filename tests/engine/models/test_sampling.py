@@ -8,9 +8,18 @@ import pytest
 import torch
 
 from ambisketch.engine.errors import Cancelled
-from ambisketch.engine.models.sampling import (SAMPLERS, add_noise, alpha_sigma, get_sampler,
-                                               guided, initial_noise, log_linear_sigmas,
-                                               t_from_sigma, v_denoiser, v_target)
+from ambisketch.engine.models.sampling import (
+    SAMPLERS,
+    add_noise,
+    alpha_sigma,
+    get_sampler,
+    guided,
+    initial_noise,
+    log_linear_sigmas,
+    t_from_sigma,
+    v_denoiser,
+    v_target,
+)
 
 MU, STD = 1.5, 0.5
 
@@ -19,8 +28,8 @@ def gaussian_v_model(x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """The exact v prediction for data x₀ ~ N(MU, STD²) (per element)."""
     a, s = (v.view(-1, *([1] * (x_t.dim() - 1))).double() for v in alpha_sigma(t))
     x = x_t.double()
-    var = a ** 2 * STD ** 2 + s ** 2
-    x0 = MU + a * STD ** 2 / var * (x - a * MU)  # E[x₀ | x_t]
+    var = a**2 * STD**2 + s**2
+    x0 = MU + a * STD**2 / var * (x - a * MU)  # E[x₀ | x_t]
     eps = (x - a * x0) / s.clamp_min(1e-12)
     return (a * eps - s * x0).to(x_t.dtype)
 
@@ -67,8 +76,13 @@ def test_same_seed_same_output_and_hooks(name: str) -> None:
     seen: list[tuple[int, int]] = []
     gen = torch.Generator().manual_seed(0)
     x = initial_noise((1, 4), float(sigmas[0]), gen)
-    get_sampler(name)(v_denoiser(gaussian_v_model), x, sigmas, generator=gen,
-                      callback=lambda i, n, xi, d: seen.append((i, n)))
+    get_sampler(name)(
+        v_denoiser(gaussian_v_model),
+        x,
+        sigmas,
+        generator=gen,
+        callback=lambda i, n, xi, d: seen.append((i, n)),
+    )
     assert seen == [(i, 6) for i in range(1, 7)]
     calls = []
 

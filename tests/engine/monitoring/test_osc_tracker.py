@@ -11,8 +11,7 @@ import pytest
 from pythonosc.udp_client import SimpleUDPClient
 
 from ambisketch.engine.binaural import Transport, head_rotation_matrix
-from ambisketch.engine.monitoring import HeadTracker, OscError, OscHeadTracker, design, \
-    get_layout
+from ambisketch.engine.monitoring import HeadTracker, OscError, OscHeadTracker, design, get_layout
 from ambisketch.engine.monitoring.head_pose import scene_matrix_iem
 from ambisketch.engine.spatial.ambisonics import foa_rotation_matrix, sh_gains
 from ambisketch.engine.spatial.doa import intensity_doa
@@ -38,8 +37,11 @@ def test_scene_rotator_messages_over_udp(tracker: OscHeadTracker) -> None:
     _send(tracker, "/SceneRotator/ypr", 0.0, 20.0, 0.0)
     assert tracker.head_rotation() == pytest.approx((0.0, 20.0, 0.0), abs=1e-6)
     _send(tracker, "/scenerotator/roll", 10.0)  # case-insensitive, one axis at a time
-    assert np.allclose(head_rotation_matrix(*tracker.head_rotation())[1:, 1:],
-                       _acn(scene_matrix_iem(0.0, 20.0, 10.0)), atol=1e-6)
+    assert np.allclose(
+        head_rotation_matrix(*tracker.head_rotation())[1:, 1:],
+        _acn(scene_matrix_iem(0.0, 20.0, 10.0)),
+        atol=1e-6,
+    )
     half = math.radians(45.0) / 2  # the quaternion of a 45 degree scene yaw
     _send(tracker, "/SceneRotator/quaternions", math.cos(half), 0.0, 0.0, math.sin(half))
     assert tracker.head_rotation() == pytest.approx((-45.0, 0.0, 0.0), abs=1e-6)
@@ -55,8 +57,9 @@ def _acn(m3: np.ndarray) -> np.ndarray:
     return p.T @ m3 @ p
 
 
-@pytest.mark.parametrize("ypr", [(30, 0, 0), (0, 25, 0), (0, 0, 15), (40, -20, 10),
-                                 (-120, 60, -30)])
+@pytest.mark.parametrize(
+    "ypr", [(30, 0, 0), (0, 25, 0), (0, 0, 15), (40, -20, 10), (-120, 60, -30)]
+)
 def test_the_rendered_scene_is_rotated_exactly_as_scene_rotator_rotates_it(ypr) -> None:
     t = HeadTracker(smoothing_ms=0)
     t.set_scene_ypr(*ypr)
@@ -134,8 +137,13 @@ def test_a_port_in_use_is_one_clear_error() -> None:
 def test_the_transport_reads_the_tracker_every_block(tracker: OscHeadTracker) -> None:
     rate, frames = 48000, 512
     foa = np.zeros((4, rate), np.float32)
-    player = Transport(foa, rate, device_output=False, speakers=design(get_layout("quad")),
-                       rotation_source=tracker.head_rotation)
+    player = Transport(
+        foa,
+        rate,
+        device_output=False,
+        speakers=design(get_layout("quad")),
+        rotation_source=tracker.head_rotation,
+    )
     player.play()
     out = np.zeros((frames, 4), np.float32)
     player.callback(out, frames)

@@ -12,8 +12,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ambisketch.engine.monitoring import (LayoutError, design, get_layout, read_wavex_header,
-                                          write_speaker_wav)
+from ambisketch.engine.monitoring import (
+    LayoutError,
+    design,
+    get_layout,
+    read_wavex_header,
+    write_speaker_wav,
+)
 from ambisketch.engine.monitoring.speaker_decoder import SpeakerRenderer, imaginary_speakers
 from ambisketch.engine.spatial.ambisonics import encode_static, sh_gains
 
@@ -41,9 +46,8 @@ def test_the_energy_vector_points_at_the_source(name: str) -> None:
         if spk.lfe:
             continue
         g = dec.matrix @ sh_gains(spk.azimuth, spk.elevation)
-        units = np.array([sh_gains(s.azimuth, s.elevation)[[3, 1, 2]]
-                          for s in dec.layout.speakers])
-        r_e = (g ** 2) @ units / np.sum(g ** 2)
+        units = np.array([sh_gains(s.azimuth, s.elevation)[[3, 1, 2]] for s in dec.layout.speakers])
+        r_e = (g**2) @ units / np.sum(g**2)
         src = sh_gains(spk.azimuth, spk.elevation)[[3, 1, 2]]
         angle = np.degrees(np.arccos(np.clip(r_e @ src / np.linalg.norm(r_e), -1, 1)))
         assert angle < 25.0, (spk.name, angle)
@@ -80,7 +84,7 @@ def test_block_renderer_equals_the_offline_decode() -> None:
     foa = rng.standard_normal((4, 4096)).astype(np.float32)
     dec = design(get_layout("7.1.4"))
     r = SpeakerRenderer(dec, RATE)
-    blocks = np.concatenate([r.process(foa[:, i:i + 512]) for i in range(0, 4096, 512)], axis=1)
+    blocks = np.concatenate([r.process(foa[:, i : i + 512]) for i in range(0, 4096, 512)], axis=1)
     assert np.allclose(blocks, dec.decode(foa, RATE), atol=1e-5)
 
 
@@ -91,9 +95,10 @@ def _write(tmp_path: Path, speakers: object) -> Path:
 
 
 def test_a_custom_layout_decodes_in_its_own_order(tmp_path: Path) -> None:
-    ring = [{"name": f"S{i}", "azimuth": a, "elevation": 0} for i, a in
-            enumerate((0, 60, 120, 180, -120, -60))] + [{"name": "Sub", "azimuth": 0,
-                                                         "elevation": 0, "lfe": True}]
+    ring = [
+        {"name": f"S{i}", "azimuth": a, "elevation": 0}
+        for i, a in enumerate((0, 60, 120, 180, -120, -60))
+    ] + [{"name": "Sub", "azimuth": 0, "elevation": 0, "lfe": True}]
     layout = get_layout(str(_write(tmp_path, {"speakers": ring})))
     assert layout.names == ["S0", "S1", "S2", "S3", "S4", "S5", "Sub"]
     assert layout.channel_mask == 0 and layout.lfe_index == 6
@@ -101,15 +106,24 @@ def test_a_custom_layout_decodes_in_its_own_order(tmp_path: Path) -> None:
     assert int(np.argmax(g)) == 1
 
 
-@pytest.mark.parametrize("content, words", [
-    ([{"name": "A", "azimuth": 0}, {"name": "B", "azimuth": 90}, {"name": "C", "azimuth": 180}],
-     "at least 4"),
-    ('[{"name": "A", "azimuth": NaN, "elevation": 0}]', "azimuth must be a finite number"),
-    ([{"name": "A", "azimuth": 0, "elevation": 95}] * 4, "elevation 95"),
-    ("{not json", "not a readable JSON layout"),
-    ({"speakers": 3}, "expected a list of speakers"),
-    ([{"name": "A", "azimuth": a} for a in (0, 90, 180, 0)], "two speakers are named"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (
+            [
+                {"name": "A", "azimuth": 0},
+                {"name": "B", "azimuth": 90},
+                {"name": "C", "azimuth": 180},
+            ],
+            "at least 4",
+        ),
+        ('[{"name": "A", "azimuth": NaN, "elevation": 0}]', "azimuth must be a finite number"),
+        ([{"name": "A", "azimuth": 0, "elevation": 95}] * 4, "elevation 95"),
+        ("{not json", "not a readable JSON layout"),
+        ({"speakers": 3}, "expected a list of speakers"),
+        ([{"name": "A", "azimuth": a} for a in (0, 90, 180, 0)], "two speakers are named"),
+    ],
+)
 def test_malformed_layouts_are_named(tmp_path: Path, content: object, words: str) -> None:
     with pytest.raises(LayoutError, match=words):
         get_layout(str(_write(tmp_path, content)))
@@ -120,14 +134,20 @@ def test_unknown_layout_names_the_choices() -> None:
         get_layout("9.1")
 
 
-@pytest.mark.parametrize("bits, subformat, width", [("24", 1, 24), ("16", 1, 16),
-                                                    ("32f", 3, 32)])
-def test_the_wav_header_carries_the_channel_mask(tmp_path: Path, bits: str, subformat: int,
-                                                 width: int) -> None:
+@pytest.mark.parametrize("bits, subformat, width", [("24", 1, 24), ("16", 1, 16), ("32f", 3, 32)])
+def test_the_wav_header_carries_the_channel_mask(
+    tmp_path: Path, bits: str, subformat: int, width: int
+) -> None:
     layout = get_layout("7.1.4")
     feeds = np.random.default_rng(2).uniform(-0.5, 0.5, (12, 1000)).astype(np.float32)
-    out = write_speaker_wav(tmp_path / "out.wav", feeds, RATE, layout.channel_mask, bits=bits,
-                            sidecar={"kind": "decode"})
+    out = write_speaker_wav(
+        tmp_path / "out.wav",
+        feeds,
+        RATE,
+        layout.channel_mask,
+        bits=bits,
+        sidecar={"kind": "decode"},
+    )
     h = read_wavex_header(out)
     assert (h.format_tag, h.channels, h.rate, h.bits) == (0xFFFE, 12, RATE, width)
     assert h.channel_mask == 0x2D63F and h.subformat == subformat

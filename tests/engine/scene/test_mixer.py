@@ -12,8 +12,14 @@ import soundfile as sf
 from ambisketch.engine.audio_io import read_audio, resample
 from ambisketch.engine.binaural import DecoderCache, load_hrtf, render
 from ambisketch.engine.errors import OutputExistsError, SceneError
-from ambisketch.engine.scene import (BlockMixer, MediaCache, Scene, export_scene, new_track,
-                                     render_scene)
+from ambisketch.engine.scene import (
+    BlockMixer,
+    MediaCache,
+    Scene,
+    export_scene,
+    new_track,
+    render_scene,
+)
 from ambisketch.engine.scene.player import SceneTransport
 from ambisketch.engine.spatial.ambisonics import encode, rotate
 from ambisketch.engine.spatial.presets import preset
@@ -31,8 +37,9 @@ def _mono48(path: Path) -> np.ndarray:
     return resample(a.samples, a.rate, RATE)[0]
 
 
-def test_a_mono_track_is_encoded_along_its_path_at_its_start(media: dict[str, Path],
-                                                            cache: MediaCache) -> None:
+def test_a_mono_track_is_encoded_along_its_path_at_its_start(
+    media: dict[str, Path], cache: MediaCache
+) -> None:
     path = preset("orbit", 2.0)
     s = Scene()
     s = s.with_track(new_track(s, str(media["mono"]), path=path, start=0.25, gain_db=-6.0))
@@ -40,12 +47,13 @@ def test_a_mono_track_is_encoded_along_its_path_at_its_start(media: dict[str, Pa
     x = _mono48(media["mono"])  # 16 kHz → 48 kHz with soxr
     assert mix.shape == (4, int(0.25 * RATE) + x.size)
     expected = encode(x, path, RATE) * 10 ** (-6 / 20)
-    assert np.abs(mix[:, :int(0.25 * RATE)]).max() == 0.0
-    np.testing.assert_allclose(mix[:, int(0.25 * RATE):], expected, atol=2e-6)
+    assert np.abs(mix[:, : int(0.25 * RATE)]).max() == 0.0
+    np.testing.assert_allclose(mix[:, int(0.25 * RATE) :], expected, atol=2e-6)
 
 
-def test_an_foa_track_is_used_as_it_is_or_rotated(media: dict[str, Path],
-                                                  cache: MediaCache) -> None:
+def test_an_foa_track_is_used_as_it_is_or_rotated(
+    media: dict[str, Path], cache: MediaCache
+) -> None:
     foa = read_audio(media["foa"]).samples
     s = Scene()
     t = new_track(s, str(media["foa"]))
@@ -85,17 +93,17 @@ def test_a_room_track_rings_out_after_its_clip(media: dict[str, Path], cache: Me
     assert render_scene(dry, cache).shape[1] == 2 * RATE
     mix = render_scene(wet, cache)
     assert mix.shape[1] > 2 * RATE + RATE // 10
-    assert np.abs(mix[:, 2 * RATE + 100:]).max() > 1e-4  # the tail
+    assert np.abs(mix[:, 2 * RATE + 100 :]).max() > 1e-4  # the tail
 
 
-def test_stems_sum_to_the_mix_and_last_as_long(media: dict[str, Path], cache: MediaCache,
-                                               tmp_path: Path) -> None:
+def test_stems_sum_to_the_mix_and_last_as_long(
+    media: dict[str, Path], cache: MediaCache, tmp_path: Path
+) -> None:
     s = Scene()
     s = s.with_track(new_track(s, str(media["mono"]), path=preset("pass-by", 2.0), name="bird"))
     s = s.with_track(new_track(s, str(media["foa"]), start=1.0, name="rain / all"))
     s = s.with_track(new_track(s, str(media["foa"]), mute=True, name="muted"))
-    result = export_scene(s, tmp_path / "mix.wav", cache, stems_dir=tmp_path / "stems",
-                          bits="32f")
+    result = export_scene(s, tmp_path / "mix.wav", cache, stems_dir=tmp_path / "stems", bits="32f")
     assert [p.name for p in result.stems] == ["01-bird.wav", "02-rain_all.wav"]
     mix, rate = sf.read(tmp_path / "mix.wav", always_2d=True)
     assert rate == RATE and mix.shape == (int(2.5 * RATE), 4)
@@ -107,8 +115,9 @@ def test_stems_sum_to_the_mix_and_last_as_long(media: dict[str, Path], cache: Me
         assert sf.info(tmp_path / f"mix{bits}.wav").subtype == subtype
 
 
-def test_a_failed_export_writes_nothing(media: dict[str, Path], cache: MediaCache,
-                                        tmp_path: Path) -> None:
+def test_a_failed_export_writes_nothing(
+    media: dict[str, Path], cache: MediaCache, tmp_path: Path
+) -> None:
     s = Scene()
     s = s.with_track(new_track(s, str(media["mono"]), name="bird"))
     stems = tmp_path / "stems"
@@ -126,33 +135,39 @@ def test_a_failed_export_writes_nothing(media: dict[str, Path], cache: MediaCach
 
 def test_block_mixer_equals_the_offline_render(media: dict[str, Path], cache: MediaCache) -> None:
     s = Scene()
-    s = s.with_track(new_track(s, str(media["mono"]), path=preset("figure-eight", 2.0),
-                               trim_start=0.3, start=0.1))
+    s = s.with_track(
+        new_track(
+            s, str(media["mono"]), path=preset("figure-eight", 2.0), trim_start=0.3, start=0.1
+        )
+    )
     s = s.with_track(new_track(s, str(media["foa"]), rotation=(20.0, 10.0, 0.0), start=0.7))
     offline = render_scene(s, cache)
     mixer = BlockMixer(s, cache)
     assert mixer.frames == offline.shape[1]
     blocks = [mixer.block(i, 1000) for i in range(0, mixer.frames, 1000)]
-    np.testing.assert_allclose(np.concatenate(blocks, axis=1)[:, :mixer.frames], offline,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        np.concatenate(blocks, axis=1)[:, : mixer.frames], offline, atol=1e-6
+    )
 
 
 def test_playback_with_fixed_rotation_equals_the_offline_binaural_mix(
-        media: dict[str, Path], cache: MediaCache) -> None:
+    media: dict[str, Path], cache: MediaCache
+) -> None:
     s = Scene()
     s = s.with_track(new_track(s, str(media["mono"]), path=preset("orbit", 2.0)))
     s = s.with_track(new_track(s, str(media["foa"]), start=0.5, gain_db=-3.0))
     hrirs, decoders = load_hrtf(), DecoderCache(folder=False)
     expected = render(render_scene(s, cache), decoders.get(hrirs, RATE), yaw=40.0)
-    player = SceneTransport(s, BlockMixer(s, cache), hrirs=hrirs, device_output=False,
-                            cache=decoders, yaw=40.0)
+    player = SceneTransport(
+        s, BlockMixer(s, cache), hrirs=hrirs, device_output=False, cache=decoders, yaw=40.0
+    )
     player.play()
     out = []
     while player.state == "playing":
         buf = np.zeros((512, 2), dtype=np.float32)
         player.callback(buf, 512)
         out.append(buf.T.copy())
-    got = np.concatenate(out, axis=1)[:, :expected.shape[1]]
+    got = np.concatenate(out, axis=1)[:, : expected.shape[1]]
     assert player.errors == []
     body = slice(512, None)  # the first block fades in (the transport's click guard)
     np.testing.assert_allclose(got[:, body], expected[:, body], atol=1e-5)

@@ -11,22 +11,37 @@ from pathlib import Path
 import pytest
 
 from ambisketch.engine.errors import SceneError
-from ambisketch.engine.scene import (Scene, backup_path, load_scene, new_track, relink,
-                                     relink_folder, save_scene)
-from ambisketch.engine.scene import project_file
+from ambisketch.engine.scene import (
+    Scene,
+    backup_path,
+    load_scene,
+    new_track,
+    project_file,
+    relink,
+    relink_folder,
+    save_scene,
+)
 from ambisketch.engine.spatial.presets import preset
 
 
 def _scene(media: dict[str, Path]) -> Scene:
     s = Scene(name="forest")
-    s = s.with_track(new_track(s, str(media["mono"]), path=preset("fly-over", 2.0), start=0.5,
-                               gain_db=-3.0, room="small", distance=2.0))
+    s = s.with_track(
+        new_track(
+            s,
+            str(media["mono"]),
+            path=preset("fly-over", 2.0),
+            start=0.5,
+            gain_db=-3.0,
+            room="small",
+            distance=2.0,
+        )
+    )
     s = s.with_track(new_track(s, str(media["foa"]), rotation=(30.0, 0.0, 0.0), mute=True))
     return s
 
 
-def test_round_trip_with_paths_relative_to_the_file(media: dict[str, Path],
-                                                    tmp_path: Path) -> None:
+def test_round_trip_with_paths_relative_to_the_file(media: dict[str, Path], tmp_path: Path) -> None:
     scene = _scene(media)
     target = tmp_path / "forest.json"
     save_scene(scene, target)
@@ -53,8 +68,9 @@ def test_save_keeps_the_previous_version_as_backup(media: dict[str, Path], tmp_p
     assert load_scene(target).scene.name == "second"
 
 
-def test_a_crash_while_saving_leaves_the_previous_scene(media: dict[str, Path], tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_while_saving_leaves_the_previous_scene(
+    media: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "s.json"
     scene = _scene(media)
     save_scene(scene, target)
@@ -72,13 +88,18 @@ def test_a_crash_while_saving_leaves_the_previous_scene(media: dict[str, Path], 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["media", "s.json", "s.json.bak"]
 
 
-@pytest.mark.parametrize("text, words", [
-    ("{not json", "not valid JSON"),
-    ('{"format": "ambisketch-scene", "version": 7, "tracks": []}', "version 7 is newer"),
-    ('{"format": "something-else", "version": 1}', "not an Ambisketch scene"),
-    ('{"format": "ambisketch-scene", "version": 1, "tracks": [{"name": "x"}]}',
-     "track 1 is missing 'media'"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"format": "ambisketch-scene", "version": 7, "tracks": []}', "version 7 is newer"),
+        ('{"format": "something-else", "version": 1}', "not an Ambisketch scene"),
+        (
+            '{"format": "ambisketch-scene", "version": 1, "tracks": [{"name": "x"}]}',
+            "track 1 is missing 'media'",
+        ),
+    ],
+)
 def test_bad_scene_files_are_one_line_errors(tmp_path: Path, text: str, words: str) -> None:
     p = tmp_path / "bad.json"
     p.write_text(text)
@@ -112,8 +133,9 @@ def test_missing_media_are_listed_and_relinked(media: dict[str, Path], tmp_path:
         relink(fixed, fixed.tracks[0].id, media["foa"])
 
 
-def test_a_killed_process_while_saving_leaves_the_previous_scene(media: dict[str, Path],
-                                                                 tmp_path: Path) -> None:
+def test_a_killed_process_while_saving_leaves_the_previous_scene(
+    media: dict[str, Path], tmp_path: Path
+) -> None:
     """A real crash: the saving process dies (os._exit) after writing the new file's bytes."""
     import subprocess
     import sys

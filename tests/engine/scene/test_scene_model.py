@@ -21,8 +21,9 @@ def test_new_track_reads_the_header_and_kind(media: dict[str, Path]) -> None:
 
 
 @pytest.mark.parametrize("which", ["stereo", "three"])
-def test_two_or_three_channels_are_refused_naming_the_file(media: dict[str, Path],
-                                                           which: str) -> None:
+def test_two_or_three_channels_are_refused_naming_the_file(
+    media: dict[str, Path], which: str
+) -> None:
     with pytest.raises(SceneError, match=r"stereo.wav: 2 channels|three.wav: 3 channels"):
         new_track(Scene(), str(media[which]))
 

@@ -6,9 +6,17 @@ import numpy as np
 import pytest
 
 from ambisketch.engine.spatial import Trajectory, preset
-from ambisketch.engine.spatial.ambisonics import (air_absorption, ambix_to_fuma, distance_gain,
-                                                  encode, encode_static, foa_rotation_matrix,
-                                                  fuma_to_ambix, rotate, sh_gains)
+from ambisketch.engine.spatial.ambisonics import (
+    air_absorption,
+    ambix_to_fuma,
+    distance_gain,
+    encode,
+    encode_static,
+    foa_rotation_matrix,
+    fuma_to_ambix,
+    rotate,
+    sh_gains,
+)
 
 RNG = np.random.default_rng(7)
 AZ = RNG.uniform(-180, 180, 150)
@@ -31,9 +39,17 @@ def test_sh_gains_match_cartesian_formula() -> None:
     np.testing.assert_allclose(sh_gains(AZ, EL), np.stack([np.ones_like(x), y, z, x]), atol=1e-12)
 
 
-@pytest.mark.parametrize("az, el, channel, sign", [
-    (90, 0, 1, +1), (-90, 0, 1, -1), (0, 0, 3, +1), (180, 0, 3, -1), (0, 90, 2, +1), (0, -90, 2, -1),
-])
+@pytest.mark.parametrize(
+    "az, el, channel, sign",
+    [
+        (90, 0, 1, +1),
+        (-90, 0, 1, -1),
+        (0, 0, 3, +1),
+        (180, 0, 3, -1),
+        (0, 90, 2, +1),
+        (0, -90, 2, -1),
+    ],
+)
 def test_signs_left_is_positive_y(az: float, el: float, channel: int, sign: int) -> None:
     g = sh_gains(az, el)
     assert g[channel] == pytest.approx(sign)
@@ -59,10 +75,11 @@ def test_moving_encode_has_no_zipper_steps() -> None:
 
 def test_moving_encode_crosses_back_smoothly() -> None:
     rate = 1000
-    traj = Trajectory.from_dict({"duration": 1, "keyframes": [
-        {"time": 0, "azimuth": 150}, {"time": 1, "azimuth": -150}]})
+    traj = Trajectory.from_dict(
+        {"duration": 1, "keyframes": [{"time": 0, "azimuth": 150}, {"time": 1, "azimuth": -150}]}
+    )
     foa = encode(np.ones(rate, np.float32), traj, rate)
-    assert np.abs(np.diff(foa[1])).max() < 2e-3   # Y passes 0 at the back, no jump
+    assert np.abs(np.diff(foa[1])).max() < 2e-3  # Y passes 0 at the back, no jump
     assert foa[3].max() < -0.86  # X stays behind the listener
 
 
@@ -78,8 +95,9 @@ def test_rotation_signs() -> None:
     front = sh_gains(0, 0)
     np.testing.assert_allclose(foa_rotation_matrix(yaw=90) @ front, sh_gains(90, 0), atol=1e-12)
     np.testing.assert_allclose(foa_rotation_matrix(pitch=30) @ front, sh_gains(0, 30), atol=1e-12)
-    np.testing.assert_allclose(foa_rotation_matrix(roll=30) @ sh_gains(90, 0), sh_gains(90, 30),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        foa_rotation_matrix(roll=30) @ sh_gains(90, 0), sh_gains(90, 30), atol=1e-12
+    )
 
 
 def test_rotation_matches_reencoding_and_inverts() -> None:

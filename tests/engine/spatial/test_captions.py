@@ -5,17 +5,39 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ambisketch.engine.spatial import (Keyframe, ParametricMotion, Trajectory, describe,
-                                       parametric_from_trajectory, preset, speed_class,
-                                       trajectory_from_parametric)
+from ambisketch.engine.spatial import (
+    Keyframe,
+    ParametricMotion,
+    Trajectory,
+    describe,
+    parametric_from_trajectory,
+    preset,
+    speed_class,
+    trajectory_from_parametric,
+)
 from ambisketch.engine.spatial.captions import azimuth_word, elevation_word, position_phrase
 
 
-@pytest.mark.parametrize("az, word", [
-    (0, "front"), (22.4, "front"), (-22.4, "front"), (30, "front-left"), (67, "front-left"),
-    (90, "left"), (112, "left"), (135, "back-left"), (157, "back-left"), (160, "back"),
-    (180, "back"), (-170, "back"), (-135, "back-right"), (-90, "right"), (-45, "front-right"),
-])
+@pytest.mark.parametrize(
+    "az, word",
+    [
+        (0, "front"),
+        (22.4, "front"),
+        (-22.4, "front"),
+        (30, "front-left"),
+        (67, "front-left"),
+        (90, "left"),
+        (112, "left"),
+        (135, "back-left"),
+        (157, "back-left"),
+        (160, "back"),
+        (180, "back"),
+        (-170, "back"),
+        (-135, "back-right"),
+        (-90, "right"),
+        (-45, "front-right"),
+    ],
+)
 def test_azimuth_words_follow_table_1(az: float, word: str) -> None:
     assert azimuth_word(az) == word
 
@@ -27,16 +49,25 @@ def test_every_azimuth_has_a_word_and_bins_are_45_degrees() -> None:
 
 
 def test_elevation_words() -> None:
-    assert [elevation_word(e) for e in (-60, -30, -29, 0, 29, 30, 80)] == \
-        ["down", "down", "", "", "", "up", "up"]
+    assert [elevation_word(e) for e in (-60, -30, -29, 0, 29, 30, 80)] == [
+        "down",
+        "down",
+        "",
+        "",
+        "",
+        "up",
+        "up",
+    ]
     assert position_phrase(-135, 40) == "back-right and up"
     assert position_phrase(10, 80) == "overhead"
 
 
 def test_caption_of_a_clockwise_sweep() -> None:
     p = ParametricMotion(45, 0, -135, 0, True, 1.0, 9.0, "slow", 10.0)
-    assert describe(trajectory_from_parametric(p)) == \
-        "moves slowly from front-left to back-right, clockwise"
+    assert (
+        describe(trajectory_from_parametric(p))
+        == "moves slowly from front-left to back-right, clockwise"
+    )
 
 
 def test_caption_of_a_static_source_above() -> None:
@@ -45,18 +76,32 @@ def test_caption_of_a_static_source_above() -> None:
 
 def test_caption_speed_and_counter_clockwise() -> None:
     p = ParametricMotion(-90, 0, 90, 0, False, 2.0, 4.0, "fast", 10.0)
-    assert describe(trajectory_from_parametric(p)) == \
-        "moves quickly from right to left, counter-clockwise"
+    assert (
+        describe(trajectory_from_parametric(p))
+        == "moves quickly from right to left, counter-clockwise"
+    )
 
 
 def test_elevation_only_motion_has_no_turn_word() -> None:
     p = ParametricMotion(0, -40, 0, 40, False, 0.0, 5.0, "moderate", 10.0)
-    assert describe(trajectory_from_parametric(p)) == \
-        "moves at a moderate speed from front and down to front and up"
+    assert (
+        describe(trajectory_from_parametric(p))
+        == "moves at a moderate speed from front and down to front and up"
+    )
 
 
-@pytest.mark.parametrize("seconds, cls", [(0, "static"), (1, "fast"), (3, "fast"), (3.5, "moderate"),
-                                          (6.5, "moderate"), (7, "slow"), (10, "slow")])
+@pytest.mark.parametrize(
+    "seconds, cls",
+    [
+        (0, "static"),
+        (1, "fast"),
+        (3, "fast"),
+        (3.5, "moderate"),
+        (6.5, "moderate"),
+        (7, "slow"),
+        (10, "slow"),
+    ],
+)
 def test_speed_classes(seconds: float, cls: str) -> None:
     assert speed_class(seconds) == cls
 
@@ -80,13 +125,23 @@ def test_parametric_of_a_static_path() -> None:
 
 
 def test_multi_keyframe_caption_names_the_places_passed() -> None:
-    assert describe(preset("orbit")) == \
-        "moves slowly from front via left, back, right to front, counter-clockwise"
+    assert (
+        describe(preset("orbit"))
+        == "moves slowly from front via left, back, right to front, counter-clockwise"
+    )
     assert describe(preset("fly-over")) == "moves slowly from front via overhead to back"
 
 
 def test_parametric_window_of_a_path_with_holds() -> None:
-    traj = Trajectory(10.0, (Keyframe(0, 0), Keyframe(2, 0), Keyframe(4, 90, direction="ccw"),
-                             Keyframe(5, 90), Keyframe(6, 180, direction="ccw")))
+    traj = Trajectory(
+        10.0,
+        (
+            Keyframe(0, 0),
+            Keyframe(2, 0),
+            Keyframe(4, 90, direction="ccw"),
+            Keyframe(5, 90),
+            Keyframe(6, 180, direction="ccw"),
+        ),
+    )
     p = parametric_from_trajectory(traj)
     assert (p.movement_start, p.movement_end, p.speed, p.clockwise) == (2, 6, "moderate", False)

@@ -9,8 +9,7 @@ from ambisketch.engine.spatial import Keyframe, Trajectory, preset
 from ambisketch.engine.spatial.ambisonics import encode, encode_static
 from ambisketch.engine.spatial.angles import great_circle_angle
 from ambisketch.engine.spatial.dirac import analyze, band_filters, split_band
-from ambisketch.engine.spatial.dirac_synthesis import (decorrelators, interpolate_frames,
-                                                       synthesize)
+from ambisketch.engine.spatial.dirac_synthesis import decorrelators, interpolate_frames, synthesize
 from ambisketch.engine.spatial.doa import compare_tracks, direction_errors, intensity_doa
 
 RATE, HOP = 16000, 2048
@@ -24,8 +23,9 @@ def _noise(seconds: float, seed: int = 0) -> np.ndarray:
 
 def _tetrahedron(seconds: float) -> np.ndarray:
     """Four independent noises from the corners of a tetrahedron: zero net intensity."""
-    return sum(encode_static(_noise(seconds, 10 + i), az, el)
-               for i, (az, el) in enumerate(TETRAHEDRON))
+    return sum(
+        encode_static(_noise(seconds, 10 + i), az, el) for i, (az, el) in enumerate(TETRAHEDRON)
+    )
 
 
 @pytest.mark.parametrize("az, el", [(0, 0), (90, 0), (-135, 20), (180, -40), (30, 75)])
@@ -40,8 +40,9 @@ def test_plane_wave_direction_and_no_diffuseness(az: float, el: float) -> None:
 def test_tetrahedron_of_independent_noises_is_diffuse() -> None:
     params = analyze(_tetrahedron(4.0), RATE, HOP, band_edges=EDGES)
     assert params.diffuseness.mean(axis=1).min() > 0.9  # every band
-    mixed = analyze(_tetrahedron(4.0) + 2.0 * encode_static(_noise(4.0, 3), 60, 0), RATE, HOP,
-                    band_edges=EDGES)  # a strong source on top: neither 0 nor 1
+    mixed = analyze(
+        _tetrahedron(4.0) + 2.0 * encode_static(_noise(4.0, 3), 60, 0), RATE, HOP, band_edges=EDGES
+    )  # a strong source on top: neither 0 nor 1
     assert 0.15 < mixed.diffuseness.mean() < 0.6
 
 

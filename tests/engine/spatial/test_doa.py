@@ -14,7 +14,9 @@ RATE = 16000
 
 
 def _noise(seconds: float, seed: int = 0) -> np.ndarray:
-    return (np.random.default_rng(seed).standard_normal(int(seconds * RATE)) * 0.1).astype(np.float32)
+    return (np.random.default_rng(seed).standard_normal(int(seconds * RATE)) * 0.1).astype(
+        np.float32
+    )
 
 
 def _diffuse(seconds: float, level: float, seed: int = 1) -> np.ndarray:
@@ -58,7 +60,7 @@ def test_wrong_path_gives_large_errors() -> None:
 
 def test_energy_gate_drops_silence() -> None:
     x = _noise(2.0)
-    x[RATE // 2: RATE + RATE // 2] = 0.0  # one second of silence in the middle
+    x[RATE // 2 : RATE + RATE // 2] = 0.0  # one second of silence in the middle
     track = intensity_doa(encode(x, Trajectory.static(30, 0, 2.0), RATE), RATE)
     quiet = (track.times > 0.6) & (track.times < 1.4)
     assert not track.valid[quiet].any()

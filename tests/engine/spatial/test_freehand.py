@@ -7,12 +7,18 @@ import pytest
 
 from ambisketch.engine.errors import TrajectoryError
 from ambisketch.engine.spatial.angles import great_circle_angle, wrap_azimuth
-from ambisketch.engine.spatial.freehand import (MAX_SEGMENT_TURN, clean_stroke, simplify_indices,
-                                               simplify_stroke, stroke_to_trajectory)
+from ambisketch.engine.spatial.freehand import (
+    MAX_SEGMENT_TURN,
+    clean_stroke,
+    simplify_indices,
+    simplify_stroke,
+    stroke_to_trajectory,
+)
 
 
-def _orbit_stroke(turns: float = 1.0, n: int = 400, wobble: float = 0.0, sign: float = 1.0
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _orbit_stroke(
+    turns: float = 1.0, n: int = 400, wobble: float = 0.0, sign: float = 1.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A hand-drawn orbit: unevenly timed samples, azimuth wrapped as a picker returns it."""
     rng = np.random.default_rng(3)
     t = np.cumsum(rng.uniform(0.005, 0.02, n))
@@ -63,8 +69,10 @@ def test_crossing_the_back_is_one_short_segment() -> None:
     t = np.linspace(0.0, 1.0, 50)
     az = np.asarray(wrap_azimuth(np.linspace(150.0, 210.0, 50)))
     kfs = simplify_stroke(t, az, np.zeros(50))
-    assert [(k.azimuth, k.direction) for k in kfs] == [(150.0, "shortest"),
-                                                       (pytest.approx(-150.0), "shortest")]
+    assert [(k.azimuth, k.direction) for k in kfs] == [
+        (150.0, "shortest"),
+        (pytest.approx(-150.0), "shortest"),
+    ]
 
 
 def test_drawing_speed_is_kept() -> None:
@@ -92,13 +100,16 @@ def test_indices_point_into_the_stroke() -> None:
     assert idx[0] == 0 and idx[-1] == t.size - 1 and np.all(np.diff(idx) > 0)
 
 
-@pytest.mark.parametrize("args, words", [
-    (([], [], []), "empty"),
-    (([0, 1], [0], [0, 0]), "2 times, 1 azimuths"),
-    (([0, 1], [0, np.nan], [0, 0]), "finite"),
-    (([1, 0], [0, 1], [0, 0]), "must not decrease"),
-    (([0, 1], [0, 1], [0, 95]), "elevation 95"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (([], [], []), "empty"),
+        (([0, 1], [0], [0, 0]), "2 times, 1 azimuths"),
+        (([0, 1], [0, np.nan], [0, 0]), "finite"),
+        (([1, 0], [0, 1], [0, 0]), "must not decrease"),
+        (([0, 1], [0, 1], [0, 95]), "elevation 95"),
+    ],
+)
 def test_bad_strokes_are_refused(args: tuple, words: str) -> None:
     with pytest.raises(TrajectoryError, match=words):
         simplify_stroke(*args)

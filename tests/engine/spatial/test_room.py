@@ -11,9 +11,12 @@ from ambisketch.engine.errors import RoomError
 from ambisketch.engine.spatial import Keyframe, Trajectory
 from ambisketch.engine.spatial.angles import from_cartesian
 from ambisketch.engine.spatial.room import SPEED_OF_SOUND, Room, distance_word, size_word
-from ambisketch.engine.spatial.room_render import (image_sources, render_in_room,
-                                                   room_impulse_response)
 from ambisketch.engine.spatial.room_metrics import drr_from_ir, measure_decay, rt60_from_ir
+from ambisketch.engine.spatial.room_render import (
+    image_sources,
+    render_in_room,
+    room_impulse_response,
+)
 
 RATE = 16000
 
@@ -47,7 +50,7 @@ def test_first_reflection_arrives_at_the_image_source_delay_from_its_direction()
     w = ir[0].astype(np.float64)
     direct = 2.0 / SPEED_OF_SOUND * RATE
     floor = math.hypot(2.0, 2.0) / SPEED_OF_SOUND * RATE
-    after = np.nonzero(np.abs(w[int(direct) + 3:]) > 1e-6)[0]
+    after = np.nonzero(np.abs(w[int(direct) + 3 :]) > 1e-6)[0]
     first = int(direct) + 3 + int(after[0])
     assert abs(first - floor) < 1.0, (first, floor)
     # Linear interpolation splits the arrival over two taps; their weighted mean is the delay.
@@ -62,8 +65,9 @@ def test_first_reflection_arrives_at_the_image_source_delay_from_its_direction()
 def test_direct_sound_follows_a_moving_path_within_2_degrees_in_a_room() -> None:
     room = Room.preset("medium")
     duration, spacing = 2.0, 0.25
-    traj = Trajectory(duration, (Keyframe(0.0, 60.0, 10.0), Keyframe(duration, -120.0, -10.0,
-                                                                      direction="ccw")))
+    traj = Trajectory(
+        duration, (Keyframe(0.0, 60.0, 10.0), Keyframe(duration, -120.0, -10.0, direction="ccw"))
+    )
     clicks = np.zeros(int(duration * RATE))
     starts = (np.arange(0.0, duration - 0.01, spacing) * RATE).astype(int)
     clicks[starts] = 1.0
@@ -90,8 +94,9 @@ def test_doubling_the_distance_lowers_the_direct_sound_by_6_db() -> None:
 
 def test_direct_to_reverberant_ratio_falls_with_distance() -> None:
     room = Room.preset("medium")
-    near, far = (drr_from_ir(room_impulse_response(room, RATE, 0.0, 0.0, r)[0], RATE)
-                 for r in (1.0, 3.0))
+    near, far = (
+        drr_from_ir(room_impulse_response(room, RATE, 0.0, 0.0, r)[0], RATE) for r in (1.0, 3.0)
+    )
     assert near > far + 6.0
 
 
@@ -106,8 +111,16 @@ def test_a_take_in_a_room_measures_its_rt60() -> None:
 
 def test_sources_stay_inside_the_walls_along_the_path_direction() -> None:
     room = Room.preset("small")
-    out = render_in_room(np.ones(160), Trajectory.static(0.0, 0.0, 0.01), RATE, room,
-                         distance=50.0, late=False, max_order=0, ring_out=False)
+    out = render_in_room(
+        np.ones(160),
+        Trajectory.static(0.0, 0.0, 0.01),
+        RATE,
+        room,
+        distance=50.0,
+        late=False,
+        max_order=0,
+        ring_out=False,
+    )
     assert out.clamped and out.mean_distance == pytest.approx(room.max_distance(0.0), abs=1e-6)
 
 
@@ -120,18 +133,21 @@ def test_render_is_deterministic_and_float32() -> None:
     np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda: Room(0.0, 5.0, 3.0), ("width", "> 0")),
-    (lambda: Room(4.0, 5.0, -3.0), ("height", "> 0")),
-    (lambda: Room(4.0, 5.0, 3.0, absorption=-0.2), ("absorption", "(0, 1]")),
-    (lambda: Room(4.0, 5.0, 3.0, absorption=(0.3, 0.3, 0.3, 0.3, 0.3, 1.5)), ("ceiling",)),
-    (lambda: Room(4.0, 5.0, 3.0, listener=(9.0, 1.0, 1.0)), ("listener", "outside")),
-    (lambda: Room.parse("0x3x3"), ("width", "> 0")),
-    (lambda: Room.parse("cathedral"), ("unknown room", "small")),
-    (lambda: Room.parse("4x5"), ("WxDxH",)),
-    (lambda: Room.from_rt60(4.0, 5.0, 3.0, 0.01), ("too short",)),
-    (lambda: Room.from_rt60(4.0, 5.0, 3.0, -1.0), ("RT60", "> 0")),
-])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda: Room(0.0, 5.0, 3.0), ("width", "> 0")),
+        (lambda: Room(4.0, 5.0, -3.0), ("height", "> 0")),
+        (lambda: Room(4.0, 5.0, 3.0, absorption=-0.2), ("absorption", "(0, 1]")),
+        (lambda: Room(4.0, 5.0, 3.0, absorption=(0.3, 0.3, 0.3, 0.3, 0.3, 1.5)), ("ceiling",)),
+        (lambda: Room(4.0, 5.0, 3.0, listener=(9.0, 1.0, 1.0)), ("listener", "outside")),
+        (lambda: Room.parse("0x3x3"), ("width", "> 0")),
+        (lambda: Room.parse("cathedral"), ("unknown room", "small")),
+        (lambda: Room.parse("4x5"), ("WxDxH",)),
+        (lambda: Room.from_rt60(4.0, 5.0, 3.0, 0.01), ("too short",)),
+        (lambda: Room.from_rt60(4.0, 5.0, 3.0, -1.0), ("RT60", "> 0")),
+    ],
+)
 def test_bad_rooms_get_a_clear_one_line_error(make, words) -> None:
     with pytest.raises(RoomError) as info:
         make()
@@ -148,11 +164,21 @@ def test_caption_words() -> None:
 @pytest.mark.parametrize("doppler, ratio", [(True, 1.0 + 5.0 / SPEED_OF_SOUND), (False, 1.0)])
 def test_doppler_is_optional_for_an_approaching_source(doppler: bool, ratio: float) -> None:
     room = Room(20.0, 20.0, 6.0, absorption=0.5, listener=(2.0, 10.0, 3.0))
-    traj = Trajectory(1.0, (Keyframe(0.0, 0.0, 0.0, distance=6.0),
-                            Keyframe(1.0, 0.0, 0.0, distance=1.0)))
+    traj = Trajectory(
+        1.0, (Keyframe(0.0, 0.0, 0.0, distance=6.0), Keyframe(1.0, 0.0, 0.0, distance=1.0))
+    )
     t = np.arange(RATE) / RATE
-    out = render_in_room(np.sin(2 * np.pi * 500.0 * t), traj, RATE, room, doppler=doppler,
-                         late=False, max_order=0, air=False, ring_out=False).foa[0]
+    out = render_in_room(
+        np.sin(2 * np.pi * 500.0 * t),
+        traj,
+        RATE,
+        room,
+        doppler=doppler,
+        late=False,
+        max_order=0,
+        air=False,
+        ring_out=False,
+    ).foa[0]
     mid = out[4000:12000].astype(np.float64)
     crossings = np.nonzero(np.diff(np.signbit(mid)))[0]
     freq = (crossings.size - 1) / 2 / ((crossings[-1] - crossings[0]) / RATE)
@@ -173,9 +199,14 @@ def test_image_sources_match_pyroomacoustics_golden_values() -> None:
     room = Room(6.0, 8.0, 3.2, absorption=0.2, listener=tuple(lis))
     size = np.array(room.size_xyz)
     images = image_sources(room, 3)
-    dist = np.sort([np.linalg.norm((1 - 2 * p) * src + 2 * q * size - lis) for p, q, _, _ in images])
+    dist = np.sort(
+        [np.linalg.norm((1 - 2 * p) * src + 2 * q * size - lis) for p, q, _, _ in images]
+    )
     assert len(images) == 63
-    np.testing.assert_allclose(dist[:8], [2.080865, 3.556684, 4.060788, 5.889822, 6.438167,
-                                          6.558201, 6.655073, 6.844706], atol=2e-6)
+    np.testing.assert_allclose(
+        dist[:8],
+        [2.080865, 3.556684, 4.060788, 5.889822, 6.438167, 6.558201, 6.655073, 6.844706],
+        atol=2e-6,
+    )
     assert dist.sum() == pytest.approx(717.89671, abs=1e-4)
     assert sum(g for _, _, g, _ in images) == pytest.approx(47.95717, abs=1e-4)

@@ -36,9 +36,17 @@ def _moves() -> list[Trajectory]:
         for turn in ("cw", "ccw"):
             length = next(speeds)
             t0 = (D - length) / 2
-            out.append(Trajectory(D, (Keyframe(0, AZIMUTHS[a]), Keyframe(t0, AZIMUTHS[a]),
-                                      Keyframe(t0 + length, AZIMUTHS[b], 0.0, direction=turn),
-                                      Keyframe(D, AZIMUTHS[b]))))
+            out.append(
+                Trajectory(
+                    D,
+                    (
+                        Keyframe(0, AZIMUTHS[a]),
+                        Keyframe(t0, AZIMUTHS[a]),
+                        Keyframe(t0 + length, AZIMUTHS[b], 0.0, direction=turn),
+                        Keyframe(D, AZIMUTHS[b]),
+                    ),
+                )
+            )
     return out
 
 
@@ -50,11 +58,15 @@ def _multi() -> list[Trajectory]:
             az = AZIMUTHS[start]
             kfs = [Keyframe(0.0, az)] + [
                 Keyframe(2.5 * k, float((az + k * step + 180) % 360 - 180), 0.0, direction=turn)
-                for k in range(1, 5)]
+                for k in range(1, 5)
+            ]
             out.append(Trajectory(D, tuple(kfs)))
     for a, b in (("front-left", "back-right"), ("left", "right"), ("back", "front")):
-        out.append(Trajectory(D, (Keyframe(0, AZIMUTHS[a], 45.0),
-                                  Keyframe(D, AZIMUTHS[b], -45.0, direction="cw"))))
+        out.append(
+            Trajectory(
+                D, (Keyframe(0, AZIMUTHS[a], 45.0), Keyframe(D, AZIMUTHS[b], -45.0, direction="cw"))
+            )
+        )
     return out
 
 
@@ -69,21 +81,34 @@ def test_every_engine_caption_parses_back_to_its_path(caption: str) -> None:
 
 
 PHRASES = [  # (prompt, azimuth, elevation) of a static place
-    ("a dog barking on the left", 90, 0), ("a dog barking on your left", 90, 0),
-    ("a voice to your right", -90, 0), ("a cat meows to the right", -90, 0),
-    ("footsteps behind you", 180, 0), ("a door creaks behind", 180, 0),
-    ("a helicopter overhead", None, 85), ("a drone directly overhead", None, 90),
-    ("a bell in front of you", 0, 0), ("a voice straight ahead", 0, 0),
-    ("water dripping below you", None, -85), ("a bird to the front-left", 45, 0),
-    ("a car on the back right", -135, 0), ("crickets at the rear-left", 135, 0),
-    ("a phone rings on the left-hand side", 90, 0), ("a guitar panned hard left", 90, 0),
-    ("a whisper in your left ear", 90, 0), ("a siren, static at the back-right and up", -135, 45),
+    ("a dog barking on the left", 90, 0),
+    ("a dog barking on your left", 90, 0),
+    ("a voice to your right", -90, 0),
+    ("a cat meows to the right", -90, 0),
+    ("footsteps behind you", 180, 0),
+    ("a door creaks behind", 180, 0),
+    ("a helicopter overhead", None, 85),
+    ("a drone directly overhead", None, 90),
+    ("a bell in front of you", 0, 0),
+    ("a voice straight ahead", 0, 0),
+    ("water dripping below you", None, -85),
+    ("a bird to the front-left", 45, 0),
+    ("a car on the back right", -135, 0),
+    ("crickets at the rear-left", 135, 0),
+    ("a phone rings on the left-hand side", 90, 0),
+    ("a guitar panned hard left", 90, 0),
+    ("a whisper in your left ear", 90, 0),
+    ("a siren, static at the back-right and up", -135, 45),
     ("a bell rings, coming from the front-left, above", 45, 45),
     ("a bell, static above, at the back-left", 135, 45),
-    ("The front-right: a dog barks, static", -45, 0), ("Overhead: a plane, static", None, 85),
-    ("a fan humming at the front and down", 0, -45), ("a clock ticking to the left and up", 90, 45),
-    ("A DOG BARKING ON THE RIGHT", -90, 0), ("rain, far away in a large hall, on the left", 90, 0),
-    ("a dog stays at the back", 180, 0), ("a dog, not moving, at the front-right", -45, 0),
+    ("The front-right: a dog barks, static", -45, 0),
+    ("Overhead: a plane, static", None, 85),
+    ("a fan humming at the front and down", 0, -45),
+    ("a clock ticking to the left and up", 90, 45),
+    ("A DOG BARKING ON THE RIGHT", -90, 0),
+    ("rain, far away in a large hall, on the left", 90, 0),
+    ("a dog stays at the back", 180, 0),
+    ("a dog, not moving, at the front-right", -45, 0),
 ]
 
 
@@ -104,10 +129,14 @@ MOVES = [  # prompt → (start azimuth, end azimuth, net turn sign, speed or Non
     ("footsteps passing from the front to the back, slowly", 0, 180, 1, "slow"),
     ("a bee flying from the back-left to the front-right, counter-clockwise", 135, -45, 1, None),
     ("a bee flying from the back-left to the front-right, clockwise", 135, -45, -1, None),
-    ("a plane moves from front to back at a moderate speed, anticlockwise", 0, 180, 1,
-     "moderate"),
-    ("wind moving from front-left to back-right at a moderate speed, clockwise", 45, -135, -1,
-     "moderate"),
+    ("a plane moves from front to back at a moderate speed, anticlockwise", 0, 180, 1, "moderate"),
+    (
+        "wind moving from front-left to back-right at a moderate speed, clockwise",
+        45,
+        -135,
+        -1,
+        "moderate",
+    ),
     ("a bee circling around you", 0, 0, 1, None),
     ("a fly circling around your head clockwise, fast", 0, 0, -1, "fast"),
     ("a drone orbiting the listener starting on the left", 90, 90, 1, None),
@@ -152,17 +181,46 @@ def test_elevation_words() -> None:
 
 
 NEAR_MISSES = [
-    "left-handed guitar", "a left-handed guitarist strumming", "back pain", "rightly so",
-    "turn up the music", "the right answer", "the train left the station", "all right then",
-    "right now", "come back soon", "a fast car", "a slow song", "a dog barking", "rain",
-    "a back door slamming", "a front door bell", "upbeat techno", "breaking down",
-    "calm down", "look up at the sky", "wake up call", "back to back applause",
-    "a right-handed drummer", "the right thing to do", "left over food sizzling",
-    "a door clicks clockwise mechanism", "he turned up late", "the upper floor creaks",
-    "above all, a calm ocean", "front row applause", "back seat chatter in a car",
-    "rear window rain", "a waterfall far away in a large hall", "a choir close by",
-    "going back home", "a pan sizzling", "ahead of time", "a rightward glance",
-    "on the right track", "in the right place",
+    "left-handed guitar",
+    "a left-handed guitarist strumming",
+    "back pain",
+    "rightly so",
+    "turn up the music",
+    "the right answer",
+    "the train left the station",
+    "all right then",
+    "right now",
+    "come back soon",
+    "a fast car",
+    "a slow song",
+    "a dog barking",
+    "rain",
+    "a back door slamming",
+    "a front door bell",
+    "upbeat techno",
+    "breaking down",
+    "calm down",
+    "look up at the sky",
+    "wake up call",
+    "back to back applause",
+    "a right-handed drummer",
+    "the right thing to do",
+    "left over food sizzling",
+    "a door clicks clockwise mechanism",
+    "he turned up late",
+    "the upper floor creaks",
+    "above all, a calm ocean",
+    "front row applause",
+    "back seat chatter in a car",
+    "rear window rain",
+    "a waterfall far away in a large hall",
+    "a choir close by",
+    "going back home",
+    "a pan sizzling",
+    "ahead of time",
+    "a rightward glance",
+    "on the right track",
+    "in the right place",
 ]
 
 

@@ -58,9 +58,11 @@ def test_holds_before_first_and_after_last_keyframe() -> None:
 
 
 def test_json_round_trip_keeps_everything(tmp_path: Path) -> None:
-    traj = _path({"time": 0, "azimuth": 90, "elevation": 10, "distance": 3},
-                 {"time": 2, "azimuth": -90, "direction": "cw", "distance": 1.5},
-                 {"time": 4, "azimuth": 180, "elevation": -20, "direction": "ccw"})
+    traj = _path(
+        {"time": 0, "azimuth": 90, "elevation": 10, "distance": 3},
+        {"time": 2, "azimuth": -90, "direction": "cw", "distance": 1.5},
+        {"time": 4, "azimuth": 180, "elevation": -20, "direction": "ccw"},
+    )
     f = tmp_path / "p.json"
     f.write_text(traj.to_json())
     again = Trajectory.load(f)
@@ -72,26 +74,45 @@ def test_minus_180_is_normalised_to_180() -> None:
     assert Keyframe(0, -180.0).azimuth == 180.0
 
 
-@pytest.mark.parametrize("data, words", [
-    ({"duration": 4, "keyframes": [{"time": 0, "azimuth": 190}]}, "azimuth 190 is outside"),
-    ({"duration": 4, "keyframes": [{"time": 0, "azimuth": 0, "elevation": 91}]}, "elevation 91"),
-    ({"duration": 4, "keyframes": [{"time": 0, "azimuth": 0}, {"time": 0, "azimuth": 5}]},
-     "times must increase"),
-    ({"duration": 4, "keyframes": [{"time": 5, "azimuth": 0}]}, "after the end"),
-    ({"duration": 4, "keyframes": [{"time": -1, "azimuth": 0}]}, ">= 0"),
-    ({"duration": 0, "keyframes": [{"time": 0, "azimuth": 0}]}, "duration must be > 0"),
-    ({"duration": 4, "keyframes": []}, "at least one keyframe"),
-    ({"duration": 4, "keyframes": [{"time": 0, "azimuth": 0, "speed": 3}]}, "unknown key 'speed'"),
-    ({"duration": 4, "keyframes": [{"time": 0, "azimuth": 0}], "loop": True}, "unknown key 'loop'"),
-    ({"duration": 4, "keyframes": [{"time": 0, "azimuth": 0, "direction": "left"}]},
-     "direction 'left' is not one of"),
-    ({"duration": 4, "keyframes": [{"time": 0, "azimuth": "front"}]}, "must be a number"),
-    ({"duration": 4, "keyframes": [{"time": 0, "azimuth": True}]}, "must be a number"),
-    ({"duration": 4, "keyframes": [{"time": 0}]}, "missing 'azimuth'"),
-    ({"keyframes": [{"time": 0, "azimuth": 0}]}, "missing 'duration'"),
-    ({"duration": 4, "keyframes": [{"time": 0, "azimuth": 0, "distance": 0}]}, "distance must be > 0"),
-    ([1, 2], "must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        ({"duration": 4, "keyframes": [{"time": 0, "azimuth": 190}]}, "azimuth 190 is outside"),
+        (
+            {"duration": 4, "keyframes": [{"time": 0, "azimuth": 0, "elevation": 91}]},
+            "elevation 91",
+        ),
+        (
+            {"duration": 4, "keyframes": [{"time": 0, "azimuth": 0}, {"time": 0, "azimuth": 5}]},
+            "times must increase",
+        ),
+        ({"duration": 4, "keyframes": [{"time": 5, "azimuth": 0}]}, "after the end"),
+        ({"duration": 4, "keyframes": [{"time": -1, "azimuth": 0}]}, ">= 0"),
+        ({"duration": 0, "keyframes": [{"time": 0, "azimuth": 0}]}, "duration must be > 0"),
+        ({"duration": 4, "keyframes": []}, "at least one keyframe"),
+        (
+            {"duration": 4, "keyframes": [{"time": 0, "azimuth": 0, "speed": 3}]},
+            "unknown key 'speed'",
+        ),
+        (
+            {"duration": 4, "keyframes": [{"time": 0, "azimuth": 0}], "loop": True},
+            "unknown key 'loop'",
+        ),
+        (
+            {"duration": 4, "keyframes": [{"time": 0, "azimuth": 0, "direction": "left"}]},
+            "direction 'left' is not one of",
+        ),
+        ({"duration": 4, "keyframes": [{"time": 0, "azimuth": "front"}]}, "must be a number"),
+        ({"duration": 4, "keyframes": [{"time": 0, "azimuth": True}]}, "must be a number"),
+        ({"duration": 4, "keyframes": [{"time": 0}]}, "missing 'azimuth'"),
+        ({"keyframes": [{"time": 0, "azimuth": 0}]}, "missing 'duration'"),
+        (
+            {"duration": 4, "keyframes": [{"time": 0, "azimuth": 0, "distance": 0}]},
+            "distance must be > 0",
+        ),
+        ([1, 2], "must be a JSON object"),
+    ],
+)
 def test_invalid_paths_name_the_problem(data: object, words: str) -> None:
     with pytest.raises(TrajectoryError, match=words.replace("(", r"\(").replace(")", r"\)")):
         Trajectory.from_dict(data)

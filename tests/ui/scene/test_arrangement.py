@@ -43,8 +43,12 @@ def test_adding_files_and_bad_ones(view: ArrangementView, media: dict[str, Path]
     c = view.controller
     failed = _failures(c)
     view.path_for_mono = lambda: preset("orbit", 10.0)
-    assert view.add_files([media["mono"], media["foa"], media["stereo"],
-                           media["mono"].parent / "gone.wav"]) == 2
+    assert (
+        view.add_files(
+            [media["mono"], media["foa"], media["stereo"], media["mono"].parent / "gone.wav"]
+        )
+        == 2
+    )
     assert [t.kind for t in c.scene.tracks] == ["mono", "foa"]
     assert c.scene.tracks[0].path.duration == pytest.approx(2.0)  # stretched to the file
     assert len(failed) == 2 and "stereo.wav: 2 channels" in failed[0] and "gone.wav" in failed[1]
@@ -54,19 +58,26 @@ def test_adding_files_and_bad_ones(view: ArrangementView, media: dict[str, Path]
 
 def test_drop_adds_at_the_drop_time(view: ArrangementView, media: dict[str, Path]) -> None:
     data = QMimeData()
-    data.setUrls([QUrl.fromLocalFile(str(media["foa"])),
-                  QUrl.fromLocalFile(str(media["foa"]) + ".json")])
+    data.setUrls(
+        [QUrl.fromLocalFile(str(media["foa"])), QUrl.fromLocalFile(str(media["foa"]) + ".json")]
+    )
     x = 3.0 * view.canvas.pixels_per_second
     pos = view.canvas.mapTo(view, QPoint(int(x), RULER_HEIGHT + 10))
-    ev = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, data, Qt.MouseButton.NoButton,
-                    Qt.KeyboardModifier.NoModifier)
+    ev = QDropEvent(
+        QPointF(pos),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     view.dropEvent(ev)
     assert len(view.controller.scene) == 1
     assert view.controller.scene.tracks[0].start == pytest.approx(3.0, abs=0.05)
 
 
-def test_drag_moves_and_edges_trim_each_one_undo_step(qtbot, view: ArrangementView,
-                                                      media: dict[str, Path]) -> None:
+def test_drag_moves_and_edges_trim_each_one_undo_step(
+    qtbot, view: ArrangementView, media: dict[str, Path]
+) -> None:
     c = view.controller
     c.add_file(media["mono"], start=1.0)  # 1 … 3 s
     canvas = view.canvas
@@ -112,8 +123,11 @@ def test_headers_set_gain_mute_solo(view: ArrangementView, media: dict[str, Path
 def test_clicking_the_ruler_moves_the_playhead(qtbot, view: ArrangementView) -> None:
     seeks: list[float] = []
     view.seek_requested.connect(seeks.append)
-    qtbot.mouseClick(view.canvas, Qt.MouseButton.LeftButton,
-                     pos=QPoint(int(4 * view.canvas.pixels_per_second), 5))
+    qtbot.mouseClick(
+        view.canvas,
+        Qt.MouseButton.LeftButton,
+        pos=QPoint(int(4 * view.canvas.pixels_per_second), 5),
+    )
     assert view.controller.playhead() == pytest.approx(4.0, abs=0.02)
     assert seeks and seeks[0] == pytest.approx(4.0, abs=0.02)
 
@@ -174,13 +188,13 @@ def test_export_job_writes_mix_stems_and_binaural(tmp_path: Path, media: dict[st
     assert "mix.wav and 2 stems" in text and "mix_binaural.wav" in text
     mix, _ = sf.read(tmp_path / "mix.wav", always_2d=True)
     stems = sorted(choice.stems_dir.iterdir())
-    np.testing.assert_allclose(sum(sf.read(p, always_2d=True)[0] for p in stems), mix,
-                               atol=1e-7)
+    np.testing.assert_allclose(sum(sf.read(p, always_2d=True)[0] for p in stems), mix, atol=1e-7)
     assert sf.info(choice.binaural_path).channels == 2 and steps[-1] == 100
 
 
-def test_a_scene_at_another_rate_plays_and_exports_at_its_rate(tmp_path: Path,
-                                                               media: dict[str, Path]) -> None:
+def test_a_scene_at_another_rate_plays_and_exports_at_its_rate(
+    tmp_path: Path, media: dict[str, Path]
+) -> None:
     import json
 
     from ambisketch.engine.scene import render_scene

@@ -25,8 +25,11 @@ def window(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     dialogs: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: dialogs.append(a[2]))
     answers: list[QMessageBox.StandardButton] = []  # what the "unsaved scene" question gets
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0) if answers
-                        else QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *a, **k: answers.pop(0) if answers else QMessageBox.StandardButton.Discard,
+    )
     store = TakeStore(tmp_path / "takes")
     x = (np.random.default_rng(0).standard_normal(16000) * 0.1).astype(np.float32)
     request = GenerationRequest("a bee buzzing", preset("orbit", 1.0), 1.0, seed=3, steps=4)

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dsp import Array, adsr, band, modal, osc, place, resonator, smooth_random, strike, t_axis, white
+from .dsp import (
+    Array,
+    adsr,
+    band,
+    modal,
+    osc,
+    place,
+    resonator,
+    smooth_random,
+    strike,
+    t_axis,
+    white,
+)
 from .noisy import _particles
 
 Gen = tuple[Array, str | None]
@@ -76,7 +88,9 @@ def frogs(rng: np.random.Generator, rate: int) -> Gen:
 def insect_buzz(rng: np.random.Generator, rate: int) -> Gen:
     n = int(rng.uniform(3, 6) * rate)
     bee = rng.random() < 0.5
-    f = (rng.uniform(180, 250) if bee else rng.uniform(350, 600)) * (1 + 0.05 * smooth_random(n, rate, rng, 3))
+    f = (rng.uniform(180, 250) if bee else rng.uniform(350, 600)) * (
+        1 + 0.05 * smooth_random(n, rate, rng, 3)
+    )
     amp = 0.6 + 0.4 * smooth_random(n, rate, rng, 2)
     return osc(f, n, rate, "saw") * amp, ("a bee buzzing" if bee else "a fly buzzing")
 
@@ -98,14 +112,21 @@ def applause(rng: np.random.Generator, rate: int) -> Gen:
     seconds = rng.uniform(4, 7)
     crowd = rng.uniform(30, 150)
     x = _particles(seconds, crowd * 4, rate, rng, lambda: _clap(rate, rng))
-    return x * adsr(x.size, rate, 0.5, 1.0), ("a large crowd applauding" if crowd > 90 else "a small audience applauding")
+    return x * adsr(x.size, rate, 0.5, 1.0), (
+        "a large crowd applauding" if crowd > 90 else "a small audience applauding"
+    )
 
 
 def finger_snaps(rng: np.random.Generator, rate: int) -> Gen:
     period = rng.uniform(0.4, 0.8)
     x = np.zeros(int(rng.uniform(3, 5) * rate))
     for k in range(int(x.size / rate / period)):
-        place(x, resonator(strike(0.005, rate, rng, 1.0), rng.uniform(1800, 2600), 3, rate), 0.1 + k * period, rate)
+        place(
+            x,
+            resonator(strike(0.005, rate, rng, 1.0), rng.uniform(1800, 2600), 3, rate),
+            0.1 + k * period,
+            rate,
+        )
     return x, None
 
 
@@ -114,7 +135,13 @@ def heartbeat(rng: np.random.Generator, rate: int) -> Gen:
     x = np.zeros(int(rng.uniform(4, 7) * rate))
     for k in range(int(x.size / rate * bpm / 60)):
         for d, a in ((0.0, 1.0), (0.28, 0.7)):
-            place(x, modal([rng.uniform(40, 60)], [0.12], [1], 0.2, rate, rng), 0.1 + k * 60 / bpm + d, rate, a)
+            place(
+                x,
+                modal([rng.uniform(40, 60)], [0.12], [1], 0.2, rate, rng),
+                0.1 + k * 60 / bpm + d,
+                rate,
+                a,
+            )
     return x, ("a fast heartbeat" if bpm > 95 else "a slow heartbeat")
 
 
@@ -122,7 +149,10 @@ def breathing(rng: np.random.Generator, rate: int) -> Gen:
     seconds = rng.uniform(5, 8)
     t = t_axis(seconds, rate)
     period = rng.uniform(2.5, 4)
-    env = np.clip(np.sin(2 * np.pi * t / period), 0, 1) ** 1.5 + 0.6 * np.clip(-np.sin(2 * np.pi * t / period), 0, 1) ** 1.5
+    env = (
+        np.clip(np.sin(2 * np.pi * t / period), 0, 1) ** 1.5
+        + 0.6 * np.clip(-np.sin(2 * np.pi * t / period), 0, 1) ** 1.5
+    )
     return band(white(t.size, rng), 400, 3000, rate) * env, None
 
 

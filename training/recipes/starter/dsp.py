@@ -39,7 +39,9 @@ def band(x: Array, lo: float | None, hi: float | None, rate: int, order: int = 2
 def _sos(lo: float | None, hi: float | None, rate: int, order: int) -> Array:
     nyq = rate / 2.0
     if lo is not None and hi is not None:
-        return butter(order, [max(lo, 1.0) / nyq, min(hi, nyq * 0.98) / nyq], "bandpass", output="sos")
+        return butter(
+            order, [max(lo, 1.0) / nyq, min(hi, nyq * 0.98) / nyq], "bandpass", output="sos"
+        )
     if hi is not None:
         return butter(order, min(hi, nyq * 0.98) / nyq, "lowpass", output="sos")
     return butter(order, max(lo or 1.0, 1.0) / nyq, "highpass", output="sos")
@@ -54,8 +56,14 @@ def resonator(x: Array, freq: float, q: float, rate: int) -> Array:
     return lfilter([1 - r], [1, -2 * r * np.cos(w), r * r], x)
 
 
-def modal(freqs: Array | list[float], decays: Array | list[float], amps: Array | list[float],
-          seconds: float, rate: int, phase_rng: np.random.Generator | None = None) -> Array:
+def modal(
+    freqs: Array | list[float],
+    decays: Array | list[float],
+    amps: Array | list[float],
+    seconds: float,
+    rate: int,
+    phase_rng: np.random.Generator | None = None,
+) -> Array:
     """Sum of exponentially decaying sines: a struck resonant body (bells, bars, plates).
 
     ``decays`` are T60 times in seconds; partials above Nyquist are dropped.
@@ -83,7 +91,7 @@ def place(dst: Array, src: Array, start_s: float, rate: int, gain: float = 1.0) 
     if i >= dst.size or i < 0:
         return
     m = min(src.size, dst.size - i)
-    dst[i:i + m] += gain * src[:m]
+    dst[i : i + m] += gain * src[:m]
 
 
 def adsr(n: int, rate: int, attack: float, release: float) -> Array:
@@ -93,7 +101,7 @@ def adsr(n: int, rate: int, attack: float, release: float) -> Array:
     if a:
         env[:a] = np.linspace(0, 1, a)
     if r:
-        env[n - r:] = np.linspace(1, 0, r)
+        env[n - r :] = np.linspace(1, 0, r)
     return env
 
 
@@ -117,7 +125,9 @@ def osc(freq: Array | float, n: int, rate: int, shape: str = "sine") -> Array:
     raise ValueError(f"unknown shape {shape!r}")
 
 
-def finish(x: Array, rate: int, rng: np.random.Generator, fade: float = 0.01) -> NDArray[np.float32]:
+def finish(
+    x: Array, rate: int, rng: np.random.Generator, fade: float = 0.01
+) -> NDArray[np.float32]:
     """Remove DC, fade the edges, normalise the peak to a random −1…−9 dBFS."""
     x = x - np.mean(x)
     x = x * adsr(x.size, rate, fade, fade)

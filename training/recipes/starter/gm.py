@@ -11,59 +11,205 @@ import struct
 import numpy as np
 
 GM_NAMES = (
-    "acoustic grand piano", "bright acoustic piano", "electric grand piano", "honky-tonk piano",
-    "electric piano", "FM electric piano", "harpsichord", "clavinet", "celesta", "glockenspiel",
-    "music box", "vibraphone", "marimba", "xylophone", "tubular bells", "dulcimer",
-    "drawbar organ", "percussive organ", "rock organ", "church organ", "reed organ", "accordion",
-    "harmonica", "tango accordion", "nylon-string acoustic guitar", "steel-string acoustic guitar",
-    "jazz electric guitar", "clean electric guitar", "muted electric guitar", "overdriven guitar",
-    "distorted electric guitar", "guitar harmonics", "acoustic bass", "fingered electric bass",
-    "picked electric bass", "fretless bass", "slap bass", "slap bass", "synth bass", "synth bass",
-    "violin", "viola", "cello", "contrabass", "tremolo strings", "pizzicato strings",
-    "orchestral harp", "timpani", "string ensemble", "slow string ensemble", "synth strings",
-    "synth strings", "choir singing aah", "voices singing ooh", "synth voice", "orchestra hit",
-    "trumpet", "trombone", "tuba", "muted trumpet", "French horn", "brass section", "synth brass",
-    "synth brass", "soprano saxophone", "alto saxophone", "tenor saxophone", "baritone saxophone",
-    "oboe", "English horn", "bassoon", "clarinet", "piccolo", "flute", "recorder", "pan flute",
-    "blown bottle", "shakuhachi", "whistle", "ocarina", "square-wave synth lead",
-    "sawtooth synth lead", "calliope synth lead", "chiff synth lead", "charang synth lead",
-    "synth voice lead", "fifths synth lead", "bass and lead synth", "new age synth pad",
-    "warm synth pad", "polysynth pad", "choir synth pad", "bowed glass pad", "metallic synth pad",
-    "halo synth pad", "sweeping synth pad", "rain synth effect", "soundtrack synth effect",
-    "crystal synth effect", "atmosphere synth effect", "brightness synth effect",
-    "goblin synth effect", "echoes synth effect", "sci-fi synth effect", "sitar", "banjo",
-    "shamisen", "koto", "kalimba", "bagpipe", "fiddle", "shanai", "tinkle bell", "agogo bells",
-    "steel drums", "woodblock", "taiko drum", "melodic tom", "synth drum", "reverse cymbal",
-    "guitar fret noise", "breath noise", "seashore", "bird tweet", "telephone ring", "helicopter",
-    "applause", "gunshot",
+    "acoustic grand piano",
+    "bright acoustic piano",
+    "electric grand piano",
+    "honky-tonk piano",
+    "electric piano",
+    "FM electric piano",
+    "harpsichord",
+    "clavinet",
+    "celesta",
+    "glockenspiel",
+    "music box",
+    "vibraphone",
+    "marimba",
+    "xylophone",
+    "tubular bells",
+    "dulcimer",
+    "drawbar organ",
+    "percussive organ",
+    "rock organ",
+    "church organ",
+    "reed organ",
+    "accordion",
+    "harmonica",
+    "tango accordion",
+    "nylon-string acoustic guitar",
+    "steel-string acoustic guitar",
+    "jazz electric guitar",
+    "clean electric guitar",
+    "muted electric guitar",
+    "overdriven guitar",
+    "distorted electric guitar",
+    "guitar harmonics",
+    "acoustic bass",
+    "fingered electric bass",
+    "picked electric bass",
+    "fretless bass",
+    "slap bass",
+    "slap bass",
+    "synth bass",
+    "synth bass",
+    "violin",
+    "viola",
+    "cello",
+    "contrabass",
+    "tremolo strings",
+    "pizzicato strings",
+    "orchestral harp",
+    "timpani",
+    "string ensemble",
+    "slow string ensemble",
+    "synth strings",
+    "synth strings",
+    "choir singing aah",
+    "voices singing ooh",
+    "synth voice",
+    "orchestra hit",
+    "trumpet",
+    "trombone",
+    "tuba",
+    "muted trumpet",
+    "French horn",
+    "brass section",
+    "synth brass",
+    "synth brass",
+    "soprano saxophone",
+    "alto saxophone",
+    "tenor saxophone",
+    "baritone saxophone",
+    "oboe",
+    "English horn",
+    "bassoon",
+    "clarinet",
+    "piccolo",
+    "flute",
+    "recorder",
+    "pan flute",
+    "blown bottle",
+    "shakuhachi",
+    "whistle",
+    "ocarina",
+    "square-wave synth lead",
+    "sawtooth synth lead",
+    "calliope synth lead",
+    "chiff synth lead",
+    "charang synth lead",
+    "synth voice lead",
+    "fifths synth lead",
+    "bass and lead synth",
+    "new age synth pad",
+    "warm synth pad",
+    "polysynth pad",
+    "choir synth pad",
+    "bowed glass pad",
+    "metallic synth pad",
+    "halo synth pad",
+    "sweeping synth pad",
+    "rain synth effect",
+    "soundtrack synth effect",
+    "crystal synth effect",
+    "atmosphere synth effect",
+    "brightness synth effect",
+    "goblin synth effect",
+    "echoes synth effect",
+    "sci-fi synth effect",
+    "sitar",
+    "banjo",
+    "shamisen",
+    "koto",
+    "kalimba",
+    "bagpipe",
+    "fiddle",
+    "shanai",
+    "tinkle bell",
+    "agogo bells",
+    "steel drums",
+    "woodblock",
+    "taiko drum",
+    "melodic tom",
+    "synth drum",
+    "reverse cymbal",
+    "guitar fret noise",
+    "breath noise",
+    "seashore",
+    "bird tweet",
+    "telephone ring",
+    "helicopter",
+    "applause",
+    "gunshot",
 )
 # Sound-effect programs: their own caption, no notes/melodies.
-GM_EFFECTS = {120: "guitar fret squeaks", 121: "breath noise", 122: "waves on a seashore",
-              123: "a bird tweeting", 124: "a telephone ringing", 125: "a helicopter flying",
-              126: "a crowd applauding", 127: "a gunshot"}
-DRUMS = {35: ("kick-drum", "a deep kick drum hit"), 38: ("snare-drum", "a snare drum hit"),
-         39: ("hand-clap", "a hand clap"), 42: ("hi-hat", "a closed hi-hat"),
-         46: ("hi-hat", "an open hi-hat"), 49: ("crash-cymbal", "a crash cymbal"),
-         51: ("ride-cymbal", "a ride cymbal"), 45: ("tom-drum", "a low tom drum"),
-         50: ("tom-drum", "a high tom drum"), 54: ("tambourine", "a tambourine shake"),
-         56: ("cowbell", "a cowbell"), 60: ("bongo", "a bongo drum"), 63: ("conga", "a conga drum"),
-         65: ("timbale", "a timbale hit"), 69: ("shaker", "a cabasa shaker"),
-         70: ("maracas", "maracas shaking"), 72: ("whistle", "a samba whistle"),
-         73: ("guiro", "a guiro scrape"), 75: ("claves", "claves clicking"),
-         76: ("wood-block", "a wood block"), 81: ("triangle", "a triangle ringing"),
-         57: ("splash-cymbal", "a splash cymbal")}
+GM_EFFECTS = {
+    120: "guitar fret squeaks",
+    121: "breath noise",
+    122: "waves on a seashore",
+    123: "a bird tweeting",
+    124: "a telephone ringing",
+    125: "a helicopter flying",
+    126: "a crowd applauding",
+    127: "a gunshot",
+}
+DRUMS = {
+    35: ("kick-drum", "a deep kick drum hit"),
+    38: ("snare-drum", "a snare drum hit"),
+    39: ("hand-clap", "a hand clap"),
+    42: ("hi-hat", "a closed hi-hat"),
+    46: ("hi-hat", "an open hi-hat"),
+    49: ("crash-cymbal", "a crash cymbal"),
+    51: ("ride-cymbal", "a ride cymbal"),
+    45: ("tom-drum", "a low tom drum"),
+    50: ("tom-drum", "a high tom drum"),
+    54: ("tambourine", "a tambourine shake"),
+    56: ("cowbell", "a cowbell"),
+    60: ("bongo", "a bongo drum"),
+    63: ("conga", "a conga drum"),
+    65: ("timbale", "a timbale hit"),
+    69: ("shaker", "a cabasa shaker"),
+    70: ("maracas", "maracas shaking"),
+    72: ("whistle", "a samba whistle"),
+    73: ("guiro", "a guiro scrape"),
+    75: ("claves", "claves clicking"),
+    76: ("wood-block", "a wood block"),
+    81: ("triangle", "a triangle ringing"),
+    57: ("splash-cymbal", "a splash cymbal"),
+}
 # Playable range (MIDI notes) of instrument families, by first program of each family of 8.
-_RANGES = {0: (36, 96), 8: (60, 96), 16: (36, 84), 24: (40, 84), 32: (28, 55), 40: (40, 88),
-           48: (36, 84), 56: (40, 82), 64: (44, 84), 72: (60, 96), 80: (48, 90), 88: (36, 84),
-           96: (36, 84), 104: (48, 84), 112: (48, 84), 120: (48, 72)}
-_SPECIAL = {42: (36, 72), 43: (28, 55), 47: (40, 55), 57: (40, 72), 58: (28, 58), 60: (41, 77),
-            70: (34, 70), 71: (50, 89)}
+_RANGES = {
+    0: (36, 96),
+    8: (60, 96),
+    16: (36, 84),
+    24: (40, 84),
+    32: (28, 55),
+    40: (40, 88),
+    48: (36, 84),
+    56: (40, 82),
+    64: (44, 84),
+    72: (60, 96),
+    80: (48, 90),
+    88: (36, 84),
+    96: (36, 84),
+    104: (48, 84),
+    112: (48, 84),
+    120: (48, 72),
+}
+_SPECIAL = {
+    42: (36, 72),
+    43: (28, 55),
+    47: (40, 55),
+    57: (40, 72),
+    58: (28, 58),
+    60: (41, 77),
+    70: (34, 70),
+    71: (50, 89),
+}
 MAJOR = (0, 2, 4, 5, 7, 9, 11, 12)
 MINOR = (0, 2, 3, 5, 7, 8, 10, 12)
 
 
 def article(name: str) -> str:
-    """"an oboe", "a flute"."""
+    """ "an oboe", "a flute"."""
     return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
 
 
@@ -90,7 +236,13 @@ def midi_file(events: list[tuple[float, bytes]], tpq: int = 480, bpm: float = 12
         track += _vlq(tick - last) + msg
         last = tick
     track += b"\x00\xff\x2f\x00"
-    return b"MThd" + struct.pack(">IHHH", 6, 0, 1, tpq) + b"MTrk" + struct.pack(">I", len(track)) + bytes(track)
+    return (
+        b"MThd"
+        + struct.pack(">IHHH", 6, 0, 1, tpq)
+        + b"MTrk"
+        + struct.pack(">I", len(track))
+        + bytes(track)
+    )
 
 
 def _note(events: list, t: float, dur: float, pitch: int, vel: int, ch: int = 0) -> None:
@@ -98,8 +250,9 @@ def _note(events: list, t: float, dur: float, pitch: int, vel: int, ch: int = 0)
     events.append((t + dur, bytes([0x80 | ch, pitch, 0])))
 
 
-def program_sections(program: int, rng: np.random.Generator
-                     ) -> tuple[list[tuple[float, bytes]], list[tuple[float, float, str, str]]]:
+def program_sections(
+    program: int, rng: np.random.Generator
+) -> tuple[list[tuple[float, bytes]], list[tuple[float, float, str, str]]]:
     """MIDI events and sections ``(start, length, kind, caption)`` for one GM program."""
     name = GM_NAMES[program]
     events: list[tuple[float, bytes]] = [(0.0, bytes([0xC0, program]))]
@@ -107,8 +260,13 @@ def program_sections(program: int, rng: np.random.Generator
     t = 0.2
     if program in GM_EFFECTS:
         for k in range(3):
-            _note(events, t, rng.uniform(1.5, 3.0), 55 + 5 * k + int(rng.integers(0, 5)),
-                  int(rng.integers(80, 127)))
+            _note(
+                events,
+                t,
+                rng.uniform(1.5, 3.0),
+                55 + 5 * k + int(rng.integers(0, 5)),
+                int(rng.integers(80, 127)),
+            )
             sections.append((t, 4.0, f"effect{k}", GM_EFFECTS[program]))
             t += 5.0
         return events, sections
@@ -126,16 +284,21 @@ def program_sections(program: int, rng: np.random.Generator
         _note(events, t, step * 0.9, pitch, int(rng.integers(60, 110)))
         t += step
     mood = "happy" if scale is MAJOR else "sad"
-    sections.append((start, t - start + 1.5, "melody", f"{article(name)} playing a short {mood} melody"))
+    sections.append(
+        (start, t - start + 1.5, "melody", f"{article(name)} playing a short {mood} melody")
+    )
     t += 2.0
     for iv in (0, 4 if scale is MAJOR else 3, 7):
         _note(events, t, 2.0, root + iv, 90)
-    sections.append((t, 3.5, "chord", f"a {'major' if scale is MAJOR else 'minor'} chord on {article(name)}"))
+    sections.append(
+        (t, 3.5, "chord", f"a {'major' if scale is MAJOR else 'minor'} chord on {article(name)}")
+    )
     return events, sections
 
 
-def drum_sections(rng: np.random.Generator
-                  ) -> tuple[list[tuple[float, bytes]], list[tuple[float, float, str, str]]]:
+def drum_sections(
+    rng: np.random.Generator,
+) -> tuple[list[tuple[float, bytes]], list[tuple[float, float, str, str]]]:
     """Each kit piece hit a few times, then two beats; channel 10 (index 9). A section's
     kind is ``concept:tag``."""
     events: list[tuple[float, bytes]] = []
@@ -157,7 +320,13 @@ def drum_sections(rng: np.random.Generator
             if b % 4 == 2:
                 _note(events, t, 0.1, 38, 105, ch=9)
             t += beat / 2
-        sections.append((start, t - start + 1.0, f"drum-beat:{style}",
-                         f"a {style} drum beat at {int(bpm)} beats per minute"))
+        sections.append(
+            (
+                start,
+                t - start + 1.0,
+                f"drum-beat:{style}",
+                f"a {style} drum beat at {int(bpm)} beats per minute",
+            )
+        )
         t += 1.5
     return events, sections

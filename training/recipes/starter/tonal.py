@@ -10,8 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dsp import (Array, adsr, band, colored, modal, osc, place, resonator, smooth_random, strike,
-                  t_axis, white)
+from .dsp import (
+    Array,
+    adsr,
+    band,
+    colored,
+    modal,
+    osc,
+    place,
+    resonator,
+    smooth_random,
+    strike,
+    t_axis,
+    white,
+)
 
 Gen = tuple[Array, str | None]
 # Partial ratios: a church bell (hum, prime, tierce, quint, nominal, ...) and a free bar.
@@ -53,15 +65,23 @@ def wind_chimes(rng: np.random.Generator, rate: int) -> Gen:
     tubes = rng.uniform(600, 1800, int(rng.integers(4, 8)))
     for _ in range(int(rng.integers(8, 25))):
         f = rng.choice(tubes)
-        tone = modal(f * np.array(BAR_RATIOS), [2.5, 1.0, 0.5, 0.3], [1, 0.5, 0.25, 0.1], 2.5, rate, rng)
+        tone = modal(
+            f * np.array(BAR_RATIOS), [2.5, 1.0, 0.5, 0.3], [1, 0.5, 0.25, 0.1], 2.5, rate, rng
+        )
         place(x, tone, rng.uniform(0, seconds - 0.5), rate, rng.uniform(0.3, 1.0))
     return x, None
 
 
 def tubular_bell(rng: np.random.Generator, rate: int) -> Gen:
     f0 = rng.uniform(250, 600)
-    x = modal(f0 * np.array([1, 2.76, 5.40, 8.93, 13.3]), [5, 3, 1.5, 0.8, 0.4],
-              [1, 0.7, 0.5, 0.3, 0.1], rng.uniform(3, 5), rate, rng)
+    x = modal(
+        f0 * np.array([1, 2.76, 5.40, 8.93, 13.3]),
+        [5, 3, 1.5, 0.8, 0.4],
+        [1, 0.7, 0.5, 0.3, 0.1],
+        rng.uniform(3, 5),
+        rate,
+        rng,
+    )
     place(x, strike(0.003, rate, rng, 1.0), 0, rate, 0.4)
     return x, None
 
@@ -79,7 +99,12 @@ def doorbell(rng: np.random.Generator, rate: int) -> Gen:
     f1 = rng.uniform(600, 800)
     x = np.zeros(int(2.5 * rate))
     for k, f in enumerate((f1, f1 / 1.26)):
-        place(x, modal([f, 2 * f, 3 * f], [1.5, 0.8, 0.4], [1, 0.3, 0.1], 1.6, rate, rng), k * 0.55, rate)
+        place(
+            x,
+            modal([f, 2 * f, 3 * f], [1.5, 0.8, 0.4], [1, 0.3, 0.1], 1.6, rate, rng),
+            k * 0.55,
+            rate,
+        )
     return x, None
 
 
@@ -87,8 +112,12 @@ def bicycle_bell(rng: np.random.Generator, rate: int) -> Gen:
     f0 = rng.uniform(2500, 3500)
     x = np.zeros(int(1.5 * rate))
     for k in range(int(rng.integers(2, 4))):
-        place(x, modal(f0 * np.array([1, 1.52, 2.3]), [0.6, 0.4, 0.3], [1, 0.6, 0.3], 0.7, rate, rng),
-              k * 0.12, rate)
+        place(
+            x,
+            modal(f0 * np.array([1, 1.52, 2.3]), [0.6, 0.4, 0.3], [1, 0.6, 0.3], 0.7, rate, rng),
+            k * 0.12,
+            rate,
+        )
     return x, None
 
 
@@ -103,14 +132,22 @@ def gong(rng: np.random.Generator, rate: int) -> Gen:
     f0 = rng.uniform(60, 120)
     seconds = rng.uniform(5, 8)
     ratios = np.sort(rng.uniform(1, 40, 40))
-    x = modal(f0 * ratios, 6 / np.sqrt(ratios), 1 / ratios ** 0.5, seconds, rate, rng)
-    x += 0.3 * band(colored(x.size, rng, -3), 300, 3000, rate) * np.exp(-t_axis(seconds, rate) / 1.5)
+    x = modal(f0 * ratios, 6 / np.sqrt(ratios), 1 / ratios**0.5, seconds, rate, rng)
+    x += (
+        0.3 * band(colored(x.size, rng, -3), 300, 3000, rate) * np.exp(-t_axis(seconds, rate) / 1.5)
+    )
     return x, None
 
 
 # --- engines and motors --------------------------------------------------------------
-def _engine(rpm: Array, cylinders: int, rate: int, rng: np.random.Generator, body_hz: float,
-            roughness: float = 0.15) -> Array:
+def _engine(
+    rpm: Array,
+    cylinders: int,
+    rate: int,
+    rng: np.random.Generator,
+    body_hz: float,
+    roughness: float = 0.15,
+) -> Array:
     """Firing pulses (rate = rpm/60 · cylinders/2 for a four-stroke engine) with per-firing
     jitter, through exhaust/body resonances, plus mechanical noise."""
     n = rpm.size
@@ -136,14 +173,16 @@ def car_rev(rng: np.random.Generator, rate: int) -> Gen:
     seconds = rng.uniform(4, 7)
     t = t_axis(seconds, rate)
     peak = rng.uniform(3500, 6000)
-    rpm = 900 + (peak - 900) * np.exp(-((t - seconds * 0.4) / (seconds * 0.18)) ** 2)
+    rpm = 900 + (peak - 900) * np.exp(-(((t - seconds * 0.4) / (seconds * 0.18)) ** 2))
     return _engine(rpm, 4, rate, rng, rng.uniform(100, 180)), None
 
 
 def motorcycle(rng: np.random.Generator, rate: int) -> Gen:
     seconds = rng.uniform(4, 7)
     t = t_axis(seconds, rate)
-    rpm = rng.uniform(1200, 2000) + rng.uniform(1500, 4000) * np.clip(np.sin(np.pi * t / seconds), 0, 1)
+    rpm = rng.uniform(1200, 2000) + rng.uniform(1500, 4000) * np.clip(
+        np.sin(np.pi * t / seconds), 0, 1
+    )
     return _engine(rpm, 2, rate, rng, rng.uniform(120, 220), 0.35), None
 
 
@@ -190,7 +229,9 @@ def propeller_plane(rng: np.random.Generator, rate: int) -> Gen:
     n = int(rng.uniform(5, 8) * rate)
     rpm = rng.uniform(1800, 2400) * (1 + 0.02 * smooth_random(n, rate, rng, 0.5))
     x = _engine(rpm, 9, rate, rng, 120)
-    return x + 0.5 * band(white(n, rng), 100, 1500, rate) * (0.6 + 0.4 * osc(rpm / 60 * 3, n, rate)), None
+    return x + 0.5 * band(white(n, rng), 100, 1500, rate) * (
+        0.6 + 0.4 * osc(rpm / 60 * 3, n, rate)
+    ), None
 
 
 def jet_engine(rng: np.random.Generator, rate: int) -> Gen:

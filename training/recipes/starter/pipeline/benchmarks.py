@@ -24,8 +24,13 @@ def _bundle(size: str):  # noqa: ANN202 - ModelBundle
 
     s = RecipeSettings(Path("."), size=size)
     dit = dit_train_config(s)
-    return new_bundle(codec_train_config(s).codec, dit.dit, dit.conditioner,
-                      clip_seconds=dit.clip_seconds, name=f"starter-{size} (untrained)")
+    return new_bundle(
+        codec_train_config(s).codec,
+        dit.dit,
+        dit.conditioner,
+        clip_seconds=dit.clip_seconds,
+        name=f"starter-{size} (untrained)",
+    )
 
 
 def _shipped():  # noqa: ANN202 - Path | None
@@ -46,19 +51,30 @@ def bench_take(repeats: int) -> list[Measurement]:
     for size in (["shipped"] if shipped else []) + ["cpu", "gpu"]:
         torch.manual_seed(0)
         threads = torch.get_num_threads()
-        gen = Generator(shipped if size == "shipped" else _bundle(size), device="cpu",
-                        precision="fp32", threads=threads)
-        d = (gen.defaults if size == "shipped"
-             else SamplingDefaults.from_meta(SIZES[size].generate))
+        gen = Generator(
+            shipped if size == "shipped" else _bundle(size),
+            device="cpu",
+            precision="fp32",
+            threads=threads,
+        )
+        d = gen.defaults if size == "shipped" else SamplingDefaults.from_meta(SIZES[size].generate)
         clip = gen.bundle.info.clip_seconds
-        request = GenerationRequest(PROMPT, preset("orbit", clip), clip, 0, d.steps,
-                                    d.cfg_scale, d.sampler)
+        request = GenerationRequest(
+            PROMPT, preset("orbit", clip), clip, 0, d.steps, d.cfg_scale, d.sampler
+        )
         seconds = time_call(lambda: gen.generate(request), max(1, min(repeats, 3)))
         what = "the shipped model" if size == "shipped" else "untrained weights"
-        out.append(realtime(f"starter-{size}.take", clip, seconds,
-                            f"{what}: {clip:g} s parametric take, {d.steps} steps {d.sampler}, "
-                            f"CPU, {threads} thread(s); < 30 s needs ≥ {clip / 30:.2f}",
-                            size=size, steps=d.steps))
+        out.append(
+            realtime(
+                f"starter-{size}.take",
+                clip,
+                seconds,
+                f"{what}: {clip:g} s parametric take, {d.steps} steps {d.sampler}, "
+                f"CPU, {threads} thread(s); < 30 s needs ≥ {clip / 30:.2f}",
+                size=size,
+                steps=d.steps,
+            )
+        )
     return out
 
 
@@ -76,8 +92,10 @@ def bench_tiny_recipe(repeats: int) -> list[Measurement]:
     x0 = torch.randn(cfg.batch_size, cfg.dit.latent_channels, frames)
     text = torch.randn(cfg.batch_size, cfg.text_max_tokens, cfg.conditioner.text_dim)
     mask = torch.ones(cfg.batch_size, cfg.text_max_tokens, dtype=torch.bool)
-    numbers = {"seconds_start": torch.zeros(cfg.batch_size),
-               "seconds_total": torch.full((cfg.batch_size,), cfg.clip_seconds)}
+    numbers = {
+        "seconds_start": torch.zeros(cfg.batch_size),
+        "seconds_total": torch.full((cfg.batch_size,), cfg.clip_seconds),
+    }
 
     def step() -> None:
         loss = model.loss(x0, model.condition(text, mask, numbers))
@@ -88,18 +106,25 @@ def bench_tiny_recipe(repeats: int) -> list[Measurement]:
     t_step = time_call(step, max(repeats, 5))
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        StarterRecipe(Path(tmp) / "work", size="tiny", device="cpu", log=None,
-                      out=Path(tmp) / "bundle").run()
+        StarterRecipe(
+            Path(tmp) / "work", size="tiny", device="cpu", log=None, out=Path(tmp) / "bundle"
+        ).run()
         t_chain = time.perf_counter() - t0
     m = ratio("starter-tiny.recipe", t_chain, t_step, "one tiny DiT training step")
-    detail = (f"{SIZES['tiny'].codec_steps} codec + {SIZES['tiny'].dit_steps} DiT steps, "
-              "4-clip corpus, eval and export")
+    detail = (
+        f"{SIZES['tiny'].codec_steps} codec + {SIZES['tiny'].dit_steps} DiT steps, "
+        "4-clip corpus, eval and export"
+    )
     return [Measurement(m.name, m.value, m.unit, detail, m.seconds)]
 
 
 BENCHMARKS = [
-    Benchmark("starter-take", "CPU real-time factor of a full-length take from each starter "
-                              "size at its default steps", bench_take),
-    Benchmark("starter-recipe", "the tiny starter recipe from nothing to a bundle",
-              bench_tiny_recipe),
+    Benchmark(
+        "starter-take",
+        "CPU real-time factor of a full-length take from each starter size at its default steps",
+        bench_take,
+    ),
+    Benchmark(
+        "starter-recipe", "the tiny starter recipe from nothing to a bundle", bench_tiny_recipe
+    ),
 ]

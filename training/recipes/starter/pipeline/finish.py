@@ -27,10 +27,13 @@ def trained_bundle(ctx: Context, device: str = "cpu") -> Any:
     from ambisketch.training.export import dit_from_run
 
     model, config, step = dit_from_run(ctx.paths.dit_run)
-    info = BundleInfo(clip_seconds=config.clip_seconds, text_encoder=config.text_encoder,
-                      text_max_tokens=config.text_max_tokens,
-                      name=f"Ambisketch starter ({ctx.settings.size})",
-                      defaults=dict(ctx.settings.spec.generate))
+    info = BundleInfo(
+        clip_seconds=config.clip_seconds,
+        text_encoder=config.text_encoder,
+        text_max_tokens=config.text_max_tokens,
+        name=f"Ambisketch starter ({ctx.settings.size})",
+        defaults=dict(ctx.settings.spec.generate),
+    )
     codec = load_codec_bundle(ctx.paths.codec, device)
     return ModelBundle(codec, model.to(device).eval(), info)
 
@@ -49,22 +52,32 @@ def cpu_latency(ctx: Context, out: Path) -> JSONObject:
     from ambisketch.engine.spatial import preset
 
     text = ctx.text() if ctx.device == "cpu" else None
-    gen = Generator(trained_bundle(ctx, "cpu"), device="cpu", text_encoder=text,
-                    precision="fp32")
+    gen = Generator(trained_bundle(ctx, "cpu"), device="cpu", text_encoder=text, precision="fp32")
     d = ctx.settings.spec.generate
     clip = gen.bundle.info.clip_seconds
     path = preset(LATENCY_PATH, clip)
     gen.generate(GenerationRequest(LATENCY_PROMPT, path, clip, 0, 1, d["cfg_scale"], d["sampler"]))
     t0 = time.perf_counter()
-    take = gen.generate(GenerationRequest(LATENCY_PROMPT, path, clip, ctx.settings.seed,
-                                          d["steps"], d["cfg_scale"], d["sampler"]))[0]
+    take = gen.generate(
+        GenerationRequest(
+            LATENCY_PROMPT, path, clip, ctx.settings.seed, d["steps"], d["cfg_scale"], d["sampler"]
+        )
+    )[0]
     seconds = time.perf_counter() - t0
-    write_audio(out / "latency-take.wav", take.foa, take.rate, overwrite=True,
-                sidecar=take.sidecar())
-    return {"seconds": seconds, "take_seconds": clip, "steps": d["steps"],
-            "sampler": d["sampler"], "realtime": clip / seconds,
-            "threads": torch.get_num_threads(), "cpu": ctx.hardware.get("cpu"),
-            "prompt": LATENCY_PROMPT, "path": LATENCY_PATH}
+    write_audio(
+        out / "latency-take.wav", take.foa, take.rate, overwrite=True, sidecar=take.sidecar()
+    )
+    return {
+        "seconds": seconds,
+        "take_seconds": clip,
+        "steps": d["steps"],
+        "sampler": d["sampler"],
+        "realtime": clip / seconds,
+        "threads": torch.get_num_threads(),
+        "cpu": ctx.hardware.get("cpu"),
+        "prompt": LATENCY_PROMPT,
+        "path": LATENCY_PATH,
+    }
 
 
 def evaluate(ctx: Context) -> JSONObject:
@@ -81,8 +94,13 @@ def evaluate(ctx: Context) -> JSONObject:
     codec = load_codec_bundle(ctx.paths.codec, ctx.device)
     codec_scores = evaluate_codec(codec, test_set_files(testset), spec.eval_clips)
     d = spec.generate
-    settings = EvalSettings(steps=d["steps"], cfg_scale=d["cfg_scale"], sampler=d["sampler"],
-                            seed=ctx.settings.seed, limit=spec.eval_clips)
+    settings = EvalSettings(
+        steps=d["steps"],
+        cfg_scale=d["cfg_scale"],
+        sampler=d["sampler"],
+        seed=ctx.settings.seed,
+        limit=spec.eval_clips,
+    )
     gen = Generator(trained_bundle(ctx, ctx.device), device=ctx.device, text_encoder=ctx.text())
     marks = [time.monotonic()]
 
@@ -94,18 +112,25 @@ def evaluate(ctx: Context) -> JSONObject:
     ctx.log(f"eval: the generator, both modes, {d['steps']} steps per take")
     from ambisketch.training.content_metric.realset import default_real_set
 
-    scores = evaluate_generator(gen, testset, settings, progress=progress,
-                                takes_dir=out / "takes", real_set=default_real_set())
+    scores = evaluate_generator(
+        gen,
+        testset,
+        settings,
+        progress=progress,
+        takes_dir=out / "takes",
+        real_set=default_real_set(),
+    )
     del gen
     ctx.log("eval: CPU latency of a full-length take")
     latency = cpu_latency(ctx, out)
-    metrics = {"codec": codec_scores.to_dict(), "generator": scores.to_dict(),
-               "latency": latency}
+    metrics = {"codec": codec_scores.to_dict(), "generator": scores.to_dict(), "latency": latency}
     for name, data in metrics.items():
         _write_json(out / f"{name}.json", data)
-    report = (f"codec\n{format_table(codec_scores)}\n\ngenerator\n{format_report(scores)}\n\n"
-              f"latency: a {latency['take_seconds']:g} s take at {latency['steps']} steps in "
-              f"{latency['seconds']:.1f} s on the CPU ({latency['threads']} torch thread(s))\n")
+    report = (
+        f"codec\n{format_table(codec_scores)}\n\ngenerator\n{format_report(scores)}\n\n"
+        f"latency: a {latency['take_seconds']:g} s take at {latency['steps']} steps in "
+        f"{latency['seconds']:.1f} s on the CPU ({latency['threads']} torch thread(s))\n"
+    )
     with atomic_target(out / "report.txt") as tmp:
         tmp.write_text(report, encoding="utf-8")
     for line in report.rstrip().splitlines():
@@ -126,10 +151,16 @@ def _configs(ctx: Context, bundle: Any) -> JSONObject:
     dit_cfg = json.loads((ctx.paths.dit_run / "config.json").read_text(encoding="utf-8"))
     c = bundle.codec.config
     kind = kind_of(c)
-    summary = (f"{kind} codec ({KINDS[kind].summary}; {c.latent_channels} latent channels at "
-               f"{c.latent_rate:.2f} Hz, {count_parameters(bundle.codec) / 1e6:.1f} M parameters)")
-    return {"codec": codec_cfg, "dit": dit_cfg, "codec_summary": summary,
-            "dit_params": count_parameters(bundle.model)}
+    summary = (
+        f"{kind} codec ({KINDS[kind].summary}; {c.latent_channels} latent channels at "
+        f"{c.latent_rate:.2f} Hz, {count_parameters(bundle.codec) / 1e6:.1f} M parameters)"
+    )
+    return {
+        "codec": codec_cfg,
+        "dit": dit_cfg,
+        "codec_summary": summary,
+        "dit_params": count_parameters(bundle.model),
+    }
 
 
 def _check_out(ctx: Context, out: Path) -> None:
@@ -142,8 +173,10 @@ def _check_out(ctx: Context, out: Path) -> None:
     except (OSError, ValueError, KeyError, TypeError):
         made_here = False
     if not made_here:
-        raise RecipeError(f"{out}: already exists and was not exported by this work folder "
-                          "(pass --force to replace it, or choose another --out)")
+        raise RecipeError(
+            f"{out}: already exists and was not exported by this work folder "
+            "(pass --force to replace it, or choose another --out)"
+        )
 
 
 def export(ctx: Context) -> JSONObject:
@@ -161,35 +194,53 @@ def export(ctx: Context) -> JSONObject:
     if not out.parent.is_dir():
         raise RecipeError(f"{out}: folder {out.parent} does not exist")
     bundle = trained_bundle(ctx)
-    fp32 = sum(t.numel() * 4 for m in (bundle.codec, bundle.model)
-               for t in m.state_dict().values() if t.is_floating_point())
+    fp32 = sum(
+        t.numel() * 4
+        for m in (bundle.codec, bundle.model)
+        for t in m.state_dict().values()
+        if t.is_floating_point()
+    )
     # float16 over the shipping limit, and always in the app's own folder: that bundle is
     # committed, and the repository keeps every version of it (loading upcasts; the
     # difference is rounding, measured in the card's note).
     half = fp32 > BUNDLE_LIMIT_BYTES or not ctx.settings.out
     size = fp32 // 2 if half else fp32
     if size > BUNDLE_LIMIT_BYTES:
-        ctx.log(f"export: {size / 1e6:.0f} MB even in float16, over the "
-                f"{BUNDLE_LIMIT_BYTES / 1e6:.0f} MB the installer ships")
+        ctx.log(
+            f"export: {size / 1e6:.0f} MB even in float16, over the "
+            f"{BUNDLE_LIMIT_BYTES / 1e6:.0f} MB the installer ships"
+        )
     state = ctx.state.data
     corpus = state["stages"]["corpus"]["output"]
-    summary = {"recipe": {"work": str(ctx.settings.work.resolve()), **state["settings"],
-                          "codec_step": state["stages"]["codec"]["output"]["step"],
-                          "dit_step": state["stages"]["dit"]["output"]["step"],
-                          "exported": now()},
-               "corpus": {"path": str(ctx.corpus_dir().resolve()),
-                          **{k: corpus.get(k) for k in ("files", "hours")}},
-               "stage_seconds": {k: round(v.get("seconds", 0.0), 1)
-                                 for k, v in state["stages"].items()},
-               "metrics": {"spatial_angle": {m: v["spatial_angle"] for m, v in
-                                             state["metrics"]["generator"]["modes"].items()},
-                           "cpu_latency_seconds": state["metrics"]["latency"]["seconds"]}}
-    info = BundleInfo(clip_seconds=bundle.info.clip_seconds,
-                      text_encoder=bundle.info.text_encoder,
-                      text_max_tokens=bundle.info.text_max_tokens, name=bundle.info.name,
-                      training_data=summary, defaults=dict(bundle.info.defaults))
+    summary = {
+        "recipe": {
+            "work": str(ctx.settings.work.resolve()),
+            **state["settings"],
+            "codec_step": state["stages"]["codec"]["output"]["step"],
+            "dit_step": state["stages"]["dit"]["output"]["step"],
+            "exported": now(),
+        },
+        "corpus": {
+            "path": str(ctx.corpus_dir().resolve()),
+            **{k: corpus.get(k) for k in ("files", "hours")},
+        },
+        "stage_seconds": {k: round(v.get("seconds", 0.0), 1) for k, v in state["stages"].items()},
+        "metrics": {
+            "spatial_angle": {
+                m: v["spatial_angle"] for m, v in state["metrics"]["generator"]["modes"].items()
+            },
+            "cpu_latency_seconds": state["metrics"]["latency"]["seconds"],
+        },
+    }
+    info = BundleInfo(
+        clip_seconds=bundle.info.clip_seconds,
+        text_encoder=bundle.info.text_encoder,
+        text_max_tokens=bundle.info.text_max_tokens,
+        name=bundle.info.name,
+        training_data=summary,
+        defaults=dict(bundle.info.defaults),
+    )
     card = model_card(state, ctx.corpus_dir(), _configs(ctx, bundle), info.defaults, half, size)
-    save_bundle(out, ModelBundle(bundle.codec, bundle.model, info, card), overwrite=True,
-                half=half)
+    save_bundle(out, ModelBundle(bundle.codec, bundle.model, info, card), overwrite=True, half=half)
     ctx.log(f"export: wrote {out} ({size / 1e6:.1f} MB, {'float16' if half else 'float32'})")
     return {"path": ctx.where(out), "bytes": size, "dtype": "float16" if half else "float32"}

@@ -29,10 +29,16 @@ from .stages import Context, Paused, WorkPaths, stage_functions, training_comple
 from .state import RecipeState, describe_hardware, hardware, now
 
 # What each stage reads: its inputs are these stages' outputs.
-DEPENDS = {"corpus": (), "testset": ("corpus",), "codec": ("corpus",),
-           "codec-export": ("codec",), "encode": ("corpus", "codec-export"),
-           "dit": ("encode",), "eval": ("testset", "codec-export", "dit"),
-           "export": ("corpus", "codec-export", "dit", "eval")}
+DEPENDS = {
+    "corpus": (),
+    "testset": ("corpus",),
+    "codec": ("corpus",),
+    "codec-export": ("codec",),
+    "encode": ("corpus", "codec-export"),
+    "dit": ("encode",),
+    "eval": ("testset", "codec-export", "dit"),
+    "export": ("corpus", "codec-export", "dit", "eval"),
+}
 
 
 @dataclass
@@ -56,15 +62,29 @@ class StarterRecipe:
     for the arguments). ``log`` gets every progress line (default: stderr); they also go to
     ``WORK/recipe.log``. ``text_encoder`` may be an already loaded encoder to share."""
 
-    def __init__(self, work: str | Path, size: str = "cpu", device: str = "auto",
-                 corpus: str | Path | None = None, codec_kind: str | None = None, *,
-                 log: Callable[[str], None] | None = _stderr, text_encoder: Any = None,
-                 **options: Any) -> None:
+    def __init__(
+        self,
+        work: str | Path,
+        size: str = "cpu",
+        device: str = "auto",
+        corpus: str | Path | None = None,
+        codec_kind: str | None = None,
+        *,
+        log: Callable[[str], None] | None = _stderr,
+        text_encoder: Any = None,
+        **options: Any,
+    ) -> None:
         self.settings = RecipeSettings(
-            work=Path(work), size=size, device=device,
-            corpus=Path(corpus) if corpus is not None else None, codec_kind=codec_kind,
-            **{k: (Path(v) if k in ("out", "testset") and v is not None else v)
-               for k, v in options.items()})
+            work=Path(work),
+            size=size,
+            device=device,
+            corpus=Path(corpus) if corpus is not None else None,
+            codec_kind=codec_kind,
+            **{
+                k: (Path(v) if k in ("out", "testset") and v is not None else v)
+                for k, v in options.items()
+            },
+        )
         self._log = log
         self._text_encoder = text_encoder
 
@@ -79,8 +99,9 @@ class StarterRecipe:
             raise RecipeError(f"{work}: exists and is not a folder; choose a work folder")
         state = RecipeState(work, self._log)
         if not state.exists and work.is_dir() and any(work.iterdir()):
-            raise RecipeError(f"{work}: holds other files and no recipe.json; choose an "
-                              "empty or new work folder")
+            raise RecipeError(
+                f"{work}: holds other files and no recipe.json; choose an empty or new work folder"
+            )
         return state
 
     def _settle_settings(self, state: RecipeState) -> None:
@@ -95,9 +116,11 @@ class StarterRecipe:
         forced = [STAGES.index(s) for s in self.settings.force_stages]
         if not forced or min(forced) > first:
             k = changed[0]
-            raise RecipeError(f"{self.work}: was started with {k} {saved.get(k)!r}, not "
-                              f"{wanted[k]!r}; use another --work, or --force-stage "
-                              f"{STAGES[first]} to redo it and every stage after it")
+            raise RecipeError(
+                f"{self.work}: was started with {k} {saved.get(k)!r}, not "
+                f"{wanted[k]!r}; use another --work, or --force-stage "
+                f"{STAGES[first]} to redo it and every stage after it"
+            )
         state.data["settings"] = wanted
 
     def _force(self, state: RecipeState, paths: WorkPaths) -> None:
@@ -114,11 +137,16 @@ class StarterRecipe:
         state.save()
 
     def _clear_outputs(self, stage: str, paths: WorkPaths) -> None:
-        folders = {"corpus": [paths.corpus] if self.settings.corpus is None else [],
-                   "testset": [paths.testset] if self.settings.testset is None else [],
-                   "codec": [paths.codec_run], "codec-export": [paths.codec],
-                   "encode": [paths.latents], "dit": [paths.dit_run], "eval": [paths.eval],
-                   "export": []}[stage]
+        folders = {
+            "corpus": [paths.corpus] if self.settings.corpus is None else [],
+            "testset": [paths.testset] if self.settings.testset is None else [],
+            "codec": [paths.codec_run],
+            "codec-export": [paths.codec],
+            "encode": [paths.latents],
+            "dit": [paths.dit_run],
+            "eval": [paths.eval],
+            "export": [],
+        }[stage]
         for folder in folders:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -157,12 +185,14 @@ class StarterRecipe:
         """Every stage ``only`` names must find the stages it needs done (or named too),
         counting forced stages and those after them as not done."""
         forced = [STAGES.index(f) for f in self.settings.force_stages]
-        cleared = set(STAGES[min(forced):]) if forced else set()
+        cleared = set(STAGES[min(forced) :]) if forced else set()
         for stage in self.settings.only:
             for dep in DEPENDS[stage]:
                 if dep not in self.settings.only and (dep in cleared or not state.done(dep)):
-                    raise RecipeError(f"stage {stage} needs {dep} first: run without --only, "
-                                      f"or add {dep} to --only")
+                    raise RecipeError(
+                        f"stage {stage} needs {dep} first: run without --only, "
+                        f"or add {dep} to --only"
+                    )
 
     def _run(self, state: RecipeState, device: str) -> RecipeResult:
         s = self.settings
@@ -170,14 +200,18 @@ class StarterRecipe:
         paths = WorkPaths(s.work)
         self._force(state, paths)
         hw = hardware(device)
-        state.data["budget"] = {"codec_steps": s.target("codec"), "dit_steps": s.target("dit"),
-                                "hours": s.hours}
+        state.data["budget"] = {
+            "codec_steps": s.target("codec"),
+            "dit_steps": s.target("dit"),
+            "hours": s.hours,
+        }
         state.data["sessions"].append({"started": now(), "hardware": hw})
         state.save()
         deadline = time.monotonic() + s.stop_after * 3600 if s.stop_after else None
         ctx = Context(s, state, device, hw, deadline, text_encoder=self._text_encoder)
-        state.log(f"starter recipe ({s.size}, codec kind {s.kind}) in {s.work} on "
-                  f"{describe_hardware(hw)}")
+        state.log(
+            f"starter recipe ({s.size}, codec kind {s.kind}) in {s.work} on {describe_hardware(hw)}"
+        )
         result = RecipeResult("complete", None)
         functions = stage_functions()
         for stage in STAGES:
@@ -195,8 +229,10 @@ class StarterRecipe:
                     continue
                 if stage == "codec" and state.stages.get("dit", {}).get("step"):
                     # The DiT has trained on this codec's latents: keep that work.
-                    state.log(f"codec: kept at step {rec.get('step')} (the DiT trains on its "
-                              "latents; --force-stage codec retrains it, and everything after)")
+                    state.log(
+                        f"codec: kept at step {rec.get('step')} (the DiT trains on its "
+                        "latents; --force-stage codec retrains it, and everything after)"
+                    )
                     result.skipped.append(stage)
                     continue
                 # A larger budget before the DiT started: the codec trains on, and the
@@ -209,16 +245,21 @@ class StarterRecipe:
                 return result
             except KeyboardInterrupt:
                 step = state.stages.get(stage, {}).get("step")
-                state.log(f"interrupted in {stage}" + (f" at step {step}" if step else "")
-                          + "; run the same command again to continue")
+                state.log(
+                    f"interrupted in {stage}"
+                    + (f" at step {step}" if step else "")
+                    + "; run the same command again to continue"
+                )
                 raise
             result.ran.append(stage)
         if s.only and "export" not in s.only:
             result.status = "partial"
         if state.done("export"):
             result.bundle = s.work / state.output("export")["path"]
-        state.log(f"finished ({result.status}): ran {', '.join(result.ran) or 'nothing'}"
-                  + (f"; bundle {result.bundle}" if result.bundle else ""))
+        state.log(
+            f"finished ({result.status}): ran {', '.join(result.ran) or 'nothing'}"
+            + (f"; bundle {result.bundle}" if result.bundle else "")
+        )
         return result
 
     def _outputs_present(self, stage: str, rec: JSONObject, paths: WorkPaths) -> bool:
@@ -229,8 +270,9 @@ class StarterRecipe:
         if stage == "testset":
             return (Path(s.testset or paths.testset) / "testset.json").is_file()
         if stage == "codec":  # its run, or the codec bundle exported from it (carried alone)
-            return ((paths.codec_run / "checkpoints" / "latest.json").is_file()
-                    or (paths.codec / "codec.json").is_file())
+            return (paths.codec_run / "checkpoints" / "latest.json").is_file() or (
+                paths.codec / "codec.json"
+            ).is_file()
         if stage == "dit":
             return (paths.dit_run / "checkpoints" / "latest.json").is_file()
         path = (rec.get("output") or {}).get("path")
@@ -240,8 +282,9 @@ class StarterRecipe:
         inputs: JSONObject = {}
         for dep in DEPENDS[stage]:
             if not state.done(dep):
-                raise RecipeError(f"stage {stage} needs {dep} first: run without --only, "
-                                  f"or add {dep} to --only")
+                raise RecipeError(
+                    f"stage {stage} needs {dep} first: run without --only, or add {dep} to --only"
+                )
             # Paths are where things are, not what they are: a work folder or a given
             # corpus may move to another machine without redoing anything.
             inputs[dep] = {k: v for k, v in state.output(dep).items() if k != "path"}
@@ -249,16 +292,26 @@ class StarterRecipe:
             inputs["out"] = str(self.settings.out.resolve()) if self.settings.out else None
         return inputs
 
-    def _run_stage(self, ctx: Context, stage: str, inputs: JSONObject,
-                   fn: Callable[[Context], JSONObject], paths: WorkPaths) -> None:
+    def _run_stage(
+        self,
+        ctx: Context,
+        stage: str,
+        inputs: JSONObject,
+        fn: Callable[[Context], JSONObject],
+        paths: WorkPaths,
+    ) -> None:
         state = ctx.state
         rec = state.stages.get(stage)
         if rec is None or rec.get("inputs") != inputs:  # new, or its inputs changed
             if rec is not None:
                 state.log(f"{stage}: what it uses has changed; starting it over")
             self._clear_outputs(stage, paths)  # also what a forgotten (forced) run left
-            rec = state.stages[stage] = {"done": False, "seconds": 0.0, "inputs": inputs,
-                                         "started": now()}
+            rec = state.stages[stage] = {
+                "done": False,
+                "seconds": 0.0,
+                "inputs": inputs,
+                "started": now(),
+            }
         rec["done"] = False
         line = describe_hardware(ctx.hardware)
         if line not in rec.setdefault("hardware", []):

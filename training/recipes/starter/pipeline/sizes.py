@@ -29,8 +29,12 @@ TRAINING_STAGES = ("codec", "dit")
 # learned it (82°), and its steps cost about half. Both stay selectable (--codec-kind).
 DEFAULT_CODEC_KIND = "factored"
 # The same latent size in the other kind: the DiT config fits both.
-KIND_TWINS = {"factored-small": "small", "small": "factored-small",
-              "factored-tiny": "tiny", "tiny": "factored-tiny"}
+KIND_TWINS = {
+    "factored-small": "small",
+    "small": "factored-small",
+    "factored-tiny": "tiny",
+    "tiny": "factored-tiny",
+}
 BUNDLE_LIMIT_BYTES = 80_000_000  # what the installer ships; fp16 weights when fp32 is larger
 
 
@@ -69,27 +73,62 @@ class Size:
 
 SIZES: dict[str, Size] = {
     # CI: the whole chain on a CPU in well under a minute (4 procedural clips, toy models).
-    "tiny": Size("tiny", BuildOptions(only=("procedural",), limit=1, max_concepts=4, jobs=1),
-                 codec_steps=20, dit_steps=30, codec_share=0.3, augmentations=2, room_prob=0.0,
-                 multi_segment=0.0, encode_batch=8, encode_workers=0, shard_size=8,
-                 testset_clips=4, eval_clips=2,
-                 generate={"steps": 4, "cfg_scale": 3.0, "sampler": "dpmpp-2m"},
-                 note="checks the pipeline, not the sound"),
+    "tiny": Size(
+        "tiny",
+        BuildOptions(only=("procedural",), limit=1, max_concepts=4, jobs=1),
+        codec_steps=20,
+        dit_steps=30,
+        codec_share=0.3,
+        augmentations=2,
+        room_prob=0.0,
+        multi_segment=0.0,
+        encode_batch=8,
+        encode_workers=0,
+        shard_size=8,
+        testset_clips=4,
+        eval_clips=2,
+        generate={"steps": 4, "cfg_scale": 3.0, "sampler": "dpmpp-2m"},
+        note="checks the pipeline, not the sound",
+    ),
     # A 2-core CPU in three 3-hour sessions, one torch thread (measured on the build
     # machine): ≈ 2.3 s per codec step (factored, batch 8 × 2 s) → 3.2 h; encoding ≈ 24× real
     # time → ≈ 1 h; ≈ 0.7 s per DiT step (batch 8 × 10 s) → 3.1 h; evaluation ≈ 3 min; a
     # 10 s take at 50 steps ≈ 3 s.
-    "cpu": Size("cpu", BuildOptions(), codec_steps=5000, dit_steps=16000, codec_share=0.3,
-                augmentations=1, room_prob=0.0, multi_segment=0.0, encode_batch=8,
-                encode_workers=1, shard_size=256, testset_clips=48, eval_clips=24,
-                generate={"steps": 50, "cfg_scale": 7.0, "sampler": "dpmpp-3m-sde"},
-                note="a 2-core CPU, about 8 hours (three 3-hour sessions)"),
+    "cpu": Size(
+        "cpu",
+        BuildOptions(),
+        codec_steps=5000,
+        dit_steps=16000,
+        codec_share=0.3,
+        augmentations=1,
+        room_prob=0.0,
+        multi_segment=0.0,
+        encode_batch=8,
+        encode_workers=1,
+        shard_size=256,
+        testset_clips=48,
+        eval_clips=24,
+        generate={"steps": 50, "cfg_scale": 7.0, "sampler": "dpmpp-3m-sde"},
+        note="a 2-core CPU, about 8 hours (three 3-hour sessions)",
+    ),
     # One GPU, a few hours: bigger batches, rooms and multi-segment paths, 4 passes.
-    "gpu": Size("gpu", BuildOptions(), codec_steps=40000, dit_steps=60000, codec_share=0.3,
-                augmentations=4, room_prob=0.3, multi_segment=0.2, encode_batch=32,
-                encode_workers=8, shard_size=512, testset_clips=200, eval_clips=100,
-                generate={"steps": 50, "cfg_scale": 7.0, "sampler": "dpmpp-3m-sde"},
-                note="one GPU, a few hours"),
+    "gpu": Size(
+        "gpu",
+        BuildOptions(),
+        codec_steps=40000,
+        dit_steps=60000,
+        codec_share=0.3,
+        augmentations=4,
+        room_prob=0.3,
+        multi_segment=0.2,
+        encode_batch=32,
+        encode_workers=8,
+        shard_size=512,
+        testset_clips=200,
+        eval_clips=100,
+        generate={"steps": 50, "cfg_scale": 7.0, "sampler": "dpmpp-3m-sde"},
+        note="one GPU, a few hours",
+    ),
 }
 
 
@@ -125,8 +164,9 @@ class RecipeSettings:
         if self.size not in SIZES:
             raise RecipeError(f"unknown size {self.size!r} (choose from {', '.join(SIZES)})")
         if self.codec_kind is not None and self.codec_kind not in CODEC_KINDS:
-            raise RecipeError(f"unknown codec kind {self.codec_kind!r} "
-                              f"(choose from {', '.join(CODEC_KINDS)})")
+            raise RecipeError(
+                f"unknown codec kind {self.codec_kind!r} (choose from {', '.join(CODEC_KINDS)})"
+            )
         for name in ("codec_steps", "dit_steps"):
             value = getattr(self, name)
             if value is not None and value < 1:
@@ -152,9 +192,13 @@ class RecipeSettings:
     def identity(self) -> JSONObject:
         """The settings that decide the model; another value on an existing work folder is
         an error unless the stage it affects is forced."""
-        return {"size": self.size, "codec_kind": self.kind,
-                "corpus": _content_id(self.corpus, "manifest.json"),
-                "testset": _content_id(self.testset, "testset.json"), "seed": self.seed}
+        return {
+            "size": self.size,
+            "codec_kind": self.kind,
+            "corpus": _content_id(self.corpus, "manifest.json"),
+            "testset": _content_id(self.testset, "testset.json"),
+            "seed": self.seed,
+        }
 
     def target(self, stage: str) -> int | None:
         """The step target of a training stage (None: only the time budget ends it)."""
@@ -176,8 +220,13 @@ def _content_id(folder: Path | None, index: str) -> str | None:
 
 
 # The first stage each identity setting changes (forcing it, or an earlier one, allows it).
-AFFECTS = {"size": "corpus", "corpus": "corpus", "seed": "corpus", "testset": "testset",
-           "codec_kind": "codec"}
+AFFECTS = {
+    "size": "corpus",
+    "corpus": "corpus",
+    "seed": "corpus",
+    "testset": "testset",
+    "codec_kind": "codec",
+}
 
 
 def codec_train_config(settings: RecipeSettings) -> Any:
@@ -190,8 +239,9 @@ def codec_train_config(settings: RecipeSettings) -> Any:
         return config
     twin = KIND_TWINS.get(_preset_name(config.codec) or "")
     if twin is None or kind_of(codec_preset(twin)) != settings.kind:
-        raise RecipeError(f"{settings.spec.codec_config}: no {settings.kind} codec of this "
-                          "latent size is known")
+        raise RecipeError(
+            f"{settings.spec.codec_config}: no {settings.kind} codec of this latent size is known"
+        )
     return replace(config, codec=codec_preset(twin))
 
 

@@ -87,9 +87,12 @@ class Context:
             dit = dit_train_config(self.settings)
             rate = codec_train_config(self.settings).codec.sample_rate
             self.log(f"scanning {root} ({dit.clip_seconds:g} s clips at {rate} Hz)")
-            self._library = scan_library(root, ScanConfig(rate=rate,
-                                                          clip_seconds=dit.clip_seconds),
-                                         cache_dir=self.paths.scan_cache, progress=False)
+            self._library = scan_library(
+                root,
+                ScanConfig(rate=rate, clip_seconds=dit.clip_seconds),
+                cache_dir=self.paths.scan_cache,
+                progress=False,
+            )
         return self._library
 
     def drop_library(self) -> None:
@@ -112,8 +115,9 @@ class Context:
             from ambisketch.engine.models.text_encoder import TextEncoder
 
             cfg = dit_train_config(self.settings)
-            self.text_encoder = TextEncoder(cfg.text_encoder, self.device, cfg.text_max_tokens,
-                                            cache_size=4096)
+            self.text_encoder = TextEncoder(
+                cfg.text_encoder, self.device, cfg.text_max_tokens, cache_size=4096
+            )
         return self.text_encoder
 
 
@@ -134,22 +138,42 @@ def corpus(ctx: Context) -> JSONObject:
         manifest = root / "manifest.json"
         if manifest.is_file():
             data = json.loads(manifest.read_text(encoding="utf-8"))
-            return {"path": ctx.where(root), "built": False, "files": data.get("files"),
-                    "hours": data.get("hours"), "id": _digest(manifest)}
-        ctx.log(f"{root}: no manifest.json (not a starter corpus): its licences are unknown; "
-                "say what they are in the model card")
-        return {"path": ctx.where(root), "built": False, "files": None, "hours": None,
-                "id": str(root.resolve())}
+            return {
+                "path": ctx.where(root),
+                "built": False,
+                "files": data.get("files"),
+                "hours": data.get("hours"),
+                "id": _digest(manifest),
+            }
+        ctx.log(
+            f"{root}: no manifest.json (not a starter corpus): its licences are unknown; "
+            "say what they are in the model card"
+        )
+        return {
+            "path": ctx.where(root),
+            "built": False,
+            "files": None,
+            "hours": None,
+            "id": str(root.resolve()),
+        }
     out = ctx.paths.corpus
     options = ctx.settings.spec.corpus
     ctx.log(f"building the starter corpus in {out} (sources: {', '.join(options.only)})")
-    manifest = build_starter(out, replace(options, seed=ctx.settings.seed, force=True),
-                             progress=False, log=ctx.log)
+    manifest = build_starter(
+        out, replace(options, seed=ctx.settings.seed, force=True), progress=False, log=ctx.log
+    )
     for name, st in manifest["sources"].items():
-        ctx.log(f"  {name}: {st['status']}" + (f", {st['files']} files" if "files" in st
-                                               else f" ({st.get('reason', '')})"))
-    return {"path": ctx.where(out), "built": True, "files": manifest["files"],
-            "hours": manifest["hours"], "id": _digest(out / "manifest.json")}
+        ctx.log(
+            f"  {name}: {st['status']}"
+            + (f", {st['files']} files" if "files" in st else f" ({st.get('reason', '')})")
+        )
+    return {
+        "path": ctx.where(out),
+        "built": True,
+        "files": manifest["files"],
+        "hours": manifest["hours"],
+        "id": _digest(out / "manifest.json"),
+    }
 
 
 def testset(ctx: Context) -> JSONObject:
@@ -166,22 +190,27 @@ def testset(ctx: Context) -> JSONObject:
     given = ctx.settings.testset
     if given is not None:
         clips = load_test_set(given)
-        return {"path": ctx.where(Path(given)), "clips": len(clips), "split": "given",
-                "id": _digest(Path(given) / "testset.json")}
+        return {
+            "path": ctx.where(Path(given)),
+            "clips": len(clips),
+            "split": "given",
+            "id": _digest(Path(given) / "testset.json"),
+        }
     lib = ctx.library()
     parts = split_library(lib)
     split = next((s for s in ("test", "valid") if len(parts[s]) > 0), "all")
     part = lib if split == "all" else parts[split]
     if split != "test":
-        ctx.log(f"the corpus has no test split ({len(lib)} clips): the test set comes from "
-                f"{'the valid split' if split == 'valid' else 'every clip, training ones too'}")
+        ctx.log(
+            f"the corpus has no test split ({len(lib)} clips): the test set comes from "
+            f"{'the valid split' if split == 'valid' else 'every clip, training ones too'}"
+        )
     clip = lib.config.clip_seconds
     data = SpatialDataset(part, fit_augment(AugmentConfig(), clip), seed=ctx.settings.seed)
     n = min(ctx.settings.spec.testset_clips, len(data))
     index = write_test_set(data, ctx.paths.testset, n, seed=ctx.settings.seed, overwrite=True)
     ctx.log(f"test set: {n} clips of {clip:g} s from the {split} split → {ctx.paths.testset}")
-    return {"path": ctx.where(ctx.paths.testset), "clips": n, "split": split,
-            "id": _digest(index)}
+    return {"path": ctx.where(ctx.paths.testset), "clips": n, "split": split, "id": _digest(index)}
 
 
 # --- training -------------------------------------------------------------------------------
@@ -204,8 +233,9 @@ def training_complete(ctx: Context, stage: str) -> bool:
     share = budget_seconds(ctx, stage)
     if step < 1:
         return False
-    return ((target is not None and step >= target)
-            or (share is not None and rec.get("seconds", 0.0) >= share))
+    return (target is not None and step >= target) or (
+        share is not None and rec.get("seconds", 0.0) >= share
+    )
 
 
 def train(ctx: Context, stage: str, trainer: Any) -> JSONObject:
@@ -230,8 +260,7 @@ def train(ctx: Context, stage: str, trainer: Any) -> JSONObject:
             rate = (row["step"] - last_log[1]) / max(t - last_log[0], 1e-9)
             left = f" of {target}" if target else ""
             loss = row.get("loss", float("nan"))
-            ctx.log(f"{stage}: step {int(row['step'])}{left}, loss {loss:.4f}, "
-                    f"{rate:.2f} steps/s")
+            ctx.log(f"{stage}: step {int(row['step'])}{left}, loss {loss:.4f}, {rate:.2f} steps/s")
             last_log[:] = [t, row["step"]]
             ctx.state.save()
 
@@ -242,16 +271,23 @@ def train(ctx: Context, stage: str, trainer: Any) -> JSONObject:
     ctx.log(f"{stage}: training {where} on {ctx.device} until {' or '.join(limits)}")
     paused = False
     try:
-        trainer.fit(target or 2**62, progress=False, on_log=on_log,
-                    should_stop=lambda: over_share() or ctx.session_over())
+        trainer.fit(
+            target or 2**62,
+            progress=False,
+            on_log=on_log,
+            should_stop=lambda: over_share() or ctx.session_over(),
+        )
     except Cancelled:
         paused = not over_share()
     finally:
         rec.update(step=int(trainer.step), seconds=elapsed())
         ctx.state.save()
     if paused:
-        raise Paused(f"{stage} paused at step {trainer.step}"
-                     + (f" of {target}" if target else "") + " (this session's time is up)")
+        raise Paused(
+            f"{stage} paused at step {trainer.step}"
+            + (f" of {target}" if target else "")
+            + " (this session's time is up)"
+        )
     why = "its target" if target is not None and trainer.step >= target else "its time share"
     ctx.log(f"{stage}: done at step {trainer.step} ({why})")
     return {"step": int(trainer.step), "started": rec.get("started"), "ended_by": why}
@@ -265,10 +301,16 @@ def codec(ctx: Context) -> JSONObject:
 
     part, what = ctx.train_part()
     ctx.log(f"codec: training on {what}")
-    data = SpatialDataset(part, fit_augment(AugmentConfig(), part.config.clip_seconds),
-                          seed=ctx.settings.seed)
-    trainer = CodecTrainer(codec_train_config(ctx.settings), ctx.paths.codec_run, data,
-                           accelerator=ctx.device, log=ctx.log)
+    data = SpatialDataset(
+        part, fit_augment(AugmentConfig(), part.config.clip_seconds), seed=ctx.settings.seed
+    )
+    trainer = CodecTrainer(
+        codec_train_config(ctx.settings),
+        ctx.paths.codec_run,
+        data,
+        accelerator=ctx.device,
+        log=ctx.log,
+    )
     return train(ctx, "codec", trainer)
 
 
@@ -292,13 +334,19 @@ def encode(ctx: Context) -> JSONObject:
     spec = ctx.settings.spec
     part, what = ctx.train_part()
     codec = load_codec_bundle(ctx.paths.codec)
-    settings = EncodeSettings(augmentations=spec.augmentations, seed=ctx.settings.seed,
-                              shard_size=spec.shard_size, batch_size=spec.encode_batch)
+    settings = EncodeSettings(
+        augmentations=spec.augmentations,
+        seed=ctx.settings.seed,
+        shard_size=spec.shard_size,
+        batch_size=spec.encode_batch,
+    )
     augment = AugmentConfig(multi_segment_prob=spec.multi_segment, room_prob=spec.room_prob)
     total = 2 * len(part) * spec.augmentations
-    ctx.log(f"encode: {total} augmented samples of {what} ({spec.augmentations} "
-            f"pass{'es' * (spec.augmentations != 1)}, "
-            f"rooms {spec.room_prob:g}, multi-segment paths {spec.multi_segment:g})")
+    ctx.log(
+        f"encode: {total} augmented samples of {what} ({spec.augmentations} "
+        f"pass{'es' * (spec.augmentations != 1)}, "
+        f"rooms {spec.room_prob:g}, multi-segment paths {spec.multi_segment:g})"
+    )
     marks = [time.monotonic()]
 
     def progress(done: int, n: int) -> None:
@@ -307,20 +355,35 @@ def encode(ctx: Context) -> JSONObject:
             marks[0] = time.monotonic()
 
     try:
-        cache = encode_library(part, codec, ctx.paths.latents, augment=augment,
-                               settings=settings, device=ctx.device,
-                               workers=spec.encode_workers,
-                               overwrite=True, progress=progress, cancel=ctx.session_over)
+        cache = encode_library(
+            part,
+            codec,
+            ctx.paths.latents,
+            augment=augment,
+            settings=settings,
+            device=ctx.device,
+            workers=spec.encode_workers,
+            overwrite=True,
+            progress=progress,
+            cancel=ctx.session_over,
+        )
     except Cancelled:
-        raise Paused("encode paused (this session's time is up); its finished shards "
-                     "are kept") from None
+        raise Paused(
+            "encode paused (this session's time is up); its finished shards are kept"
+        ) from None
     ctx.drop_library()  # the DiT reads latents: free the decoded clips
     stats = cache.stats
-    ctx.log(f"encode: {len(cache)} samples, latent mean {stats['mean']:+.3f}, "
-            f"std {stats['std']:.3f}")
-    return {"path": ctx.where(ctx.paths.latents), "samples": len(cache),
-            "codec": cache.codec_fingerprint, "clips": len(part),
-            "augmentations": spec.augmentations, "room_prob": spec.room_prob}
+    ctx.log(
+        f"encode: {len(cache)} samples, latent mean {stats['mean']:+.3f}, std {stats['std']:.3f}"
+    )
+    return {
+        "path": ctx.where(ctx.paths.latents),
+        "samples": len(cache),
+        "codec": cache.codec_fingerprint,
+        "clips": len(part),
+        "augmentations": spec.augmentations,
+        "room_prob": spec.room_prob,
+    }
 
 
 def dit(ctx: Context) -> JSONObject:
@@ -329,8 +392,15 @@ def dit(ctx: Context) -> JSONObject:
     from ambisketch.training.latents import open_latent_cache
 
     cache = open_latent_cache(ctx.paths.latents)
-    trainer = DitTrainer(dit_train_config(ctx.settings), ctx.paths.dit_run, cache, None,
-                         accelerator=ctx.device, log=ctx.log, text_encoder=ctx.text())
+    trainer = DitTrainer(
+        dit_train_config(ctx.settings),
+        ctx.paths.dit_run,
+        cache,
+        None,
+        accelerator=ctx.device,
+        log=ctx.log,
+        text_encoder=ctx.text(),
+    )
     return train(ctx, "dit", trainer)
 
 
@@ -338,6 +408,13 @@ def stage_functions() -> dict[str, Callable[[Context], JSONObject]]:
     """Every stage's function by name (eval and export live in :mod:`.finish`)."""
     from .finish import evaluate, export
 
-    return {"corpus": corpus, "testset": testset, "codec": codec, "codec-export": codec_export,
-            "encode": encode, "dit": dit, "eval": evaluate, "export": export}
-
+    return {
+        "corpus": corpus,
+        "testset": testset,
+        "codec": codec,
+        "codec-export": codec_export,
+        "encode": encode,
+        "dit": dit,
+        "eval": evaluate,
+        "export": export,
+    }

@@ -45,10 +45,15 @@ def hardware(device: str) -> JSONObject:
                 break
     except OSError:
         pass
-    info: JSONObject = {"cpu": cpu, "cores": os.cpu_count(),
-                            "torch_threads": torch.get_num_threads(), "device": device,
-                            "torch": torch.__version__, "python": sys.version.split()[0],
-                            "platform": platform.platform()}
+    info: JSONObject = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "device": device,
+        "torch": torch.__version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+    }
     try:
         pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
         info["memory_gib"] = round(pages * size / 2**30, 1)
@@ -76,9 +81,15 @@ class RecipeState:
         self.work = Path(work)
         self.path = self.work / STATE_FILE
         self._echo = echo
-        self.data: JSONObject = {"format": FORMAT, "version": FORMAT_VERSION,
-                                     "settings": None, "budget": {}, "stages": {},
-                                     "metrics": {}, "sessions": []}
+        self.data: JSONObject = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "settings": None,
+            "budget": {},
+            "stages": {},
+            "metrics": {},
+            "sessions": [],
+        }
         if self.path.is_file():
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
@@ -87,8 +98,9 @@ class RecipeState:
             if not isinstance(data, dict) or data.get("format") != FORMAT:
                 raise RecipeError(f"{self.path}: not a starter-recipe state file")
             if data.get("version") != FORMAT_VERSION:
-                raise RecipeError(f"{self.path}: unknown recipe state version "
-                                  f"{data.get('version')!r}")
+                raise RecipeError(
+                    f"{self.path}: unknown recipe state version {data.get('version')!r}"
+                )
             self.data = data
 
     @property
