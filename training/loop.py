@@ -133,6 +133,28 @@ class StepTrainer:
     def _loader(self) -> Any:
         raise NotImplementedError
 
+    def step_loader(self, data: Any, batch: int, seed: int, workers: int) -> Any:
+        """Batches of ``batch`` items of ``data`` from the resumed step on, this rank's slice
+        of each global batch (:class:`~.codec.data.StepBatchSampler`). The loader has its own
+        generator: it would otherwise draw its workers' base seed from the global RNG, which
+        would shift the training noise of a resumed run."""
+        from torch.utils.data import DataLoader
+
+        from .codec.data import StepBatchSampler
+
+        sampler = StepBatchSampler(
+            batch, self.step, self.fabric.global_rank, self.fabric.world_size
+        )
+        loader = DataLoader(
+            data,
+            batch_sampler=sampler,
+            num_workers=workers,
+            persistent_workers=workers > 0,
+            worker_init_fn=quiet_worker,
+            generator=torch.Generator().manual_seed(seed),
+        )
+        return self.fabric.setup_dataloaders(loader, use_distributed_sampler=False)
+
     def save(self) -> Path | None:
         raise NotImplementedError
 

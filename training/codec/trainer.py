@@ -35,11 +35,11 @@ from ..discriminator import (
     generator_adversarial_loss,
 )
 from ..ema import Ema
-from ..loop import make_fabric, optimizer_state_to, quiet_log, quiet_worker, unwrap
+from ..loop import make_fabric, optimizer_state_to, quiet_log, unwrap
 from ..losses import FoaReconstructionLoss, ReconstructionWeights
 from ..run_folder import RunFolderTrainer
 from .config import CodecTrainConfig, TrainingConfigError
-from .data import CropDataset, FoaSource, StepBatchSampler
+from .data import CropDataset, FoaSource
 
 
 def trained_channels(codec: AnyCodec) -> int:
@@ -141,20 +141,7 @@ class CodecTrainer(RunFolderTrainer):
     def _loader(self) -> DataLoader:
         cfg = self.config
         data = CropDataset(self.source, cfg.crop_samples, cfg.seed)
-        sampler = StepBatchSampler(
-            cfg.batch_size, self.step, self.fabric.global_rank, self.fabric.world_size
-        )
-        # Its own generator: a DataLoader otherwise draws its workers' base seed from the
-        # global RNG, which would shift the training noise of a resumed run.
-        loader = DataLoader(
-            data,
-            batch_sampler=sampler,
-            num_workers=cfg.num_workers,
-            persistent_workers=cfg.num_workers > 0,
-            worker_init_fn=quiet_worker,
-            generator=torch.Generator().manual_seed(cfg.seed),
-        )
-        return self.fabric.setup_dataloaders(loader, use_distributed_sampler=False)
+        return self.step_loader(data, cfg.batch_size, cfg.seed, cfg.num_workers)
 
     def _reconstruction(self, recon: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
         """The weighted reconstruction terms; W alone has no direction (beam) term."""

@@ -36,10 +36,10 @@ from ambisketch.engine.models.weights import load_state_strict
 
 from ..checkpoint import has_checkpoint
 from ..codec.config import TrainingConfigError
-from ..codec.data import FoaSource, StepBatchSampler
+from ..codec.data import FoaSource
 from ..ema import Ema
 from ..latents import LatentCache, codec_fingerprint
-from ..loop import make_fabric, optimizer_state_to, quiet_log, quiet_worker, shard_draw
+from ..loop import make_fabric, optimizer_state_to, quiet_log, shard_draw
 from ..run_folder import RunFolderTrainer
 from .config import DitTrainConfig
 from .data import ROOM_NUMBERS, DitClipDataset, drop_room_numbers
@@ -264,23 +264,8 @@ class DitTrainer(RunFolderTrainer):
             self.codec.config.sample_rate,
             cfg.batch_size * cfg.grad_accum * self.fabric.world_size,
         )
-        sampler = StepBatchSampler(
-            cfg.batch_size * cfg.grad_accum,
-            self.step,
-            self.fabric.global_rank,
-            self.fabric.world_size,
-        )
-        loader = DataLoader(
-            data,
-            batch_sampler=sampler,
-            num_workers=cfg.num_workers,
-            persistent_workers=cfg.num_workers > 0,
-            worker_init_fn=quiet_worker,
-            generator=torch.Generator().manual_seed(cfg.seed),
-        )
-        return self.fabric.setup_dataloaders(loader, use_distributed_sampler=False)
+        return self.step_loader(data, cfg.batch_size * cfg.grad_accum, cfg.seed, cfg.num_workers)
 
-    @torch.no_grad()
     @torch.no_grad()
     def _latent_stats(self, items: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-channel mean and std of the training latents over up to ``items`` evenly
