@@ -64,6 +64,23 @@ class RunFolderTrainer(StepTrainer):
 
     config: RunConfig
 
+    def launch(
+        self,
+        run_dir: str | Path,
+        accelerator: str,
+        devices: int | str,
+        strategy: str,
+        log: Callable[[str], None],
+    ) -> None:
+        """Start Fabric (every process of a DDP run gets here) and set the run folder and the
+        log: rank 0 speaks, the other ranks train silently."""
+        from .loop import make_fabric, quiet_log
+
+        self.run_dir = Path(run_dir)
+        self.fabric = make_fabric(accelerator, devices, strategy)
+        self.fabric.launch()
+        self.log = log if self.fabric.global_rank == 0 else quiet_log
+
     def init_run_folder(self) -> None:
         self._parts: dict[str, _Part] = {}
         self.step_callbacks: list[Callable[[int], object]] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -324,9 +325,20 @@ def test_cli_on_two_torchrun_nodes_as_the_readme_says(tmp_path: Path) -> None:
     assert [p.returncode for p in procs] == [0, 0], outs
     (out0, err0), (out1, err1) = outs
     assert out0.count("step 2: loss") == 1 and out1 == ""
+    err0, err1 = _without_launcher_log(err0), _without_launcher_log(err1)
     assert "ambisketch:" not in err1 and "Traceback" not in err0 + err1
     assert (run / "checkpoints" / "step-0000002").is_dir()
     assert len((run / "metrics.csv").read_text().splitlines()) == 2  # header + step 2, once
+
+
+def _without_launcher_log(err: str) -> str:
+    """stderr less torchrun's own log records (glog style: ``E1204 04:49:02.315000 PID
+    file.py:N] …``). Its agents meet once more after training to exit together; when node 0's
+    agent, which hosts the rendezvous store, leaves first, node 1's agent may log a
+    "connection reset" traceback there, though both exit 0. That is torchrun's, not ours."""
+    return "\n".join(
+        line for line in err.splitlines() if not re.match(r"[EWID]\d{4} \d\d:\d\d:\d\d", line)
+    )
 
 
 def test_cli_gpus_2_on_a_cpu(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ from ..discriminator import (
     generator_adversarial_loss,
 )
 from ..ema import Ema
-from ..loop import make_fabric, optimizer_state_to, quiet_log, unwrap
+from ..loop import optimizer_state_to, unwrap
 from ..losses import FoaReconstructionLoss, ReconstructionWeights
 from ..run_folder import RunFolderTrainer
 from .config import CodecTrainConfig, TrainingConfigError
@@ -78,11 +78,8 @@ class CodecTrainer(RunFolderTrainer):
         log: Callable[[str], None] = print,
         init_from: AnyCodec | None = None,
     ) -> None:
-        self.run_dir = Path(run_dir)
-        self.fabric = make_fabric(accelerator, devices, strategy)
-        self.fabric.launch()
+        self.launch(run_dir, accelerator, devices, strategy, log)
         self.source = source
-        self.log = log if self.fabric.global_rank == 0 else quiet_log
         self.init_run_folder()
         self.config: CodecTrainConfig = self.rank0_first(
             lambda: self.settle_config(

@@ -39,7 +39,7 @@ from ..codec.config import TrainingConfigError
 from ..codec.data import FoaSource
 from ..ema import Ema
 from ..latents import LatentCache, codec_fingerprint
-from ..loop import make_fabric, optimizer_state_to, quiet_log, shard_draw
+from ..loop import optimizer_state_to, shard_draw
 from ..run_folder import RunFolderTrainer
 from .config import DitTrainConfig
 from .data import ROOM_NUMBERS, DitClipDataset, drop_room_numbers
@@ -151,11 +151,8 @@ class DitTrainer(RunFolderTrainer):
         text_encoder: TextEncoder | None = None,
         init_model: DiffusionModel | None = None,
     ) -> None:
-        self.run_dir = Path(run_dir)
-        self.fabric = make_fabric(accelerator, devices, strategy)
-        self.fabric.launch()
+        self.launch(run_dir, accelerator, devices, strategy, log)
         self.source = source
-        self.log = log if self.fabric.global_rank == 0 else quiet_log
         if isinstance(source, LatentCache):  # before anything is written into the run folder
             codec = _check_cache(source, codec, config)
         if codec is not None:
