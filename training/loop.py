@@ -200,6 +200,19 @@ class StepTrainer:
         that went on to backward alone would wait for the others forever)."""
         return not self.agree(not bool(torch.isfinite(value.detach()).all()))
 
+    def skip_if_not_finite(self, loss: torch.Tensor, optimizer: Any) -> bool:
+        """True (the step is skipped, counted, logged and its gradients dropped) when the
+        loss is not finite on any rank; all ranks skip together."""
+        if self.all_finite(loss):
+            return False
+        self.skipped += 1
+        optimizer.zero_grad(set_to_none=True)
+        self.log(
+            f"step {self.step}: loss is {float(loss.detach())}, step skipped "
+            f"({self.skipped} so far)"
+        )
+        return True
+
     def _mean_over_ranks(self, row: dict[str, float]) -> dict[str, float]:
         """The logged metrics as means over the ranks (each rank has only its slice); a
         metric a rank has not got (all its values were NaN) counts on the others."""

@@ -185,13 +185,7 @@ class CodecTrainer(RunFolderTrainer):
                 feature_matching=float(fm.detach()),
                 disc=float(d_loss.detach()),
             )
-        if not self.all_finite(loss):
-            self.skipped += 1
-            self.opt_g.zero_grad(set_to_none=True)
-            self.log(
-                f"step {self.step}: loss is {float(loss.detach())}, step skipped "
-                f"({self.skipped} so far)"
-            )
+        if self.skip_if_not_finite(loss, self.opt_g):
             return {**out, "loss": float("nan")}
         self.opt_g.zero_grad(set_to_none=True)
         self.fabric.backward(loss)

@@ -328,13 +328,7 @@ class DitTrainer(RunFolderTrainer):
             last = i == cfg.grad_accum - 1
             with self.fabric.no_backward_sync(self.model, enabled=not last):
                 loss, dt, dp = self._micro_loss(micro)
-                if not self.all_finite(loss):
-                    self.skipped += 1
-                    self.opt.zero_grad(set_to_none=True)
-                    self.log(
-                        f"step {self.step}: loss is {float(loss.detach())}, step skipped "
-                        f"({self.skipped} so far)"
-                    )
+                if self.skip_if_not_finite(loss, self.opt):
                     return {"loss": float("nan")}
                 self.fabric.backward(loss / cfg.grad_accum)
             total += float(loss.detach()) / cfg.grad_accum
