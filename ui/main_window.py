@@ -145,8 +145,16 @@ class MainWindow(QMainWindow):
         self._action(
             file, "&New path", self._new_path, "Ctrl+N", "Start again from a static sound in front"
         )
-        self._action(file, "&Open path…", self._open_path, QKeySequence.StandardKey.Open)
-        self._action(file, "&Save path as…", self._save_path, QKeySequence.StandardKey.Save)
+        # One home for path files: the path editor's own Open/Save (dialog, checks, message).
+        self._action(
+            file, "&Open path…", self.path_editor.open_action.trigger, QKeySequence.StandardKey.Open
+        )
+        self._action(
+            file,
+            "&Save path as…",
+            self.path_editor.save_action.trigger,
+            QKeySequence.StandardKey.Save,
+        )
         file.addSeparator()
         self.export_action = self._action(file, "&Export take…", self._export_current, "Ctrl+E")
         self._action(file, "Take &folder…", self._choose_project, tip="Where takes are kept")
@@ -343,29 +351,6 @@ class MainWindow(QMainWindow):
         self.path_editor.document.set_trajectory(
             Trajectory.static(0.0, 0.0, self.path_editor.document.duration()), "New path"
         )
-
-    def _open_path(self) -> None:
-        start = self.settings.get("path/folder")
-        name, _ = QFileDialog.getOpenFileName(self, "Open a path", start, "Paths (*.json)")
-        if name:
-            try:
-                self.path_editor.document.load(name)
-                self.settings.set("path/folder", str(Path(name).parent))
-            except EngineError as exc:
-                self.error("Could not open the path", str(exc))
-
-    def _save_path(self) -> None:
-        start = self.settings.get("path/folder")
-        name, _ = QFileDialog.getSaveFileName(self, "Save the path", start, "Paths (*.json)")
-        if name:
-            if not name.endswith(".json"):
-                name += ".json"
-            try:
-                self.path_editor.document.save(name)
-                self.settings.set("path/folder", str(Path(name).parent))
-                self.statusBar().showMessage(f"Path saved to {name}", 5000)
-            except EngineError as exc:
-                self.error("Could not save the path", str(exc))
 
     def _length_changed(self, seconds: float) -> None:
         doc = self.path_editor.document
