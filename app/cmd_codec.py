@@ -169,7 +169,9 @@ def cmd_train_codec(args: argparse.Namespace) -> int:
     )
     try:
         last = trainer.fit(args.steps, progress=not args.no_progress, should_stop=over)
+        trainer.close()
     except Cancelled:
+        trainer.close()  # the ranks stopped together (they agree on it), so they leave together
         if trainer.fabric.global_rank != 0 and over is not None:
             return 0  # the ranks stopped together; rank 0 reports
         if over is None or not over():

@@ -192,6 +192,7 @@ def cmd_train_dit(args: argparse.Namespace) -> int:
         log=lambda m: print(f"ambisketch: {m}", file=sys.stderr),
     )
     last = trainer.fit(args.steps, progress=not args.no_progress)
+    trainer.close()
     if last and trainer.fabric.global_rank == 0:
         print(
             f"step {trainer.step}: loss {last.get('loss', float('nan')):.4f}; "

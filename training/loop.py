@@ -200,6 +200,16 @@ class StepTrainer:
         that went on to backward alone would wait for the others forever)."""
         return not self.agree(not bool(torch.isfinite(value.detach()).all()))
 
+    def close(self) -> None:
+        """Leave together: every rank waits for the others, then the process group is torn
+        down before the process exits (a rank whose peer's store has already gone otherwise
+        may abort in gloo's threads at exit). One process: nothing to do."""
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            dist.barrier()
+            dist.destroy_process_group()
+
     def skip_if_not_finite(self, loss: torch.Tensor, optimizer: Any) -> bool:
         """True (the step is skipped, counted, logged and its gradients dropped) when the
         loss is not finite on any rank; all ranks skip together."""

@@ -83,6 +83,7 @@ def main(kind: str, run: str, record: str, steps: int, batch: int) -> None:
             log=logs.append,
         )
     trainer.fit(steps, progress=False)
+    trainer.close()
     out = Path(record) / f"rank{trainer.fabric.global_rank}.json"
     out.write_text(
         json.dumps(
