@@ -58,6 +58,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument(
         "--steps", type=int, default=100000, help="train until this step (default: 100000)"
     )
+    t.add_argument(
+        "--init-from",
+        metavar="MODEL",
+        help="start a new run from a trained generator's weights: a model bundle or a "
+        "DiT run folder (its latest EMA weights); its codec too unless --codec is given. "
+        "The optimizer starts fresh; ignored when resuming",
+    )
+    t.add_argument(
+        "--rooms",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="with a sound library: the share of samples placed in a simulated room, "
+        "with its distance, size and decay as conditioning (default 0: all dry)",
+    )
+    t.add_argument(
+        "--multi-segment",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="with a sound library: the share of moving samples whose path has 2–4 "
+        "segments, as users draw them (default 0)",
+    )
     add_training_args(t)
     t.set_defaults(func=cmd_train_dit)
 
@@ -137,9 +160,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_train_dit(args: argparse.Namespace) -> int:
+    from ambisketch.training.data.augment import AugmentConfig
     from ambisketch.training.dit.config import resolve_dit_config
     from ambisketch.training.dit.trainer import DitTrainer
-    from ambisketch.training.latents import is_latent_cache, open_latent_cache
+    from ambisketch.training.latents import fit_augment, is_latent_cache, open_latent_cache
     from ambisketch.training.loop import launched_rank
     from ambisketch.training.sources import resolve_source
 
@@ -157,10 +181,22 @@ def cmd_train_dit(args: argparse.Namespace) -> int:
         raise EngineError("--steps must be at least 1")
     if args.batch is not None and args.batch < 1:
         raise EngineError("--batch must be at least 1")
+    for name in ("rooms", "multi_segment"):
+        if not 0.0 <= getattr(args, name) <= 1.0:
+            flag = "--" + name.replace("_", "-")
+            raise EngineError(
+                f"{flag} must be a share between 0 and 1, got {getattr(args, name):g}"
+            )
     cache = open_latent_cache(args.data) if is_latent_cache(args.data) else None
-    if args.codec is None and cache is None and not (resuming and (out / "codec").is_dir()):
+    init = None
+    if args.init_from is not None and not resuming:
+        init = _load_generator(args.init_from, "cpu").bundle
+    if args.codec is None and init is not None and cache is None:
+        codec = init.codec
+    elif args.codec is None and cache is None and not (resuming and (out / "codec").is_dir()):
         raise EngineError("--codec is required to start a run (a codec bundle or codec run folder)")
-    codec = _load_codec(args.codec) if args.codec is not None else None
+    else:
+        codec = _load_codec(args.codec) if args.codec is not None else None
     if codec is None and cache is not None and not resuming:
         codec = cache.codec()
     spec = args.config or (str(out / "config.json") if resuming else "default")
@@ -181,7 +217,19 @@ def cmd_train_dit(args: argparse.Namespace) -> int:
             rate = load_codec_bundle(out / "codec").config.sample_rate
         else:
             rate = codec.config.sample_rate
-        source = resolve_source(args.data, rate=rate, seed=config.seed)
+        augment = fit_augment(
+            AugmentConfig(multi_segment_prob=args.multi_segment, room_prob=args.rooms),
+            config.clip_seconds,
+        )
+        source = resolve_source(args.data, rate=rate, seed=config.seed, augment=augment)
+    if init is not None and (init.model.dit.config, init.model.conditioner.config) != (
+        config.dit,
+        config.conditioner,
+    ):
+        raise EngineError(
+            f"{args.init_from}: its generator has another size than config {spec!r}; "
+            "pass the config it was trained with"
+        )
     trainer = DitTrainer(
         config,
         out,
@@ -190,6 +238,7 @@ def cmd_train_dit(args: argparse.Namespace) -> int:
         accelerator=args.device,
         devices=args.gpus,
         log=lambda m: print(f"ambisketch: {m}", file=sys.stderr),
+        init_model=None if init is None else init.model,
     )
     last = trainer.fit(args.steps, progress=not args.no_progress)
     trainer.close()

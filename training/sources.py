@@ -13,6 +13,7 @@ from pathlib import Path
 from ambisketch.engine.errors import EngineError
 
 from .codec.data import FoaSource, SyntheticFoaSource
+from .data.augment import AugmentConfig
 
 
 def starter_corpus_dir() -> Path:
@@ -33,8 +34,11 @@ def resolve_source(
     seed: int = 0,
     cache_dir: str | Path | None = None,
     progress: bool | None = None,
+    augment: AugmentConfig | None = None,
 ) -> FoaSource:
-    """A training source for ``spec`` (a folder, ``starter`` or ``synthetic``) at ``rate``."""
+    """A training source for ``spec`` (a folder, ``starter`` or ``synthetic``) at ``rate``;
+    ``augment`` is how a library's clips are placed (default: the paper's, dry, one
+    segment)."""
     if spec == "synthetic":
         return SyntheticFoaSource(count=512, seconds=4.0, rate=rate, seed=seed)
     root = starter_corpus_dir() if spec == "starter" else Path(spec)
@@ -57,4 +61,4 @@ def resolve_source(
             f"{root}: no usable clips in the {split} split "
             f"({len(library)} clips in all; see the scan report)"
         )
-    return SpatialDataset(part, seed=seed)
+    return SpatialDataset(part, augment, seed=seed)

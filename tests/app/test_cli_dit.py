@@ -54,6 +54,42 @@ def test_train_resume_export_generate(capsys, tmp_path: Path, codec_bundle: Path
     one_line_error(code, err, "already exists")
     assert run(capsys, "export", "dit", out, "-o", bundle, "--force")[0] == 0
 
+    # A new run from the exported model: its weights and its codec, a fresh optimizer.
+    tuned = tmp_path / "tuned"
+    code, stdout, err = run(
+        capsys,
+        *train[:5],
+        tuned,
+        *train[6:],
+        "--init-from",
+        bundle,
+        "--steps",
+        1,
+        "--config",
+        "tiny",
+    )
+    assert code == 0 and stdout.startswith("step 1:"), err
+    assert (tuned / "codec" / "codec.json").read_text() == (
+        out / "codec" / "codec.json"
+    ).read_text()
+    code, _, err = run(
+        capsys,
+        *train[:5],
+        tmp_path / "t2",
+        *train[6:],
+        "--init-from",
+        bundle,
+        "--config",
+        "default",
+    )
+    one_line_error(code, err, "latent channels")
+    code, _, err = run(
+        capsys, *train[:5], tmp_path / "t3", *train[6:], "--init-from", tmp_path / "nothing"
+    )
+    one_line_error(code, err, "nothing")
+    code, _, err = run(capsys, *train[:5], tmp_path / "t4", *train[6:], "--rooms", 1.5)
+    one_line_error(code, err, "--rooms", "between 0 and 1")
+
     wav = tmp_path / "take.wav"
     code, _, err = run(
         capsys,

@@ -32,6 +32,7 @@ from ambisketch.engine.spatial.room import room_size_of
 from ambisketch.engine.spatial.trajectory import Trajectory
 
 from .config import DitTrainConfig
+from .w_memo import w_key
 
 if TYPE_CHECKING:
     from ..codec.data import FoaSource
@@ -139,6 +140,7 @@ class DitClipDataset(Dataset):
             "caption": self._caption(item, mode),
             "seconds": float(seconds),
             "room": torch.tensor(room_numbers(item.get("room")), dtype=torch.float32),
+            "w_key": w_key(item, start_frame, length) if key == "foa" else "",
         }
 
 

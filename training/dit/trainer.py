@@ -43,6 +43,7 @@ from ..loop import optimizer_state_to, shard_draw
 from ..run_folder import RunFolderTrainer
 from .config import DitTrainConfig
 from .data import ROOM_NUMBERS, DitClipDataset, drop_room_numbers
+from .w_memo import WLatentMemo
 
 if TYPE_CHECKING:
     from ambisketch.engine.generate import GenerationRequest
@@ -203,6 +204,12 @@ class DitTrainer(RunFolderTrainer):
         self.register_optimizer("opt", "opt")
         self.resume()
         self.every(cfg.validate_every, self.validate)
+        self.w_memo = WLatentMemo(self.codec, codec_fingerprint(self.codec))
+        if not isinstance(source, LatentCache) and not cfg.sample_latents:
+            loaded = self.w_memo.load(self.run_dir)
+            if loaded:
+                self.log(f"W latents of {loaded} clips read back from {self.run_dir / 'w-latents'}")
+            self.every(cfg.checkpoint_every, self._save_w_memo)
         self.model, self.opt = self.fabric.setup(
             _DitLoss(
                 self.diffusion,
@@ -292,17 +299,24 @@ class DitTrainer(RunFolderTrainer):
         std = (total_sq / count - mean * mean).clamp_min(0).sqrt()
         return mean.float(), std.float()
 
-    def latents(self, foa: torch.Tensor) -> torch.Tensor:
-        return self.codec.encode(
-            foa.to(self.fabric.device).float(), sample=self.config.sample_latents
-        )
+    def latents(self, foa: torch.Tensor, keys: list[str] | None = None) -> torch.Tensor:
+        """The codec's latents of ``foa``; ``keys`` name the items whose W is a clip's alone
+        (their W latents are encoded once, see :mod:`.w_memo`)."""
+        foa = foa.to(self.fabric.device).float()
+        if self.config.sample_latents:
+            return self.codec.encode(foa, sample=True)
+        return self.w_memo.encode(foa, keys)
+
+    def _save_w_memo(self, _step: int) -> None:
+        if self.fabric.global_rank == 0:
+            self.w_memo.save(self.run_dir)
 
     def _micro_loss(self, batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         dev = self.fabric.device
         if "latents" in batch:
             x0 = batch["latents"].to(dev).float()
         else:
-            x0 = self.latents(batch["foa"])
+            x0 = self.latents(batch["foa"], batch.get("w_key"))
         text, mask = self.text.encode(list(batch["caption"]))
         seconds = torch.as_tensor(batch["seconds"], dtype=torch.float32, device=dev)
         has_path = torch.as_tensor(batch["has_path"], device=dev)
