@@ -24,6 +24,7 @@ from ambisketch.engine.scene import (
     relink_folder,
     save_scene,
 )
+from ambisketch.engine.scene.media import repath_method
 from ambisketch.engine.scene.tracks import Track
 from ambisketch.engine.spatial import describe
 from ambisketch.engine.spatial.room import ROOM_PRESETS
@@ -49,8 +50,10 @@ def _placement_args(p: argparse.ArgumentParser, editing: bool) -> None:
     p.add_argument(
         "--path",
         metavar="PRESET|FILE.json",
-        help="where a mono source travels: a preset (stretched to the file's length) "
-        "or a path JSON file (default: static in front)",
+        help="where the source travels: a preset (stretched to the file's length) "
+        "or a path JSON file. A mono file follows it (default: static in front); an "
+        "FOA take is re-pathed onto it — exactly from its latents when it has them, "
+        "else by the DSP path lock (default: the file as it is)",
     )
     p.add_argument("--start", type=float, metavar="S", help="seconds on the scene's timeline")
     p.add_argument("--gain", type=float, metavar="DB", help="clip gain in dB")
@@ -130,7 +133,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("track", help="the track's number (see 'scene list') or name")
     _placement_args(p, editing=True)
-    p.add_argument("--no-path", action="store_true", help="make a mono source static in front")
+    p.add_argument(
+        "--no-path",
+        action="store_true",
+        help="clear the path: a mono source static in front, an FOA file as it is",
+    )
     p.set_defaults(func=cmd_set)
 
     p = add("remove", "remove a track", "  ambisketch scene remove forest.json 3")
@@ -202,12 +209,9 @@ def _changes(
     """The track fields the options ask for (``track`` None when adding)."""
     out: JSONObject = {}
     if args.path is not None:
-        if channels == 4:
-            raise SceneError(
-                f"--path places a mono file; {args.file if track is None else track.name}"
-                " is FOA (use --rotate)"
-            )
         out["path"] = resolve_path(args.path, media_duration)
+        if channels == 4 and track is not None and any(track.rotation) and args.rotate is None:
+            out["rotation"] = (0.0, 0.0, 0.0)  # a re-pathed FOA track follows its path
     if getattr(args, "no_path", False):
         out["path"] = None
     for opt, key in (
@@ -232,7 +236,10 @@ def _changes(
 
 def _summary(scene: Scene, t: Track) -> str:
     flags = ("M" if t.mute else "-") + ("S" if t.solo else "-")
-    if t.kind == "foa":
+    if t.kind == "foa" and t.path is not None:
+        how = repath_method(t.media)
+        where = f"FOA re-pathed ({how}): {describe(t.trajectory)}"
+    elif t.kind == "foa":
         where = "FOA" + (
             " rotated " + ",".join(f"{v:g}" for v in t.rotation) if any(t.rotation) else ""
         )

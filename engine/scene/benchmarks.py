@@ -7,6 +7,10 @@
   percentage of the block's period (the audio thread's budget).
 * ``scene.save_100`` / ``scene.load_100``: a 100-track scene written (atomic, with backup)
   and read back (validated, every media header checked).
+* ``scene.repath_first`` / ``scene.repath_edit``: a 10 s take (16 kHz, with the starter
+  codec's latent layout) on a scene track re-pathed from its latents and resampled to the
+  scene's 48 kHz — the first path (the take's path-independent parts are built) and each
+  further edit of a dragged path (real-time factors of the take's length).
 
 The media are written to a temporary folder first; the decoder cache is memory-only.
 """
@@ -171,10 +175,76 @@ def bench_scene(repeats: int) -> list[Measurement]:
     ]
 
 
+def _latent_take(folder: Path, seconds: float) -> Path:
+    """A 16 kHz FOA take with latents in the starter codec's layout (W latents zero: the
+    re-path reads W from the take itself; directions from DirAC analysis)."""
+    from ..spatial.ambisonics import encode
+    from ..spatial.dirac import analyze
+    from ..takes.latents import save_latents
+    from ..takes.repath import DiracLayout
+
+    rate, hop, edges, scale = 16000, 2048, (400.0, 1200.0, 3600.0), 1.0
+    x = (np.random.default_rng(1).standard_normal(int(seconds * rate)) * 0.1).astype(np.float32)
+    foa = encode(x, preset("fly-over", seconds), rate)
+    wav = folder / "take.wav"
+    sf.write(wav, foa.T, rate, subtype="FLOAT")
+    vectors = analyze(foa, rate, hop, band_edges=edges).vectors
+    frames = vectors.shape[-1]
+    latents = np.concatenate([np.zeros((20, frames)), vectors.reshape(-1, frames) * scale])
+    layout = DiracLayout(20, edges, hop, rate, scale)
+    save_latents(wav, latents, {**layout.to_meta(), "placement": "held", "samples": str(x.size)})
+    return wav
+
+
+def bench_repath(repeats: int) -> list[Measurement]:
+    from .mixer import BlockMixer
+    from . import new_track
+
+    seconds = 10.0
+    with tempfile.TemporaryDirectory(prefix="ambisketch-bench-") as tmp:
+        wav = _latent_take(Path(tmp), seconds)
+        scene = Scene(name="repath")
+        track = new_track(scene, str(wav))
+        scene = scene.with_track(track)
+        paths = iter(
+            preset(name, seconds).with_duration(seconds + 1e-3 * i)  # a new path every call
+            for i in range(10**6)
+            for name in ("orbit", "pass-by", "figure-eight")
+        )
+
+        def first() -> None:
+            mixer = BlockMixer(scene, MediaCache(SCENE_RATE))  # nothing kept between calls
+            mixer.set_scene(scene.replace_track(track.edited(path=next(paths))))
+
+        t_first = time_call(first, max(1, repeats // 2))
+        mixer = BlockMixer(scene, MediaCache(SCENE_RATE))
+        mixer.set_scene(scene.replace_track(track.edited(path=next(paths))))
+
+        def edit() -> None:
+            mixer.set_scene(scene.replace_track(track.edited(path=next(paths))))
+
+        t_edit = time_call(edit, max(3, repeats))
+    detail = f"a {seconds:g} s 16 kHz take on a {SCENE_RATE} Hz scene track, from its latents"
+    return [
+        realtime("scene.repath_first", seconds, t_first, f"first path: {detail}"),
+        realtime(
+            "scene.repath_edit",
+            seconds,
+            t_edit,
+            f"each further edit ({1000 * t_edit:.0f} ms): {detail}",
+        ),
+    ]
+
+
 BENCHMARKS = [
     Benchmark(
         "scene",
         "scenes: 16x60 s offline mix, playback block with rotation, 100-track save/load",
         bench_scene,
+    ),
+    Benchmark(
+        "scene-repath",
+        "a take on a scene track re-pathed from its latents: first path and each edit",
+        bench_repath,
     ),
 ]

@@ -12,14 +12,22 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
 from numpy.typing import NDArray
 
 from ..audio_io import read_audio, resample
-from ..errors import AudioFileError, SceneError
+from ..errors import AudioFileError, EngineError, SceneError
+from ..spatial.trajectory import Trajectory
 from .tracks import channel_problem
+
+if TYPE_CHECKING:
+    from ..takes.repath import Repather
+
+MAX_REPATHERS = 8  # takes whose path-independent parts are kept (a few MB each)
+PATHS_PER_FILE = 4  # re-pathed renders kept per file (a take used on a few tracks)
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,14 @@ def media_info(path: str | Path) -> MediaInfo:
     return MediaInfo(p, int(info.channels), int(info.samplerate), int(info.frames))
 
 
+def repath_method(path: str | Path) -> str:
+    """How :meth:`MediaCache.repathed` places the FOA file ``path`` on a new path:
+    "latents" (a take with its codec latents: exact) or "path lock" (DSP)."""
+    from ..takes.latents import has_latents
+
+    return "latents" if has_latents(path) else "path lock"
+
+
 def _key(path: Path) -> tuple[str, int, int]:
     try:
         st = path.stat()
@@ -73,6 +89,8 @@ class MediaCache:
         self.max_bytes = max_bytes
         self._items: dict[tuple[object, ...], NDArray[np.float32]] = {}
         self._lock = threading.Lock()
+        self._repathers: dict[tuple[str, int, int], Repather] = {}
+        self._recent_paths: dict[tuple[str, int, int], list[tuple[str, str]]] = {}
 
     def samples(self, path: str | Path) -> NDArray[np.float32]:
         """Every channel of ``path`` at the cache's rate."""
@@ -108,9 +126,55 @@ class MediaCache:
         self._store(full, data)
         return data
 
+    def repathed(self, path: str | Path, trajectory: Trajectory) -> NDArray[np.float32]:
+        """The FOA file ``path`` placed on ``trajectory`` (media time), at the cache's rate:
+        from the take's codec latents where it has them (exact: its sound kept, only the
+        direction changed), else by the DSP path lock. Cached per path while the file is
+        unchanged; the path-independent part of a take is kept, so each new path of a
+        dragged edit costs only the panning."""
+        p = Path(path)
+        key = ("repath", trajectory.to_json())
+        file_key = _key(p)
+        with self._lock:  # a dragged path leaves a trail of renders: keep the last few
+            recent = self._recent_paths.setdefault(file_key, [])
+            if key in recent:
+                recent.remove(key)
+            recent.append(key)
+            while len(recent) > PATHS_PER_FILE:
+                self._items.pop((file_key, *recent.pop(0)), None)
+        return self.derived(key, p, lambda: self._repath(p, trajectory))
+
+    def _repath(self, p: Path, trajectory: Trajectory) -> NDArray[np.float32]:
+        from ..takes.latents import LatentsError, has_latents
+        from ..takes.repath import Repather, lock_take
+
+        audio = read_audio(p)
+        if audio.channels != 4:
+            raise SceneError(f"{p}: {audio.channels} channels; only an FOA file is re-pathed")
+        key = _key(p)
+        with self._lock:
+            repather = self._repathers.get(key)
+        if repather is None and has_latents(p):
+            try:
+                repather = Repather.from_take(p, audio.samples)
+            except (LatentsError, EngineError):
+                repather = None  # a path-locked take or damaged latents: the DSP lock below
+            if repather is not None:
+                with self._lock:
+                    self._repathers[key] = repather
+                    while len(self._repathers) > MAX_REPATHERS:
+                        self._repathers.pop(next(iter(self._repathers)))
+        if repather is not None and repather.n == audio.samples.shape[1]:
+            foa = repather.render(trajectory)
+        else:
+            foa = lock_take(audio.samples, trajectory, audio.rate)
+        return np.ascontiguousarray(resample(foa, audio.rate, self.rate), dtype=np.float32)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._repathers.clear()
+            self._recent_paths.clear()
 
     def _store(self, key: tuple[object, ...], data: NDArray[np.float32]) -> None:
         with self._lock:

@@ -84,8 +84,8 @@ def track_to_dict(track: Track, folder: Path) -> dict[str, Any]:
         "solo": track.solo,
         "colour": track.colour,
     }
+    out["path"] = None if track.path is None else track.path.to_dict()
     if track.kind == "mono":
-        out["path"] = None if track.path is None else track.path.to_dict()
         out.update(distance=track.distance, room=track.room, rt60=track.rt60)
     else:
         out["rotation"] = list(track.rotation)

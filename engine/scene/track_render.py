@@ -146,7 +146,10 @@ class PreparedTrack:
 
 def prepare_track(track: Track, gain: float, rate: int, media: MediaCache) -> PreparedTrack:
     """Read (or reuse) the track's media and, for a room, render the clip in it."""
-    data = media.samples(track.media)
+    if track.kind == "foa" and track.path is not None:  # re-pathed: rendered on its path
+        data = media.repathed(track.media, track.path)
+    else:
+        data = media.samples(track.media)
     start = int(round(track.start * rate))
     offset = min(int(round(track.trim_start * rate)), data.shape[1] - 1)
     clip = max(1, min(int(round(track.clip_length * rate)), data.shape[1] - offset))
@@ -156,7 +159,7 @@ def prepare_track(track: Track, gain: float, rate: int, media: MediaCache) -> Pr
     common = dict(track=track, rate=rate, start=start, gain=gain, clip=clip)
     if track.kind == "foa":
         matrix = None
-        if any(track.rotation):
+        if track.path is None and any(track.rotation):
             matrix = foa_rotation_matrix(*track.rotation).astype(np.float32)
         return PreparedTrack(
             kind="foa",

@@ -2,8 +2,11 @@
 
 A **mono** file is placed along the track's path (AmbiX encoding, optionally at a distance
 or in a room); a **4-channel** file is First-Order Ambisonics in AmbiX and is used as it is,
-optionally rotated. The path's time is the *media's* time: second 0 of the path is the first
-sample of the file, so a take keeps the path it was generated with when its head is trimmed.
+optionally rotated — or, given a path, *re-pathed*: a take with its codec latents is placed on
+the new path exactly (its sound, diffuseness and timbre kept, see
+:mod:`ambisketch.engine.takes.repath`), any other FOA file by the DSP path lock. The path's time
+is the *media's* time: second 0 of the path is the first sample of the file, so a take keeps
+the path it was generated with when its head is trimmed.
 
 Timeline: the clip starts at ``start`` seconds on the scene's timeline and plays the media
 from ``trim_start`` for ``length`` seconds (None = to the end of the file).
@@ -72,9 +75,10 @@ class Track:
         name: the label shown in the lane.
         channels: 1 (mono, placed along ``path``) or 4 (AmbiX FOA, rotated by ``rotation``).
         media_duration: seconds of audio in the file.
-        path: where a mono source travels (media time); None = static in front.
-        rotation: (yaw, pitch, roll) degrees applied to an FOA file (the scene's signs: positive
-            yaw moves a front source to the left).
+        path: where the source travels (media time): a mono source (None = static in
+            front), or an FOA file re-pathed onto it (None = the file as it is).
+        rotation: (yaw, pitch, roll) degrees applied to an FOA file kept as it is (the scene's
+            signs: positive yaw moves a front source to the left).
         start: where the clip starts on the scene's timeline, seconds >= 0.
         trim_start: seconds of the file skipped at its head; ``length``: seconds played
             (None = to the end of the file).
@@ -156,12 +160,15 @@ class Track:
             raise SceneError(f"{where}: an RT60 needs a room")
         if self.room is not None:
             self.room_model()  # a clear error for a bad room now, not at render time
-        if self.kind == "foa" and (
-            self.path is not None or self.distance is not None or self.room is not None
-        ):
+        if self.kind == "foa" and (self.distance is not None or self.room is not None):
             raise SceneError(
-                f"{where}: {self.media.name} is FOA and is used as it is; a path, "
-                "distance or room places a mono file (rotate FOA instead)"
+                f"{where}: {self.media.name} is FOA; a distance or room places a mono file "
+                "(rotate FOA, or give it a path to re-path it)"
+            )
+        if self.kind == "foa" and self.path is not None and any(rot):
+            raise SceneError(
+                f"{where}: a re-pathed FOA track follows its path; rotation turns FOA kept as it "
+                "is (clear the path or the rotation)"
             )
         if self.kind == "mono" and any(rot):
             raise SceneError(f"{where}: rotation turns an FOA file; a mono file follows its path")
@@ -171,6 +178,11 @@ class Track:
     def kind(self) -> str:
         """ "mono" or "foa"."""
         return KINDS[self.channels]
+
+    @property
+    def follows_path(self) -> bool:
+        """Whether the source travels along :attr:`trajectory` (mono, or re-pathed FOA)."""
+        return self.kind == "mono" or self.path is not None
 
     @property
     def clip_length(self) -> float:
@@ -185,7 +197,7 @@ class Track:
 
     @property
     def trajectory(self) -> Trajectory:
-        """The path a mono source follows (static in front when it has none)."""
+        """The path the source follows (a mono source without one: static in front)."""
         return (
             self.path
             if self.path is not None

@@ -71,6 +71,13 @@ def test_set_remove_and_backup(scene: Path, capsys: pytest.CaptureFixture[str]) 
     assert (scene.parent / "forest.json.bak").read_bytes() == before
     bird = json.loads(scene.read_text())["tracks"][0]
     assert (bird["gain_db"], bird["solo"], bird["trim_start"]) == (-6.0, True, 0.25)
+    # An FOA file given a path is re-pathed (no latents here: the DSP path lock); its
+    # rotation gives way to the path.
+    assert run(capsys, "scene", "set", scene, "2", "--path", "orbit")[0] == 0
+    rain = json.loads(scene.read_text())["tracks"][1]
+    assert rain["path"] is not None and rain["rotation"] == [0.0, 0.0, 0.0]
+    code, out, _ = run(capsys, "scene", "list", scene)
+    assert code == 0 and "FOA re-pathed (path lock)" in out
     assert run(capsys, "scene", "remove", scene, "2")[0] == 0
     assert [t["name"] for t in json.loads(scene.read_text())["tracks"]] == ["bird"]
 
@@ -121,7 +128,11 @@ def test_render_mix_stems_and_binaural(
             ["bad_path.json", "azimuth"],
         ),
         (["add", "{scene}", "{media}/bird.wav", "--path", "no-such-preset"], ["no-such-preset"]),
-        (["add", "{scene}", "{media}/rain.wav", "--path", "orbit"], ["FOA"]),
+        (
+            ["add", "{scene}", "{media}/rain.wav", "--path", "orbit", "--rotate", "20"],
+            ["follows its path"],
+        ),
+        (["add", "{scene}", "{media}/rain.wav", "--distance", "3"], ["FOA", "mono file"]),
         (["set", "{scene}", "bird", "--gain", "99"], ["gain 99 dB"]),
         (["set", "{scene}", "7", "--gain", "1"], ["no track '7'"]),
         (["add", "{scene}", "{media}/bird.wav", "--room", "cathedralish"], ["unknown room"]),

@@ -35,6 +35,7 @@ class TrackInspector(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.label = QLabel("No track selected", self)
+        self.label.setObjectName("inspector-label")
         self.start = _spin(self, 0.0, 36000.0, " s", "Where the clip starts on the timeline")
         self.distance = _spin(
             self,
@@ -88,12 +89,13 @@ class TrackInspector(QWidget):
             self.media.setText("")
             return
         mono = t.kind == "mono"
-        self.label.setText(f"<b>{t.name}</b> ({'mono' if mono else 'FOA'})")
+        kind = "mono" if mono else "FOA, re-pathed" if t.path is not None else "FOA"
+        self.label.setText(f"<b>{t.name}</b> ({kind})")
         self.start.setValue(t.start)
         self.distance.setVisible(mono)
         self.room.setVisible(mono)
-        self.yaw.setVisible(not mono)
-        self.pitch.setVisible(not mono)
+        self.yaw.setVisible(not mono and t.path is None)  # a re-pathed take follows its path
+        self.pitch.setVisible(not mono and t.path is None)
         self.distance.setValue(t.distance or 0.0)
         self.room.setCurrentText(t.room if t.room in ROOM_PRESETS else NO_ROOM)
         self.yaw.setValue(t.rotation[0])

@@ -161,7 +161,9 @@ class LaneCanvas(QWidget):
                 ),
                 tail,
             )
-        label = t.name + ("" if t.kind == "mono" else "  (FOA)")
+        label = t.name + (
+            "" if t.kind == "mono" else "  (FOA, re-pathed)" if t.path is not None else "  (FOA)"
+        )
         if t.mute:
             label += "  [muted]"
         if t.solo:

@@ -10,20 +10,45 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox
 
 from ...engine.errors import EngineError
 from ...engine.scene import Track, relink_folder
+from ...engine.scene.media import repath_method
 from ...engine.scene.mixer import BlockMixer
 from ...engine.scene.player import SceneTransport
+from ...engine.spatial.trajectory import Trajectory
+from ...engine.takes.metadata import read_sidecar
 from .arrangement import ArrangementView
 from .controller import SceneController
 from .export_dialog import SceneExportDialog, export_job
 from .overlay import SceneOverlay
 
 SCENE_FILTER = "Ambisketch scenes (*.json)"
+UPDATE_DEBOUNCE_MS = 40  # edits closer than this reach the playing mixer as one
+
+
+def editable_path(track: Track) -> Trajectory | None:
+    """The path the path editor shows for ``track``, or None when the track does not
+    follow one there: a mono source's; a take with latents' own (re-pathed exactly as it is
+    edited); not an FOA file without latents (kept as it is: re-path it on purpose with
+    ``ambisketch scene set --path``, where the DSP path lock is used)."""
+    if track.kind == "mono" or track.path is not None:
+        return track.trajectory
+    if repath_method(track.media) != "latents":
+        return None
+    side = read_sidecar(track.media) or {}
+    try:
+        own = Trajectory.from_dict(side["path"])
+    except (KeyError, TypeError, ValueError, EngineError):
+        own = None  # a take made from words alone, or an old sidecar: start static in front
+    if own is None:
+        own = Trajectory.static(0.0, 0.0, duration=max(track.media_duration, 1e-3))
+    elif abs(own.duration - track.media_duration) > 1e-6:
+        own = own.with_duration(track.media_duration)
+    return own
 
 
 class SceneLink(QObject):
@@ -40,6 +65,9 @@ class SceneLink(QObject):
         self.overlay = SceneOverlay(self.controller, window.path_editor)
         self._pathing = False  # the path editor is being set from the selected track
         self._export_task: Any = None
+        self._updating = self._update_again = False
+        self._update_timer = QTimer(self, singleShot=True, interval=UPDATE_DEBOUNCE_MS)
+        self._update_timer.timeout.connect(self._apply_scene)
         self._menus()
         self._wire()
         window.installEventFilter(self)
@@ -187,18 +215,21 @@ class SceneLink(QObject):
     # --- the path editor follows the selected track ----------------------------------
     def _track_selected(self, _track_id: str) -> None:
         t = self.controller.selected()
-        if t is None or t.kind != "mono":
+        path = None if t is None else editable_path(t)
+        if t is None or path is None:
             return
         self._pathing = True
         try:
-            self.window.path_editor.document.set_trajectory(t.trajectory, f"Path of {t.name}")
+            self.window.path_editor.document.set_trajectory(path, f"Path of {t.name}")
         finally:
             self._pathing = False
         self._show_local_playhead()
 
     def _path_edited(self) -> None:
+        """The selected track follows the edited path: a mono source, or a take re-pathed
+        live from its latents (the mix is heard with the new path from the next block)."""
         t = self.controller.selected()
-        if self._pathing or t is None or t.kind != "mono" or not self.dock.isVisible():
+        if self._pathing or t is None or not self.dock.isVisible() or editable_path(t) is None:
             return
         path = self.window.path_editor.document.trajectory()
         if path != t.path:
@@ -229,13 +260,45 @@ class SceneLink(QObject):
                 self.window.transport.play_pause()
 
     def _scene_changed(self) -> None:
-        player = self.scene_player()
-        if player is not None:
-            try:
-                player.set_scene(self.controller.scene)  # heard from the next block
-            except EngineError as exc:
-                self.window.error("Cannot play the edited scene", str(exc))
+        """An edit reaches the playing mixer off the GUI thread (a re-pathed take or a room
+        takes a render; a drag sends many edits: the latest is prepared once the hand
+        pauses) and is heard from the next block after it is ready."""
+        if self.scene_player() is not None:
+            self._update_timer.start()
         self.overlay.refresh()
+
+    def _apply_scene(self) -> None:
+        player = self.scene_player()
+        if player is None:
+            return
+        if self._updating:
+            self._update_again = True
+            return
+        self._updating, scene = True, self.controller.scene
+
+        def job(_progress: Any, _cancelled: Any) -> None:
+            player.set_scene(scene)
+
+        def connect(task: Any) -> None:
+            task.failed.connect(lambda m: self.window.error("Cannot play the edited scene", m))
+            task.crashed.connect(
+                lambda m: self.window.error(
+                    "Cannot play the edited scene", f"unexpected error ({m}); see the log"
+                )
+            )
+            task.done.connect(self._scene_applied)
+
+        self.window.runner.start("scene-update", job, connect)
+
+    def _scene_applied(self) -> None:
+        self._updating = False
+        if self._update_again:
+            self._update_again = False
+            self._apply_scene()
+
+    def scene_pending(self) -> bool:
+        """Whether an edit has not reached the playing mixer yet."""
+        return self._updating or self._update_again or self._update_timer.isActive()
 
     def _seek(self, seconds: float) -> None:
         if self.scene_player() is not None:
@@ -251,7 +314,7 @@ class SceneLink(QObject):
     def _show_local_playhead(self) -> None:
         """The path editor's playhead at the selected track's own time (its media's)."""
         t = self.controller.selected()
-        if t is not None and t.kind == "mono":
+        if t is not None and t.follows_path:
             local = self.controller.playhead() - t.start + t.trim_start
             self.window.path_editor.document.set_playhead(
                 min(max(local, 0.0), t.trajectory.duration)

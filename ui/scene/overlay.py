@@ -24,9 +24,9 @@ SOURCE_SIZE = 13
 
 
 def source_position(track: Track, seconds: float) -> tuple[float, float] | None:
-    """(azimuth, elevation) of a mono track's source at scene time ``seconds``, or None when
-    its clip is not playing then (or it is FOA: no single direction)."""
-    if track.kind != "mono" or not track.start <= seconds < track.end:
+    """(azimuth, elevation) of a track's source at scene time ``seconds``, or None when
+    its clip is not playing then (or it is FOA kept as it is: no single direction)."""
+    if not track.follows_path or not track.start <= seconds < track.end:
         return None
     local = seconds - track.start + track.trim_start
     az, el, _ = track.trajectory.sample([local])
@@ -73,7 +73,7 @@ class SceneOverlay(QObject):
         return {
             t.id: t
             for t in self.controller.scene.tracks
-            if t.kind == "mono" and (sel is None or t.id != sel.id)
+            if t.follows_path and (sel is None or t.id != sel.id)
         }
 
     def refresh_paths(self) -> None:

@@ -52,8 +52,13 @@ def test_track_values_are_validated(media: dict[str, Path]) -> None:
     with pytest.raises(SceneError, match="rotation turns an FOA"):
         t.edited(rotation=(10, 0, 0))
     foa = new_track(Scene(), str(media["foa"]))
-    with pytest.raises(SceneError, match="is FOA and is used as it is"):
-        foa.edited(path=preset("orbit", 1.5))
+    with pytest.raises(SceneError, match="a distance or room places a mono file"):
+        foa.edited(distance=3.0)
+    assert not foa.follows_path and t.follows_path
+    repathed = foa.edited(path=preset("orbit", 1.5))  # an FOA file may be re-pathed
+    assert repathed.follows_path and repathed.trajectory == preset("orbit", 1.5)
+    with pytest.raises(SceneError, match="follows its path"):
+        repathed.edited(rotation=(10, 0, 0))
 
 
 def test_edge_trims_keep_the_other_edge(media: dict[str, Path]) -> None:

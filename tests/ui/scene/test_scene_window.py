@@ -7,14 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.latent_take import SWEEP, latent_take
 from helpers.scene_media import media_set
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from ambisketch.app.settings import Settings
 from ambisketch.app.workers import TaskRunner
 from ambisketch.engine.generate import GenerationRequest, Take
 from ambisketch.engine.scene.player import SceneTransport
 from ambisketch.engine.spatial.ambisonics import encode
+from ambisketch.engine.spatial.doa import direction_errors, intensity_doa
 from ambisketch.engine.spatial.presets import preset
 from ambisketch.engine.takes import TakeStore
 from ambisketch.ui.main_window import MainWindow
@@ -77,7 +79,7 @@ def test_selected_track_path_is_the_one_edited(window: MainWindow, tmp_path: Pat
     assert link.controller.scene.track(bird.id).path != doc.trajectory()
 
 
-def test_play_scene_loads_a_live_scene_transport(window: MainWindow, tmp_path: Path) -> None:
+def test_play_scene_loads_a_live_scene_transport(qtbot, window: MainWindow, tmp_path: Path) -> None:
     media = media_set(tmp_path / "media")
     link = window.scene_link
     foa = link.controller.add_file(media["foa"], start=0.0)
@@ -86,6 +88,7 @@ def test_play_scene_loads_a_live_scene_transport(window: MainWindow, tmp_path: P
     assert isinstance(player, SceneTransport)
     assert player.duration == pytest.approx(1.5)
     link.controller.edit(foa.id, "Move", start=1.0)
+    qtbot.waitUntil(lambda: not link.scene_pending(), timeout=5000)
     assert player.duration == pytest.approx(2.5)  # the edit reached the playing mixer
     window.transport.position_changed.emit(1.25)
     assert link.controller.playhead() == pytest.approx(1.25)
@@ -101,3 +104,34 @@ def test_closing_with_an_unsaved_scene_asks(window: MainWindow, tmp_path: Path) 
     assert not window.close() and window.isVisible()
     window.answers.append(QMessageBox.StandardButton.Discard)  # type: ignore[attr-defined]
     assert window.close()
+
+
+def test_a_take_with_latents_is_repathed_live_from_the_path_editor(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    record = latent_take(window.store, "a wasp")
+    media = media_set(tmp_path / "media")
+    link, doc = window.scene_link, window.path_editor.document
+    window.show()
+    link.dock.show()
+    take = link.controller.add_file(record.path)
+    link.controller.select(take.id)
+    assert doc.trajectory() == SWEEP  # the take's own path, to edit from
+    link.play()
+    player = window.transport.transport
+    assert isinstance(player, SceneTransport)
+    doc.apply_preset("orbit")
+    edited = link.controller.scene.track(take.id)
+    assert edited.path == doc.trajectory() and edited.follows_path
+    qtbot.waitUntil(lambda: not link.scene_pending(), timeout=10000)
+    heard = player.mixer.block(0, player.mixer.frames)
+    error = direction_errors(intensity_doa(heard, player.mixer.rate), doc.trajectory())
+    assert error.spatial_angle < 3.0  # the playing mix follows the edited path
+    assert "re-pathed" in link.view.findChild(QLabel, "inspector-label").text()
+    rain = link.controller.add_file(media["foa"])  # an FOA file without latents
+    link.controller.select(rain.id)  # FOA without latents: kept as it is, not re-pathed
+    doc.apply_preset("static")
+    assert link.controller.scene.track(rain.id).path is None
+    link.controller.undo()  # adding the rain, then the re-path: one undoable edit
+    link.controller.undo()
+    assert link.controller.scene.track(take.id).path is None
