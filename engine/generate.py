@@ -453,6 +453,8 @@ class Generator:
         model, codec = bundle.model, bundle.codec
         cfg = model.conditioner.config
         frames, v = bundle.clip_frames, request.variations
+        if start is None:  # whole frames covering the request: a 10 s take is 10.000 s
+            frames = max(frames, math.ceil(request.seconds * bundle.latent_rate - 1e-6))
         dev = torch.device(self.device)
 
         text, mask = self.text_encoder.encode([request.prompt])

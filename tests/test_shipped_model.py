@@ -46,3 +46,18 @@ def test_the_starter_bundle_makes_a_finite_moving_take() -> None:
     assert take.foa.dtype == np.float32 and np.isfinite(take.foa).all()
     rms = float(np.sqrt(np.mean(take.foa[0] ** 2)))
     assert 1e-4 < rms < 1.0, rms  # a sound, not silence and not a blow-up
+
+
+def test_a_take_of_the_full_clip_length_is_exactly_that_long() -> None:
+    """10 s at 16 kHz is 78.125 latent frames: the take is sampled on 79 and cut to 10.000 s
+    (it was 78 frames, 9.984 s, before)."""
+    from ambisketch.engine.generate import GenerationRequest, Generator
+
+    gen = Generator(default_bundle(), device="cpu")
+    seconds = gen.bundle.info.clip_seconds
+    take = gen.generate(GenerationRequest("rain on a tin roof", None, seconds, 1, 2))[0]
+    assert take.foa.shape == (4, int(round(seconds * take.rate)))
+    assert (
+        take.latents is not None
+        and take.latents.shape[1] * gen.bundle.codec.hop >= take.foa.shape[1]
+    )
