@@ -97,6 +97,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("-o", "--output", required=True, metavar="BUNDLE_DIR")
     e.add_argument("--force", action="store_true", help="replace an existing bundle")
     e.set_defaults(func=cmd_export_dit)
+    r = export.add_parser(
+        "run",
+        formatter_class=FMT,
+        help="a compact resumable copy of a training run (to commit or carry)",
+        description="Copy a codec or DiT run folder with its newest checkpoint's model and "
+        "EMA weights in float16 and without optimizer state (about a quarter of the "
+        "size). Training into the copy with --resume continues from that step; the "
+        "optimizers start fresh and the learning rate is re-warmed over 500 steps.",
+        epilog="example:\n  ambisketch export run runs/dit -o checkpoints/dit\n"
+        "  ambisketch train dit --data ~/Sounds --out checkpoints/dit --resume",
+    )
+    r.add_argument("run", help="run folder (codec or DiT)")
+    r.add_argument("-o", "--output", required=True, metavar="DIR")
+    r.add_argument("--float32", action="store_true", help="keep the weights in float32")
+    r.add_argument("--force", action="store_true", help="replace an existing folder")
+    r.set_defaults(func=cmd_export_run)
 
     ev = command_group(sub, "eval", "measure a model with the papers' metrics")
     v = ev.add_parser(
@@ -255,6 +271,20 @@ def cmd_export_dit(args: argparse.Namespace) -> int:
 
     bundle = export_dit(args.run, args.output, overwrite=args.force)
     print(f"wrote {bundle}")
+    return 0
+
+
+def cmd_export_run(args: argparse.Namespace) -> int:
+    from ambisketch.training.run_folder import compact_run
+
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        raise EngineError(f"{out}: already exists (use --force to replace it)")
+    if not (Path(args.run) / "config.json").is_file():
+        raise EngineError(f"{args.run}: not a training run folder (no config.json)")
+    compact_run(args.run, out, half=not args.float32)
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    print(f"wrote {out} ({size / 2**20:.1f} MB)")
     return 0
 
 

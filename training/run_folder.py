@@ -11,7 +11,11 @@ random generators — and this base writes and reads all of them once, for every
   optimizer ``o``'s as ``o.<index>.<key>`` with ``o`` (groups, scalars) in the JSON, the RNGs
   as ``rng.*`` / ``rng``, and ``step``, ``skipped``, ``config``. Those names are the ones the
   trainers wrote before this base existed: older run folders resume unchanged;
-- step callbacks (validation takes every N steps) run after each optimizer step.
+- step callbacks (validation takes every N steps) run after each optimizer step;
+- a *compact* checkpoint (:func:`compact_run`: weights in float16, no optimizer state — small
+  enough to commit) resumes too: the optimizers start fresh and the learning rate is
+  re-warmed linearly over :data:`REWARM_STEPS` steps (``rewarm_from`` in the JSON keeps the
+  ramp across later checkpoints).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class RunConfig(Protocol):
 
 C = TypeVar("C", bound=RunConfig)
 Tensors = dict[str, torch.Tensor]
+REWARM_STEPS = 500  # after a resume without optimizer state: lr ramps up over these steps
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,22 @@ class RunFolderTrainer(StepTrainer):
         self._parts: dict[str, _Part] = {}
         self.step_callbacks: list[Callable[[int], object]] = []
         self.step, self.skipped = 0, 0
+        self.rewarm_from: int | None = None  # the step a compact checkpoint resumed at
+
+    def rewarm_factor(self) -> float:
+        """The learning rate's share while fresh optimizer moments settle after a resume
+        from a compact checkpoint (1 otherwise)."""
+        if self.rewarm_from is None:
+            return 1.0
+        return min(1.0, (self.step - self.rewarm_from + 1) / REWARM_STEPS)
+
+    def rewarm_constant_lr(self, *optimizers: torch.optim.Optimizer) -> None:
+        """For optimizers at a constant learning rate: scale each group's rate (kept as
+        ``base_lr``) by :meth:`rewarm_factor`."""
+        factor = self.rewarm_factor()
+        for opt in optimizers:
+            for group in opt.param_groups:
+                group["lr"] = group.setdefault("base_lr", group["lr"]) * factor
 
     # --- registration ----------------------------------------------------------------
     def register_module(self, name: str, attribute: str) -> None:
@@ -150,6 +171,8 @@ class RunFolderTrainer(StepTrainer):
         r_t, r_meta = rng_state()
         tensors.update(r_t)
         meta.update(rng=r_meta, skipped=self.skipped, config=self.config.to_dict())
+        if self.rewarm_factor() < 1.0:
+            meta["rewarm_from"] = self.rewarm_from
         return save_checkpoint(self.run_dir, self.step, tensors, meta)
 
     def resume(self) -> bool:
@@ -171,9 +194,60 @@ class RunFolderTrainer(StepTrainer):
                 held.load_state_dict(
                     state, meta["ema_updates" if name == "ema" else f"{name}_updates"]
                 )
-            else:
+            elif name in meta:
                 optimizer_from_flat(held, tensors, meta[name], name)
+            else:  # a compact checkpoint: this optimizer starts fresh
+                self.rewarm_from = int(meta["step"])
         set_rng_state(tensors, meta["rng"])
         self.step, self.skipped = int(meta["step"]), int(meta.get("skipped", 0))
-        self.log(f"resumed {self.run_dir} at step {self.step}")
+        if "rewarm_from" in meta:
+            self.rewarm_from = int(meta["rewarm_from"])
+        note = ""
+        if self.rewarm_from is not None and self.rewarm_factor() < 1.0:
+            note = (
+                " (compact checkpoint: optimizer state fresh, learning rate re-warmed until "
+                f"step {self.rewarm_from + REWARM_STEPS})"
+            )
+        self.log(f"resumed {self.run_dir} at step {self.step}{note}")
         return True
+
+
+# --- a run small enough to commit -------------------------------------------------------------
+SKIPPED = ("checkpoints", "w-latents", "validation")  # rebuilt, or only for listening
+
+
+def compact_run(run_dir: str | Path, out_dir: str | Path, *, half: bool = True) -> Path:
+    """Copy a run folder as a compact resumable state: its settings, codec and log, and its
+    newest checkpoint with the model and EMA weights (float16 when ``half``) and without
+    optimizer state (a resume re-warms it, see the module notes). ``out_dir`` is replaced
+    atomically. Returns it."""
+    import shutil
+
+    from ambisketch.engine.files import atomic_folder
+
+    src = Path(run_dir)
+    found = load_checkpoint(src)
+    if found is None:
+        raise TrainingConfigError(f"{src}: holds no checkpoint to compact")
+    tensors, meta = found
+    optimizers = [k for k, v in meta.items() if isinstance(v, dict) and "param_groups" in v]
+    kept: Tensors = {}
+    for key, value in tensors.items():
+        if key.split(".", 1)[0] in optimizers:
+            continue
+        if half and value.is_floating_point() and not key.startswith("rng."):
+            value = value.half()
+        kept[key] = value
+    small = {k: v for k, v in meta.items() if k not in optimizers}
+    small["compact"] = {"dropped": optimizers, "half": half}
+    out = Path(out_dir)
+    with atomic_folder(out, overwrite=True) as staging:
+        for item in src.iterdir():
+            if item.name in SKIPPED or item.name.startswith("."):
+                continue
+            if item.is_dir():
+                shutil.copytree(item, staging / item.name)
+            else:
+                shutil.copy2(item, staging / item.name)
+        save_checkpoint(staging, int(meta["step"]), kept, small)
+    return out

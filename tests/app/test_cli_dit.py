@@ -90,6 +90,17 @@ def test_train_resume_export_generate(capsys, tmp_path: Path, codec_bundle: Path
     code, _, err = run(capsys, *train[:5], tmp_path / "t4", *train[6:], "--rooms", 1.5)
     one_line_error(code, err, "--rooms", "between 0 and 1")
 
+    # A compact copy to commit: it resumes (optimizer re-warmed).
+    small = tmp_path / "small"
+    code, stdout, err = run(capsys, "export", "run", out, "-o", small)
+    assert code == 0 and stdout.startswith(f"wrote {small}"), err
+    code, _, err = run(capsys, "export", "run", out, "-o", small)
+    one_line_error(code, err, "already exists")
+    code, _, err = run(capsys, "export", "run", tmp_path / "nothing", "-o", tmp_path / "s2")
+    one_line_error(code, err, "not a training run folder")
+    code, stdout, err = run(capsys, *train[:5], small, *train[6:], "--steps", 4, "--resume")
+    assert code == 0 and "re-warmed" in err and stdout.startswith("step 4:"), err
+
     wav = tmp_path / "take.wav"
     code, _, err = run(
         capsys,

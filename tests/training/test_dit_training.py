@@ -428,3 +428,43 @@ def test_a_new_run_standardises_its_latents_and_keeps_them_on_resume(
         text_encoder=text_encoder,
     )
     assert torch.equal(raw.diffusion.latent_std, torch.ones_like(std))
+
+
+def test_a_compact_run_resumes_with_its_weights_and_a_rewarmed_rate(
+    tmp_path: Path, codec, text_encoder
+) -> None:
+    from ambisketch.training.run_folder import REWARM_STEPS, compact_run
+
+    full = trainer(tmp_path / "run", codec, text_encoder)
+    full.fit(10, progress=False)
+    (tmp_path / "run" / "w-latents").mkdir()  # rebuilt by the next run: not carried
+    small = compact_run(tmp_path / "run", tmp_path / "small")
+    tensors, meta = load_checkpoint(small)
+    assert not any(k.startswith("opt.") for k in tensors) and "opt" not in meta
+    assert tensors["model.latent_std"].dtype == torch.float16 and meta["step"] == 10
+    assert (small / "codec" / "codec.json").is_file() and not (small / "w-latents").exists()
+    assert (small / "metrics.csv").read_text() == (tmp_path / "run" / "metrics.csv").read_text()
+    before = load_checkpoint(tmp_path / "run")[0]
+    for key in tensors:  # float16 rounding only
+        if key.startswith(("model.", "ema.")) and before[key].is_floating_point():
+            torch.testing.assert_close(tensors[key].float(), before[key], atol=1e-3, rtol=1e-3)
+
+    logs: list[str] = []
+    resumed = DitTrainer(
+        TINY,
+        small,
+        SyntheticFoaSource(4, 0.3, seed=1),
+        None,
+        accelerator="cpu",
+        log=logs.append,
+        text_encoder=text_encoder,
+    )
+    assert resumed.step == 10 and resumed.rewarm_from == 10
+    assert any("re-warmed until step" in m for m in logs)
+    resumed.fit(12, progress=False)
+    lr = resumed.opt.param_groups[0]["lr"]
+    want = TINY.lr * TINY.lr_factor(11) * 2 / REWARM_STEPS  # step 11 is the ramp's second
+    assert lr == pytest.approx(want)
+    assert load_checkpoint(small)[1]["rewarm_from"] == 10  # the ramp outlives a checkpoint
+    again = trainer(small, codec, text_encoder)
+    assert again.rewarm_from == 10 and again.step == 12

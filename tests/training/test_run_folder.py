@@ -64,3 +64,23 @@ def test_a_run_keeps_its_config_and_refuses_another_size(tmp_path: Path) -> None
     bigger = replace(TINY, codec=TRAIN_PRESETS["small"].codec)
     with pytest.raises(TrainingConfigError, match="another codec size"):
         _trainer(tmp_path / "run", bigger)
+
+
+def test_an_existing_codec_run_and_its_compact_copy_both_resume(tmp_path: Path) -> None:
+    from ambisketch.training.run_folder import compact_run
+
+    _trainer(tmp_path / "run").fit(2, progress=False)
+    exact = _trainer(tmp_path / "run")  # a full checkpoint: every part, no re-warm
+    assert exact.step == 2 and exact.rewarm_from is None and exact.rewarm_factor() == 1.0
+    compact_run(tmp_path / "run", tmp_path / "small")
+    tensors, meta = load_checkpoint(tmp_path / "small")  # type: ignore[misc]
+    assert {k.split(".", 1)[0] for k in tensors} == {"codec", "disc", "ema", "rng"}
+    assert meta["compact"] == {"dropped": ["opt_g", "opt_d"], "half": True}
+    small = _trainer(tmp_path / "small")
+    assert small.step == 2 and small.rewarm_from == 2
+    small.fit(3, progress=False)
+    for opt in (small.opt_g, small.opt_d):
+        group = opt.param_groups[0]
+        assert 0 < group["lr"] < group["base_lr"]  # ramping up from the fresh optimizer
+    with pytest.raises(TrainingConfigError, match="no checkpoint"):
+        compact_run(tmp_path / "empty", tmp_path / "x")

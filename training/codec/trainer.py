@@ -153,6 +153,7 @@ class CodecTrainer(RunFolderTrainer):
         return terms
 
     def train_step(self, batch: torch.Tensor) -> dict[str, float]:
+        self.rewarm_constant_lr(self.opt_g, self.opt_d)
         out = self._train_step(batch)
         now = time.process_time()
         out["cpu_seconds"], self._cpu_mark = now - self._cpu_mark, now

@@ -333,7 +333,9 @@ class DitTrainer(RunFolderTrainer):
     def train_step(self, batch: dict[str, Any]) -> dict[str, float]:
         cfg = self.config
         for group in self.opt.param_groups:
-            group["lr"] = cfg.lr * group["lr_mult"] * cfg.lr_factor(self.step)
+            group["lr"] = (
+                cfg.lr * group["lr_mult"] * cfg.lr_factor(self.step) * self.rewarm_factor()
+            )
         self.opt.zero_grad(set_to_none=True)
         total, dropped_t, dropped_p = 0.0, 0.0, 0.0
         n = cfg.batch_size
