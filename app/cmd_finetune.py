@@ -46,7 +46,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--steps",
         type=int,
-        default=600,
         help="generator training steps (default 600: about 5 minutes of one CPU "
         "core for the starter model)",
     )
@@ -129,7 +128,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         library=Path(args.library),
         out=Path(args.output),
         base=opt(args.base),
-        steps=args.steps,
+        **({} if args.steps is None else {"steps": args.steps}),
         lr=args.lr,
         codec_too=args.codec_too,
         device=args.device,

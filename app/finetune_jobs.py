@@ -21,6 +21,12 @@ WORK_SUFFIX = ".finetune"  # the job's work folder: OUT's folder / ".OUT.finetun
 class FinetuneService:
     """``scan`` a library, propose an output folder, build the job the runner runs."""
 
+    @property
+    def default_steps(self) -> int:
+        from ambisketch.training.finetune import FinetuneSettings
+
+        return FinetuneSettings.steps  # the dataclass default: the CLI's as well
+
     def scan(self, folder: Path) -> ScanSummary:
         from ambisketch.training.finetune import scan_library
 

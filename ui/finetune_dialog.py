@@ -86,6 +86,8 @@ class FinetuneRequest:
 
 
 class FinetuneService(Protocol):
+    default_steps: int  # the training's own default (the CLI's too)
+
     def scan(self, folder: Path) -> ScanSummary: ...
     def default_output(self, folder: Path) -> Path: ...
     def job(self, request: FinetuneRequest) -> Job: ...
@@ -159,7 +161,7 @@ class FinetuneDialog(QDialog):
         form.addRow("Start from", self.base)
         self.steps = QSpinBox()
         self.steps.setRange(10, 1_000_000)
-        self.steps.setValue(500)
+        self.steps.setValue(service.default_steps)
         self.steps.setSingleStep(100)
         form.addRow("Steps", self.steps)
         self.lr = QDoubleSpinBox()

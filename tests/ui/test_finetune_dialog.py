@@ -63,7 +63,10 @@ def dialog(qtbot, tmp_path: Path, base: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_scan_then_train_adds_a_bundle(qtbot, dialog, tmp_path: Path) -> None:
+    from ambisketch.training.finetune import FinetuneSettings
+
     d = dialog
+    assert d.steps.value() == FinetuneSettings.steps == 600  # the CLI's default, one place
     d.scan()
     qtbot.waitUntil(lambda: d.start_button.isEnabled(), timeout=60_000)
     report = d.report.toPlainText()
