@@ -86,5 +86,17 @@ def test_the_memo_is_kept_with_the_run_and_read_back(tmp_path: Path, dataset, co
     assert back.misses == sum(1 for k in keys if not k)
     other = WLatentMemo(codec, "another codec")  # parts of another codec are not used
     assert other.load(run) == 0
+    # Parts made elsewhere (named freely) are read and do not disturb the numbering.
+    ahead = WLatentMemo(codec, codec_fingerprint(codec))
+    ahead.entries["elsewhere@0+1"] = torch.zeros(3, 2)
+    ahead._unsaved = ["elsewhere@0+1"]
+    ahead.save(tmp_path / "other")
+    (tmp_path / "other" / FOLDER / "part-00000.safetensors").rename(
+        run / FOLDER / "part-ahead-3.safetensors"
+    )
+    assert WLatentMemo(codec, codec_fingerprint(codec)).load(run) == len(memo) + 1
+    back.entries["more@0+1"] = torch.ones(3, 2)
+    back._unsaved = ["more@0+1"]
+    assert back.save(run) == run / FOLDER / "part-00001.safetensors"
     (run / FOLDER / "part-00009.safetensors").write_bytes(b"not safetensors")
-    assert WLatentMemo(codec, codec_fingerprint(codec)).load(run) == len(memo)
+    assert WLatentMemo(codec, codec_fingerprint(codec)).load(run) == len(memo) + 2

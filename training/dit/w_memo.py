@@ -11,7 +11,8 @@ gives. Samples in a room (their W carries the room) and posterior samples are en
 
 The memo is kept in the run folder (``w-latents/part-NNNNN.safetensors``, only the entries
 added since the last part, written atomically at each checkpoint) and read back when the run
-resumes, so a later session starts at full speed. Each part names the codec's fingerprint;
+resumes, so a later session starts at full speed. Parts made elsewhere for the same codec
+(any other ``part-NAME.safetensors``, e.g. encoded ahead by another process) are read too. Each part names the codec's fingerprint;
 parts of another codec are ignored. Keys name the scan cache's entry of the clip, which
 changes when the file does.
 """
@@ -101,9 +102,8 @@ class WLatentMemo:
             return None
         folder = Path(run_dir) / FOLDER
         folder.mkdir(parents=True, exist_ok=True)
-        index = 1 + max(
-            (int(p.stem.split("-")[1]) for p in folder.glob("part-*.safetensors")), default=-1
-        )
+        numbers = [p.stem[len("part-") :] for p in folder.glob("part-*.safetensors")]
+        index = 1 + max((int(n) for n in numbers if n.isdigit()), default=-1)
         target = folder / f"part-{index:05d}.safetensors"
         tensors = {k: self.entries[k].contiguous() for k in self._unsaved}
         with atomic_target(target) as tmp:
