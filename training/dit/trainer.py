@@ -307,9 +307,17 @@ class DitTrainer(RunFolderTrainer):
             return self.codec.encode(foa, sample=True)
         return self.w_memo.encode(foa, keys)
 
-    def _save_w_memo(self, _step: int) -> None:
-        if self.fabric.global_rank == 0:
-            self.w_memo.save(self.run_dir)
+    def _save_w_memo(self, step: int) -> None:
+        if self.fabric.global_rank != 0:
+            return
+        memo = self.w_memo
+        if memo.save(self.run_dir) is not None and memo.hits + memo.misses:
+            self.log(
+                f"step {step}: W latents of {len(memo)} clips kept; "
+                f"{memo.hits / (memo.hits + memo.misses):.0%} of samples read W from them "
+                "since the last checkpoint"
+            )
+        memo.hits = memo.misses = 0
 
     def _micro_loss(self, batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         dev = self.fabric.device
