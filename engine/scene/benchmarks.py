@@ -197,8 +197,8 @@ def _latent_take(folder: Path, seconds: float) -> Path:
 
 
 def bench_repath(repeats: int) -> list[Measurement]:
-    from .mixer import BlockMixer
     from . import new_track
+    from .mixer import BlockMixer
 
     seconds = 10.0
     with tempfile.TemporaryDirectory(prefix="ambisketch-bench-") as tmp:
