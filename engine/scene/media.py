@@ -145,30 +145,40 @@ class MediaCache:
         return self.derived(key, p, lambda: self._repath(p, trajectory))
 
     def _repath(self, p: Path, trajectory: Trajectory) -> NDArray[np.float32]:
-        from ..takes.latents import LatentsError, has_latents
-        from ..takes.repath import Repather, lock_take
+        from ..takes.repath import lock_take
 
-        audio = read_audio(p)
-        if audio.channels != 4:
-            raise SceneError(f"{p}: {audio.channels} channels; only an FOA file is re-pathed")
         key = _key(p)
         with self._lock:
             repather = self._repathers.get(key)
-        if repather is None and has_latents(p):
-            try:
-                repather = Repather.from_take(p, audio.samples)
-            except (LatentsError, EngineError):
-                repather = None  # a path-locked take or damaged latents: the DSP lock below
-            if repather is not None:
-                with self._lock:
-                    self._repathers[key] = repather
-                    while len(self._repathers) > MAX_REPATHERS:
-                        self._repathers.pop(next(iter(self._repathers)))
-        if repather is not None and repather.n == audio.samples.shape[1]:
-            foa = repather.render(trajectory)
-        else:
-            foa = lock_take(audio.samples, trajectory, audio.rate)
-        return np.ascontiguousarray(resample(foa, audio.rate, self.rate), dtype=np.float32)
+        if repather is None:  # the file is read once per take, not once per edit
+            audio = read_audio(p)
+            if audio.channels != 4:
+                raise SceneError(f"{p}: {audio.channels} channels; only an FOA file is re-pathed")
+            repather = self._new_repather(p, audio.samples)
+            if repather is None:  # no usable latents: the DSP path lock
+                foa = lock_take(audio.samples, trajectory, audio.rate)
+                return np.ascontiguousarray(resample(foa, audio.rate, self.rate), np.float32)
+            with self._lock:
+                self._repathers[key] = repather
+                while len(self._repathers) > MAX_REPATHERS:
+                    self._repathers.pop(next(iter(self._repathers)))
+        foa = repather.render(trajectory)  # at the take's rate, the codec's
+        return np.ascontiguousarray(resample(foa, repather.layout.rate, self.rate), np.float32)
+
+    @staticmethod
+    def _new_repather(p: Path, foa: NDArray[np.float32]) -> Repather | None:
+        """The take's repather, or None (no latents, a path-locked take, damaged latents, or
+        latents of another length than the file)."""
+        from ..takes.latents import LatentsError, has_latents
+        from ..takes.repath import Repather
+
+        if not has_latents(p):
+            return None
+        try:
+            repather = Repather.from_take(p, foa)
+        except (LatentsError, EngineError):
+            return None
+        return repather if repather.n == foa.shape[1] else None
 
     def clear(self) -> None:
         with self._lock:

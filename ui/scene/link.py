@@ -30,14 +30,19 @@ SCENE_FILTER = "Ambisketch scenes (*.json)"
 UPDATE_DEBOUNCE_MS = 40  # edits closer than this reach the playing mixer as one
 
 
+def follows_editor(track: Track) -> bool:
+    """Whether the path editor edits ``track``'s path (see :func:`editable_path`)."""
+    return track.follows_path or repath_method(track.media) == "latents"
+
+
 def editable_path(track: Track) -> Trajectory | None:
     """The path the path editor shows for ``track``, or None when the track does not
     follow one there: a mono source's; a take with latents' own (re-pathed exactly as it is
     edited); not an FOA file without latents (kept as it is: re-path it on purpose with
     ``ambisketch scene set --path``, where the DSP path lock is used)."""
-    if track.kind == "mono" or track.path is not None:
+    if track.follows_path:
         return track.trajectory
-    if repath_method(track.media) != "latents":
+    if not follows_editor(track):
         return None
     side = read_sidecar(track.media) or {}
     try:
@@ -229,7 +234,7 @@ class SceneLink(QObject):
         """The selected track follows the edited path: a mono source, or a take re-pathed
         live from its latents (the mix is heard with the new path from the next block)."""
         t = self.controller.selected()
-        if self._pathing or t is None or not self.dock.isVisible() or editable_path(t) is None:
+        if self._pathing or t is None or not self.dock.isVisible() or not follows_editor(t):
             return
         path = self.window.path_editor.document.trajectory()
         if path != t.path:
