@@ -7,36 +7,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from helpers.cli import one_line_error, run
+from helpers.tiny_model import Codec, saved_tiny_bundle
 
 from ambisketch.engine.generate import GenerationRequest, Generator
-from ambisketch.engine.models.bundle import new_bundle, save_bundle
-from ambisketch.engine.models.codec import CODEC_PRESETS
-from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
-from ambisketch.engine.models.dit import DIT_PRESETS
-from ambisketch.engine.models.factored_codec import FACTORED_PRESETS
 from ambisketch.engine.spatial import preset
 from ambisketch.engine.takes import TakeStore
 
 
-def _bundle(root: Path, codec, name: str) -> Path:
-    b = new_bundle(
-        codec, DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"], clip_seconds=0.5, name=name
-    )
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in b.model.parameters():
-            p.add_(torch.randn(p.shape, generator=g) * 0.05)
-    return save_bundle(root / name, b)
+def _bundle(root: Path, codec: Codec, name: str) -> Path:
+    return saved_tiny_bundle(root / name, codec, 0.5, name)
 
 
 @pytest.fixture(scope="module")
 def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("models")
     return {
-        "factored": _bundle(root, FACTORED_PRESETS["factored-tiny"], "tiny-factored"),
-        "foa": _bundle(root, CODEC_PRESETS["tiny"], "tiny-foa"),
+        "factored": _bundle(root, "factored", "tiny-factored"),
+        "foa": _bundle(root, "foa", "tiny-foa"),
     }
 
 

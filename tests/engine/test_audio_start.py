@@ -10,16 +10,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
+from helpers.tiny_model import Codec, tiny_bundle
 
 from ambisketch.engine.audio_start import init_latents
 from ambisketch.engine.errors import AudioFileError, EngineError, GenerationError
 from ambisketch.engine.generate import GenerationRequest, Generator
 from ambisketch.engine.long_takes import join_jumps, join_times, slice_path, window_starts
-from ambisketch.engine.models.bundle import new_bundle
-from ambisketch.engine.models.codec import CODEC_PRESETS, roundtrip
-from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
-from ambisketch.engine.models.dit import DIT_PRESETS
-from ambisketch.engine.models.factored_codec import FACTORED_PRESETS
+from ambisketch.engine.models.codec import roundtrip
 from ambisketch.engine.models.init_latents import LatentStart, frame_mask, strength_sigma
 from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
 from ambisketch.engine.spatial import Keyframe, Trajectory, preset
@@ -36,20 +33,8 @@ def text_encoder() -> TextEncoder:
     return TextEncoder(MINILM_ID)
 
 
-def _bundle(kind: str):
-    codec = CODEC_PRESETS["tiny"] if kind == "foa" else FACTORED_PRESETS["factored-tiny"]
-    b = new_bundle(
-        codec,
-        DIT_PRESETS["tiny"],
-        CONDITIONER_PRESETS["tiny"],
-        clip_seconds=CLIP,
-        name=f"tiny-{kind}",
-    )
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in b.model.parameters():
-            p.add_(torch.randn(p.shape, generator=g) * 0.05)
-    return b
+def _bundle(kind: Codec):
+    return tiny_bundle(kind, CLIP, f"tiny-{kind}")
 
 
 @pytest.fixture(scope="module", params=["foa", "factored"])

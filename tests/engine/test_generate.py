@@ -8,13 +8,11 @@ import sys
 import numpy as np
 import pytest
 import torch
+from helpers.tiny_model import tiny_bundle
 
 from ambisketch.engine.errors import Cancelled, EngineError, ModelLoadError
 from ambisketch.engine.generate import GenerationError, GenerationRequest, Generator
-from ambisketch.engine.models.bundle import load_bundle, new_bundle, save_bundle
-from ambisketch.engine.models.codec import CODEC_PRESETS
-from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
-from ambisketch.engine.models.dit import DIT_PRESETS
+from ambisketch.engine.models.bundle import load_bundle, save_bundle
 from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
 from ambisketch.engine.spatial import Keyframe, Trajectory, preset
 from ambisketch.engine.spatial.ambisonics import encode
@@ -29,24 +27,9 @@ def text_encoder() -> TextEncoder:
     return TextEncoder(MINILM_ID)
 
 
-def tiny_bundle():
-    b = new_bundle(
-        CODEC_PRESETS["tiny"],
-        DIT_PRESETS["tiny"],
-        CONDITIONER_PRESETS["tiny"],
-        clip_seconds=CLIP,
-        name="tiny",
-    )
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in b.model.parameters():  # untrained but not the identity: outputs depend on all
-            p.add_(torch.randn(p.shape, generator=g) * 0.05)
-    return b
-
-
 @pytest.fixture(scope="module")
 def generator(text_encoder: TextEncoder) -> Generator:
-    return Generator(tiny_bundle(), device="cpu", text_encoder=text_encoder)
+    return Generator(tiny_bundle("foa", CLIP), device="cpu", text_encoder=text_encoder)
 
 
 def _req(**kw) -> GenerationRequest:
@@ -130,11 +113,11 @@ def test_cancel(generator: Generator) -> None:
 
 
 def test_bundle_folder_and_encoder_mismatch(tmp_path, text_encoder: TextEncoder) -> None:
-    folder = save_bundle(tmp_path / "m", tiny_bundle())
+    folder = save_bundle(tmp_path / "m", tiny_bundle("foa", CLIP))
     gen = Generator(folder, device="cpu", text_encoder=text_encoder)
     ref = Generator(load_bundle(folder), device="cpu", text_encoder=text_encoder)
     assert np.array_equal(gen.generate(_req())[0].foa, ref.generate(_req())[0].foa)
-    b = tiny_bundle()
+    b = tiny_bundle("foa", CLIP)
     object.__setattr__(b.info, "text_encoder", "t5:/nowhere")
     with pytest.raises(ModelLoadError, match="trained with text encoder 't5:/nowhere'"):
         Generator(b, device="cpu", text_encoder=text_encoder)
@@ -165,7 +148,7 @@ def test_path_lock_keeps_a_plane_wave_and_moves_it() -> None:
 
 def test_half_precision_path_runs(text_encoder: TextEncoder) -> None:
     """The GPU code path (autocast of the DiT) on the CPU in bf16: finite, close to fp32."""
-    b = tiny_bundle()
+    b = tiny_bundle("foa", CLIP)
     full = Generator(b, device="cpu", text_encoder=text_encoder).generate(_req(sampler="euler"))
     half_gen = Generator(b, device="cpu", text_encoder=text_encoder, precision="bf16")
     assert half_gen.dtype == torch.bfloat16

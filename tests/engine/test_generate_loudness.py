@@ -5,31 +5,17 @@ from __future__ import annotations
 
 import pytest
 import torch
+from helpers.tiny_model import tiny_bundle
 
 from ambisketch.engine.generate import GenerationError, GenerationRequest, Generator
 from ambisketch.engine.loudness import measure
-from ambisketch.engine.models.bundle import new_bundle
-from ambisketch.engine.models.codec import CODEC_PRESETS
-from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
-from ambisketch.engine.models.dit import DIT_PRESETS
 from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
 from ambisketch.engine.spatial import preset
 
 
 @pytest.fixture(scope="module")
 def generator() -> Generator:
-    b = new_bundle(
-        CODEC_PRESETS["tiny"],
-        DIT_PRESETS["tiny"],
-        CONDITIONER_PRESETS["tiny"],
-        clip_seconds=1.0,
-        name="tiny",
-    )
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in b.model.parameters():
-            p.add_(torch.randn(p.shape, generator=g) * 0.05)
-    return Generator(b, device="cpu", text_encoder=TextEncoder(MINILM_ID))
+    return Generator(tiny_bundle("foa", 1.0), device="cpu", text_encoder=TextEncoder(MINILM_ID))
 
 
 def _req(**kw) -> GenerationRequest:

@@ -10,13 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers.tiny_model import tiny_bundle
 
 from ambisketch.engine.generate import GenerationError, GenerationRequest, Generator
-from ambisketch.engine.models.bundle import new_bundle
-from ambisketch.engine.models.codec import CODEC_PRESETS
-from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
-from ambisketch.engine.models.dit import DIT_PRESETS
-from ambisketch.engine.models.factored_codec import FACTORED_PRESETS
 from ambisketch.engine.models.placement import DirectionHold, path_directions, wrap_denoiser
 from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
 from ambisketch.engine.spatial import Keyframe, Trajectory, preset
@@ -30,17 +26,6 @@ CLIP = 1.0
 SWEEP = Trajectory(CLIP, (Keyframe(0.0, 80.0), Keyframe(CLIP, -80.0, 20.0, direction="cw")))
 
 
-def _tiny(codec) -> object:
-    b = new_bundle(
-        codec, DIT_PRESETS["tiny"], CONDITIONER_PRESETS["tiny"], clip_seconds=CLIP, name="tiny"
-    )
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in b.model.parameters():
-            p.add_(torch.randn(p.shape, generator=g) * 0.05)
-    return b
-
-
 @pytest.fixture(scope="module")
 def text_encoder() -> TextEncoder:
     return TextEncoder(MINILM_ID)
@@ -48,14 +33,12 @@ def text_encoder() -> TextEncoder:
 
 @pytest.fixture(scope="module")
 def factored(text_encoder: TextEncoder) -> Generator:
-    return Generator(
-        _tiny(FACTORED_PRESETS["factored-tiny"]), device="cpu", text_encoder=text_encoder
-    )
+    return Generator(tiny_bundle("factored", CLIP), device="cpu", text_encoder=text_encoder)
 
 
 @pytest.fixture(scope="module")
 def foa(text_encoder: TextEncoder) -> Generator:
-    return Generator(_tiny(CODEC_PRESETS["tiny"]), device="cpu", text_encoder=text_encoder)
+    return Generator(tiny_bundle("foa", CLIP), device="cpu", text_encoder=text_encoder)
 
 
 def _req(**kw) -> GenerationRequest:

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
 from ambisketch.engine.generate import GenerationRequest, Generator
-from ambisketch.engine.models.bundle import new_bundle
-from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
-from ambisketch.engine.models.dit import DIT_PRESETS
-from ambisketch.engine.models.factored_codec import FACTORED_PRESETS
 from ambisketch.engine.models.text_encoder import MINILM_ID, TextEncoder
 from ambisketch.engine.spatial import Keyframe, Trajectory
 from ambisketch.engine.takes.records import TakeRecord
 from ambisketch.engine.takes.store import TakeStore
+
+from .tiny_model import tiny_bundle
 
 CLIP = 1.0
 SWEEP = Trajectory(CLIP, (Keyframe(0.0, 80.0), Keyframe(CLIP, -80.0, 20.0, direction="cw")))
@@ -23,18 +19,9 @@ SWEEP = Trajectory(CLIP, (Keyframe(0.0, 80.0), Keyframe(CLIP, -80.0, 20.0, direc
 
 def latent_take(store: TakeStore, prompt: str = "a bee buzzing") -> TakeRecord:
     """A 1 s take made along :data:`SWEEP`, stored (with latents) in ``store``."""
-    bundle = new_bundle(
-        FACTORED_PRESETS["factored-tiny"],
-        DIT_PRESETS["tiny"],
-        CONDITIONER_PRESETS["tiny"],
-        clip_seconds=CLIP,
-        name="tiny",
+    gen = Generator(
+        tiny_bundle("factored", CLIP), device="cpu", text_encoder=TextEncoder(MINILM_ID)
     )
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in bundle.model.parameters():
-            p.add_(torch.randn(p.shape, generator=g) * 0.05)
-    gen = Generator(bundle, device="cpu", text_encoder=TextEncoder(MINILM_ID))
     request = GenerationRequest(
         prompt=prompt, path=SWEEP, seconds=CLIP, seed=3, steps=4, loudness_lufs=None
     )

@@ -25,25 +25,11 @@ CLIP = 1.0
 
 @pytest.fixture(scope="module")
 def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import torch
+    from helpers.tiny_model import saved_tiny_bundle
 
-    from ambisketch.engine.models.bundle import new_bundle, save_bundle
-    from ambisketch.engine.models.codec import CODEC_PRESETS
-    from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
-    from ambisketch.engine.models.dit import DIT_PRESETS
-
-    b = new_bundle(
-        CODEC_PRESETS["tiny"],
-        DIT_PRESETS["tiny"],
-        CONDITIONER_PRESETS["tiny"],
-        clip_seconds=CLIP,
-        name="tiny test model",
+    return saved_tiny_bundle(
+        tmp_path_factory.mktemp("models") / "tiny", "foa", CLIP, "tiny test model"
     )
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in b.model.parameters():
-            p.add_(torch.randn(p.shape, generator=g) * 0.05)
-    return save_bundle(tmp_path_factory.mktemp("models") / "tiny", b)
 
 
 @pytest.fixture

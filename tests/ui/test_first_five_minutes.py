@@ -331,26 +331,11 @@ def test_take_list_shows_placement_error_and_loudness_at_a_glance(
 @pytest.fixture(scope="module")
 def factored_generator():
     """A tiny factored model (its takes keep latents), with the real text encoder."""
-    import torch
+    from helpers.tiny_model import tiny_bundle
 
     from ambisketch.engine.generate import Generator
-    from ambisketch.engine.models.bundle import new_bundle
-    from ambisketch.engine.models.conditioners import CONDITIONER_PRESETS
-    from ambisketch.engine.models.dit import DIT_PRESETS
-    from ambisketch.engine.models.factored_codec import FACTORED_PRESETS
 
-    b = new_bundle(
-        FACTORED_PRESETS["factored-tiny"],
-        DIT_PRESETS["tiny"],
-        CONDITIONER_PRESETS["tiny"],
-        clip_seconds=1.0,
-        name="tiny",
-    )
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in b.model.parameters():
-            p.add_(torch.randn(p.shape, generator=g) * 0.05)
-    return Generator(b, device="cpu")
+    return Generator(tiny_bundle("factored", 1.0), device="cpu")
 
 
 def test_editing_the_path_repaths_a_take_with_latents(
