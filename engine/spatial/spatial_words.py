@@ -7,7 +7,9 @@ places the sound). It reads every caption :mod:`.captions` and the training capt
 back, right to front, counter-clockwise", "rising quickly at the front") and the phrasings
 people use: "on your left", "behind you", "overhead", "from left to right", "circling around
 you", "passing from the front to the back", "flies over", "passes by", speed words
-(slowly, quickly, …) and clockwise / counter-clockwise.
+(slowly, quickly, …), clockwise / counter-clockwise, "from left to right and back", and a
+swing to and fro: "bouncing left and right", "ping-pong between the front and the back",
+"panning side to side", "back and forth from left to right".
 
 Places are the centres of the caption bins (:mod:`.captions`): front 0°, front-left 45°, …
 (+90° = left); "and up" / "above" beside a direction is +45° elevation, "down" / "below"
@@ -24,10 +26,15 @@ Direction words count only where they name a place: after a preposition ("on", "
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from .angles import wrap_azimuth
-from .trajectory import Keyframe, Trajectory, segment_delta
+from .trajectory import Trajectory
+from .word_paths import (
+    Place,
+    flyover_path,
+    move_path,
+    orbit_path,
+    swing_path,
+)
 
 AZIMUTHS = {
     "front": 0.0,
@@ -41,9 +48,6 @@ AZIMUTHS = {
 }
 UP, DOWN = 45.0, -45.0  # beside a direction: inside the captions' "up"/"down" bins
 OVERHEAD, BELOW, ZENITH = 85.0, -85.0, 90.0
-SPEED_SECONDS = {"slow": 8.5, "moderate": 5.0, "fast": 2.0}
-SMALL_MOVE = 10.0  # "from front to front, clockwise": a move inside one bin
-PATH_NAME = "from the prompt"
 
 # --- the regular expressions --------------------------------------------------------------
 _AZ = (
@@ -161,18 +165,27 @@ _OVER = re.compile(
     rf"\b(?:overhead|over\s+(?:your|my|the listener's)\s+head|above\s+{_YOU}|"
     r"over\s+(?:you|me|us)\b)"
 )
+# A swing to and fro: the swing words, then the pair of places it goes between. "Between A
+# and B", "A and B" and "side to side" swing with any of them ("bouncing left and right");
+# "from A to B" only with the words that say to and fro ("back and forth from left to right"),
+# since "a ball bouncing from left to right" crosses once.
+_SWING_STRONG = (
+    r"back[- ]and[- ]forth|forth[- ]and[- ]back|to[- ]and[- ]fro|ping[- ]?pong\w*|"
+    r"oscillat\w*|alternat\w*|swing\w*|swung|sway\w*|shuttl\w*|zig[- ]?zag\w*|"
+    r"see[- ]?saw\w*"
+)
+_SWING_WORD = re.compile(rf"\b(?:{_SWING_STRONG}|bounc\w*|pann(?:ed|ing)|pans?|wobbl\w*)\b")
+_SWING_STRONG_WORD = re.compile(rf"\b(?:{_SWING_STRONG})\b")
+_SWING_PAIR = re.compile(
+    rf"\bbetween\s+(?P<a>{PLACE})\s+and\s+(?P<b>{PLACE}){_END}"
+    rf"|(?<![a-z-])(?P<c>(?:the\s+)?(?:{_AZ}))\s*(?:and|&|/|-)\s*(?P<d>(?:the\s+)?(?:{_AZ})){_END}"
+    r"|\b(?P<side>side[- ]to[- ]side)\b"
+)
+_AND_BACK = re.compile(r"^\s*,?\s*(?:and|then)\s+back(?:\s+again)?\b(?!\s+(?:to|and)\b)")
 _FROM_ONLY = re.compile(
     rf"\b(?:start\w*|begin\w*)\s+(?:at|on|from|in)\s+(?P<p>{PLACE}){_END}"
     rf"|\bfrom\s+(?P<q>{PLACE}){_END}"
 )
-
-
-@dataclass(frozen=True)
-class Place:
-    """A place the words name: azimuth (None for "overhead" alone) and elevation."""
-
-    azimuth: float | None
-    elevation: float
 
 
 def _normalise(text: str) -> str:
@@ -230,126 +243,6 @@ def _speed(text: str) -> str | None:
     return None
 
 
-def _window(speed: str | None, duration: float) -> tuple[float, float]:
-    """The movement window: the speed class's middle length, centred; else the whole take."""
-    if speed is None:
-        return 0.0, duration
-    length = min(SPEED_SECONDS[speed], duration)
-    start = (duration - length) / 2
-    return start, start + length
-
-
-def _fill_azimuths(places: list[Place]) -> list[tuple[float, float]]:
-    """Azimuths for places named without one ("overhead"): the nearest named one's."""
-    named = [i for i, p in enumerate(places) if p.azimuth is not None]
-    out = []
-    for i, p in enumerate(places):
-        if p.azimuth is not None:
-            out.append((p.azimuth, p.elevation))
-        elif named:
-            j = min(named, key=lambda k: (abs(k - i), k))
-            out.append((float(places[j].azimuth), p.elevation))  # type: ignore[arg-type]
-        else:
-            out.append((0.0, p.elevation))
-    return out
-
-
-def _directions(points: list[tuple[float, float]], turn: str | None) -> list[str]:
-    """Per segment: the shorter way (half turns: through the front, or as the turn word
-    says), then segments flipped until the net turn agrees with the turn word."""
-    dirs = []
-    for (a, _), (b, _) in zip(points, points[1:]):
-        diff = (b - a) % 360.0
-        if abs(diff - 180.0) < 1e-9:
-            if turn is not None:
-                dirs.append(turn)
-            else:  # through the front half: the midpoint nearer 0°
-                mid_cw = float(wrap_azimuth(a - 90.0))
-                dirs.append("cw" if abs(mid_cw) < 90.0 else "ccw")
-        else:
-            dirs.append("shortest")
-    if turn is None:
-        return dirs
-    sign = 1.0 if turn == "ccw" else -1.0
-
-    def net() -> float:
-        return sum(segment_delta(a, b, d) for (a, _), (b, _), d in zip(points, points[1:], dirs))
-
-    deltas = [segment_delta(a, b, d) for (a, _), (b, _), d in zip(points, points[1:], dirs)]
-    for k in sorted(range(len(dirs)), key=lambda i: -abs(deltas[i])):
-        if net() * sign > 1e-9:
-            break
-        if deltas[k] * sign < -1e-9:
-            dirs[k] = turn
-    return dirs
-
-
-def _move(places: list[Place], turn: str | None, speed: str | None, duration: float) -> Trajectory:
-    points = _fill_azimuths(places)
-    if len(points) == 2 and points[0] == points[1]:
-        if turn is None:
-            return Trajectory.static(
-                points[0][0],
-                points[0][1],
-                duration,
-            )
-        # "from front to front, clockwise": a move inside the bin, the way the words say
-        sign = 1.0 if turn == "ccw" else -1.0
-        az, el = points[0]
-        points = [
-            (float(wrap_azimuth(az - sign * SMALL_MOVE)), el),
-            (float(wrap_azimuth(az + sign * SMALL_MOVE)), el),
-        ]
-    dirs = _directions(points, turn)
-    t0, t1 = _window(speed, duration)
-    n = len(points) - 1
-    kfs = [Keyframe(0.0, *points[0])]
-    if t0 > 1e-9:
-        kfs.append(Keyframe(t0, *points[0]))
-    for i in range(1, n + 1):
-        kfs.append(Keyframe(t0 + (t1 - t0) * i / n, *points[i], direction=dirs[i - 1]))
-    if duration - t1 > 1e-9:
-        kfs.append(Keyframe(duration, *points[-1]))
-    return Trajectory(duration, tuple(kfs), name=PATH_NAME)
-
-
-def _orbit(start: Place | None, turn: str | None, speed: str | None, duration: float) -> Trajectory:
-    turn = turn or "ccw"
-    az0 = start.azimuth if start is not None and start.azimuth is not None else 0.0
-    el = start.elevation if start is not None else 0.0
-    step = 90.0 if turn == "ccw" else -90.0
-    places = [Place(float(wrap_azimuth(az0 + k * step)), el) for k in range(5)]
-    t0, t1 = _window(speed, duration)
-    kfs = [Keyframe(0.0, az0, el)]
-    if t0 > 1e-9:
-        kfs.append(Keyframe(t0, az0, el))
-    for k in range(1, 5):
-        kfs.append(Keyframe(t0 + (t1 - t0) * k / 4, places[k].azimuth or 0.0, el, direction=turn))
-    if duration - t1 > 1e-9:
-        kfs.append(Keyframe(duration, az0, el))
-    return Trajectory(duration, tuple(kfs), name=PATH_NAME)
-
-
-def _flyover(speed: str | None, duration: float) -> Trajectory:
-    """From the front over the head and down behind (the azimuth flips at the zenith)."""
-    t0, t1 = _window(speed, duration)
-    span = t1 - t0
-    pts = [
-        (t0, 0.0, 0.0),
-        (t0 + 0.495 * span, 0.0, 90.0),
-        (t0 + 0.505 * span, 180.0, 90.0),
-        (t1, 180.0, 0.0),
-    ]
-    kfs = [Keyframe(0.0, 0.0, 0.0)] if t0 > 1e-9 else []
-    kfs += [
-        Keyframe(t, az, el, direction="ccw" if az == 180.0 and el == 90.0 else "shortest")
-        for t, az, el in pts
-    ]
-    if duration - t1 > 1e-9:
-        kfs.append(Keyframe(duration, 180.0, 0.0))
-    return Trajectory(duration, tuple(kfs), name=PATH_NAME)
-
-
 def _split_via(text: str) -> list[str]:
     return [
         s
@@ -381,6 +274,9 @@ def parse_spatial_words(text: str, duration: float) -> Trajectory | None:
         return None
     t = _normalise(text)
     turn, speed = _turn(t), _speed(t)
+    swing = _swing(t, speed, duration)
+    if swing is not None:
+        return swing
     m = _FROM_TO.search(t)
     if m is not None:
         a, b = parse_place(m.group("a")), parse_place(m.group("b"))
@@ -389,29 +285,33 @@ def parse_spatial_words(text: str, duration: float) -> Trajectory | None:
             rest = t[: m.start()] + " " + t[m.end() :]
             if not via and _OVER.search(rest) and a.elevation == b.elevation == 0.0:
                 via = [Place(None, OVERHEAD)]  # "from front to back overhead": over the top
-            return _move([a, *via, b], turn, speed, duration)
+            back = [a] if _AND_BACK.search(t[m.end() :]) else []  # "... to right and back"
+            return move_path([a, *via, b, *back], turn, speed, duration)
     m = _BARE_TO.search(t)
     if m is not None:
         a, b = parse_place(m.group("a")), parse_place(m.group("b"))
         if a is not None and b is not None and a != b:
-            return _move([a, b], turn, speed, duration)
+            back = [a] if _AND_BACK.search(t[m.end() :]) else []
+            return move_path([a, b, *back], turn, speed, duration)
     start = _start_place(t)
     if _ORBIT.search(t):
-        return _orbit(start, turn, speed, duration)
+        return orbit_path(start, turn, speed, duration)
     if _FLYOVER.search(t):
-        return _flyover(speed, duration)
+        return flyover_path(speed, duration)
     if _PASSBY.search(t) and start is None:
         side = _static_place(t)
         if side is not None and side.azimuth is not None and abs(abs(side.azimuth) - 90) < 1:
             # "passing by on the right": along that side, from front to back
             s = 1.0 if side.azimuth > 0 else -1.0
-            return _move(
+            return move_path(
                 [Place(45.0 * s, 0.0), Place(90.0 * s, 0.0), Place(135.0 * s, 0.0)],
                 turn,
                 speed,
                 duration,
             )
-        return _move([Place(90.0, 0.0), Place(0.0, 0.0), Place(-90.0, 0.0)], turn, speed, duration)
+        return move_path(
+            [Place(90.0, 0.0), Place(0.0, 0.0), Place(-90.0, 0.0)], turn, speed, duration
+        )
     rise, fall = _RISE.search(t), _FALL.search(t)
     place = start or _static_place(t)
     if rise or fall:
@@ -426,10 +326,29 @@ def parse_spatial_words(text: str, duration: float) -> Trajectory | None:
             if (rise and not fall) or (rise and fall and rise.start() < fall.start())
             else (hi, lo)
         )
-        return _move([Place(az, first), Place(az, last)], None, speed, duration)
+        return move_path([Place(az, first), Place(az, last)], None, speed, duration)
     if place is not None:
-        return _move([place, place], None, None, duration)
+        return move_path([place, place], None, None, duration)
     return None
+
+
+def _swing(t: str, speed: str | None, duration: float) -> Trajectory | None:
+    """A swing between two places when the words say to and fro (see ``_SWING_PAIR``)."""
+    if not _SWING_WORD.search(t):
+        return None
+    pair: tuple[Place | None, Place | None] | None = None
+    m = _SWING_PAIR.search(t)
+    if m is not None and m.group("side"):
+        pair = Place(AZIMUTHS["left"], 0.0), Place(AZIMUTHS["right"], 0.0)
+    elif m is not None:
+        pair = parse_place(m.group("a") or m.group("c")), parse_place(m.group("b") or m.group("d"))
+    elif _SWING_STRONG_WORD.search(t):
+        f = _FROM_TO.search(t) or _BARE_TO.search(t)
+        if f is not None and not (f.re is _FROM_TO and f.group("via")):
+            pair = parse_place(f.group("a")), parse_place(f.group("b"))
+    if pair is None or pair[0] is None or pair[1] is None or pair[0] == pair[1]:
+        return None
+    return swing_path(pair[0], pair[1], speed, duration)
 
 
 def _start_place(t: str) -> Place | None:

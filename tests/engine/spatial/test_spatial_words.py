@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
 from ambisketch.engine.spatial import Keyframe, Trajectory, describe
@@ -247,3 +248,67 @@ def test_strip_spatial_words() -> None:
 def test_count_of_phrasings() -> None:
     n = len(CANONICAL) + len(PHRASES) + len(MOVES) + len(NEAR_MISSES)
     assert n >= 200 and len(set(CANONICAL)) == len(CANONICAL)
+
+
+def _retraces(path: Trajectory) -> bool:
+    """Every leg covers the same arc: unwrapped azimuth stays between its first two ends."""
+    az, _, _ = path.sample(np.linspace(0.0, path.duration, 401), unwrap=True)
+    lo, hi = sorted(path.unwrapped_keyframe_azimuths()[:2])
+    return bool(np.all(az >= lo - 1e-6) and np.all(az <= hi + 1e-6))
+
+
+SWINGS = [  # prompt → (first place's azimuth, other place's azimuth, legs)
+    ("a ball bouncing left and right", 90, -90, 4),
+    ("ping-pong between left and right", 90, -90, 4),
+    ("a synth panning side to side", 90, -90, 4),
+    ("a voice panning left-right", 90, -90, 4),
+    ("a fly buzzing back and forth from left to right", 90, -90, 4),
+    ("a bee moving back and forth between the front and the back", 0, 180, 4),
+    ("alternating between the front-left and the back-right", 45, -135, 4),
+    ("a pendulum swinging left and right quickly", 90, -90, 10),
+    ("the ball bounces left and right slowly", 90, -90, 2),
+]
+
+
+@pytest.mark.parametrize(("prompt", "a", "b", "legs"), SWINGS)
+def test_swings_go_to_and_fro_over_the_same_arc(prompt: str, a: float, b: float, legs: int) -> None:
+    path = parse_spatial_words(prompt, D)
+    assert path is not None, prompt
+    assert [k.azimuth for k in path.keyframes] == [a if i % 2 == 0 else b for i in range(legs + 1)]
+    assert [k.time for k in path.keyframes] == pytest.approx(
+        [D * i / legs for i in range(legs + 1)]
+    )
+    assert _retraces(path), describe(path)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["a ball bouncing", "a ball bounces back", "a pan sizzling", "a swing creaks"],
+)
+def test_swing_words_without_places_hold_no_path(prompt: str) -> None:
+    assert parse_spatial_words(prompt, D) is None
+
+
+@pytest.mark.parametrize(
+    ("prompt", "azimuths"),
+    [
+        ("a bouncing ball on the left", [90.0]),
+        ("a swinging door on the right", [-90.0]),
+        ("a ball bouncing from left to right", [90.0, -90.0]),  # one crossing, not a swing
+    ],
+)
+def test_swing_words_with_one_place_or_one_crossing(prompt: str, azimuths: list[float]) -> None:
+    path = parse_spatial_words(prompt, D)
+    assert path is not None
+    assert [k.azimuth for k in path.keyframes] == azimuths
+
+
+def test_there_and_back_returns_the_way_it_went() -> None:
+    path = parse_spatial_words("a dog runs from the front to the back and back again", D)
+    assert path is not None and [k.azimuth for k in path.keyframes] == [0.0, 180.0, 0.0]
+    assert _retraces(path), describe(path)  # back the same way, not round the other side
+    siren = parse_spatial_words("a siren sweeping left to right and back", D)
+    assert siren is not None and [k.azimuth for k in siren.keyframes] == [90.0, -90.0, 90.0]
+    assert _retraces(siren)
+    turned = parse_spatial_words("from front to back and back, clockwise", D)
+    assert turned is not None and not _retraces(turned)  # a turn word wins: all the way round
