@@ -96,6 +96,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("run", help="DiT run folder")
     e.add_argument("-o", "--output", required=True, metavar="BUNDLE_DIR")
     e.add_argument("--force", action="store_true", help="replace an existing bundle")
+    e.add_argument(
+        "--half",
+        action="store_true",
+        help="store the weights in float16 (half the size; loaded as float32)",
+    )
     e.set_defaults(func=cmd_export_dit)
     r = export.add_parser(
         "run",
@@ -256,6 +261,10 @@ def cmd_train_dit(args: argparse.Namespace) -> int:
         log=lambda m: print(f"ambisketch: {m}", file=sys.stderr),
         init_model=None if init is None else init.model,
     )
+    if init is not None:
+        from ambisketch.training.lineage import write_init_record
+
+        write_init_record(out, args.init_from, init.info)
     last = trainer.fit(args.steps, progress=not args.no_progress)
     trainer.close()
     if last and trainer.fabric.global_rank == 0:
@@ -269,7 +278,7 @@ def cmd_train_dit(args: argparse.Namespace) -> int:
 def cmd_export_dit(args: argparse.Namespace) -> int:
     from ambisketch.training.export import export_dit
 
-    bundle = export_dit(args.run, args.output, overwrite=args.force)
+    bundle = export_dit(args.run, args.output, overwrite=args.force, half=args.half)
     print(f"wrote {bundle}")
     return 0
 

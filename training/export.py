@@ -124,12 +124,21 @@ def dit_from_run(run_dir: str | Path) -> tuple[Any, DitTrainConfig, int]:
 
 
 def export_dit(
-    run_dir: str | Path, out_dir: str | Path, *, overwrite: bool = False, name: str | None = None
+    run_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    name: str | None = None,
+    half: bool = False,
 ) -> Path:
     """Write a DiT run (EMA weights) and the codec it was trained with as a model bundle
-    that :class:`ambisketch.engine.generate.Generator` loads."""
+    that :class:`ambisketch.engine.generate.Generator` loads (``half``: float16 weights,
+    loaded as float32). A run continued from another model (``--init-from``) says so in
+    ``training_data["init_from"]`` and its card, with the steps in all."""
     from ambisketch.engine.models.bundle import BundleInfo, ModelBundle, save_bundle
     from ambisketch.engine.models.codec_bundle import load_codec_bundle
+
+    from .lineage import read_init_record
 
     run = Path(run_dir)
     if not run.is_dir():
@@ -139,6 +148,7 @@ def export_dit(
     model, config, step = dit_from_run(run)
     codec = load_codec_bundle(run / "codec")
     exported = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    init = read_init_record(run)
     info = BundleInfo(
         clip_seconds=config.clip_seconds,
         text_encoder=config.text_encoder,
@@ -149,6 +159,7 @@ def export_dit(
             "step": step,
             "exported": exported,
             "caption_mode": config.caption_mode,
+            **({"init_from": init} if init is not None else {}),
             **(
                 {"plain_phase_steps": config.plain_phase_steps}
                 if config.caption_mode == "two-phase"
@@ -168,7 +179,7 @@ An Ambisketch FOA generator: the FOA codec ({codec.config.latent_channels} laten
 {codec.config.latent_rate:.2f} Hz) and a conditioned diffusion transformer (width {c.dit.width},
 depth {c.dit.depth}, {count_parameters(model) / 1e6:.2f} M parameters with its conditioner).
 
-- Trained for {step} steps, batch {c.batch_size}×{c.grad_accum} of {c.clip_seconds:g} s clips,
+- Trained for {step} steps{_continued(init, step)}, batch {c.batch_size}×{c.grad_accum} of {c.clip_seconds:g} s clips,
   captions "{c.caption_mode}"{phase}, text encoder `{c.text_encoder}`; the weights are the
   exponential moving average (decay {c.ema_decay}).
 - v-objective; classifier-free dropout: text {c.text_dropout:g}, path {c.trajectory_dropout:g},
@@ -176,4 +187,15 @@ depth {c.dit.depth}, {count_parameters(model) / 1e6:.2f} M parameters with its c
   AdamW lr {c.lr:g} (path conditioner ×{c.trajectory_lr_mult:g}), inverse LR schedule.
 - From run `{run.name}`.
 """
-    return save_bundle(out_dir, ModelBundle(codec, model, info, card), overwrite=overwrite)
+    return save_bundle(
+        out_dir, ModelBundle(codec, model, info, card), overwrite=overwrite, half=half
+    )
+
+
+def _continued(init: dict[str, Any] | None, step: int) -> str:
+    if init is None:
+        return ""
+    before = init.get("steps")
+    total = f", {int(before) + step} in all" if isinstance(before, int) else ""
+    its = f" (its {before} steps)" if isinstance(before, int) else ""
+    return f" continued from `{init.get('name') or init.get('path')}`{its}{total}"

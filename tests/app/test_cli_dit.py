@@ -72,6 +72,16 @@ def test_train_resume_export_generate(capsys, tmp_path: Path, codec_bundle: Path
     assert (tuned / "codec" / "codec.json").read_text() == (
         out / "codec" / "codec.json"
     ).read_text()
+    # its bundle says where it came from and counts the steps in all; --half halves the file
+    half = tmp_path / "tuned-model"
+    assert run(capsys, "export", "dit", tuned, "-o", half, "--half")[0] == 0
+    meta = json.loads((half / "model.json").read_text())
+    assert meta["training_data"]["init_from"]["steps"] == 3
+    assert meta["training_data"]["step"] == 1 and meta["dtype"] == "float16"
+    assert "continued from `" in (half / "MODEL_CARD.md").read_text()
+    assert "4 in all" in (half / "MODEL_CARD.md").read_text()
+    size = (half / "dit.safetensors").stat().st_size
+    assert size < 0.6 * (bundle / "dit.safetensors").stat().st_size
     code, _, err = run(
         capsys,
         *train[:5],
