@@ -469,6 +469,16 @@ def format_report(scores: GeneratorScores) -> str:
             f"{'':<22}({c['labels']} classes, {c['real_clips']} real recordings; 'real' "
             "is their own leave-one-out accuracy)",
         ]
+        heard = c.get("heard_as") or {}
+        if heard:
+            lines.append(
+                f"{'  heard as':<22}(each class's prompt: the classes its takes came nearest)"
+            )
+            for name, counts in heard.items():
+                got = ", ".join(
+                    f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])
+                )
+                lines.append(f"{'    ' + name:<22}{got}")
         names_c = [f"  {v}" for v in CONTENT.values()]
     else:
         names_c = []

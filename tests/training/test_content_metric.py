@@ -123,6 +123,9 @@ def test_takes_of_the_named_kind_score_right_and_one_sound_for_all_scores_chance
     assert bad.class_accuracy == pytest.approx(1 / 3) and bad.per_label["noise"] == 1.0
     assert good.fd_aisfx_w < bad.fd_aisfx_w
     assert good.takes == 6 and good.labels == 3 and good.real_clips == 12
+    # the confusions: every take of the one sound is heard as noise, whatever its prompt
+    assert bad.heard_as == {name: {"noise": 2} for name in real.prompts}
+    assert good.heard_as == {name: {name: 2} for name in real.prompts}
     assert "chance 33%" in good.line()
 
 

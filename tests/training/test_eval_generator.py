@@ -239,6 +239,9 @@ def test_the_content_metric_joins_the_report_with_a_real_set(
     assert 0.0 <= c["class_accuracy"] <= 1.0 and np.isfinite(c["fd_aisfx_w"])
     text = format_report(scores)
     assert "content (aiSFX)" in text and "FD aiSFX (W)" in text and "50%" in text
+    assert sum(c["heard_as"]["hiss"].values()) == sum(c["heard_as"]["hum"].values()) == 2
+    heard = next(line for line in text.splitlines() if line.strip().startswith("hiss"))
+    assert set(heard.split()[1::2]) <= {"hiss", "hum"}  # "hiss  hum 2" or "hiss 1, hum 1"
 
 
 def test_eval_reports_held_and_learned_placement(generator, test_set: Path) -> None:

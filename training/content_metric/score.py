@@ -50,6 +50,8 @@ class ContentScores:
     real_clips: int
     real_accuracy: float  # leave-one-out accuracy of the real recordings: the ceiling
     per_label: dict[str, float] = field(default_factory=dict)
+    # per prompt's class: how many of its takes came nearest to each class (the confusions)
+    heard_as: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> JSONObject:
         return asdict(self)
@@ -131,6 +133,7 @@ def content_scores(
 
     names = sorted(real.prompts)
     blocks, hits, per = [], [], {}
+    heard: dict[str, dict[str, int]] = {}
     total, done = len(names) * takes_per_label, 0
     for k, name in enumerate(names):
         right = 0
@@ -138,7 +141,10 @@ def content_scores(
             foa = np.asarray(make_take(real.prompts[name], seed + 1000 * k + j), np.float32)
             b = embedder.blocks(foa[:1], real.rate, active_db=ACTIVE_DB)
             blocks.append(b)
-            ok = nearest_label(real, b.mean(0)) == name
+            nearest = nearest_label(real, b.mean(0))
+            counts = heard.setdefault(name, {})
+            counts[nearest] = counts.get(nearest, 0) + 1
+            ok = nearest == name
             right += ok
             hits.append(ok)
             done += 1
@@ -158,6 +164,7 @@ def content_scores(
         len(real.labels),
         real_ceiling(real),
         per,
+        heard,
     )
 
 
