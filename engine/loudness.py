@@ -312,17 +312,44 @@ def normalise(
     return Normalised(scaled, gain_db, before, blocks.at(gain_db), target, limited)
 
 
+QUIET_FLOOR_DBFS = -100.0  # a take whose W peaks below this is silence, left as it is
+QUIET_LIFT_MAX_DB = 60.0  # the most a take under the -70 LUFS gate is lifted before levelling
+
+
 def normalise_take(
     foa: ArrayLike, rate: int, target_lufs: float | None
 ) -> tuple[NDArray[np.float32], float | None]:
-    """A generated AmbiX take at ``target_lufs`` (None: as it is; a silent take stays as it
-    is) and its integrated loudness on W, rounded to 0.01 LU (None for silence)."""
+    """A generated AmbiX take at ``target_lufs`` (None: as it is) and its integrated loudness
+    on W, rounded to 0.01 LU (None for silence). A take so quiet that every block is under
+    BS.1770's -70 LUFS gate, but not silence (W peaks above -100 dBFS), is first lifted by
+    its ungated level (at most +60 dB) and then levelled: a model's near-silent take comes
+    out at the asked loudness rather than inaudible. Digital silence stays as it is."""
     x = np.asarray(foa, dtype=np.float32)
     if target_lufs is not None:
         try:
             result = normalise(x, rate, target_lufs, ambix=True)
-        except EngineError:  # silence: nothing to level
-            return x, None
+        except EngineError:  # under the gate: lift a quiet take once, leave silence
+            lifted = _lift_quiet(x)
+            if lifted is None:
+                return x, None
+            try:
+                result = normalise(lifted, rate, target_lufs, ambix=True)
+            except EngineError:
+                return x, None
         return result.samples, round(result.after.integrated_lufs, 2)
     lufs = measure(x, rate, ambix=True).integrated_lufs
     return x, round(lufs, 2) if math.isfinite(lufs) else None
+
+
+def _lift_quiet(x: NDArray[np.float32]) -> NDArray[np.float32] | None:
+    """``x`` raised so that W's plain RMS is at -30 dBFS (at most +60 dB), or None when W
+    peaks under :data:`QUIET_FLOOR_DBFS` (silence: nothing to lift)."""
+    w = x[0].astype(np.float64) if x.ndim == 2 else x.astype(np.float64)
+    peak = float(np.abs(w).max()) if w.size else 0.0
+    if peak <= 10.0 ** (QUIET_FLOOR_DBFS / 20.0):
+        return None
+    rms_db = 10.0 * math.log10(float(np.mean(w * w)) + 1e-30)
+    gain_db = min(-30.0 - rms_db, QUIET_LIFT_MAX_DB, -1.0 - 20.0 * math.log10(peak))
+    if gain_db <= 0.0:
+        return None
+    return (x * np.float32(10.0 ** (gain_db / 20.0))).astype(np.float32)

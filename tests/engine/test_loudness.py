@@ -128,3 +128,22 @@ def test_quiet_passages_that_the_gain_lifts_over_the_gate_are_counted() -> None:
     r = normalise(x, RATE, -23.0)
     assert measure(r.samples, RATE).integrated_lufs == pytest.approx(-23.0, abs=0.05)
     assert r.after.integrated_lufs == pytest.approx(-23.0, abs=0.05)
+
+
+def test_a_near_silent_take_is_lifted_to_the_target_and_silence_is_left() -> None:
+    from ambisketch.engine.loudness import normalise_take
+
+    mono = _programme(channels=1)[0]
+    take = encode_static(mono, 30.0, 0.0)  # an AmbiX take, W about -25 dBFS RMS
+    quiet = (take * 10 ** (-60 / 20)).astype(np.float32)  # under the -70 LUFS gate
+    with pytest.raises(EngineError, match="cannot normalise silence"):
+        normalise(quiet, RATE, -23.0, ambix=True)
+    out, lufs = normalise_take(quiet, RATE, -23.0)
+    assert lufs == pytest.approx(-23.0, abs=0.05)
+    assert measure(out, RATE, ambix=True).integrated_lufs == pytest.approx(-23.0, abs=0.05)
+    ratio = out[1:] / np.where(np.abs(quiet[1:]) > 1e-12, quiet[1:], 1.0)
+    assert np.ptp(ratio[np.abs(quiet[1:]) > 1e-9]) < 1e-3 * ratio.max()  # one gain for all
+    # digital silence, and a take under -100 dBFS, stay as they are
+    for still in (np.zeros_like(take), (take * 1e-6).astype(np.float32)):
+        same, none = normalise_take(still, RATE, -23.0)
+        assert none is None and np.array_equal(same, still)
