@@ -4,10 +4,10 @@ folder (``init.json``) so an exported bundle can say how many steps it had in al
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from ambisketch.engine.files import atomic_target
 from ambisketch.engine.models.bundle import BundleInfo
 
 INIT_FILE = "init.json"
@@ -30,9 +30,8 @@ def write_init_record(run_dir: str | Path, source: str | Path, info: BundleInfo)
     record = {"name": info.name, "path": str(source), "steps": bundle_steps(info.training_data)}
     path = Path(run_dir) / INIT_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(record, indent=2) + "\n", "utf-8")
-    os.replace(tmp, path)
+    with atomic_target(path) as tmp:
+        tmp.write_text(json.dumps(record, indent=2) + "\n", "utf-8")
 
 
 def read_init_record(run_dir: str | Path) -> dict[str, Any] | None:

@@ -136,7 +136,6 @@ def content_scores(
     heard: dict[str, dict[str, int]] = {}
     total, done = len(names) * takes_per_label, 0
     for k, name in enumerate(names):
-        right = 0
         for j in range(takes_per_label):
             foa = np.asarray(make_take(real.prompts[name], seed + 1000 * k + j), np.float32)
             b = embedder.blocks(foa[:1], real.rate, active_db=ACTIVE_DB)
@@ -144,13 +143,11 @@ def content_scores(
             nearest = nearest_label(real, b.mean(0))
             counts = heard.setdefault(name, {})
             counts[nearest] = counts.get(nearest, 0) + 1
-            ok = nearest == name
-            right += ok
-            hits.append(ok)
+            hits.append(nearest == name)
             done += 1
             if progress is not None:
                 progress(done, total)
-        per[name] = right / takes_per_label
+        per[name] = heard.get(name, {}).get(name, 0) / takes_per_label
     from ..fad import frechet_distance
 
     takes = np.concatenate(blocks) if blocks else np.zeros((0, DIM))
