@@ -365,16 +365,31 @@ def _content(
     generator: Generator, real_set: str | Path, s: EvalSettings, per_class: int
 ) -> JSONObject:
     """The aiSFX content metric of text-only takes for the real set's class prompts."""
+    from ambisketch.engine.models.codec import roundtrip
+
     from .content_metric.aisfx import AisfxEmbedder
     from .content_metric.realset import load_real_set
-    from .content_metric.score import content_scores, embed_real, generator_take_maker
+    from .content_metric.score import (
+        codec_ceiling,
+        content_scores,
+        embed_real,
+        generator_take_maker,
+    )
 
     clips = load_real_set(real_set)
     embedder = AisfxEmbedder()
     real = embed_real(embedder, clips, generator.bundle.sample_rate)
     make = generator_take_maker(generator, s.steps, s.cfg_scale, s.sampler)
+    codec = generator.bundle.codec
+
+    def through_codec(mono: np.ndarray) -> np.ndarray:  # W alone: an omni source
+        foa = np.zeros((4, mono.shape[-1]), np.float32)
+        foa[0] = mono
+        return roundtrip(codec, foa)[0]  # type: ignore[arg-type]
+
     return {
         **content_scores(make, real, embedder, per_class, s.seed).to_dict(),
+        "codec_ceiling": codec_ceiling(embedder, clips, real, through_codec),
         "real_set": str(real_set),
     }
 
@@ -469,6 +484,14 @@ def format_report(scores: GeneratorScores) -> str:
             f"{'':<22}({c['labels']} classes, {c['real_clips']} real recordings; 'real' "
             "is their own leave-one-out accuracy)",
         ]
+        ceiling = c.get("codec_ceiling")
+        if ceiling:
+            lines += [
+                f"{'real through codec':<22}{c['real_clips']:>7}"
+                f"{_num(ceiling['fd_aisfx_w'], 10, 1)}{ceiling['class_accuracy']:>10.0%}",
+                f"{'':<22}(the recordings through the model's codec, W alone: the most "
+                "its takes can score)",
+            ]
         heard = c.get("heard_as") or {}
         if heard:
             lines.append(

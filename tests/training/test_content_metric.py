@@ -15,7 +15,12 @@ from ambisketch.engine.audio_io import write_audio
 from ambisketch.engine.errors import EngineError
 from ambisketch.training.content_metric import aisfx
 from ambisketch.training.content_metric.realset import MANIFEST, load_real_set
-from ambisketch.training.content_metric.score import content_scores, embed_real, real_ceiling
+from ambisketch.training.content_metric.score import (
+    codec_ceiling,
+    content_scores,
+    embed_real,
+    real_ceiling,
+)
 
 pytest.importorskip("aisfx.models", reason="aisfx is installed by scripts/setup")
 DATA = Path(__file__).with_name("data")
@@ -127,6 +132,22 @@ def test_takes_of_the_named_kind_score_right_and_one_sound_for_all_scores_chance
     assert bad.heard_as == {name: {"noise": 2} for name in real.prompts}
     assert good.heard_as == {name: {name: 2} for name in real.prompts}
     assert "chance 33%" in good.line()
+
+
+def test_codec_ceiling_is_the_recordings_own_score_through_a_transparent_codec(
+    embedder, tmp_path: Path
+) -> None:
+    clips = load_real_set(_real_set(tmp_path / "real"))
+    real = embed_real(embedder, clips, 16000)
+    clear = codec_ceiling(embedder, clips, real, lambda x: x)
+    assert clear["class_accuracy"] == real_ceiling(real) == 1.0
+    assert clear["fd_aisfx_w"] < 1.0  # the same recordings (the rate round trip aside)
+    rng = np.random.default_rng(3)
+    smeared = codec_ceiling(
+        embedder, clips, real, lambda x: 0.2 * rng.standard_normal(x.shape).astype(np.float32)
+    )  # a codec that turns everything into the same noise keeps only the noise class
+    assert smeared["class_accuracy"] == pytest.approx(1 / 3)
+    assert smeared["fd_aisfx_w"] > 10 * max(clear["fd_aisfx_w"], 1.0)
 
 
 def test_a_folder_without_a_manifest_is_one_line(tmp_path: Path) -> None:

@@ -120,6 +120,33 @@ def real_ceiling(real: RealEmbeddings) -> float:
     return float(np.mean(hits))
 
 
+def codec_ceiling(
+    embedder: AisfxEmbedder,
+    clips: Sequence[RealClip],
+    real: RealEmbeddings,
+    roundtrip: Callable[[NDArray[np.float32]], NDArray[np.floating]],
+) -> JSONObject:
+    """The content metric of the real recordings themselves after ``roundtrip`` (mono at
+    ``real.rate`` → mono: the generator's codec, W alone): FD to the originals and their
+    leave-one-out class accuracy — the most a generator decoding through that codec can
+    score, beside the originals' own ``real_accuracy``."""
+    from ambisketch.engine.audio_io import read_mono, resample
+
+    from ..fad import frechet_distance
+
+    blocks, hits = [], []
+    for i, c in enumerate(clips):
+        audio, _ = read_mono(c.file)
+        x = np.ravel(resample(audio.samples, audio.rate, real.rate)).astype(np.float32)
+        b = embedder.blocks(np.asarray(roundtrip(x)), real.rate, active_db=ACTIVE_DB)
+        blocks.append(b)
+        hits.append(nearest_label(real, b.mean(0), skip=i) == c.label)
+    return {
+        "fd_aisfx_w": frechet_distance(np.concatenate(blocks), real.blocks),
+        "class_accuracy": float(np.mean(hits)),
+    }
+
+
 def content_scores(
     make_take: MakeTake,
     real: RealEmbeddings,
