@@ -79,9 +79,20 @@ def describe_parametric(p: ParametricMotion) -> str:
 MAX_VIA = 3
 
 
+def _swing_speed(leg_seconds: float) -> str:
+    """The speed word whose swing legs (:data:`.word_paths.SWING_SECONDS`) are nearest."""
+    from math import log
+
+    from .word_paths import SWING_SECONDS
+
+    return min(SWING_SECONDS, key=lambda k: abs(log(SWING_SECONDS[k] / max(leg_seconds, 1e-3))))
+
+
 def describe(traj: Trajectory) -> str:
     """Spatial caption of any path. Paths through more than two places name up to three
-    they pass: "moves slowly from front via left, back, right to front, counter-clockwise"."""
+    they pass: "moves slowly from front via left, back, right to front, counter-clockwise";
+    a path to and fro between two places more often than that is a swing: "moves quickly back
+    and forth between the left and the right" (the speed of its legs)."""
     p = parametric_from_trajectory(traj)
     places: list[str] = []
     for k in traj.keyframes:
@@ -91,6 +102,10 @@ def describe(traj: Trajectory) -> str:
                 places.append(phrase)
     if p.is_static or len(places) <= 2:
         return describe_parametric(p)
+    if len(places) > MAX_VIA + 2 and len(set(places)) == 2:  # too many to name: a swing
+        legs = (p.movement_end - p.movement_start) / (len(places) - 1)
+        adverb = SPEED_ADVERBS[_swing_speed(legs)]
+        return f"moves {adverb} back and forth between {_the(places[0])} and {_the(places[1])}"
     middle = places[1:-1]
     if len(middle) > MAX_VIA:  # keep evenly spaced landmarks
         middle = [middle[round(i * (len(middle) - 1) / (MAX_VIA - 1))] for i in range(MAX_VIA)]

@@ -145,3 +145,44 @@ def test_parametric_window_of_a_path_with_holds() -> None:
     )
     p = parametric_from_trajectory(traj)
     assert (p.movement_start, p.movement_end, p.speed, p.clockwise) == (2, 6, "moderate", False)
+
+
+@pytest.mark.parametrize(
+    ("words", "seconds", "caption"),
+    [
+        (
+            "bouncing left and right",
+            20.0,
+            "moves at a moderate speed back and forth between the left and the right",
+        ),
+        (
+            "ping-pong quickly between the front and the back",
+            10.0,
+            "moves quickly back and forth between the front and the back",
+        ),
+    ],
+)
+def test_a_swing_is_described_as_one_and_parses_back_to_the_same_path(
+    words: str, seconds: float, caption: str
+) -> None:
+    from ambisketch.engine.spatial.spatial_words import parse_spatial_words
+
+    swing = parse_spatial_words(words, seconds)
+    assert swing is not None and len(swing.keyframes) >= 6
+    assert describe(swing) == caption  # not "from left via right, right, right to left"
+    again = parse_spatial_words(caption, seconds)
+    assert again is not None
+
+    def points(t: Trajectory) -> np.ndarray:
+        return np.array([(k.time, k.azimuth, k.elevation) for k in t.keyframes])
+
+    assert np.allclose(points(again), points(swing))
+
+
+def test_a_few_legs_name_their_places() -> None:
+    """Up to MAX_VIA places between the ends are named, as training captions do."""
+    from ambisketch.engine.spatial.spatial_words import parse_spatial_words
+
+    swing = parse_spatial_words("bouncing left and right", 10.0)  # 4 legs of 2.5 s
+    assert swing is not None
+    assert describe(swing) == "moves slowly from left via right, left, right to left"
