@@ -14,7 +14,6 @@ import argparse
 import io
 import json
 import math
-import os
 import sys
 import tarfile
 import time
@@ -41,14 +40,15 @@ def pack(
     learns that highs are rare (the first fine-tune did: 46 % of its audio had none)."""
     import soundfile as sf
 
+    from ambisketch.engine.files import atomic_target
+
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from gpu_pack import _train_library
 
     library = _train_library(corpus, rate)
     order = np.random.default_rng(0).permutation(len(library))
     total, n, seconds, band_limited = 0, 0, 0.0, 0
-    tmp = out.with_suffix(".tmp")
-    with tarfile.open(tmp, "w") as tar:
+    with atomic_target(out) as tmp, tarfile.open(tmp, "w") as tar:
         for i in order:
             rec = library.records[int(i)]
             mono = np.asarray(library.cache.load(rec.cache_entry), dtype=np.float32).reshape(-1)
@@ -66,7 +66,6 @@ def pack(
             total, n, seconds = total + len(data), n + 1, seconds + mono.size / rate
             if total > megabytes * 1e6:
                 break
-    os.replace(tmp, out)
     return {
         "clips": n,
         "minutes": round(seconds / 60, 1),

@@ -108,10 +108,9 @@ def energy_values(codes: np.ndarray) -> np.ndarray:
 
 def _hann_cells(hop: int, window_frames: float, cell: int) -> np.ndarray:
     """Sum of the analysis window over each ``cell``-sample cell of one frame's window."""
-    length = int(round(window_frames * hop))
-    k = np.arange(length)
-    w = 0.5 - 0.5 * np.cos(2 * np.pi * (k + 0.5) / length)
-    return w.reshape(-1, cell).sum(-1)
+    from ambisketch.engine.spatial.dirac import analysis_window
+
+    return analysis_window(hop, window_frames).reshape(-1, cell).sum(-1)
 
 
 def directions(
@@ -149,21 +148,20 @@ def directions(
 
 # --- building ------------------------------------------------------------------------------
 def _train_library(corpus: str, rate: int):  # noqa: ANN202
-    from ambisketch.training.data.dataset import split_library
-    from ambisketch.training.data.library import ScanConfig, scan_library
+    """The clips the DiT trainer trains on (its source's train split)."""
+    from ambisketch.training.sources import resolve_source
 
-    library = scan_library(Path(corpus), ScanConfig(rate=rate), progress=False)
-    return split_library(library)["train"]
+    return resolve_source(corpus, rate=rate, progress=False).library  # type: ignore[union-attr]
 
 
 def _latest_state(run: Path) -> tuple[int, dict[str, torch.Tensor]]:
-    from safetensors.torch import load_file
+    from ambisketch.training.checkpoint import load_checkpoint
 
-    latest = json.loads((run / "checkpoints" / "latest.json").read_text())
-    folder = run / "checkpoints" / str(latest["dir"])
-    state = load_file(str(folder / "state.safetensors"))
-    step = json.loads((folder / "state.json").read_text())["step"]
-    return int(step), state
+    found = load_checkpoint(run)
+    if found is None:
+        raise SystemExit(f"{run}: no checkpoint yet")
+    state, meta = found
+    return int(meta["step"]), state
 
 
 def _vocabulary(tokenizer, captions: list[str]) -> list[int]:  # noqa: ANN001
@@ -275,9 +273,13 @@ def build(run: Path, corpus: str, out: Path, spatial_draws: int = 12, check: int
             "seconds": round(time.time() - t0, 1),
         },
     }
+    from ambisketch.engine.files import atomic_target
+
     out.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in tensors.items()}, str(out / "pack.safetensors"))
-    (out / "pack.json").write_text(json.dumps(meta))
+    with atomic_target(out / "pack.safetensors") as tmp:
+        save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp))
+    with atomic_target(out / "pack.json") as tmp:
+        tmp.write_text(json.dumps(meta))
     return meta["report"]
 
 

@@ -144,10 +144,11 @@ def save_weights(
         size += n
     for old in out.glob(f"{name}-*.safetensors"):
         old.unlink()
+    from ambisketch.engine.files import atomic_target
+
     for j, part in enumerate(parts):
-        tmp = out / f".{name}-{j}.tmp"
-        save_file(part, str(tmp))
-        os.replace(tmp, out / f"{name}-{j}.safetensors")
+        with atomic_target(out / f"{name}-{j}.safetensors") as tmp:
+            save_file(part, str(tmp))
 
 
 def main() -> int:
@@ -174,8 +175,9 @@ def main() -> int:
     torch.manual_seed(SEED)
 
     from ambisketch.engine.models.diffusion import DiffusionModel
+    from ambisketch.training.data.augment import DRY
     from ambisketch.training.dit.config import DitTrainConfig
-    from ambisketch.training.dit.data import ROOM_NUMBERS  # noqa: F401 - the trainer's order
+    from ambisketch.training.dit.data import room_numbers
     from ambisketch.training.dit.trainer import _DitLoss
 
     pack = Path(a.pack)
@@ -227,7 +229,7 @@ def main() -> int:
         flush=True,
     )
     rows, step, t0, last_save, ema_loss = [], 0, time.time(), time.time(), None
-    room = torch.tensor([math.nan, 0.0, 0.0], device=dev)  # dry: distance unknown, no room
+    room = torch.tensor(room_numbers(dict(DRY)), device=dev)  # dry: distance unknown, no room
     params = [q for q in model.parameters()]
     ema_params = [ema[n] for n, _ in model.named_parameters()]
     for batch in loader:
@@ -297,10 +299,8 @@ def _save(
 ) -> None:  # noqa: ANN001
     save_weights(model.state_dict(), out, "model")
     # buffers (latent statistics) are not averaged: take the model's
-    state = {
-        k: (ema[k] if k in dict(model.named_parameters()) else v)
-        for k, v in model.state_dict().items()
-    }
+    names = dict(model.named_parameters())
+    state = {k: (ema[k] if k in names else v) for k, v in model.state_dict().items()}
     save_weights(state, out, "ema")
     with open(out / "metrics.csv", "w", newline="") as f:
         wr = csv.DictWriter(f, fieldnames=["step", "seconds", "loss", "lr"])

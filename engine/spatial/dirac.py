@@ -128,6 +128,13 @@ def frame_count(samples: int, hop: int) -> int:
     return max(1, math.ceil(samples / hop))
 
 
+def analysis_window(hop: int, window_frames: float = 2.0) -> NDArray[np.float64]:
+    """The Hann window of one frame's analysis, ``window_frames·hop`` samples long (at least 2)."""
+    length = max(2, int(round(window_frames * hop)))
+    k = np.arange(length)
+    return np.asarray(0.5 - 0.5 * np.cos(2 * np.pi * (k + 0.5) / length))
+
+
 def frame_sums(
     products: NDArray[np.float64], hop: int, frames: int, window_frames: float = 2.0
 ) -> NDArray[np.float64]:
@@ -136,12 +143,11 @@ def frame_sums(
     Returns ``(..., frames)``; frame ``j`` is centred at ``(j + ½)·hop`` and the window is
     ``window_frames·hop`` samples long (zero outside the signal).
     """
-    length = max(2, int(round(window_frames * hop)))
+    window = analysis_window(hop, window_frames)
+    length = len(window)
     left = (length - hop) // 2  # window start of frame 0 is −left
     pad = [(0, 0)] * (products.ndim - 1) + [(left, length + frames * hop)]
     padded = np.pad(products, pad)
-    k = np.arange(length)
-    window = 0.5 - 0.5 * np.cos(2 * np.pi * (k + 0.5) / length)
     view = sliding_window_view(padded, length, axis=-1)[..., ::hop, :][..., :frames, :]
     return view @ window
 

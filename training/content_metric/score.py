@@ -79,14 +79,21 @@ def _unit(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
+def _at_rate(clip: RealClip, rate: int) -> NDArray[np.floating]:
+    """A recording's samples resampled to ``rate``."""
+    from ambisketch.engine.audio_io import read_mono, resample
+
+    audio, _ = read_mono(clip.file)
+    return resample(audio.samples, audio.rate, rate)
+
+
 def embed_real(embedder: AisfxEmbedder, clips: Sequence[RealClip], rate: int) -> RealEmbeddings:
     """Embed ``clips`` after a round trip through ``rate`` (the generator's)."""
-    from ambisketch.engine.audio_io import read_mono, resample
+    from ambisketch.engine.audio_io import resample
 
     blocks, means = [], []
     for c in clips:
-        audio, _ = read_mono(c.file)
-        x = resample(resample(audio.samples, audio.rate, rate), rate, 44100)
+        x = resample(_at_rate(c, rate), rate, 44100)
         b = embedder.blocks(x, 44100, active_db=ACTIVE_DB)
         blocks.append(b)
         means.append(b.mean(0))
@@ -130,14 +137,11 @@ def codec_ceiling(
     ``real.rate`` → mono: the generator's codec, W alone): FD to the originals and their
     leave-one-out class accuracy — the most a generator decoding through that codec can
     score, beside the originals' own ``real_accuracy``."""
-    from ambisketch.engine.audio_io import read_mono, resample
-
     from ..fad import frechet_distance
 
     blocks, hits = [], []
     for i, c in enumerate(clips):
-        audio, _ = read_mono(c.file)
-        x = np.ravel(resample(audio.samples, audio.rate, real.rate)).astype(np.float32)
+        x = np.ravel(_at_rate(c, real.rate)).astype(np.float32)
         b = embedder.blocks(np.asarray(roundtrip(x)), real.rate, active_db=ACTIVE_DB)
         blocks.append(b)
         hits.append(nearest_label(real, b.mean(0), skip=i) == c.label)
