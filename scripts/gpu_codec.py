@@ -6,6 +6,10 @@ codec trainer's resolutions), a log-mel L1 term and a small time-domain L1 term.
 
     python scripts/gpu_codec.py pack CORPUS OUT.tar --megabytes 48   # here: FLAC of train clips
     python scripts/gpu_codec.py train CODEC_DIR AUDIO.tar OUT --seconds 220   # there
+    python scripts/gpu_codec.py import BUNDLE OUT BUNDLE_OUT [--ema]   # here: a generator
+
+``--decoder-channels N`` trains a *wider* decoder that starts as the trained one
+(:mod:`ambisketch.training.codec.widen`); ``import`` rebuilds that width from ``info.json``.
 """
 
 from __future__ import annotations
@@ -33,11 +37,21 @@ def high_share(mono: np.ndarray, rate: int, above: float = 4200.0) -> float:
 
 
 def pack(
-    corpus: str, out: Path, megabytes: float, rate: int = 16000, min_highs: float = 1e-3
+    corpus: str,
+    out: Path,
+    megabytes: float,
+    rate: int = 16000,
+    min_highs: float = 1e-3,
+    bits: int = 16,
+    seed: int = 0,
 ) -> dict:
     """FLAC of random train clips up to ``megabytes``; clips with less than ``min_highs`` of
     their energy above 4.2 kHz (telephone-band or 8 kHz sources) are left out, or the decoder
-    learns that highs are rare (the first fine-tune did: 46 % of its audio had none)."""
+    learns that highs are rare (the first fine-tune did: 46 % of its audio had none).
+
+    ``bits`` < 16 peak-normalises each clip to −1 dBFS and keeps that many bits (FLAC stores
+    the zeroed low bits for free): 12 bits put ~1.4× the audio in the same megabytes with the
+    quantisation noise ~70 dB under each clip's peak (training varies levels anyway)."""
     import soundfile as sf
 
     from ambisketch.engine.files import atomic_target
@@ -46,7 +60,7 @@ def pack(
     from gpu_pack import _train_library
 
     library = _train_library(corpus, rate)
-    order = np.random.default_rng(0).permutation(len(library))
+    order = np.random.default_rng(seed).permutation(len(library))  # another seed: other clips
     total, n, seconds, band_limited = 0, 0, 0.0, 0
     with atomic_target(out) as tmp, tarfile.open(tmp, "w") as tar:
         for i in order:
@@ -57,6 +71,10 @@ def pack(
             if high_share(mono, rate) < min_highs:
                 band_limited += 1
                 continue
+            if bits < 16:
+                mono = mono * (0.89 / max(float(np.abs(mono).max()), 1e-9))
+                step = 2.0 ** (1 - bits)
+                mono = np.round(mono / step) * step
             buf = io.BytesIO()
             sf.write(buf, np.clip(mono, -1, 1), rate, format="FLAC", subtype="PCM_16")
             data = buf.getvalue()
@@ -71,6 +89,7 @@ def pack(
         "minutes": round(seconds / 60, 1),
         "megabytes": round(total / 1e6, 1),
         "band_limited_left_out": band_limited,
+        "bits": bits,
     }
 
 
@@ -115,7 +134,15 @@ class MelL1(torch.nn.Module):
         return sc.mean() + (mx.log10() - my.log10()).abs().mean()
 
 
-def train(codec_dir: str, audio: Path, out: Path, seconds: float, batch: int, lr: float) -> None:
+def train(
+    codec_dir: str,
+    audio: Path,
+    out: Path,
+    seconds: float,
+    batch: int,
+    lr: float,
+    decoder_channels: int = 0,
+) -> None:
     from auraloss.freq import MultiResolutionSTFTLoss
 
     from ambisketch.engine.models.codec_bundle import load_codec_bundle
@@ -124,7 +151,12 @@ def train(codec_dir: str, audio: Path, out: Path, seconds: float, batch: int, lr
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
-    codec = load_codec_bundle(codec_dir).to(dev)
+    codec = load_codec_bundle(codec_dir)
+    if decoder_channels:
+        from ambisketch.training.codec.widen import widen_factored
+
+        codec = widen_factored(codec, decoder_channels)  # type: ignore[arg-type]
+    codec = codec.to(dev)
     mono = codec.mono
     mono.encoder.requires_grad_(False).eval()
     dec = mono.decoder.train()
@@ -195,24 +227,28 @@ def train(codec_dir: str, audio: Path, out: Path, seconds: float, batch: int, lr
                 f"step {step} {time.time() - t0:.0f} s loss {float(loss):.4f} lr {g:.2e}",
                 flush=True,
             )
-    state = {k: v.detach().float().cpu().contiguous() for k, v in dec.state_dict().items()}
+    # float16 on disk: a widened decoder in float32 passes the 16 MiB a returned file may have
+    state = {k: v.detach().half().cpu().contiguous() for k, v in dec.state_dict().items()}
     dec.load_state_dict(ema)
     with torch.no_grad():
         after_ema = float(losses(held_x)[1])
-    dec.load_state_dict(state)
+    dec.load_state_dict({k: v.float() for k, v in state.items()})
     with torch.no_grad():
         after = float(losses(held_x)[1])
     from safetensors.torch import save_file
 
     save_file(state, str(out / "decoder.safetensors"))
     save_file(
-        {k: v.detach().float().cpu().contiguous() for k, v in ema.items()},
+        {k: v.detach().half().cpu().contiguous() for k, v in ema.items()},
         str(out / "decoder-ema.safetensors"),
     )
     (out / "info.json").write_text(
         json.dumps(
             {
                 "steps": step,
+                "seconds": round(time.time() - t0, 1),
+                "decoder_channels": mono.config.decoder_base,
+                "decoder_parameters": sum(p.numel() for p in dec.parameters()),
                 "batch": batch,
                 "lr": lr,
                 "crop_frames": FRAMES,
@@ -230,6 +266,30 @@ def train(codec_dir: str, audio: Path, out: Path, seconds: float, batch: int, lr
     )
 
 
+def import_decoder(bundle: str, run: Path, out: Path, ema: bool, name: str) -> dict:
+    """A generator bundle: ``bundle`` with the W decoder trained into ``run``."""
+    import dataclasses
+
+    from safetensors.torch import load_file
+
+    from ambisketch.engine.models.bundle import load_bundle, save_bundle
+    from ambisketch.training.codec.widen import widen_factored
+
+    info = json.loads((run / "info.json").read_text())
+    model = load_bundle(bundle)
+    width = int(info.get("decoder_channels") or 0)
+    codec = model.codec
+    if width and width != codec.config.mono.decoder_base:  # type: ignore[union-attr]
+        codec = widen_factored(codec, width, noise=0.0)  # type: ignore[arg-type]
+    state = load_file(str(run / ("decoder-ema.safetensors" if ema else "decoder.safetensors")))
+    codec.mono.decoder.load_state_dict({k: v.float() for k, v in state.items()})  # type: ignore[union-attr]
+    model.codec = codec.eval()
+    if name:
+        model.info = dataclasses.replace(model.info, name=name)
+    save_bundle(out, model, half=True)
+    return {"bundle": str(out), "decoder_channels": codec.config.mono.decoder_base}  # type: ignore[union-attr]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -240,6 +300,8 @@ def main() -> int:
     a1.add_argument(
         "--min-highs", type=float, default=1e-3, help="least share of energy above 4.2 kHz"
     )
+    a1.add_argument("--bits", type=int, default=16, help="bits kept (12: ~1.4x the audio)")
+    a1.add_argument("--seed", type=int, default=0, help="which clips (a second run: other ones)")
     a2 = sub.add_parser("train")
     a2.add_argument("codec")
     a2.add_argument("audio", type=Path)
@@ -247,12 +309,27 @@ def main() -> int:
     a2.add_argument("--seconds", type=float, default=220.0)
     a2.add_argument("--batch", type=int, default=32)
     a2.add_argument("--lr", type=float, default=1e-4)
+    a2.add_argument(
+        "--decoder-channels", type=int, default=0, help="widen the decoder first (0: keep it)"
+    )
+    a3 = sub.add_parser("import")
+    a3.add_argument("bundle", help="the generator bundle whose codec was fine-tuned")
+    a3.add_argument("run", type=Path, help="what train wrote (decoder*.safetensors, info.json)")
+    a3.add_argument("out", type=Path)
+    a3.add_argument("--ema", action="store_true", help="take the EMA weights")
+    a3.add_argument("--name", default="")
     a = p.parse_args()
     if a.cmd == "pack":
-        print(json.dumps(pack(a.corpus, a.out, a.megabytes, min_highs=a.min_highs)))
+        print(
+            json.dumps(
+                pack(a.corpus, a.out, a.megabytes, min_highs=a.min_highs, bits=a.bits, seed=a.seed)
+            )
+        )
+    elif a.cmd == "import":
+        print(json.dumps(import_decoder(a.bundle, a.run, a.out, a.ema, a.name)))
     else:
         a.out.mkdir(parents=True, exist_ok=True)
-        train(a.codec, a.audio, a.out, a.seconds, a.batch, a.lr)
+        train(a.codec, a.audio, a.out, a.seconds, a.batch, a.lr, a.decoder_channels)
     return 0
 
 

@@ -2,6 +2,8 @@
 # Runs ON the lent GPU machine (the device tool's `run`), in the repository root:
 #   bash scripts/gpu_device.sh dit SECONDS     # carry: .whl .gpu/pack.tar.xz
 #   bash scripts/gpu_device.sh codec SECONDS   # carry: .whl .gpu/audio.tar .gpu/codec
+#   bash scripts/gpu_device.sh codec2 SECONDS  # the same decoder and a widened one (WIDE=32),
+#                                              # side by side into $OUT/small and $OUT/wide
 # It installs the carried wheels (soundfile, cffi, pycparser, soxr, auraloss for Python 3.12:
 # README "Training on a lent GPU"), lays the repository out as the `ambisketch` package and
 # trains into $OUT (files under 16 MiB each come back). Env: BATCH, LR, WORKERS.
@@ -24,5 +26,13 @@ case "$mode" in
   codec)
     python3 scripts/gpu_codec.py train .gpu/codec .gpu/audio.tar "$OUT" --seconds "$T" \
       --batch "${BATCH:-32}" --lr "${LR:-1e-4}" 2>&1 | tee "$OUT/log.txt" ;;
-  *) echo "unknown mode $mode (dit or codec)"; exit 2 ;;
+  codec2)
+    python3 scripts/gpu_codec.py train .gpu/codec .gpu/audio.tar "$OUT/small" --seconds "$T" \
+      --batch "${BATCH:-32}" --lr "${LR:-1e-4}" > "$OUT/small.log" 2>&1 &
+    python3 scripts/gpu_codec.py train .gpu/codec .gpu/audio.tar "$OUT/wide" --seconds "$T" \
+      --batch "${BATCH:-32}" --lr "${WIDE_LR:-2e-4}" --decoder-channels "${WIDE:-32}" \
+      > "$OUT/wide.log" 2>&1 &
+    wait
+    tail -n 3 "$OUT/small.log" "$OUT/wide.log" ;;
+  *) echo "unknown mode $mode (dit, codec or codec2)"; exit 2 ;;
 esac

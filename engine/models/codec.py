@@ -35,6 +35,10 @@ class CodecConfig:
     strides: tuple[int, ...] = (2, 4, 4, 8, 8)
     latent_channels: int = 32
     sample_rate: int = 16000
+    # Width of the decoder's first stage (its stages widen by ``multipliers`` as the
+    # encoder's do); 0: ``base_channels``. A wider decoder on the same latents renders more
+    # detail without changing the latent space (``scripts/gpu_codec.py --decoder-channels``).
+    decoder_channels: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "multipliers", tuple(int(m) for m in self.multipliers))
@@ -47,6 +51,13 @@ class CodecConfig:
         for name in ("in_channels", "base_channels", "latent_channels", "sample_rate"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive")
+        if self.decoder_channels < 0:
+            raise ValueError("decoder_channels must be 0 (as base_channels) or positive")
+
+    @property
+    def decoder_base(self) -> int:
+        """The decoder's first-stage width."""
+        return self.decoder_channels or self.base_channels
 
     @property
     def hop(self) -> int:
@@ -63,7 +74,10 @@ class CodecConfig:
         return self.in_channels * self.hop / self.latent_channels
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        out = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        if not self.decoder_channels:
+            del out["decoder_channels"]  # the files of codecs without one stay as they were
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CodecConfig:
@@ -124,10 +138,11 @@ class FoaCodec(nn.Module):
             enc.append(EncoderBlock(chans[i], chans[i + 1], stride))
         enc += [Snake(chans[-1]), wn_conv1d(chans[-1], 2 * config.latent_channels, 3)]
         self.encoder = nn.Sequential(*enc)
-        dec: list[nn.Module] = [wn_conv1d(config.latent_channels, chans[-1], 7)]
+        d = [config.decoder_base * m for m in (1, *config.multipliers)]
+        dec: list[nn.Module] = [wn_conv1d(config.latent_channels, d[-1], 7)]
         for i, stride in reversed(list(enumerate(config.strides))):
-            dec.append(DecoderBlock(chans[i + 1], chans[i], stride))
-        dec += [Snake(chans[0]), wn_conv1d(chans[0], config.in_channels, 7)]  # no tanh
+            dec.append(DecoderBlock(d[i + 1], d[i], stride))
+        dec += [Snake(d[0]), wn_conv1d(d[0], config.in_channels, 7)]  # no tanh
         self.decoder = nn.Sequential(*dec)
 
     @property

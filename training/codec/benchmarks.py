@@ -198,6 +198,52 @@ def bench_full_band(repeats: int) -> list[Measurement]:
     return out
 
 
+def bench_wide_decoder(repeats: int) -> list[Measurement]:
+    """What widening the W decoder (``training/codec/widen.py``) costs a take: decoding 10 s
+    of latents with the factored-small decoder at its width (16) and widened to 24 and 32,
+    alternating on one thread (median)."""
+    import torch
+
+    from ambisketch.engine.models.codec_kinds import build_codec, codec_preset
+
+    from .widen import widen_factored
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        torch.manual_seed(0)
+        base = build_codec(codec_preset("factored-small")).eval()
+        codecs = {16: base, **{w: widen_factored(base, w).eval() for w in (24, 32)}}  # type: ignore[arg-type]
+        take = 10.0
+        z = torch.randn(1, base.config.latent_channels, int(take * base.config.latent_rate) + 1)
+        times: dict[int, list[float]] = {w: [] for w in codecs}
+        with torch.no_grad():
+            for c in codecs.values():
+                c.decode(z)  # warm-up
+            for _ in range(max(3, repeats)):
+                for w, c in codecs.items():
+                    t0 = time.perf_counter()
+                    c.decode(z)
+                    times[w].append(time.perf_counter() - t0)
+    finally:
+        torch.set_num_threads(threads)
+    med = {w: sorted(t)[len(t) // 2] for w, t in times.items()}
+    out = []
+    for w in (24, 32):
+        params = sum(p.numel() for p in codecs[w].mono.decoder.parameters())  # type: ignore[union-attr]
+        out.append(
+            Measurement(
+                f"codec.wide_decoder_{w}.decode_ratio",
+                med[w] / med[16],
+                "x the decode time of the width-16 decoder",
+                f"10 s decoded in {med[w]:.2f} s vs {med[16]:.2f} s, 1 thread "
+                f"({params / 1e6:.1f} M decoder parameters; {take / med[w]:.0f}x real time)",
+                med[w],
+            )
+        )
+    return out
+
+
 BENCHMARKS = [
     Benchmark(
         "codec-training", "codec training steps per second (small config)", bench_codec_training
@@ -211,5 +257,10 @@ BENCHMARKS = [
         "full-band",
         "a 48 kHz W codec's cost against the 16 kHz one (training, encode/decode, take latency)",
         bench_full_band,
+    ),
+    Benchmark(
+        "wide-decoder",
+        "decode time of a widened W decoder (24, 32 channels) against the width-16 one",
+        bench_wide_decoder,
     ),
 ]
