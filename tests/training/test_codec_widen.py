@@ -95,3 +95,24 @@ def test_a_codec_without_a_decoder_width_writes_the_same_config_as_before() -> N
     assert CodecConfig.from_dict(CodecConfig(decoder_channels=32).to_dict()).decoder_base == 32
     with pytest.raises(ValueError, match="decoder_channels"):
         CodecConfig(decoder_channels=-1)
+
+
+def test_a_generator_bundle_with_a_widened_decoder_loads_and_makes_the_same_take(tmp_path) -> None:
+    import numpy as np
+    from helpers.tiny_model import tiny_bundle
+
+    from ambisketch.engine.generate import GenerationRequest, Generator
+    from ambisketch.engine.models.bundle import load_bundle, save_bundle
+
+    bundle = tiny_bundle("factored")
+    _trained_looking(bundle.codec.mono)  # type: ignore[union-attr]
+    save_bundle(tmp_path / "kept", bundle)
+    bundle.codec = widen_factored(bundle.codec, 6, noise=0.0).eval()  # type: ignore[arg-type]
+    save_bundle(tmp_path / "wide", bundle)
+    assert load_bundle(tmp_path / "wide").codec.config.mono.decoder_base == 6  # type: ignore[union-attr]
+
+    def take(folder: str) -> np.ndarray:
+        gen = Generator(load_bundle(tmp_path / folder), device="cpu")
+        return gen.generate(GenerationRequest("a bell", None, 1.0, 3, 4, 3.0))[0].foa
+
+    np.testing.assert_allclose(take("wide"), take("kept"), atol=1e-4)
