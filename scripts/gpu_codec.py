@@ -273,8 +273,15 @@ def train(
     )
 
 
-def import_decoder(bundle: str, run: Path, out: Path, ema: bool, name: str) -> dict:
-    """A generator bundle: ``bundle`` with the W decoder trained into ``run``."""
+def import_decoder(
+    bundle: str, run: Path, out: Path, ema: bool, name: str, blend: float = 1.0
+) -> dict:
+    """A generator bundle: ``bundle`` with the W decoder trained into ``run``.
+
+    ``blend`` < 1 takes that share of the trained weights and the rest of ``bundle``'s own
+    decoder (widened to the same width first): weight-space ensembling of a fine-tune with
+    where it started (WiSE-FT, Wortsman et al. 2022), which keeps more of what the decoder
+    did before — the starter v3 decoder is ``--blend 0.5``."""
     import dataclasses
 
     from safetensors.torch import load_file
@@ -289,12 +296,25 @@ def import_decoder(bundle: str, run: Path, out: Path, ema: bool, name: str) -> d
     if width and width != codec.config.mono.decoder_base:  # type: ignore[union-attr]
         codec = widen_factored(codec, width, noise=0.0)  # type: ignore[arg-type]
     state = load_file(str(run / ("decoder-ema.safetensors" if ema else "decoder.safetensors")))
-    codec.mono.decoder.load_state_dict({k: v.float() for k, v in state.items()})  # type: ignore[union-attr]
+    state = {k: v.float() for k, v in state.items()}
+    if not 0.0 < blend <= 1.0:
+        raise SystemExit(f"--blend must be in (0, 1], got {blend:g}")
+    if blend < 1.0:
+        before = codec.mono.decoder.state_dict()  # type: ignore[union-attr]
+        state = {
+            k: (1 - blend) * before[k] + blend * v if v.is_floating_point() else v
+            for k, v in state.items()
+        }
+    codec.mono.decoder.load_state_dict(state)  # type: ignore[union-attr]
     model.codec = codec.eval()
     if name:
         model.info = dataclasses.replace(model.info, name=name)
     save_bundle(out, model, half=True)
-    return {"bundle": str(out), "decoder_channels": codec.config.mono.decoder_base}  # type: ignore[union-attr]
+    return {
+        "bundle": str(out),
+        "decoder_channels": codec.config.mono.decoder_base,  # type: ignore[union-attr]
+        "blend": blend,
+    }
 
 
 def main() -> int:
@@ -326,6 +346,9 @@ def main() -> int:
     a3.add_argument("out", type=Path)
     a3.add_argument("--ema", action="store_true", help="take the EMA weights")
     a3.add_argument("--name", default="")
+    a3.add_argument(
+        "--blend", type=float, default=1.0, help="share of the trained weights (rest: before)"
+    )
     a = p.parse_args()
     if a.cmd == "pack":
         print(
@@ -334,7 +357,7 @@ def main() -> int:
             )
         )
     elif a.cmd == "import":
-        print(json.dumps(import_decoder(a.bundle, a.run, a.out, a.ema, a.name)))
+        print(json.dumps(import_decoder(a.bundle, a.run, a.out, a.ema, a.name, a.blend)))
     else:
         a.out.mkdir(parents=True, exist_ok=True)
         train(
