@@ -152,6 +152,7 @@ def train(
 ) -> None:
     from auraloss.freq import MultiResolutionSTFTLoss
 
+    from ambisketch.engine.models.codec import count_parameters
     from ambisketch.engine.models.codec_bundle import load_codec_bundle
 
     t_start = time.time()
@@ -255,7 +256,7 @@ def train(
                 "steps": step,
                 "seconds": round(time.time() - t0, 1),
                 "decoder_channels": mono.config.decoder_base,
-                "decoder_parameters": sum(p.numel() for p in dec.parameters()),
+                "decoder_parameters": count_parameters(dec),
                 "batch": batch,
                 "lr": lr,
                 "crop_frames": crop_frames,

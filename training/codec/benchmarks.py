@@ -204,6 +204,7 @@ def bench_wide_decoder(repeats: int) -> list[Measurement]:
     alternating on one thread (median)."""
     import torch
 
+    from ambisketch.engine.models.codec import count_parameters
     from ambisketch.engine.models.codec_kinds import build_codec, codec_preset
 
     from .widen import widen_factored
@@ -230,7 +231,7 @@ def bench_wide_decoder(repeats: int) -> list[Measurement]:
     med = {w: sorted(t)[len(t) // 2] for w, t in times.items()}
     out = []
     for w in (24, 32):
-        params = sum(p.numel() for p in codecs[w].mono.decoder.parameters())  # type: ignore[union-attr]
+        params = count_parameters(codecs[w].mono.decoder)  # type: ignore[union-attr]
         out.append(
             Measurement(
                 f"codec.wide_decoder_{w}.decode_ratio",
