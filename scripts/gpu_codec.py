@@ -290,6 +290,8 @@ def import_decoder(
     from ambisketch.engine.models.bundle import load_bundle, save_bundle
     from ambisketch.training.codec.widen import widen_factored
 
+    if not 0.0 < blend <= 1.0:
+        raise ValueError(f"--blend must be in (0, 1], got {blend:g}")
     info = json.loads((run / "info.json").read_text())
     model = load_bundle(bundle)
     width = int(info.get("decoder_channels") or 0)
@@ -298,8 +300,6 @@ def import_decoder(
         codec = widen_factored(codec, width, noise=0.0)  # type: ignore[arg-type]
     state = load_file(str(run / ("decoder-ema.safetensors" if ema else "decoder.safetensors")))
     state = {k: v.float() for k, v in state.items()}
-    if not 0.0 < blend <= 1.0:
-        raise SystemExit(f"--blend must be in (0, 1], got {blend:g}")
     if blend < 1.0:
         before = codec.mono.decoder.state_dict()  # type: ignore[union-attr]
         state = {
@@ -358,7 +358,13 @@ def main() -> int:
             )
         )
     elif a.cmd == "import":
-        print(json.dumps(import_decoder(a.bundle, a.run, a.out, a.ema, a.name, a.blend)))
+        from ambisketch.engine.errors import ModelLoadError
+
+        try:
+            print(json.dumps(import_decoder(a.bundle, a.run, a.out, a.ema, a.name, a.blend)))
+        except (ValueError, OSError, ModelLoadError, RuntimeError) as exc:
+            print(f"gpu_codec import: {exc}", file=sys.stderr)
+            return 1
     else:
         a.out.mkdir(parents=True, exist_ok=True)
         train(

@@ -26,8 +26,6 @@ from ambisketch.engine.models.layers import Snake
 
 def _mapping(small: int, wide: int) -> np.ndarray:
     """Which trained channel each wide channel repeats: the first ``small`` are themselves."""
-    if wide < small:
-        raise ValueError(f"cannot narrow a stage ({small} → {wide} channels)")
     return np.arange(wide) % small
 
 
@@ -45,6 +43,10 @@ def widen_decoder(
 ) -> FoaCodec:
     """A copy of ``codec`` whose decoder starts ``decoder_channels`` wide (its stages widen by
     the same multipliers) and, with ``noise=0``, decodes exactly as ``codec`` does."""
+    if decoder_channels < codec.config.decoder_base:
+        raise ValueError(
+            f"cannot narrow the decoder ({codec.config.decoder_base} → {decoder_channels} channels)"
+        )
     config = dataclasses.replace(codec.config, decoder_channels=decoder_channels)
     wide = FoaCodec(config)
     wide.encoder.load_state_dict(codec.encoder.state_dict())
