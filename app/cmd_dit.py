@@ -83,6 +83,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_training_args(t)
     t.set_defaults(func=cmd_train_dit)
+    w = train.add_parser(
+        "encode-w",
+        formatter_class=FMT,
+        help="encode a DiT run's W latents ahead of training, on a spare core",
+        description="Encode the W latents of the training clips that a DiT run on a sound "
+        "library has not encoded yet, with the run's own codec, into the run's memo "
+        "(RUN/w-latents). A running 'train dit' picks them up at its next checkpoint, so "
+        "its first pass over the clips is not spent encoding. Several processes can share "
+        "the work with --shard; a stopped one continues where it stopped.",
+        epilog="examples:\n  OMP_NUM_THREADS=1 ambisketch train encode-w runs/dit --data ~/Sounds\n"
+        "  ambisketch train encode-w runs/dit --data starter --shard 2/2",
+    )
+    w.add_argument("run", help="DiT run folder (trained with --data LIBRARY)")
+    w.add_argument("--data", required=True, metavar="LIBRARY|starter", help="the run's library")
+    w.add_argument(
+        "--shard", default="1/1", metavar="I/N", help="take every N-th clip from the I-th (1/1)"
+    )
+    w.add_argument("--limit", type=int, metavar="N", help="encode at most N clips")
+    w.set_defaults(func=cmd_encode_w)
 
     export = command_group(sub, "export", "turn a training run into a model others can load")
     e = export.add_parser(
@@ -272,6 +291,28 @@ def cmd_train_dit(args: argparse.Namespace) -> int:
             f"step {trainer.step}: loss {last.get('loss', float('nan')):.4f}; "
             f"checkpoint in {out / 'checkpoints'}"
         )
+    return 0
+
+
+def cmd_encode_w(args: argparse.Namespace) -> int:
+    from ambisketch.engine.models.codec_bundle import load_codec_bundle
+    from ambisketch.training.dit.w_ahead import encode_ahead, parse_shard
+    from ambisketch.training.sources import resolve_source
+
+    shard = parse_shard(args.shard)
+    if args.limit is not None and args.limit < 1:
+        raise EngineError("--limit must be at least 1")
+    run = Path(args.run)
+    if not (run / "codec").is_dir():
+        raise EngineError(f"{run}: not a DiT run folder (no codec/)")
+    rate = load_codec_bundle(run / "codec").config.sample_rate
+    if args.data == "synthetic":
+        raise EngineError("--data synthetic: synthetic FOA is made on the fly; there is no W memo")
+    library = resolve_source(args.data, rate=rate).library  # type: ignore[union-attr]
+    report = encode_ahead(
+        run, library, shard=shard, limit=args.limit, log=lambda m: print(m, flush=True)
+    )
+    print(report.line())
     return 0
 
 

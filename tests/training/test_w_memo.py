@@ -3,6 +3,7 @@ samples in rooms are encoded whole, and the memo survives in the run folder."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import soundfile as sf
 import torch
 
+from ambisketch.engine.errors import EngineError
 from ambisketch.engine.models.factored_codec import FACTORED_PRESETS, FactoredCodec
 from ambisketch.training.data.augment import AugmentConfig
 from ambisketch.training.data.dataset import SpatialDataset
@@ -100,3 +102,77 @@ def test_the_memo_is_kept_with_the_run_and_read_back(tmp_path: Path, dataset, co
     assert back.save(run) == run / FOLDER / "part-00001.safetensors"
     (run / FOLDER / "part-00009.safetensors").write_bytes(b"not safetensors")
     assert WLatentMemo(codec, codec_fingerprint(codec)).load(run) == len(memo) + 2
+
+
+def _run_folder(tmp_path: Path, codec) -> Path:  # noqa: ANN001
+    from dataclasses import replace
+
+    from ambisketch.engine.models.codec_bundle import save_codec_bundle
+    from ambisketch.training.dit.config import DIT_TRAIN_PRESETS
+
+    run = tmp_path / "run"
+    run.mkdir()
+    config = replace(DIT_TRAIN_PRESETS["tiny"], clip_seconds=0.5)
+    (run / "config.json").write_text(json.dumps(config.to_dict()))
+    save_codec_bundle(run / "codec", codec)
+    return run
+
+
+def test_w_latents_encoded_ahead_are_the_trainers_and_reach_a_running_memo(
+    tmp_path: Path, dataset, codec
+) -> None:
+    from ambisketch.training.dit.w_ahead import encode_ahead
+
+    run = _run_folder(tmp_path, codec)
+    library = dataset.library
+    memo = WLatentMemo(codec, codec_fingerprint(codec))  # the trainer's, running
+    assert memo.load(run) == 0
+    lines: list[str] = []
+    first = encode_ahead(run, library, shard=(0, 2), batch=1, save_every=1, log=lines.append)
+    second = encode_ahead(run, library, shard=(1, 2), log=lines.append)
+    assert (first.clips, first.encoded, first.parts) == (2, 2, 2)  # clips 0 and 2, a part each
+    assert (second.clips, second.encoded, second.parts) == (1, 1, 1)
+    assert len(lines) == 2 and "clips/s" in first.line()
+    assert memo.load(run) == 3  # the new parts, read while "training"
+    assert memo.load(run) == 0  # read once only
+    # Each entry is what the trainer encodes for a dry sample's crop of that clip.
+    hop = codec.hop
+    crop = (int(0.5 * RATE) // hop) * hop
+    dry = [i for i in range(len(dataset)) if not dataset[i]["room"]["in_room"]]
+    foa = torch.stack([dataset[i]["foa"][:, :crop] for i in dry])
+    keys = [w_key(dataset[i], 0, crop) for i in dry]
+    with torch.no_grad():
+        expected = codec.encode(foa)
+        got = memo.encode(foa, keys)
+    assert memo.misses == 0 and memo.hits == len(dry)
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+    # A second call (or a restarted one) has nothing left to do.
+    again = encode_ahead(run, library, shard=(0, 1))
+    assert (again.clips, again.already, again.encoded, again.parts) == (3, 3, 0, 0)
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in ("config.json", "codec"):
+        (other / name).symlink_to(run / name)
+    assert encode_ahead(other, library, limit=1).encoded == 1
+
+
+def test_encode_w_bad_input_is_one_line(tmp_path: Path, dataset, codec, capsys) -> None:
+    from ambisketch.app.cli import main
+    from ambisketch.training.dit.w_ahead import parse_shard
+
+    assert parse_shard("2/3") == (1, 3)
+    for text in ("0/2", "3/2", "a/b", "1"):
+        with pytest.raises(EngineError, match="--shard"):
+            parse_shard(text)
+    run = _run_folder(tmp_path, codec)
+    cases = [
+        ([str(tmp_path / "nowhere"), "--data", str(dataset.library.root)], "not a DiT run"),
+        ([str(run), "--data", str(tmp_path / "no-library")], "no such folder"),
+        ([str(run), "--data", "synthetic"], "no W memo"),
+        ([str(run), "--data", str(dataset.library.root), "--shard", "5/2"], "--shard"),
+    ]
+    for argv, message in cases:
+        assert main(["train", "encode-w", *argv]) == 1
+        err = capsys.readouterr().err.strip()
+        assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert not (run / FOLDER).exists()  # nothing was written

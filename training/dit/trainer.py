@@ -308,9 +308,12 @@ class DitTrainer(RunFolderTrainer):
         return self.w_memo.encode(foa, keys)
 
     def _save_w_memo(self, step: int) -> None:
+        memo = self.w_memo
+        ahead = memo.load(self.run_dir)  # parts encoded ahead by another process
         if self.fabric.global_rank != 0:
             return
-        memo = self.w_memo
+        if ahead:
+            self.log(f"step {step}: W latents of {ahead} more clips read from other processes")
         if memo.save(self.run_dir) is not None and memo.hits + memo.misses:
             self.log(
                 f"step {step}: W latents of {len(memo)} clips kept; "

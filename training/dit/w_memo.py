@@ -12,8 +12,10 @@ gives. Samples in a room (their W carries the room) and posterior samples are en
 The memo is kept in the run folder (``w-latents/part-NNNNN.safetensors``, only the entries
 added since the last part, written atomically at each checkpoint) and read back when the run
 resumes, so a later session starts at full speed. Parts made elsewhere for the same codec
-(any other ``part-NAME.safetensors``, e.g. encoded ahead by another process) are read too. Each part names the codec's fingerprint;
-parts of another codec are ignored. Keys name the scan cache's entry of the clip, which
+(any other ``part-NAME.safetensors``, e.g. encoded ahead on a spare core by ``ambisketch train
+encode-w``, :mod:`.w_ahead`) are read too, also while the run trains: the trainer looks for
+new parts at each checkpoint. Each part names the codec's fingerprint; parts of another codec
+are ignored. Keys name the scan cache's entry of the clip, which
 changes when the file does.
 """
 
@@ -44,6 +46,7 @@ class WLatentMemo:
         self.enabled = hasattr(codec, "directions") and hasattr(codec, "posterior")
         self.entries: dict[str, torch.Tensor] = {}
         self._unsaved: list[str] = []
+        self._read: set[str] = set()  # part files already read (or written) by this memo
         self.hits = self.misses = 0
 
     def __len__(self) -> int:
@@ -77,21 +80,28 @@ class WLatentMemo:
 
     # --- kept with the run --------------------------------------------------------------
     def load(self, run_dir: str | Path) -> int:
-        """Read the run's parts of this codec; returns how many entries were read."""
+        """Read the run's parts of this codec that this memo has not read yet (so calling it
+        again picks up parts written since, e.g. by ``train encode-w``); returns how many
+        new entries were read."""
         folder = Path(run_dir) / FOLDER
         if not self.enabled or not folder.is_dir():
             return 0
         n = 0
         for part in sorted(folder.glob("part-*.safetensors")):
+            if part.name in self._read:
+                continue
             try:
                 with safe_open(str(part), framework="pt") as f:
                     if (f.metadata() or {}).get("codec") != self.fingerprint:
+                        self._read.add(part.name)
                         continue
                     for key in f.keys():
                         if len(self.entries) >= MAX_ENTRIES:
                             return n
-                        self.entries[key] = f.get_tensor(key).float()
-                        n += 1
+                        if key not in self.entries:
+                            self.entries[key] = f.get_tensor(key).float()
+                            n += 1
+                self._read.add(part.name)
             except Exception:  # noqa: BLE001 - a damaged part only costs its re-encoding
                 continue
         return n
@@ -109,6 +119,7 @@ class WLatentMemo:
         with atomic_target(target) as tmp:
             save_file(tensors, str(tmp), metadata={"codec": self.fingerprint})
         self._unsaved = []
+        self._read.add(target.name)
         return target
 
 
