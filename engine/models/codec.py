@@ -199,7 +199,11 @@ class FoaCodec(nn.Module):
     def decode_chunked(
         self, latents: torch.Tensor, chunk_frames: int = 64, overlap_frames: int = 8
     ) -> torch.Tensor:
-        """:meth:`decode` in chunks with ``overlap_frames`` of latent context on each side."""
+        """:meth:`decode` in chunks with ``overlap_frames`` of latent context on each side,
+        the decoder's DC offset removed (:func:`~ambisketch.engine.fades.remove_dc`): the
+        audio a user gets, where :meth:`decode` is the training pass's."""
+        from ..fades import remove_dc
+
         n = latents.shape[-1]
         out = []
         for start in range(0, n, chunk_frames):
@@ -207,7 +211,9 @@ class FoaCodec(nn.Module):
             lo, hi = max(0, start - overlap_frames), min(n, stop + overlap_frames)
             y = self.decode(latents[..., lo:hi])
             out.append(y[..., (start - lo) * self.hop : (stop - lo) * self.hop])
-        return torch.cat(out, dim=-1)
+        y = torch.cat(out, dim=-1)
+        clean = remove_dc(y.float().cpu().numpy(), self.config.sample_rate)
+        return torch.from_numpy(clean).to(y.device, y.dtype)
 
 
 def count_parameters(model: nn.Module) -> int:

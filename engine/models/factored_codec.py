@@ -250,6 +250,7 @@ class FactoredCodec(nn.Module):
     def decode_chunked(
         self, latents: torch.Tensor, chunk_frames: int = 64, overlap_frames: int = 8
     ) -> torch.Tensor:
+        """:meth:`decode` in chunks; W's DC offset is removed before X, Y, Z are made."""
         mono, vectors = self.split(latents)
         w = self.mono.decode_chunked(mono, chunk_frames, overlap_frames)
         return self._synthesize(w, vectors)

@@ -206,7 +206,17 @@ def test_inpainting_keeps_the_rest_of_the_take(
     )
     err = np.abs(dec[:, kept] - original[:, kept]).max()
     if with_latents:
-        assert err < 1e-4  # the take was decoded from exactly these latents
+        # The take was decoded from exactly these latents (compared whole: the decoder's DC
+        # filter reaches ~0.1 s around the range that changed), and the new take keeps them.
+        with torch.no_grad():
+            dec_take = codec.decode_chunked(torch.from_numpy(take.latents)[None])[0].numpy()
+        n = original.shape[1]
+        assert (
+            np.abs(
+                dec_take[:, edge : n - edge] * take.latents_gain - original[:, edge : n - edge]
+            ).max()
+            < 1e-4
+        )
         assert np.array_equal(new.latents[:, keep], take.latents[:, keep])
     elif round_trip is not None:
         assert err <= round_trip * 1.01 + 1e-6

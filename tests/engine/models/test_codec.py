@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from ambisketch.engine.errors import ModelLoadError
+from ambisketch.engine.fades import remove_dc
 from ambisketch.engine.models.codec import CODEC_PRESETS, CodecConfig, FoaCodec, Posterior
 from ambisketch.engine.models.layers import Snake
 from ambisketch.engine.models.weights import load_state_strict, load_weights, save_weights
@@ -59,7 +61,29 @@ def test_chunked_equals_whole(codec: FoaCodec) -> None:
     assert z_chunk.shape == z_whole.shape
     torch.testing.assert_close(z_chunk, z_whole, atol=1e-4, rtol=1e-4)
     y_chunk = codec.decode_chunked(z_whole, chunk_frames=37, overlap_frames=16)
-    torch.testing.assert_close(y_chunk, y_whole, atol=1e-4, rtol=1e-4)
+    # decode_chunked is what users hear: the whole decode without its DC offset
+    y_clean = torch.from_numpy(remove_dc(y_whole.numpy(), codec.config.sample_rate))
+    torch.testing.assert_close(y_chunk, y_clean, atol=1e-4, rtol=1e-4)
+
+
+def test_decoded_audio_loses_its_dc_and_keeps_its_sound_and_direction() -> None:
+    rate = 16000
+    t = np.arange(2 * rate) / rate
+    w = 0.5 * np.sin(2 * np.pi * 440 * t) + 0.3 * np.sin(2 * np.pi * 40 * t)
+    gains = np.array([1.0, 0.6, -0.2, 0.77])[:, None]  # a source up and to the left
+    foa = (gains * w + 0.02).astype(np.float32)  # + a DC offset on every channel
+    out = remove_dc(foa, rate)
+    assert out.dtype == np.float32 and out.shape == foa.shape
+    body = slice(rate // 4, -rate // 4)
+    assert np.abs(out[:, body].mean(-1)).max() < 1e-4  # the offset is gone
+    clean = (gains * w).astype(np.float32)
+    # 440 Hz untouched, 40 Hz within 0.05 dB (-0.005 dB measured): the difference is tiny
+    assert np.abs(out[:, body] - clean[:, body]).max() < 0.003
+    # the same filter on every channel: the channel ratios (the direction) are kept
+    ratios = out[1:, body] @ out[0, body] / (out[0, body] @ out[0, body])
+    np.testing.assert_allclose(ratios, gains[1:, 0], rtol=1e-5)
+    short = remove_dc(np.full((4, 5), 0.1, np.float32), rate)  # too short to filter
+    assert np.abs(short).max() < 1e-7
 
 
 def test_snake_runs_in_float32_under_autocast() -> None:
