@@ -181,6 +181,7 @@ def build(run: Path, corpus: str, out: Path, spatial_draws: int = 12, check: int
     from ambisketch.training.data.augment import AugmentConfig, draw_moving, draw_static
     from ambisketch.training.data.captions import captions_for
     from ambisketch.training.dit.config import DitTrainConfig
+    from ambisketch.training.dit.data import crop_frames
     from ambisketch.training.dit.w_memo import WLatentMemo, w_key
     from ambisketch.training.latents import codec_fingerprint, fit_augment
 
@@ -188,7 +189,7 @@ def build(run: Path, corpus: str, out: Path, spatial_draws: int = 12, check: int
     config = DitTrainConfig.from_dict(json.loads((run / "config.json").read_text()))
     codec = load_codec_bundle(run / "codec").eval()
     rate, hop = codec.config.sample_rate, codec.hop
-    frames = int(config.clip_seconds * rate) // hop
+    frames = crop_frames(config.clip_seconds, rate, hop)
     samples = frames * hop
     memo = WLatentMemo(codec, codec_fingerprint(codec))
     memo.load(run)
@@ -200,8 +201,7 @@ def build(run: Path, corpus: str, out: Path, spatial_draws: int = 12, check: int
     tensors: dict[str, torch.Tensor] = {}
     w_codes, e_codes, captions, missing = [], [], [], 0
     for i, rec in enumerate(library.records):
-        clip_id = f"{rec.cache_entry.get('shard')}/{rec.cache_entry.get('tensor')}"
-        key = w_key({"clip_id": clip_id}, 0, samples)
+        key = w_key({"clip_id": rec.clip_id}, 0, samples)
         w = memo.entries.get(key)
         if w is None:
             missing += 1

@@ -128,8 +128,7 @@ class SpatialDataset(Dataset):
             "kind": draw.kind,
             "source": rec.rel_path,
             "channel": -1 if rec.channel is None else rec.channel,
-            # the scan cache's entry of the clip (changes with the file): names its W
-            "clip_id": f"{rec.cache_entry.get('shard')}/{rec.cache_entry.get('tensor')}",
+            "clip_id": rec.clip_id,
             "parametric": draw.parametric.to_dict(),
             "trajectory": draw.trajectory.to_dict(),
             "index": index,

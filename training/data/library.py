@@ -97,6 +97,11 @@ class ClipRecord:
         """What splits group by: the source file."""
         return self.rel_path
 
+    @property
+    def clip_id(self) -> str:
+        """The scan cache's entry of the clip (changes with the file): names its W latents."""
+        return f"{self.cache_entry.get('shard')}/{self.cache_entry.get('tensor')}"
+
 
 def trim_silence(
     x: NDArray[np.float32], rate: int, trim_db: float, floor_dbfs: float

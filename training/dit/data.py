@@ -52,6 +52,11 @@ def room_numbers(room: Mapping[str, object] | None) -> tuple[float, float, float
     return (float(room["distance"]), room_size_of(float(room["room_volume"])), float(room["rt60"]))
 
 
+def crop_frames(clip_seconds: float, rate: int, hop: int) -> int:
+    """Latent frames of a training crop (``× hop`` samples): whole frames of the clip."""
+    return max(1, int(clip_seconds * rate) // hop)
+
+
 class DitClipDataset(Dataset):
     """Item ``k``: a crop of a random item of ``source`` with its conditioning.
 
@@ -72,7 +77,7 @@ class DitClipDataset(Dataset):
         if len(source) == 0:
             raise ValueError("the training source holds no clips")
         self.source, self.config, self.hop, self.rate = source, config, hop, rate
-        self.frames = max(1, int(config.clip_seconds * rate) // hop)
+        self.frames = crop_frames(config.clip_seconds, rate, hop)
         self.crop = self.frames * hop
         self.items_per_step = items_per_step or config.batch_size * config.grad_accum
 

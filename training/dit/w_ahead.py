@@ -21,12 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import save_file
 
 from ambisketch.engine.errors import EngineError
-from ambisketch.engine.files import atomic_target
 
-from .w_memo import FOLDER, WLatentMemo, w_key
+from .data import crop_frames
+from .w_memo import WLatentMemo, w_key
 
 
 @dataclass
@@ -57,14 +56,6 @@ def parse_shard(text: str) -> tuple[int, int]:
     if not 1 <= i <= n:
         raise EngineError(f"--shard {text!r}: I must be between 1 and N")
     return i - 1, n
-
-
-def _part_path(folder: Path, shard: tuple[int, int]) -> Path:
-    i, n = shard
-    prefix = f"part-ahead-{i + 1}-of-{n}-"
-    numbers = [p.stem[len(prefix) :] for p in folder.glob(f"{prefix}*.safetensors")]
-    index = 1 + max((int(x) for x in numbers if x.isdigit()), default=-1)
-    return folder / f"{prefix}{index:05d}.safetensors"
 
 
 def encode_ahead(
@@ -99,17 +90,12 @@ def encode_ahead(
         )
     memo.load(run)
     hop = codec.hop
-    samples = (int(config.clip_seconds * codec.config.sample_rate) // hop) * hop
+    samples = crop_frames(config.clip_seconds, codec.config.sample_rate, hop) * hop
     i0, n = shard
     todo: list[tuple[int, str]] = []
     clips = already = 0
     for i in range(i0, len(library), n):
-        rec = library.records[i]
-        key = w_key(
-            {"clip_id": f"{rec.cache_entry.get('shard')}/{rec.cache_entry.get('tensor')}"},
-            0,
-            samples,
-        )
+        key = w_key({"clip_id": library.records[i].clip_id}, 0, samples)
         clips += 1
         if key in memo.entries:
             already += 1
@@ -117,21 +103,9 @@ def encode_ahead(
             todo.append((i, key))
     if limit is not None:
         todo = todo[:limit]
-    folder = run / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    pending: dict[str, torch.Tensor] = {}
-    parts = encoded = 0
+    prefix = f"part-ahead-{i0 + 1}-of-{n}-"
+    parts = encoded = unsaved = 0
     t0 = time.perf_counter()
-
-    def flush() -> None:
-        nonlocal parts
-        if not pending:
-            return
-        with atomic_target(_part_path(folder, shard)) as tmp:
-            save_file(pending, str(tmp), metadata={"codec": memo.fingerprint})
-        parts += 1
-        pending.clear()
-
     for start in range(0, len(todo), batch):
         chunk = todo[start : start + batch]
         audio = np.zeros((len(chunk), 1, samples), np.float32)
@@ -141,11 +115,13 @@ def encode_ahead(
         with torch.no_grad():
             w = codec.posterior(torch.from_numpy(audio)).mean.float()
         for row, (_, key) in enumerate(chunk):
-            pending[key] = w[row].contiguous().clone()
+            memo.add(key, w[row])
         encoded += len(chunk)
-        if len(pending) >= save_every:
-            flush()
+        unsaved += len(chunk)
+        if unsaved >= save_every:
+            parts += memo.save(run, prefix) is not None
+            unsaved = 0
             elapsed = time.perf_counter() - t0
             log(f"{encoded} of {len(todo)} clips encoded ({encoded / elapsed:.2f} clips/s)")
-    flush()
+    parts += memo.save(run, prefix) is not None
     return AheadReport(clips, already, encoded, parts, time.perf_counter() - t0)

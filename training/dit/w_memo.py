@@ -68,15 +68,20 @@ class WLatentMemo:
             if i in fresh:
                 assert w_new is not None
                 w = w_new[fresh[i]]
-                if key and len(self.entries) < MAX_ENTRIES:
-                    self.entries[key] = w.detach().to("cpu", torch.float32).clone()
-                    self._unsaved.append(key)
+                if key:
+                    self.add(key, w)
             else:
                 w = self.entries[key].to(foa.device, foa.dtype)
             parts.append(w)
         w_all = torch.stack(parts)
         dirs = codec.directions(foa)  # type: ignore[union-attr]
         return torch.cat([w_all, dirs.to(w_all.dtype)], dim=1)
+
+    def add(self, key: str, w: torch.Tensor) -> None:
+        """Keep ``w`` (W latents of one crop) under ``key`` until the next :meth:`save`."""
+        if len(self.entries) < MAX_ENTRIES:
+            self.entries[key] = w.detach().to("cpu", torch.float32).clone()
+            self._unsaved.append(key)
 
     # --- kept with the run --------------------------------------------------------------
     def load(self, run_dir: str | Path) -> int:
@@ -106,15 +111,16 @@ class WLatentMemo:
                 continue
         return n
 
-    def save(self, run_dir: str | Path) -> Path | None:
-        """Write the entries added since the last save as a new part (None: nothing new)."""
+    def save(self, run_dir: str | Path, prefix: str = "part-") -> Path | None:
+        """Write the entries added since the last save as a new part, ``PREFIXNNNNN``
+        numbered on from the folder's parts of that prefix (None: nothing new)."""
         if not self._unsaved:
             return None
         folder = Path(run_dir) / FOLDER
         folder.mkdir(parents=True, exist_ok=True)
-        numbers = [p.stem[len("part-") :] for p in folder.glob("part-*.safetensors")]
+        numbers = [p.stem[len(prefix) :] for p in folder.glob(f"{prefix}*.safetensors")]
         index = 1 + max((int(n) for n in numbers if n.isdigit()), default=-1)
-        target = folder / f"part-{index:05d}.safetensors"
+        target = folder / f"{prefix}{index:05d}.safetensors"
         tensors = {k: self.entries[k].contiguous() for k in self._unsaved}
         with atomic_target(target) as tmp:
             save_file(tensors, str(tmp), metadata={"codec": self.fingerprint})
