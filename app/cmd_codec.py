@@ -1,4 +1,5 @@
-"""Codec commands: ``train codec``, ``export codec``, ``eval codec`` and ``codec roundtrip``."""
+"""Codec commands: ``train codec``, ``export codec``, ``eval codec``, ``codec roundtrip`` and
+``codec add-envelope``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from ambisketch.engine import audio_io
 from ambisketch.engine.errors import AudioFileError, Cancelled, EngineError
 from ambisketch.engine.models.codec import roundtrip
-from ambisketch.engine.models.codec_bundle import load_codec_bundle
+from ambisketch.engine.models.codec_bundle import load_codec_bundle, save_codec_bundle
 from ambisketch.engine.models.codec_kinds import AnyCodec
 
 from .cli_support import add_output_args, add_training_args, command_group
@@ -115,6 +116,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_output_args(r, rate=False)
     r.add_argument("--model", required=True, metavar="BUNDLE", help="codec bundle (or run) folder")
     r.set_defaults(func=cmd_codec_roundtrip)
+    a = c.add_parser(
+        "add-envelope",
+        formatter_class=FMT,
+        help="a factored codec with W's envelope channels added",
+        description="Write a copy of a factored codec (a codec bundle, or a model bundle's "
+        "codec) with W's measured mel envelope as extra latent channels: decoding then "
+        "imposes the envelope on the decoded W (README, 'Codec kinds'). The weights are "
+        "the same; a generator for it is trained with 'train dit --init-from'.",
+        epilog="example:\n  ambisketch codec add-envelope models/starter -o models/codec-env",
+    )
+    a.add_argument("model", metavar="CODEC", help="codec bundle, model bundle or codec run folder")
+    a.add_argument("-o", "--output", required=True, help="codec bundle folder to write")
+    a.add_argument("--bands", type=int, default=32, help="mel bands (default: 32)")
+    a.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
+    a.set_defaults(func=cmd_codec_add_envelope)
 
 
 def _load_codec(path: str) -> AnyCodec:
@@ -232,4 +248,27 @@ def cmd_codec_roundtrip(args: argparse.Namespace) -> int:
         },
     )
     print(f"wrote {out} ({rate} Hz, {audio.duration:.2f} s through the codec)")
+    return 0
+
+
+def cmd_codec_add_envelope(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from ambisketch.engine.models.factored_codec import FactoredCodec
+
+    codec = _load_codec(args.model)
+    if not isinstance(codec, FactoredCodec):
+        raise EngineError(f"{args.model}: a 4-channel codec; envelope channels need a factored one")
+    try:
+        config = replace(codec.config, envelope_bands=args.bands)
+    except ValueError as exc:
+        raise EngineError(f"--bands: {exc}") from None
+    grown = FactoredCodec(config).eval()
+    grown.load_state_dict(codec.state_dict())
+    out = save_codec_bundle(args.output, grown, overwrite=args.force)
+    print(
+        f"wrote {out} ({config.latent_channels} latent channels: "
+        f"{config.mono.latent_channels} W, {config.direction_channels} direction, "
+        f"{config.envelope_bands} envelope)"
+    )
     return 0

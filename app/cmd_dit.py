@@ -202,6 +202,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_train_dit(args: argparse.Namespace) -> int:
     from ambisketch.training.data.augment import AugmentConfig
     from ambisketch.training.dit.config import resolve_dit_config
+    from ambisketch.training.dit.expand import can_expand
     from ambisketch.training.dit.trainer import DitTrainer
     from ambisketch.training.latents import fit_augment, is_latent_cache, open_latent_cache
     from ambisketch.training.loop import launched_rank
@@ -262,9 +263,14 @@ def cmd_train_dit(args: argparse.Namespace) -> int:
             config.clip_seconds,
         )
         source = resolve_source(args.data, rate=rate, seed=config.seed, augment=augment)
-    if init is not None and (init.model.dit.config, init.model.conditioner.config) != (
-        config.dit,
-        config.conditioner,
+    if (
+        init is not None
+        and (init.model.dit.config, init.model.conditioner.config)
+        != (
+            config.dit,
+            config.conditioner,
+        )
+        and not can_expand(init.model, config)
     ):
         raise EngineError(
             f"{args.init_from}: its generator has another size than config {spec!r}; "

@@ -183,15 +183,22 @@ def build(run: Path, corpus: str, out: Path, spatial_draws: int = 12, check: int
     from ambisketch.training.dit.config import DitTrainConfig
     from ambisketch.training.dit.data import crop_frames
     from ambisketch.training.dit.w_memo import WLatentMemo, w_key
-    from ambisketch.training.latents import codec_fingerprint, fit_augment
+    from ambisketch.training.latents import fit_augment, w_fingerprint
 
     t0 = time.time()
     config = DitTrainConfig.from_dict(json.loads((run / "config.json").read_text()))
     codec = load_codec_bundle(run / "codec").eval()
+    if getattr(codec.config, "envelope_bands", 0):
+        # 32 envelope channels × 78 frames of 16 695 clips would be 42 MB even at one byte a
+        # value: with the W latents that is over what a lent machine takes (64 MiB)
+        raise SystemExit(
+            f"{run}: its codec has {codec.config.envelope_bands} envelope channels, which a "
+            "latent pack does not hold yet; train this run here"
+        )
     rate, hop = codec.config.sample_rate, codec.hop
     frames = crop_frames(config.clip_seconds, rate, hop)
     samples = frames * hop
-    memo = WLatentMemo(codec, codec_fingerprint(codec))
+    memo = WLatentMemo(codec, w_fingerprint(codec))
     memo.load(run)
     step, state = _latest_state(run)
     model = {k[len("model.") :]: v for k, v in state.items() if k.startswith("model.")}

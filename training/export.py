@@ -47,8 +47,15 @@ def _card(model: AnyCodec, run: Path, step: int, config: CodecTrainConfig) -> st
         what = (
             f"A spatially factored FOA codec: a 1-channel convolutional VAE for W "
             f"({f.mono.latent_channels} channels) plus DirAC direction channels (the "
-            f"active-intensity vector of {f.bands} bands, {f.direction_channels} channels): "
-            f"{size}. Direction is measured and rebuilt, not learned."
+            f"active-intensity vector of {f.bands} bands, {f.direction_channels} channels)"
+            + (
+                f" and W's mel envelope ({f.envelope_bands} bands, imposed on the decoded W)"
+                if f.envelope_bands
+                else ""
+            )
+            + f": {size}. Direction"
+            + (" and envelope are" if f.envelope_bands else " is")
+            + " measured and rebuilt, not learned."
         )
         losses = (
             f"- Losses (on W): multi-resolution STFT, time-domain L1, KL "

@@ -74,7 +74,19 @@ class EncodeSettings:
 
 def codec_fingerprint(codec: AnyCodec) -> str:
     """A hash of a codec's config and weights (which latents a cache holds)."""
-    h = hashlib.sha1(json.dumps(codec.config.to_dict(), sort_keys=True).encode())
+    return _fingerprint(codec, codec.config.to_dict())
+
+
+def w_fingerprint(codec: AnyCodec) -> str:
+    """A hash of what a codec's W latents depend on: :func:`codec_fingerprint` without its
+    envelope channels (measured from the audio, not encoded), so a W memo made for a codec
+    serves the same codec with an envelope added."""
+    strip = getattr(codec.config, "without_envelope", None)
+    return _fingerprint(codec, (strip() if strip else codec.config).to_dict())
+
+
+def _fingerprint(codec: AnyCodec, config: dict[str, object]) -> str:
+    h = hashlib.sha1(json.dumps(config, sort_keys=True).encode())
     for name, tensor in sorted(codec.state_dict().items()):
         h.update(name.encode())
         h.update(tensor.detach().float().cpu().contiguous().numpy().tobytes())

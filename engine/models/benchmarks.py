@@ -188,6 +188,55 @@ def bench_codec_kinds(repeats: int) -> list[Measurement]:
     return out
 
 
+def bench_envelope(repeats: int) -> list[Measurement]:
+    """W's envelope channels: analysis and imposing (real-time factors), and the factored
+    codec's decode with 32 envelope bands against the same codec without them, timed
+    alternately on one thread."""
+    import time
+    from dataclasses import replace
+
+    import numpy as np
+
+    from . import envelope
+
+    cfg = FACTORED_PRESETS["factored-small"]
+    rate, hop, bands = cfg.sample_rate, cfg.hop, 32
+    mono = np.random.default_rng(0).standard_normal(int(SECONDS * rate)).astype(np.float32) * 0.1
+    env = envelope.analyze(mono, rate, hop, bands)
+    t_an = time_call(lambda: envelope.analyze(mono, rate, hop, bands), repeats)
+    t_im = time_call(lambda: envelope.impose(mono, env, rate, hop), repeats)
+    detail = f"{bands} mel bands, frames of {hop} samples, {SECONDS:g} s of W at {rate} Hz"
+    torch.manual_seed(0)
+    plain = FactoredCodec(cfg).eval()
+    shaped = FactoredCodec(replace(cfg, envelope_bands=bands)).eval()
+    shaped.load_state_dict(plain.state_dict())
+    x = torch.randn(1, 4, int(SECONDS * rate)) * 0.1
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.no_grad():
+            z = {"plain": plain.encode_chunked(x), "shaped": shaped.encode_chunked(x)}
+            times: dict[str, list[float]] = {"plain": [], "shaped": []}
+            for _ in range(max(1, repeats)):
+                for key, codec in (("plain", plain), ("shaped", shaped)):
+                    t0 = time.perf_counter()
+                    codec.decode_chunked(z[key])
+                    times[key].append(time.perf_counter() - t0)
+    finally:
+        torch.set_num_threads(threads)
+    median = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
+    return [
+        realtime("envelope.analyze", SECONDS, t_an, detail),
+        realtime("envelope.impose", SECONDS, t_im, detail),
+        ratio(
+            "codec.factored.decode_with_envelope_vs_without",
+            median["shaped"],
+            median["plain"],
+            "the same codec's decode without envelope channels",
+        ),
+    ]
+
+
 BENCHMARKS = [
     Benchmark("codec", "FOA codec encode/decode real-time factors (small config)", bench_codec),
     Benchmark("dirac", "DirAC analysis and synthesis real-time factors", bench_dirac),
@@ -195,4 +244,5 @@ BENCHMARKS = [
         "codec-kinds", "factored codec encode/decode vs the 4-channel codec", bench_codec_kinds
     ),
     Benchmark("codec-memory", "FOA codec peak memory, long vs short takes", bench_codec_memory),
+    Benchmark("envelope", "W envelope channels: analysis, imposing, decode cost", bench_envelope),
 ]

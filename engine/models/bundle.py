@@ -28,7 +28,15 @@ from ambisketch import __version__
 
 from ..errors import ModelLoadError
 from ..files import atomic_folder
-from .codec_kinds import DEFAULT_KIND, AnyCodec, AnyCodecConfig, build_codec, get_kind, kind_of
+from .codec_kinds import (
+    DEFAULT_KIND,
+    AnyCodec,
+    AnyCodecConfig,
+    build_codec,
+    format_version,
+    get_kind,
+    kind_of,
+)
 from .conditioners import ConditionerConfig
 from .configs import read_versioned_json
 from .diffusion import DiffusionModel
@@ -36,8 +44,9 @@ from .dit import DiTConfig
 from .weights import load_state_strict, load_weights, save_weights
 
 BUNDLE_FORMAT = "ambisketch-model"
-BUNDLE_FORMAT_VERSION = 2  # 2: codec kinds ("codec_kind"). A bundle with the 4-channel
-# "foa" codec is still written as 1, readable by older Ambisketch.
+BUNDLE_FORMAT_VERSION = 3  # 2: codec kinds ("codec_kind"); 3: W envelope channels. A bundle
+# is written with the oldest version that describes it (codec_kinds.format_version), so a
+# bundle with the 4-channel "foa" codec is still 1, readable by older Ambisketch.
 META_FILE, CODEC_FILE, DIT_FILE, CARD_FILE = (
     "model.json",
     "codec.safetensors",
@@ -116,7 +125,7 @@ def save_bundle(
     kind = kind_of(bundle.codec.config)
     meta = {
         "format": BUNDLE_FORMAT,
-        "version": 1 if kind == DEFAULT_KIND else 2,
+        "version": format_version(bundle.codec.config),
         "ambisketch_version": __version__,
         "name": info.name,
         "codec_kind": kind,

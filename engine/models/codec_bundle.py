@@ -19,13 +19,14 @@ from ambisketch import __version__
 
 from ..errors import ModelLoadError
 from ..files import atomic_folder
-from .codec_kinds import DEFAULT_KIND, AnyCodec, build_codec, get_kind, kind_of
+from .codec_kinds import DEFAULT_KIND, AnyCodec, build_codec, format_version, get_kind, kind_of
 from .configs import read_versioned_json
 from .weights import load_state_strict, load_weights, save_weights
 
 CODEC_FORMAT = "ambisketch-codec"
-CODEC_FORMAT_VERSION = 2  # 2: codec kinds. A "foa" codec is still written as 1, which
-# Ambisketch from before kinds reads; other kinds need 2.
+CODEC_FORMAT_VERSION = 3  # 2: codec kinds; 3: W envelope channels. Written with the oldest
+# version that describes the codec (codec_kinds.format_version): a "foa" codec is still 1,
+# which Ambisketch from before kinds reads.
 CONFIG_FILE, WEIGHTS_FILE, CARD_FILE = "codec.json", "codec.safetensors", "MODEL_CARD.md"
 
 
@@ -53,7 +54,7 @@ def save_codec_bundle(
         kind = kind_of(codec.config)
         meta = {
             "format": CODEC_FORMAT,
-            "version": 1 if kind == DEFAULT_KIND else 2,
+            "version": format_version(codec.config),
             "ambisketch_version": __version__,
             "kind": kind,
             "config": codec.config.to_dict(),

@@ -68,6 +68,15 @@ def kind_of(config: AnyCodecConfig) -> str:
     raise TypeError(f"not a codec config: {type(config).__name__}")
 
 
+def format_version(config: AnyCodecConfig) -> int:
+    """The oldest bundle format version that describes ``config``: 1 for the 4-channel
+    codec (read by Ambisketch from before kinds), 2 for other kinds, 3 for a factored codec
+    with envelope channels (older Ambisketch would not know what to do with them)."""
+    if kind_of(config) == DEFAULT_KIND:
+        return 1
+    return 3 if getattr(config, "envelope_bands", 0) else 2
+
+
 def get_kind(name: object) -> CodecKind:
     """The kind called ``name``; ``ValueError`` listing the known ones otherwise."""
     if not isinstance(name, str) or name not in KINDS:

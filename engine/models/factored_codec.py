@@ -31,6 +31,8 @@ from ..spatial.dirac_synthesis import synthesize
 from ..spatial.trajectory import Trajectory
 from .codec import CodecConfig, FoaCodec, Posterior
 from .configs import config_from_dict
+from .envelope import analyze as analyze_envelope
+from .envelope import impose as impose_envelope
 
 RMS_MOMENTUM = 0.01  # per training step; the W latents' scale settles over a few hundred
 
@@ -44,6 +46,7 @@ class FactoredCodecConfig:
     )
     band_edges: tuple[float, ...] = DEFAULT_BAND_EDGES
     window_frames: float = 2.0
+    envelope_bands: int = 0  # > 0: W's mel envelope as that many channels (.envelope)
 
     def __post_init__(self) -> None:
         if not isinstance(self.mono, CodecConfig):
@@ -58,6 +61,8 @@ class FactoredCodecConfig:
         object.__setattr__(self, "window_frames", float(self.window_frames))
         if not 0.5 <= self.window_frames <= 16:
             raise ValueError(f"window_frames must be in [0.5, 16], got {self.window_frames:g}")
+        if self.envelope_bands != 0 and not 4 <= self.envelope_bands <= 128:
+            raise ValueError(f"envelope_bands must be 0 or 4–128, got {self.envelope_bands}")
 
     @property
     def bands(self) -> int:
@@ -70,7 +75,13 @@ class FactoredCodecConfig:
 
     @property
     def latent_channels(self) -> int:
-        return self.mono.latent_channels + self.direction_channels
+        return self.mono.latent_channels + self.direction_channels + self.envelope_bands
+
+    @property
+    def direction_slice(self) -> slice:
+        """Where the direction channels sit: after W's, before the envelope's."""
+        m = self.mono.latent_channels
+        return slice(m, m + self.direction_channels)
 
     @property
     def in_channels(self) -> int:
@@ -94,11 +105,20 @@ class FactoredCodecConfig:
         return self.in_channels * self.hop / self.latent_channels
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "mono": self.mono.to_dict(),
             "band_edges": list(self.band_edges),
             "window_frames": self.window_frames,
         }
+        if self.envelope_bands:  # left out at 0: older bundles and fingerprints stay as they were
+            out["envelope_bands"] = self.envelope_bands
+        return out
+
+    def without_envelope(self) -> FactoredCodecConfig:
+        """The same codec without envelope channels (its W latents are the same)."""
+        from dataclasses import replace
+
+        return replace(self, envelope_bands=0)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FactoredCodecConfig:
@@ -180,14 +200,54 @@ class FactoredCodec(nn.Module):
         unless ``sample``), then the direction channels."""
         post = self.posterior(audio)
         w = post.sample() if sample else post.mean
-        return torch.cat([w, self.directions(audio)], dim=1)
+        return torch.cat([w, self.side_channels(audio)], dim=1)
+
+    def envelope(self, audio: torch.Tensor) -> torch.Tensor:
+        """W's envelope channels ``(batch, envelope_bands, frames)`` of ``audio``
+        (:func:`~.envelope.analyze`; none when the codec has no envelope)."""
+        cfg = self.config
+        w = audio[:, 0].detach().float().cpu().numpy()
+        if not cfg.envelope_bands:
+            frames = -(-audio.shape[-1] // cfg.hop)
+            return audio.new_zeros((audio.shape[0], 0, frames))
+        env = np.stack(
+            [analyze_envelope(x, cfg.sample_rate, cfg.hop, cfg.envelope_bands) for x in w]
+        )
+        return torch.from_numpy(env).to(device=audio.device, dtype=audio.dtype)
+
+    def side_channels(self, audio: torch.Tensor) -> torch.Tensor:
+        """What follows the W latents: the direction channels, then the envelope's."""
+        return torch.cat([self.directions(audio), self.envelope(audio)], dim=1)
 
     def split(self, latents: torch.Tensor) -> tuple[torch.Tensor, np.ndarray]:
         """W latents and unscaled vectors ``(batch, bands, 3, frames)`` (numpy, float64)."""
-        m = self.config.mono.latent_channels
-        v = (latents[:, m:] / self.direction_scale.to(latents.dtype)).detach().float().cpu()
+        m, d = self.config.mono.latent_channels, self.config.direction_slice
+        v = (latents[:, d] / self.direction_scale.to(latents.dtype)).detach().float().cpu()
         b, _, frames = v.shape
         return latents[:, :m], v.numpy().astype(np.float64).reshape(b, -1, 3, frames)
+
+    def shape_w(self, w: torch.Tensor, latents: torch.Tensor) -> torch.Tensor:
+        """The decoded W ``(batch, 1, samples)`` reshaped to the latents' envelope channels
+        (:func:`~.envelope.impose`); unchanged without them."""
+        cfg = self.config
+        if not cfg.envelope_bands:
+            return w
+        env = latents[:, cfg.direction_slice.stop :].detach().float().cpu().numpy()
+        wn = w.detach().float().cpu().numpy()
+        out = np.stack(
+            [
+                impose_envelope(wn[i, 0], env[i], cfg.sample_rate, cfg.hop)[None]
+                for i in range(len(wn))
+            ]
+        )
+        return torch.from_numpy(out).to(device=w.device, dtype=w.dtype)
+
+    def decode_w(self, latents: torch.Tensor, chunk_frames: int = 64) -> torch.Tensor:
+        """W ``(batch, 1, frames · hop)`` as a take has it: the VAE's (in chunks, DC removed),
+        shaped by the envelope channels."""
+        m = self.config.mono.latent_channels
+        w = self.mono.decode_chunked(latents[:, :m], chunk_frames)
+        return self.shape_w(w, latents)
 
     def _synthesize(self, w: torch.Tensor, vectors: np.ndarray) -> torch.Tensor:
         cfg = self.config
@@ -206,7 +266,7 @@ class FactoredCodec(nn.Module):
         """AmbiX ``(batch, 4, frames · hop)``: W from the VAE, X, Y, Z by DirAC synthesis
         (not differentiable: training needs only the W path, :meth:`forward`)."""
         mono, vectors = self.split(latents)
-        return self._synthesize(self.mono.decode(mono), vectors)
+        return self._synthesize(self.shape_w(self.mono.decode(mono), latents), vectors)
 
     def forward(
         self, audio: torch.Tensor, shard: tuple[int, int] = (0, 1)
@@ -229,14 +289,16 @@ class FactoredCodec(nn.Module):
 
         With this kind a drawn path *is* a set of latent channels: a generated take can be
         placed exactly, its timbre and diffuseness untouched."""
-        m = self.config.mono.latent_channels
+        d = self.config.direction_slice
         frames = latents.shape[-1]
         times = (np.arange(frames) + 0.5) * self.hop / self.config.sample_rate
         az, el, _ = trajectory.sample(times, unwrap=False)
         path = torch.from_numpy(to_cartesian(az, el)).to(latents)  # (3, frames)
-        v = latents[:, m:].reshape(latents.shape[0], -1, 3, frames)
+        v = latents[:, d].reshape(latents.shape[0], -1, 3, frames)
         steered = v.norm(dim=2, keepdim=True) * path[None, None]
-        return torch.cat([latents[:, :m], steered.reshape_as(latents[:, m:])], dim=1)
+        return torch.cat(
+            [latents[:, : d.start], steered.reshape_as(latents[:, d]), latents[:, d.stop :]], dim=1
+        )
 
     # --- constant-memory inference for long takes (W in chunks; DirAC is cheap) -----------
     @torch.no_grad()
@@ -244,13 +306,14 @@ class FactoredCodec(nn.Module):
         self, audio: torch.Tensor, chunk_frames: int = 64, overlap_frames: int = 8
     ) -> torch.Tensor:
         w = self.mono.encode_chunked(audio[:, :1], chunk_frames, overlap_frames)
-        return torch.cat([w, self.directions(audio)], dim=1)
+        return torch.cat([w, self.side_channels(audio)], dim=1)
 
     @torch.no_grad()
     def decode_chunked(
         self, latents: torch.Tensor, chunk_frames: int = 64, overlap_frames: int = 8
     ) -> torch.Tensor:
-        """:meth:`decode` in chunks; W's DC offset is removed before X, Y, Z are made."""
+        """:meth:`decode` in chunks; W's DC offset is removed (and its envelope imposed)
+        before X, Y, Z are made."""
         mono, vectors = self.split(latents)
         w = self.mono.decode_chunked(mono, chunk_frames, overlap_frames)
-        return self._synthesize(w, vectors)
+        return self._synthesize(self.shape_w(w, latents), vectors)

@@ -70,6 +70,8 @@ class DirectionHold:
         hop, rate: the codec's frame hop and sample rate.
         mean, std: the DiT's per-channel latent standardisation
             (:meth:`~.diffusion.DiffusionModel.normalise`), ``(channels,)``.
+        direction_channels: how many channels from ``mono_channels`` on are directions
+            (what follows them — an envelope — is left alone); default: all the rest.
 
     Called on a denoiser it returns the held denoiser; :meth:`project` holds a latent.
     """
@@ -83,15 +85,18 @@ class DirectionHold:
         rate: float,
         mean: torch.Tensor,
         std: torch.Tensor,
+        direction_channels: int | None = None,
     ) -> None:
         self.trajectory = trajectory
         import torch
 
         self.m = int(mono_channels)
+        total = mean.numel()
+        self.end = total if direction_channels is None else self.m + int(direction_channels)
         d = path_directions(trajectory, frames, hop, rate)
         self.directions = torch.from_numpy(d).float()  # (3, frames)
-        self.mean = mean.detach().float().flatten()[self.m :]
-        self.std = std.detach().float().flatten()[self.m :]
+        self.mean = mean.detach().float().flatten()[self.m : self.end]
+        self.std = std.detach().float().flatten()[self.m : self.end]
         if self.mean.numel() % 3 or self.mean.numel() == 0:
             raise ValueError(f"{self.mean.numel()} direction channels are not 3 per band")
 
@@ -109,6 +114,7 @@ class DirectionHold:
             cfg.sample_rate,
             model.latent_mean,
             model.latent_std,
+            cfg.direction_channels,
         )
 
     def project(self, x: torch.Tensor) -> torch.Tensor:
@@ -117,14 +123,14 @@ class DirectionHold:
         channels, so the length in codec units is the directness 1 − ψ times it)."""
         import torch
 
-        m = self.m
+        m, end = self.m, self.end
         b, _, frames = x.shape
         mean = self.mean.to(x)[:, None]
         std = self.std.to(x)[:, None]
-        v = (x[:, m:] * std + mean).reshape(b, -1, 3, frames)
+        v = (x[:, m:end] * std + mean).reshape(b, -1, 3, frames)
         path = self.directions.to(x)[None, None, :, :frames]
         steered = (v.norm(dim=2, keepdim=True) * path).reshape(b, -1, frames)
-        return torch.cat([x[:, :m], (steered - mean) / std], dim=1)
+        return torch.cat([x[:, :m], (steered - mean) / std, x[:, end:]], dim=1)
 
     def __call__(self, denoise: Denoiser) -> Denoiser:
         def held(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:

@@ -45,6 +45,7 @@ class DiracLayout:
     hop: int
     rate: int
     direction_scale: float
+    envelope_bands: int = 0  # channels after the directions: W's envelope (kept as they are)
 
     @classmethod
     def of_codec(cls, codec: AnyCodec) -> DiracLayout:
@@ -56,6 +57,7 @@ class DiracLayout:
             int(cfg.hop),
             int(cfg.sample_rate),
             float(factored.direction_scale),
+            int(cfg.envelope_bands),
         )
 
     def to_meta(self) -> dict[str, str]:
@@ -65,6 +67,7 @@ class DiracLayout:
             "hop": str(self.hop),
             "dirac_rate": str(self.rate),
             "direction_scale": repr(self.direction_scale),
+            **({"envelope_bands": str(self.envelope_bands)} if self.envelope_bands else {}),
         }
 
     @classmethod
@@ -77,6 +80,7 @@ class DiracLayout:
                 int(meta["hop"]),
                 int(meta["dirac_rate"]),
                 float(meta["direction_scale"]),
+                int(meta.get("envelope_bands", "0")),
             )
         except (KeyError, ValueError) as exc:
             raise LatentsError(
@@ -112,15 +116,16 @@ class Repather:
         lat = np.asarray(latents, dtype=np.float64)
         m = layout.mono_channels
         bands = len(layout.band_edges) + 1
-        if lat.ndim != 2 or lat.shape[0] != m + 3 * bands:
+        env = layout.envelope_bands
+        if lat.ndim != 2 or lat.shape[0] != m + 3 * bands + env:
             raise LatentsError(
-                f"latents of shape {lat.shape} do not hold {m} W channels and "
-                f"{bands} bands of directions"
+                f"latents of shape {lat.shape} do not hold {m} W channels, "
+                f"{bands} bands of directions" + (f" and {env} envelope bands" if env else "")
             )
         self.layout, self.latents = layout, np.asarray(latents, dtype=np.float32)
         self.n = mono.size
         self.frames = lat.shape[1]
-        vectors = lat[m:].reshape(bands, 3, self.frames) / layout.direction_scale
+        vectors = lat[m : m + 3 * bands].reshape(bands, 3, self.frames) / layout.direction_scale
         self.lengths = np.linalg.norm(limit_length(vectors), axis=1)  # (bands, frames)
         edges, rate = layout.band_edges, float(layout.rate)
         from scipy.signal import oaconvolve
@@ -192,12 +197,7 @@ class Repather:
         layout = DiracLayout.of_codec(codec)
         x = torch.from_numpy(np.ascontiguousarray(latents, dtype=np.float32))[None]
         with torch.no_grad():
-            w = (
-                _factored(codec)
-                .mono.decode_chunked(x[:, : layout.mono_channels])[0, 0]
-                .float()
-                .numpy()
-            )
+            w = _factored(codec).decode_w(x)[0, 0].float().numpy()
         return cls((w[:samples] if samples else w) * np.float32(gain), latents, layout)
 
     def vectors(self, trajectory: Trajectory) -> NDArray[np.float64]:
@@ -226,7 +226,8 @@ class Repather:
         take, so it can be re-pathed again)."""
         m = self.layout.mono_channels
         v = self.vectors(trajectory).reshape(-1, self.frames) * self.layout.direction_scale
-        return np.concatenate([self.latents[:m], v.astype(np.float32)])
+        tail = self.latents[m + v.shape[0] :]  # the envelope, if any
+        return np.concatenate([self.latents[:m], v.astype(np.float32), tail])
 
 
 def _factored(codec: AnyCodec) -> FactoredCodec:

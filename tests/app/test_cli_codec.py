@@ -195,6 +195,24 @@ def test_factored_codec_train_export_roundtrip_and_eval(
     code, out, _ = run(capsys, "eval", "codec", bundle, "--test-set", test_set, "--json")
     scores = json.loads(out)
     assert code == 0 and scores["spatial_angle"] < 3.0  # direction is measured, not learned
+    # the same codec with W's envelope channels: a version-3 bundle that decodes
+    env = tmp_path / "fcodec-env"
+    code, out, _ = run(capsys, "codec", "add-envelope", bundle, "-o", env, "--bands", "8")
+    meta = json.loads((env / "codec.json").read_text())
+    assert code == 0 and "8 envelope" in out
+    assert meta["version"] == 3 and meta["config"]["envelope_bands"] == 8
+    out_wav = tmp_path / "rt_env.wav"
+    code, _, _ = run(
+        capsys, "codec", "roundtrip", test_set / "clip0.wav", "-o", out_wav, "--model", env
+    )
+    assert code == 0 and sf.info(out_wav).channels == 4
+    code, _, err = run(
+        capsys, "codec", "add-envelope", bundle, "-o", tmp_path / "x", "--bands", "2"
+    )
+    one_line_error(code, err, "--bands")
+    assert not (tmp_path / "x").exists()
+    code, _, err = run(capsys, "codec", "add-envelope", bundle, "-o", env)
+    one_line_error(code, err, "already exists")
 
 
 def test_cpu_budget_stops_with_a_resumable_checkpoint(capsys, tmp_path: Path) -> None:

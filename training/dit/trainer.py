@@ -38,11 +38,12 @@ from ..checkpoint import has_checkpoint
 from ..codec.config import TrainingConfigError
 from ..codec.data import FoaSource
 from ..ema import Ema
-from ..latents import LatentCache, codec_fingerprint
+from ..latents import LatentCache, codec_fingerprint, w_fingerprint
 from ..loop import optimizer_state_to, shard_draw
 from ..run_folder import RunFolderTrainer
 from .config import DitTrainConfig
 from .data import ROOM_NUMBERS, DitClipDataset, drop_room_numbers
+from .expand import can_expand, expand_into
 from .w_memo import WLatentMemo
 
 if TYPE_CHECKING:
@@ -172,7 +173,11 @@ class DitTrainer(RunFolderTrainer):
         self.codec = self.rank0_first(lambda: self._settle_codec(codec))
         torch.manual_seed(cfg.seed)
         self.diffusion = DiffusionModel(cfg.dit, cfg.conditioner)  # what is saved
-        if init_model is not None:  # fine-tuning keeps the statistics it was trained with
+        if init_model is not None and can_expand(init_model, cfg):  # an envelope added
+            mean, std = self._latent_stats()
+            added = expand_into(self.diffusion, init_model, mean, std)
+            self.log(f"the starting model grown by {added} latent channels (zero weights)")
+        elif init_model is not None:  # fine-tuning keeps the statistics it was trained with
             load_state_strict(self.diffusion, init_model.state_dict(), "the starting model")
         elif cfg.normalise_latents and not has_checkpoint(self.run_dir):
             mean, std = self._latent_stats()
@@ -204,7 +209,7 @@ class DitTrainer(RunFolderTrainer):
         self.register_optimizer("opt", "opt")
         self.resume()
         self.every(cfg.validate_every, self.validate)
-        self.w_memo = WLatentMemo(self.codec, codec_fingerprint(self.codec))
+        self.w_memo = WLatentMemo(self.codec, w_fingerprint(self.codec))
         if not isinstance(source, LatentCache) and not cfg.sample_latents:
             loaded = self.w_memo.load(self.run_dir)
             if loaded:

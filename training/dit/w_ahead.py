@@ -72,7 +72,7 @@ def encode_ahead(
     (at most ``limit`` of them) and write them into the run's memo folder."""
     from ambisketch.engine.models.codec_bundle import load_codec_bundle
 
-    from ..latents import codec_fingerprint
+    from ..latents import w_fingerprint
     from .config import DitTrainConfig
 
     run = Path(run_dir)
@@ -80,7 +80,7 @@ def encode_ahead(
         raise EngineError(f"{run}: not a DiT run folder (no config.json or codec/)")
     config = DitTrainConfig.from_dict(json.loads((run / "config.json").read_text()))
     codec = load_codec_bundle(run / "codec").eval()
-    memo = WLatentMemo(codec, codec_fingerprint(codec))
+    memo = WLatentMemo(codec, w_fingerprint(codec))
     if not memo.enabled:
         raise EngineError(f"{run}: its codec is not a factored codec; there is no W memo")
     if codec.config.sample_rate != library.config.rate:

@@ -74,8 +74,8 @@ class WLatentMemo:
                 w = self.entries[key].to(foa.device, foa.dtype)
             parts.append(w)
         w_all = torch.stack(parts)
-        dirs = codec.directions(foa)  # type: ignore[union-attr]
-        return torch.cat([w_all, dirs.to(w_all.dtype)], dim=1)
+        side = codec.side_channels(foa)  # type: ignore[union-attr]  # directions, envelope
+        return torch.cat([w_all, side.to(w_all.dtype)], dim=1)
 
     def add(self, key: str, w: torch.Tensor) -> None:
         """Keep ``w`` (W latents of one crop) under ``key`` until the next :meth:`save`."""
