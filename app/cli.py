@@ -32,6 +32,7 @@ from . import (
     cmd_scene,
     cmd_spatial,
     cmd_takes,
+    cmd_timbre,
 )
 from .cli_support import Parser
 
@@ -70,6 +71,7 @@ COMMAND_MODULES = (
     cmd_recipe,
     cmd_scene,
     cmd_monitor,
+    cmd_timbre,
 )
 
 

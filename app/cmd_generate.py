@@ -143,6 +143,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="channel order/normalisation of the output (default: ambix)",
     )
     add_loudness_arg(p, "default -23 (EBU R 128), measured on W; 'off' keeps the model's level")
+    p.add_argument(
+        "--timbre",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="how far the model's timbre prior moves the take towards the spectrum its "
+        "prompt names, 0 (off) to 1 (default 1; models without a prior ignore it)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_init_args(p)
     p.set_defaults(func=cmd_generate)
@@ -228,7 +236,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
         params,
         placement=placement,
     )
-    request = dataclasses.replace(request, loudness_lufs=target)
+    if not 0.0 <= args.timbre <= 1.0:
+        raise EngineError(f"--timbre must be between 0 and 1, got {args.timbre:g}")
+    request = dataclasses.replace(request, loudness_lufs=target, timbre=args.timbre)
     request.check()
     request = apply_init(args, request, gen, clip)
     bar = None

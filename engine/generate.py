@@ -65,8 +65,11 @@ class GenerationRequest:
     placement: str = "held"
     init: StartFrom | None = None  # start from a sound or regenerate part of a take
     loudness_lufs: float | None = -23.0  # normalise each take to this (None: as generated)
+    timbre: float = 1.0  # how far the model's timbre prior moves the take's spectrum (0 … 1)
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.timbre) and 0.0 <= self.timbre <= 1.0):
+            raise ValueError(f"timbre strength {self.timbre:g} is outside 0…1")
         if self.lock_path and self.placement == "held":
             object.__setattr__(self, "placement", "locked")
         elif self.placement == "locked":
@@ -159,6 +162,7 @@ class GenerationRequest:
             "parametric": dict(self.parametric),
             "placement": self.placement,
             "loudness_lufs": self.loudness_lufs,
+            "timbre": self.timbre,
             **({"init": self.init.to_dict()} if self.init is not None else {}),
         }
 
@@ -185,6 +189,8 @@ class GenerationRequest:
             loudness_lufs=None
             if data.get("loudness_lufs") is None
             else float(data["loudness_lufs"]),
+            # Requests from before the timbre prior were made without it.
+            timbre=float(data.get("timbre", 0.0)),
         )
 
 
@@ -537,6 +543,7 @@ class Generator:
         kept = codec_latents.float().cpu().numpy()
         timings["decode"] = time.perf_counter() - t2
         takes_audio = [np.ascontiguousarray(a, dtype=np.float32) for a in audio]
+        takes_audio = self.apply_timbre(takes_audio, request, timings)
         for a in takes_audio:  # a diverged model's output is an error, never a file
             check_generated(a, str(bundle.path) if bundle.path else bundle.info.name)
         if placement == "locked" and target is not None:
@@ -578,6 +585,33 @@ class Generator:
             )
             for i, a in enumerate(takes_audio)
         ]
+
+    def apply_timbre(
+        self,
+        audio: list[NDArray[np.float32]],
+        request: GenerationRequest,
+        timings: dict[str, float] | None = None,
+    ) -> list[NDArray[np.float32]]:
+        """``audio`` (takes, each ``(4, samples)``) moved towards the spectral shape the
+        bundle's timbre prior predicts for the prompt (:mod:`.models.timbre`), by
+        ``request.timbre``; as it is when the bundle has no prior or the strength is 0."""
+        prior = self.bundle.timbre
+        if prior is None or request.timbre <= 0.0:
+            return audio
+        import torch
+
+        from .models.timbre import apply_timbre, pool
+
+        t0 = time.perf_counter()
+        text, mask = self.text_encoder.encode([request.prompt])
+        with torch.no_grad():
+            pooled = pool(text.float().cpu(), mask.cpu())
+            shape = prior.cpu().shape_db(pooled)[0].numpy()
+        rate, hop = self.bundle.sample_rate, self.bundle.codec.config.hop
+        out = [apply_timbre(a, shape, rate, hop, request.timbre) for a in audio]
+        if timings is not None:
+            timings["timbre"] = time.perf_counter() - t0
+        return out
 
     def resolve_placement(self, asked: str, has_path: bool) -> tuple[str, str]:
         """The placement a request gets with this bundle, and a note when it differs from

@@ -173,6 +173,7 @@ def generate_long(
         for a in fade_edges(audio.float().cpu().numpy(), bundle.sample_rate)
     ]
     timings["decode"] = time.perf_counter() - t_dec
+    audio_np = gen.apply_timbre(audio_np, request, timings)
     for a in audio_np:
         check_generated(a, str(bundle.path) if bundle.path else bundle.info.name)
     if placement == "locked" and target is not None:

@@ -21,6 +21,7 @@ def test_the_starter_bundle_ships_small_and_described() -> None:
     assert sorted(p.name for p in STARTER.glob("*.safetensors")) == [
         "codec.safetensors",
         "dit.safetensors",
+        "timbre.safetensors",
     ]
     assert not list(STARTER.rglob("*.ckpt")) and not list(STARTER.rglob("*.pt"))  # no pickles
     card = (STARTER / "MODEL_CARD.md").read_text(encoding="utf-8")
@@ -28,6 +29,7 @@ def test_the_starter_bundle_ships_small_and_described() -> None:
         assert words in card.lower(), words
     meta = json.loads((STARTER / "model.json").read_text(encoding="utf-8"))
     assert meta["defaults"]["steps"] >= 10
+    assert meta["timbre"]["bands"] == 32  # the timbre prior ships with it
     assert installed_bundles()[0].path == STARTER and default_bundle() == STARTER
 
 

@@ -320,7 +320,7 @@ class FinetuneJob:
         if held is not None:
             from ambisketch.engine.models.bundle import ModelBundle
 
-            tuned = ModelBundle(codec.eval(), model.eval(), bundle.info)
+            tuned = ModelBundle(codec.eval(), model.eval(), bundle.info, timbre=bundle.timbre)
             self.content["after"] = self._evaluate(held, tuned, None, "the tuned model")
         self._report("export", 0, 1, f"writing {out}")
         path = self._export(bundle, codec, model, step, scan, out, base)
@@ -567,7 +567,9 @@ class FinetuneJob:
         )
         return save_bundle(
             out,
-            ModelBundle(codec.cpu().eval(), model.cpu().eval(), info, card),
+            ModelBundle(
+                codec.cpu().eval(), model.cpu().eval(), info, card, timbre=base_bundle.timbre
+            ),
             overwrite=s.overwrite,
         )
 

@@ -237,6 +237,35 @@ def bench_envelope(repeats: int) -> list[Measurement]:
     ]
 
 
+def bench_timbre(repeats: int) -> list[Measurement]:
+    """The timbre prior on a 10 s FOA take: the prediction from a pooled embedding and the
+    time-varying EQ on four channels, against the same EQ on W alone."""
+    import numpy as np
+
+    from . import envelope
+    from .timbre import TimbreConfig, TimbreModel, apply_timbre
+
+    cfg = FACTORED_PRESETS["factored-small"]
+    rate, hop = cfg.sample_rate, cfg.hop
+    rng = np.random.default_rng(0)
+    foa = (rng.standard_normal((4, int(SECONDS * rate))) * 0.1).astype(np.float32)
+    torch.manual_seed(0)
+    prior = TimbreModel(TimbreConfig()).eval()
+    pooled = torch.randn(1, prior.config.text_dim)
+    with torch.no_grad():
+        shape = prior.shape_db(pooled)[0].numpy()
+        t_pred = time_call(lambda: prior.shape_db(pooled), repeats)
+    t_apply = time_call(lambda: apply_timbre(foa, shape, rate, hop), repeats)
+    env = envelope.analyze(foa[0], rate, hop, 32)
+    t_w = time_call(lambda: envelope.reshape(foa[:1], env, rate, hop), repeats)
+    detail = f"32 mel bands, {SECONDS:g} s of FOA at {rate} Hz"
+    return [
+        realtime("timbre.apply", SECONDS, t_apply, detail),
+        ratio("timbre.predict_vs_apply", t_pred, t_apply, "the EQ on a 10 s take"),
+        ratio("timbre.apply_vs_w_only", t_apply, t_w, "the same EQ on W alone"),
+    ]
+
+
 BENCHMARKS = [
     Benchmark("codec", "FOA codec encode/decode real-time factors (small config)", bench_codec),
     Benchmark("dirac", "DirAC analysis and synthesis real-time factors", bench_dirac),
@@ -245,4 +274,5 @@ BENCHMARKS = [
     ),
     Benchmark("codec-memory", "FOA codec peak memory, long vs short takes", bench_codec_memory),
     Benchmark("envelope", "W envelope channels: analysis, imposing, decode cost", bench_envelope),
+    Benchmark("timbre", "timbre prior: prediction and the EQ on a take", bench_timbre),
 ]

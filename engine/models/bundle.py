@@ -41,6 +41,7 @@ from .conditioners import ConditionerConfig
 from .configs import read_versioned_json
 from .diffusion import DiffusionModel
 from .dit import DiTConfig
+from .timbre import TimbreConfig, TimbreModel
 from .weights import load_state_strict, load_weights, save_weights
 
 BUNDLE_FORMAT = "ambisketch-model"
@@ -54,6 +55,7 @@ META_FILE, CODEC_FILE, DIT_FILE, CARD_FILE = (
     "MODEL_CARD.md",
 )
 BUNDLE_FILES = (META_FILE, CODEC_FILE, DIT_FILE, CARD_FILE)
+TIMBRE_FILE = "timbre.safetensors"  # optional: the timbre prior (.timbre), named in model.json
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class ModelBundle:
     info: BundleInfo
     card: str = ""
     path: Path | None = None
+    timbre: TimbreModel | None = None  # the prompt's spectral shape (.timbre), if trained
 
     @property
     def sample_rate(self) -> int:
@@ -138,6 +141,7 @@ def save_bundle(
         "training_data": info.training_data,
         "defaults": info.defaults,
         "dtype": "float16" if half else "float32",
+        **({"timbre": bundle.timbre.config.to_dict()} if bundle.timbre is not None else {}),
     }
     card = bundle.card or (
         f"# {info.name or 'Ambisketch model'}\n\nAn Ambisketch FOA "
@@ -152,6 +156,12 @@ def save_bundle(
         save_weights(
             staging / DIT_FILE, _stored(bundle.model.state_dict(), half), {"format": BUNDLE_FORMAT}
         )
+        if bundle.timbre is not None:
+            save_weights(
+                staging / TIMBRE_FILE,
+                _stored(bundle.timbre.state_dict(), half),
+                {"format": BUNDLE_FORMAT},
+            )
         (staging / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         (staging / CARD_FILE).write_text(card, encoding="utf-8")
     return out
@@ -208,7 +218,24 @@ def load_bundle(path: str | Path, device: str | torch.device = "cpu") -> ModelBu
     model = DiffusionModel(dit_cfg, cond_cfg)
     load_state_strict(model, _float(load_weights(folder / DIT_FILE)), str(folder / DIT_FILE))
     card = (folder / CARD_FILE).read_text(encoding="utf-8", errors="replace")
-    return ModelBundle(codec.to(device).eval(), model.to(device).eval(), info, card, folder)
+    timbre = _load_timbre(folder, meta.get("timbre"))
+    return ModelBundle(codec.to(device).eval(), model.to(device).eval(), info, card, folder, timbre)
+
+
+def _load_timbre(folder: Path, described: object) -> TimbreModel | None:
+    """The bundle's timbre prior, when ``model.json`` names one."""
+    if described is None:
+        return None
+    path = folder / TIMBRE_FILE
+    try:
+        config = TimbreConfig.from_dict(dict(described))  # type: ignore[call-overload]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelLoadError(f"{folder / META_FILE}: invalid timbre description ({exc})") from None
+    if not path.is_file():
+        raise ModelLoadError(f"{path}: missing from the model bundle (model.json names it)")
+    timbre = TimbreModel(config)
+    load_state_strict(timbre, _float(load_weights(path)), str(path))
+    return timbre.eval()
 
 
 def _stored(state: dict[str, torch.Tensor], half: bool) -> dict[str, torch.Tensor]:

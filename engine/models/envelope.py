@@ -21,6 +21,7 @@ Both sides use numpy on the CPU: a 10 s take costs a few milliseconds.
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -39,7 +40,9 @@ def mel_filters(rate: int, n_fft: int, bands: int) -> NDArray[np.float64]:
     """``(bands, n_fft // 2 + 1)`` triangular mel filters from 0 Hz to Nyquist (Slaney)."""
     import librosa
 
-    fb = librosa.filters.mel(sr=rate, n_fft=n_fft, n_mels=bands, fmin=0.0, fmax=rate / 2)
+    with warnings.catch_warnings():  # tiny FFTs (test codecs) leave bands empty: handled
+        warnings.filterwarnings("ignore", message="Empty filters detected")
+        fb = librosa.filters.mel(sr=rate, n_fft=n_fft, n_mels=bands, fmin=0.0, fmax=rate / 2)
     return np.asarray(fb, dtype=np.float64)
 
 
@@ -63,11 +66,20 @@ def band_db(
     return np.maximum(10.0 * np.log10(energy + 1e-30), FLOOR_DB)
 
 
+def to_db(channels: NDArray[np.floating]) -> NDArray[np.float64]:
+    """Envelope channel values → band energies in dB."""
+    return np.asarray(channels, np.float64) * SCALE_DB - OFFSET_DB
+
+
+def from_db(db: NDArray[np.floating]) -> NDArray[np.float32]:
+    """Band energies in dB → envelope channel values."""
+    return ((np.maximum(db, FLOOR_DB) + OFFSET_DB) / SCALE_DB).astype(np.float32)
+
+
 def analyze(mono: NDArray[np.floating], rate: int, hop: int, bands: int) -> NDArray[np.float32]:
     """The envelope channels ``(bands, ceil(len / hop))`` of mono ``mono``."""
     frames = max(1, -(-len(mono) // hop))
-    db = band_db(mono, rate, hop, frames, bands, 2 * hop)
-    return ((db + OFFSET_DB) / SCALE_DB).astype(np.float32)
+    return from_db(band_db(mono, rate, hop, frames, bands, 2 * hop))
 
 
 def impose(
@@ -78,26 +90,38 @@ def impose(
     seed: int = 0,
 ) -> NDArray[np.float32]:
     """``mono`` reshaped so that its mel band energies follow ``envelope`` (bands, frames)."""
-    bands, frames = envelope.shape
-    n = len(mono)
-    fine_hop = max(1, hop // FINE_SPLIT)
-    n_fft = 4 * fine_hop
-    fine = -(-n // fine_hop) + 1
-    rng = np.random.default_rng(seed)
-    target_db = np.asarray(envelope, np.float64) * SCALE_DB - OFFSET_DB
+    bands = envelope.shape[0]
+    target_db = to_db(envelope)
     # excitation: the decoded W plus white noise whose loudest band is EXCITATION_DB under
     # the loudest band the envelope asks for (unit-variance noise has Σ filter weights)
     unit_db = 10.0 * np.log10(mel_filters(rate, 2 * hop, bands).sum(axis=1).max())
     level = 10 ** ((target_db.max() + EXCITATION_DB - unit_db) / 20)
-    x = np.asarray(mono, np.float64) + level * rng.standard_normal(n)
+    rng = np.random.default_rng(seed)
+    x = np.asarray(mono, np.float64) + level * rng.standard_normal(len(mono))
+    return reshape(x[None], envelope, rate, hop)[0]
+
+
+def reshape(
+    channels: NDArray[np.floating], envelope: NDArray[np.floating], rate: int, hop: int
+) -> NDArray[np.float32]:
+    """``channels`` ``(C, samples)`` with the same time-varying EQ on each: the one that gives
+    the first channel (W) the band energies of ``envelope`` (bands, frames). The same gains
+    on every channel keep an FOA signal's direction in every bin."""
+    x = np.asarray(channels, np.float64)
+    bands, frames = envelope.shape
+    n = x.shape[-1]
+    fine_hop = max(1, hop // FINE_SPLIT)
+    n_fft = 4 * fine_hop
+    fine = -(-n // fine_hop) + 1
+    target_db = to_db(envelope)
     # STFT at the fine hop, frames centred on j * fine_hop
-    pad = np.pad(x, (n_fft // 2, n_fft))
+    pad = np.pad(x, ((0, 0), (n_fft // 2, n_fft)))
     idx = np.arange(fine)[:, None] * fine_hop + np.arange(n_fft)[None]
     win = np.hanning(n_fft + 1)[:-1]
-    spec = np.fft.rfft(pad[idx] * win[None], axis=-1)  # (fine, bins)
+    spec = np.fft.rfft(pad[:, idx] * win, axis=-1)  # (C, fine, bins)
     fb = mel_filters(rate, n_fft, bands)
-    # what the excitation has, measured the way analyze() measures (window 2 * hop)
-    have_db = band_db(x, rate, fine_hop, fine, bands, 2 * hop)  # centred on (j + .5) * fine_hop
+    # what W has, measured the way analyze() measures (window 2 * hop)
+    have_db = band_db(x[0], rate, fine_hop, fine, bands, 2 * hop)  # at (j + .5) * fine_hop
     t_have = (np.arange(fine) + 0.5) * fine_hop
     t_fine = np.arange(fine) * fine_hop
     t_env = (np.arange(frames) + 0.5) * hop
@@ -112,10 +136,11 @@ def impose(
         nearest = np.argmax(fb, axis=0)
         bin_db[empty] = gain_db[nearest[empty]]
     spec *= 10 ** (bin_db.T / 20)
-    frames_out = np.fft.irfft(spec, n=n_fft, axis=-1) * win[None]
-    out = np.zeros(len(pad))
-    np.add.at(out, idx, frames_out)  # overlap-add, the window's square as the normaliser
-    norm = np.zeros(len(pad))
-    np.add.at(norm, idx, np.broadcast_to(win**2, frames_out.shape))
+    frames_out = np.fft.irfft(spec, n=n_fft, axis=-1) * win
+    out = np.zeros(pad.shape)
+    norm = np.zeros(pad.shape[-1])
+    np.add.at(norm, idx, np.broadcast_to(win**2, idx.shape))
+    for c in range(len(x)):  # overlap-add, the window's square as the normaliser
+        np.add.at(out[c], idx, frames_out[c])
     y = out / np.maximum(norm, 1e-8)
-    return y[n_fft // 2 : n_fft // 2 + n].astype(np.float32)
+    return y[:, n_fft // 2 : n_fft // 2 + n].astype(np.float32)
