@@ -261,7 +261,7 @@ def bench_timbre(repeats: int) -> list[Measurement]:
     detail = f"32 mel bands, {SECONDS:g} s of FOA at {rate} Hz"
     return [
         realtime("timbre.apply", SECONDS, t_apply, detail),
-        ratio("timbre.predict_vs_apply", t_pred, t_apply, "the EQ on a 10 s take"),
+        ratio("timbre.apply_vs_predict", t_apply, t_pred, "predicting one prompt's shape"),
         ratio("timbre.apply_vs_w_only", t_apply, t_w, "the same EQ on W alone"),
     ]
 
