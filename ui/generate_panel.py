@@ -118,6 +118,16 @@ class GeneratePanel(QWidget):
             "Guidance: how closely the take follows the prompt and path (1 = no guidance)."
         )
         form.addRow("Guidance", self.cfg)
+        self.timbre = QDoubleSpinBox()
+        self.timbre.setRange(0.0, 1.0)
+        self.timbre.setSingleStep(0.1)
+        self.timbre.setValue(1.0)
+        self.timbre.setToolTip(
+            "Timbre: how far the model's timbre prior moves the take towards the "
+            "spectrum its prompt names (0 = the take as decoded; models without a prior "
+            "ignore it)."
+        )
+        form.addRow("Timbre", self.timbre)
         self.variations = QSpinBox()
         self.variations.setRange(1, 8)
         self.variations.setToolTip("Takes per Generate (one batch, consecutive seeds).")
@@ -256,6 +266,7 @@ class GeneratePanel(QWidget):
             variations=int(self.variations.value()),
             lock_path=bool(self.lock_path.isChecked() and use_path is not None),
             parametric=self.parametric(),
+            timbre=float(self.timbre.value()),
         )
 
     def apply_request(self, request: GenerationRequest) -> None:
@@ -268,6 +279,7 @@ class GeneratePanel(QWidget):
             self.seed.setValue(int(request.seed))
         self.steps.setValue(request.steps)
         self.cfg.setValue(request.cfg_scale)
+        self.timbre.setValue(request.timbre)
         self.sampler = request.sampler
         self.variations.setValue(request.variations)
         self.lock_path.setChecked(request.lock_path)

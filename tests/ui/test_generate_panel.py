@@ -35,7 +35,9 @@ def test_request_follows_the_controls(qtbot) -> None:
         2,
     )
     assert r.path is path and r.lock_path and r.mode == "parametric"
-    assert r.parametric == {}
+    assert r.parametric == {} and r.timbre == 1.0  # the timbre prior on by default
+    panel.timbre.setValue(0.4)
+    assert panel.request(path).timbre == 0.4
 
     panel.set_mode("descriptive")
     r = panel.request(path)
@@ -87,7 +89,7 @@ def test_ctrl_enter_generates_and_escape_cancels_only_when_busy(qtbot) -> None:
 def test_apply_request_shows_a_takes_settings(qtbot) -> None:
     panel = GeneratePanel()
     qtbot.addWidget(panel)
-    req = GenerationRequest("rain on a tin roof", None, 6.0, 77, 30, 5.0, variations=3)
+    req = GenerationRequest("rain on a tin roof", None, 6.0, 77, 30, 5.0, variations=3, timbre=0.3)
     panel.apply_request(req)
     assert panel.prompt_text() == "rain on a tin roof" and panel.mode_key() == "descriptive"
     assert panel.seed.value() == 77 and not panel.random_seed.isChecked()
