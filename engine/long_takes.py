@@ -139,6 +139,7 @@ def generate_long(
             seconds=clip,
             init=None,
             loudness_lufs=None,
+            timbre=0.0,  # a window's audio is not kept: the whole take is shaped once, below
             seed=(int(request.seed or 0) + k * WINDOW_SEED_STRIDE) % (2**63),
             placement=win_placement,
             lock_path=win_placement == "locked",

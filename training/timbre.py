@@ -159,9 +159,6 @@ def train_timbre(
 
 
 def _is_half(folder: Path) -> bool:
-    import json
+    from ambisketch.engine.models.bundle import read_bundle_meta
 
-    try:
-        return json.loads((folder / "model.json").read_text())["dtype"] == "float16"
-    except (OSError, KeyError, ValueError):
-        return False
+    return read_bundle_meta(folder).get("dtype") == "float16"

@@ -206,10 +206,10 @@ class FactoredCodec(nn.Module):
         """W's envelope channels ``(batch, envelope_bands, frames)`` of ``audio``
         (:func:`~.envelope.analyze`; none when the codec has no envelope)."""
         cfg = self.config
-        w = audio[:, 0].detach().float().cpu().numpy()
         if not cfg.envelope_bands:
             frames = -(-audio.shape[-1] // cfg.hop)
             return audio.new_zeros((audio.shape[0], 0, frames))
+        w = audio[:, 0].detach().float().cpu().numpy()
         env = np.stack(
             [analyze_envelope(x, cfg.sample_rate, cfg.hop, cfg.envelope_bands) for x in w]
         )
@@ -242,11 +242,13 @@ class FactoredCodec(nn.Module):
         )
         return torch.from_numpy(out).to(device=w.device, dtype=w.dtype)
 
-    def decode_w(self, latents: torch.Tensor, chunk_frames: int = 64) -> torch.Tensor:
+    def decode_w(
+        self, latents: torch.Tensor, chunk_frames: int = 64, overlap_frames: int = 8
+    ) -> torch.Tensor:
         """W ``(batch, 1, frames · hop)`` as a take has it: the VAE's (in chunks, DC removed),
         shaped by the envelope channels."""
         m = self.config.mono.latent_channels
-        w = self.mono.decode_chunked(latents[:, :m], chunk_frames)
+        w = self.mono.decode_chunked(latents[:, :m], chunk_frames, overlap_frames)
         return self.shape_w(w, latents)
 
     def _synthesize(self, w: torch.Tensor, vectors: np.ndarray) -> torch.Tensor:
@@ -314,6 +316,5 @@ class FactoredCodec(nn.Module):
     ) -> torch.Tensor:
         """:meth:`decode` in chunks; W's DC offset is removed (and its envelope imposed)
         before X, Y, Z are made."""
-        mono, vectors = self.split(latents)
-        w = self.mono.decode_chunked(mono, chunk_frames, overlap_frames)
-        return self._synthesize(self.shape_w(w, latents), vectors)
+        _, vectors = self.split(latents)
+        return self._synthesize(self.decode_w(latents, chunk_frames, overlap_frames), vectors)
