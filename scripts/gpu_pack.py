@@ -12,6 +12,11 @@ What a dry training sample of the factored codec is made of, and how it is packe
   each clip's band energies per :data:`BLOCK` samples (log, uint8) and :func:`directions`
   evaluates the path inside the blocks, so any path can be drawn on the far machine;
   ``build`` reports how far this is from the codec's analysis of a real render;
+* for a codec with envelope channels (:mod:`ambisketch.engine.models.envelope`), W's mel
+  envelope of the crop — for a dry source W is the clip itself, so it does not depend on the
+  path — in steps of :data:`ENV_STEP_DB` dB (uint8, code 0 = the envelope's floor, silence).
+  Its 42 MB raw are what compresses least; at 2 dB steps ``xz`` makes them ≈ 14 MB (1 dB: 20),
+  which keeps the whole pack as it travels (``pack.tar.xz``) under the 64 MiB;
 * the plain caption of the clip (spatial captions are made from the drawn path there);
 * the text encoder (all-MiniLM-L6-v2) cut to the word pieces the captions use, int8 per row;
 * the DiT's weights (int8 per row: a starting point, trained on at once).
@@ -40,6 +45,7 @@ W_STEP = 0.05  # int8 step of the W latents, in latent standard deviations
 E_FLOOR = -12.0  # log10 energy of code 0
 E_PER_DECADE = 16.0  # codes per decade (0.625 dB)
 EPSILON = 1e-10  # the DirAC energy floor (engine.spatial.dirac.EPSILON)
+ENV_STEP_DB = 2.0  # envelope code step (dB): error ≤ 1 dB, 0.05 of a channel unit (W_STEP)
 
 
 # --- int8 per row ------------------------------------------------------------------------
@@ -146,6 +152,28 @@ def directions(
     return intensity / (energy_sum[:, None] + EPSILON)
 
 
+# --- W's envelope (codecs with envelope channels) ----------------------------------------
+def envelope_codes(mono: np.ndarray, rate: int, hop: int, frames: int, bands: int) -> np.ndarray:
+    """``(bands, frames)`` uint8 codes of the envelope channels of a dry render of the crop
+    ``mono[:frames * hop]`` (what the trainer's codec measures on that render's W)."""
+    from ambisketch.engine.models.envelope import FLOOR_DB, band_db
+
+    x = np.zeros(frames * hop, np.float64)
+    n = min(len(x), mono.shape[-1])
+    x[:n] = np.ravel(mono)[:n]
+    db = band_db(x, rate, hop, frames, bands, 2 * hop)
+    return np.clip(np.round((db - FLOOR_DB) / ENV_STEP_DB), 0, 255).astype(np.uint8)
+
+
+def envelope_values(codes: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
+    """Envelope channel values (as :func:`~ambisketch.engine.models.envelope.from_db`) of
+    :func:`envelope_codes`; numpy or torch (on the training device)."""
+    from ambisketch.engine.models.envelope import FLOOR_DB, OFFSET_DB, SCALE_DB
+
+    db = codes.float() if isinstance(codes, torch.Tensor) else codes.astype(np.float32)
+    return (db * ENV_STEP_DB + FLOOR_DB + OFFSET_DB) / SCALE_DB
+
+
 # --- building ------------------------------------------------------------------------------
 def _train_library(corpus: str, rate: int):  # noqa: ANN202
     """The clips the DiT trainer trains on (its source's train split)."""
@@ -188,13 +216,7 @@ def build(run: Path, corpus: str, out: Path, spatial_draws: int = 12, check: int
     t0 = time.time()
     config = DitTrainConfig.from_dict(json.loads((run / "config.json").read_text()))
     codec = load_codec_bundle(run / "codec").eval()
-    if getattr(codec.config, "envelope_bands", 0):
-        # 32 envelope channels × 78 frames of 16 695 clips would be 42 MB even at one byte a
-        # value: with the W latents that is over what a lent machine takes (64 MiB)
-        raise SystemExit(
-            f"{run}: its codec has {codec.config.envelope_bands} envelope channels, which a "
-            "latent pack does not hold yet; train this run here"
-        )
+    bands = int(getattr(codec.config, "envelope_bands", 0))
     rate, hop = codec.config.sample_rate, codec.hop
     frames = crop_frames(config.clip_seconds, rate, hop)
     samples = frames * hop
@@ -206,7 +228,7 @@ def build(run: Path, corpus: str, out: Path, spatial_draws: int = 12, check: int
     mean, std = model["latent_mean"][:m].float(), model["latent_std"][:m].float()
     library = _train_library(corpus, rate)
     tensors: dict[str, torch.Tensor] = {}
-    w_codes, e_codes, captions, missing = [], [], [], 0
+    w_codes, e_codes, env_codes, captions, missing = [], [], [], [], 0
     for i, rec in enumerate(library.records):
         key = w_key({"clip_id": rec.clip_id}, 0, samples)
         w = memo.entries.get(key)
@@ -217,6 +239,8 @@ def build(run: Path, corpus: str, out: Path, spatial_draws: int = 12, check: int
         w_codes.append(torch.round(z).clamp(-127, 127).to(torch.int8))
         mono = library.load(i)
         e_codes.append(energy_codes(block_energies(mono, rate, codec.config.band_edges, samples)))
+        if bands:
+            env_codes.append(envelope_codes(mono, rate, hop, frames, bands))
         captions.append(rec.caption)
         if (i + 1) % 2000 == 0:
             print(
@@ -225,6 +249,8 @@ def build(run: Path, corpus: str, out: Path, spatial_draws: int = 12, check: int
     tensors["w"] = torch.stack(w_codes)
     tensors["w_mean"], tensors["w_std"] = mean.clone(), std.clone()
     tensors["energy"] = torch.from_numpy(np.stack(e_codes))
+    if bands:
+        tensors["envelope"] = torch.from_numpy(np.stack(env_codes))
     tensors["direction_scale"] = codec.direction_scale.detach().float().reshape(-1)
     pack_state("dit", model, tensors)
 
@@ -249,6 +275,8 @@ def build(run: Path, corpus: str, out: Path, spatial_draws: int = 12, check: int
     tensors["text_vocab"] = torch.tensor(vocab, dtype=torch.int32)
     err = _text_check(text, tokenizer, tensors, sorted(every)[:: max(1, len(every) // 300)])
     dir_err = _direction_check(library, codec, augment, rate, hop, frames, samples, check)
+    if bands:
+        dir_err["envelope_abs_error_db"] = _envelope_check(library, codec, frames, samples, check)
     meta = {
         "format": "ambisketch-latent-pack",
         "run_step": step,
@@ -258,6 +286,8 @@ def build(run: Path, corpus: str, out: Path, spatial_draws: int = 12, check: int
         "hop": hop,
         "frames": frames,
         "band_edges": list(codec.config.band_edges),
+        "envelope_bands": bands,
+        "envelope_step_db": ENV_STEP_DB,
         "window_frames": codec.config.window_frames,
         "tokenizer": {
             n: (folder / n).read_text()
@@ -332,6 +362,30 @@ def _direction_check(library, codec, augment, rate, hop, frames, samples, count)
     return {f"direction_{k}_abs_error": round(float(np.mean(v)), 4) for k, v in errs.items()} | {
         f"direction_{k}_angle_deg": round(float(np.mean(v)), 2) for k, v in angles.items()
     }
+
+
+def _envelope_check(library, codec, frames: int, samples: int, count: int) -> float:  # noqa: ANN001
+    """Mean |dB| between the packed envelope and the codec's own measure of a dry render
+    (the trainer's): the codes' rounding, nothing else."""
+    from ambisketch.engine.models.envelope import SCALE_DB
+    from ambisketch.engine.spatial import Trajectory
+    from ambisketch.engine.spatial.ambisonics import encode
+
+    rng = np.random.default_rng(13)
+    rate = codec.config.sample_rate
+    errs = []
+    for _ in range(count):
+        i = int(rng.integers(len(library)))
+        mono = np.ravel(library.load(i)).astype(np.float32)
+        path = Trajectory.static(float(rng.uniform(-180, 180)), 10.0, max(len(mono), 1) / rate)
+        foa = np.zeros((4, samples), np.float32)
+        r = encode(mono, path, rate)[:, :samples]
+        foa[:, : r.shape[1]] = r
+        real = codec.envelope(torch.from_numpy(foa)[None])[0].numpy()
+        bands = real.shape[0]
+        est = envelope_values(envelope_codes(mono, rate, codec.hop, frames, bands))
+        errs.append(float(np.abs(real - est).mean()) * SCALE_DB)
+    return round(float(np.mean(errs)), 3)
 
 
 def load_text_encoder(tensors: dict[str, torch.Tensor], text_config: dict):  # noqa: ANN201

@@ -4,7 +4,8 @@ on a machine that holds neither the corpus nor the app's packages (a lent GPU ma
 Samples are made as the run's own (``training.dit``) dry samples are: a random training clip,
 a static or moving path (the paper's pair, multi-segment paths at 0.2), its plain or spatial
 caption (``captions_for``, "mixed"), the path's state matrix, the DirAC direction channels of
-the clip along that path (:func:`gpu_pack.directions`) after its W latents; the loss, the
+the clip along that path (:func:`gpu_pack.directions`) after its W latents, then W's envelope
+channels when the run's codec has them (the same for any path: packed once per clip); the loss, the
 classifier-free dropout of text, path and room numbers are the trainer's (``_DitLoss``).
 AdamW (the path conditioner at ``trajectory_lr_mult`` × lr), linear warm-up, cosine decay over
 the last part of the time, gradient clipping, EMA, bf16 autocast on CUDA.
@@ -198,6 +199,14 @@ def main() -> int:
     w = tensors["w"].to(dev)  # (N, m, frames) int8
     w_mean, w_std = tensors["w_mean"].to(dev), tensors["w_std"].to(dev)
     energy = tensors["energy"].numpy()
+    envelope = tensors["envelope"].to(dev) if "envelope" in tensors else None  # (N, bands, frames)
+    channels = w.shape[1] + 3 * (len(meta["band_edges"]) + 1)
+    channels += 0 if envelope is None else envelope.shape[1]
+    if channels != cfg.dit.latent_channels:
+        raise SystemExit(
+            f"{pack}: the pack makes {channels} latent channels, the DiT takes "
+            f"{cfg.dit.latent_channels} (a pack from before envelope channels?)"
+        )
     frames = meta["frames"]
     seconds_total = frames * meta["hop"] / meta["rate"]
 
@@ -247,7 +256,10 @@ def main() -> int:
         b = batch["index"].shape[0]
         idx = batch["index"].to(dev, non_blocking=True)
         wl = w[idx].float() * gpu_pack.W_STEP * w_std[:, None] + w_mean[:, None]
-        x0 = torch.cat([wl, batch["dirs"].to(dev, non_blocking=True)], dim=1)
+        parts = [wl, batch["dirs"].to(dev, non_blocking=True)]
+        if envelope is not None:
+            parts.append(gpu_pack.envelope_values(envelope[idx]))
+        x0 = torch.cat(parts, dim=1)
         tid, tmask = (
             batch["ids"].to(dev, non_blocking=True),
             batch["mask"].to(dev, non_blocking=True),

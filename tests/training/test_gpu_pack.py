@@ -80,3 +80,25 @@ def test_energy_codes_round_trip_within_a_step() -> None:
     assert back[0] == 0.0 and back[1] == 0.0  # under the floor: silence
     ratio = back[2:] / e[2:]
     assert np.all(np.abs(np.log10(ratio)) <= 0.5 / gpu_pack.E_PER_DECADE + 1e-12)
+
+
+def test_envelope_codes_match_the_codecs_measure_of_a_dry_render() -> None:
+    """What the trainer's codec measures on W of a dry render (any direction) is what the pack
+    keeps, within half a code step — including a clip shorter than the crop (zero-padded)."""
+    from ambisketch.engine.models.envelope import SCALE_DB, analyze
+
+    bands = 16
+    for mono in (_bursts(2), _bursts(3)[: 7 * HOP + 100]):
+        path = Trajectory.static(-75.0, 30.0, max(len(mono), HOP) / RATE)
+        w = np.zeros(FRAMES * HOP, np.float32)
+        r = encode(mono, path, RATE)[0]
+        w[: len(r)] = r
+        real = analyze(w, RATE, HOP, bands)
+        codes = gpu_pack.envelope_codes(mono, RATE, HOP, FRAMES, bands)
+        assert codes.dtype == np.uint8 and codes.shape == real.shape == (bands, FRAMES)
+        est = gpu_pack.envelope_values(codes)
+        assert np.abs(est - real).max() * SCALE_DB <= gpu_pack.ENV_STEP_DB / 2 + 1e-3
+        if len(mono) < FRAMES * HOP:  # frames past the clip (and its window): the floor
+            assert (codes[:, -FRAMES + 10 :] == 0).all()
+        back = gpu_pack.envelope_values(torch.from_numpy(codes))
+        assert torch.allclose(back, torch.from_numpy(est), atol=1e-5)
