@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,7 +30,9 @@ def colored(n: int, rng: np.random.Generator, slope_db: float) -> Array:
     return x / (np.std(x) + 1e-12)
 
 
-def band(x: Array, lo: float | None, hi: float | None, rate: int, order: int = 2) -> Array:
+def band(
+    x: NDArray[np.floating], lo: float | None, hi: float | None, rate: int, order: int = 2
+) -> Array:
     """Butterworth band-, low- (``lo=None``) or high-pass (``hi=None``)."""
     r = lambda v: None if v is None else round(float(v), 1)  # noqa: E731 (cache-friendly keys)
     return sosfilt(_sos(r(lo), r(hi), rate, order), x)
@@ -121,7 +124,7 @@ def osc(freq: Array | float, n: int, rate: int, shape: str = "sine") -> Array:
     if shape == "square":
         return np.tanh(4 * np.sin(ph))
     if shape == "saw":  # band-limited-ish: a few harmonics
-        return sum(np.sin(k * ph) / k for k in range(1, 12)) * 0.6
+        return cast(Array, sum(np.sin(k * ph) / k for k in range(1, 12))) * 0.6
     raise ValueError(f"unknown shape {shape!r}")
 
 

@@ -6,6 +6,8 @@ Generators follow :mod:`.tonal`'s signature: ``fn(rng, rate) -> (mono, caption o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .dsp import (
@@ -36,7 +38,9 @@ def _drop(rate: int, rng: np.random.Generator, f: float | None = None) -> Array:
     return osc(pitch, n, rate) * np.exp(-np.linspace(0, 6, n))
 
 
-def _particles(seconds: float, density: float, rate: int, rng: np.random.Generator, grain) -> Array:
+def _particles(
+    seconds: float, density: float, rate: int, rng: np.random.Generator, grain: Callable[[], Array]
+) -> Array:
     x = np.zeros(int(seconds * rate))
     for t in rng.uniform(0, seconds, rng.poisson(density * seconds)):
         place(x, grain(), t, rate, rng.uniform(0.1, 1.0))
@@ -204,7 +208,13 @@ def fire_roar(rng: np.random.Generator, rate: int) -> Gen:
 
 
 # --- footsteps and impacts -------------------------------------------------------------
-def _steps(rng: np.random.Generator, rate: int, step, interval: float, seconds: float) -> Array:
+def _steps(
+    rng: np.random.Generator,
+    rate: int,
+    step: Callable[[int], Array],
+    interval: float,
+    seconds: float,
+) -> Array:
     x = np.zeros(int(seconds * rate))
     t = rng.uniform(0.05, 0.3)
     k = 0

@@ -17,16 +17,18 @@ from . import signals as sg
 from . import tonal as t
 from .dsp import finish
 
+Generate = Callable[[np.random.Generator, int], tuple[NDArray[np.float64], str | None]]
+
 
 @dataclass(frozen=True)
 class Concept:
     name: str
     captions: tuple[str, ...]
-    generate: Callable[[np.random.Generator, int], tuple[NDArray[np.float64], str | None]]
+    generate: Generate
     category: str
 
 
-def _c(name: str, category: str, fn, *captions: str) -> Concept:
+def _c(name: str, category: str, fn: Generate, *captions: str) -> Concept:
     return Concept(name, captions, fn, category)
 
 

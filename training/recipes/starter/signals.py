@@ -6,6 +6,8 @@ Generators follow :mod:`.tonal`'s signature: ``fn(rng, rate) -> (mono, caption o
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from .dsp import Array, add, adsr, band, modal, osc, place, smooth_random, strike, t_axis, white
@@ -89,7 +91,7 @@ def train_horn(rng: np.random.Generator, rate: int) -> Gen:
     dur = rng.uniform(1.5, 3.5)
     n = int(dur * rate)
     f = rng.uniform(250, 330)
-    x = sum(osc(f * r, n, rate, "saw") for r in (1.0, 1.26, 1.5))
+    x = cast(Array, sum(osc(f * r, n, rate, "saw") for r in (1.0, 1.26, 1.5)))
     return band(x, 150, 3000, rate) * adsr(n, rate, 0.08, 0.3), None
 
 
