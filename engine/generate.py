@@ -437,7 +437,6 @@ class Generator:
             log_linear_sigmas,
             v_denoiser,
         )
-        from .spatial.path_lock import lock_to_path
 
         bundle = self.bundle
         if start is None and (
@@ -543,28 +542,50 @@ class Generator:
         kept = codec_latents.float().cpu().numpy()
         timings["decode"] = time.perf_counter() - t2
         takes_audio = [np.ascontiguousarray(a, dtype=np.float32) for a in audio]
-        takes_audio = self.apply_timbre(takes_audio, request, timings)
-        for a in takes_audio:  # a diverged model's output is an error, never a file
+        return self.finish_takes(
+            takes_audio, kept, request, timings, t0, request.steps, placement, note, target, source
+        )
+
+    def finish_takes(
+        self,
+        audio: list[NDArray[np.float32]],
+        latents: NDArray[np.float32],
+        request: GenerationRequest,
+        timings: dict[str, float],
+        t0: float,
+        steps: int,
+        placement: str,
+        note: str,
+        target: Trajectory | None,
+        source: str | None,
+    ) -> list[Take]:
+        """Decoded ``audio`` (one ``(4, samples)`` per variation, its codec ``latents``
+        ``(variations, C, frames)``) made into takes, as every way of generating ends: the
+        timbre prior, refusing a broken model's output, the path lock, the measured path
+        errors, the loudness target. ``steps``: sampler steps run in all (since ``t0``)."""
+        from .spatial.path_lock import lock_to_path
+
+        bundle = self.bundle
+        audio = self.apply_timbre(audio, request, timings)
+        for a in audio:  # a diverged model's output is an error, never a file
             check_generated(a, str(bundle.path) if bundle.path else bundle.info.name)
         if placement == "locked" and target is not None:
             t3 = time.perf_counter()
-            takes_audio = [lock_to_path(a, target, bundle.sample_rate) for a in takes_audio]
+            audio = [lock_to_path(a, target, bundle.sample_rate) for a in audio]
             timings["path_lock"] = time.perf_counter() - t3
-        errors: list[dict[str, Any] | None] = [None] * len(takes_audio)
+        errors: list[dict[str, Any] | None] = [None] * len(audio)
         if target is not None:
             from .spatial.doa import direction_errors, intensity_doa
 
             t4 = time.perf_counter()
             errors = [
                 direction_errors(intensity_doa(a, bundle.sample_rate), target).to_dict()
-                for a in takes_audio
+                for a in audio
             ]
             timings["measure"] = time.perf_counter() - t4
-        takes_audio, loudness, gains = level_takes(
-            takes_audio, bundle.sample_rate, request.loudness_lufs
-        )
+        audio, loudness, gains = level_takes(audio, bundle.sample_rate, request.loudness_lufs)
         timings["total"] = time.perf_counter() - t0
-        timings["steps_per_second"] = request.steps / max(timings["sampling"], 1e-9)
+        timings["steps_per_second"] = steps / max(timings["sampling"], 1e-9)
         info = self.model_info()
         return [
             Take(
@@ -574,7 +595,7 @@ class Generator:
                 i,
                 dict(timings),
                 info,
-                latents=np.ascontiguousarray(kept[i]),
+                latents=np.ascontiguousarray(latents[i]),
                 placement=placement,
                 placement_note=note,
                 path=target,
@@ -583,7 +604,7 @@ class Generator:
                 loudness_lufs=loudness[i],
                 latents_gain=gains[i],
             )
-            for i, a in enumerate(takes_audio)
+            for i, a in enumerate(audio)
         ]
 
     def apply_timbre(

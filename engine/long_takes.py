@@ -100,10 +100,7 @@ def generate_long(
     import torch
 
     from .fades import fade_edges
-    from .generate import Take, check_generated, level_takes
     from .models.init_latents import LatentStart
-    from .spatial.doa import direction_errors, intensity_doa
-    from .spatial.path_lock import lock_to_path
 
     bundle = gen.bundle
     model, codec = bundle.model, bundle.codec
@@ -174,40 +171,18 @@ def generate_long(
         for a in fade_edges(audio.float().cpu().numpy(), bundle.sample_rate)
     ]
     timings["decode"] = time.perf_counter() - t_dec
-    audio_np = gen.apply_timbre(audio_np, request, timings)
-    for a in audio_np:
-        check_generated(a, str(bundle.path) if bundle.path else bundle.info.name)
-    if placement == "locked" and target is not None:
-        audio_np = [lock_to_path(a, target, bundle.sample_rate) for a in audio_np]
-    errors: list[dict[str, Any] | None] = [None] * v
-    if target is not None:
-        errors = [
-            direction_errors(intensity_doa(a, bundle.sample_rate), target).to_dict()
-            for a in audio_np
-        ]
-    audio_np, lufs, gains = level_takes(audio_np, bundle.sample_rate, request.loudness_lufs)
-    timings["total"] = time.perf_counter() - t_start
-    timings["steps_per_second"] = request.steps * len(starts) / max(timings["sampling"], 1e-9)
-    info = gen.model_info()
-    return [
-        Take(
-            a,
-            bundle.sample_rate,
-            request,
-            i,
-            dict(timings),
-            info,
-            latents=np.ascontiguousarray(buffer[i]),
-            placement=placement,
-            placement_note=note,
-            path=target,
-            path_source=source,
-            path_errors=errors[i],
-            loudness_lufs=lufs[i],
-            latents_gain=gains[i],
-        )
-        for i, a in enumerate(audio_np)
-    ]
+    return gen.finish_takes(
+        audio_np,
+        buffer,
+        request,
+        timings,
+        t_start,
+        request.steps * len(starts),
+        placement,
+        note,
+        target,
+        source,
+    )
 
 
 def join_jumps(
