@@ -286,7 +286,7 @@ def main() -> int:
             torch._foreach_lerp_(ema_params, [q.detach().float() for q in params], 1 - a.ema)
         step += 1
         if step % 25 == 0:
-            lv = float(loss)
+            lv = float(loss.detach())
             ema_loss = lv if ema_loss is None else 0.9 * ema_loss + 0.1 * lv
             rows.append({"step": step, "seconds": round(time.time() - t0, 1), "loss": lv, "lr": lr})
             if step % 200 == 0:
