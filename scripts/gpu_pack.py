@@ -165,13 +165,16 @@ def envelope_codes(mono: np.ndarray, rate: int, hop: int, frames: int, bands: in
     return np.clip(np.round((db - FLOOR_DB) / ENV_STEP_DB), 0, 255).astype(np.uint8)
 
 
-def envelope_values(codes: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
+def envelope_values(
+    codes: np.ndarray | torch.Tensor, step_db: float = ENV_STEP_DB
+) -> np.ndarray | torch.Tensor:
     """Envelope channel values (as :func:`~ambisketch.engine.models.envelope.from_db`) of
-    :func:`envelope_codes`; numpy or torch (on the training device)."""
+    :func:`envelope_codes` made in ``step_db`` steps (a pack's ``envelope_step_db``); numpy or
+    torch (on the training device)."""
     from ambisketch.engine.models.envelope import FLOOR_DB, OFFSET_DB, SCALE_DB
 
     db = codes.float() if isinstance(codes, torch.Tensor) else codes.astype(np.float32)
-    return (db * ENV_STEP_DB + FLOOR_DB + OFFSET_DB) / SCALE_DB
+    return (db * step_db + FLOOR_DB + OFFSET_DB) / SCALE_DB
 
 
 # --- building ------------------------------------------------------------------------------

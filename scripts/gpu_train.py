@@ -200,6 +200,7 @@ def main() -> int:
     w_mean, w_std = tensors["w_mean"].to(dev), tensors["w_std"].to(dev)
     energy = tensors["energy"].numpy()
     envelope = tensors["envelope"].to(dev) if "envelope" in tensors else None  # (N, bands, frames)
+    env_step = float(meta.get("envelope_step_db", gpu_pack.ENV_STEP_DB))
     channels = w.shape[1] + 3 * (len(meta["band_edges"]) + 1)
     channels += 0 if envelope is None else envelope.shape[1]
     if channels != cfg.dit.latent_channels:
@@ -258,7 +259,7 @@ def main() -> int:
         wl = w[idx].float() * gpu_pack.W_STEP * w_std[:, None] + w_mean[:, None]
         parts = [wl, batch["dirs"].to(dev, non_blocking=True)]
         if envelope is not None:
-            parts.append(gpu_pack.envelope_values(envelope[idx]))
+            parts.append(gpu_pack.envelope_values(envelope[idx], env_step))
         x0 = torch.cat(parts, dim=1)
         tid, tmask = (
             batch["ids"].to(dev, non_blocking=True),
