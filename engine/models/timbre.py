@@ -11,9 +11,14 @@ prompt roughly right but its codec cannot carry a spectral shape (see
 bundle's own text encoder) to a shape: the share of the energy in each mel band. It is
 trained on the corpus's captions and the measured shapes of their clips (``ambisketch train
 timbre``) and kept in the bundle (``timbre.safetensors``). :func:`apply_timbre` then gives
-the take that shape frame by frame, keeping each frame's loudness, with one time-varying EQ
-on all four channels (so the direction of every bin stays as it was); ``strength`` blends
-between the take's own shape (0) and the prompt's (1) in dB.
+the take that shape, keeping each frame's loudness, with one time-varying EQ on all four
+channels (so the direction of every bin stays as it was): the take's *average* shape (over
+its loud frames, measured as the prior's targets were) becomes the prompt's, and each frame
+keeps how it differs from that average (a strike brighter than its ring, within
+:data:`MAX_MOVEMENT_DB`). Keeping that movement lowered the aiSFX FD by 8 at the same
+accuracy (326.4 → 318.4 / 38.8 → 40.0 % on 80 takes; 335.1 → 327.0 / 40.0 % on 40 others)
+against giving every frame the same shape. ``strength`` blends between the take's own
+shapes (0) and those (1) in dB.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ EVENT_DB = 20.0  # a clip's shape is measured on its frames within this of its l
 # (its faint buzz) would otherwise be turned into a steady tone in the prompt's loudest band.
 FULL_WITHIN_DB = 30.0  # full strength for frames within this of the loudest frame …
 NONE_UNDER_DB = 50.0  # … fading to none at this far under it
+MAX_MOVEMENT_DB = 30.0  # a frame's difference from the take's average shape is kept up to this
 
 
 @dataclass(frozen=True)
@@ -99,10 +105,11 @@ def apply_timbre(
     hop: int,
     strength: float = 1.0,
 ) -> NDArray[np.float32]:
-    """``foa`` ``(4, samples)`` with each frame's W spectrum moved towards ``shape_db``
-    (band shares in dB, ``(bands,)``) by ``strength`` (0 … 1), each frame's loudness kept;
-    frames more than :data:`FULL_WITHIN_DB` under the loudest are moved less, those
-    :data:`NONE_UNDER_DB` under it not at all."""
+    """``foa`` ``(4, samples)`` whose W has the average shape ``shape_db`` (band shares in
+    dB, ``(bands,)``) over its frames within :data:`EVENT_DB` of the loudest, each frame
+    keeping its loudness and its own difference from the take's average shape, by
+    ``strength`` (0 … 1); frames more than :data:`FULL_WITHIN_DB` under the loudest are moved
+    less, those :data:`NONE_UNDER_DB` under it not at all."""
     if not 0.0 <= strength <= 1.0:
         raise ValueError(f"timbre strength must be in [0, 1], got {strength:g}")
     x = np.asarray(foa, np.float32)
@@ -113,9 +120,13 @@ def apply_timbre(
     power = 10 ** (db / 10)
     total = power.sum(axis=0, keepdims=True)
     own = 10 * np.log10(power / np.maximum(total, 1e-30) + 1e-30)
-    target = np.maximum(np.asarray(shape_db, np.float64), SHAPE_FLOOR_DB)[:, None]
     level = 10 * np.log10(np.maximum(total[0], 1e-30))
     below = level.max() - level
+    loud = below <= EVENT_DB  # the frames shape_of averages (the prior's targets)
+    kept = power[:, loud].sum(axis=1)
+    average = np.maximum(10 * np.log10(kept / max(kept.sum(), 1e-30) + 1e-30), SHAPE_FLOOR_DB)
+    movement = np.clip(own - average[:, None], -MAX_MOVEMENT_DB, MAX_MOVEMENT_DB)
+    target = np.maximum(np.asarray(shape_db, np.float64), SHAPE_FLOOR_DB)[:, None] + movement
     fade = np.clip((NONE_UNDER_DB - below) / (NONE_UNDER_DB - FULL_WITHIN_DB), 0.0, 1.0)
     mixed = own + strength * fade[None] * (target - own)
     share = 10 ** (mixed / 10)

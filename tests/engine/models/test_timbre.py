@@ -125,3 +125,33 @@ def test_frames_far_under_the_loudest_keep_their_own_shape() -> None:
     assert abs(freqs[np.argmax(spec)] - 500) < 20  # still the floor's own tone, not the hiss
     ratio = np.sqrt(np.mean(out[0, gap] ** 2) / np.mean(foa[0, gap] ** 2))
     assert 0.7 < ratio < 1.4
+
+
+def test_each_frame_keeps_how_it_differs_from_the_takes_average_shape() -> None:
+    """A strike brighter than its ring stays brighter: the prior sets the average shape, not
+    every frame's (giving every frame one shape flattened a sound's movement)."""
+    from scipy.signal import butter, sosfilt
+
+    rng = np.random.default_rng(3)
+    n, burst, bright = 6 * RATE, RATE, RATE // 4
+    noise = rng.standard_normal(n)
+    dark = sosfilt(butter(4, 800, "low", fs=RATE, output="sos"), noise)
+    t = np.arange(n) % (burst + RATE // 2)
+    x = np.where(t < bright, 0.3 * noise, 0.3 * dark / np.abs(dark).max()) * (t < burst)
+    foa = encode(x.astype(np.float32), preset("orbit", 6.0), RATE)
+    flat = np.full(BANDS, -10 * np.log10(BANDS))
+    out = apply_timbre(foa, flat, RATE, HOP, 1.0)
+
+    def highs_db(w: np.ndarray) -> np.ndarray:  # per frame: the top 8 bands' share
+        p = 10 ** (envelope.to_db(envelope.analyze(w, RATE, HOP, BANDS)) / 10)
+        return 10 * np.log10(p[-8:].sum(axis=0) / np.maximum(p.sum(axis=0), 1e-30) + 1e-30)
+
+    frame_start = np.arange(-(-n // HOP)) * HOP
+    phase = frame_start % (burst + RATE // 2)
+    onset = phase + HOP <= bright  # frames inside the bright quarter second
+    ring = (phase >= bright + HOP) & (phase + 2 * HOP <= burst)
+    assert onset.sum() >= 4 and ring.sum() >= 10
+    before, after = highs_db(foa[0]), highs_db(out[0])
+    assert before[onset].mean() - before[ring].mean() > 20
+    assert after[onset].mean() - after[ring].mean() > 15  # the movement is kept …
+    assert np.abs(shape_of(out[0], RATE, HOP, BANDS) - flat).mean() < 3.0  # … the average set
