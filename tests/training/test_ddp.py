@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -66,10 +67,12 @@ def finish(procs: list[subprocess.Popen[str]]) -> None:
     try:
         for p in procs:
             outputs.append(p.communicate(timeout=420)[0])
-    finally:
+    finally:  # a hang: torchrun's workers too (a stray worker stalls the next test's run)
         for p in procs:
-            if p.poll() is None:
-                p.kill()
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
     for p, out in zip(procs, outputs):
         assert p.returncode == 0, out[-3000:]
 
@@ -96,6 +99,7 @@ def torchrun(args: list[object], nproc: int, *, nnodes: int = 1) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # its own process group: killed whole on a hang
         )
         for node in range(nnodes)
     ]
@@ -128,6 +132,7 @@ def slurm_step(args: list[object], ntasks: int) -> None:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
+                start_new_session=True,
             )
         )
     finish(procs)
@@ -312,16 +317,19 @@ def test_cli_on_two_torchrun_nodes_as_the_readme_says(tmp_path: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its own process group: killed whole on a hang
         )
         for node in (0, 1)
     ]
     outs = []
     try:
         outs = [p.communicate(timeout=420) for p in procs]
-    finally:
+    finally:  # a hang: torchrun's workers too (a stray worker stalls the next test's run)
         for p in procs:
-            if p.poll() is None:
-                p.kill()
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
     assert [p.returncode for p in procs] == [0, 0], outs
     (out0, err0), (out1, err1) = outs
     assert out0.count("step 2: loss") == 1 and out1 == ""
