@@ -85,6 +85,14 @@ def pool(tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (tokens * m).sum(1) / m.sum(1).clamp_min(1.0)
 
 
+def _average_db(power: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Band shares in dB ``(bands,)`` of band powers ``(bands, frames)`` summed over the frames
+    within :data:`EVENT_DB` of the loudest: a sound's shape, as the prior learns and imposes it."""
+    frame = power.sum(axis=0)
+    kept = power[:, frame >= frame.max() * 10 ** (-EVENT_DB / 10)].sum(axis=1)
+    return np.maximum(10 * np.log10(kept / max(kept.sum(), 1e-30) + 1e-30), SHAPE_FLOOR_DB)
+
+
 def shape_of(mono: NDArray[np.floating], rate: int, hop: int, bands: int) -> NDArray[np.float64]:
     """The band shares in dB ``(bands,)`` of ``mono``'s *sound*: averaged over the frames
     within :data:`EVENT_DB` of its loudest, so that the background between a bird's chirps or
@@ -93,9 +101,7 @@ def shape_of(mono: NDArray[np.floating], rate: int, hop: int, bands: int) -> NDA
     frame = power.sum(axis=0)
     if frame.max() <= 10 ** (envelope.FLOOR_DB / 10) * bands * 1.01:
         return np.full(bands, -10 * np.log10(bands))
-    loud = frame >= frame.max() * 10 ** (-EVENT_DB / 10)
-    kept = power[:, loud].sum(axis=1)
-    return np.maximum(10 * np.log10(kept / kept.sum() + 1e-30), SHAPE_FLOOR_DB)
+    return _average_db(power)
 
 
 def apply_timbre(
@@ -122,9 +128,7 @@ def apply_timbre(
     own = 10 * np.log10(power / np.maximum(total, 1e-30) + 1e-30)
     level = 10 * np.log10(np.maximum(total[0], 1e-30))
     below = level.max() - level
-    loud = below <= EVENT_DB  # the frames shape_of averages (the prior's targets)
-    kept = power[:, loud].sum(axis=1)
-    average = np.maximum(10 * np.log10(kept / max(kept.sum(), 1e-30) + 1e-30), SHAPE_FLOOR_DB)
+    average = _average_db(power)  # what shape_of measures: the prior's targets
     movement = np.clip(own - average[:, None], -MAX_MOVEMENT_DB, MAX_MOVEMENT_DB)
     target = np.maximum(np.asarray(shape_db, np.float64), SHAPE_FLOOR_DB)[:, None] + movement
     fade = np.clip((NONE_UNDER_DB - below) / (NONE_UNDER_DB - FULL_WITHIN_DB), 0.0, 1.0)
