@@ -27,6 +27,7 @@ from . import (
     cmd_dit,
     cmd_finetune,
     cmd_generate,
+    cmd_highs,
     cmd_monitor,
     cmd_recipe,
     cmd_scene,
@@ -72,6 +73,7 @@ COMMAND_MODULES = (
     cmd_scene,
     cmd_monitor,
     cmd_timbre,
+    cmd_highs,
 )
 
 

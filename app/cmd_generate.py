@@ -16,6 +16,7 @@ from ambisketch.engine.generate import (
     SAMPLER_NAMES,
     GenerationRequest,
 )
+from ambisketch.engine.models.highband import to_rate
 from ambisketch.engine.spatial import preset_names
 from ambisketch.engine.spatial.room import room_conditioning
 
@@ -55,6 +56,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("prompt", help="what the sound is")
     add_output_args(p)
+    p.add_argument(
+        "--no-highs",
+        action="store_true",
+        help="with --rate 32000 or more, leave the band above 7.6 kHz empty instead of "
+        "estimating it (README: the high band)",
+    )
     p.add_argument(
         "--path",
         metavar="PRESET|FILE.json",
@@ -261,9 +268,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     rate = takes[0].rate
     written: list[Path] = []
     for take, out in zip(takes, outs):
-        data = take.foa
-        if args.rate and args.rate != rate:
-            data = audio_io.resample(data, rate, args.rate)
+        data, high_band = to_rate(take.foa, rate, args.rate or rate, not args.no_highs)
         if args.format == "fuma":
             data = ambix_to_fuma(data)
         target_note(str(out), take.loudness_lufs, request.loudness_lufs)
@@ -280,6 +285,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
             args.bits,
             take.sidecar(),
         )
+        if high_band is not None:
+            meta["high_band"] = high_band
         try:
             audio_io.write_audio(
                 out, data, args.rate or rate, bits=args.bits, overwrite=args.force, sidecar=meta

@@ -133,6 +133,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--rate", type=int, metavar="HZ", help="resample to this rate (default: the take's own)"
     )
     p.add_argument(
+        "--no-highs",
+        action="store_true",
+        help="at 32 kHz or more, leave a 16 kHz take's band above 7.6 kHz empty instead of "
+        "estimating it (see README: the high band)",
+    )
+    p.add_argument(
         "--hrtf", metavar="FILE.sofa", help="binaural: your own HRTF (default: MIT KEMAR)"
     )
     p.add_argument(
@@ -310,6 +316,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         layout=args.layout,
         lfe=args.lfe,
         loudness_lufs=loudness_target(args.loudness),
+        highs=not args.no_highs,
     )
     for n in result.notes:
         note(n)

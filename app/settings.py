@@ -73,6 +73,12 @@ OPTIONS: dict[str, Option] = {
         Option("export/folder", "", str, "last export folder"),
         Option("export/layout", "5.1", str, "loudspeaker layout for a speaker export"),
         Option("export/lfe", False, bool, "feed the LFE channel in a speaker export"),
+        Option(
+            "export/highs",
+            True,
+            bool,
+            "estimate a 16 kHz take's band above 7.6 kHz when exporting at 32 kHz or more",
+        ),
         Option("export/loudness", "", str, "loudness target of an export, LUFS ('' = as is)"),
         Option(
             "generate/loudness_lufs",

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..audio_io import resample
 from ..benchmarking import Benchmark, Measurement, ratio, realtime, time_call
 from ..binaural.cache import DecoderCache
 from ..binaural.hrtf import load_hrtf
 from ..generate import GenerationRequest, Take
+from ..models.highband import default_model, extend_highs
 from ..spatial.ambisonics import encode
 from ..spatial.presets import preset
 from .export import export_take
@@ -45,6 +47,13 @@ def bench_takes(repeats: int) -> list[Measurement]:
         t_fuma = time_call(
             lambda: export_take(record, out, "fuma", "24", 48000, overwrite=True), repeats
         )
+        t_plain = time_call(
+            lambda: export_take(record, out, "fuma", "24", 48000, overwrite=True, highs=False),
+            repeats,
+        )
+        up = resample(take.foa, RATE, 48000)
+        model = default_model()
+        t_highs = time_call(lambda: extend_highs(up, 48000, model), repeats)
         # The decoder is designed during the warm-up call (memory-only cache): the figure is
         # an export as every one after the first in a session (the design is in 'binaural').
         cache = DecoderCache(folder=False)
@@ -68,7 +77,20 @@ def bench_takes(repeats: int) -> list[Measurement]:
             "takes.export_fuma_48k",
             SECONDS,
             t_fuma,
-            f"{SECONDS:g} s take {RATE} Hz → FuMa 48 kHz 24-bit (soxr VHQ) + sidecar",
+            f"{SECONDS:g} s take {RATE} Hz → FuMa 48 kHz 24-bit (soxr VHQ, high band "
+            "estimated) + sidecar",
+        ),
+        ratio(
+            "takes.export_highs_vs_plain",
+            t_fuma,
+            t_plain,
+            "the same FuMa 48 kHz export without the estimated high band (--no-highs)",
+        ),
+        realtime(
+            "takes.highs_48k",
+            SECONDS,
+            t_highs,
+            f"the high band of a {SECONDS:g} s FOA take at 48 kHz (7.6-20 kHz, 4 channels)",
         ),
         realtime(
             "takes.export_binaural_48k",

@@ -1,7 +1,8 @@
 """Exporting a take: AmbiX or FuMa for a DAW, a binaural WAV for headphones, or loudspeaker
 feeds (stereo … 7.1.4 or a layout file) as WAVE_FORMAT_EXTENSIBLE with the layout's mask.
 
-An export resamples (soxr VHQ) when asked, converts the channel layout, decodes to binaural
+An export resamples (soxr VHQ) when asked (adding the high band a 16 kHz take lacks: see
+:mod:`..models.highband`), converts the channel layout, decodes to binaural
 with the engine's MagLS decoder or to loudspeakers with AllRAD, normalises the loudness when
 asked (BS.1770, gain only, under a -1 dBTP true-peak ceiling), and writes the WAV and its
 sidecar atomically; the sidecar keeps how the take was made, so an export can be made again.
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..audio_io import BIT_DEPTHS, check_writable, peak_dbfs, resample, write_audio
+from ..audio_io import BIT_DEPTHS, check_writable, peak_dbfs, write_audio
 from ..errors import AudioFileError, EngineError
 from ..spatial.ambisonics import ambix_to_fuma
 from .metadata import binaural_metadata, format_fields, hrtf_fields, now_iso
@@ -80,6 +81,7 @@ def export_take(
     layout: str | None = None,
     loudness_lufs: float | None = None,
     lfe: bool = False,
+    highs: bool = True,
 ) -> ExportResult:
     """Write ``record`` to ``out`` (and ``out.json``).
 
@@ -96,6 +98,10 @@ def export_take(
         loudness_lufs: normalise to this integrated loudness (−70…0 LUFS; AmbiX measured on
             W, speakers with BS.1770's weights); a true-peak ceiling of −1 dBTP wins, and the
             notes say so. Silence cannot be normalised (:class:`EngineError`).
+        highs: a take at the starter model's 16 kHz exported at 32 kHz or more gets the band
+            above 7.6 kHz it lacks, estimated from the band under it
+            (:mod:`~ambisketch.engine.models.highband`; the sidecar says so); False leaves
+            it empty, as resampling alone does.
 
     Raises:
         EngineError: a bad option, an unreadable take, an unusable HRTF or an unwritable
@@ -130,7 +136,9 @@ def export_take(
         hrirs = hrtf if isinstance(hrtf, HrirSet) else load_hrtf(hrtf)
     foa, native = read_take_audio(record.path)
     out_rate = rate or native
-    data = resample(foa, native, out_rate)
+    from ..models.highband import to_rate
+
+    data, high_band = to_rate(foa, native, out_rate, highs)
     notes = []
     level = None
     if loudness_lufs is not None and format in ("ambix", "fuma"):
@@ -185,6 +193,8 @@ def export_take(
         data, level, note = _normalise(data, out_rate, loudness_lufs, target)
         notes += note
     meta.update({"exported_from": str(record.path.resolve()), "exported": now_iso()})
+    if high_band is not None:
+        meta["high_band"] = high_band
     if level is not None:
         meta["loudness_lufs"] = level
     peak = peak_dbfs(data)

@@ -264,7 +264,7 @@ def test_export_ambix_and_fuma(
     take = make_take()
     rec = store.add(take)
     out = tmp_path / f"out_{fmt}.wav"
-    result = export_take(rec, out, fmt, bits, rate)
+    result = export_take(rec, out, fmt, bits, rate, highs=False)
     info = sf.info(out)
     assert (info.channels, info.samplerate, info.subtype) == (4, rate or RATE, subtype)
     assert info.frames == (rate or RATE) * 1 and result.rate == (rate or RATE)
@@ -284,6 +284,34 @@ def test_export_ambix_and_fuma(
     assert side["format"] == fmt and side["bits"] == bits and side["sample_rate"] == (rate or RATE)
     assert side["request"]["seed"] == 42 and side["exported_from"] == str(rec.path.resolve())
     assert GenerationRequest.from_dict(side["request"]) == take.request
+
+
+def test_export_at_48_khz_estimates_the_highs_and_says_so(store: TakeStore, tmp_path: Path) -> None:
+    take = make_take(seconds=2.0)
+    rec = store.add(take)
+
+    def band(path: Path) -> tuple[float, float, dict]:  # type: ignore[type-arg]
+        data, rate = sf.read(path, dtype="float32", always_2d=True)
+        spec = np.abs(np.fft.rfft(data[:, 0])) ** 2
+        f = np.fft.rfftfreq(len(data), 1.0 / rate)
+        db = [
+            10 * np.log10(spec[(f >= lo) & (f < hi)].mean() + 1e-30)
+            for lo, hi in ((4000, 7000), (9000, 15000))
+        ]
+        return db[0], db[1], json.loads(Path(str(path) + ".json").read_text())
+
+    mids, highs, side = band(export_take(rec, tmp_path / "full.wav", rate=48000).path)
+    assert highs > mids - 30 and side["high_band"]["estimated"] is True
+    assert side["high_band"]["from_hz"] == 7600 and side["high_band"]["to_hz"] == 20000
+    mids2, empty, side2 = band(
+        export_take(rec, tmp_path / "plain.wav", rate=48000, highs=False).path
+    )
+    assert empty < mids2 - 60 and "high_band" not in side2
+    assert mids2 == pytest.approx(mids, abs=0.05)
+    native = export_take(rec, tmp_path / "native.wav").path  # 16 kHz: nothing to add
+    assert "high_band" not in json.loads(Path(str(native) + ".json").read_text())
+    binaural = export_take(rec, tmp_path / "phones.wav", "binaural", rate=44100).path
+    assert json.loads(Path(str(binaural) + ".json").read_text())["high_band"]["to_hz"] == 20000
 
 
 def test_export_binaural_with_the_real_hrtf(store: TakeStore, tmp_path: Path) -> None:

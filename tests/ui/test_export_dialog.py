@@ -174,4 +174,33 @@ def test_says_plainly_that_a_16_khz_take_is_band_limited(qtbot, take) -> None:  
     dlg = _dialog(qtbot, take)
     note = dlg.findChild(QLabel, "bandLimitNote")
     assert note is not None and "stops at 8 kHz" in note.text()
-    assert "not its bandwidth" in note.text()
+    assert "not its bandwidth, unless the highs are estimated" in note.text()
+
+
+def test_the_highs_are_estimated_at_48_khz_unless_unticked(
+    qtbot, take, tmp_path: Path, boxes
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QCheckBox
+
+    dlg = _dialog(qtbot, take)
+    highs = dlg.findChild(QCheckBox, "estimateHighs")
+    assert (
+        highs is not None and highs.isChecked() and not highs.isEnabled()
+    )  # native: nothing to add
+    _choose(dlg, "ambix", "24", 48000)
+    assert highs.isEnabled()
+    highs.setChecked(False)
+    out = tmp_path / "plain.wav"
+    dlg.file.setText(str(out))
+    dlg._name_edited("")
+    dlg.export()
+    assert "high_band" not in json.loads(Path(str(out) + ".json").read_text())
+    again = _dialog(qtbot, take)  # remembered
+    highs = again.findChild(QCheckBox, "estimateHighs")
+    assert highs is not None and not highs.isChecked()
+    highs.setChecked(True)
+    out = tmp_path / "full.wav"
+    again.file.setText(str(out))
+    again._name_edited("")
+    again.export()
+    assert json.loads(Path(str(out) + ".json").read_text())["high_band"]["estimated"] is True

@@ -174,8 +174,9 @@ def test_plays_on_a_device_and_reports_the_position(
     qtbot.keyClick(bar, Qt.Key.Key_Space)
     t = bar.transport
     assert t.state == PLAYING and streams[0].started and t.loop
-    out = np.zeros((4000, 2), dtype=np.float32)
-    t.callback(out, 4000, None, None)  # the device pulls a quarter of a second
+    assert t.rate == 48000  # a 16 kHz take is auditioned with its highs, as it is exported
+    out = np.zeros((12000, 2), dtype=np.float32)
+    t.callback(out, 12000, None, None)  # the device pulls a quarter of a second
     assert np.abs(out).max() > 0
     with qtbot.waitSignal(bar.position_changed, timeout=2000) as sig:
         pass
@@ -245,3 +246,20 @@ def test_controls_text() -> None:
     assert pitch_text(20) == "20° up" and pitch_text(-10) == "10° down" and pitch_text(0) == "0°"
     for yaw in (-179.0, -90.0, 0.0, 45.0, 180.0):
         assert dial_to_yaw(yaw_to_dial(yaw)) == pytest.approx(yaw if yaw != 180.0 else 180.0)
+
+
+def test_the_highs_are_auditioned_as_they_are_exported(
+    qtbot, foa: np.ndarray, cache: DecoderCache
+) -> None:  # type: ignore[no-untyped-def]
+    from ambisketch.ui.settings_port import MemorySettings
+
+    settings = MemorySettings()
+    bar = TransportBar(cache=cache, settings=settings)
+    qtbot.addWidget(bar)
+    bar.set_audio(foa, RATE)
+    assert bar.transport is not None and bar.transport.rate == 48000
+    settings.set("export/highs", False)  # unticked in the export dialog: none in the preview
+    bar.set_audio(foa, RATE)
+    assert bar.transport.rate == RATE
+    bar.set_audio(np.zeros((4, 4410), np.float32), 44100)  # a file with its own highs
+    assert bar.transport.rate == 44100

@@ -37,9 +37,10 @@ from ambisketch.engine.binaural import PLAYING, HrirSet, Transport, load_hrtf, o
 from ambisketch.engine.binaural.cache import DecoderCache
 from ambisketch.engine.binaural.devices import OutputDevice
 from ambisketch.engine.errors import AudioDeviceError, EngineError
+from ambisketch.engine.models.highband import applies, to_rate
 from ambisketch.engine.monitoring import LAYOUT_NAMES, design, get_layout
 
-from ..settings_port import MemorySettings, SettingsPort, text
+from ..settings_port import MemorySettings, SettingsPort, flag, text
 from .controls import format_clock
 from .head_dials import HeadDials
 from .head_tracking import HeadTrackingControls
@@ -64,6 +65,9 @@ def _close(holder: _Holder, *_: object) -> None:
     if holder.transport is not None:
         holder.transport.close()
         holder.transport = None
+
+
+PREVIEW_RATE = 48000  # a 16 kHz take is auditioned here, with its high band
 
 
 class TransportBar(QWidget):
@@ -164,7 +168,12 @@ class TransportBar(QWidget):
 
     # --- public slots -------------------------------------------------------------------
     def set_audio(self, foa: NDArray[np.floating], rate: int) -> None:
-        """Load a take (AmbiX ``(4, n)`` at ``rate``) for preview, stopped at the start."""
+        """Load a take (AmbiX ``(4, n)`` at ``rate``) for preview, stopped at the start. A
+        16 kHz take plays at 48 kHz with its high band estimated, as it is exported (unless
+        the export setting says otherwise), so that what is auditioned is what is written."""
+        if flag(self._settings, "export/highs", True) and applies(rate, PREVIEW_RATE):
+            foa, _ = to_rate(foa, rate, PREVIEW_RATE)
+            rate = PREVIEW_RATE
         self.set_player(lambda hrirs, **kw: Transport(foa, rate, hrirs, **kw))
 
     def set_player(self, make: Callable[..., Transport]) -> None:

@@ -1,0 +1,370 @@
+"""The high band: the 7.6–20 kHz a 16 kHz take lacks, estimated from what it has.
+
+The starter model works at 16 kHz, so a take resampled to 44.1/48 kHz for export has nothing
+above ≈ 7.6 kHz. Rather than leave that octave and a half empty, :func:`extend_highs` fills it
+the way spectral band replication does in HE-AAC (Dietz et al. 2002): the take's top octave
+(3.8–7.6 kHz) is copied up, bin for bin, into 7.6–11.4, 11.4–15.2 and 15.2–20 kHz (so every
+transient and every noisy texture keeps its timing there), and a small network sets the level
+of each of 12 high bands in every 5.3 ms frame from the 16 low bands around it (±5 frames):
+how bright a sound is above 8 kHz follows from its spectrum under 8 kHz, learned on full-band
+recordings (:class:`HighBandModel`, ``ambisketch train highs``).
+
+The four channels keep their directions: each channel's high band is W's high band times that
+channel's ratio to W in 2–7.6 kHz in the same frame (for a source on a path this is exactly
+its encoding gains; for a diffuse field the ratios shrink toward zero), so the highs come from
+where the take's upper mids come from. What this cannot do: a sound whose highs do not follow
+from its mids (a cymbal over a bass) gets the highs its mids suggest, and tonal highs come out
+as shifted, not harmonic, partials — the levels are estimated, the fine structure is borrowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from torch import nn
+
+N_FFT = 1024  # at the output rate (21 ms at 48 kHz)
+HOP = N_FFT // 4  # a bin shift that is a multiple of 4 keeps the copied phases continuous
+CUTOFF_HZ = 7600.0  # where a 16 kHz take's band ends after soxr's transition
+TOP_HZ = 20000.0  # the extension stops here (or under the output's Nyquist)
+LOW_FROM_HZ = 150.0
+LOW_BANDS = 16
+HIGH_BANDS = 12
+REF_FROM_HZ = CUTOFF_HZ / 2  # the octave the band levels are set from
+SOURCE_TOP_HZ = 7400.0  # the copied octave ends here, under soxr's transition (flat to 7.4 kHz)
+SPATIAL_FROM_HZ = 2000.0
+FLOOR_DB = -110.0
+MIN_RATE = 32000
+CONTEXT = 5  # frames each side the network sees (the receptive field of its convolutions)
+
+
+def low_edges() -> NDArray[np.float64]:
+    return np.geomspace(LOW_FROM_HZ, CUTOFF_HZ, LOW_BANDS + 1)
+
+
+def high_edges(rate: int) -> NDArray[np.float64]:
+    top = min(TOP_HZ, 0.49 * rate)
+    return np.geomspace(CUTOFF_HZ, top, HIGH_BANDS + 1)
+
+
+@lru_cache(maxsize=8)
+def _band_matrix(rate: int, high: bool) -> NDArray[np.float32]:
+    """``(bins, bands)``: 1/n for the n bins of each band (band power = mean power per bin)."""
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / rate)
+    edges = high_edges(rate) if high else low_edges()
+    m = np.zeros((len(freqs), len(edges) - 1), np.float32)
+    for b in range(len(edges) - 1):
+        inside = (freqs >= edges[b]) & (freqs < edges[b + 1])
+        if not inside.any():  # a band narrower than a bin takes its nearest bin
+            inside = np.abs(freqs - np.sqrt(edges[b] * edges[b + 1])) == np.min(
+                np.abs(freqs - np.sqrt(edges[b] * edges[b + 1]))
+            )
+        m[inside, b] = 1.0 / inside.sum()
+    return m
+
+
+def _ref_mask(rate: int) -> NDArray[np.bool_]:
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / rate)
+    return (freqs >= REF_FROM_HZ) & (freqs < CUTOFF_HZ)
+
+
+def stft(x: NDArray[np.floating]) -> NDArray[np.complex64]:
+    """``(frames, bins)`` of a mono signal: Hann, N_FFT, HOP, centred (padded by N_FFT/2)."""
+    x = np.asarray(x, np.float32).reshape(-1)
+    pad = np.concatenate([np.zeros(N_FFT // 2, np.float32), x, np.zeros(N_FFT, np.float32)])
+    frames = 1 + len(x) // HOP
+    idx = np.arange(N_FFT)[None, :] + HOP * np.arange(frames)[:, None]
+    return np.fft.rfft(pad[idx] * _window(), axis=1).astype(np.complex64)
+
+
+def istft(spec: NDArray[np.complexfloating], length: int) -> NDArray[np.float32]:
+    """Overlap-add inverse of :func:`stft` (Hann analysis and synthesis, normalised)."""
+    frames = np.fft.irfft(spec, n=N_FFT, axis=1).astype(np.float32) * _window()
+    total = N_FFT + HOP * (len(spec) - 1)
+    out = np.zeros(total, np.float32)
+    norm = np.zeros(total, np.float32)
+    w2 = _window() ** 2
+    for t in range(len(spec)):
+        out[t * HOP : t * HOP + N_FFT] += frames[t]
+        norm[t * HOP : t * HOP + N_FFT] += w2
+    scaled = (out / np.maximum(norm, 1e-3)).astype(np.float32)
+    return scaled[N_FFT // 2 : N_FFT // 2 + length]
+
+
+@lru_cache(maxsize=1)
+def _window() -> NDArray[np.float32]:
+    n = np.arange(N_FFT)
+    return (0.5 - 0.5 * np.cos(2 * np.pi * n / N_FFT)).astype(np.float32)
+
+
+def _db(power: NDArray[np.floating]) -> NDArray[np.float32]:
+    return (10.0 * np.log10(np.maximum(power, 10 ** (FLOOR_DB / 10)))).astype(np.float32)
+
+
+def features(
+    power: NDArray[np.floating], rate: int
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """``(frames, LOW_BANDS + 1)`` network input from the power ``(frames, bins)`` of a band-
+    limited signal, and each frame's reference level (dB, mean power per bin in 3.8–7.6 kHz).
+    Input: the low bands in dB relative to the reference, and the reference relative to the
+    clip's loudest frame (so that the floor of a quiet passage is told from a sound)."""
+    ref = _db(power[:, _ref_mask(rate)].mean(axis=1))
+    low = _db(power @ _band_matrix(rate, high=False)) - ref[:, None]
+    loud = (ref - ref.max()) if len(ref) else ref
+    feats = np.concatenate([np.clip(low, -60, 60) / 20.0, np.clip(loud, -80, 0)[:, None] / 20.0], 1)
+    return feats.astype(np.float32), ref
+
+
+def targets(
+    power: NDArray[np.floating], rate: int, ref: NDArray[np.float32]
+) -> NDArray[np.float32]:
+    """``(frames, HIGH_BANDS)``: each high band's level (dB) relative to the reference."""
+    return np.clip(_db(power @ _band_matrix(rate, high=True)) - ref[:, None], -80.0, 20.0)
+
+
+class LevelPredictor(Protocol):
+    def predict(self, feats: NDArray[np.float32]) -> NDArray[np.float32]: ...
+
+
+class FixedLevels:
+    """The same level in every frame for each high band (a fixed tilt: the baseline the
+    network is measured against)."""
+
+    def __init__(self, levels_db: NDArray[np.floating]) -> None:
+        self.levels = np.asarray(levels_db, np.float32).reshape(1, HIGH_BANDS)
+
+    def predict(self, feats: NDArray[np.float32]) -> NDArray[np.float32]:
+        return np.repeat(self.levels, len(feats), axis=0)
+
+
+@dataclass(frozen=True)
+class HighBandConfig:
+    hidden: int = 64
+    kernel: int = 5
+    layers: int = 3  # receptive field: layers * (kernel - 1) / 2 frames each side (±6)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HighBandConfig:
+        return cls(**{k: int(data[k]) for k in ("hidden", "kernel", "layers")})
+
+
+class HighBandModel(nn.Module):
+    """Features ``(batch, frames, LOW_BANDS + 1)`` → high-band levels ``(batch, frames,
+    HIGH_BANDS)`` in dB relative to the reference band, by 1-D convolutions over time."""
+
+    def __init__(self, config: HighBandConfig | None = None) -> None:
+        super().__init__()
+        self.config = config or HighBandConfig()
+        c = self.config
+        layers: list[nn.Module] = []
+        width = LOW_BANDS + 1
+        for _ in range(c.layers):
+            layers += [nn.Conv1d(width, c.hidden, c.kernel, padding=c.kernel // 2), nn.GELU()]
+            width = c.hidden
+        layers.append(nn.Conv1d(width, HIGH_BANDS, 1))
+        self.net = nn.Sequential(*layers)
+        # Scaled output: the levels are tens of dB.
+        self.register_buffer("offset", torch.full((HIGH_BANDS,), -20.0))
+
+    def forward(self, feats: torch.Tensor) -> torch.Tensor:
+        y = self.net(feats.transpose(1, 2)).transpose(1, 2)
+        return 20.0 * y + self.offset
+
+    def predict(self, feats: NDArray[np.float32]) -> NDArray[np.float32]:
+        with torch.no_grad():
+            x = torch.from_numpy(np.ascontiguousarray(feats, np.float32))[None]
+            return self(x)[0].numpy()
+
+
+def _bin_gains(levels_db: NDArray[np.float32], rate: int) -> NDArray[np.float32]:
+    """Band levels ``(frames, HIGH_BANDS)`` → per-bin dB ``(frames, bins)`` interpolated on a
+    log-frequency axis between band centres (flat beyond the first and last), −inf outside
+    CUTOFF…top."""
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / rate)
+    edges = high_edges(rate)
+    centres = np.log(np.sqrt(edges[:-1] * edges[1:]))
+    inside = (freqs >= CUTOFF_HZ) & (freqs < edges[-1])
+    lf = np.log(np.maximum(freqs[inside], 1.0))
+    out = np.full((len(levels_db), len(freqs)), -np.inf, np.float32)
+    for t in range(len(levels_db)):
+        out[t, inside] = np.interp(lf, centres, levels_db[t])
+    return out
+
+
+def copy_up(spec: NDArray[np.complexfloating], rate: int) -> NDArray[np.complex64]:
+    """The octave under SOURCE_TOP_HZ, whitened, copied up over CUTOFF…top (zero elsewhere),
+    bin for bin, as often as it takes (patches of one octave's width, each a whole number of 4 bins
+    higher, so that their phases run on continuously from frame to frame)."""
+    bin_hz = rate / N_FFT
+    cut = int(np.ceil(CUTOFF_HZ / bin_hz))
+    src_top = int(SOURCE_TOP_HZ / bin_hz)
+    shift = 4 * max(1, int(round(SOURCE_TOP_HZ / 2 / bin_hz / 4)))
+    top = min(int(np.floor(high_edges(rate)[-1] / bin_hz)), spec.shape[1] - 1)
+    out = np.zeros_like(spec, dtype=np.complex64)
+    dest = np.arange(cut, top + 1)
+    # Each destination bin f takes the source bin f - k * shift with k the smallest whole
+    # number that lands it in [src_top - shift, src_top) ...
+    k = np.ceil((dest - src_top + 1) / shift).astype(int)
+    src = dest - k * shift
+    # ... and k * shift is a multiple of 4 bins whatever k is (shift is).
+    out[:, dest] = spec[:, src] / np.sqrt(_smoothed_power(spec)[:, src] + 1e-20)
+    return out
+
+
+def _smoothed_power(spec: NDArray[np.complexfloating], half: int = 8) -> NDArray[np.float32]:
+    """Each frame's power spectrum averaged over ±``half`` bins: the copied octave is divided
+    by it (whitened), so that its slope does not repeat as a sawtooth in every patch."""
+    p = (np.abs(spec) ** 2).astype(np.float64)
+    c = np.cumsum(np.pad(p, ((0, 0), (half + 1, half)), mode="edge"), axis=1)
+    return ((c[:, 2 * half + 1 :] - c[:, : -2 * half - 1]) / (2 * half + 1)).astype(np.float32)
+
+
+def _smooth(x: NDArray[np.floating], frames: int) -> NDArray[np.float32]:
+    """Moving average over time (axis 0) of ``2 * frames + 1`` frames."""
+    if frames <= 0 or len(x) == 0:
+        return np.asarray(x, np.float32)
+    k = np.ones(2 * frames + 1) / (2 * frames + 1)
+    pad = np.pad(x, [(frames, frames)] + [(0, 0)] * (x.ndim - 1), mode="edge")
+    return np.apply_along_axis(lambda v: np.convolve(v, k, mode="valid"), 0, pad).astype(np.float32)
+
+
+def spatial_ratios(specs: NDArray[np.complexfloating], rate: int) -> NDArray[np.float32]:
+    """``(channels, frames)``: each channel's real ratio to W in SPATIAL_FROM_HZ…CUTOFF (W's
+    is 1), smoothed over ±2 frames; the directional part capped at unit length."""
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / rate)
+    band = (freqs >= SPATIAL_FROM_HZ) & (freqs < CUTOFF_HZ)
+    w = specs[0][:, band]
+    ww = _smooth((np.abs(w) ** 2).sum(axis=1), 2)
+    out = np.ones((len(specs), specs.shape[1]), np.float32)
+    for c in range(1, len(specs)):
+        cross = _smooth(np.real(specs[c][:, band] * np.conj(w)).sum(axis=1), 2)
+        out[c] = cross / np.maximum(ww, 1e-20)
+    if len(specs) > 1:
+        norm = np.sqrt((out[1:] ** 2).sum(axis=0))
+        out[1:] /= np.maximum(norm, 1.0)
+    return out
+
+
+def extend_highs(
+    foa: NDArray[np.floating], rate: int, model: LevelPredictor, amount_db: float = 0.0
+) -> NDArray[np.float32]:
+    """``foa`` ``(channels, samples)`` at ``rate`` (≥ 32 kHz, band-limited to ≈ 7.6 kHz, as a
+    16 kHz take after resampling) with the high band added; channel 0 is W. ``amount_db``
+    raises or lowers the added band (0 = as estimated)."""
+    x = np.asarray(foa, np.float32)
+    if rate < MIN_RATE:
+        raise ValueError(
+            f"the high band needs an output rate of at least {MIN_RATE} Hz, not {rate}"
+        )
+    specs = np.stack([stft(ch) for ch in x])
+    power = np.abs(specs[0]) ** 2
+    feats, ref = features(power, rate)
+    levels = model.predict(feats) + ref[:, None] + amount_db
+    exc = copy_up(specs[0], rate)
+    exc_db = _db(np.abs(exc) ** 2 @ _band_matrix(rate, high=True))
+    target, have = _bin_gains(levels, rate), _bin_gains(exc_db, rate)
+    inside = np.isfinite(target)
+    gains_db = np.full(target.shape, -200.0, np.float32)
+    gains_db[inside] = target[inside] - have[inside]
+    gains_db = _smooth(gains_db, 1)
+    high = exc * (10.0 ** (np.minimum(gains_db, 60.0) / 20.0)).astype(np.float32)
+    ratios = spatial_ratios(specs, rate)
+    out = x.copy()
+    for c in range(len(x)):
+        out[c] += istft(high * ratios[c][:, None], x.shape[1])
+    return out
+
+
+CONFIG_FILE = "highs.json"
+WEIGHTS_FILE = "highs.safetensors"
+
+
+def save_highs(folder: str | Path, model: HighBandModel, about: dict[str, Any]) -> Path:
+    """Write ``folder/highs.safetensors`` and ``highs.json`` (config and provenance)."""
+    import json
+
+    from ..files import atomic_target
+    from .weights import save_weights
+
+    d = Path(folder)
+    d.mkdir(parents=True, exist_ok=True)
+    save_weights(d / WEIGHTS_FILE, model.state_dict())
+    with atomic_target(d / CONFIG_FILE) as tmp:
+        Path(tmp).write_text(
+            json.dumps({"config": model.config.to_dict(), **about}, indent=1) + "\n"
+        )
+    return d
+
+
+BAND_LIMITED_RATE = 16000  # takes at this rate (the starter model's) are the ones extended
+
+
+def applies(native_rate: int, out_rate: int) -> bool:
+    """Whether a take at ``native_rate`` exported at ``out_rate`` gets a high band."""
+    return native_rate == BAND_LIMITED_RATE and out_rate >= MIN_RATE
+
+
+def describe(rate: int) -> dict[str, Any]:
+    """What a sidecar says of an added high band."""
+    return {
+        "estimated": True,
+        "from_hz": CUTOFF_HZ,
+        "to_hz": round(float(high_edges(rate)[-1])),
+        "method": "spectral band replication; levels from the band under 7.6 kHz "
+        "(ambisketch high-band model)",
+    }
+
+
+def to_rate(
+    foa: NDArray[np.floating], native: int, out_rate: int, highs: bool = True
+) -> tuple[NDArray[np.float32], dict[str, Any] | None]:
+    """``foa`` resampled from ``native`` to ``out_rate`` (soxr), with the high band added
+    when :func:`applies` and ``highs``; and what a sidecar says of it (None: nothing added)."""
+    from ..audio_io import resample
+
+    data = resample(foa, native, out_rate)
+    if not (highs and applies(native, out_rate)):
+        return data, None
+    return extend_highs(data, out_rate, default_model()), describe(out_rate)
+
+
+def default_folder() -> Path:
+    from ..resources import resources_dir
+
+    return resources_dir() / "highband"
+
+
+@lru_cache(maxsize=1)
+def default_model() -> HighBandModel:
+    """The shipped model (``resources/highband``), loaded once."""
+    return load_highs(default_folder())
+
+
+def load_highs(folder: str | Path) -> HighBandModel:
+    """The model kept in ``folder`` (see :func:`save_highs`); a missing or damaged file is a
+    ModelLoadError naming it."""
+    import json
+
+    from ..errors import ModelLoadError
+    from .weights import load_state_strict, load_weights
+
+    d = Path(folder)
+    try:
+        about = json.loads((d / CONFIG_FILE).read_text())
+        config = HighBandConfig.from_dict(about["config"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelLoadError(
+            f"{d / CONFIG_FILE}: not a high-band model description ({exc})"
+        ) from None
+    model = HighBandModel(config)
+    load_state_strict(model, load_weights(d / WEIGHTS_FILE), str(d / WEIGHTS_FILE))
+    return model.eval()
