@@ -41,7 +41,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_train_highs(args: argparse.Namespace) -> int:
-    from ambisketch.engine.models.highband import HighBandConfig
     from ambisketch.training.highband import train_highs
 
     if args.steps < 1:
@@ -54,7 +53,6 @@ def cmd_train_highs(args: argparse.Namespace) -> int:
         [Path(d) for d in args.data],
         Path(args.output),
         steps=args.steps,
-        config=HighBandConfig(hidden=128, kernel=5, layers=4),
         overwrite=args.force,
         log=log,
     )

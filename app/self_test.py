@@ -142,6 +142,20 @@ def check_hrtf(state: _State) -> tuple[str, str]:
     )
 
 
+def check_highs(state: _State) -> tuple[str, str]:
+    """The high-band model 44.1/48 kHz exports of 16 kHz takes use: loads and adds a band."""
+    import numpy as np
+
+    from ambisketch.engine.models.highband import default_folder, default_model, extend_highs
+
+    x = np.random.default_rng(0).standard_normal((4, 24000)).astype(np.float32) * 0.01
+    x[1:] = 0.0
+    y = extend_highs(x, 48000, default_model())
+    if not np.all(np.isfinite(y)):
+        raise RuntimeError("the high band came out non-finite")
+    return OK, f"{default_folder()} (0.5 s at 48 kHz)"
+
+
 def check_model(state: _State) -> tuple[str, str]:
     from ambisketch.engine.catalog import default_bundle
     from ambisketch.engine.models.bundle import load_bundle
@@ -353,6 +367,7 @@ def check_gui(state: _State) -> tuple[str, str]:
 CHECKS: tuple[tuple[str, Callable[[_State], tuple[str, str]]], ...] = (
     ("imports", check_imports),
     ("HRTF", check_hrtf),
+    ("high band", check_highs),
     ("model", check_model),
     ("text encoder", check_text_encoder),
     ("generation", check_generation),

@@ -3,9 +3,10 @@
 The starter model works at 16 kHz, so a take resampled to 44.1/48 kHz for export has nothing
 above ≈ 7.6 kHz. Rather than leave that octave and a half empty, :func:`extend_highs` fills it
 the way spectral band replication does in HE-AAC (Dietz et al. 2002): the take's top octave
-(3.8–7.6 kHz) is copied up, bin for bin, into 7.6–11.4, 11.4–15.2 and 15.2–20 kHz (so every
-transient and every noisy texture keeps its timing there), and a small network sets the level
-of each of 12 high bands in every 5.3 ms frame from the 16 low bands around it (±5 frames):
+(3.7–7.4 kHz, under soxr's transition band), whitened, is copied up, bin for bin, into
+7.6–11.3, 11.3–15 and 15–20 kHz (so every transient and every noisy texture keeps its timing
+there), and a small network sets the level
+of each of 12 high bands in every 5.3 ms frame from the 16 low bands around it (±8 frames):
 how bright a sound is above 8 kHz follows from its spectrum under 8 kHz, learned on full-band
 recordings (:class:`HighBandModel`, ``ambisketch train highs``).
 
@@ -41,7 +42,6 @@ SOURCE_TOP_HZ = 7400.0  # the copied octave ends here, under soxr's transition (
 SPATIAL_FROM_HZ = 2000.0
 FLOOR_DB = -110.0
 MIN_RATE = 32000
-CONTEXT = 5  # frames each side the network sees (the receptive field of its convolutions)
 
 
 def low_edges() -> NDArray[np.float64]:
@@ -145,9 +145,9 @@ class FixedLevels:
 
 @dataclass(frozen=True)
 class HighBandConfig:
-    hidden: int = 64
+    hidden: int = 128
     kernel: int = 5
-    layers: int = 3  # receptive field: layers * (kernel - 1) / 2 frames each side (±6)
+    layers: int = 4  # receptive field: layers * (kernel - 1) / 2 frames each side (±8)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -343,10 +343,14 @@ def default_folder() -> Path:
     return resources_dir() / "highband"
 
 
-@lru_cache(maxsize=1)
 def default_model() -> HighBandModel:
-    """The shipped model (``resources/highband``), loaded once."""
-    return load_highs(default_folder())
+    """The shipped model (``resources/highband``), loaded once per folder."""
+    return _cached(str(default_folder()))
+
+
+@lru_cache(maxsize=2)
+def _cached(folder: str) -> HighBandModel:
+    return load_highs(folder)
 
 
 def load_highs(folder: str | Path) -> HighBandModel:

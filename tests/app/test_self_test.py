@@ -108,6 +108,7 @@ def test_missing_default_model_is_reported(tmp_path: Path, monkeypatch: pytest.M
     code, lines = run_in_process()
     assert code == 1
     assert "default model: not installed (resources/models/starter)" in lines[-1]
+    assert "high band: " in lines[-1] and "highs.json" in lines[-1]
     assert statuses(lines)["HRTF"] == "ok"
 
 
