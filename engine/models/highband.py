@@ -12,8 +12,10 @@ recordings (:class:`HighBandModel`, ``ambisketch train highs``).
 
 The four channels keep their directions: each channel's high band is W's high band times that
 channel's ratio to W in 2–7.6 kHz in the same frame (for a source on a path this is exactly
-its encoding gains; for a diffuse field the ratios shrink toward zero), so the highs come from
-where the take's upper mids come from. What this cannot do: a sound whose highs do not follow
+its encoding gains), plus, for the part of the channel's energy there that does not correlate
+with W (a room's diffuse tail), W's high band through a short decorrelating filter at that
+level — so the highs come from where the take's upper mids come from, and a diffuse
+tail stays diffuse. What this cannot do: a sound whose highs do not follow
 from its mids (a cymbal over a bass) gets the highs its mids suggest, and tonal highs come out
 as shifted, not harmonic, partials — the levels are estimated, the fine structure is borrowed.
 """
@@ -28,6 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 from numpy.typing import NDArray
+from scipy.signal import fftconvolve
 from torch import nn
 
 N_FFT = 1024  # at the output rate (21 ms at 48 kHz)
@@ -185,18 +188,27 @@ class HighBandModel(nn.Module):
             return self(x)[0].numpy()
 
 
-def _bin_gains(levels_db: NDArray[np.float32], rate: int) -> NDArray[np.float32]:
-    """Band levels ``(frames, HIGH_BANDS)`` → per-bin dB ``(frames, bins)`` interpolated on a
-    log-frequency axis between band centres (flat beyond the first and last), −inf outside
-    CUTOFF…top."""
+@lru_cache(maxsize=8)
+def _interp_matrix(rate: int) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
+    """``(HIGH_BANDS, bins inside)`` weights that interpolate band values linearly on a
+    log-frequency axis between band centres (flat beyond the first and last), and which bins
+    are inside CUTOFF…top."""
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / rate)
     edges = high_edges(rate)
     centres = np.log(np.sqrt(edges[:-1] * edges[1:]))
     inside = (freqs >= CUTOFF_HZ) & (freqs < edges[-1])
+    eye = np.eye(HIGH_BANDS)
     lf = np.log(np.maximum(freqs[inside], 1.0))
-    out = np.full((len(levels_db), len(freqs)), -np.inf, np.float32)
-    for t in range(len(levels_db)):
-        out[t, inside] = np.interp(lf, centres, levels_db[t])
+    m = np.stack([np.interp(lf, centres, eye[b]) for b in range(HIGH_BANDS)])
+    return m.astype(np.float32), inside
+
+
+def _bin_gains(levels_db: NDArray[np.float32], rate: int) -> NDArray[np.float32]:
+    """Band levels ``(frames, HIGH_BANDS)`` → per-bin dB ``(frames, bins)``, interpolated
+    between band centres (:func:`_interp_matrix`), −inf outside CUTOFF…top."""
+    m, inside = _interp_matrix(rate)
+    out = np.full((len(levels_db), len(inside)), -np.inf, np.float32)
+    out[:, inside] = np.asarray(levels_db, np.float32) @ m
     return out
 
 
@@ -232,26 +244,47 @@ def _smooth(x: NDArray[np.floating], frames: int) -> NDArray[np.float32]:
     """Moving average over time (axis 0) of ``2 * frames + 1`` frames."""
     if frames <= 0 or len(x) == 0:
         return np.asarray(x, np.float32)
-    k = np.ones(2 * frames + 1) / (2 * frames + 1)
-    pad = np.pad(x, [(frames, frames)] + [(0, 0)] * (x.ndim - 1), mode="edge")
-    return np.apply_along_axis(lambda v: np.convolve(v, k, mode="valid"), 0, pad).astype(np.float32)
+    pad = np.pad(
+        np.asarray(x, np.float64), [(frames, frames)] + [(0, 0)] * (x.ndim - 1), mode="edge"
+    )
+    c = np.cumsum(np.concatenate([np.zeros_like(pad[:1]), pad]), axis=0)
+    return ((c[2 * frames + 1 :] - c[: -2 * frames - 1]) / (2 * frames + 1)).astype(np.float32)
 
 
-def spatial_ratios(specs: NDArray[np.complexfloating], rate: int) -> NDArray[np.float32]:
-    """``(channels, frames)``: each channel's real ratio to W in SPATIAL_FROM_HZ…CUTOFF (W's
-    is 1), smoothed over ±2 frames; the directional part capped at unit length."""
+def spatial_gains(
+    specs: NDArray[np.complexfloating], rate: int
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Per channel and frame (``(channels, frames)`` each, smoothed over ±2 frames), measured
+    against W in SPATIAL_FROM_HZ…CUTOFF: the coherent gain (the real ratio to W: a source's
+    encoding gains; W's is 1; the directional part capped at unit length) and the diffuse
+    gain (the rest of the channel's energy, uncorrelated with W: a room's tail, where X, Y
+    and Z each hold about a third of W's energy in SN3D)."""
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / rate)
     band = (freqs >= SPATIAL_FROM_HZ) & (freqs < CUTOFF_HZ)
     w = specs[0][:, band]
-    ww = _smooth((np.abs(w) ** 2).sum(axis=1), 2)
-    out = np.ones((len(specs), specs.shape[1]), np.float32)
+    ww = np.maximum(_smooth((np.abs(w) ** 2).sum(axis=1), 2), 1e-20)
+    coherent = np.ones((len(specs), specs.shape[1]), np.float32)
+    energy = np.ones((len(specs), specs.shape[1]), np.float32)
     for c in range(1, len(specs)):
-        cross = _smooth(np.real(specs[c][:, band] * np.conj(w)).sum(axis=1), 2)
-        out[c] = cross / np.maximum(ww, 1e-20)
+        coherent[c] = _smooth(np.real(specs[c][:, band] * np.conj(w)).sum(axis=1), 2) / ww
+        energy[c] = _smooth((np.abs(specs[c][:, band]) ** 2).sum(axis=1), 2) / ww
     if len(specs) > 1:
-        norm = np.sqrt((out[1:] ** 2).sum(axis=0))
-        out[1:] /= np.maximum(norm, 1.0)
-    return out
+        norm = np.sqrt((coherent[1:] ** 2).sum(axis=0))
+        coherent[1:] /= np.maximum(norm, 1.0)
+    diffuse = np.sqrt(np.clip(np.minimum(energy, 1.0) - coherent**2, 0.0, None))
+    diffuse[0] = 0.0
+    return coherent.astype(np.float32), diffuse.astype(np.float32)
+
+
+@lru_cache(maxsize=8)
+def _decorrelator(channel: int, rate: int) -> NDArray[np.float32]:
+    """A short filter of decaying noise (10 ms, 3 ms decay, unit energy; a different one per
+    channel): the diffuse part of a channel's high band is W's high band through it, so that
+    it keeps its energy but does not correlate with W's (nor with the other channels')."""
+    n = int(0.010 * rate)
+    rng = np.random.default_rng(1000 + channel)
+    h = rng.standard_normal(n) * np.exp(-np.arange(n) / (0.003 * rate))
+    return (h / np.sqrt(np.sum(h**2))).astype(np.float32)
 
 
 def extend_highs(
@@ -277,10 +310,13 @@ def extend_highs(
     gains_db[inside] = target[inside] - have[inside]
     gains_db = _smooth(gains_db, 1)
     high = exc * (10.0 ** (np.minimum(gains_db, 60.0) / 20.0)).astype(np.float32)
-    ratios = spatial_ratios(specs, rate)
+    coherent, diffuse = spatial_gains(specs, rate)
     out = x.copy()
     for c in range(len(x)):
-        out[c] += istft(high * ratios[c][:, None], x.shape[1])
+        out[c] += istft(high * coherent[c][:, None], x.shape[1])
+        if diffuse[c].any():
+            tail = istft(high * diffuse[c][:, None], x.shape[1])
+            out[c] += fftconvolve(tail, _decorrelator(c, rate))[: x.shape[1]].astype(np.float32)
     return out
 
 

@@ -59,6 +59,28 @@ def test_the_highs_come_from_the_takes_direction() -> None:
     assert x == pytest.approx(w, abs=0.5) and y < w - 25
 
 
+def test_a_diffuse_field_stays_diffuse_in_the_highs() -> None:
+    """Independent noise from 200 directions (a room's tail): each of Y, Z, X holds about a
+    third of W's energy (SN3D) and hardly correlates with W, above 7.6 kHz as below."""
+    rng = np.random.default_rng(3)
+    n = 2 * 16000
+    field = np.zeros((4, n), np.float32)
+    for _ in range(200):
+        az, el = rng.uniform(-180, 180), np.degrees(np.arcsin(rng.uniform(-1, 1)))
+        noise = (rng.standard_normal(n) * 0.02).astype(np.float32)
+        field += encode_static(noise, az, el)
+    out = hb.extend_highs(resample(field, 16000, OUT), OUT, hb.default_model())
+    high = out - resample(field, 16000, OUT)
+    w, *xyz = (_band_db(ch, 8000, 16000) for ch in high)
+    for ch in xyz:
+        assert ch == pytest.approx(w - 10 * np.log10(3), abs=1.5)
+    corr = [abs(np.corrcoef(high[0], high[c])[0, 1]) for c in (1, 2, 3)]
+    assert max(corr) < 0.2  # below 7.6 kHz the same field: 0.06
+    point = hb.extend_highs(_take(azimuth=45.0), OUT, hb.default_model())  # no diffuse part
+    w, y, z, x = (_band_db(ch, 8000, 16000) for ch in point)
+    assert z < w - 25  # nothing leaks into Z from a source on the horizon
+
+
 def test_the_highs_keep_the_takes_timing_and_silence_stays_silent() -> None:
     x = np.zeros(16000 * 2, np.float32)
     x[16000 : 16000 + 160] = np.random.default_rng(1).standard_normal(160) * 0.5  # 10 ms burst
