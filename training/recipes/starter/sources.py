@@ -354,7 +354,11 @@ def _recorded(w: _Writer, package: str, root: str, limit: int) -> None:
         parts = R.windows(x, sr)
         origin = f"{package}:{rel}"
         meta = {"origin": origin, "licence": R.licence_of(rel, stanzas, star), "real": real}
-        short = re.sub(r"^(usr/share/(games/)?|audio/)", "", Path(rel).with_suffix("").as_posix())
+        short = re.sub(
+            r"^(usr/share/(games/)?|audio/|gcompris/src/(activities/)?)",
+            "",
+            Path(rel).with_suffix("").as_posix(),
+        )
         stem = f"{package.split('-')[0]}-{short}"
         for k, (start, seg) in enumerate(parts):
             if counts.get(found[0], 0) >= limit:
