@@ -267,6 +267,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             bar.close()
     rate = takes[0].rate
     written: list[Path] = []
+    high_band = None
     for take, out in zip(takes, outs):
         data, high_band = to_rate(take.foa, rate, args.rate or rate, not args.no_highs)
         if args.format == "fuma":
@@ -308,7 +309,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     print(
         f"wrote {', '.join(str(o) for o in outs)} ({request.mode}, seed {takes[0].request.seed}, "
         f"{seconds:g} s in {t['total']:.1f} s, {t['steps_per_second']:.1f} steps/s on "
-        f"{gen.device}; placement {placed})"
+        f"{gen.device}; placement {placed}"
+        + ("; band above 7.6 kHz estimated" if high_band is not None else "")
+        + ")"
     )
     return 0
 

@@ -320,9 +320,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
     for n in result.notes:
         note(n)
+    highs = "; band above 7.6 kHz estimated" if result.highs_estimated else ""
     print(
         f"wrote {result.path} ({result.format}, {result.rate} Hz, {result.bits}, "
-        f"{result.seconds:.2f} s)"
+        f"{result.seconds:.2f} s{highs})"
     )
     return 0
 

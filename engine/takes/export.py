@@ -44,6 +44,7 @@ class ExportResult:
     notes: tuple[str, ...] = ()
     layout: str | None = None  # the loudspeaker layout of a "speakers" export
     loudness_lufs: float | None = None  # where normalisation left it (None: not asked)
+    highs_estimated: bool = False  # the band above 7.6 kHz was added (a 16 kHz take, ≥ 32 kHz)
 
 
 def default_export_name(record: TakeRecord, fmt: str, layout: str | None = None) -> str:
@@ -225,6 +226,7 @@ def export_take(
         tuple(notes),
         speakers.name if speakers is not None else None,
         level,
+        high_band is not None,
     )
 
 

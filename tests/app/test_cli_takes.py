@@ -127,8 +127,23 @@ def test_export_formats_bits_and_rates(
         *p,
     )
     info = sf.info(out)
-    assert code == 0 and "wrote" in text
+    assert code == 0 and "wrote" in text and "band above 7.6 kHz estimated" in text
     assert (info.channels, info.samplerate, info.subtype) == (4, 48000, "PCM_16")
+    plain = tmp_path / "bee_plain.wav"
+    code, text, _ = _run(
+        capsys,
+        "takes",
+        "export",
+        "a-bee-buzzing_s42",
+        "-o",
+        str(plain),
+        "--rate",
+        "48000",
+        "--no-highs",
+        *p,
+    )
+    assert code == 0 and "estimated" not in text
+    assert "high_band" not in json.loads(Path(str(plain) + ".json").read_text())
     phones = tmp_path / "phones.wav"
     code, _, _ = _run(
         capsys,
