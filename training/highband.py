@@ -82,7 +82,7 @@ def prepare(path: Path) -> Clip | None:
     mask = (ref > ref.max() - LOUD_WITHIN_DB) & (ref > hb.FLOOR_DB + 30)
     if mask.sum() < 8:
         return None
-    edges = hb.high_edges(RATE)
+    edges = hb.high_edges()
     upper = (edges[:-1] >= 10000) & (edges[1:] <= 16500)
     if np.median(tgt[mask][:, upper].mean(axis=1)) < MIN_HIGHS_DB:
         return None

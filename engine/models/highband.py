@@ -51,25 +51,49 @@ def low_edges() -> NDArray[np.float64]:
     return np.geomspace(LOW_FROM_HZ, CUTOFF_HZ, LOW_BANDS + 1)
 
 
-def high_edges(rate: int) -> NDArray[np.float64]:
-    top = min(TOP_HZ, 0.49 * rate)
-    return np.geomspace(CUTOFF_HZ, top, HIGH_BANDS + 1)
+def high_edges() -> NDArray[np.float64]:
+    """The network's 12 bands, the same at every output rate (at 32 kHz the top ones lie
+    above Nyquist and are left out)."""
+    return np.geomspace(CUTOFF_HZ, TOP_HZ, HIGH_BANDS + 1)
+
+
+def top_hz(rate: int) -> float:
+    """Where the extension stops at ``rate``: TOP_HZ, or just under Nyquist."""
+    return float(min(TOP_HZ, 0.49 * rate))
 
 
 @lru_cache(maxsize=8)
 def _band_matrix(rate: int, high: bool) -> NDArray[np.float32]:
     """``(bins, bands)``: 1/n for the n bins of each band (band power = mean power per bin)."""
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / rate)
-    edges = high_edges(rate) if high else low_edges()
+    edges = high_edges() if high else low_edges()
     m = np.zeros((len(freqs), len(edges) - 1), np.float32)
     for b in range(len(edges) - 1):
         inside = (freqs >= edges[b]) & (freqs < edges[b + 1])
+        if edges[b] >= freqs[-1]:  # above Nyquist: no bins
+            continue
         if not inside.any():  # a band narrower than a bin takes its nearest bin
             inside = np.abs(freqs - np.sqrt(edges[b] * edges[b + 1])) == np.min(
                 np.abs(freqs - np.sqrt(edges[b] * edges[b + 1]))
             )
         m[inside, b] = 1.0 / inside.sum()
     return m
+
+
+@lru_cache(maxsize=8)
+def _live_bands(rate: int) -> NDArray[np.float32]:
+    """:func:`_band_matrix` of the high bands over the bins under :func:`top_hz` only (where
+    the extension is), a band with none there taking the last one that has some — so that at
+    32 kHz the bands at and above Nyquist do not read as empty and raise the band under them."""
+    freqs = np.fft.rfftfreq(N_FFT, 1.0 / rate)
+    m = _band_matrix(rate, high=True) * (freqs < top_hz(rate))[:, None]
+    counts = (m > 0).sum(axis=0)
+    live = np.flatnonzero(counts)
+    out = np.zeros_like(m)
+    for b in range(m.shape[1]):
+        src = b if counts[b] else int(live[live < b][-1]) if (live < b).any() else int(live[0])
+        out[:, b] = (m[:, src] > 0) / max(int(counts[src]), 1)
+    return out.astype(np.float32)
 
 
 def _ref_mask(rate: int) -> NDArray[np.bool_]:
@@ -194,9 +218,9 @@ def _interp_matrix(rate: int) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
     log-frequency axis between band centres (flat beyond the first and last), and which bins
     are inside CUTOFF…top."""
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / rate)
-    edges = high_edges(rate)
+    edges = high_edges()
     centres = np.log(np.sqrt(edges[:-1] * edges[1:]))
-    inside = (freqs >= CUTOFF_HZ) & (freqs < edges[-1])
+    inside = (freqs >= CUTOFF_HZ) & (freqs < top_hz(rate))
     eye = np.eye(HIGH_BANDS)
     lf = np.log(np.maximum(freqs[inside], 1.0))
     m = np.stack([np.interp(lf, centres, eye[b]) for b in range(HIGH_BANDS)])
@@ -220,7 +244,7 @@ def copy_up(spec: NDArray[np.complexfloating], rate: int) -> NDArray[np.complex6
     cut = int(np.ceil(CUTOFF_HZ / bin_hz))
     src_top = int(SOURCE_TOP_HZ / bin_hz)
     shift = 4 * max(1, int(round(SOURCE_TOP_HZ / 2 / bin_hz / 4)))
-    top = min(int(np.floor(high_edges(rate)[-1] / bin_hz)), spec.shape[1] - 1)
+    top = min(int(np.floor(top_hz(rate) / bin_hz)), spec.shape[1] - 1)
     out = np.zeros_like(spec, dtype=np.complex64)
     dest = np.arange(cut, top + 1)
     # Each destination bin f takes the source bin f - k * shift with k the smallest whole
@@ -303,7 +327,7 @@ def extend_highs(
     feats, ref = features(power, rate)
     levels = model.predict(feats) + ref[:, None] + amount_db
     exc = copy_up(specs[0], rate)
-    exc_db = _db(np.abs(exc) ** 2 @ _band_matrix(rate, high=True))
+    exc_db = _db(np.abs(exc) ** 2 @ _live_bands(rate))
     target, have = _bin_gains(levels, rate), _bin_gains(exc_db, rate)
     inside = np.isfinite(target)
     gains_db = np.full(target.shape, -200.0, np.float32)
@@ -354,7 +378,7 @@ def describe(rate: int) -> dict[str, Any]:
     return {
         "estimated": True,
         "from_hz": CUTOFF_HZ,
-        "to_hz": round(float(high_edges(rate)[-1])),
+        "to_hz": round(top_hz(rate)),
         "method": "spectral band replication; levels from the band under 7.6 kHz "
         "(ambisketch high-band model)",
     }

@@ -62,18 +62,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def finish(procs: list[subprocess.Popen[str]]) -> None:
-    outputs = []
+def communicate_all(
+    procs: list[subprocess.Popen[str]], timeout: float = 420
+) -> list[tuple[str, str]]:
+    """Each process's (stdout, stderr); then every process group is killed, so that a hang
+    takes torchrun's workers with it (a stray worker stalls the next test's rendezvous)."""
+    outs = []
     try:
         for p in procs:
-            outputs.append(p.communicate(timeout=420)[0])
-    finally:  # a hang: torchrun's workers too (a stray worker stalls the next test's run)
+            outs.append(p.communicate(timeout=timeout))
+    finally:
         for p in procs:
             try:
                 os.killpg(p.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-    for p, out in zip(procs, outputs):
+    return outs
+
+
+def finish(procs: list[subprocess.Popen[str]]) -> None:
+    for p, (out, _) in zip(procs, communicate_all(procs)):
         assert p.returncode == 0, out[-3000:]
 
 
@@ -321,15 +329,7 @@ def test_cli_on_two_torchrun_nodes_as_the_readme_says(tmp_path: Path) -> None:
         )
         for node in (0, 1)
     ]
-    outs = []
-    try:
-        outs = [p.communicate(timeout=420) for p in procs]
-    finally:  # a hang: torchrun's workers too (a stray worker stalls the next test's run)
-        for p in procs:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+    outs = communicate_all(procs)
     assert [p.returncode for p in procs] == [0, 0], outs
     (out0, err0), (out1, err1) = outs
     assert out0.count("step 2: loss") == 1 and out1 == ""

@@ -95,6 +95,30 @@ def test_the_highs_keep_the_takes_timing_and_silence_stays_silent() -> None:
     assert not np.any(silent)
 
 
+def test_the_same_highs_at_every_output_rate() -> None:
+    """The network's bands mean the same at 32, 44.1 and 48 kHz (at 32 kHz the ones above
+    Nyquist are left out, not squeezed under it)."""
+    rng = np.random.default_rng(5)
+    f = np.fft.rfftfreq(32000, 1 / 16000)  # noise falling 6 dB an octave: darker highs expected
+    mono = np.fft.irfft(np.fft.rfft(rng.standard_normal(32000)) / np.maximum(f, 500), 32000)
+    x = encode_static((0.3 * mono / np.abs(mono).max()).astype(np.float32), 0)
+    tilt = {}
+    for rate in (48000, 44100, 32000):
+        out = hb.extend_highs(resample(x, 16000, rate), rate, hb.default_model())
+        mids = _band_db(out[0], 4000, 7000, rate)
+        tilt[rate] = [
+            _band_db(out[0], lo, hi, rate) - mids
+            for lo, hi in ((8000, 11000), (11000, 13500), (13500, 15500))
+        ]
+        top = min(20000.0, 0.49 * rate)
+        if rate == 32000:  # the bands at Nyquist are not read as empty (a peak under it)
+            below = _band_db(out[0], 8000, 11000, rate)
+            assert below - 20 < _band_db(out[0], top - 700, top, rate) < below
+        assert _band_db(out[0], top + 100, rate / 2, rate) < mids - 30  # and nothing above
+    for rate in (44100, 32000):
+        assert np.allclose(tilt[rate], tilt[48000], atol=1.5), tilt
+
+
 def test_which_exports_get_a_high_band() -> None:
     assert hb.applies(16000, 48000) and hb.applies(16000, 44100) and hb.applies(16000, 32000)
     assert not hb.applies(16000, 16000) and not hb.applies(16000, 22050)
