@@ -31,7 +31,8 @@ _INSTRUMENTS: tuple[Rule, ...] = (
     (r"instruments/.*/snare_drum\.", "snare drum", "a snare drum roll and hits"),
     (r"instruments/.*/horn\.", "french horn", "a French horn playing"),
     (r"instruments/.*/(accordion|organ)\.", "{1}", "an {1} playing"),
-    (r"instruments/.*/(castanets|maracas)\.", "{1}", "{1} played in a rhythm"),
+    (r"instruments/.*/castanets\.", "castanets", "castanets clicking in a rhythm"),
+    (r"instruments/.*/maracas\.", "maracas", "maracas shaking in a rhythm"),
     (
         r"instruments/.*/(tambourine|harmonica|violin|cello|bongo|banjo|triangle|trumpet|"
         r"piano|cymbal|harp|timpani|saxophone|clarinet|guitar|tuba|trombone)\.",
