@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.ndimage import uniform_filter1d
 from scipy.signal import fftconvolve
 
 from .highband_net import CONFIG_FILE as CONFIG_FILE
@@ -93,13 +94,11 @@ def _live_bands(rate: int) -> NDArray[np.float32]:
     the extension is), a band with none there taking the last one that has some — so that at
     32 kHz the bands at and above Nyquist do not read as empty and raise the band under them."""
     freqs = np.fft.rfftfreq(N_FFT, 1.0 / rate)
-    m = _band_matrix(rate, high=True) * (freqs < top_hz(rate))[:, None]
-    counts = (m > 0).sum(axis=0)
-    live = np.flatnonzero(counts)
-    out = np.zeros_like(m)
-    for b in range(m.shape[1]):
-        src = b if counts[b] else int(live[live < b][-1]) if (live < b).any() else int(live[0])
-        out[:, b] = (m[:, src] > 0) / max(int(counts[src]), 1)
+    bins = (_band_matrix(rate, high=True) > 0) & (freqs < top_hz(rate))[:, None]
+    counts = bins.sum(axis=0)
+    out = bins / np.maximum(counts, 1)
+    last = int(np.flatnonzero(counts)[-1])  # the bands are contiguous from CUTOFF_HZ up
+    out[:, last + 1 :] = out[:, last : last + 1]
     return out.astype(np.float32)
 
 
@@ -209,20 +208,16 @@ def copy_up(spec: NDArray[np.complexfloating], rate: int) -> NDArray[np.complex6
 def _smoothed_power(spec: NDArray[np.complexfloating], half: int = 8) -> NDArray[np.float32]:
     """Each frame's power spectrum averaged over ±``half`` bins: the copied octave is divided
     by it (whitened), so that its slope does not repeat as a sawtooth in every patch."""
-    p = (np.abs(spec) ** 2).astype(np.float64)
-    c = np.cumsum(np.pad(p, ((0, 0), (half + 1, half)), mode="edge"), axis=1)
-    return ((c[:, 2 * half + 1 :] - c[:, : -2 * half - 1]) / (2 * half + 1)).astype(np.float32)
+    return _smooth(np.abs(spec) ** 2, half, axis=1)
 
 
-def _smooth(x: NDArray[np.floating], frames: int) -> NDArray[np.float32]:
-    """Moving average over time (axis 0) of ``2 * frames + 1`` frames."""
-    if frames <= 0 or len(x) == 0:
+def _smooth(x: NDArray[np.floating], half: int, axis: int = 0) -> NDArray[np.float32]:
+    """Moving average of ``2 * half + 1`` values along ``axis`` (over time by default), the
+    ends held."""
+    if half <= 0 or x.shape[axis] == 0:
         return np.asarray(x, np.float32)
-    pad = np.pad(
-        np.asarray(x, np.float64), [(frames, frames)] + [(0, 0)] * (x.ndim - 1), mode="edge"
-    )
-    c = np.cumsum(np.concatenate([np.zeros_like(pad[:1]), pad]), axis=0)
-    return ((c[2 * frames + 1 :] - c[: -2 * frames - 1]) / (2 * frames + 1)).astype(np.float32)
+    avg = uniform_filter1d(np.asarray(x, np.float64), 2 * half + 1, axis=axis, mode="nearest")
+    return avg.astype(np.float32)
 
 
 def spatial_gains(
