@@ -24,13 +24,14 @@ from numpy.typing import NDArray
 from ambisketch.engine.audio_io import resample
 from ambisketch.engine.models import highband as hb
 
+from .recipes.starter.recorded import RESERVED
+
 RATE = 48000
 MODEL_RATE = 16000
 MAX_SECONDS = 30.0
 MIN_SECONDS = 0.3
 LOUD_WITHIN_DB = 50.0  # frames this far under a clip's loudest reference level are not scored
 MIN_HIGHS_DB = -45.0  # a file whose 10–16 kHz sits this far under its 3.8–7.6 kHz is band-limited
-RESERVED = ("wesnoth", "megaglest")
 SUFFIXES = (".wav", ".ogg", ".flac", ".oga")
 
 
@@ -64,16 +65,20 @@ def band_limited(x: NDArray[np.float32]) -> NDArray[np.float32]:
     return np.pad(back, (0, len(x) - len(back)))
 
 
-def prepare(path: Path) -> Clip | None:
-    """A file's training frames, or None when it is too short, silent or band-limited."""
+def _mono_48k(path: Path, seconds: float) -> NDArray[np.float32] | None:
+    """The first ``seconds`` of ``path`` mixed to mono at 48 kHz; None if unreadable."""
     try:
         data, rate = sf.read(str(path), dtype="float32", always_2d=True, frames=-1)
     except (RuntimeError, sf.LibsndfileError):
         return None
-    x = data[: int(MAX_SECONDS * rate)].mean(axis=1)
-    if len(x) < MIN_SECONDS * rate or not np.any(x):
+    return resample(data[: int(seconds * rate)].mean(axis=1)[None], rate, RATE)[0]
+
+
+def prepare(path: Path) -> Clip | None:
+    """A file's training frames, or None when it is too short, silent or band-limited."""
+    x = _mono_48k(path, MAX_SECONDS)
+    if x is None or len(x) < MIN_SECONDS * RATE or not np.any(x):
         return None
-    x = resample(x[None], rate, RATE)[0]
     low = band_limited(x)
     feats, ref = hb.features(np.abs(hb.stft(low)) ** 2, RATE)
     tgt = hb.targets(np.abs(hb.stft(x)) ** 2, RATE, ref)
@@ -119,21 +124,12 @@ def _batch(
     )
 
 
-def error_db(
-    model: hb.HighBandModel | None,
-    clips: Sequence[Clip],
-    constant: NDArray[np.float32] | None = None,
-) -> float:
-    """Mean absolute error (dB) of the high-band levels over the loud frames of ``clips``:
-    the model's, or ``constant``'s (one level per band for every frame)."""
+def error_db(model: hb.LevelPredictor, clips: Sequence[Clip]) -> float:
+    """Mean absolute error (dB) of ``model``'s high-band levels over the loud frames of
+    ``clips`` (a fixed tilt: :class:`~ambisketch.engine.models.highband.FixedLevels`)."""
     total, count = 0.0, 0
     for c in clips:
-        if model is None:
-            assert constant is not None
-            pred = constant[None]
-        else:
-            pred = model.predict(c.feats)
-        err = np.abs(pred - c.targets)[c.mask]
+        err = np.abs(model.predict(c.feats) - c.targets)[c.mask]
         total += float(err.sum())
         count += err.size
     return total / max(count, 1)
@@ -173,44 +169,30 @@ def train(
     return model.eval()
 
 
-def prepare_all(
-    files: Sequence[Path], progress: Callable[[int, int], None] | None = None
-) -> list[Clip]:
-    out = []
-    t0 = time.time()
-    for i, f in enumerate(files):
-        c = prepare(f)
-        if c is not None:
-            out.append(c)
-        if progress is not None:
-            progress(i + 1, len(files))
-    del t0
-    return out
+def prepare_all(files: Sequence[Path]) -> list[Clip]:
+    return [c for c in map(prepare, files) if c is not None]
 
 
 def evaluate(
     model: hb.LevelPredictor,
-    files: Sequence[Path],
+    clips: Sequence[Clip],
     baseline: NDArray[np.float32],
     seconds: float = 10.0,
 ) -> dict[str, float]:
-    """Full-band distances on ``files`` (held out): the original against the band-limited
+    """Full-band distances on held-out ``clips``: the original against the band-limited
     version, the fixed tilt ``baseline`` and ``model`` — auraloss's MelSTFTLoss at 48 kHz
-    (128 mel bands to 24 kHz) and the high bands' level error on the loud frames."""
+    (128 mel bands to 24 kHz, on each file's first ``seconds``) and the high bands' level
+    error on the loud frames."""
     from auraloss.freq import MelSTFTLoss
 
     mel = MelSTFTLoss(RATE)
     fixed = hb.FixedLevels(baseline)
     sums = {"mel_band_limited": 0.0, "mel_fixed_tilt": 0.0, "mel_model": 0.0}
-    clips: list[Clip] = []
     n = 0
-    for f in files:
-        c = prepare(f)
-        if c is None:
+    for c in clips:
+        x = _mono_48k(Path(c.name), seconds)
+        if x is None:
             continue
-        clips.append(c)
-        data, rate = sf.read(str(f), dtype="float32", always_2d=True)
-        x = resample(data[: int(seconds * rate)].mean(axis=1)[None], rate, RATE)[0]
         low = band_limited(x)
         ref = torch.from_numpy(x)[None, None]
         for key, y in (
@@ -221,7 +203,7 @@ def evaluate(
             sums[key] += float(mel(torch.from_numpy(np.ascontiguousarray(y))[None, None], ref))
         n += 1
     out = {k: v / max(n, 1) for k, v in sums.items()}
-    out["level_error_db_fixed_tilt"] = error_db(None, clips, baseline)
+    out["level_error_db_fixed_tilt"] = error_db(fixed, clips)
     out["level_error_db_model"] = error_db(model, clips)
     out["files"] = float(n)
     return out
@@ -251,24 +233,24 @@ def train_highs(
     t0 = time.time()
     clips = prepare_all(files)
     train_set = [c for c in clips if not held_out(c.name)]
-    test_names = [Path(c.name) for c in clips if held_out(c.name)]
-    if len(train_set) < 4 or not test_names:
+    test_set = [c for c in clips if held_out(c.name)]
+    if len(train_set) < 4 or not test_set:
         raise EngineError(
             f"{', '.join(map(str, folders))}: {len(clips)} usable full-band file(s) "
             "(44.1 kHz or more with real content above 10 kHz); a high-band model needs "
             "dozens, some of them held out"
         )
-    say(f"{len(train_set)} files to learn from, {len(test_names)} held out")
+    say(f"{len(train_set)} files to learn from, {len(test_set)} held out")
     model = train(
         train_set, steps=steps, config=config, log=lambda k, v: say(f"step {k}: {v:.2f} dB")
     )
     baseline = median_levels(train_set)
-    scores = evaluate(model, test_names[:eval_files], baseline)
+    scores = evaluate(model, test_set[:eval_files], baseline)
     report: dict[str, object] = {
         "files": len(files),
         "usable": len(clips),
         "train_files": len(train_set),
-        "held_out_files": len(test_names),
+        "held_out_files": len(test_set),
         "train_frames": int(sum(len(c.feats) for c in train_set)),
         "steps": steps,
         "seconds": round(time.time() - t0, 1),

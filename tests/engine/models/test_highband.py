@@ -169,7 +169,7 @@ def test_training_learns_what_a_fixed_tilt_cannot(tmp_path: Path) -> None:
     clips = [c for c in (T.prepare(f) for f in files) if c is not None]
     train, test = clips[:18], clips[18:]
     model = T.train(train, steps=300, batch=8, frames=64, config=hb.HighBandConfig(32, 3, 2))
-    fixed = T.error_db(None, test, T.median_levels(train))
+    fixed = T.error_db(hb.FixedLevels(T.median_levels(train)), test)
     learned = T.error_db(model, test)
     assert learned < 0.6 * fixed, (learned, fixed)
 
