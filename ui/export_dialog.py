@@ -32,7 +32,7 @@ from ambisketch.engine.binaural import HrirSet
 from ambisketch.engine.errors import EngineError
 from ambisketch.engine.loudness import DEFAULT_TARGET_LUFS
 from ambisketch.engine.models.highband import BAND_LIMITED_RATE
-from ambisketch.engine.models.highband import MIN_RATE as HIGHS_MIN_RATE
+from ambisketch.engine.models.highband import applies as highs_apply
 from ambisketch.engine.monitoring import LAYOUT_NAMES, STANDARD_LAYOUTS, get_layout
 from ambisketch.engine.takes import (
     ExportResult,
@@ -266,7 +266,7 @@ class ExportDialog(QDialog):
         self._form.setRowVisible(self.layout_combo, speakers)
         self._form.setRowVisible(self.lfe, speakers)
         self._form.setRowVisible(self.highs, self._band_limited)
-        self.highs.setEnabled((rate or self.record.rate) >= HIGHS_MIN_RATE)
+        self.highs.setEnabled(highs_apply(self.record.rate, rate or self.record.rate))
         layout = self.layout() if speakers else None
         if self._auto_name:
             self.file.setText(str(self._folder / default_export_name(self.record, fmt, layout)))
