@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self.path_editor = PathEditor(gl=gl)
         self.takes = TakeList(self.store)
         self.take_view = TakeView()
-        self.transport = TransportBar(settings=settings)
+        self.transport = TransportBar(settings=settings, runner=runner)
         self.generation = GenerationController(self.runner, self.panel, self, settings)
         self.repath = RepathPreview(self.runner, self)  # the selected take follows path edits
         self._shown: tuple[Any, ...] | None = None  # the selected take as shown
@@ -372,7 +372,7 @@ class MainWindow(QMainWindow):
     def play_pause(self) -> None:
         """Space: play or pause the selected take, or say why it cannot play."""
         bar = self.transport
-        if bar.transport is None:
+        if bar.transport is None and not bar.preparing:
             why = (
                 "Select a take to play it (Space plays and pauses)."
                 if self.store.folder and self.takes.model.rowCount()
@@ -435,10 +435,9 @@ class MainWindow(QMainWindow):
         if self._shown is None:
             return
         record, _, rate = self._shown[:3]
-        position = self.transport.transport.position if self.transport.transport else 0.0
+        position = self.transport.position
         self.take_view.set_take(record, foa, rate, track, errors, repathed=True)
-        self.transport.set_audio(foa, rate)
-        self.transport.seek(position)
+        self.transport.set_audio(foa, rate, position)
         self.path_editor.document.set_measured_track(
             track, f"re-pathed take, {errors.spatial_angle:.1f}° off"
         )

@@ -368,7 +368,9 @@ def test_editing_the_path_repaths_a_take_with_latents(
     assert label.startswith("re-pathed take") and label != own
     assert "Re-pathed onto the edited path" in w.take_view.errors_label.text()
     path, foa = w.repath.preview
-    assert path.keyframes[0].azimuth == -120.0 and w.transport.transport is not None
+    assert path.keyframes[0].azimuth == -120.0
+    # the preview's high band is estimated off the GUI thread too; then it is loaded
+    qtbot.waitUntil(lambda: w.transport.transport is not None, timeout=60_000)
     assert np.allclose(w.transport.transport.duration, foa.shape[1] / record.rate)
     # The figure is the re-pathed take's own: a static target is followed closely.
     err = float(label.split(", ")[1].split("°")[0])

@@ -263,3 +263,43 @@ def test_the_highs_are_auditioned_as_they_are_exported(
     assert bar.transport.rate == RATE
     bar.set_audio(np.zeros((4, 4410), np.float32), 44100)  # a file with its own highs
     assert bar.transport.rate == 44100
+
+
+def test_the_highs_are_made_off_the_gui_thread_and_the_newest_take_wins(
+    qtbot, monkeypatch: pytest.MonkeyPatch, foa: np.ndarray, cache: DecoderCache
+) -> None:  # type: ignore[no-untyped-def]
+    from ambisketch.app.workers import TaskRunner
+
+    streams: list[Any] = []
+    monkeypatch.setattr(devices_mod, "sounddevice_module", lambda: _fake_sounddevice(streams))
+    runner = TaskRunner()
+    bar = TransportBar(cache=cache, runner=runner)
+    qtbot.addWidget(bar)
+    take = np.tile(foa, (1, 12))  # 12 s at 16 kHz
+    bar.set_audio(take, RATE, 2.5)
+    # the GUI thread went on: nothing is loaded until the worker's result is delivered
+    assert bar.preparing and bar.transport is None and bar.time_label.text() == "preparing…"
+    assert bar.position == 2.5 and bar.play_button.isEnabled() and not bar.slider.isEnabled()
+    bar.play_pause()  # Space while it is prepared: it plays as soon as it is ready
+    qtbot.waitUntil(lambda: bar.transport is not None, timeout=60000)
+    assert not bar.preparing and bar.transport.rate == 48000
+    assert bar.transport.duration == pytest.approx(12.0, abs=1e-3)
+    assert bar.transport.position == pytest.approx(2.5, abs=1e-3)
+    assert bar.transport.state == PLAYING and bar.slider.isEnabled()
+
+    # a take selected while another is still prepared wins; the older result is dropped
+    bar.set_audio(take, RATE)
+    assert bar.preparing and bar.transport is None
+    plain = np.zeros((4, 44100), np.float32)  # a file with its own highs: loaded at once
+    bar.set_audio(plain, 44100)
+    assert not bar.preparing and bar.transport is not None and bar.transport.rate == 44100
+    for task in runner.running():
+        assert task.wait(60)
+    qtbot.wait(100)  # the dropped result's signals are delivered, and ignored
+    assert bar.transport.rate == 44100 and bar.transport.duration == pytest.approx(1.0)
+    bar.set_audio(take, RATE)
+    bar.clear()  # no take: what was prepared for one is not loaded afterwards
+    for task in runner.running():
+        assert task.wait(60)
+    qtbot.wait(100)
+    assert bar.transport is None and not bar.preparing

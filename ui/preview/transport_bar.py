@@ -37,14 +37,15 @@ from ambisketch.engine.binaural import PLAYING, HrirSet, Transport, load_hrtf, o
 from ambisketch.engine.binaural.cache import DecoderCache
 from ambisketch.engine.binaural.devices import OutputDevice
 from ambisketch.engine.errors import AudioDeviceError, EngineError
-from ambisketch.engine.models.highband import applies, to_rate
 from ambisketch.engine.monitoring import LAYOUT_NAMES, design, get_layout
 
-from ..settings_port import MemorySettings, SettingsPort, flag, text
+from ..jobs import JobRunner
+from ..settings_port import MemorySettings, SettingsPort, text
 from .controls import format_clock
 from .head_dials import HeadDials
 from .head_tracking import HeadTrackingControls
 from .icons import transport_icon
+from .preview_audio import PreviewAudio
 
 NO_DEVICE_TEXT = "No audio output device — export a binaural WAV instead"
 DEFAULT_HRTF_ITEM = "MIT KEMAR (default)"
@@ -67,7 +68,7 @@ def _close(holder: _Holder, *_: object) -> None:
         holder.transport = None
 
 
-PREVIEW_RATE = 48000  # a 16 kHz take is auditioned here, with its high band
+PREPARING_TEXT = "preparing…"  # the time label while a take's high band is estimated
 
 
 class TransportBar(QWidget):
@@ -85,10 +86,17 @@ class TransportBar(QWidget):
         *,
         cache: DecoderCache | None = None,
         settings: SettingsPort | None = None,
+        runner: JobRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self._cache = cache
         self._settings: SettingsPort = settings if settings is not None else MemorySettings()
+        # a take as it is to be heard (its high band estimated off the GUI thread by runner)
+        self._preview = PreviewAudio(self._settings, runner, self)
+        self._preview.ready.connect(self._audio_ready)
+        self._preview.failed.connect(self._show_message)
+        self._play_when_ready = False  # Space pressed while the take was being prepared
+        self._position = 0.0  # where the take being prepared starts
         self._holder = _Holder()
         # Release the audio device when the widget is deleted (the holder, not self, is bound:
         # by then the Python side of the widget may be gone).
@@ -167,18 +175,48 @@ class TransportBar(QWidget):
         self.clear()
 
     # --- public slots -------------------------------------------------------------------
-    def set_audio(self, foa: NDArray[np.floating], rate: int) -> None:
-        """Load a take (AmbiX ``(4, n)`` at ``rate``) for preview, stopped at the start. A
-        16 kHz take plays at 48 kHz with its high band estimated, as it is exported (unless
-        the export setting says otherwise), so that what is auditioned is what is written."""
-        if flag(self._settings, "export/highs", True) and applies(rate, PREVIEW_RATE):
-            foa, _ = to_rate(foa, rate, PREVIEW_RATE)
-            rate = PREVIEW_RATE
-        self.set_player(lambda hrirs, **kw: Transport(foa, rate, hrirs, **kw))
+    def set_audio(self, foa: NDArray[np.floating], rate: int, position: float = 0.0) -> None:
+        """Load a take (AmbiX ``(4, n)`` at ``rate``) for preview, stopped at ``position``
+        seconds. A 16 kHz take plays at 48 kHz with its high band estimated, as it is exported
+        (unless the export setting says otherwise), so that what is auditioned is what is
+        written; the band is made off the GUI thread, and until it is ready the transport
+        shows "preparing…" (Play pressed meanwhile starts the take when it is ready)."""
+        self._play_when_ready = False
+        self._position = position
+        if not self._preview.request(foa, rate, position):
+            self._close_transport()
+            self._enable(False)
+            self.play_button.setEnabled(self._can_play)  # Play waits for the take
+            self.play_action.setEnabled(self._can_play)
+            self.time_label.setText(PREPARING_TEXT)
+
+    @property
+    def position(self) -> float:
+        """Where the playhead is (seconds), or where a take being prepared will start."""
+        t = self.transport
+        return t.position if t is not None else self._position if self.preparing else 0.0
+
+    @property
+    def preparing(self) -> bool:
+        """Whether a take's audio is being prepared (its high band estimated)."""
+        return self._preview.preparing
+
+    def _audio_ready(self, foa: NDArray[np.floating], rate: int, position: float) -> None:
+        self._install(lambda hrirs, **kw: Transport(foa, rate, hrirs, **kw))
+        if position > 0.0:
+            self.seek(position)
+        if self._play_when_ready and self.transport is not None:
+            self._play_when_ready = False
+            self.play_pause()
 
     def set_player(self, make: Callable[..., Transport]) -> None:
         """Load the transport ``make(hrirs, device=, device_output=, cache=, yaw=, pitch=)``
         builds (a take's, or a scene's that mixes its tracks live), stopped at the start."""
+        self._preview.cancel()  # a take still being prepared is no longer wanted
+        self._play_when_ready = False
+        self._install(make)
+
+    def _install(self, make: Callable[..., Transport]) -> None:
         self._close_transport()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # first HRTF/decoder: ~1 s
         try:
@@ -212,6 +250,8 @@ class TransportBar(QWidget):
 
     def clear(self) -> None:
         """No take: stop, release the stream, disable the transport controls."""
+        self._preview.cancel()
+        self._play_when_ready = False
         self._close_transport()
         self._updating = True
         self.slider.setRange(0, 0)
@@ -221,6 +261,9 @@ class TransportBar(QWidget):
 
     def play_pause(self) -> None:
         t = self.transport
+        if t is None and self._preview.preparing and self._can_play:
+            self._play_when_ready = not self._play_when_ready  # pressed again: not after all
+            return
         if t is None or not self._can_play:
             return
         if t.state == PLAYING:
