@@ -13,12 +13,15 @@ from pathlib import Path
 from ambisketch.engine.audio_io import BIT_DEPTHS
 from ambisketch.engine.errors import SceneError
 from ambisketch.engine.json_types import JSONObject
+from ambisketch.engine.models.highband import applies
 from ambisketch.engine.scene import (
     FORMAT,
     VERSION,
+    MediaCache,
     Scene,
     export_scene,
     load_scene,
+    media_info,
     new_track,
     relink,
     relink_folder,
@@ -188,6 +191,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--yaw", type=float, default=0.0, help="head yaw of --binaural, degrees")
     p.add_argument("--pitch", type=float, default=0.0, help="head pitch of --binaural")
+    p.add_argument(
+        "--no-highs",
+        action="store_true",
+        help="leave 16 kHz takes without the band above 7.6 kHz (by default it is estimated)",
+    )
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
     p.set_defaults(func=cmd_render)
 
@@ -351,9 +359,11 @@ def cmd_render(args: argparse.Namespace) -> int:
         )
     if loaded.problems:
         raise SceneError(loaded.problems[0])
+    scene = loaded.scene
     result = export_scene(
-        loaded.scene,
+        scene,
         args.output,
+        MediaCache(scene.rate, highs=not args.no_highs),
         stems_dir=args.stems,
         bits=args.bits,
         binaural=args.binaural,
@@ -365,6 +375,13 @@ def cmd_render(args: argparse.Namespace) -> int:
         f"{result.mix}: {kind} mix, {result.frames / result.rate:.2f} s at {result.rate} Hz, "
         f"{args.bits}-bit, peak {result.peak_db:+.1f} dBFS"
     )
+    estimated = [
+        t.name
+        for t in scene.tracks
+        if scene.audible(t) and not args.no_highs and applies(media_info(t.media).rate, scene.rate)
+    ]
+    if estimated:
+        print(f"band above 7.6 kHz estimated for {len(estimated)} track(s): {', '.join(estimated)}")
     for p in result.stems:
         print(f"{p}: stem")
     if result.clipped:

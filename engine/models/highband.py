@@ -256,6 +256,30 @@ def _decorrelator(channel: int, rate: int) -> NDArray[np.float32]:
     return (h / np.sqrt(np.sum(h**2))).astype(np.float32)
 
 
+def _high_spectrum(
+    spec_w: NDArray[np.complexfloating], rate: int, model: LevelPredictor, amount_db: float
+) -> NDArray[np.complex64]:
+    """W's high band as an STFT (frames, bins): its top octave copied up, at the levels
+    ``model`` estimates from the band under CUTOFF."""
+    feats, ref = features(np.abs(spec_w) ** 2, rate)
+    levels = model.predict(feats) + ref[:, None] + amount_db
+    exc = copy_up(spec_w, rate)
+    exc_db = _db(np.abs(exc) ** 2 @ _live_bands(rate))
+    target, have = _bin_gains(levels, rate), _bin_gains(exc_db, rate)
+    inside = np.isfinite(target)
+    gains_db = np.full(target.shape, -200.0, np.float32)
+    gains_db[inside] = target[inside] - have[inside]
+    gains_db = _smooth(gains_db, 1)
+    return exc * (10.0 ** (np.minimum(gains_db, 60.0) / 20.0)).astype(np.float32)
+
+
+def _check_rate(rate: int) -> None:
+    if rate < MIN_RATE:
+        raise ValueError(
+            f"the high band needs an output rate of at least {MIN_RATE} Hz, not {rate}"
+        )
+
+
 def extend_highs(
     foa: NDArray[np.floating], rate: int, model: LevelPredictor, amount_db: float = 0.0
 ) -> NDArray[np.float32]:
@@ -263,22 +287,9 @@ def extend_highs(
     16 kHz take after resampling) with the high band added; channel 0 is W. ``amount_db``
     raises or lowers the added band (0 = as estimated)."""
     x = np.asarray(foa, np.float32)
-    if rate < MIN_RATE:
-        raise ValueError(
-            f"the high band needs an output rate of at least {MIN_RATE} Hz, not {rate}"
-        )
+    _check_rate(rate)
     specs = np.stack([stft(ch) for ch in x])
-    power = np.abs(specs[0]) ** 2
-    feats, ref = features(power, rate)
-    levels = model.predict(feats) + ref[:, None] + amount_db
-    exc = copy_up(specs[0], rate)
-    exc_db = _db(np.abs(exc) ** 2 @ _live_bands(rate))
-    target, have = _bin_gains(levels, rate), _bin_gains(exc_db, rate)
-    inside = np.isfinite(target)
-    gains_db = np.full(target.shape, -200.0, np.float32)
-    gains_db[inside] = target[inside] - have[inside]
-    gains_db = _smooth(gains_db, 1)
-    high = exc * (10.0 ** (np.minimum(gains_db, 60.0) / 20.0)).astype(np.float32)
+    high = _high_spectrum(specs[0], rate, model, amount_db)
     coherent, diffuse = spatial_gains(specs, rate)
     out = x.copy()
     for c in range(len(x)):
@@ -287,6 +298,17 @@ def extend_highs(
             tail = istft(high * diffuse[c][:, None], x.shape[1])
             out[c] += fftconvolve(tail, _decorrelator(c, rate))[: x.shape[1]].astype(np.float32)
     return out
+
+
+def w_high_band(
+    w: NDArray[np.floating], rate: int, model: LevelPredictor, amount_db: float = 0.0
+) -> NDArray[np.float32]:
+    """The high band alone that :func:`extend_highs` gives W (mono ``w`` at ``rate``): what a
+    re-pathed take's highs are made of — it does not depend on the path, so it is made once
+    and panned along each new path (:mod:`ambisketch.engine.scene.media`)."""
+    x = np.asarray(w, np.float32)
+    _check_rate(rate)
+    return istft(_high_spectrum(stft(x), rate, model, amount_db), x.shape[0])
 
 
 BAND_LIMITED_RATE = 16000  # takes at this rate (the starter model's) are the ones extended

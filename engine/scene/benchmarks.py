@@ -224,6 +224,13 @@ def bench_repath(repeats: int) -> list[Measurement]:
             mixer.set_scene(scene.replace_track(track.edited(path=next(paths))))
 
         t_edit = time_call(edit, max(3, repeats))
+        plain = BlockMixer(scene, MediaCache(SCENE_RATE, highs=False))
+        plain.set_scene(scene.replace_track(track.edited(path=next(paths))))
+
+        def edit_plain() -> None:
+            plain.set_scene(scene.replace_track(track.edited(path=next(paths))))
+
+        t_plain = time_call(edit_plain, max(3, repeats))
     detail = f"a {seconds:g} s 16 kHz take on a {SCENE_RATE} Hz scene track, from its latents"
     return [
         realtime("scene.repath_first", seconds, t_first, f"first path: {detail}"),
@@ -231,7 +238,13 @@ def bench_repath(repeats: int) -> list[Measurement]:
             "scene.repath_edit",
             seconds,
             t_edit,
-            f"each further edit ({1000 * t_edit:.0f} ms): {detail}",
+            f"each further edit ({1000 * t_edit:.0f} ms): {detail}, its highs panned",
+        ),
+        ratio(
+            "scene.repath_edit_highs",
+            t_edit,
+            t_plain,
+            "the same edit without the take's high band (a cache with highs=False)",
         ),
     ]
 

@@ -1,9 +1,15 @@
 """The audio behind the tracks: checked on the way in, read once, resampled to the scene's rate.
 
 :func:`media_info` reads only the header (fast, for adding and listing); :class:`MediaCache`
-holds each file's samples at the scene's rate (soxr VHQ for files at other rates, such as
-the model's 16 kHz takes), keyed by path, size and modification time so an edited file is
-read again.
+holds each file's samples at the scene's rate (soxr VHQ for files at other rates), keyed by
+path, size and modification time so an edited file is read again.
+
+A file at the model's 16 kHz (a take) gets its band above 7.6 kHz estimated on the way up,
+as an exported take does (:mod:`ambisketch.engine.models.highband`; ``highs=False`` leaves
+it empty): once per file. A re-pathed take is rendered again on every edit of its path, so
+its highs are not estimated again each time: W's high band, which does not depend on the
+path, is made once per file and panned along each new path (:mod:`.panning`), as a point
+source on the path — the take's own room, if any, has no diffuse part above 7.6 kHz there.
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ from numpy.typing import NDArray
 
 from ..audio_io import read_audio, resample
 from ..errors import AudioFileError, EngineError, SceneError
+from ..models.highband import applies, default_model, to_rate, w_high_band
 from ..spatial.trajectory import Trajectory
+from .panning import encode_into
 from .tracks import channel_problem
 
 if TYPE_CHECKING:
@@ -82,11 +90,13 @@ class MediaCache:
     """Samples ``(channels, frames)`` float32 at ``rate`` per file, read on first use.
 
     Thread-safe; ``max_bytes`` bounds what is kept (least recently used goes first).
+    ``highs``: 16 kHz files get their high band estimated (see the module notes).
     """
 
-    def __init__(self, rate: int, max_bytes: int = 4 << 30) -> None:
+    def __init__(self, rate: int, max_bytes: int = 4 << 30, *, highs: bool = True) -> None:
         self.rate = int(rate)
         self.max_bytes = max_bytes
+        self.highs = highs
         self._items: dict[tuple[object, ...], NDArray[np.float32]] = {}
         self._lock = threading.Lock()
         self._repathers: dict[tuple[str, int, int], Repather] = {}
@@ -105,7 +115,7 @@ class MediaCache:
         problem = channel_problem(p, audio.channels)
         if problem:
             raise SceneError(problem)
-        data = np.ascontiguousarray(resample(audio.samples, audio.rate, self.rate))
+        data = np.ascontiguousarray(to_rate(audio.samples, audio.rate, self.rate, self.highs)[0])
         data.setflags(write=False)
         self._store(key, data)
         return data
@@ -157,13 +167,30 @@ class MediaCache:
             repather = self._new_repather(p, audio.samples)
             if repather is None:  # no usable latents: the DSP path lock
                 foa = lock_take(audio.samples, trajectory, audio.rate)
-                return np.ascontiguousarray(resample(foa, audio.rate, self.rate), np.float32)
+                return self._placed(p, foa, audio.rate, trajectory)
             with self._lock:
                 self._repathers[key] = repather
                 while len(self._repathers) > MAX_REPATHERS:
                     self._repathers.pop(next(iter(self._repathers)))
         foa = repather.render(trajectory)  # at the take's rate, the codec's
-        return np.ascontiguousarray(resample(foa, repather.layout.rate, self.rate), np.float32)
+        return self._placed(p, foa, repather.layout.rate, trajectory)
+
+    def _placed(
+        self, p: Path, foa: NDArray[np.float32], rate: int, trajectory: Trajectory
+    ) -> NDArray[np.float32]:
+        """A re-pathed ``foa`` (at ``rate``) at the cache's rate, with W's high band (made
+        once per file) panned along ``trajectory`` where the file gets one."""
+        out = np.ascontiguousarray(resample(foa, rate, self.rate), np.float32)
+        if self.highs and applies(rate, self.rate):
+            high = self.derived(("w-highs",), p, lambda: self._w_highs(p))
+            n = min(out.shape[1], high.shape[0])
+            encode_into(out[:, :n], high[:n], trajectory, self.rate, 0)
+        return out
+
+    def _w_highs(self, p: Path) -> NDArray[np.float32]:
+        audio = read_audio(p)
+        w = resample(audio.samples[:1], audio.rate, self.rate)[0]
+        return w_high_band(w, self.rate, default_model())
 
     @staticmethod
     def _new_repather(p: Path, foa: NDArray[np.float32]) -> Repather | None:

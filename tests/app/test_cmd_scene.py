@@ -96,6 +96,30 @@ def test_render_mix_stems_and_binaural(
     assert [p.name for p in stems] == ["01-bird.wav", "02-rain.wav"]
     total = sum(sf.read(p, always_2d=True)[0] for p in stems)
     np.testing.assert_allclose(total, data, atol=1e-7)
+    # the bird is at 16 kHz: its band above 7.6 kHz is estimated, unless --no-highs
+    assert "band above 7.6 kHz estimated for 1 track(s): bird" in out
+
+    def highs_db(wav: Path) -> float:
+        x = sf.read(wav, always_2d=True)[0][:, 0]
+        p = np.abs(np.fft.rfft(x)) ** 2
+        f = np.fft.rfftfreq(len(x), 1 / 48000)
+        return float(10 * np.log10(p[(f > 9000) & (f < 20000)].mean() / p[f < 7000].mean()))
+
+    assert highs_db(stems[0]) > -15.0
+    plain = tmp_path / "plain"
+    code, out, err = run(
+        capsys,
+        "scene",
+        "render",
+        scene,
+        "-o",
+        tmp_path / "plain.wav",
+        "--stems",
+        plain,
+        "--no-highs",
+    )
+    assert code == 0 and "estimated" not in out, err
+    assert highs_db(plain / "01-bird.wav") < -60.0
     code, out, err = run(
         capsys,
         "scene",

@@ -38,6 +38,7 @@ class SceneExportChoice:
     stems: bool = False
     binaural: bool = False
     overwrite: bool = False
+    highs: bool = True  # 16 kHz takes get their band above 7.6 kHz estimated
 
     @property
     def stems_dir(self) -> Path:
@@ -64,6 +65,9 @@ def export_job(
     head: tuple[float, float, float] = (0.0, 0.0, 0.0),
 ) -> Callable[[Any, Callable[[], bool]], str]:
     """The job for the window's runner: writes what ``choice`` asks, returns a summary."""
+
+    if media.highs != choice.highs:  # the live mix's cache holds the other kind
+        media = MediaCache(media.rate, highs=choice.highs)
 
     def job(progress: Any, cancelled: Callable[[], bool]) -> str:
         steps = 2 if choice.binaural else 1
@@ -115,11 +119,19 @@ class SceneExportDialog(QDialog):
         self.binaural = QCheckBox(
             "A binaural mix for headphones (NAME_binaural.wav, the transport's HRTF and head)", self
         )
+        self.highs = QCheckBox("Estimate the highs of 16 kHz takes (above 7.6 kHz)", self)
+        self.highs.setChecked(True)
+        self.highs.setToolTip(
+            "The model makes 16 kHz takes: nothing above 7.6 kHz. Ticked, their high band is "
+            "estimated from the band under it, as when a take is exported at 48 kHz "
+            "(re-pathed takes: panned along the track's path)."
+        )
         form = QFormLayout(self)
         form.addRow("AmbiX mix (48 kHz)", row)
         form.addRow("Bit depth", self.bits)
         form.addRow("", self.stems)
         form.addRow("", self.binaural)
+        form.addRow("", self.highs)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -137,6 +149,7 @@ class SceneExportDialog(QDialog):
             self.stems.isChecked(),
             self.binaural.isChecked(),
             overwrite,
+            self.highs.isChecked(),
         )
 
     def _browse(self) -> None:

@@ -31,7 +31,7 @@ def _error(foa: np.ndarray, rate: int, path: Trajectory) -> float:
 
 
 def test_a_take_track_is_repathed_from_its_latents(take: Path, tmp_path: Path) -> None:
-    media = MediaCache(48000)
+    media = MediaCache(48000, highs=False)  # compared with plain soxr (highs: below)
     track = new_track(Scene(), str(take))
     assert track.kind == "foa" and not track.follows_path and repath_method(take) == "latents"
     orbit = preset("orbit", CLIP)
