@@ -1,5 +1,6 @@
 """Binaural preview of a take: the transport bar (play, seek, head rotation, HRTF, device)."""
 
-from .transport_bar import NO_DEVICE_TEXT, TransportBar
+from .outputs import NO_DEVICE_TEXT
+from .transport_bar import TransportBar
 
 __all__ = ["NO_DEVICE_TEXT", "TransportBar"]

@@ -21,23 +21,21 @@ from PySide6.QtGui import QAction, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QSlider,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ambisketch.engine.binaural import PLAYING, HrirSet, Transport, load_hrtf, output_devices
+from ambisketch.engine.binaural import PLAYING, HrirSet, Transport
 from ambisketch.engine.binaural.cache import DecoderCache
 from ambisketch.engine.binaural.devices import OutputDevice
 from ambisketch.engine.errors import AudioDeviceError, EngineError
-from ambisketch.engine.monitoring import LAYOUT_NAMES, design, get_layout
+from ambisketch.engine.monitoring import LAYOUT_NAMES
 
 from ..jobs import JobRunner
 from ..settings_port import MemorySettings, SettingsPort, text
@@ -45,15 +43,16 @@ from .controls import format_clock
 from .head_dials import HeadDials
 from .head_tracking import HeadTrackingControls
 from .icons import transport_icon
+from .outputs import (
+    DEFAULT_HRTF_ITEM,
+    LOAD_SOFA_ITEM,
+    SETTINGS_HRTF,
+    SETTINGS_MONITOR,
+    OutputChoices,
+)
 from .preview_audio import PreviewAudio
 
-NO_DEVICE_TEXT = "No audio output device — export a binaural WAV instead"
-DEFAULT_HRTF_ITEM = "MIT KEMAR (default)"
-LOAD_SOFA_ITEM = "Load SOFA…"
 POLL_MS = 33  # ~30 Hz position updates while playing
-SETTINGS_DEVICE = "preview/device"
-SETTINGS_MONITOR = "preview/monitor"
-SETTINGS_HRTF = "preview/hrtf"
 
 
 class _Holder:
@@ -71,7 +70,7 @@ def _close(holder: _Holder, *_: object) -> None:
 PREPARING_TEXT = "preparing…"  # the time label while a take's high band is estimated
 
 
-class TransportBar(QWidget):
+class TransportBar(QWidget, OutputChoices):
     """Signals:
     position_changed(float): seconds, ~30 times a second while playing, and on seeks.
     rotation_changed(float, float): head yaw and pitch in degrees (+yaw = head left).
@@ -318,26 +317,6 @@ class TransportBar(QWidget):
     def can_play(self) -> bool:
         return self._can_play
 
-    def _chosen_hrtf(self) -> HrirSet:
-        """The HRTF the combo shows; a remembered SOFA file that no longer loads gives way
-        to the default, with a note."""
-        path = self.hrtf_combo.itemData(self._hrtf_index)
-        if path:
-            try:
-                return load_hrtf(path)
-            except EngineError as exc:
-                self._show_message(
-                    f"The remembered HRTF cannot be used ({exc}); using the default."
-                )
-                self.hrtf_combo.setCurrentIndex(0)
-                self._hrtf_index = 0
-                self._settings.set(SETTINGS_HRTF, "")
-        return load_hrtf()
-
-    def hrtf(self) -> HrirSet | None:
-        """The chosen HRTF (None until the default one is first needed)."""
-        return self._hrirs
-
     # --- building -----------------------------------------------------------------------
     def _tool(self, icon: Any, tip: str) -> QToolButton:
         b = QToolButton(self)
@@ -377,100 +356,6 @@ class TransportBar(QWidget):
         line.setFrameShadow(QFrame.Shadow.Sunken)
         return line
 
-    # --- devices ------------------------------------------------------------------------
-    def _scan_devices(self) -> None:
-        self.device_combo.blockSignals(True)
-        self.device_combo.clear()
-        try:
-            self._devices = output_devices()
-            reason = "" if self._devices else NO_DEVICE_TEXT
-        except AudioDeviceError as exc:  # PortAudio missing or failing
-            self._devices, reason = [], str(exc)
-        if not self._devices:
-            self.device_combo.addItem("No output device", None)
-            self.device_combo.setEnabled(False)
-            self.device_combo.blockSignals(False)
-            self._no_device(reason)
-            return
-        wanted = text(self._settings, SETTINGS_DEVICE)
-        current = next(
-            (i for i, d in enumerate(self._devices) if d.name == wanted),
-            next((i for i, d in enumerate(self._devices) if d.is_default), 0),
-        )
-        for d in self._devices:
-            self.device_combo.addItem(d.name, d.index)
-            self.device_combo.setItemData(
-                self.device_combo.count() - 1,
-                f"{d.name} ({d.host_api}, {d.channels} ch, {d.default_rate:g} Hz)",
-                Qt.ItemDataRole.ToolTipRole,
-            )
-        self.device_combo.setCurrentIndex(current)
-        self.device_combo.setEnabled(True)
-        self.device_combo.blockSignals(False)
-        self._can_play = True
-
-    def _device_index(self) -> int | None:
-        data = self.device_combo.currentData()
-        return int(data) if data is not None else None
-
-    def _device_chosen(self, index: int) -> None:
-        if not self._devices or index < 0:
-            return
-        self._settings.set(SETTINGS_DEVICE, self.device_combo.itemText(index))
-        t = self.transport
-        if t is not None:
-            try:
-                t.set_device(self._device_index())
-            except AudioDeviceError as exc:
-                self._show_message(str(exc))
-                self._update_play_icon()
-
-    def _no_device(self, reason: str) -> None:
-        self._can_play = False
-        self._show_message(NO_DEVICE_TEXT, reason)
-        self.play_button.setEnabled(False)
-        self.play_action.setEnabled(False)
-
-    # --- HRTF ---------------------------------------------------------------------------
-    def _hrtf_chosen(self, index: int) -> None:
-        data = self.hrtf_combo.itemData(index)
-        if data == LOAD_SOFA_ITEM:
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Load an HRTF", "", "SOFA files (*.sofa);;All files (*)"
-            )
-            if not path:
-                self.hrtf_combo.setCurrentIndex(self._hrtf_index)
-                return
-            try:
-                hrirs = load_hrtf(path)
-            except EngineError as exc:
-                self.hrtf_combo.setCurrentIndex(self._hrtf_index)  # the previous HRTF stays
-                QMessageBox.warning(self, "Cannot use this HRTF", str(exc))
-                return
-            self.hrtf_combo.insertItem(index, Path(path).name, path)
-            self.hrtf_combo.setItemData(index, path, Qt.ItemDataRole.ToolTipRole)
-            self.hrtf_combo.setCurrentIndex(index)
-            self._use_hrtf(hrirs, index)
-            return
-        try:
-            hrirs = load_hrtf(data)  # None: the default set
-        except EngineError as exc:
-            self.hrtf_combo.setCurrentIndex(self._hrtf_index)
-            QMessageBox.warning(self, "Cannot use this HRTF", str(exc))
-            return
-        self._use_hrtf(hrirs, index)
-
-    def _use_hrtf(self, hrirs: HrirSet, index: int) -> None:
-        self._hrirs = hrirs
-        self._hrtf_index = index
-        self._settings.set(SETTINGS_HRTF, str(self.hrtf_combo.itemData(index) or ""))
-        t = self.transport
-        if t is not None:
-            try:
-                t.set_hrtf(hrirs)
-            except EngineError as exc:
-                QMessageBox.warning(self, "Cannot use this HRTF", str(exc))
-
     # --- rotation -----------------------------------------------------------------------
     def _rotate(self, yaw: float, pitch: float) -> None:
         t = self.transport
@@ -498,22 +383,6 @@ class TransportBar(QWidget):
             t.rotation_source = self.tracking.head_rotation if on else None
             if not on:
                 t.set_rotation(*self.head.pose())
-
-    def _monitor_chosen(self, index: int) -> None:
-        name = self.monitor_combo.itemData(index) or ""
-        self.hrtf_combo.setEnabled(not name)
-        t = self.transport
-        try:
-            if t is not None:
-                t.set_speakers(design(get_layout(name)) if name else None)
-        except EngineError as exc:  # a device with too few channels: stay binaural
-            self._show_message(str(exc))
-            self.monitor_combo.blockSignals(True)
-            self.monitor_combo.setCurrentIndex(0)
-            self.monitor_combo.blockSignals(False)
-            self.hrtf_combo.setEnabled(True)
-            return
-        self._settings.set(SETTINGS_MONITOR, name)
 
     # --- position -----------------------------------------------------------------------
     def _poll(self) -> None:
