@@ -149,7 +149,8 @@ def test_path_lock_keeps_a_plane_wave_and_moves_it() -> None:
 def test_half_precision_path_runs(text_encoder: TextEncoder) -> None:
     """The GPU code path (autocast of the DiT) on the CPU in bf16: finite, close to fp32."""
     b = tiny_bundle("foa", CLIP)
-    full = Generator(b, device="cpu", text_encoder=text_encoder).generate(_req(sampler="euler"))
+    fp32 = Generator(b, device="cpu", text_encoder=text_encoder, precision="fp32")
+    full = fp32.generate(_req(sampler="euler"))
     half_gen = Generator(b, device="cpu", text_encoder=text_encoder, precision="bf16")
     assert half_gen.dtype == torch.bfloat16
     half = half_gen.generate(_req(sampler="euler"))
@@ -158,6 +159,24 @@ def test_half_precision_path_runs(text_encoder: TextEncoder) -> None:
     assert np.linalg.norm(a - h) < 0.2 * np.linalg.norm(a)
     with pytest.raises(EngineError, match="unknown precision 'fp8'"):
         Generator(b, device="cpu", text_encoder=text_encoder, precision="fp8")
+
+
+def test_auto_precision_on_a_cpu_is_bf16_only_where_it_is_native(
+    text_encoder: TextEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ambisketch.engine import generate as G
+
+    monkeypatch.delenv("AMBISKETCH_CPU_PRECISION", raising=False)
+    assert G.cpu_bf16("flags\t\t: fpu sse avx2 avx512f avx512_bf16 avx512vbmi")
+    assert G.cpu_bf16("flags\t\t: fpu amx_bf16 amx_tile")
+    assert not G.cpu_bf16("flags\t\t: fpu sse avx2 avx512f avx512bw")  # emulated: slower
+    monkeypatch.setenv("AMBISKETCH_CPU_PRECISION", "fp32")
+    assert not G.cpu_bf16("flags\t\t: avx512_bf16")
+    b = tiny_bundle("foa", CLIP)
+    for native, dtype in ((True, torch.bfloat16), (False, torch.float32)):
+        monkeypatch.setattr(G, "cpu_bf16", lambda native=native: native)
+        gen = Generator(b, device="cpu", text_encoder=text_encoder)
+        assert gen.dtype == dtype and gen.model_info()["dtype"] == str(dtype)[6:]
 
 
 def test_sampling_defaults_from_model_json(monkeypatch) -> None:

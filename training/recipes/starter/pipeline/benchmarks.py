@@ -43,7 +43,12 @@ def _shipped():  # noqa: ANN202 - Path | None
 def bench_take(repeats: int) -> list[Measurement]:
     """The shipped starter model when there is one, and untrained weights of each size (the
     cost does not depend on the values), at their default steps on the CPU."""
-    from ambisketch.engine.generate import GenerationRequest, Generator, SamplingDefaults
+    from ambisketch.engine.generate import (
+        GenerationRequest,
+        Generator,
+        SamplingDefaults,
+        cpu_bf16,
+    )
     from ambisketch.engine.spatial import preset
 
     out = []
@@ -75,6 +80,18 @@ def bench_take(repeats: int) -> list[Measurement]:
                 steps=d.steps,
             )
         )
+        if size == "shipped" and cpu_bf16():  # what "auto" precision runs here
+            fast = Generator(shipped, device="cpu", precision="bf16", threads=threads)
+            t_bf16 = time_call(lambda: fast.generate(request), max(1, min(repeats, 3)))
+            out.append(
+                ratio(
+                    "starter-shipped.take_bf16",
+                    t_bf16,
+                    seconds,
+                    "the same take in fp32 (this CPU does bf16 natively: 'auto' precision "
+                    "samples the DiT in bf16)",
+                )
+            )
     return out
 
 
