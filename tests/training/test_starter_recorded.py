@@ -80,6 +80,16 @@ from ambisketch.training.recipes.starter.report import corpus_report
             "usr/share/tuxpaint/stamps/household/rubberduck.ogg",
             ("rubber duck", "a rubber duck squeaking"),
         ),
+        (
+            "scorched3d-data",
+            "usr/share/games/scorched3d/data/globalmods/none/data/wav/misc/wolf.wav",
+            ("wolf", "a wolf howling"),
+        ),
+        (
+            "scorched3d-data",
+            "usr/share/games/scorched3d/data/globalmods/apoc/data/wav/misc/scream3.wav",
+            ("scream", "a man screaming"),
+        ),
     ],
 )
 def test_mapping_tables_caption_files_by_name(
@@ -112,6 +122,10 @@ def test_mapping_tables_caption_files_by_name(
             "usr/share/tuxpaint/stamps/animals/mammals/rodents/beaver.ogg",
         ),
         ("tuxpaint-stamps-default", "usr/share/tuxpaint/stamps/hobbies/music/string/cello.ogg"),
+        (  # a test tone
+            "scorched3d-data",
+            "usr/share/games/scorched3d/data/globalmods/none/data/wav/misc/beep2.wav",
+        ),
     ],
 )
 def test_files_whose_names_say_nothing_are_left_out(package: str, rel: str) -> None:

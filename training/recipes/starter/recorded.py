@@ -5,8 +5,8 @@ A package is read where it is installed, else from a cache folder holding it ext
 (``CACHE/PKG/usr/...``); with fetching allowed, a missing one is downloaded there with
 ``apt-get download`` and only its audio files and copyright are unpacked (so a 1.8 GB data
 package costs a few MB on disk). Captions come from the mapping tables in
-:mod:`.maps_effects`, :mod:`.maps_voice`, :mod:`.maps_gcompris`, :mod:`.maps_tuxpaint` and
-:mod:`.maps_opensfx`: a file that no rule names is left out.
+:mod:`.maps_effects`, :mod:`.maps_voice` and the ``maps_*`` tables of the other packages:
+a file that no rule names is left out.
 
 Two packages are reserved for independent evaluation and are refused everywhere here:
 ``wesnoth-1.16-data`` and ``megaglest-data`` (nor anything made from them).
@@ -35,6 +35,7 @@ from . import openttd_cat, qt_rcc
 from .maps_effects import EFFECT_RULES
 from .maps_gcompris import GCOMPRIS_RULES
 from .maps_opensfx import OPENSFX_RULES
+from .maps_scorched3d import SCORCHED3D_RULES
 from .maps_tuxpaint import TUXPAINT_RULES
 from .maps_voice import VOICE_RULES
 
@@ -45,8 +46,10 @@ MIN_TAIL_SECONDS = 4.0  # a last window shorter than this is dropped
 MAX_WINDOWS = 18  # windows per source file (a 3-minute ambience gives 18)
 Rule = tuple[str, str | None, str]
 RULES: dict[str, tuple[Rule, ...]] = {**VOICE_RULES}  # voice rules first: they are narrower
-for _pkg, _rules in {**EFFECT_RULES, **GCOMPRIS_RULES, **TUXPAINT_RULES, **OPENSFX_RULES}.items():
-    RULES[_pkg] = RULES.get(_pkg, ()) + _rules
+_TABLES = (EFFECT_RULES, GCOMPRIS_RULES, TUXPAINT_RULES, OPENSFX_RULES, SCORCHED3D_RULES)
+for _table in _TABLES:
+    for _pkg, _rules in _table.items():
+        RULES[_pkg] = RULES.get(_pkg, ()) + _rules
 
 
 def check_allowed(package: str) -> None:
@@ -103,6 +106,7 @@ PACKAGES = tuple(
         Package("gcompris-qt-data", ("*/rcc/*.rcc",), qt_resources=True),
         Package("tuxpaint-stamps-default", ("*/stamps/*.ogg",), exclude=("*_desc*",)),
         Package("openttd-opensfx", ("*/opensfx/*.cat",), sound_catalogue=True),
+        ("scorched3d-data", ("*/data/wav/*",)),
     )
 )
 PACKAGE_NAMES = tuple(p.name for p in PACKAGES)
