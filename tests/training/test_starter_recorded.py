@@ -90,6 +90,18 @@ from ambisketch.training.recipes.starter.report import corpus_report
             "usr/share/games/scorched3d/data/globalmods/apoc/data/wav/misc/scream3.wav",
             ("scream", "a man screaming"),
         ),
+        (
+            "minetest-data",
+            "usr/share/games/minetest/games/minetest_game/mods/default/sounds/"
+            "default_gravel_footstep.3.ogg",
+            ("footstep gravel", "a footstep on gravel"),
+        ),
+        (
+            "minetest-data",
+            "usr/share/games/minetest/games/minetest_game/mods/doors/sounds/"
+            "doors_steel_door_close.ogg",
+            ("door metal close", "a heavy steel door closing"),
+        ),
     ],
 )
 def test_mapping_tables_caption_files_by_name(
@@ -199,6 +211,19 @@ def test_licence_of_a_file_follows_the_copyright_stanzas() -> None:
         == "CC-BY-SA-3.0"
     )
     assert R.licence_of("usr/share/games/x/data/sounds/player/jump.ogg", stanzas, "?") == "GPL-2+"
+    # the most specific glob wins, whatever the order of the stanzas (minetest-data: a later
+    # stanza for one mod's sounds/* must not take every mod's sounds)
+    mods = R.dep5_stanzas(
+        "Files: *\nLicense: LGPL-2.1+\n\nFiles: *.ogg\nLicense: CC-BY-SA-3.0\n\n"
+        "Files: mtg/mods/doors/sounds/*\nLicense: CC-BY-3.0\n\n"
+        "Files: mtg/mods/doors/sounds/glass.ogg\n mtg/mods/tnt/sounds/*\nLicense: CC0-1.0\n"
+    )
+    base = "usr/share/games/minetest/games/minetest_game/mods/"
+    assert R.licence_of(base + "default/sounds/step.1.ogg", mods, "?") == "CC-BY-SA-3.0"
+    assert R.licence_of(base + "doors/sounds/door_open.ogg", mods, "?") == "CC-BY-3.0"
+    assert R.licence_of(base + "doors/sounds/glass.ogg", mods, "?") == "CC0-1.0"
+    assert R.licence_of(base + "tnt/sounds/boom.ogg", mods, "?") == "CC0-1.0"
+    assert R.licence_of(base + "default/textures/x.png", mods, "?") == "LGPL-2.1+"
 
 
 def _tone(seconds: float, rate: int = 22050) -> np.ndarray:

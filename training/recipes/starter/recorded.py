@@ -34,6 +34,7 @@ from ambisketch.training.data.errors import DatasetError
 from . import openttd_cat, qt_rcc
 from .maps_effects import EFFECT_RULES
 from .maps_gcompris import GCOMPRIS_RULES
+from .maps_minetest import MINETEST_RULES
 from .maps_opensfx import OPENSFX_RULES
 from .maps_scorched3d import SCORCHED3D_RULES
 from .maps_tuxpaint import TUXPAINT_RULES
@@ -46,7 +47,14 @@ MIN_TAIL_SECONDS = 4.0  # a last window shorter than this is dropped
 MAX_WINDOWS = 18  # windows per source file (a 3-minute ambience gives 18)
 Rule = tuple[str, str | None, str]
 RULES: dict[str, tuple[Rule, ...]] = {**VOICE_RULES}  # voice rules first: they are narrower
-_TABLES = (EFFECT_RULES, GCOMPRIS_RULES, TUXPAINT_RULES, OPENSFX_RULES, SCORCHED3D_RULES)
+_TABLES = (
+    EFFECT_RULES,
+    GCOMPRIS_RULES,
+    TUXPAINT_RULES,
+    OPENSFX_RULES,
+    SCORCHED3D_RULES,
+    MINETEST_RULES,
+)
 for _table in _TABLES:
     for _pkg, _rules in _table.items():
         RULES[_pkg] = RULES.get(_pkg, ()) + _rules
@@ -107,6 +115,7 @@ PACKAGES = tuple(
         Package("tuxpaint-stamps-default", ("*/stamps/*.ogg",), exclude=("*_desc*",)),
         Package("openttd-opensfx", ("*/opensfx/*.cat",), sound_catalogue=True),
         ("scorched3d-data", ("*/data/wav/*",)),
+        ("minetest-data", ("*/sounds/*.ogg",)),
     )
 )
 PACKAGE_NAMES = tuple(p.name for p in PACKAGES)
@@ -326,20 +335,29 @@ def dep5_stanzas(text: str) -> list[tuple[list[str], str]]:
 
 
 def licence_of(rel: str, stanzas: list[tuple[list[str], str]], fallback: str) -> str:
-    """The licence of an installed file: the last stanza whose glob matches a tail of its
-    path (Debian globs are relative to the source tree), else the ``Files: *`` one."""
+    """The licence of an installed file: the stanza whose glob matches the longest tail of its
+    path (Debian globs are relative to the source tree; of equally specific ones the last,
+    as Debian's own rule has it), else the ``Files: *`` one. Most specific first: a glob
+    ``mods/tnt/sounds/*`` must not take ``mods/default/sounds/step.ogg`` just because both
+    end in ``sounds/*`` and its stanza comes later."""
     parts = rel.split("/")
     tails = ["/".join(parts[i:]) for i in range(len(parts))]
-    found = fallback
+    found, best = fallback, 0
     for globs, lic in stanzas:
         for g in globs:
             gp = g.strip("/").split("/")
             # the glob as written, and without leading upstream folders the install path
-            # lacks ("data/sound/crash*" → "sound/crash*"), keeping a folder and a name
-            forms = ["/".join(gp[i:]) for i in range(max(1, len(gp) - 1))]
-            if g == "*" or any(fnmatch.fnmatchcase(t, f) for f in forms for t in tails):
-                found = lic
-                break
+            # lacks ("data/sound/crash*" → "sound/crash*"), keeping a folder and a name —
+            # two folders of a deeper glob ("mtg/mods/tnt/sounds/*" → "tnt/sounds/*", not a
+            # bare "sounds/*" that every mod's sounds would match)
+            keep = 3 if len(gp) >= 4 else 2
+            forms = ["/".join(gp[i:]) for i in range(max(1, len(gp) - keep + 1))]
+            score = 1 if g == "*" else 0
+            for f in forms:
+                if any(fnmatch.fnmatchcase(t, f) for t in tails):
+                    score = max(score, 1 + f.count("/") + (f != "*"))
+            if score and score >= best:
+                found, best = lic, score
     return found
 
 
