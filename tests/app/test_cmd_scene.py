@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from helpers.cli import one_line_error, run
-from helpers.scene_media import media_set
+from helpers.scene_media import highs_db, media_set
 
 
 @pytest.fixture
@@ -98,12 +98,6 @@ def test_render_mix_stems_and_binaural(
     np.testing.assert_allclose(total, data, atol=1e-7)
     # the bird is at 16 kHz: its band above 7.6 kHz is estimated, unless --no-highs
     assert "band above 7.6 kHz estimated for 1 track(s): bird" in out
-
-    def highs_db(wav: Path) -> float:
-        x = sf.read(wav, always_2d=True)[0][:, 0]
-        p = np.abs(np.fft.rfft(x)) ** 2
-        f = np.fft.rfftfreq(len(x), 1 / 48000)
-        return float(10 * np.log10(p[(f > 9000) & (f < 20000)].mean() / p[f < 7000].mean()))
 
     assert highs_db(stems[0]) > -15.0
     plain = tmp_path / "plain"

@@ -4,7 +4,6 @@ licenses the sounds inside one."""
 
 from __future__ import annotations
 
-import csv
 import io
 import struct
 from pathlib import Path
@@ -12,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from helpers.package_corpus import build_package_corpus
 
 from ambisketch.training.data.errors import DatasetError
-from ambisketch.training.recipes.starter import BuildOptions, build_starter
-from ambisketch.training.recipes.starter import recorded as R
 from ambisketch.training.recipes.starter.openttd_cat import entries, slug
 
 
@@ -80,25 +78,16 @@ def test_opensfx_sounds_are_captioned_and_licensed(
     folder = root / "usr/share/games/openttd/baseset/opensfx"
     folder.mkdir(parents=True)
     write_cat(folder / "opensfx.cat", SOUNDS)
-    doc = root / "usr/share/doc/openttd-opensfx"
-    doc.mkdir(parents=True)
-    (doc / "copyright").write_text(
+    rows = build_package_corpus(
+        monkeypatch,
+        cache,
+        "openttd-opensfx",
         "Files: *\nCopyright: x\nLicense: GPL-2+ or CDDL\n\n"
-        "Files: src/wav/*\nCopyright: y\nLicense: CC-BY-SA-3.0\n"
+        "Files: src/wav/*\nCopyright: y\nLicense: CC-BY-SA-3.0\n",
+        tmp_path / "corpus",
     )
-    pkg = next(p for p in R.PACKAGES if p.name == "openttd-opensfx")
-    monkeypatch.setattr(R, "PACKAGES", (pkg,))
-    monkeypatch.setattr(R, "_installed", lambda p: False)
-    out = tmp_path / "corpus"
-    build_starter(
-        out,
-        BuildOptions(only=("recorded",), jobs=1, install=False, debs=str(cache)),
-        progress=False,
-        log=lambda _: None,
-    )
-    rows = {r["caption"]: r for r in csv.DictReader((out / "captions.csv").open())}
     assert sorted(rows) == ["a helicopter flying", "sheep bleating in a field"]  # no Toyland
     heli = rows["a helicopter flying"]
     assert heli["licence"] == "CC-BY-SA-3.0" and heli["real"] == "True"
     assert heli["origin"] == "openttd-opensfx:opensfx.cat/00-helicopter"
-    assert sf.info(out / heli["file"]).duration == pytest.approx(1.2, abs=0.05)
+    assert sf.info(tmp_path / "corpus" / heli["file"]).duration == pytest.approx(1.2, abs=0.05)

@@ -4,7 +4,6 @@ captions and licenses the sounds inside one."""
 
 from __future__ import annotations
 
-import csv
 import io
 import struct
 import zlib
@@ -13,9 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from helpers.package_corpus import build_package_corpus
 
-from ambisketch.training.recipes.starter import BuildOptions, build_starter
-from ambisketch.training.recipes.starter import recorded as R
 from ambisketch.training.recipes.starter.qt_rcc import RccError, entries
 
 
@@ -146,27 +144,18 @@ def test_gcompris_sounds_are_captioned_and_licensed(
             f"{act}/instruments/resource/accordion.ogg": _ogg(1.2, 330.0),
         },
     )
-    doc = root / "usr/share/doc/gcompris-qt-data"
-    doc.mkdir(parents=True)
-    (doc / "copyright").write_text(
+    rows = build_package_corpus(
+        monkeypatch,
+        cache,
+        "gcompris-qt-data",
         "Files: *\nCopyright: x\nLicense: GPL-3+\n\n"
         "Files: src/activities/explore_farm_animals/resource/animals/*\nCopyright: y\n"
-        "License: GPL-3\n"
+        "License: GPL-3\n",
+        tmp_path / "corpus",
     )
-    pkg = next(p for p in R.PACKAGES if p.name == "gcompris-qt-data")
-    monkeypatch.setattr(R, "PACKAGES", (pkg,))
-    monkeypatch.setattr(R, "_installed", lambda p: False)
-    out = tmp_path / "corpus"
-    build_starter(
-        out,
-        BuildOptions(only=("recorded",), jobs=1, install=False, debs=str(cache)),
-        progress=False,
-        log=lambda _: None,
-    )
-    rows = {r["caption"]: r for r in csv.DictReader((out / "captions.csv").open())}
     assert sorted(rows) == ["a pig grunting and oinking", "an accordion playing"]
     pig = rows["a pig grunting and oinking"]
     assert pig["licence"] == "GPL-3" and pig["concept"] == "pig" and pig["real"] == "True"
     assert pig["origin"].startswith("gcompris-qt-data:gcompris/src/activities/explore_farm")
     assert rows["an accordion playing"]["licence"] == "GPL-3+"
-    assert sf.info(out / pig["file"]).duration == pytest.approx(1.5, abs=0.05)
+    assert sf.info(tmp_path / "corpus" / pig["file"]).duration == pytest.approx(1.5, abs=0.05)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers.scene_media import media_set
+from helpers.scene_media import highs_db, media_set
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
@@ -191,12 +191,6 @@ def test_export_job_writes_mix_stems_and_binaural(tmp_path: Path, media: dict[st
     np.testing.assert_allclose(sum(sf.read(p, always_2d=True)[0] for p in stems), mix, atol=1e-7)
     assert sf.info(choice.binaural_path).channels == 2 and steps[-1] == 100
     # the mono bird is at 16 kHz: its highs estimated, unless the box is unticked
-
-    def highs_db(wav: Path) -> float:
-        x = sf.read(wav, always_2d=True)[0][:, 0]
-        p = np.abs(np.fft.rfft(x)) ** 2
-        f = np.fft.rfftfreq(len(x), 1 / 48000)
-        return float(10 * np.log10(p[(f > 9000) & (f < 20000)].mean() / p[f < 7000].mean()))
 
     assert highs_db(stems[0]) > -15.0
     plain = SceneExportChoice(tmp_path / "plain.wav", "32f", stems=True, highs=False)
