@@ -144,6 +144,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="CPU threads (default: OMP_NUM_THREADS, else half the cores)",
     )
     p.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16", "fp16"),
+        default="auto",
+        help="the DiT's arithmetic (default auto: half precision on a GPU, fp32 on a CPU). "
+        "bf16 is 1.7x faster on a CPU that does it natively (AVX512-BF16, AMX), but the take "
+        "then depends on --threads: its sidecar no longer remakes it exactly",
+    )
+    p.add_argument(
         "--format",
         choices=("ambix", "fuma"),
         default="ambix",
@@ -215,7 +223,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     model_dir = Path(args.model) if args.model else default_bundle()
     if args.threads is not None and args.threads < 1:
         raise EngineError("--threads must be at least 1")
-    gen = Generator(model_dir, device=args.device, threads=args.threads)
+    gen = Generator(model_dir, device=args.device, threads=args.threads, precision=args.precision)
     clip = gen.bundle.info.clip_seconds
     seconds = args.seconds if args.seconds is not None else default_seconds(args, clip)
     path = None

@@ -60,18 +60,17 @@ def cpu_threads() -> int | None:
 
 
 def cpu_bf16(cpuinfo: str | None = None) -> bool:
-    """Whether this CPU does bfloat16 arithmetic natively (x86 AVX512-BF16 or AMX). There the
-    DiT samples 1.7× faster under bf16 autocast with the same take (a 10 s take: 1.5 s
-    against 2.6 s on one thread of an EPYC; waveform correlation 0.99996, 0.09 dB mean
-    spectrogram difference, measured); elsewhere bf16 is emulated and slower than fp32.
-    ``AMBISKETCH_CPU_PRECISION=fp32`` turns it off. ``cpuinfo``: what /proc/cpuinfo says
-    (read when not given)."""
-    if os.environ.get("AMBISKETCH_CPU_PRECISION", "").lower() == "fp32":
-        return False
+    """Whether this CPU does bfloat16 arithmetic natively (x86 AVX512-BF16 or AMX), where
+    ``precision="bf16"`` samples the DiT 1.7× faster (a 10 s take: 1.5 s against 2.6 s on one
+    thread of an EPYC; against fp32 on the same thread count: waveform correlation 0.99996);
+    elsewhere bf16 is emulated and slower than fp32. It is not the default on a CPU: in bf16 a
+    take depends on the thread count (two threads against one: up to 0.16 in amplitude after
+    50 sampler steps, fp32: 3e-5), so its sidecar would no longer make it again exactly.
+    ``cpuinfo``: what /proc/cpuinfo says (read when not given)."""
     if cpuinfo is None:
         try:
             cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-        except OSError:  # not Linux: no cheap way to ask, stay in fp32
+        except OSError:  # not Linux: no cheap way to ask
             return False
     return bool(re.search(r"\b(avx512_bf16|amx_bf16)\b", cpuinfo))
 
@@ -103,10 +102,11 @@ class Generator:
         bundle: a bundle folder or a loaded :class:`ModelBundle`.
         device: ``auto``, ``cpu``, ``cuda`` or ``mps``.
         text_encoder: an already loaded encoder to share (its id must match the bundle's).
-        precision: ``auto`` (bf16 on CUDA where supported, else fp16; fp16 on MPS; on a CPU
-            bf16 where it does bf16 arithmetic natively (:func:`cpu_bf16`), else fp32), or
-            ``fp32``, ``bf16``, ``fp16`` — the DiT's autocast type; sampling maths and the
-            codec stay in fp32.
+        precision: ``auto`` (bf16 on CUDA where supported, else fp16; fp16 on MPS; fp32 on
+            a CPU, or what ``AMBISKETCH_CPU_PRECISION`` names), or ``fp32``, ``bf16``,
+            ``fp16`` — the DiT's autocast type; sampling maths and the codec stay in fp32.
+            bf16 is faster on a CPU that does it natively (:func:`cpu_bf16`) but makes a take
+            depend on the thread count.
         threads: torch threads on a CPU (process-wide; default :func:`cpu_threads`).
     """
 
@@ -140,6 +140,12 @@ class Generator:
             )
         self._text = text_encoder
         named = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+        if precision == "auto" and self.device == "cpu":
+            precision = os.environ.get("AMBISKETCH_CPU_PRECISION", "").strip().lower() or "fp32"
+            if precision not in ("fp32", "bf16"):
+                raise EngineError(
+                    f"AMBISKETCH_CPU_PRECISION={precision!r}: choose fp32 or bf16 (or unset it)"
+                )
         if precision in named:
             self.dtype = named[precision]
         elif precision != "auto":
@@ -148,10 +154,8 @@ class Generator:
             )
         elif self.device == "cuda":
             self.dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        elif self.device == "mps":
+        else:  # mps
             self.dtype = torch.float16
-        else:
-            self.dtype = torch.bfloat16 if cpu_bf16() else torch.float32
 
     @property
     def text_encoder(self) -> TextEncoder:

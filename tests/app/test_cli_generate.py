@@ -86,6 +86,31 @@ def test_generate_writes_take_and_sidecar(capsys, tmp_path: Path, bundle: Path) 
     )
     assert code == 0, err
     assert np.array_equal(sf.read(again, dtype="float32")[0], data)
+    assert meta["model"]["dtype"] == "float32"  # a CPU's default: exactly reproducible
+    # bf16 when asked for (faster on CPUs that do it natively): recorded in the sidecar
+    fast = tmp_path / "fast.wav"
+    code, _, err = run(
+        capsys,
+        "generate",
+        "a bee buzzing",
+        "-o",
+        fast,
+        "--seconds",
+        0.3,
+        "--seed",
+        5,
+        "--steps",
+        3,
+        "--model",
+        bundle,
+        "--device",
+        "cpu",
+        "--precision",
+        "bf16",
+        "--no-progress",
+    )
+    assert code == 0, err
+    assert json.loads((tmp_path / "fast.wav.json").read_text())["model"]["dtype"] == "bfloat16"
 
 
 def test_variations_fuma_rate_and_lock(capsys, tmp_path: Path, bundle: Path) -> None:

@@ -161,22 +161,26 @@ def test_half_precision_path_runs(text_encoder: TextEncoder) -> None:
         Generator(b, device="cpu", text_encoder=text_encoder, precision="fp8")
 
 
-def test_auto_precision_on_a_cpu_is_bf16_only_where_it_is_native(
+def test_cpu_precision_is_fp32_unless_bf16_is_asked_for(
     text_encoder: TextEncoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ambisketch.engine import generate as G
 
-    monkeypatch.delenv("AMBISKETCH_CPU_PRECISION", raising=False)
     assert G.cpu_bf16("flags\t\t: fpu sse avx2 avx512f avx512_bf16 avx512vbmi")
     assert G.cpu_bf16("flags\t\t: fpu amx_bf16 amx_tile")
     assert not G.cpu_bf16("flags\t\t: fpu sse avx2 avx512f avx512bw")  # emulated: slower
-    monkeypatch.setenv("AMBISKETCH_CPU_PRECISION", "fp32")
-    assert not G.cpu_bf16("flags\t\t: avx512_bf16")
     b = tiny_bundle("foa", CLIP)
-    for native, dtype in ((True, torch.bfloat16), (False, torch.float32)):
-        monkeypatch.setattr(G, "cpu_bf16", lambda native=native: native)
-        gen = Generator(b, device="cpu", text_encoder=text_encoder)
-        assert gen.dtype == dtype and gen.model_info()["dtype"] == str(dtype)[6:]
+    monkeypatch.delenv("AMBISKETCH_CPU_PRECISION", raising=False)
+    gen = Generator(b, device="cpu", text_encoder=text_encoder)
+    assert gen.dtype == torch.float32 and gen.model_info()["dtype"] == "float32"
+    monkeypatch.setenv("AMBISKETCH_CPU_PRECISION", "bf16")  # the app's opt-in
+    gen = Generator(b, device="cpu", text_encoder=text_encoder)
+    assert gen.dtype == torch.bfloat16 and gen.model_info()["dtype"] == "bfloat16"
+    fp32 = Generator(b, device="cpu", text_encoder=text_encoder, precision="fp32")
+    assert fp32.dtype == torch.float32  # an explicit choice wins
+    monkeypatch.setenv("AMBISKETCH_CPU_PRECISION", "fp8")
+    with pytest.raises(EngineError, match="AMBISKETCH_CPU_PRECISION='fp8'"):
+        Generator(b, device="cpu", text_encoder=text_encoder)
 
 
 def test_sampling_defaults_from_model_json(monkeypatch) -> None:

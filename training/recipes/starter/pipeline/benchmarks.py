@@ -80,7 +80,7 @@ def bench_take(repeats: int) -> list[Measurement]:
                 steps=d.steps,
             )
         )
-        if size == "shipped" and cpu_bf16():  # what "auto" precision runs here
+        if size == "shipped" and cpu_bf16():  # what --precision bf16 would give here
             fast = Generator(shipped, device="cpu", precision="bf16", threads=threads)
             t_bf16 = time_call(lambda: fast.generate(request), max(1, min(repeats, 3)))
             out.append(
@@ -88,8 +88,8 @@ def bench_take(repeats: int) -> list[Measurement]:
                     "starter-shipped.take_bf16",
                     t_bf16,
                     seconds,
-                    "the same take in fp32 (this CPU does bf16 natively: 'auto' precision "
-                    "samples the DiT in bf16)",
+                    "the same take in fp32 (this CPU does bf16 natively: --precision bf16, "
+                    "not the default: a bf16 take depends on the thread count)",
                 )
             )
     return out
