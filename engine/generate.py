@@ -65,7 +65,7 @@ def cpu_bf16(cpuinfo: str | None = None) -> bool:
     thread of an EPYC; against fp32 on the same thread count: waveform correlation 0.99996);
     elsewhere bf16 is emulated and slower than fp32. It is not the default on a CPU: in bf16 a
     take depends on the thread count (two threads against one: up to 0.16 in amplitude after
-    50 sampler steps, fp32: 3e-5), so its sidecar would no longer make it again exactly.
+    20 sampler steps, fp32: 3e-5), so its sidecar would no longer make it again exactly.
     ``cpuinfo``: what /proc/cpuinfo says (read when not given)."""
     if cpuinfo is None:
         try:
