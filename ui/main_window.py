@@ -495,6 +495,7 @@ class MainWindow(QMainWindow):
         self._export(record)
 
     def _export(self, record: TakeRecord) -> None:
+        highs = flag(self.settings, "export/highs", True)
         ExportDialog(
             record,
             self.store,
@@ -503,6 +504,10 @@ class MainWindow(QMainWindow):
             rotation=self.transport.rotation(),
             settings=self.settings,
         ).exec()
+        if flag(self.settings, "export/highs", True) != highs and self._shown is not None:
+            # the preview follows the dialog's highs box: what is heard is what is written
+            shown = self.repath.preview[1] if self.repath.preview else self._shown[1]
+            self.transport.set_audio(shown, self._shown[2], self.transport.position)
 
     def _choose_project(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder for takes", str(self.store.folder))

@@ -469,3 +469,33 @@ def test_a_descriptive_take_has_no_click_at_its_edges(
     first, after_start, before_end, last = w_rms
     assert first <= 0.25 * after_start and last <= 0.25 * before_end, w_rms
     w.runner.cancel_all(wait=10)
+
+
+def test_the_preview_follows_the_export_dialogs_highs_box(
+    qtbot, tmp_path: Path, factored_generator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unticking "Estimate the highs" in the export dialog reloads the selected take's preview
+    at its own 16 kHz (what is heard is what is written), ticking it again at 48 kHz."""
+    from ambisketch.engine.generate import GenerationRequest
+    from ambisketch.ui import main_window as mw
+
+    w = MainWindow(SyncRunner(), Settings(tmp_path / "settings.ini"), gl=False)
+    qtbot.addWidget(w)
+    take = factored_generator.generate(
+        GenerationRequest("rain", None, 1.0, seed=1, steps=3, loudness_lufs=None)
+    )[0]
+    record = w.takes.add_take(take)
+    assert w.transport.transport is not None and w.transport.transport.rate == 48000
+    for tick, rate in ((False, 16000), (True, 48000)):
+
+        class Dialog:  # the user changes the box and exports
+            def __init__(self, *a, settings, **k) -> None:  # type: ignore[no-untyped-def]
+                self.settings = settings
+
+            def exec(self, tick: bool = tick) -> int:
+                self.settings.set("export/highs", tick)
+                return 1
+
+        monkeypatch.setattr(mw, "ExportDialog", Dialog)
+        w._export(record)
+        assert w.transport.transport is not None and w.transport.transport.rate == rate
