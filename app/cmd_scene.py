@@ -13,7 +13,6 @@ from pathlib import Path
 from ambisketch.engine.audio_io import BIT_DEPTHS
 from ambisketch.engine.errors import SceneError
 from ambisketch.engine.json_types import JSONObject
-from ambisketch.engine.models.highband import applies
 from ambisketch.engine.scene import (
     FORMAT,
     VERSION,
@@ -21,7 +20,6 @@ from ambisketch.engine.scene import (
     Scene,
     export_scene,
     load_scene,
-    media_info,
     new_track,
     relink,
     relink_folder,
@@ -360,10 +358,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     if loaded.problems:
         raise SceneError(loaded.problems[0])
     scene = loaded.scene
+    media = MediaCache(scene.rate, highs=not args.no_highs)
     result = export_scene(
         scene,
         args.output,
-        MediaCache(scene.rate, highs=not args.no_highs),
+        media,
         stems_dir=args.stems,
         bits=args.bits,
         binaural=args.binaural,
@@ -378,7 +377,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     estimated = [
         t.name
         for t in scene.tracks
-        if scene.audible(t) and not args.no_highs and applies(media_info(t.media).rate, scene.rate)
+        if scene.audible(t) and str(Path(t.media).resolve()) in media.estimated
     ]
     if estimated:
         print(f"band above 7.6 kHz estimated for {len(estimated)} track(s): {', '.join(estimated)}")

@@ -97,6 +97,7 @@ class MediaCache:
         self.rate = int(rate)
         self.max_bytes = max_bytes
         self.highs = highs
+        self.estimated: set[str] = set()  # the files (resolved) whose high band was estimated
         self._items: dict[tuple[object, ...], NDArray[np.float32]] = {}
         self._lock = threading.Lock()
         self._repathers: dict[tuple[str, int, int], Repather] = {}
@@ -115,7 +116,10 @@ class MediaCache:
         problem = channel_problem(p, audio.channels)
         if problem:
             raise SceneError(problem)
-        data = np.ascontiguousarray(to_rate(audio.samples, audio.rate, self.rate, self.highs)[0])
+        data, band = to_rate(audio.samples, audio.rate, self.rate, self.highs)
+        data = np.ascontiguousarray(data)
+        if band is not None:
+            self.estimated.add(str(p.resolve()))
         data.setflags(write=False)
         self._store(key, data)
         return data
@@ -167,30 +171,37 @@ class MediaCache:
             repather = self._new_repather(p, audio.samples)
             if repather is None:  # no usable latents: the DSP path lock
                 foa = lock_take(audio.samples, trajectory, audio.rate)
-                return self._placed(p, foa, audio.rate, trajectory)
+                return self._placed(p, foa, audio.samples[0], audio.rate, trajectory)
             with self._lock:
                 self._repathers[key] = repather
                 while len(self._repathers) > MAX_REPATHERS:
                     self._repathers.pop(next(iter(self._repathers)))
         foa = repather.render(trajectory)  # at the take's rate, the codec's
-        return self._placed(p, foa, repather.layout.rate, trajectory)
+        return self._placed(p, foa, repather.w, repather.layout.rate, trajectory)
 
     def _placed(
-        self, p: Path, foa: NDArray[np.float32], rate: int, trajectory: Trajectory
+        self,
+        p: Path,
+        foa: NDArray[np.float32],
+        w: NDArray[np.float32],
+        rate: int,
+        trajectory: Trajectory,
     ) -> NDArray[np.float32]:
-        """A re-pathed ``foa`` (at ``rate``) at the cache's rate, with W's high band (made
-        once per file) panned along ``trajectory`` where the file gets one."""
+        """A re-pathed ``foa`` (at ``rate``) at the cache's rate, with the high band of the
+        take's W (``w``, made once per file) panned along ``trajectory`` where it gets one."""
         out = np.ascontiguousarray(resample(foa, rate, self.rate), np.float32)
         if self.highs and applies(rate, self.rate):
-            high = self.derived(("w-highs",), p, lambda: self._w_highs(p))
+            high = self.derived(
+                ("w-highs",),
+                p,
+                lambda: w_high_band(
+                    resample(w[None], rate, self.rate)[0], self.rate, default_model()
+                ),
+            )
             n = min(out.shape[1], high.shape[0])
             encode_into(out[:, :n], high[:n], trajectory, self.rate, 0)
+            self.estimated.add(str(p.resolve()))
         return out
-
-    def _w_highs(self, p: Path) -> NDArray[np.float32]:
-        audio = read_audio(p)
-        w = resample(audio.samples[:1], audio.rate, self.rate)[0]
-        return w_high_band(w, self.rate, default_model())
 
     @staticmethod
     def _new_repather(p: Path, foa: NDArray[np.float32]) -> Repather | None:
