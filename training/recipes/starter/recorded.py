@@ -335,9 +335,10 @@ def dep5_stanzas(text: str) -> list[tuple[list[str], str]]:
 
 
 def licence_of(rel: str, stanzas: list[tuple[list[str], str]], fallback: str) -> str:
-    """The licence of an installed file: the stanza whose glob matches the longest tail of its
-    path (Debian globs are relative to the source tree; of equally specific ones the last,
-    as Debian's own rule has it), else the ``Files: *`` one. Most specific first: a glob
+    """The licence of an installed file: the stanza whose glob matches a tail of its path with
+    the most path components (Debian globs are relative to the source tree; of equally
+    specific ones the last, as Debian's own rule has it; ``Files: *`` is the least specific),
+    else ``fallback``. Most specific first: a glob
     ``mods/tnt/sounds/*`` must not take ``mods/default/sounds/step.ogg`` just because both
     end in ``sounds/*`` and its stanza comes later."""
     parts = rel.split("/")
@@ -352,7 +353,7 @@ def licence_of(rel: str, stanzas: list[tuple[list[str], str]], fallback: str) ->
             # bare "sounds/*" that every mod's sounds would match)
             keep = 3 if len(gp) >= 4 else 2
             forms = ["/".join(gp[i:]) for i in range(max(1, len(gp) - keep + 1))]
-            score = 1 if g == "*" else 0
+            score = 0  # "*" matches anything and scores 1; "*.ogg" 2; "tnt/sounds/*" 4
             for f in forms:
                 if any(fnmatch.fnmatchcase(t, f) for t in tails):
                     score = max(score, 1 + f.count("/") + (f != "*"))
@@ -370,12 +371,12 @@ LICENCE_OVERRIDES = {
     "asterisk-prompt-fr-armelle": "BSD-style permissive (redistribution and modification permitted)",
     "asterisk-prompt-it-menardi-wav": "CC-BY-SA-3.0",
     "fillets-ng-data": "GPL-2",
-    # the sounds (src/wav/* upstream; the .cat here): each CC-BY-3.0, CC-BY-SA-3.0 or CC0 with
-    # its authors credited in the catalogue and the package's readme; the collection CC-BY-SA
-    "openttd-opensfx": "CC-BY-SA-3.0",
     "fillets-ng-data-cs": "GPL-2",
     "fillets-ng-data-nl": "GPL-2",
     "warmux-data": "GPL-2",
+    # the sounds (src/wav/* upstream; the .cat here): each CC-BY-3.0, CC-BY-SA-3.0 or CC0 with
+    # its authors credited in the catalogue and the package's readme; the collection CC-BY-SA
+    "openttd-opensfx": "CC-BY-SA-3.0",
 }
 
 
